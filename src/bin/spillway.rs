@@ -1,0 +1,545 @@
+//! Native CLI over the engine: simulate, validate, list presets, compare waterfalls, bench.
+//! Exit codes: 0 success, 2 invalid input (bad file, invalid scenario, bad usage), 1 engine error.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    std::process::exit(cli::run(std::env::args().skip(1).collect()));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use rust_decimal::Decimal;
+    use serde_json::json;
+    use spillway::engine::{self, format_money, format_pct};
+    use spillway::scenario::{self, presets, Scenario};
+
+    const USAGE: &str = "usage:
+  spillway simulate FILE.json [--summary] [--ledger]   run a scenario, print the timeline as JSON
+  spillway validate FILE.json                          print validation errors (exit 2 if any)
+  spillway preset [NAME]                               list presets, or print one as JSON
+  spillway compare FILE.json                           the scenario under each ready-made waterfall
+  spillway bench [ACCOUNTS [STEPS]] [--reference]     time a cohort book (default: 10k and 100k × 1000)
+  spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]
+                  [--threads T] [--volatility V] [--input STRESS.json]   stress lab, JSON out
+  spillway stress --bench [--paths N] [--threads T] [--accounts A] [--steps S]   time the Monte Carlo";
+
+    fn load(path: &str) -> Result<Scenario, i32> {
+        let text = if let Some(id) = path.strip_prefix("preset:") {
+            match presets::by_id(id) {
+                Some(p) => scenario::to_json(&p.scenario),
+                None => {
+                    eprintln!("no preset `{id}`");
+                    return Err(2);
+                }
+            }
+        } else {
+            match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("cannot read {path}: {e}");
+                    return Err(2);
+                }
+            }
+        };
+        scenario::from_json(&text).map_err(|errs| {
+            for e in errs {
+                eprintln!("{e}");
+            }
+            2
+        })
+    }
+
+    pub fn run(args: Vec<String>) -> i32 {
+        let flag = |f: &str| args.iter().any(|a| a == f);
+        let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+        match pos.first().map(|s| s.as_str()) {
+            Some("simulate") => match pos.get(1) {
+                Some(p) => simulate(p, flag("--summary"), flag("--ledger")),
+                None => usage(),
+            },
+            Some("validate") => match pos.get(1) {
+                Some(p) => match load(p) {
+                    Ok(_) => {
+                        println!("ok");
+                        0
+                    }
+                    Err(c) => c,
+                },
+                None => usage(),
+            },
+            Some("preset") => match pos.get(1) {
+                None => {
+                    for p in presets::all() {
+                        println!("{:<24} {}", p.id, p.title);
+                    }
+                    0
+                }
+                Some(id) => match presets::by_id(id) {
+                    Some(p) => {
+                        println!("{}", scenario::to_json(&p.scenario));
+                        0
+                    }
+                    None => {
+                        eprintln!("no preset `{id}`; known: {}", presets::ids().join(", "));
+                        2
+                    }
+                },
+            },
+            Some("compare") => match pos.get(1) {
+                Some(p) => compare(p),
+                None => usage(),
+            },
+            Some("stress") => stress::run(&args[1..]),
+            Some("bench") => match (pos.get(1).and_then(|s| s.parse().ok()), pos.get(2).and_then(|s| s.parse().ok())) {
+                (Some(accounts), steps) => bench(accounts, steps.unwrap_or(1_000u32), flag("--reference")),
+                // No size: the issue's two books, each in its own process so each peak RSS is its own.
+                (None, _) => bench_all(flag("--reference")),
+            },
+            _ => usage(),
+        }
+    }
+
+    fn usage() -> i32 {
+        eprintln!("{USAGE}");
+        2
+    }
+
+    fn simulate(path: &str, summary_only: bool, with_ledger: bool) -> i32 {
+        let s = match load(path) {
+            Ok(s) => s,
+            Err(c) => return c,
+        };
+        let t = match engine::simulate(&s) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("engine error: {e}");
+                return 1;
+            }
+        };
+        let sums = t.ledger_sums();
+        let ledger_ok = sums.values().all(|v| v.is_zero());
+        let alloc_ok = t.summary.allocated + t.summary.unallocated == t.summary.deficit;
+        if summary_only {
+            let sm = &t.summary;
+            println!("{} — {} steps, {} accounts, {} events", s.name, t.steps, t.accounts.len(), t.events.len());
+            println!("{:<34} {:>16}", "total default loss", format_money(sm.deficit));
+            println!("{:<34} {:>16}", "bad debt (beyond margin)", format_money(sm.bad_debt));
+            for (l, v) in t.layers.iter().zip(&sm.by_layer) {
+                println!("  {:<32} {:>16}", l.label, format_money(*v));
+            }
+            println!("  {:<32} {:>16}", "unallocated", format_money(sm.unallocated));
+            println!("{:<34} {:>16}", "defaults (cascades)", format!("{} ({})", sm.defaults, sm.cascade_defaults));
+            println!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
+            println!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
+            println!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
+            println!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
+            return if ledger_ok && alloc_ok { 0 } else { 1 };
+        }
+        let accounts: Vec<_> = (0..t.accounts.len())
+            .map(|i| {
+                let v = t.account_at(i, t.steps);
+                json!({
+                    "id": t.accounts[i].id, "name": t.accounts[i].name, "status": v.status.label(),
+                    "equity": v.equity, "loss_to_waterfall": v.loss_to_waterfall,
+                })
+            })
+            .collect();
+        let mut out = json!({
+            "name": s.name,
+            "steps": t.steps,
+            "instruments": t.instruments,
+            "layers": t.layers,
+            "summary": t.summary,
+            "final_layers": t.layer_state(t.steps),
+            "insurance_fund_final": t.insurance_at(t.steps),
+            "conservation": { "ledger_sums": sums, "ledger_balances": ledger_ok, "allocated_plus_unallocated_equals_deficit": alloc_ok },
+            "final_accounts": accounts,
+            "events": t.events,
+        });
+        if with_ledger {
+            out["ledger"] = json!(t.ledger);
+        }
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        if ledger_ok && alloc_ok {
+            0
+        } else {
+            1
+        }
+    }
+
+    fn compare(path: &str) -> i32 {
+        let s = match load(path) {
+            Ok(s) => s,
+            Err(c) => return c,
+        };
+        let mut specs = vec![engine::WaterfallSpec { label: "scenario's own".into(), layers: s.waterfall.clone() }];
+        specs.extend(engine::waterfall_presets());
+        let rows = match engine::compare(&s, &specs) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("engine error: {e}");
+                return 1;
+            }
+        };
+        println!(
+            "{:<40} {:>12} {:>12} {:>10} {:>10} {:>8} {:>12} {:>8}",
+            "waterfall", "loss", "unallocated", "others %", "profit. %", "touched", "largest hit", "Gini"
+        );
+        for r in &rows {
+            match &r.summary {
+                Some(sm) => println!(
+                    "{:<40} {:>12} {:>12} {:>10} {:>10} {:>8} {:>12} {:>8}",
+                    r.label,
+                    format_money(sm.deficit),
+                    format_money(sm.unallocated),
+                    format_pct(r.share_non_defaulters),
+                    format_pct(r.share_profitable_traders),
+                    sm.accounts_touched,
+                    format_money(sm.largest_hit),
+                    sm.gini.round_dp(3).to_string()
+                ),
+                None => println!("{:<40} cannot run: {}", r.label, r.error.clone().unwrap_or_default()),
+            }
+        }
+        0
+    }
+
+    /// The issue's figures for 10,000 and 100,000 accounts × 1,000 steps, one child process each.
+    fn bench_all(reference: bool) -> i32 {
+        let Ok(exe) = std::env::current_exe() else {
+            eprintln!("cannot find this executable");
+            return 1;
+        };
+        println!("machine: {} logical CPU(s), {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu_model());
+        let mut code = 0;
+        for accounts in ["10000", "100000"] {
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args(["bench", accounts, "1000"]);
+            if reference {
+                cmd.arg("--reference");
+            }
+            match cmd.status() {
+                Ok(st) if st.success() => {}
+                _ => code = 1,
+            }
+        }
+        code
+    }
+
+    fn cpu_model() -> String {
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| c.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
+            .unwrap_or_else(|| "unknown CPU".into())
+    }
+
+    /// Peak resident set of this process (Linux `VmHWM`), in MB.
+    fn peak_rss_mb() -> Option<f64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
+    }
+
+    fn bench_scenario(accounts: u32, steps: u32) -> Result<Scenario, String> {
+        let json = format!(
+            r#"{{"version":1,"name":"bench","seed":7,"steps":{steps},
+            "venue":{{"insurance_fund":"1000000","liquidation_fee":"0.005"}},
+            "instruments":[{{"id":"BTC-PERP","tick_size":"0.5","lot_size":"0.001","price_impact":"0.01","counterparty":"mm",
+              "margin":{{"initial":"0.05","maintenance":"0.025"}},
+              "price":{{"initial":"50000","gbm":{{"drift":"0","volatility":"0.004"}},"shocks":[{{"step":{},"change":"-0.15"}}]}}}}],
+            "accounts":[{{"id":"mm","role":"market_maker","cash":"100000000000"}}],
+            "cohorts":[{{"id":"longs","count":{},"instrument":"BTC-PERP","side":"long","notional_median":"20000","leverage_min":"2","leverage_max":"20"}},
+                       {{"id":"shorts","count":{},"instrument":"BTC-PERP","side":"short","notional_median":"20000","leverage_min":"2","leverage_max":"20"}}],
+            "waterfall":[{{"kind":"insurance_fund"}},{{"kind":"auto_deleverage"}}]}}"#,
+            steps / 2,
+            accounts / 2,
+            accounts - accounts / 2
+        );
+        scenario::from_json(&json).map_err(|e| format!("{e:?}"))
+    }
+
+    /// One book: wall time of `simulate`, throughput, the scenario-side share (validation and
+    /// cohort expansion, which `simulate` runs), peak RSS, and the cost of scrubbing to a step.
+    fn bench(accounts: u32, steps: u32, reference: bool) -> i32 {
+        let s = match bench_scenario(accounts, steps) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        };
+        let start = std::time::Instant::now();
+        let t = match engine::simulate(&s) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("engine error: {e}");
+                return 1;
+            }
+        };
+        let secs = start.elapsed().as_secs_f64();
+        let rss = peak_rss_mb();
+        let n = t.accounts.len();
+        let work = (n as f64) * f64::from(steps + 1);
+        println!(
+            "{} accounts × {} steps: simulate {:.3} s, {:.0} account·steps/s ({} events, {} ledger entries, deficit {})",
+            n,
+            steps,
+            secs,
+            work / secs.max(1e-9),
+            t.events.len(),
+            t.ledger.len(),
+            format_money(t.summary.deficit)
+        );
+        // What of that is scenario-side work (src/scenario: validate and expand the cohorts).
+        let c = std::time::Instant::now();
+        let _ = scenario::validate(&s);
+        let validate_s = c.elapsed().as_secs_f64();
+        let c = std::time::Instant::now();
+        let _ = scenario::expand_accounts(&s);
+        let expand_s = c.elapsed().as_secs_f64();
+        println!(
+            "  of which scenario validation {:.3} s + cohort expansion {:.3} s; engine {:.3} s",
+            validate_s,
+            expand_s,
+            (secs - validate_s - expand_s).max(0.0)
+        );
+        match rss {
+            Some(mb) => println!("  peak RSS of this run: {mb:.1} MB"),
+            None => println!("  peak RSS: not available on this OS"),
+        }
+        // Scrub: a random step, its layer states, 50 visible account rows and its events.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m.max(1)
+        };
+        let (mut worst, mut total, mut views, mut view_s) = (0f64, 0f64, 0usize, 0f64);
+        let trials = 200;
+        for _ in 0..trials {
+            let step = rand(u64::from(steps) + 1) as u32;
+            let first = rand(n.saturating_sub(50) as u64 + 1) as usize;
+            let c = std::time::Instant::now();
+            let layers = t.layer_state(step);
+            let mut eq = Decimal::ZERO;
+            for a in first..(first + 50).min(n) {
+                let v = t.account_at(a, step);
+                eq += v.equity;
+                views += 1;
+            }
+            let ev = t.events_at(step).len();
+            let dt = c.elapsed().as_secs_f64();
+            view_s += dt;
+            std::hint::black_box((layers, eq, ev));
+            worst = worst.max(dt);
+            total += dt;
+        }
+        println!(
+            "  scrub to a random step (layer states + 50 account rows + events): mean {:.1} µs, worst {:.1} µs; {:.2} µs per account row",
+            total / f64::from(trials) * 1e6,
+            worst * 1e6,
+            view_s / views.max(1) as f64 * 1e6
+        );
+        if reference {
+            let c = std::time::Instant::now();
+            match engine::simulate_reference(&s) {
+                Ok(r) => {
+                    let same = serde_json::to_string(&r).ok() == serde_json::to_string(&t).ok();
+                    println!("  reference per-account loop: {:.3} s (same timeline: {same})", c.elapsed().as_secs_f64());
+                }
+                Err(e) => println!("  reference per-account loop failed: {e}"),
+            }
+        }
+        0
+    }
+
+    /// `spillway stress`: the stress lab (issue 7) over `spillway::stress`.
+    mod stress {
+        use serde_json::{json, Value};
+        use spillway::stress::{self, MonteCarlo, MonteCarloConfig, StressInput, Sweep};
+        use std::time::Instant;
+
+        const VALUE_FLAGS: &[&str] = &["--paths", "--seed", "--analysis", "--threads", "--volatility", "--input", "--accounts", "--steps"];
+
+        fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+            args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(|s| s.as_str())
+        }
+
+        fn parsed<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>, i32> {
+            match opt(args, name) {
+                None => Ok(None),
+                Some(v) => v.parse().map(Some).map_err(|_| {
+                    eprintln!("{name}: cannot read `{v}`");
+                    2
+                }),
+            }
+        }
+
+        fn threads_default() -> usize {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        }
+
+        /// Run a Monte Carlo (or a sweep) in batches on `threads` threads, reporting to stderr.
+        fn drive(what: &str, total: usize, mut step: impl FnMut(usize) -> stress::Progress) -> f64 {
+            let start = Instant::now();
+            let batch = (total / 20).max(50);
+            loop {
+                let p = step(batch);
+                let secs = start.elapsed().as_secs_f64();
+                let left = if p.done > 0 { secs * (p.total.saturating_sub(p.done)) as f64 / p.done as f64 } else { 0.0 };
+                eprintln!("{what}: {}/{} paths, {:.1} s, ~{:.1} s left", p.done, p.total, secs, left);
+                if p.finished {
+                    return secs;
+                }
+            }
+        }
+
+        pub fn run(args: &[String]) -> i32 {
+            match go(args) {
+                Ok(code) => code,
+                Err(code) => code,
+            }
+        }
+
+        fn go(args: &[String]) -> Result<i32, i32> {
+            let threads = parsed::<usize>(args, "--threads")?.unwrap_or_else(threads_default).max(1);
+            let paths = parsed::<usize>(args, "--paths")?;
+            let seed = parsed::<u64>(args, "--seed")?;
+            if args.iter().any(|a| a == "--bench") {
+                return bench(paths.unwrap_or(10_000), threads, parsed(args, "--accounts")?.unwrap_or(100), parsed(args, "--steps")?.unwrap_or(250));
+            }
+            let file = args
+                .iter()
+                .enumerate()
+                .find(|(i, a)| !a.starts_with("--") && !(i.checked_sub(1).and_then(|p| args.get(p)).is_some_and(|f| VALUE_FLAGS.contains(&f.as_str()))))
+                .map(|(_, a)| a.clone());
+            let Some(file) = file else {
+                eprintln!("usage: spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]");
+                return Err(2);
+            };
+            let s = super::load(&file)?;
+            let mut input: StressInput = match opt(args, "--input") {
+                None => StressInput::default(),
+                Some(p) => {
+                    let text = std::fs::read_to_string(p).map_err(|e| {
+                        eprintln!("cannot read {p}: {e}");
+                        2
+                    })?;
+                    serde_json::from_str(&text).map_err(|e| {
+                        eprintln!("{p}: {e}");
+                        2
+                    })?
+                }
+            };
+            if let Some(n) = paths {
+                input.monte_carlo.paths = n;
+            }
+            if let Some(x) = seed {
+                input.monte_carlo.seed = x;
+            }
+            if let Some(v) = opt(args, "--volatility") {
+                input.monte_carlo.volatility = v.parse().map_err(|_| {
+                    eprintln!("--volatility: cannot read `{v}`");
+                    2
+                })?;
+            }
+            let analysis = opt(args, "--analysis").unwrap_or("all");
+            let all = analysis == "all";
+            if !["all", "cover", "monte-carlo", "reverse", "sweep"].contains(&analysis) {
+                eprintln!("--analysis: one of cover, monte-carlo, reverse, sweep, all");
+                return Err(2);
+            }
+            let mut out = json!({ "scenario": s.name, "threads": threads });
+            let mut code = 0;
+            let mut timings = serde_json::Map::new();
+            let put = |out: &mut Value, key: &str, r: Result<Value, stress::StressError>, code: &mut i32| match r {
+                Ok(v) => out[key] = v,
+                Err(e) => {
+                    eprintln!("{key}: {e}");
+                    *code = (*code).max(if matches!(e, stress::StressError::Input(_)) { 2 } else { 1 });
+                    out[key] = json!({ "error": e });
+                }
+            };
+            if all || analysis == "cover" {
+                let t = Instant::now();
+                let r = stress::cover(&s, &input.cover).map(|r| json!(r));
+                timings.insert("cover".into(), json!(t.elapsed().as_secs_f64()));
+                put(&mut out, "cover", r, &mut code);
+            }
+            if all || analysis == "monte-carlo" {
+                let r = MonteCarlo::new(&s, input.monte_carlo.clone()).map(|mut mc| {
+                    let total = mc.config().paths;
+                    let secs = drive("monte carlo", total, |n| mc.run_batch_parallel(n, threads));
+                    timings.insert("monte_carlo".into(), json!(secs));
+                    json!(mc.result())
+                });
+                put(&mut out, "monte_carlo", r, &mut code);
+            }
+            if all || analysis == "reverse" {
+                let t = Instant::now();
+                let r = stress::reverse_stress(&s, &input.reverse).map(|r| json!(r));
+                timings.insert("reverse".into(), json!(t.elapsed().as_secs_f64()));
+                put(&mut out, "reverse", r, &mut code);
+            }
+            if all || analysis == "sweep" {
+                let specs = input.strategies.iter().cloned().map(Into::into).collect();
+                let r = Sweep::new(&s, input.monte_carlo.clone(), specs).map(|mut sw| {
+                    let total = sw.progress().total;
+                    let secs = drive("sweep", total, |n| sw.run_batch_parallel(n, threads));
+                    timings.insert("sweep".into(), json!(secs));
+                    json!(sw.result())
+                });
+                put(&mut out, "sweep", r, &mut code);
+            }
+            out["seconds"] = Value::Object(timings);
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            Ok(code)
+        }
+
+        fn bench(paths: usize, threads: usize, accounts: u32, steps: u32) -> Result<i32, i32> {
+            let s = stress::bench_scenario(accounts, steps).map_err(|e| {
+                eprintln!("{e}");
+                1
+            })?;
+            let cfg = MonteCarloConfig { paths, seed: 1, ..Default::default() };
+            let mut results = Vec::new();
+            let mut counts: Vec<usize> = vec![1];
+            if threads > 1 {
+                counts.push(threads);
+            }
+            for &th in &counts {
+                let mut mc = MonteCarlo::new(&s, cfg.clone()).map_err(|e| {
+                    eprintln!("{e}");
+                    1
+                })?;
+                let start = Instant::now();
+                let p = mc.run_batch_parallel(paths, th);
+                let secs = start.elapsed().as_secs_f64();
+                let r = mc.result();
+                println!(
+                    "{} paths of {} accounts x {} steps on {} thread(s): {:.2} s ({:.2} ms/path); failed {}; P(insurance fund touched) {}, P(ADL touched) {}, mean deficit {}",
+                    p.done,
+                    accounts,
+                    steps,
+                    th,
+                    secs,
+                    secs * 1000.0 / p.done.max(1) as f64,
+                    p.failed,
+                    r.layers.get(1).map(|l| l.p_touched).unwrap_or_default(),
+                    r.layers.get(2).map(|l| l.p_touched).unwrap_or_default(),
+                    r.deficit.mean.round_dp(2)
+                );
+                results.push(r);
+            }
+            if results.windows(2).any(|w| w[0] != w[1]) {
+                eprintln!("results differ between thread counts");
+                return Ok(1);
+            }
+            Ok(0)
+        }
+    }
+}

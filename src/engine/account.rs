@@ -1,0 +1,158 @@
+//! Accounts: collateral by asset, positions, status; and their valuation at a step.
+//!
+//! The run stores only *structural* state (cash, positions with entry and funding index, status)
+//! and only when it changes; equity and requirements at any step are recomputed from the market,
+//! so a frame never needs a copy of every account.
+
+use super::market::Market;
+use super::money::{Checked, EngineResult};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Where an account stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Status {
+    #[default]
+    Healthy,
+    /// Below maintenance at a clearing house; has `margin_call_grace` steps to pay.
+    MarginCall,
+    /// The liquidation engine is reducing its positions.
+    Liquidating,
+    /// Fully liquidated with equity left.
+    Liquidated,
+    /// Declared in default by the clearing house.
+    Defaulted,
+    /// Closed out beyond its bankruptcy price: owes more than it has.
+    Bankrupt,
+    /// Some of its positions were auto-deleveraged.
+    Deleveraged,
+    /// Part of its gains or balance was cut to cover someone's deficit.
+    HaircutApplied,
+    /// Its positions were torn up by the clearing house.
+    TornUp,
+    /// Positions settled at expiry.
+    Settled,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Healthy => "healthy",
+            Status::MarginCall => "margin call",
+            Status::Liquidating => "liquidating",
+            Status::Liquidated => "liquidated",
+            Status::Defaulted => "defaulted",
+            Status::Bankrupt => "bankrupt",
+            Status::Deleveraged => "deleveraged",
+            Status::HaircutApplied => "haircut applied",
+            Status::TornUp => "torn up",
+            Status::Settled => "settled",
+        }
+    }
+    /// No further margin checks: the account is out of the game.
+    pub fn is_out(self) -> bool {
+        matches!(self, Status::Defaulted | Status::Bankrupt | Status::Liquidated)
+    }
+}
+
+/// A position: signed contracts, entry price, funding index at entry, optional isolated margin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pos {
+    pub inst: usize,
+    pub size: Decimal,
+    pub entry: Decimal,
+    pub funding_entry: Decimal,
+    pub isolated: Option<Decimal>,
+}
+
+/// The structural state of an account at the steps where it changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct AccountSnap {
+    /// Units per collateral asset; index 0 is the quote currency (may be negative: a debt).
+    pub collateral: Vec<Decimal>,
+    pub positions: Vec<Pos>,
+    pub status: Status,
+    /// What this account paid into the waterfall so far (its own resources if it defaulted).
+    pub loss: Decimal,
+    /// Its remaining default-fund contribution.
+    pub contribution: Decimal,
+}
+
+/// An account valued at one step.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Valuation {
+    /// Collateral after haircuts plus PnL minus funding owed plus isolated margins.
+    pub equity: Decimal,
+    /// Collateral value after haircuts (including isolated margins).
+    pub collateral: Decimal,
+    pub maintenance: Decimal,
+    pub initial: Decimal,
+    /// Cross group: equity excluding isolated positions, and its maintenance.
+    pub cross_equity: Decimal,
+    pub cross_maintenance: Decimal,
+    pub has_cross: bool,
+    /// Unrealized PnL minus funding owed, all positions.
+    pub upnl: Decimal,
+}
+
+/// Value of collateral units at step `t`; haircuts apply to positive holdings only.
+pub fn collateral_value(m: &Market, coll: &[Decimal], t: u32) -> EngineResult<Decimal> {
+    let mut v = Decimal::ZERO;
+    for (a, units) in coll.iter().enumerate() {
+        if units.is_zero() {
+            continue;
+        }
+        if a == 0 {
+            v = v.add_c(*units, "collateral value")?;
+            continue;
+        }
+        let mut val = units.mul_c(m.asset_price(a, t), "collateral value")?;
+        if val > Decimal::ZERO {
+            let h = m.haircuts.get(a).copied().unwrap_or_default();
+            val = val.mul_c(Decimal::ONE - h, "collateral haircut")?;
+        }
+        v = v.add_c(val, "collateral value")?;
+    }
+    Ok(v)
+}
+
+/// PnL at mark minus funding owed for one position at step `t`.
+pub fn position_value(m: &Market, p: &Pos, t: u32) -> EngineResult<Decimal> {
+    let pnl = m.pnl_at(p.inst, p.size, p.entry, m.mark(p.inst, t))?;
+    let funding = p.size.mul_c(m.funding(p.inst, t).sub_c(p.funding_entry, "funding owed")?, "funding owed")?;
+    pnl.sub_c(funding, "position value")
+}
+
+/// Maintenance and initial requirement of one position at step `t`.
+pub fn position_requirements(m: &Market, p: &Pos, t: u32) -> EngineResult<(Decimal, Decimal)> {
+    let notional = m.notional(p.inst, p.size, m.mark(p.inst, t))?;
+    match m.meta(p.inst) {
+        Some(meta) => Ok((meta.margin.maintenance(notional)?, meta.margin.initial(notional)?)),
+        None => Ok((Decimal::ZERO, Decimal::ZERO)),
+    }
+}
+
+/// Value an account at step `t`.
+pub fn valuate(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
+    let cv = collateral_value(m, coll, t)?;
+    let mut v = Valuation { cross_equity: cv, collateral: cv, ..Default::default() };
+    for p in positions {
+        let val = position_value(m, p, t)?;
+        let (mm, im) = position_requirements(m, p, t)?;
+        v.upnl = v.upnl.add_c(val, "unrealized pnl")?;
+        v.maintenance = v.maintenance.add_c(mm, "maintenance margin")?;
+        v.initial = v.initial.add_c(im, "initial margin")?;
+        match p.isolated {
+            Some(iso) => {
+                v.collateral = v.collateral.add_c(iso, "collateral value")?;
+            }
+            None => {
+                v.has_cross = true;
+                v.cross_equity = v.cross_equity.add_c(val, "cross equity")?;
+                v.cross_maintenance = v.cross_maintenance.add_c(mm, "maintenance margin")?;
+            }
+        }
+    }
+    v.equity = v.collateral.add_c(v.upnl, "equity")?;
+    Ok(v)
+}

@@ -1,0 +1,184 @@
+//! Market data for a run: marks per step, the cumulative funding index, collateral asset prices,
+//! and per-instrument contract terms. Valuation of a position at a price lives here.
+
+use super::margin::MarginModel;
+use super::money::{Checked, EngineResult};
+use crate::scenario::{ContractKind, Scenario};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// Contract terms the valuation needs.
+#[derive(Clone, Debug)]
+pub struct InstrumentMeta {
+    pub id: String,
+    pub kind: ContractKind,
+    pub contract_size: Decimal,
+    pub lot_size: Decimal,
+    pub tick_size: Decimal,
+    pub price_impact: Decimal,
+    pub margin: MarginModel,
+}
+
+/// Everything price-like, per step. Frames are read from here on demand.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Market {
+    /// `[instrument][step]`.
+    pub marks: Vec<Vec<Decimal>>,
+    /// Cumulative funding paid per contract held long, `[instrument][step]` (Drift-style index:
+    /// a position owes size × (index_now − index_at_entry), so funding needs no per-account writes).
+    pub funding_index: Vec<Vec<Decimal>>,
+    /// Collateral asset prices `[asset][step]`; asset 0 is the quote currency (always 1).
+    pub asset_prices: Vec<Vec<Decimal>>,
+    pub asset_ids: Vec<String>,
+    pub haircuts: Vec<Decimal>,
+    #[serde(skip)]
+    pub meta: Vec<InstrumentMeta>,
+}
+
+impl Market {
+    pub fn build(s: &Scenario, marks: Vec<Vec<Decimal>>) -> EngineResult<Market> {
+        let n = s.steps as usize + 1;
+        let mut meta = Vec::with_capacity(s.instruments.len());
+        let mut funding_index = Vec::with_capacity(s.instruments.len());
+        for (i, ins) in s.instruments.iter().enumerate() {
+            meta.push(InstrumentMeta {
+                id: ins.id.clone(),
+                kind: ins.kind,
+                contract_size: ins.contract_size,
+                lot_size: ins.lot_size,
+                tick_size: ins.tick_size,
+                price_impact: ins.price_impact,
+                margin: MarginModel::from_spec(&ins.margin)?,
+            });
+            let mut idx = Vec::with_capacity(n);
+            let mut cum = Decimal::ZERO;
+            let empty = Vec::new();
+            let m = marks.get(i).unwrap_or(&empty);
+            for t in 0..n {
+                if t > 0 && !ins.funding_rate.is_zero() {
+                    // Funding per contract = rate × the contract's notional at this step's mark.
+                    let per_contract = match ins.kind {
+                        ContractKind::Linear => m.get(t).copied().unwrap_or_default().mul_c(ins.contract_size, "funding")?,
+                        ContractKind::Inverse => ins.contract_size,
+                    };
+                    cum = cum.add_c(ins.funding_rate.mul_c(per_contract, "funding")?, "funding index")?;
+                }
+                idx.push(cum);
+            }
+            funding_index.push(idx);
+        }
+        let mut asset_ids = vec![s.venue.quote.clone()];
+        let mut haircuts = vec![Decimal::ZERO];
+        let mut asset_prices = vec![vec![Decimal::ONE; n]];
+        for a in &s.assets {
+            asset_ids.push(a.id.clone());
+            haircuts.push(a.haircut);
+            let series = match a.follows.as_ref().and_then(|f| s.instruments.iter().position(|x| &x.id == f)) {
+                Some(i) => marks.get(i).cloned().unwrap_or_else(|| vec![a.price; n]),
+                None => vec![a.price; n],
+            };
+            asset_prices.push(series);
+        }
+        Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta })
+    }
+
+    #[inline]
+    pub fn mark(&self, inst: usize, t: u32) -> Decimal {
+        self.marks.get(inst).and_then(|m| m.get(t as usize)).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    pub fn funding(&self, inst: usize, t: u32) -> Decimal {
+        self.funding_index.get(inst).and_then(|m| m.get(t as usize)).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    pub fn asset_price(&self, asset: usize, t: u32) -> Decimal {
+        self.asset_prices.get(asset).and_then(|m| m.get(t as usize)).copied().unwrap_or(Decimal::ONE)
+    }
+
+    pub fn meta(&self, inst: usize) -> Option<&InstrumentMeta> {
+        self.meta.get(inst)
+    }
+
+    /// PnL of `size` contracts entered at `entry`, valued at `price`, in quote currency.
+    /// Linear: size·cs·(P − EP). Inverse: size·cs·(1/EP − 1/P) coins, converted at P:
+    /// size·cs·(P − EP)/EP.
+    pub fn pnl_at(&self, inst: usize, size: Decimal, entry: Decimal, price: Decimal) -> EngineResult<Decimal> {
+        let m = match self.meta(inst) {
+            Some(m) => m,
+            None => return Ok(Decimal::ZERO),
+        };
+        let q = size.mul_c(m.contract_size, "position pnl")?;
+        let dp = price.sub_c(entry, "position pnl")?;
+        match m.kind {
+            ContractKind::Linear => q.mul_c(dp, "position pnl"),
+            // Rounded to 1e-10 so sums of money stay exact within Decimal's 28 digits.
+            ContractKind::Inverse => Ok(q.mul_c(dp, "position pnl")?.div_c(entry, "inverse pnl")?.round_dp(10)),
+        }
+    }
+
+    /// Notional in quote currency at `price` (inverse: contracts × contract size).
+    pub fn notional(&self, inst: usize, size: Decimal, price: Decimal) -> EngineResult<Decimal> {
+        let m = match self.meta(inst) {
+            Some(m) => m,
+            None => return Ok(Decimal::ZERO),
+        };
+        let q = size.abs().mul_c(m.contract_size, "notional")?;
+        match m.kind {
+            ContractKind::Linear => q.mul_c(price, "notional"),
+            ContractKind::Inverse => Ok(q),
+        }
+    }
+
+    /// Execution price of closing `size` (signed position being closed) at `price`: a seller
+    /// gets less, a buyer pays more, by impact × notional / 1,000,000, capped at `max_slippage`.
+    pub fn exec_price(&self, inst: usize, size: Decimal, price: Decimal, extra_discount: Decimal, max_slippage: Decimal) -> EngineResult<Decimal> {
+        let impact = self.meta(inst).map(|m| m.price_impact).unwrap_or_default();
+        let notional = self.notional(inst, size, price)?;
+        let slip = impact
+            .mul_c(notional, "slippage")?
+            .div_c(Decimal::from(1_000_000), "slippage")?
+            .add_c(extra_discount, "slippage")?
+            .min(max_slippage);
+        // Closing a long sells (price down); closing a short buys (price up).
+        let side = if size.is_sign_negative() { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
+        let raw = price.mul_c(Decimal::ONE.sub_c(side.mul_c(slip, "slippage")?, "slippage")?, "execution price")?;
+        // Fills happen on the tick grid.
+        let tick = self.meta(inst).map(|m| m.tick_size).unwrap_or_default();
+        Ok(crate::scenario::price_path::round_to_tick(raw, tick))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn pnl_linear_and_inverse() {
+        let mut s = Scenario { steps: 2, ..Default::default() };
+        s.instruments.push(Instrument { id: "L".into(), ..Default::default() });
+        s.instruments.push(Instrument { id: "I".into(), kind: ContractKind::Inverse, ..Default::default() });
+        let m = Market::build(&s, vec![vec![d("100"); 3], vec![d("10000"); 3]]).unwrap();
+        assert_eq!(m.pnl_at(0, d("2"), d("100"), d("90")).unwrap(), d("-20"));
+        // 10,000 USD long from 10,000 to 9,090.909...: loses ≈ 0.1 BTC ≈ 909.09 USD at that price.
+        let p = m.pnl_at(1, d("10000"), d("10000"), d("9000")).unwrap();
+        assert_eq!(p, d("-1000"));
+        assert_eq!(m.exec_price(0, d("1"), d("100"), d("0.05"), d("0.5")).unwrap(), d("95"));
+        assert_eq!(m.exec_price(0, d("-1"), d("100"), d("0.05"), d("0.5")).unwrap(), d("105"));
+    }
+
+    #[test]
+    fn funding_index_accumulates() {
+        let mut s = Scenario { steps: 3, ..Default::default() };
+        s.instruments.push(Instrument { id: "L".into(), funding_rate: d("0.001"), ..Default::default() });
+        let m = Market::build(&s, vec![vec![d("100"); 4]]).unwrap();
+        assert_eq!(m.funding(0, 3), d("0.3"));
+    }
+}

@@ -1,0 +1,22 @@
+//! The pure engine: scenario → timeline. No web dependency; exact decimals; deterministic for a
+//! scenario and its seed. One file per rule, tests beside them.
+
+pub mod account;
+pub mod adl;
+pub mod compare;
+pub mod ledger;
+pub mod margin;
+pub mod market;
+pub mod money;
+pub mod scan;
+pub mod simulate;
+pub mod timeline;
+pub mod waterfall;
+
+pub use account::Status;
+pub use ledger::JournalEntry;
+pub use money::{format_decimal, format_money, format_money_exact, format_pct, EngineError, EngineResult, Money, Price, Qty};
+pub use compare::{compare, waterfall_presets, Comparison, WaterfallSpec};
+pub use scan::ScanMode;
+pub use simulate::{simulate, simulate_reference, simulate_with_mode, simulate_with_waterfall};
+pub use timeline::*;

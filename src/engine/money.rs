@@ -1,0 +1,395 @@
+//! Money, prices and quantities: exact decimals with checked arithmetic.
+//!
+//! Rule: the engine never panics on overflow; every operation that can overflow returns an
+//! `EngineError` naming the quantity being computed (design.md, "Fail clearly").
+
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Everything the engine can fail with. Each variant names what was being computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineError {
+    /// A decimal operation overflowed while computing `what`.
+    Overflow { what: String },
+    /// A division by zero while computing `what` (a degenerate position or price).
+    DivisionByZero { what: String },
+    /// The scenario did not validate; each entry is `path: message`.
+    Invalid { errors: Vec<String> },
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Overflow { what } => write!(f, "arithmetic overflow while computing {what}"),
+            EngineError::DivisionByZero { what } => write!(f, "division by zero while computing {what}"),
+            EngineError::Invalid { errors } => write!(f, "invalid scenario: {}", errors.join("; ")),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+pub type EngineResult<T> = Result<T, EngineError>;
+
+/// Checked decimal arithmetic; `what` names the quantity for the error message.
+pub trait Checked: Sized {
+    fn add_c(self, rhs: Self, what: &str) -> EngineResult<Self>;
+    fn sub_c(self, rhs: Self, what: &str) -> EngineResult<Self>;
+    fn mul_c(self, rhs: Self, what: &str) -> EngineResult<Self>;
+    fn div_c(self, rhs: Self, what: &str) -> EngineResult<Self>;
+}
+
+fn overflow(what: &str) -> EngineError {
+    EngineError::Overflow { what: what.to_string() }
+}
+
+impl Checked for Decimal {
+    #[inline]
+    fn add_c(self, rhs: Self, what: &str) -> EngineResult<Self> {
+        self.checked_add(rhs).ok_or_else(|| overflow(what))
+    }
+    #[inline]
+    fn sub_c(self, rhs: Self, what: &str) -> EngineResult<Self> {
+        self.checked_sub(rhs).ok_or_else(|| overflow(what))
+    }
+    #[inline]
+    fn mul_c(self, rhs: Self, what: &str) -> EngineResult<Self> {
+        self.checked_mul(rhs).ok_or_else(|| overflow(what))
+    }
+    #[inline]
+    fn div_c(self, rhs: Self, what: &str) -> EngineResult<Self> {
+        if rhs.is_zero() {
+            return Err(EngineError::DivisionByZero { what: what.to_string() });
+        }
+        self.checked_div(rhs).ok_or_else(|| overflow(what))
+    }
+}
+
+/// Sum with overflow checking.
+pub fn sum_c<I: IntoIterator<Item = Decimal>>(items: I, what: &str) -> EngineResult<Decimal> {
+    items.into_iter().try_fold(Decimal::ZERO, |acc, x| acc.add_c(x, what))
+}
+
+macro_rules! newtype {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Decimal);
+
+        impl $name {
+            pub const ZERO: $name = $name(Decimal::ZERO);
+            pub fn new(d: Decimal) -> Self {
+                $name(d)
+            }
+            pub fn get(self) -> Decimal {
+                self.0
+            }
+            pub fn checked_add(self, rhs: Self, what: &str) -> EngineResult<Self> {
+                self.0.add_c(rhs.0, what).map($name)
+            }
+            pub fn checked_sub(self, rhs: Self, what: &str) -> EngineResult<Self> {
+                self.0.sub_c(rhs.0, what).map($name)
+            }
+            pub fn is_negative(self) -> bool {
+                self.0.is_sign_negative() && !self.0.is_zero()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+newtype!(Money, "An amount of the venue's quote currency (e.g. USD).");
+newtype!(Price, "A price in quote currency per unit of the underlying.");
+newtype!(Qty, "A signed position size in contracts (positive long, negative short).");
+
+impl Qty {
+    /// Notional value of this quantity at `price` (|q| × contract size × price).
+    pub fn notional(self, price: Price, contract_size: Decimal) -> EngineResult<Money> {
+        self.0
+            .abs()
+            .mul_c(contract_size, "notional")?
+            .mul_c(price.0, "notional")
+            .map(Money)
+    }
+    /// +1 for a long, −1 for a short, 0 for flat.
+    pub fn side(self) -> Decimal {
+        if self.0.is_zero() {
+            Decimal::ZERO
+        } else if self.0.is_sign_negative() {
+            Decimal::NEGATIVE_ONE
+        } else {
+            Decimal::ONE
+        }
+    }
+}
+
+impl Money {
+    /// Money spread over a quantity: a price per unit.
+    pub fn per(self, q: Qty, what: &str) -> EngineResult<Price> {
+        self.0.div_c(q.0, what).map(Price)
+    }
+}
+
+const MINUS: char = '\u{2212}';
+
+/// Digits of a non-negative decimal's mantissa, most significant first, into `buf`; returns the
+/// count. Formatting writes straight from these (one allocation per string, not five).
+fn mantissa_digits(x: Decimal, buf: &mut [u8; 40]) -> usize {
+    let mut m = x.mantissa().unsigned_abs();
+    let mut n = 0;
+    loop {
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = b'0' + (m % 10) as u8;
+        }
+        n += 1;
+        m /= 10;
+        if m == 0 || n >= buf.len() {
+            break;
+        }
+    }
+    if let Some(d) = buf.get_mut(..n) {
+        d.reverse();
+    }
+    n
+}
+
+/// Append `|x|` as `Display` prints it (all `scale` decimals), with at least `min_frac` decimals
+/// (zero-padded, as `{:.N}` does when N ≥ scale) and, optionally, thousands separators.
+fn push_plain(out: &mut String, x: Decimal, min_frac: u32, group: bool) {
+    let mut buf = [0u8; 40];
+    let n = mantissa_digits(x, &mut buf);
+    let digits = buf.get(..n).unwrap_or(&[]);
+    let scale = x.scale() as usize;
+    let int_len = n.saturating_sub(scale);
+    if int_len == 0 {
+        out.push('0');
+    } else {
+        for (i, d) in digits.iter().take(int_len).enumerate() {
+            if group && i > 0 && (int_len - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(char::from(*d));
+        }
+    }
+    let frac_len = scale.max(min_frac as usize);
+    if frac_len > 0 {
+        out.push('.');
+        for _ in n..scale {
+            out.push('0'); // leading zeros of a fraction below 10^-(n)
+        }
+        for d in digits.iter().skip(int_len) {
+            out.push(char::from(*d));
+        }
+        for _ in scale..frac_len {
+            out.push('0');
+        }
+    }
+}
+
+/// Exact money with thousands separators and cents: `$1,234.56`, `−$0.50`.
+pub fn format_money_exact(x: Decimal) -> String {
+    let neg = x.is_sign_negative() && !x.round_dp(2).is_zero();
+    let r = x.abs().round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let mut out = String::with_capacity(24);
+    if neg {
+        out.push(MINUS);
+    }
+    out.push('$');
+    push_plain(&mut out, r, 2, true);
+    out
+}
+
+/// Compact money for displays: `$12.34` below a thousand, then `$3.1k`, `$41.2m`, `$1.3bn`, with a
+/// true minus sign (`−$3.1k`). Use [`format_money_exact`] where cents matter (ledger, tables).
+pub fn format_money(x: Decimal) -> String {
+    let neg = x.is_sign_negative() && !x.is_zero();
+    let a = x.abs();
+    let (scaled, suffix) = if a >= Decimal::from(1_000_000_000_000u64) {
+        (a / Decimal::from(1_000_000_000_000u64), "tn")
+    } else if a >= Decimal::from(1_000_000_000u64) {
+        (a / Decimal::from(1_000_000_000u64), "bn")
+    } else if a >= Decimal::from(1_000_000u64) {
+        (a / Decimal::from(1_000_000u64), "m")
+    } else if a >= Decimal::from(1_000u64) {
+        (a / Decimal::from(1_000u64), "k")
+    } else {
+        return format_money_exact(x);
+    };
+    let r = scaled.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    let mut out = String::with_capacity(16);
+    if neg {
+        out.push(MINUS);
+    }
+    out.push('$');
+    if r.fract().is_zero() {
+        push_plain(&mut out, r.trunc(), 0, false);
+    } else {
+        push_plain(&mut out, r, 1, false);
+    }
+    out.push_str(suffix);
+    out
+}
+
+/// A plain decimal with grouping and at most `dp` decimals (prices, sizes): `9,045.23`.
+pub fn format_decimal(x: Decimal, dp: u32) -> String {
+    let neg = x.is_sign_negative() && !x.is_zero();
+    let r = x.abs().round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero).normalize();
+    let mut out = String::with_capacity(24);
+    if neg {
+        out.push(MINUS);
+    }
+    push_plain(&mut out, r, 0, true);
+    out
+}
+
+/// A rate as a percentage with one decimal: `17.5%`.
+pub fn format_pct(rate: Decimal) -> String {
+    let p = (rate * Decimal::ONE_HUNDRED).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    format!("{}%", format_decimal(p, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros_free::d;
+
+    mod rust_decimal_macros_free {
+        use rust_decimal::Decimal;
+        use std::str::FromStr;
+        pub fn d(s: &str) -> Decimal {
+            Decimal::from_str(s).unwrap_or_default()
+        }
+    }
+
+    #[test]
+    fn formats_money() {
+        assert_eq!(format_money_exact(d("1234.56")), "$1,234.56");
+        assert_eq!(format_money_exact(d("-0.5")), "\u{2212}$0.50");
+        assert_eq!(format_money(d("41200000")), "$41.2m");
+        assert_eq!(format_money(d("-3100")), "\u{2212}$3.1k");
+        assert_eq!(format_money(d("999.5")), "$999.50");
+        assert_eq!(format_money(d("114000000")), "$114m");
+        assert_eq!(format_money(d("2500000000")), "$2.5bn");
+        assert_eq!(format_decimal(d("9045.226130"), 2), "9,045.23");
+        assert_eq!(format_pct(d("0.6446")), "64.5%");
+    }
+
+
+    /// The previous (allocation-heavy) formatters: the new ones must print exactly the same.
+    mod old {
+        use rust_decimal::prelude::*;
+        const MINUS: char = '\u{2212}';
+        fn group_thousands(int_part: &str) -> String {
+            let bytes = int_part.as_bytes();
+            let mut out = String::with_capacity(int_part.len() + int_part.len() / 3);
+            for (i, c) in int_part.chars().enumerate() {
+                if i > 0 && (bytes.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            out
+        }
+        pub fn format_money_exact(x: Decimal) -> String {
+            let neg = x.is_sign_negative() && !x.round_dp(2).is_zero();
+            let s = format!("{:.2}", x.abs().round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero));
+            let (int_part, frac) = s.split_once('.').unwrap_or((s.as_str(), "00"));
+            format!("{}${}.{}", if neg { MINUS.to_string() } else { String::new() }, group_thousands(int_part), frac)
+        }
+        pub fn format_money(x: Decimal) -> String {
+            let neg = x.is_sign_negative() && !x.is_zero();
+            let a = x.abs();
+            let sign = if neg { MINUS.to_string() } else { String::new() };
+            let (scaled, suffix) = if a >= Decimal::from(1_000_000_000_000u64) {
+                (a / Decimal::from(1_000_000_000_000u64), "tn")
+            } else if a >= Decimal::from(1_000_000_000u64) {
+                (a / Decimal::from(1_000_000_000u64), "bn")
+            } else if a >= Decimal::from(1_000_000u64) {
+                (a / Decimal::from(1_000_000u64), "m")
+            } else if a >= Decimal::from(1_000u64) {
+                (a / Decimal::from(1_000u64), "k")
+            } else {
+                return format_money_exact(x);
+            };
+            let r = scaled.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+            let text = if r.fract().is_zero() { format!("{}", r.trunc()) } else { format!("{:.1}", r) };
+            format!("{sign}${text}{suffix}")
+        }
+        pub fn format_decimal(x: Decimal, dp: u32) -> String {
+            let neg = x.is_sign_negative() && !x.is_zero();
+            let r = x.abs().round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero).normalize();
+            let s = r.to_string();
+            let (int_part, frac) = match s.split_once('.') {
+                Some((i, f)) => (i.to_string(), Some(f.to_string())),
+                None => (s.clone(), None),
+            };
+            let mut out = String::new();
+            if neg {
+                out.push(MINUS);
+            }
+            out.push_str(&group_thousands(&int_part));
+            if let Some(f) = frac {
+                out.push('.');
+                out.push_str(&f);
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn fast_formatters_print_like_the_old_ones() {
+        // xorshift over mantissas and scales, plus edge values.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut values: Vec<Decimal> = ["0", "-0", "0.00", "-0.004", "-0.005", "0.005", "999.995", "999.5", "1000", "-1000", "0.1", "1e-28", "79228162514264337593543950335", "-79228162514264337593543950335", "123456789.123456789", "0.0000001"]
+            .iter()
+            .filter_map(|s| Decimal::from_str(s).or_else(|_| Decimal::from_scientific(s)).ok())
+            .collect();
+        for _ in 0..20_000 {
+            let hi = next();
+            let lo = next();
+            let digits = (next() % 29) as u32;
+            let m = ((u128::from(hi) << 64) | u128::from(lo)) % 10u128.pow(digits.max(1)).min(1u128 << 95);
+            let scale = (next() % 29) as u32;
+            let mut d = Decimal::from_i128_with_scale(m as i128, scale);
+            if next() % 2 == 0 {
+                d.set_sign_negative(true);
+            }
+            values.push(d);
+        }
+        for d in values {
+            assert_eq!(format_money_exact(d), old::format_money_exact(d), "{d:?}");
+            assert_eq!(format_money(d), old::format_money(d), "{d:?}");
+            for dp in [0, 1, 2, 8] {
+                assert_eq!(format_decimal(d, dp), old::format_decimal(d, dp), "{d:?} {dp}");
+            }
+        }
+    }
+
+    #[test]
+    fn checked_ops_report_what_overflowed() {
+        let e = Decimal::MAX.add_c(Decimal::ONE, "equity of alice").unwrap_err();
+        assert_eq!(e.to_string(), "arithmetic overflow while computing equity of alice");
+        assert!(Decimal::ONE.div_c(Decimal::ZERO, "price").is_err());
+    }
+
+    #[test]
+    fn newtypes() {
+        let q = Qty(d("-2"));
+        assert_eq!(q.side(), Decimal::NEGATIVE_ONE);
+        assert_eq!(q.notional(Price(d("100")), d("1")).map(|m| m.0), Ok(d("200")));
+    }
+}

@@ -1,0 +1,1473 @@
+//! The step loop: marks → PnL → equity → requirements → variation margin or unrealized PnL →
+//! funding → margin calls → liquidation / default → waterfall (issue 3 "Engine", issue 4).
+//!
+//! State is kept per account and written to the timeline only when it changes; valuations at a
+//! step are recomputed from the market, so nothing is copied per account per step.
+
+use super::account::{collateral_value, position_requirements, position_value, valuate, AccountSnap, Pos, Status};
+use super::adl::{adl_score, adl_select};
+use super::ledger::{names, JournalEntry};
+use super::market::Market;
+use super::money::{format_decimal, format_money, format_pct, Checked, EngineError, EngineResult};
+use super::scan::{Scan, ScanMode};
+use super::timeline::*;
+use super::waterfall::{describe, gini, pro_rata};
+use crate::scenario::{
+    expand_accounts, price_path, validate, ExpandedAccount, LayerSpec, MarginMode, Scenario, SettlementKind,
+    Settlement, VenueStyle,
+};
+use rust_decimal::Decimal;
+use std::collections::VecDeque;
+
+fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineError {
+    EngineError::Invalid { errors: errs.iter().map(|e| e.to_string()).collect() }
+}
+
+/// Run a scenario with its own waterfall.
+pub fn simulate(s: &Scenario) -> EngineResult<Timeline> {
+    simulate_with_waterfall(s, &s.waterfall)
+}
+
+/// Run a scenario under another waterfall (used by `compare`).
+pub fn simulate_with_waterfall(s: &Scenario, waterfall: &[LayerSpec]) -> EngineResult<Timeline> {
+    simulate_with_mode(s, waterfall, ScanMode::Indexed)
+}
+
+/// Run a scenario with the straightforward per-account margin loop (the reference the indexed
+/// scan is tested against; same timeline, O(accounts) work per step).
+pub fn simulate_reference(s: &Scenario) -> EngineResult<Timeline> {
+    simulate_with_mode(s, &s.waterfall, ScanMode::Reference)
+}
+
+/// Run a scenario under a waterfall with a chosen margin scan.
+pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+    validate(s).map_err(invalid)?;
+    for (i, l) in waterfall.iter().enumerate() {
+        if let LayerSpec::LpVaultHaircut { account } = l {
+            if !s.accounts.iter().any(|a| &a.id == account) {
+                return Err(invalid(vec![crate::scenario::ValidationError {
+                    path: format!("waterfall[{i}].account"),
+                    message: format!("no account `{account}`"),
+                }]));
+            }
+        }
+    }
+    let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
+    let accounts = expand_accounts(s).map_err(invalid)?;
+    let mut sim = Sim::new(s, marks, accounts, waterfall, mode)?;
+    for t in 0..=s.steps {
+        sim.step(t)?;
+    }
+    sim.finish()
+}
+
+#[derive(Clone, Debug)]
+enum LayerKind {
+    DefMargin,
+    DefFund,
+    Sig,
+    Insurance,
+    Survivors,
+    Assessment { cap: Decimal, max_calls: u32 },
+    Vmgh { max_steps: u32 },
+    Socialized,
+    Adl,
+    LpVault(usize),
+    TearUp,
+}
+
+struct LayerRt {
+    kind: LayerKind,
+    party: &'static str,
+    label: String,
+    drawn: Decimal,
+    sig_left: Decimal,
+    calls_used: u32,
+    exhausted: bool,
+}
+
+struct Acct {
+    snap: AccountSnap,
+    contribution0: Decimal,
+    reserves: Decimal,
+    assessed: Decimal,
+    call_step: Option<u32>,
+    start_equity: Decimal,
+    vm_gain: Decimal,
+    defaulter: bool,
+    /// Changed this step (listed in `Sim::changed`): recorded at the end of the step.
+    dirty: bool,
+}
+
+/// A position closed beyond bankruptcy: what ADL and tear-up need.
+#[derive(Clone, Debug)]
+struct Bankrupt {
+    inst: usize,
+    /// Signed size that was closed.
+    size: Decimal,
+    /// Bad debt per contract.
+    per_unit: Decimal,
+}
+
+struct Pending {
+    layer: usize,
+    def: usize,
+    left: Decimal,
+    until: u32,
+    info: Vec<Bankrupt>,
+}
+
+struct Sim<'a> {
+    s: &'a Scenario,
+    m: Market,
+    vm: bool,
+    ccp: bool,
+    accts: Vec<Acct>,
+    infos: Vec<AccountInfo>,
+    /// Accounts changed this step, in order of first change.
+    changed: Vec<u32>,
+    /// State of every account at step 0, then (account, step, state) at later changes.
+    first: Vec<AccountSnap>,
+    changes: Vec<(u32, u32, AccountSnap)>,
+    /// Accounts with a default-fund contribution (or a non-plain zero one), in index order: the
+    /// only ones the fund layers and the layer records can weigh.
+    contributors: Vec<usize>,
+    scan: Scan,
+    insurance: Decimal,
+    insurance_series: Vec<Decimal>,
+    layers: Vec<LayerRt>,
+    layer_infos: Vec<LayerInfo>,
+    layer_logs: Vec<Vec<(u32, LayerState)>>,
+    layers_dirty: bool,
+    unallocated: Decimal,
+    unalloc_log: Vec<(u32, Decimal)>,
+    events: Vec<Event>,
+    ledger: Vec<JournalEntry>,
+    queue: VecDeque<(usize, bool)>,
+    pending: Vec<Pending>,
+    deficit: Decimal,
+    bad_debt: Decimal,
+    defaults: usize,
+    cascades: usize,
+    quote: String,
+    /// ADL ranking per (instrument, opposite side is long), computed once per step (BitMEX
+    /// publishes its ranking periodically, not per fill): (step, [(account, score)]) best first.
+    adl_cache: Vec<AdlQueue>,
+    /// Margin checks that valued an account (for the scan's tests).
+    valued: u64,
+}
+
+/// One step's ADL ranking for (instrument, side), and how far its head is permanently spent.
+struct AdlQueue {
+    key: (usize, bool),
+    step: u32,
+    ranked: Vec<(usize, Decimal)>,
+    /// Entries before this are defaulters or hold no position on the side any more; neither
+    /// can change back (positions are never reopened), so later calls skip them.
+    head: usize,
+}
+
+fn money(x: Decimal) -> String {
+    format_money(x)
+}
+
+impl<'a> Sim<'a> {
+    fn new(s: &'a Scenario, marks: Vec<Vec<Decimal>>, expanded: Vec<ExpandedAccount>, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Self> {
+        let m = Market::build(s, marks)?;
+        let scan = Scan::new(s, &m, expanded.len(), mode);
+        let n_assets = m.asset_ids.len();
+        let quote = s.venue.quote.clone();
+        let mut sim = Sim {
+            s,
+            vm: s.venue.settlement == Settlement::VariationMargin,
+            ccp: s.venue.style == VenueStyle::Ccp,
+            accts: Vec::with_capacity(expanded.len()),
+            infos: Vec::with_capacity(expanded.len()),
+            changed: (0..expanded.len() as u32).collect(),
+            first: Vec::with_capacity(expanded.len()),
+            changes: Vec::new(),
+            contributors: Vec::new(),
+            scan,
+            insurance: s.venue.insurance_fund,
+            insurance_series: Vec::with_capacity(s.steps as usize + 1),
+            layers: Vec::new(),
+            layer_infos: Vec::new(),
+            layer_logs: Vec::new(),
+            layers_dirty: true,
+            unallocated: Decimal::ZERO,
+            unalloc_log: vec![(0, Decimal::ZERO)],
+            events: Vec::new(),
+            ledger: Vec::new(),
+            queue: VecDeque::new(),
+            pending: Vec::new(),
+            deficit: Decimal::ZERO,
+            bad_debt: Decimal::ZERO,
+            defaults: 0,
+            cascades: 0,
+            quote: quote.clone(),
+            adl_cache: Vec::new(),
+            valued: 0,
+            m,
+        };
+        let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
+        let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
+        // Consumed as we go: ids and names move into the timeline instead of being copied.
+        for ea in expanded {
+            let cohort = ea.cohort;
+            let a = ea.spec;
+            let mut coll = vec![Decimal::ZERO; n_assets];
+            if let Some(c) = coll.get_mut(0) {
+                *c = a.cash;
+            }
+            for c in &a.collateral {
+                if let Some(slot) = asset_index(&c.asset).and_then(|i| coll.get_mut(i)) {
+                    *slot = slot.add_c(c.amount, "opening collateral")?;
+                }
+            }
+            let mut positions = Vec::with_capacity(a.positions.len());
+            for p in &a.positions {
+                let inst = inst_index(&p.instrument).ok_or_else(|| invalid(vec![]))?;
+                positions.push(Pos {
+                    inst,
+                    size: p.size,
+                    entry: p.entry_price.unwrap_or_else(|| sim.m.mark(inst, 0)),
+                    funding_entry: sim.m.funding(inst, 0),
+                    isolated: p.isolated_margin,
+                });
+            }
+            let mode = a.margin_mode;
+            if a.fund_contribution > Decimal::ZERO || a.fund_contribution.scale() != 0 {
+                sim.contributors.push(sim.accts.len());
+            }
+            let (fund_contribution, reserves) = (a.fund_contribution, a.reserves);
+            sim.infos.push(AccountInfo {
+                name: if a.name.is_empty() { a.id.clone() } else { a.name },
+                id: a.id,
+                role: a.role.label().to_string(),
+                cohort: cohort.and_then(|c| s.cohorts.get(c)).map(|c| c.id.clone()),
+            });
+            sim.accts.push(Acct {
+                snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
+                contribution0: fund_contribution,
+                reserves,
+                assessed: Decimal::ZERO,
+                call_step: None,
+                start_equity: Decimal::ZERO,
+                vm_gain: Decimal::ZERO,
+                defaulter: false,
+                dirty: true,
+            });
+            if mode == MarginMode::Isolated {
+                let idx = sim.accts.len() - 1;
+                sim.split_isolated(idx)?;
+            }
+        }
+        // Open interest: the named counterparty takes the other side of any imbalance.
+        for (i, ins) in s.instruments.iter().enumerate() {
+            let Some(cp_id) = &ins.counterparty else { continue };
+            let Some(cp) = sim.infos.iter().position(|x| &x.id == cp_id) else { continue };
+            let mut net = Decimal::ZERO;
+            for a in &sim.accts {
+                for p in &a.snap.positions {
+                    if p.inst == i {
+                        net = net.add_c(p.size, "open interest")?;
+                    }
+                }
+            }
+            if net.is_zero() {
+                continue;
+            }
+            let mark0 = sim.m.mark(i, 0);
+            let acct = &mut sim.accts[cp]; // ok: cp found by position() above
+            match acct.snap.positions.iter_mut().find(|p| p.inst == i) {
+                Some(p) => {
+                    let new = p.size - net;
+                    if new.is_zero() {
+                        acct.snap.positions.retain(|p| p.inst != i);
+                    } else {
+                        if new.is_sign_negative() != p.size.is_sign_negative() {
+                            p.entry = mark0;
+                        } else if new.abs() > p.size.abs() {
+                            // Weighted average entry of the old size and the added size at mark.
+                            p.entry = (p.entry * p.size.abs() + mark0 * net.abs()).div_c(new.abs(), "average entry")?;
+                        }
+                        p.size = new;
+                    }
+                }
+                None => acct.snap.positions.push(Pos { inst: i, size: -net, entry: mark0, funding_entry: sim.m.funding(i, 0), isolated: None }),
+            }
+        }
+        // Waterfall layers: the defaulter's margin is always first.
+        let mut specs: Vec<LayerSpec> = waterfall.to_vec();
+        if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
+            specs.insert(0, LayerSpec::DefaulterMargin);
+        }
+        for spec in &specs {
+            let (label, description, party) = describe(spec);
+            let (kind, capacity) = match spec {
+                LayerSpec::DefaulterMargin => (LayerKind::DefMargin, None),
+                LayerSpec::DefaulterFundContribution => (LayerKind::DefFund, None),
+                LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
+                LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
+                LayerSpec::SurvivorsFund => {
+                    (LayerKind::Survivors, Some(sim.accts.iter().map(|a| a.contribution0).sum::<Decimal>()))
+                }
+                LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
+                LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
+                LayerSpec::SocializedLoss => (LayerKind::Socialized, None),
+                LayerSpec::AutoDeleverage => (LayerKind::Adl, None),
+                LayerSpec::LpVaultHaircut { account } => {
+                    let v = sim.infos.iter().position(|x| &x.id == account).ok_or_else(|| invalid(vec![]))?;
+                    (LayerKind::LpVault(v), None)
+                }
+                LayerSpec::TearUp => (LayerKind::TearUp, None),
+            };
+            let sig_left = capacity.unwrap_or_default();
+            sim.layers.push(LayerRt { kind, party, label: label.clone(), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
+            sim.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
+            sim.layer_logs.push(Vec::new());
+        }
+        // Opening ledger: deposits, contributions, funds.
+        for (i, a) in sim.accts.iter().enumerate() {
+            let iso: Decimal = a.snap.positions.iter().filter_map(|p| p.isolated).sum();
+            for (k, units) in a.snap.collateral.iter().enumerate() {
+                let amount = if k == 0 { *units + iso } else { *units };
+                if !amount.is_zero() {
+                    let asset = sim.m.asset_ids.get(k).cloned().unwrap_or_default();
+                    sim.ledger.push(JournalEntry {
+                        step: 0,
+                        debit: names::account(&sim.infos[i].id), // ok: infos and accts are pushed together
+                        credit: names::DEPOSITS.into(),
+                        amount,
+                        asset,
+                        memo: "opening collateral".into(),
+                    });
+                }
+            }
+            if a.contribution0 > Decimal::ZERO {
+                sim.ledger.push(JournalEntry {
+                    step: 0,
+                    debit: names::DEFAULT_FUND.into(),
+                    credit: names::DEPOSITS.into(),
+                    amount: a.contribution0,
+                    asset: quote.clone(),
+                    memo: format!("default-fund contribution of {}", sim.infos[i].name), // ok: same length
+                });
+            }
+        }
+        if sim.insurance > Decimal::ZERO {
+            sim.post(0, names::INSURANCE.into(), names::DEPOSITS.into(), sim.insurance, "opening insurance fund".into());
+        }
+        for l in 0..sim.layers.len() {
+            if matches!(sim.layers[l].kind, LayerKind::Sig) && sim.layers[l].sig_left > Decimal::ZERO {
+                let amt = sim.layers[l].sig_left;
+                let memo = format!("{} committed", sim.layers[l].label);
+                sim.post(0, names::CCP_CAPITAL.into(), names::DEPOSITS.into(), amt, memo);
+            }
+        }
+        for i in 0..sim.accts.len() {
+            let a = &sim.accts[i]; // ok: i < len
+            let v = valuate(&sim.m, &a.snap.collateral, &a.snap.positions, 0)?;
+            sim.accts[i].start_equity = v.equity; // ok: i < len
+        }
+        Ok(sim)
+    }
+
+    /// Isolated accounts without explicit margins split their cash pro rata to notional.
+    fn split_isolated(&mut self, a: usize) -> EngineResult<()> {
+        let m = &self.m;
+        let acct = &mut self.accts[a]; // ok: caller passes the last index
+        let cash = acct.snap.collateral.first().copied().unwrap_or_default();
+        let explicit: Decimal = acct.snap.positions.iter().filter_map(|p| p.isolated).sum();
+        let mut total_n = Decimal::ZERO;
+        for p in acct.snap.positions.iter().filter(|p| p.isolated.is_none()) {
+            total_n = total_n.add_c(m.notional(p.inst, p.size, p.entry)?, "notional")?;
+        }
+        let free = (cash - explicit).max(Decimal::ZERO);
+        let mut assigned = explicit;
+        for p in acct.snap.positions.iter_mut().filter(|p| p.isolated.is_none()) {
+            let share = if total_n.is_zero() {
+                Decimal::ZERO
+            } else {
+                free.mul_c(m.notional(p.inst, p.size, p.entry)?, "isolated margin")?.div_c(total_n, "isolated margin")?.round_dp(8)
+            };
+            p.isolated = Some(share);
+            assigned += share;
+        }
+        if let Some(c) = acct.snap.collateral.get_mut(0) {
+            *c -= assigned.min(cash);
+        }
+        Ok(())
+    }
+
+    fn post(&mut self, step: u32, debit: String, credit: String, amount: Decimal, memo: String) {
+        if amount.is_zero() {
+            return;
+        }
+        let (debit, credit, amount) = if amount < Decimal::ZERO { (credit, debit, -amount) } else { (debit, credit, amount) };
+        self.ledger.push(JournalEntry { step, debit, credit, amount, asset: self.quote.clone(), memo });
+    }
+
+    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, text: String, amount: Option<Decimal>, layer: Option<usize>) {
+        self.events.push(Event { step, account, kind, text, amount, layer });
+    }
+
+    fn name(&self, a: usize) -> String {
+        self.infos.get(a).map(|i| i.name.clone()).unwrap_or_default()
+    }
+
+    fn inst_id(&self, i: usize) -> String {
+        self.m.meta(i).map(|x| x.id.clone()).unwrap_or_default()
+    }
+
+    fn set_status(&mut self, a: usize, st: Status) {
+        if let Some(acct) = self.accts.get_mut(a) {
+            if acct.snap.status != st {
+                acct.snap.status = st;
+                self.touch(a);
+            }
+        }
+    }
+
+    fn cash_add(&mut self, a: usize, x: Decimal) -> EngineResult<()> {
+        if let Some(acct) = self.accts.get_mut(a) {
+            if let Some(c) = acct.snap.collateral.get_mut(0) {
+                *c = c.add_c(x, "cash")?;
+            }
+            self.touch(a);
+        }
+        Ok(())
+    }
+
+    /// Account `a` changed: record it at the end of the step and void its band.
+    fn touch(&mut self, a: usize) {
+        if let Some(acct) = self.accts.get_mut(a) {
+            if !acct.dirty {
+                acct.dirty = true;
+                self.changed.push(a as u32);
+            }
+            self.scan.invalidate(a);
+        }
+    }
+
+    /// The ledger name of an account.
+    fn acct_name(&self, a: usize) -> String {
+        self.infos.get(a).map(|i| names::account(&i.id)).unwrap_or_default()
+    }
+
+    fn step(&mut self, t: u32) -> EngineResult<()> {
+        if self.vm {
+            self.post_variation_margin(t)?;
+            self.collect_pending(t)?;
+        }
+        self.expire(t)?;
+        self.check_margins(t)?;
+        self.drain_queue(t)?;
+        if t == self.s.steps {
+            // The run ends: any loss still waiting in a VM-haircut window goes down the waterfall.
+            let pend: Vec<Pending> = std::mem::take(&mut self.pending);
+            for p in pend {
+                self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
+            }
+            self.drain_queue(t)?;
+        }
+        self.record(t)
+    }
+
+    /// CCP style: pay and collect the change in value of every position (VM), every step.
+    fn post_variation_margin(&mut self, t: u32) -> EngineResult<()> {
+        for a in 0..self.accts.len() {
+            acct_vm_reset(&mut self.accts[a]); // ok: a < len
+            let acct_ref = &self.accts[a]; // ok: a < len
+            if acct_ref.snap.positions.is_empty() || acct_ref.snap.status.is_out() {
+                continue;
+            }
+            let mut delta = Decimal::ZERO;
+            for p in &acct_ref.snap.positions {
+                let now = position_value(&self.m, p, t)?;
+                let before = if t == 0 { Decimal::ZERO } else { position_value(&self.m, p, t - 1)? };
+                delta = delta.add_c(now.sub_c(before, "variation margin")?, "variation margin")?;
+            }
+            if delta.is_zero() {
+                continue;
+            }
+            self.accts[a].vm_gain = delta.max(Decimal::ZERO); // ok: a < len
+            let name = self.acct_name(a);
+            self.post(t, name, names::SETTLEMENT.into(), delta, "variation margin".into());
+        }
+        Ok(())
+    }
+
+    /// Expiry: cash settlement at mark, or physical delivery with buy-in of what a short lacks.
+    fn expire(&mut self, t: u32) -> EngineResult<()> {
+        for (i, ins) in self.s.instruments.iter().enumerate() {
+            let Some(x) = &ins.expiry else { continue };
+            if x.step != t {
+                continue;
+            }
+            let mark = self.m.mark(i, t);
+            let underlying = ins.underlying.as_ref().and_then(|u| self.s.assets.iter().position(|a| &a.id == u)).map(|k| k + 1);
+            let mut settled = 0usize;
+            for a in 0..self.accts.len() {
+                let Some(pidx) = self.accts[a].snap.positions.iter().position(|p| p.inst == i) else { continue }; // ok: a < len
+                if self.accts[a].snap.status.is_out() {
+                    continue; // ok: a < len
+                }
+                let size = self.accts[a].snap.positions[pidx].size; // ok: pidx found above
+                let (realized, iso) = self.close_part(a, pidx, size.abs(), mark, t)?;
+                self.cash_add(a, realized + iso)?;
+                settled += 1;
+                if x.settlement == SettlementKind::Physical && size < Decimal::ZERO {
+                    let need = size.abs().mul_c(ins.contract_size, "delivery")?;
+                    let have = underlying.and_then(|k| self.accts[a].snap.collateral.get(k).copied()).unwrap_or_default(); // ok: a < len
+                    let missing = (need - have.max(Decimal::ZERO)).max(Decimal::ZERO);
+                    if missing > Decimal::ZERO {
+                        let cost = missing.mul_c(mark, "buy-in")?.mul_c(x.buy_in_penalty, "buy-in")?;
+                        self.cash_add(a, -cost)?;
+                        let name = self.acct_name(a);
+                        self.post(t, names::MARKET.into(), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)));
+                        let text = format!(
+                            "{} could not deliver {} {}; the venue bought in at a {} penalty, costing {}.",
+                            self.name(a), format_decimal(missing, 8), ins.id, format_pct(x.buy_in_penalty), money(cost)
+                        );
+                        self.event(t, Some(a), EventKind::BuyIn, text, Some(cost), None);
+                    }
+                }
+                if self.accts[a].snap.positions.is_empty() {
+                    self.set_status(a, Status::Settled);
+                }
+                self.bankrupt_if_negative(a, t)?;
+            }
+            if settled > 0 {
+                let text = format!("{} expired and settled at {} ({} position(s)).", ins.id, format_decimal(mark, 8), settled);
+                self.event(t, None, EventKind::Settlement, text, None, None);
+            }
+        }
+        Ok(())
+    }
+
+    /// After a settlement, an account with negative cross equity is bankrupt: its deficit goes to
+    /// the waterfall.
+    fn bankrupt_if_negative(&mut self, a: usize, t: u32) -> EngineResult<()> {
+        let acct = &self.accts[a]; // ok: callers pass a < len
+        if !acct.snap.positions.is_empty() {
+            return Ok(());
+        }
+        self.sell_collateral(a, t)?;
+        let cash = self.accts[a].snap.collateral.first().copied().unwrap_or_default(); // ok: a < len
+        if cash < Decimal::ZERO {
+            let d = -cash;
+            self.accts[a].defaulter = true; // ok: a < len
+            self.defaults += 1;
+            self.set_status(a, Status::Bankrupt);
+            let text = format!("{} cannot pay its settlement: a deficit of {}.", self.name(a), money(d));
+            self.event(t, Some(a), EventKind::Bankruptcy, text, Some(d), None);
+            self.allocate(a, t, Decimal::ZERO, d, Vec::new())?;
+        }
+        Ok(())
+    }
+
+    /// Convert non-quote collateral to cash at its haircut value (the haircut is the sale cost).
+    fn sell_collateral(&mut self, a: usize, t: u32) -> EngineResult<()> {
+        let n = self.accts[a].snap.collateral.len(); // ok: a < len
+        for k in 1..n {
+            let units = self.accts[a].snap.collateral[k]; // ok: k < n
+            if units <= Decimal::ZERO {
+                continue;
+            }
+            let price = self.m.asset_price(k, t);
+            let h = self.m.haircuts.get(k).copied().unwrap_or_default();
+            let value = units.mul_c(price, "collateral sale")?.mul_c(Decimal::ONE - h, "collateral sale")?;
+            self.accts[a].snap.collateral[k] = Decimal::ZERO; // ok: k < n
+            self.cash_add(a, value)?;
+            let asset = self.m.asset_ids.get(k).cloned().unwrap_or_default();
+            let name = self.acct_name(a);
+            self.ledger.push(JournalEntry { step: t, debit: names::MARKET.into(), credit: name.clone(), amount: units, asset, memo: "collateral sold".into() });
+            self.post(t, name, names::MARKET.into(), value, "proceeds of collateral sold".into());
+        }
+        Ok(())
+    }
+
+    /// Close `qty` (absolute) of position `pidx` at `price`: returns the realized amount (PnL minus
+    /// funding owed) and the released isolated margin; the caller credits them. Posts the ledger
+    /// (under VM, only the part beyond this step's settled mark).
+    fn close_part(&mut self, a: usize, pidx: usize, qty: Decimal, price: Decimal, t: u32) -> EngineResult<(Decimal, Decimal)> {
+        let p = self.accts[a].snap.positions[pidx].clone(); // ok: callers pass valid indices
+        let q = qty.min(p.size.abs());
+        if q.is_zero() {
+            return Ok((Decimal::ZERO, Decimal::ZERO));
+        }
+        let part = if p.size.is_sign_negative() { -q } else { q };
+        let full = q == p.size.abs();
+        let pnl = self.m.pnl_at(p.inst, part, p.entry, price)?;
+        let funding = part.mul_c(self.m.funding(p.inst, t) - p.funding_entry, "funding owed")?;
+        let realized = pnl.sub_c(funding, "realized pnl")?;
+        let posted = if self.vm {
+            let at_mark = self.m.pnl_at(p.inst, part, p.entry, self.m.mark(p.inst, t))?;
+            pnl.sub_c(at_mark, "realized pnl")?
+        } else {
+            realized
+        };
+        let name = self.acct_name(a);
+        let memo = format!("{} {} closed at {}", format_decimal(part, 8), self.inst_id(p.inst), format_decimal(price, 8));
+        self.post(t, name, names::SETTLEMENT.into(), posted, memo);
+        let iso_rel = match p.isolated {
+            Some(iso) if full => iso,
+            Some(iso) => iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?.round_dp(10),
+            None => Decimal::ZERO,
+        };
+        self.touch(a);
+        let acct = &mut self.accts[a]; // ok: a < len
+        let remaining = p.size - part;
+        if remaining.is_zero() {
+            acct.snap.positions.remove(pidx);
+        } else if let Some(pos) = acct.snap.positions.get_mut(pidx) {
+            pos.size = remaining;
+            if let Some(iso) = pos.isolated.as_mut() {
+                *iso -= iso_rel;
+            }
+        }
+        Ok((realized, iso_rel))
+    }
+
+    fn check_margins(&mut self, t: u32) -> EngineResult<()> {
+        if self.scan.mode == ScanMode::Reference {
+            for a in 0..self.accts.len() {
+                self.check_one(a, t)?;
+            }
+            return Ok(());
+        }
+        // Same order and same exact check as the loop above, for the accounts that can act.
+        self.scan.collect(t);
+        while let Some(a) = self.scan.next() {
+            self.check_one(a, t)?;
+            self.scan.route(a, t);
+            if !self.scan.needs(a) {
+                self.band(a, t);
+            }
+        }
+        Ok(())
+    }
+
+    /// File the band of account `a`, just checked and unchanged at step `t`.
+    fn band(&mut self, a: usize, t: u32) {
+        let Some(acct) = self.accts.get(a) else { return };
+        if acct.snap.status.is_out() || acct.defaulter || acct.snap.positions.is_empty() {
+            return; // Skipped by the check until something changes it.
+        }
+        // A pending margin call is re-examined every step.
+        let bandable = !(self.ccp && acct.snap.status == Status::MarginCall);
+        if !bandable || !self.scan.file_band(&self.m, a, &acct.snap, self.ccp, t) {
+            self.scan.defer(a);
+        }
+    }
+
+    /// The margin check of one account at step `t` (liquidation, or the CCP's margin call).
+    fn check_one(&mut self, a: usize, t: u32) -> EngineResult<()> {
+        let Some(acct) = self.accts.get(a) else { return Ok(()) };
+        if acct.snap.status.is_out() || acct.defaulter || acct.snap.positions.is_empty() {
+            return Ok(());
+        }
+        self.valued += 1;
+        let v = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?;
+        if self.ccp {
+            return self.ccp_margin(a, t, v.equity, v.maintenance, v.initial);
+        }
+        if v.has_cross && v.cross_equity < v.cross_maintenance {
+            let idx: Vec<usize> = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
+            self.liquidate(a, idx, t, v.cross_equity, true)?;
+        }
+        // Isolated positions, from the last so indices stay valid.
+        let mut k = self.accts[a].snap.positions.len(); // ok: a < len
+        while k > 0 {
+            k -= 1;
+            let Some(p) = self.accts[a].snap.positions.get(k) else { continue }; // ok: a < len
+            let Some(iso) = p.isolated else { continue };
+            let val = position_value(&self.m, p, t)?;
+            let (mm, _) = position_requirements(&self.m, p, t)?;
+            let eq = iso.add_c(val, "isolated equity")?;
+            if eq < mm {
+                self.liquidate(a, vec![k], t, eq, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Clearing house: margin call, met from reserves, or default after the grace period.
+    fn ccp_margin(&mut self, a: usize, t: u32, equity: Decimal, mm: Decimal, im: Decimal) -> EngineResult<()> {
+        if equity >= mm {
+            if self.accts[a].snap.status == Status::MarginCall {
+                // ok: a < len
+                self.set_status(a, Status::Healthy);
+                self.accts[a].call_step = None; // ok: a < len
+            }
+            return Ok(());
+        }
+        let top_up = (im - equity).max(Decimal::ZERO);
+        if self.accts[a].call_step.is_none() {
+            // ok: a < len
+            self.accts[a].call_step = Some(t); // ok: a < len
+            self.set_status(a, Status::MarginCall);
+            let text = format!("Margin call: {} is below maintenance ({} equity vs {} required) and must post {}.", self.name(a), money(equity), money(mm), money(top_up));
+            self.event(t, Some(a), EventKind::MarginCall, text, Some(top_up), None);
+        }
+        if self.accts[a].reserves >= top_up {
+            // ok: a < len
+            self.accts[a].reserves -= top_up; // ok: a < len
+            self.cash_add(a, top_up)?;
+            let (n, r) = (self.acct_name(a), names::reserves(&self.infos[a].id)); // ok: a < len
+            self.post(t, n, r, top_up, "margin call met".into());
+            self.accts[a].call_step = None; // ok: a < len
+            self.set_status(a, Status::Healthy);
+            let text = format!("{} met its margin call with {} from its reserves.", self.name(a), money(top_up));
+            self.event(t, Some(a), EventKind::MarginCallMet, text, Some(top_up), None);
+            return Ok(());
+        }
+        let since = self.accts[a].call_step.unwrap_or(t); // ok: a < len
+        if t.saturating_sub(since) >= self.s.venue.margin_call_grace {
+            self.queue.push_back((a, false));
+        }
+        Ok(())
+    }
+
+    fn drain_queue(&mut self, t: u32) -> EngineResult<()> {
+        while let Some((a, cascade)) = self.queue.pop_front() {
+            if self.accts.get(a).map(|x| x.defaulter).unwrap_or(true) {
+                continue;
+            }
+            self.default_member(a, t, cascade)?;
+        }
+        Ok(())
+    }
+
+    /// Clearing-house default management: the portfolio is auctioned at a discount to mark; the
+    /// close-out loss meets the defaulter's margin, then the rest of the waterfall.
+    fn default_member(&mut self, a: usize, t: u32, cascade: bool) -> EngineResult<()> {
+        self.accts[a].defaulter = true; // ok: a < len
+        self.defaults += 1;
+        self.set_status(a, Status::Defaulted);
+        let text = if cascade {
+            format!("{} could not pay its assessment and is declared in default in turn (cascade).", self.name(a))
+        } else {
+            format!("{} failed its margin call and is declared in default; its portfolio goes to auction.", self.name(a))
+        };
+        self.event(t, Some(a), EventKind::Default, text, None, None);
+        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
+            + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
+        let mut realized_total = Decimal::ZERO;
+        let mut info = Vec::new();
+        let mut notionals = Vec::new();
+        while let Some(p) = self.accts[a].snap.positions.last().cloned() {
+            // ok: a < len
+            let mark = self.m.mark(p.inst, t);
+            let px = self.m.exec_price(p.inst, p.size, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
+            let pidx = self.accts[a].snap.positions.len() - 1; // ok: non-empty
+            let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;
+            self.cash_add(a, r + iso)?;
+            realized_total += r;
+            notionals.push(self.m.notional(p.inst, p.size, mark)?);
+            info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
+            let text = format!(
+                "Auction: {}'s {} {} sold at {} (mark {}).",
+                self.name(a), format_decimal(p.size, 8), self.inst_id(p.inst), format_decimal(px, 8), format_decimal(mark, 8)
+            );
+            self.event(t, Some(a), EventKind::Liquidation, text, Some(r), None);
+        }
+        self.sell_collateral(a, t)?;
+        let cash = self.accts[a].snap.collateral.first().copied().unwrap_or_default(); // ok: a < len
+        let loss = (-realized_total).max(Decimal::ZERO);
+        let (margin_used, d) = if cash < Decimal::ZERO { (c0.max(Decimal::ZERO), -cash) } else { (loss.min(c0.max(Decimal::ZERO)), Decimal::ZERO) };
+        spread_bad_debt(&mut info, &notionals, d)?;
+        self.allocate(a, t, margin_used, d, info)
+    }
+
+    /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
+    /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
+    /// it cannot pay is its deficit.
+    fn liquidate(&mut self, a: usize, idx: Vec<usize>, t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
+        let venue = &self.s.venue;
+        let fee_rate = venue.liquidation_fee;
+        let max_slip = venue.max_slippage;
+        // Partial liquidation: the smallest quarter that brings the group back above maintenance.
+        let mut fraction = Decimal::ONE;
+        if venue.partial_liquidation {
+            for q in [Decimal::new(25, 2), Decimal::new(5, 1), Decimal::new(75, 2)] {
+                let mut eq = group_equity;
+                let mut mm_after = Decimal::ZERO;
+                for &i in &idx {
+                    let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
+                    let mark = self.m.mark(p.inst, t);
+                    let part = p.size * q;
+                    let px = self.m.exec_price(p.inst, part, mark, Decimal::ZERO, max_slip)?;
+                    let slip = self.m.pnl_at(p.inst, part, mark, px)?; // ≤ 0
+                    let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
+                    eq = eq + slip - fee;
+                    let rest = Pos { size: p.size - part, ..p.clone() };
+                    mm_after += position_requirements(&self.m, &rest, t)?.0;
+                }
+                if eq >= mm_after && eq > Decimal::ZERO {
+                    fraction = q;
+                    break;
+                }
+            }
+        }
+        let c0 = if cross {
+            collateral_value(&self.m, &self.accts[a].snap.collateral, t)? // ok: a < len
+        } else {
+            idx.first().and_then(|&i| self.accts[a].snap.positions.get(i)).and_then(|p| p.isolated).unwrap_or_default() // ok: a < len
+        };
+        self.set_status(a, Status::Liquidating);
+        let mut realized_total = Decimal::ZERO;
+        let mut iso_total = Decimal::ZERO;
+        let mut fee_base = Decimal::ZERO;
+        let mut info = Vec::new();
+        let mut notionals = Vec::new();
+        let mut sorted = idx.clone();
+        sorted.sort_unstable_by(|x, y| y.cmp(x));
+        for i in sorted {
+            let Some(p) = self.accts[a].snap.positions.get(i).cloned() else { continue }; // ok: a < len
+            let mark = self.m.mark(p.inst, t);
+            let qty = (p.size.abs() * fraction).max(Decimal::ZERO);
+            let signed = if p.size < Decimal::ZERO { -qty } else { qty };
+            let px = self.m.exec_price(p.inst, signed, mark, Decimal::ZERO, max_slip)?;
+            let (r, iso) = self.close_part(a, i, qty, px, t)?;
+            realized_total += r;
+            iso_total += iso;
+            let n = self.m.notional(p.inst, signed, mark)?;
+            fee_base += n;
+            notionals.push(n);
+            info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
+            let what = if fraction < Decimal::ONE { "partially liquidated" } else { "liquidated" };
+            let text = format!(
+                "{}'s {} {} {} at {} (mark {}).",
+                self.name(a), format_decimal(signed, 8), self.inst_id(p.inst), what, format_decimal(px, 8), format_decimal(mark, 8)
+            );
+            let kind = if fraction < Decimal::ONE { EventKind::PartialLiquidation } else { EventKind::Liquidation };
+            self.event(t, Some(a), kind, text, Some(r), None);
+        }
+        // Group result before the penalty.
+        let mut group = if cross {
+            self.cash_add(a, realized_total)?;
+            if self.accts[a].snap.positions.iter().all(|p| p.isolated.is_some()) {
+                // ok: a < len
+                self.sell_collateral(a, t)?;
+            }
+            let rest: Vec<Pos> = self.accts[a].snap.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect(); // ok: a < len
+            valuate(&self.m, &self.accts[a].snap.collateral, &rest, t)?.cross_equity // ok: a < len
+        } else {
+            let g = iso_total + realized_total;
+            self.cash_add(a, g)?;
+            g
+        };
+        let fee = fee_rate.mul_c(fee_base, "liquidation fee")?.min(group.max(Decimal::ZERO));
+        if fee > Decimal::ZERO {
+            self.cash_add(a, -fee)?;
+            self.insurance = self.insurance.add_c(fee, "insurance fund")?;
+            self.layers_dirty = true;
+            group -= fee;
+            let n = self.acct_name(a);
+            self.post(t, names::INSURANCE.into(), n, fee, "liquidation penalty".into());
+            let text = format!("{} liquidation penalty from {} went to the insurance fund.", money(fee), self.name(a));
+            self.event(t, Some(a), EventKind::LiquidationFee, text, Some(fee), None);
+        }
+        let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
+        if group < Decimal::ZERO && fraction == Decimal::ONE {
+            let d = -group;
+            self.accts[a].defaulter = !positions_left; // ok: a < len
+            self.defaults += 1;
+            self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
+            let text = format!("{} closed beyond its bankruptcy price: a deficit of {} after its margin of {}.", self.name(a), money(d), money(c0.max(Decimal::ZERO)));
+            self.event(t, Some(a), EventKind::Bankruptcy, text, Some(d), None);
+            spread_bad_debt(&mut info, &notionals, d)?;
+            self.allocate(a, t, c0.max(Decimal::ZERO), d, info)?;
+        } else if fraction < Decimal::ONE {
+            self.set_status(a, Status::Liquidating);
+        } else if !positions_left {
+            self.set_status(a, Status::Liquidated);
+        } else {
+            self.set_status(a, Status::Healthy);
+        }
+        Ok(())
+    }
+
+    /// A default's loss enters the waterfall: the defaulter's margin first, then the layers.
+    fn allocate(&mut self, def: usize, t: u32, margin_used: Decimal, d: Decimal, info: Vec<Bankrupt>) -> EngineResult<()> {
+        self.deficit = self.deficit.add_c(margin_used, "deficit")?.add_c(d, "deficit")?;
+        self.bad_debt = self.bad_debt.add_c(d, "bad debt")?;
+        if margin_used > Decimal::ZERO {
+            if let Some(l) = self.layers.iter().position(|l| matches!(l.kind, LayerKind::DefMargin)) {
+                self.layers[l].drawn += margin_used; // ok: l found by position()
+                self.layers_dirty = true;
+                self.accts[def].snap.loss += margin_used; // ok: def < len
+                self.touch(def);
+                let text = format!("{}'s own margin absorbed {} of the loss.", self.name(def), money(margin_used));
+                self.event(t, Some(def), EventKind::LayerDrawn, text, Some(margin_used), Some(l));
+            }
+        }
+        if d.is_zero() {
+            if margin_used > Decimal::ZERO {
+                let text = format!("The loss on {} was covered by its own margin: nothing reaches the mutualized layers.", self.name(def));
+                self.event(t, Some(def), EventKind::Default, text, Some(margin_used), None);
+            }
+            return Ok(());
+        }
+        self.run_layers(def, t, 0, d, &info)
+    }
+
+    fn credit_def(&mut self, def: usize, t: u32, from: String, amount: Decimal, memo: String) -> EngineResult<()> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        self.cash_add(def, amount)?;
+        let n = self.acct_name(def);
+        self.post(t, n, from, amount, memo);
+        Ok(())
+    }
+
+    /// Account `i` pays `amount` toward `def`'s deficit from its own balance.
+    fn charge(&mut self, i: usize, def: usize, t: u32, amount: Decimal, memo: &str) -> EngineResult<()> {
+        if amount.is_zero() {
+            return Ok(());
+        }
+        self.cash_add(i, -amount)?;
+        self.accts[i].snap.loss += amount; // ok: i < len (caller)
+        let from = self.acct_name(i);
+        self.credit_def(def, t, from, amount, format!("{memo} toward {}", self.name(def)))
+    }
+
+    /// `survivors` among the contributors: the only ones the fund layers can weigh.
+    fn contributing_survivors(&self, def: usize) -> impl Iterator<Item = usize> + '_ {
+        self.contributors.iter().copied().filter(move |&i| i != def && !self.accts[i].defaulter && !self.accts[i].snap.status.is_out()) // ok: i < len
+    }
+
+    fn survivors(&self, def: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.accts.len()).filter(move |&i| i != def && !self.accts[i].defaulter && !self.accts[i].snap.status.is_out()) // ok: i < len
+    }
+
+    /// Walk the layers from `from`, each paying what it can of `left`.
+    fn run_layers(&mut self, def: usize, t: u32, from: usize, mut left: Decimal, info: &[Bankrupt]) -> EngineResult<()> {
+        let mut l = from;
+        while l < self.layers.len() && left > Decimal::ZERO {
+            let kind = self.layers[l].kind.clone(); // ok: l < len
+            let mut pay = Decimal::ZERO;
+            match kind {
+                LayerKind::DefMargin => {}
+                LayerKind::DefFund => {
+                    pay = left.min(self.accts[def].snap.contribution); // ok: def < len
+                    self.accts[def].snap.contribution -= pay; // ok: def < len
+                    self.accts[def].snap.loss += pay; // ok: def < len
+                    self.credit_def(def, t, names::DEFAULT_FUND.into(), pay, "defaulter's own fund contribution".into())?;
+                }
+                LayerKind::Sig => {
+                    pay = left.min(self.layers[l].sig_left); // ok: l < len
+                    self.layers[l].sig_left -= pay; // ok: l < len
+                    self.credit_def(def, t, names::CCP_CAPITAL.into(), pay, "skin in the game".into())?;
+                }
+                LayerKind::Insurance => {
+                    pay = left.min(self.insurance.max(Decimal::ZERO));
+                    self.insurance -= pay;
+                    self.credit_def(def, t, names::INSURANCE.into(), pay, "insurance fund".into())?;
+                }
+                LayerKind::Survivors => {
+                    let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+                    let total: Decimal = w.iter().map(|x| x.1).sum();
+                    let take = left.min(total);
+                    let (shares, dust) = pro_rata(take, &w)?;
+                    for (i, sh) in shares {
+                        self.accts[i].snap.contribution -= sh; // ok: from survivors()
+                        self.accts[i].snap.loss += sh; // ok: from survivors()
+                        self.touch(i);
+                        let memo = format!("{}'s default-fund contribution", self.name(i));
+                        self.credit_def(def, t, names::DEFAULT_FUND.into(), sh, memo)?;
+                        pay += sh;
+                    }
+                    if take > Decimal::ZERO && dust > Decimal::ZERO {
+                        self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+                        pay += dust;
+                    }
+                }
+                LayerKind::Assessment { cap, max_calls } => {
+                    if self.layers[l].calls_used < max_calls {
+                        // ok: l < len
+                        self.layers[l].calls_used += 1; // ok: l < len
+                        let w: Vec<(usize, Decimal)> = self
+                            .contributing_survivors(def)
+                            .filter(|&i| self.accts[i].contribution0 > Decimal::ZERO) // ok: i < len
+                            .map(|i| (i, (cap * self.accts[i].contribution0 - self.accts[i].assessed).max(Decimal::ZERO))) // ok: i < len
+                            .collect();
+                        let total: Decimal = w.iter().map(|x| x.1).sum();
+                        let call = left.min(total);
+                        let (shares, dust) = pro_rata(call, &w)?;
+                        let mut all_paid = true;
+                        for (i, sh) in shares {
+                            let can = sh.min(self.accts[i].reserves); // ok: from survivors()
+                            self.accts[i].reserves -= can; // ok
+                            self.accts[i].assessed += can; // ok
+                            self.accts[i].snap.loss += can; // ok
+                            self.touch(i);
+                            let memo = format!("assessment paid by {}", self.name(i));
+                            let from = names::reserves(&self.infos[i].id); // ok: i < len
+                            self.credit_def(def, t, from, can, memo)?;
+                            pay += can;
+                            let text = format!("Assessment: {} was called for {} and paid {}.", self.name(i), money(sh), money(can));
+                            self.event(t, Some(i), EventKind::Assessment, text, Some(can), Some(l));
+                            if can < sh {
+                                all_paid = false;
+                                self.cascades += 1;
+                                self.queue.push_back((i, true));
+                                let text = format!("{} cannot meet its assessment ({} short): it will default in turn.", self.name(i), money(sh - can));
+                                self.event(t, Some(i), EventKind::Cascade, text, Some(sh - can), Some(l));
+                            }
+                        }
+                        if all_paid && call > Decimal::ZERO && dust > Decimal::ZERO {
+                            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+                            pay += dust;
+                        }
+                    }
+                }
+                LayerKind::Vmgh { max_steps } => {
+                    if self.vm {
+                        pay = self.vm_haircut(def, t, l, left)?;
+                        let after = left - pay;
+                        if after > Decimal::ZERO && max_steps > 1 && t < self.s.steps {
+                            self.layers[l].drawn += pay; // ok: l < len
+                            self.layers_dirty = true;
+                            self.pending.push(Pending { layer: l, def, left: after, until: t + max_steps - 1, info: info.to_vec() });
+                            let text = format!(
+                                "{} of the loss waits on variation-margin haircuts for up to {} more step(s).",
+                                money(after), max_steps - 1
+                            );
+                            self.event(t, Some(def), EventKind::Haircut, text, Some(after), Some(l));
+                            return Ok(());
+                        }
+                    }
+                }
+                LayerKind::Socialized => {
+                    let mut w = Vec::new();
+                    for i in self.survivors(def).collect::<Vec<_>>() {
+                        let a = &self.accts[i]; // ok: i < len
+                        let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
+                        let profit = eq - a.start_equity;
+                        if profit > Decimal::ZERO {
+                            w.push((i, profit));
+                        }
+                    }
+                    let total: Decimal = w.iter().map(|x| x.1).sum();
+                    let take = left.min(total);
+                    if take > Decimal::ZERO {
+                        let rate = take.div_c(total, "clawback rate")?;
+                        let (shares, dust) = pro_rata(take, &w)?;
+                        for (i, sh) in shares {
+                            self.charge(i, def, t, sh, "clawback")?;
+                            self.set_status(i, Status::HaircutApplied);
+                            pay += sh;
+                        }
+                        if dust > Decimal::ZERO {
+                            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+                            pay += dust;
+                        }
+                        let text = format!(
+                            "Socialized loss: {} accounts in profit give up {} of their profit ({} in all).",
+                            w.len(), format_pct(rate), money(take)
+                        );
+                        self.event(t, None, EventKind::Haircut, text, Some(take), Some(l));
+                    }
+                }
+                LayerKind::Adl => {
+                    pay = self.adl(def, t, l, left, info)?;
+                }
+                LayerKind::LpVault(v) => {
+                    if v != def && !self.accts[v].defaulter {
+                        // ok: v resolved at setup
+                        let a = &self.accts[v]; // ok
+                        let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
+                        pay = left.min(eq.max(Decimal::ZERO));
+                        if pay > Decimal::ZERO {
+                            self.charge(v, def, t, pay, "backstop vault")?;
+                            self.set_status(v, Status::HaircutApplied);
+                            let text = format!("The backstop vault {} took {} of the loss; its depositors' shares lose that value.", self.name(v), money(pay));
+                            self.event(t, Some(v), EventKind::Haircut, text, Some(pay), Some(l));
+                        }
+                    }
+                }
+                LayerKind::TearUp => {
+                    pay = self.tear_up(def, t, left, info)?;
+                }
+            }
+            if pay > Decimal::ZERO {
+                self.layers[l].drawn += pay; // ok: l < len
+                self.layers_dirty = true;
+                if !matches!(kind, LayerKind::Socialized) {
+                    let text = format!("{} paid {} toward {}'s deficit.", self.layers[l].label, money(pay), self.name(def)); // ok: l < len
+                    self.event(t, Some(def), EventKind::LayerDrawn, text, Some(pay), Some(l));
+                }
+            }
+            left -= pay;
+            if left > Decimal::ZERO && !matches!(kind, LayerKind::DefMargin) && !self.layers[l].exhausted {
+                // ok: l < len
+                self.layers[l].exhausted = true; // ok: l < len
+                self.layers_dirty = true;
+                let text = format!("{} is exhausted; {} of the loss goes on.", self.layers[l].label, money(left)); // ok: l < len
+                self.event(t, None, EventKind::LayerExhausted, text, Some(left), Some(l));
+            }
+            l += 1;
+        }
+        if left > Decimal::ZERO {
+            self.unallocated += left;
+            self.credit_def(def, t, names::UNALLOCATED.into(), left, "write-down: loss no layer covered".into())?;
+            let text = format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(left), self.name(def));
+            self.event(t, Some(def), EventKind::Unallocated, text, Some(left), None);
+        }
+        Ok(())
+    }
+
+    /// VMGH: cut this step's variation-margin gains of the other accounts, pro rata, up to `left`.
+    fn vm_haircut(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
+        let w: Vec<(usize, Decimal)> = self.survivors(def).map(|i| (i, self.accts[i].vm_gain)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+        let total: Decimal = w.iter().map(|x| x.1).sum();
+        let take = left.min(total);
+        if take.is_zero() {
+            return Ok(Decimal::ZERO);
+        }
+        let (shares, dust) = pro_rata(take, &w)?;
+        let mut pay = Decimal::ZERO;
+        for (i, sh) in shares {
+            self.accts[i].vm_gain -= sh; // ok: from survivors()
+            self.charge(i, def, t, sh, "variation-margin gains haircut")?;
+            self.set_status(i, Status::HaircutApplied);
+            pay += sh;
+        }
+        if dust > Decimal::ZERO {
+            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+            pay += dust;
+        }
+        let text = format!("VM gains haircut: {} cut from this step's gains ({} of them).", money(pay), format_pct(take.div_c(total, "haircut rate")?));
+        self.event(t, None, EventKind::Haircut, text, Some(pay), Some(l));
+        Ok(pay)
+    }
+
+    /// Pending VMGH windows collect from this step's gains; when a window closes, the rest of
+    /// the loss goes on down the waterfall.
+    fn collect_pending(&mut self, t: u32) -> EngineResult<()> {
+        let pend = std::mem::take(&mut self.pending);
+        for mut p in pend {
+            let got = self.vm_haircut(p.def, t, p.layer, p.left)?;
+            if let Some(layer) = self.layers.get_mut(p.layer) {
+                layer.drawn += got;
+                self.layers_dirty = true;
+            }
+            p.left -= got;
+            if p.left.is_zero() {
+                continue;
+            }
+            if t >= p.until || t == self.s.steps {
+                if let Some(layer) = self.layers.get_mut(p.layer) {
+                    layer.exhausted = true;
+                }
+                self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
+            } else {
+                self.pending.push(p);
+            }
+        }
+        Ok(())
+    }
+
+    /// ADL: close opposite positions, best-ranked first, at the bankruptcy price; each pays the
+    /// bad debt per contract for what it takes. Never more than the bankrupt size.
+    fn adl(&mut self, def: usize, t: u32, l: usize, mut left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
+        let mut paid = Decimal::ZERO;
+        for b in info {
+            if left.is_zero() || b.per_unit <= Decimal::ZERO {
+                continue;
+            }
+            // Quantity on the lot grid, rounded up, never more than the bankrupt size.
+            let lot = self.m.meta(b.inst).map(|x| x.lot_size).unwrap_or_default();
+            let raw = left.div_c(b.per_unit, "ADL quantity")?;
+            let raw = if lot > Decimal::ZERO { (raw.div_c(lot, "ADL quantity")?).ceil().mul_c(lot, "ADL quantity")? } else { raw };
+            let needed = b.size.abs().min(raw);
+            let mark = self.m.mark(b.inst, t);
+            let opposite_long = b.size.is_sign_negative();
+            let qi = self.adl_queue(def, t, b.inst, opposite_long)?;
+            let Some(entry) = self.adl_cache.get_mut(qi) else { continue };
+            let queue = std::mem::take(&mut entry.ranked);
+            let mut head = entry.head;
+            // Current quantities of the ranked accounts (earlier hits this step reduced some).
+            let mut cands = Vec::new();
+            let mut have = Decimal::ZERO;
+            let mut spent_prefix = true;
+            for (rank, &(i, _)) in queue.iter().enumerate().skip(head) {
+                let Some(a) = self.accts.get(i) else { continue };
+                let pos = a.snap.positions.iter().find(|p| p.inst == b.inst);
+                let spent = a.defaulter || pos.map_or(true, |p| p.size.is_sign_negative() == opposite_long || p.size.is_zero());
+                if spent && spent_prefix {
+                    head = rank + 1;
+                }
+                spent_prefix &= spent;
+                if i == def || a.defaulter || a.snap.status.is_out() {
+                    continue;
+                }
+                let Some(p) = pos else { continue };
+                if p.size.is_sign_negative() == opposite_long || p.size.is_zero() {
+                    continue;
+                }
+                // Score = position in the step's ranking (highest first).
+                cands.push((i, p.size.abs(), Decimal::from(queue.len() - rank)));
+                have += p.size.abs();
+                if have >= needed {
+                    break;
+                }
+            }
+            if let Some(entry) = self.adl_cache.get_mut(qi) {
+                entry.ranked = queue;
+                entry.head = head;
+            }
+            let hits = adl_select(&cands, needed);
+            let mut still = needed;
+            for (rank, (i, q)) in hits.into_iter().enumerate() {
+                // The hit that completes the needed quantity pays exactly what is left, so the
+                // division above leaves no dust.
+                still -= q;
+                let charge = if still <= Decimal::ZERO {
+                    left
+                } else {
+                    q.mul_c(b.per_unit, "ADL charge")?.round_dp_with_strategy(super::waterfall::SHARE_DP, rust_decimal::RoundingStrategy::ToZero).min(left)
+                };
+                let Some(pidx) = self.accts[i].snap.positions.iter().position(|p| p.inst == b.inst) else { continue }; // ok: i < len
+                let (r, iso) = self.close_part(i, pidx, q, mark, t)?;
+                self.cash_add(i, r + iso)?;
+                self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
+                self.set_status(i, Status::Deleveraged);
+                let text = format!(
+                    "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
+                    rank + 1, self.name(i), format_decimal(q, 8), self.inst_id(b.inst), money(charge)
+                );
+                self.event(t, Some(i), EventKind::Deleveraged, text, Some(charge), Some(l));
+                left -= charge;
+                paid += charge;
+            }
+        }
+        Ok(paid)
+    }
+
+    /// The step's ADL ranking of accounts holding `inst` on the given side, best first: its index
+    /// in `adl_cache`.
+    fn adl_queue(&mut self, def: usize, t: u32, inst: usize, long: bool) -> EngineResult<usize> {
+        if let Some(k) = self.adl_cache.iter().position(|c| c.key == (inst, long) && c.step == t) {
+            return Ok(k);
+        }
+        let mark = self.m.mark(inst, t);
+        let mut ranked = Vec::new();
+        for i in 0..self.accts.len() {
+            let a = &self.accts[i]; // ok: i < len
+            if i == def || a.defaulter || a.snap.status.is_out() {
+                continue;
+            }
+            let Some(p) = a.snap.positions.iter().find(|p| p.inst == inst) else { continue };
+            if p.size.is_zero() || p.size.is_sign_negative() == long {
+                continue;
+            }
+            // PnL% = (mark value − entry value) / |entry value|; leverage = |mark value| / equity.
+            let pnl = self.m.pnl_at(p.inst, p.size, p.entry, mark)?;
+            let entry_value = self.m.notional(p.inst, p.size, p.entry)?;
+            let pct = if entry_value.is_zero() { Decimal::ZERO } else { pnl.div_c(entry_value, "ADL pnl%")? };
+            let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
+            let lev = if eq > Decimal::ZERO { self.m.notional(p.inst, p.size, mark)?.div_c(eq, "ADL leverage")? } else { Decimal::ZERO };
+            ranked.push((i, adl_score(pct, lev)?));
+        }
+        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        self.adl_cache.retain(|c| c.key != (inst, long));
+        self.adl_cache.push(AdlQueue { key: (inst, long), step: t, ranked, head: 0 });
+        Ok(self.adl_cache.len() - 1)
+    }
+
+    /// Tear-up: positions opposite the defaulter's are terminated at mark; their open gains are
+    /// forfeited pro rata up to the loss.
+    fn tear_up(&mut self, def: usize, t: u32, left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
+        let mut gains: Vec<(usize, Decimal)> = Vec::new();
+        for b in info {
+            let mark = self.m.mark(b.inst, t);
+            for i in self.survivors(def).collect::<Vec<_>>() {
+                let Some(pidx) = self.accts[i].snap.positions.iter().position(|p| p.inst == b.inst) else { continue }; // ok: i < len
+                let p = self.accts[i].snap.positions[pidx].clone(); // ok: found above
+                if p.size.is_sign_negative() == b.size.is_sign_negative() {
+                    continue;
+                }
+                let gain = position_value(&self.m, &p, t)?;
+                let (r, iso) = self.close_part(i, pidx, p.size.abs(), mark, t)?;
+                self.cash_add(i, r + iso)?;
+                self.set_status(i, Status::TornUp);
+                if gain > Decimal::ZERO {
+                    match gains.iter_mut().find(|g| g.0 == i) {
+                        Some(g) => g.1 += gain,
+                        None => gains.push((i, gain)),
+                    }
+                }
+            }
+        }
+        let total: Decimal = gains.iter().map(|g| g.1).sum();
+        let take = left.min(total);
+        if take.is_zero() {
+            return Ok(Decimal::ZERO);
+        }
+        let (shares, dust) = pro_rata(take, &gains)?;
+        let mut pay = Decimal::ZERO;
+        for (i, sh) in shares {
+            self.charge(i, def, t, sh, "gains forfeited in tear-up")?;
+            pay += sh;
+        }
+        if dust > Decimal::ZERO {
+            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+            pay += dust;
+        }
+        let text = format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", gains.len(), money(pay));
+        self.event(t, None, EventKind::TearUp, text, Some(pay), None);
+        Ok(pay)
+    }
+
+    fn record(&mut self, t: u32) -> EngineResult<()> {
+        // Only the accounts that changed (all of them at step 0, in index order).
+        let mut changed = std::mem::take(&mut self.changed);
+        for &a in &changed {
+            let Some(acct) = self.accts.get_mut(a as usize) else { continue };
+            acct.dirty = false;
+            if t == 0 {
+                self.first.push(acct.snap.clone());
+            } else {
+                self.changes.push((a, t, acct.snap.clone()));
+            }
+        }
+        changed.clear();
+        self.changed = changed;
+        self.insurance_series.push(self.insurance);
+        if self.unalloc_log.last().map(|x| x.1) != Some(self.unallocated) {
+            self.unalloc_log.push((t, self.unallocated));
+        }
+        if self.layers_dirty {
+            self.layers_dirty = false;
+            // Everyone else's contribution is a plain zero: same sum.
+            let survivors_left: Decimal =
+                self.contributors.iter().filter_map(|&i| self.accts.get(i)).filter(|a| !a.defaulter).map(|a| a.snap.contribution).sum();
+            for (l, layer) in self.layers.iter().enumerate() {
+                let remaining = match layer.kind {
+                    LayerKind::Sig => Some(layer.sig_left),
+                    LayerKind::Insurance => Some(self.insurance),
+                    LayerKind::Survivors => Some(survivors_left),
+                    _ => None,
+                };
+                let st = LayerState { drawn: layer.drawn, remaining, exhausted: layer.exhausted || remaining == Some(Decimal::ZERO) && layer.drawn > Decimal::ZERO };
+                if let Some(log) = self.layer_logs.get_mut(l) {
+                    if log.last().map(|x| &x.1) != Some(&st) {
+                        log.push((t, st));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> EngineResult<Timeline> {
+        self.events.sort_by_key(|e| e.step); // stable: keeps causal order within a step
+        let by_layer: Vec<Decimal> = self.layers.iter().map(|l| l.drawn).collect();
+        let allocated = by_layer.iter().try_fold(Decimal::ZERO, |a, x| a.add_c(*x, "allocated"))?;
+        let mut by_party: Vec<(String, Decimal)> = Vec::new();
+        for l in &self.layers {
+            if l.drawn.is_zero() {
+                continue;
+            }
+            match by_party.iter_mut().find(|p| p.0 == l.party) {
+                Some(p) => p.1 += l.drawn,
+                None => by_party.push((l.party.to_string(), l.drawn)),
+            }
+        }
+        if self.unallocated > Decimal::ZERO {
+            by_party.push(("Unallocated".into(), self.unallocated));
+        }
+        let losses: Vec<Decimal> = self.accts.iter().filter(|a| !a.defaulter).map(|a| a.snap.loss).collect();
+        let mut largest = Decimal::ZERO;
+        let mut largest_acct = None;
+        for (i, a) in self.accts.iter().enumerate() {
+            if !a.defaulter && a.snap.loss > largest {
+                largest = a.snap.loss;
+                largest_acct = Some(i);
+            }
+        }
+        let summary = LossSummary {
+            deficit: self.deficit,
+            bad_debt: self.bad_debt,
+            allocated,
+            unallocated: self.unallocated,
+            by_layer,
+            by_party,
+            accounts_touched: losses.iter().filter(|x| **x > Decimal::ZERO).count(),
+            largest_hit: largest,
+            largest_hit_account: largest_acct,
+            gini: gini(&losses),
+            defaults: self.defaults,
+            cascade_defaults: self.cascades,
+        };
+        Ok(Timeline {
+            steps: self.s.steps,
+            instruments: self.s.instruments.iter().map(|i| i.id.clone()).collect(),
+            marks: self.m.marks.clone(),
+            accounts: self.infos,
+            layers: self.layer_infos,
+            insurance_fund: self.insurance_series,
+            events: self.events,
+            ledger: self.ledger,
+            summary,
+            market: self.m,
+            account_logs: AccountLogs::new(self.first, self.changes),
+            layer_logs: self.layer_logs,
+            unallocated_log: self.unalloc_log,
+        })
+    }
+}
+
+fn acct_vm_reset(a: &mut Acct) {
+    a.vm_gain = Decimal::ZERO;
+}
+
+/// Spread a group's bad debt over its closed positions by notional: bad debt per contract.
+fn spread_bad_debt(info: &mut [Bankrupt], notionals: &[Decimal], d: Decimal) -> EngineResult<()> {
+    let total: Decimal = notionals.iter().copied().sum();
+    if total.is_zero() || d.is_zero() {
+        return Ok(());
+    }
+    for (b, n) in info.iter_mut().zip(notionals) {
+        let share = d.mul_c(*n, "bad debt share")?.div_c(total, "bad debt share")?;
+        b.per_unit = share.div_c(b.size.abs(), "bad debt per contract")?;
+    }
+    Ok(())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexed scan values a small fraction of what the per-account loop does on a quiet book.
+    #[test]
+    fn indexed_scan_values_few_accounts() {
+        let json = r#"{"version":1,"seed":3,"steps":200,
+            "instruments":[{"id":"P","tick_size":"0.5","lot_size":"0.001","counterparty":"mm","funding_rate":"0.0001",
+              "margin":{"initial":"0.05","maintenance":"0.025"},
+              "price":{"initial":"50000","gbm":{"drift":"0","volatility":"0.004"}}}],
+            "accounts":[{"id":"mm","role":"market_maker","cash":"100000000000"}],
+            "cohorts":[{"id":"l","count":300,"instrument":"P","side":"long","notional_median":"20000","leverage_min":"2","leverage_max":"20"},
+                       {"id":"s","count":300,"instrument":"P","side":"short","notional_median":"20000","leverage_min":"2","leverage_max":"20"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let run = |mode| {
+            let marks = price_path::generate(&s).expect("marks");
+            let accounts = expand_accounts(&s).expect("accounts");
+            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode).expect("sim");
+            for t in 0..=s.steps {
+                sim.step(t).expect("step");
+            }
+            sim.valued
+        };
+        let (fast, slow) = (run(ScanMode::Indexed), run(ScanMode::Reference));
+        eprintln!("valued: indexed {fast}, reference {slow}");
+        assert!(slow > 100_000, "reference valued {slow}");
+        assert!(fast * 10 < slow, "indexed valued {fast} of the reference's {slow}");
+    }
+}

@@ -1,0 +1,191 @@
+//! Default waterfall: the ordered layers that absorb a defaulter's loss, and the pure allocation
+//! helpers (pro rata with named rounding, Gini of losses).
+//!
+//! Order and vocabulary: CPMI-IOSCO PFMI / CCP disclosures (domain.md §6) for clearing houses;
+//! BitMEX, OKX, Drift, Hyperliquid (domain.md §4–§7) for venues.
+
+use super::money::{Checked, EngineResult};
+use crate::scenario::{LayerSpec, Tranche};
+use rust_decimal::Decimal;
+
+/// Shares are rounded down to this many decimals; the dust goes to the rounding account.
+pub const SHARE_DP: u32 = 8;
+
+/// Split `amount` pro rata to `weights` (account, weight), each share rounded down to
+/// [`SHARE_DP`]; returns the shares and the dust (`amount − Σ shares`, ≥ 0).
+/// Requires `amount ≤ Σ weights` for each share to stay within its weight.
+pub fn pro_rata(amount: Decimal, weights: &[(usize, Decimal)]) -> EngineResult<(Vec<(usize, Decimal)>, Decimal)> {
+    let total = weights.iter().try_fold(Decimal::ZERO, |a, (_, w)| a.add_c(*w, "pro-rata weights"))?;
+    if total <= Decimal::ZERO || amount <= Decimal::ZERO {
+        return Ok((Vec::new(), amount.max(Decimal::ZERO)));
+    }
+    let mut shares = Vec::with_capacity(weights.len());
+    let mut sum = Decimal::ZERO;
+    for &(a, w) in weights {
+        if w <= Decimal::ZERO {
+            continue;
+        }
+        // share = amount × w / total, rounded down so the sum never exceeds amount.
+        let share = amount
+            .mul_c(w, "pro-rata share")
+            .or_else(|_| amount.div_c(total, "pro-rata share").and_then(|r| r.mul_c(w, "pro-rata share")))?
+            .div_c(total, "pro-rata share")
+            .or_else(|_| amount.div_c(total, "pro-rata share").and_then(|r| r.mul_c(w, "pro-rata share")))?;
+        let share = share.round_dp_with_strategy(SHARE_DP, rust_decimal::RoundingStrategy::ToZero).min(w);
+        if share > Decimal::ZERO {
+            sum = sum.add_c(share, "pro-rata sum")?;
+            shares.push((a, share));
+        }
+    }
+    Ok((shares, amount.sub_c(sum, "rounding dust")?.max(Decimal::ZERO)))
+}
+
+/// Gini coefficient of non-negative losses: G = Σᵢ(2i − n − 1)·xᵢ / (n·Σx), x sorted ascending.
+pub fn gini(values: &[Decimal]) -> Decimal {
+    let n = values.len();
+    let total: Decimal = values.iter().copied().sum();
+    if n == 0 || total <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let mut v = values.to_vec();
+    v.sort();
+    let nd = Decimal::from(n as u64);
+    let mut acc = Decimal::ZERO;
+    for (i, x) in v.iter().enumerate() {
+        let coef = Decimal::from(2 * (i as i64 + 1) - n as i64 - 1);
+        acc += coef * *x;
+    }
+    (acc / (nd * total)).round_dp(6)
+}
+
+/// Label, description and party of a layer spec.
+pub fn describe(spec: &LayerSpec) -> (String, String, &'static str) {
+    match spec {
+        LayerSpec::DefaulterMargin => (
+            "Defaulter's margin".into(),
+            "The defaulter's own collateral, after haircuts, used first.".into(),
+            "Defaulters",
+        ),
+        LayerSpec::DefaulterFundContribution => (
+            "Defaulter's fund contribution".into(),
+            "The defaulter's own default-fund contribution.".into(),
+            "Defaulters",
+        ),
+        LayerSpec::SkinInTheGame { tranche: Tranche::Junior, .. } => (
+            "Skin in the game (junior)".into(),
+            "The clearing house's own capital, before the survivors' contributions.".into(),
+            "Clearing house capital",
+        ),
+        LayerSpec::SkinInTheGame { tranche: Tranche::Senior, .. } => (
+            "Skin in the game (senior)".into(),
+            "A second tranche of the clearing house's capital, after the survivors' contributions.".into(),
+            "Clearing house capital",
+        ),
+        LayerSpec::InsuranceFund => (
+            "Insurance fund".into(),
+            "The venue's reserve, filled by liquidation penalties, drained by deficits.".into(),
+            "Insurance fund",
+        ),
+        LayerSpec::SurvivorsFund => (
+            "Survivors' default fund".into(),
+            "Non-defaulting members' contributions, used pro rata to contribution.".into(),
+            "Surviving members",
+        ),
+        LayerSpec::Assessment { cap_multiple, max_calls } => (
+            "Assessments".into(),
+            format!("Cash calls on surviving members, up to {cap_multiple}× their contribution, at most {max_calls} call(s); a member who cannot pay defaults in turn."),
+            "Surviving members",
+        ),
+        LayerSpec::VariationMarginHaircut { max_steps } => (
+            "VM gains haircut".into(),
+            format!("Variation-margin gains owed to in-the-money accounts are cut pro rata for up to {max_steps} step(s)."),
+            "Surviving members",
+        ),
+        LayerSpec::SocializedLoss => (
+            "Socialized loss".into(),
+            "The remainder is clawed back pro rata from accounts in profit (rate = loss / total profit, at most 100 %).".into(),
+            "Profitable traders",
+        ),
+        LayerSpec::AutoDeleverage => (
+            "Auto-deleveraging".into(),
+            "Opposite positions, ranked by PnL % × effective leverage, are closed at the bankruptcy price.".into(),
+            "Profitable traders",
+        ),
+        LayerSpec::LpVaultHaircut { account } => (
+            "LP vault haircut".into(),
+            format!("The backstop vault `{account}` takes the loss; its depositors' shares lose value."),
+            "LP vault",
+        ),
+        LayerSpec::TearUp => (
+            "Partial tear-up".into(),
+            "Positions opposite the defaulter are terminated at the last price; their open gains are forfeited.".into(),
+            "Surviving members",
+        ),
+    }
+}
+
+/// Ready-made waterfalls (issue 4, "presets of rules"), each with its source.
+pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
+    use LayerSpec::*;
+    let d = |x: i64| Decimal::from(x);
+    vec![
+        // CME: defaulter's margin and guaranty contribution, CME's contribution, survivors' guaranty
+        // fund, then assessments (CME Clearing financial safeguards).
+        ("cme", "CME-style clearing house", vec![
+            DefaulterMargin, DefaulterFundContribution,
+            SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
+            SurvivorsFund, Assessment { cap_multiple: d(2), max_calls: 1 },
+        ]),
+        // LCH / Eurex: junior SIG before survivors, assessments, then VMGH as a recovery tool
+        // (EMIR Art. 45; CPMI-IOSCO recovery guidance).
+        ("lch-eurex", "LCH/Eurex-style clearing house", vec![
+            DefaulterMargin, DefaulterFundContribution,
+            SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
+            SurvivorsFund, SkinInTheGame { tranche: Tranche::Senior, amount: d(0) },
+            Assessment { cap_multiple: d(1), max_calls: 1 },
+            VariationMarginHaircut { max_steps: 3 }, TearUp,
+        ]),
+        // BitMEX: insurance fund, then ADL ("Auto-Deleveraging" page).
+        ("bitmex", "BitMEX-style venue", vec![DefaulterMargin, InsuranceFund, AutoDeleverage]),
+        // OKX 2018 / early Deribit: insurance fund, then clawback on profits.
+        ("clawback", "Clawback venue", vec![DefaulterMargin, InsuranceFund, SocializedLoss]),
+        // Drift protocol-v2: insurance fund, then socialize through the market (resolve_perp_bankruptcy).
+        ("drift", "Drift-style protocol", vec![DefaulterMargin, InsuranceFund, SocializedLoss]),
+        // Hyperliquid: HLP liquidator vault takes the position, ADL beyond it.
+        ("hyperliquid", "Hyperliquid-style venue", vec![DefaulterMargin, LpVaultHaircut { account: "hlp".into() }, AutoDeleverage]),
+        // Aave: safety module slashed, then the bad debt stays as a reserve deficit (unallocated).
+        ("lending", "Lending protocol with a safety module", vec![DefaulterMargin, InsuranceFund]),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn pro_rata_rounds_down_and_reports_dust() {
+        let (shares, dust) = pro_rata(d("1"), &[(0, d("1")), (1, d("1")), (2, d("1"))]).unwrap();
+        let sum: Decimal = shares.iter().map(|s| s.1).sum();
+        assert_eq!(sum + dust, d("1"));
+        assert_eq!(shares[0].1, d("0.33333333"));
+        assert_eq!(dust, d("0.00000001"));
+        // Survivors' fund worked example: 107 from contributions 100 / 50 / 16 (total 166).
+        let (shares, dust) = pro_rata(d("107"), &[(0, d("100")), (1, d("50")), (2, d("16"))]).unwrap();
+        let sum: Decimal = shares.iter().map(|s| s.1).sum();
+        assert_eq!(sum + dust, d("107"));
+        assert_eq!(shares[0].1, d("64.45783132"));
+    }
+
+    #[test]
+    fn gini_values() {
+        assert_eq!(gini(&[d("1"), d("1"), d("1")]), d("0"));
+        // One of four pays everything: (n−1)/n = 0.75.
+        assert_eq!(gini(&[d("0"), d("0"), d("0"), d("10")]), d("0.75"));
+        assert_eq!(gini(&[]), d("0"));
+    }
+}

@@ -1,0 +1,99 @@
+//! Cohorts: one generator line ("2,000 retail longs, notional log-normal around X, leverage
+//! 5–20×, seed 7") expands deterministically into many accounts, so a scenario stays short.
+
+use super::price_path::{standard_normal, uniform_open};
+use super::schema::{AccountSpec, Cohort, ContractKind, PositionSpec, Scenario, Side};
+use rand_chacha::ChaCha8Rng;
+use rand_core::SeedableRng;
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+
+/// The seed a cohort draws from: its own, or the scenario seed mixed with its index.
+pub fn cohort_seed(s: &Scenario, index: usize, c: &Cohort) -> u64 {
+    c.seed.unwrap_or_else(|| s.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+fn round_down_to(x: Decimal, step: Decimal) -> Decimal {
+    if step <= Decimal::ZERO {
+        return x;
+    }
+    match x.checked_div(step) {
+        Some(q) => q.floor() * step,
+        None => x,
+    }
+}
+
+/// Expand one cohort into accounts `"{id}-{n}"` (n from 1). Returns `None` when the cohort's
+/// instrument is unknown (validation reports it).
+pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>> {
+    let ins = s.instruments.iter().find(|i| i.id == c.instrument)?;
+    let price = ins.price.initial;
+    let mut rng = ChaCha8Rng::seed_from_u64(cohort_seed(s, index, c));
+    let median = c.notional_median.to_f64().unwrap_or(0.0);
+    let sigma = c.notional_sigma.to_f64().unwrap_or(0.0);
+    let lmin = c.leverage_min.to_f64().unwrap_or(1.0);
+    let lmax = c.leverage_max.to_f64().unwrap_or(lmin);
+    let sign = if c.side == Side::Long { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+    let mut out = Vec::with_capacity(c.count as usize);
+    for n in 1..=c.count {
+        let notional_f = median * libm::exp(sigma * standard_normal(&mut rng));
+        let lev_f = lmin + (lmax - lmin) * uniform_open(&mut rng);
+        let notional = Decimal::from_f64(notional_f).unwrap_or(c.notional_median).round_dp(2);
+        let lev = Decimal::from_f64(lev_f).unwrap_or(c.leverage_min).round_dp(2).max(Decimal::ONE);
+        // Contracts: linear = notional / (price × contract size); inverse contracts are quote units.
+        let per_contract = match ins.kind {
+            ContractKind::Linear => price.checked_mul(ins.contract_size).unwrap_or(Decimal::ONE),
+            ContractKind::Inverse => ins.contract_size,
+        };
+        let raw = notional.checked_div(per_contract).unwrap_or(Decimal::ZERO);
+        let size = round_down_to(raw, ins.lot_size).max(ins.lot_size);
+        let actual_notional = size.checked_mul(per_contract).unwrap_or(notional);
+        let cash = actual_notional.checked_div(lev).unwrap_or(Decimal::ZERO).round_dp(2);
+        let id = format!("{}-{}", c.id, n);
+        let name = if c.name.is_empty() { id.clone() } else { format!("{} #{}", c.name, n) };
+        out.push(AccountSpec {
+            id,
+            name,
+            role: c.role,
+            margin_mode: c.margin_mode,
+            cash,
+            collateral: Vec::new(),
+            positions: vec![PositionSpec {
+                instrument: c.instrument.clone(),
+                size: size * sign,
+                entry_price: None,
+                isolated_margin: None,
+            }],
+            fund_contribution: Decimal::ZERO,
+            reserves: Decimal::ZERO,
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::schema::*;
+
+    #[test]
+    fn cohort_is_deterministic_and_respects_leverage() {
+        let mut s = Scenario { seed: 7, ..Default::default() };
+        s.instruments.push(Instrument {
+            id: "BTC-PERP".into(),
+            price: PricePath { initial: Decimal::from(50_000), ..Default::default() },
+            ..Default::default()
+        });
+        let c = Cohort { id: "retail".into(), count: 200, instrument: "BTC-PERP".into(), leverage_min: Decimal::from(5), leverage_max: Decimal::from(20), ..Default::default() };
+        let a = expand(&s, 0, &c).unwrap();
+        let b = expand(&s, 0, &c).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 200);
+        for acc in &a {
+            let notional = acc.positions[0].size * Decimal::from(50_000);
+            let lev = notional / acc.cash;
+            assert!(lev >= Decimal::new(49, 1) && lev <= Decimal::new(201, 1), "leverage {lev}");
+            assert!(acc.positions[0].size > Decimal::ZERO);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Price paths: scripted points with linear interpolation, instant shocks, and seeded correlated
+//! geometric Brownian motion.
+//!
+//! Portability rule (issue 3): random paths must be identical natively and in wasm, so draws use
+//! ChaCha8 (a portable PRNG) and `libm` for exp/ln/sqrt/cos; f64 lives only inside the draw, and
+//! each price is rounded to the instrument's tick as a Decimal.
+
+use super::schema::{Instrument, PricePath, Scenario};
+use super::ValidationError;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{RngCore, SeedableRng};
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+
+/// A uniform draw in (0, 1), never 0 (so ln is finite).
+pub(crate) fn uniform_open(rng: &mut ChaCha8Rng) -> f64 {
+    // 53 random bits → [0,1); shift by half an ulp to exclude 0.
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A standard normal draw (Box–Muller, cosine branch) using libm only.
+pub(crate) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1 = uniform_open(rng);
+    let u2 = uniform_open(rng);
+    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * core::f64::consts::PI * u2)
+}
+
+/// Cholesky factor L (lower triangular, row-major) of a correlation matrix; `None` when the
+/// matrix is not positive definite.
+pub fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = m.len();
+    let mut l = vec![vec![0.0f64; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = *m.get(i)?.get(j)?;
+            for k in 0..j {
+                s -= l[i][k] * l[j][k]; // ok: i, j, k < n by the loop bounds
+            }
+            if i == j {
+                if s <= 1e-12 {
+                    return None;
+                }
+                l[i][j] = libm::sqrt(s); // ok: i < n
+            } else {
+                l[i][j] = s / l[j][j]; // ok: j < i < n and l[j][j] > 0 was checked
+            }
+        }
+    }
+    Some(l)
+}
+
+/// Round a price to the tick, never below one tick.
+pub fn round_to_tick(p: Decimal, tick: Decimal) -> Decimal {
+    if tick <= Decimal::ZERO {
+        return p;
+    }
+    let r = match p.checked_div(tick) {
+        Some(q) => q.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven) * tick,
+        None => p,
+    };
+    if r < tick {
+        tick
+    } else {
+        r.normalize()
+    }
+}
+
+fn scripted(path: &PricePath, t: u32) -> Decimal {
+    let mut prev_step = 0u32;
+    let mut prev_price = path.initial;
+    for pt in &path.points {
+        if t <= pt.step {
+            if pt.step == prev_step {
+                return pt.price;
+            }
+            // Linear interpolation between (prev_step, prev_price) and the point.
+            let span = Decimal::from(pt.step - prev_step);
+            let done = Decimal::from(t - prev_step);
+            return prev_price + (pt.price - prev_price) * done / span;
+        }
+        prev_step = pt.step;
+        prev_price = pt.price;
+    }
+    prev_price
+}
+
+fn err(i: usize, msg: impl Into<String>) -> ValidationError {
+    ValidationError { path: format!("instruments[{i}].price"), message: msg.into() }
+}
+
+/// Marks for every instrument, `[instrument][step]` for steps 0..=steps.
+pub fn generate(s: &Scenario) -> Result<Vec<Vec<Decimal>>, ValidationError> {
+    let n = s.steps as usize + 1;
+    let gbm_idx: Vec<usize> = s
+        .instruments
+        .iter()
+        .enumerate()
+        .filter(|(_, ins)| ins.price.points.is_empty() && ins.price.gbm.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    // Correlated normal draws for the GBM instruments: z[k][t].
+    let mut draws: Vec<Vec<f64>> = vec![Vec::with_capacity(n); gbm_idx.len()];
+    if !gbm_idx.is_empty() {
+        let k = gbm_idx.len();
+        let corr: Vec<Vec<f64>> = if s.correlation.is_empty() {
+            (0..k).map(|i| (0..k).map(|j| if i == j { 1.0 } else { 0.0 }).collect()).collect()
+        } else {
+            s.correlation.iter().map(|row| row.iter().map(|c| c.to_f64().unwrap_or(0.0)).collect()).collect()
+        };
+        let l = cholesky(&corr).ok_or_else(|| ValidationError {
+            path: "correlation".into(),
+            message: "must be a symmetric positive-definite matrix".into(),
+        })?;
+        let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
+        let mut indep = vec![0.0f64; k];
+        for _t in 0..n {
+            for z in indep.iter_mut() {
+                *z = standard_normal(&mut rng);
+            }
+            for (a, row) in l.iter().enumerate() {
+                let v: f64 = row.iter().zip(indep.iter()).map(|(x, y)| x * y).sum();
+                if let Some(d) = draws.get_mut(a) {
+                    d.push(v);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(s.instruments.len());
+    for (i, ins) in s.instruments.iter().enumerate() {
+        let gbm_pos = gbm_idx.iter().position(|&g| g == i);
+        out.push(path_for(i, ins, n, gbm_pos.and_then(|g| draws.get(g)))?);
+    }
+    Ok(out)
+}
+
+fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Result<Vec<Decimal>, ValidationError> {
+    let path = &ins.price;
+    let mut base: Vec<Decimal> = Vec::with_capacity(n);
+    match (&path.gbm, z) {
+        (Some(g), Some(z)) if path.points.is_empty() => {
+            let mu = g.drift.to_f64().unwrap_or(0.0);
+            let sigma = g.volatility.to_f64().unwrap_or(0.0);
+            let mut p = path.initial.to_f64().ok_or_else(|| err(i, "initial price is not representable"))?;
+            for t in 0..n {
+                if t > 0 {
+                    let zt = z.get(t).copied().unwrap_or(0.0);
+                    p *= libm::exp(mu - 0.5 * sigma * sigma + sigma * zt);
+                }
+                if !p.is_finite() {
+                    return Err(err(i, format!("random path left the representable range at step {t}")));
+                }
+                let d = Decimal::from_f64(p).ok_or_else(|| err(i, format!("random path overflowed at step {t}")))?;
+                base.push(if t == 0 { path.initial } else { d });
+            }
+        }
+        _ => {
+            for t in 0..n {
+                base.push(scripted(path, t as u32));
+            }
+        }
+    }
+    // Shocks compound from their step on.
+    let mut shocks: Vec<_> = path.shocks.iter().collect();
+    shocks.sort_by_key(|s| s.step);
+    let mut factor = Decimal::ONE;
+    let mut si = 0usize;
+    for (t, p) in base.iter_mut().enumerate() {
+        while let Some(sh) = shocks.get(si) {
+            if sh.step as usize <= t {
+                factor = factor
+                    .checked_mul(Decimal::ONE + sh.change)
+                    .ok_or_else(|| err(i, "shocks overflow the price"))?;
+                si += 1;
+            } else {
+                break;
+            }
+        }
+        let shocked = p.checked_mul(factor).ok_or_else(|| err(i, format!("price overflows at step {t}")))?;
+        *p = round_to_tick(shocked, ins.tick_size);
+    }
+    Ok(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::schema::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn scripted_points_interpolate_and_shocks_compound() {
+        let mut s = Scenario { steps: 10, ..Default::default() };
+        s.instruments.push(Instrument {
+            id: "X".into(),
+            price: PricePath {
+                initial: d("100"),
+                points: vec![PricePoint { step: 4, price: d("120") }],
+                shocks: vec![Shock { step: 8, change: d("-0.5") }],
+                gbm: None,
+            },
+            ..Default::default()
+        });
+        let m = generate(&s).unwrap();
+        assert_eq!(m[0][0], d("100"));
+        assert_eq!(m[0][2], d("110"));
+        assert_eq!(m[0][4], d("120"));
+        assert_eq!(m[0][7], d("120"));
+        assert_eq!(m[0][8], d("60"));
+        assert_eq!(m[0].len(), 11);
+    }
+
+    #[test]
+    fn gbm_is_deterministic_and_on_tick() {
+        let mut s = Scenario { steps: 50, seed: 7, ..Default::default() };
+        for id in ["A", "B"] {
+            s.instruments.push(Instrument {
+                id: id.into(),
+                tick_size: d("0.5"),
+                price: PricePath { initial: d("100"), gbm: Some(Gbm { drift: d("0"), volatility: d("0.05") }), ..Default::default() },
+                ..Default::default()
+            });
+        }
+        s.correlation = vec![vec![d("1"), d("0.9")], vec![d("0.9"), d("1")]];
+        let a = generate(&s).unwrap();
+        let b = generate(&s).unwrap();
+        assert_eq!(a, b);
+        assert!(a[0].iter().all(|p| (p / d("0.5")).fract().is_zero()));
+        assert_ne!(a[0], a[1]);
+        s.seed = 8;
+        assert_ne!(generate(&s).unwrap(), a);
+    }
+
+    #[test]
+    fn cholesky_rejects_non_pd() {
+        assert!(cholesky(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none());
+        let l = cholesky(&[vec![1.0, 0.5], vec![0.5, 1.0]]).unwrap();
+        assert!((l[1][1] - 0.75f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tick_rounding() {
+        assert_eq!(round_to_tick(d("100.26"), d("0.5")), d("100.5"));
+        assert_eq!(round_to_tick(d("0.1"), d("0.5")), d("0.5"));
+    }
+}

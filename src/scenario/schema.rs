@@ -1,0 +1,460 @@
+//! Scenario format v1: the single source of truth the UI edits and the engine runs.
+//!
+//! Every struct takes `#[serde(default)]` so short JSON works; unknown fields are rejected so a typo
+//! is an error with a path rather than a silently ignored setting. Decimals are written as strings
+//! (`"0.005"`) or JSON numbers; strings are exact. Field-by-field reference: docs/scenario.md.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The current format version.
+pub const VERSION: u32 = 1;
+
+fn one() -> Decimal {
+    Decimal::ONE
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Format version; must be 1.
+    pub version: u32,
+    pub name: String,
+    pub description: String,
+    /// Seed for random price paths and cohort generation (same seed → same timeline).
+    pub seed: u64,
+    /// Number of steps; the timeline has frames 0..=steps.
+    pub steps: u32,
+    pub venue: Venue,
+    /// Collateral assets other than the quote currency (which always exists, price 1, no haircut).
+    pub assets: Vec<Asset>,
+    pub instruments: Vec<Instrument>,
+    /// Correlation matrix between the instruments that have a `gbm` path, in instrument order.
+    pub correlation: Vec<Vec<Decimal>>,
+    pub accounts: Vec<AccountSpec>,
+    /// Generator lines that expand into many accounts deterministically.
+    pub cohorts: Vec<Cohort>,
+    /// Ordered default waterfall. The defaulter's margin is always used first; it is added at the
+    /// front if missing.
+    pub waterfall: Vec<LayerSpec>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            version: VERSION,
+            name: String::new(),
+            description: String::new(),
+            seed: 0,
+            steps: 20,
+            venue: Venue::default(),
+            assets: Vec::new(),
+            instruments: Vec::new(),
+            correlation: Vec::new(),
+            accounts: Vec::new(),
+            cohorts: Vec::new(),
+            waterfall: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VenueStyle {
+    /// A crypto venue: liquidation engine closes positions as soon as maintenance is breached.
+    #[default]
+    Exchange,
+    /// A clearing house: margin calls with a grace period, then default and auction close-out.
+    Ccp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    /// PnL stays unrealized until a position is closed (venue style).
+    #[default]
+    Unrealized,
+    /// Variation margin is paid and received every step (CCP style, realized).
+    VariationMargin,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Venue {
+    pub name: String,
+    pub style: VenueStyle,
+    pub settlement: Settlement,
+    /// Quote currency id (money unit of the whole run).
+    pub quote: String,
+    /// Opening balance of the insurance fund.
+    pub insurance_fund: Decimal,
+    /// Liquidation penalty as a rate of the closed notional, paid to the insurance fund while the
+    /// account can pay.
+    pub liquidation_fee: Decimal,
+    /// Reduce a position in quarters until the account is back above maintenance, instead of
+    /// closing it all.
+    pub partial_liquidation: bool,
+    /// CCP: steps a member has to meet a margin call before it is declared in default.
+    pub margin_call_grace: u32,
+    /// CCP: the defaulter's portfolio is auctioned at this discount to mark (0.05 = 5 %).
+    pub auction_discount: Decimal,
+    /// Cap on the slippage of one liquidation, as a fraction of mark.
+    pub max_slippage: Decimal,
+}
+
+impl Default for Venue {
+    fn default() -> Self {
+        Venue {
+            name: String::new(),
+            style: VenueStyle::Exchange,
+            settlement: Settlement::Unrealized,
+            quote: "USD".into(),
+            insurance_fund: Decimal::ZERO,
+            liquidation_fee: Decimal::new(5, 3),
+            partial_liquidation: false,
+            margin_call_grace: 1,
+            auction_discount: Decimal::ZERO,
+            max_slippage: Decimal::new(5, 1),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Asset {
+    pub id: String,
+    /// Price in quote currency when it does not follow an instrument.
+    pub price: Decimal,
+    /// Its price is the mark of this instrument (e.g. BTC follows XBTUSD).
+    pub follows: Option<String>,
+    /// Valuation haircut for margin (0.1 = counted at 90 %).
+    pub haircut: Decimal,
+}
+
+impl Default for Asset {
+    fn default() -> Self {
+        Asset { id: String::new(), price: Decimal::ONE, follows: None, haircut: Decimal::ZERO }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractKind {
+    /// Quote-margined: PnL = size × contract_size × (P − entry).
+    #[default]
+    Linear,
+    /// Base-margined, 1 contract = `contract_size` quote units: PnL in base = Q·(1/entry − 1/P).
+    Inverse,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementKind {
+    #[default]
+    Cash,
+    Physical,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Expiry {
+    pub step: u32,
+    pub settlement: SettlementKind,
+    /// Physical: a short that lacks the underlying is bought in at mark × (1 + penalty).
+    pub buy_in_penalty: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarginSpec {
+    /// Flat initial margin rate (used when `tiers` is empty).
+    pub initial: Decimal,
+    /// Flat maintenance margin rate.
+    pub maintenance: Decimal,
+    /// Risk-limit tiers by notional, as Binance/Bybit publish them.
+    pub tiers: Vec<Tier>,
+}
+
+impl Default for MarginSpec {
+    fn default() -> Self {
+        MarginSpec { initial: Decimal::new(1, 1), maintenance: Decimal::new(5, 2), tiers: Vec::new() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tier {
+    /// Lower bound of the tier's notional bracket (first tier: 0).
+    pub floor: Decimal,
+    pub initial: Decimal,
+    pub maintenance: Decimal,
+    /// The tier's maintenance amount ("cum"); computed from the floors and rates when absent.
+    pub maintenance_amount: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PricePoint {
+    pub step: u32,
+    pub price: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Shock {
+    pub step: u32,
+    /// Relative move applied from this step on (−0.3 = −30 %).
+    pub change: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Gbm {
+    /// Drift per step.
+    pub drift: Decimal,
+    /// Volatility per step (0.02 = 2 % per step).
+    pub volatility: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PricePath {
+    /// Price at step 0.
+    pub initial: Decimal,
+    /// Scripted points, linearly interpolated; held flat after the last one.
+    pub points: Vec<PricePoint>,
+    /// Instant relative moves, compounding from their step on.
+    pub shocks: Vec<Shock>,
+    /// Seeded geometric Brownian motion (ignored when `points` is non-empty).
+    pub gbm: Option<Gbm>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Instrument {
+    pub id: String,
+    pub kind: ContractKind,
+    #[serde(default = "one")]
+    pub contract_size: Decimal,
+    pub tick_size: Decimal,
+    pub lot_size: Decimal,
+    pub margin: MarginSpec,
+    /// Perpetual funding rate per step (longs pay shorts when positive).
+    pub funding_rate: Decimal,
+    pub expiry: Option<Expiry>,
+    /// Slippage of a liquidation as a fraction of mark per 1,000,000 of closed notional.
+    pub price_impact: Decimal,
+    pub price: PricePath,
+    /// The account that takes the other side of any open-interest imbalance.
+    pub counterparty: Option<String>,
+    /// The underlying asset id (inverse contracts are margined in it; physical delivery uses it).
+    pub underlying: Option<String>,
+}
+
+impl Default for Instrument {
+    fn default() -> Self {
+        Instrument {
+            id: String::new(),
+            kind: ContractKind::Linear,
+            contract_size: Decimal::ONE,
+            tick_size: Decimal::new(1, 2),
+            lot_size: Decimal::new(1, 3),
+            margin: MarginSpec::default(),
+            funding_rate: Decimal::ZERO,
+            expiry: None,
+            price_impact: Decimal::ZERO,
+            price: PricePath::default(),
+            counterparty: None,
+            underlying: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Trader,
+    Member,
+    MarketMaker,
+    LpVault,
+    Venue,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Trader => "trader",
+            Role::Member => "member",
+            Role::MarketMaker => "market maker",
+            Role::LpVault => "LP vault",
+            Role::Venue => "venue",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MarginMode {
+    #[default]
+    Cross,
+    Isolated,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CollateralSpec {
+    pub asset: String,
+    pub amount: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PositionSpec {
+    pub instrument: String,
+    /// Signed contracts: positive long, negative short.
+    pub size: Decimal,
+    /// Entry price; the instrument's step-0 price when absent.
+    pub entry_price: Option<Decimal>,
+    /// Isolated margin (quote currency) for this position; isolated accounts split their cash
+    /// pro rata to notional when absent.
+    pub isolated_margin: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSpec {
+    pub id: String,
+    /// Display name; the id when empty.
+    pub name: String,
+    pub role: Role,
+    pub margin_mode: MarginMode,
+    /// Quote-currency collateral.
+    pub cash: Decimal,
+    /// Other collateral by asset.
+    pub collateral: Vec<CollateralSpec>,
+    pub positions: Vec<PositionSpec>,
+    /// Contribution to the default (guaranty) fund.
+    pub fund_contribution: Decimal,
+    /// Cash outside the venue, used to meet margin calls and assessments.
+    pub reserves: Decimal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    #[default]
+    Long,
+    Short,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Cohort {
+    pub id: String,
+    pub name: String,
+    pub count: u32,
+    pub instrument: String,
+    pub side: Side,
+    pub role: Role,
+    pub margin_mode: MarginMode,
+    /// Median notional per account (quote currency); sizes are log-normal around it.
+    pub notional_median: Decimal,
+    /// Log-space standard deviation of notional.
+    pub notional_sigma: Decimal,
+    pub leverage_min: Decimal,
+    pub leverage_max: Decimal,
+    /// Generator seed; the scenario seed mixed with the cohort index when absent.
+    pub seed: Option<u64>,
+}
+
+impl Default for Cohort {
+    fn default() -> Self {
+        Cohort {
+            id: String::new(),
+            name: String::new(),
+            count: 0,
+            instrument: String::new(),
+            side: Side::Long,
+            role: Role::Trader,
+            margin_mode: MarginMode::Cross,
+            notional_median: Decimal::from(10_000),
+            notional_sigma: Decimal::new(5, 1),
+            leverage_min: Decimal::from(2),
+            leverage_max: Decimal::from(10),
+            seed: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Tranche {
+    #[default]
+    Junior,
+    Senior,
+}
+
+/// One layer of the default waterfall, in the order the scenario lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LayerSpec {
+    /// The defaulter's own collateral (after haircuts).
+    DefaulterMargin,
+    /// The defaulter's own default-fund contribution.
+    DefaulterFundContribution,
+    /// The clearing house's own capital.
+    SkinInTheGame {
+        #[serde(default)]
+        tranche: Tranche,
+        amount: Decimal,
+    },
+    /// The venue's insurance fund (balance from `venue.insurance_fund` plus penalties).
+    InsuranceFund,
+    /// Survivors' default-fund contributions, pro rata to contribution.
+    SurvivorsFund,
+    /// Cash calls on survivors, each capped at `cap_multiple` × contribution, at most `max_calls`.
+    Assessment {
+        #[serde(default = "one")]
+        cap_multiple: Decimal,
+        #[serde(default = "one_u32")]
+        max_calls: u32,
+    },
+    /// Variation-margin gains haircutting for up to `max_steps` steps.
+    VariationMarginHaircut {
+        #[serde(default = "one_u32")]
+        max_steps: u32,
+    },
+    /// Pro rata on accounts with positive PnL since the start, rate capped at 100 %.
+    SocializedLoss,
+    /// Opposite positions closed at the bankruptcy price, ranked by PnL % × effective leverage.
+    AutoDeleverage,
+    /// A backstop vault takes the loss; its depositors' shares lose value.
+    LpVaultHaircut { account: String },
+    /// Positions opposite the defaulter are terminated; their open gains are forfeited.
+    TearUp,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+impl LayerSpec {
+    /// The variant's name, as `LayerInfo::kind` reports it.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            LayerSpec::DefaulterMargin => "DefaulterMargin",
+            LayerSpec::DefaulterFundContribution => "DefaulterFundContribution",
+            LayerSpec::SkinInTheGame { tranche: Tranche::Junior, .. } => "SkinInTheGameJunior",
+            LayerSpec::SkinInTheGame { tranche: Tranche::Senior, .. } => "SkinInTheGameSenior",
+            LayerSpec::InsuranceFund => "InsuranceFund",
+            LayerSpec::SurvivorsFund => "SurvivorsFund",
+            LayerSpec::Assessment { .. } => "Assessment",
+            LayerSpec::VariationMarginHaircut { .. } => "VariationMarginHaircut",
+            LayerSpec::SocializedLoss => "SocializedLoss",
+            LayerSpec::AutoDeleverage => "AutoDeleverage",
+            LayerSpec::LpVaultHaircut { .. } => "LpVaultHaircut",
+            LayerSpec::TearUp => "TearUp",
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! Validation: every error names the field path (`accounts[3].positions[0].size`) and why.
+
+use super::schema::*;
+use super::{expand_accounts, ValidationError};
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+struct Errs(Vec<ValidationError>);
+
+impl Errs {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ValidationError { path: path.into(), message: message.into() });
+    }
+    fn rate(&mut self, path: String, x: Decimal, lo: Decimal, hi: Decimal) {
+        if x < lo || x > hi {
+            self.push(path, format!("must be between {lo} and {hi} (got {x})"));
+        }
+    }
+    fn non_negative(&mut self, path: String, x: Decimal) {
+        if x.is_sign_negative() && !x.is_zero() {
+            self.push(path, format!("must not be negative (got {x})"));
+        }
+    }
+    fn positive(&mut self, path: String, x: Decimal) {
+        if x <= Decimal::ZERO {
+            self.push(path, format!("must be positive (got {x})"));
+        }
+    }
+}
+
+/// Largest number of steps and accounts a scenario may ask for (keeps the browser responsive).
+pub const MAX_STEPS: u32 = 100_000;
+pub const MAX_ACCOUNTS: usize = 1_000_000;
+
+/// Check a scenario; `Ok(())` means the engine can run it.
+pub fn validate(s: &Scenario) -> Result<(), Vec<ValidationError>> {
+    let mut e = Errs(Vec::new());
+    let one = Decimal::ONE;
+    let zero = Decimal::ZERO;
+    if s.version != VERSION {
+        e.push("version", format!("unsupported version {}; this build reads version {VERSION}", s.version));
+    }
+    if s.steps == 0 || s.steps > MAX_STEPS {
+        e.push("steps", format!("must be between 1 and {MAX_STEPS} (got {})", s.steps));
+    }
+    // Venue.
+    let v = &s.venue;
+    if v.quote.trim().is_empty() {
+        e.push("venue.quote", "must name the quote currency");
+    }
+    e.non_negative("venue.insurance_fund".into(), v.insurance_fund);
+    e.rate("venue.liquidation_fee".into(), v.liquidation_fee, zero, one);
+    e.rate("venue.auction_discount".into(), v.auction_discount, zero, one);
+    e.rate("venue.max_slippage".into(), v.max_slippage, zero, one);
+
+    // Instruments.
+    let mut inst_ids = HashSet::new();
+    if s.instruments.is_empty() {
+        e.push("instruments", "needs at least one instrument");
+    }
+    for (i, ins) in s.instruments.iter().enumerate() {
+        let p = format!("instruments[{i}]");
+        if ins.id.trim().is_empty() {
+            e.push(format!("{p}.id"), "must not be empty");
+        } else if !inst_ids.insert(ins.id.as_str()) {
+            e.push(format!("{p}.id"), format!("duplicate instrument id `{}`", ins.id));
+        }
+        e.positive(format!("{p}.contract_size"), ins.contract_size);
+        e.positive(format!("{p}.tick_size"), ins.tick_size);
+        e.positive(format!("{p}.lot_size"), ins.lot_size);
+        e.non_negative(format!("{p}.price_impact"), ins.price_impact);
+        e.rate(format!("{p}.funding_rate"), ins.funding_rate, -one, one);
+        let m = &ins.margin;
+        if m.tiers.is_empty() {
+            e.rate(format!("{p}.margin.maintenance"), m.maintenance, zero, one);
+            e.rate(format!("{p}.margin.initial"), m.initial, zero, one);
+            if m.maintenance <= zero {
+                e.push(format!("{p}.margin.maintenance"), "must be positive");
+            }
+            if m.initial < m.maintenance {
+                e.push(format!("{p}.margin.initial"), format!("must be at least the maintenance rate {}", m.maintenance));
+            }
+        } else {
+            let mut prev_floor: Option<Decimal> = None;
+            let mut prev_mmr = zero;
+            for (k, t) in m.tiers.iter().enumerate() {
+                let tp = format!("{p}.margin.tiers[{k}]");
+                match prev_floor {
+                    None if !t.floor.is_zero() => e.push(format!("{tp}.floor"), "the first tier must start at 0"),
+                    Some(f) if t.floor <= f => e.push(format!("{tp}.floor"), format!("must be above the previous floor {f}")),
+                    _ => {}
+                }
+                e.rate(format!("{tp}.maintenance"), t.maintenance, zero, one);
+                e.rate(format!("{tp}.initial"), t.initial, zero, one);
+                if t.maintenance <= zero {
+                    e.push(format!("{tp}.maintenance"), "must be positive");
+                }
+                if t.initial < t.maintenance {
+                    e.push(format!("{tp}.initial"), "must be at least the tier's maintenance rate");
+                }
+                if t.maintenance < prev_mmr {
+                    e.push(format!("{tp}.maintenance"), "must not fall below the previous tier's rate");
+                }
+                if let Some(a) = t.maintenance_amount {
+                    e.non_negative(format!("{tp}.maintenance_amount"), a);
+                }
+                prev_floor = Some(t.floor);
+                prev_mmr = t.maintenance;
+            }
+        }
+        let pp = &ins.price;
+        e.positive(format!("{p}.price.initial"), pp.initial);
+        let mut last = 0u32;
+        for (k, pt) in pp.points.iter().enumerate() {
+            if pt.step <= last && !(k == 0 && pt.step > 0) {
+                e.push(format!("{p}.price.points[{k}].step"), "steps must increase and start after 0");
+            }
+            if pt.step > s.steps {
+                e.push(format!("{p}.price.points[{k}].step"), format!("beyond the last step {}", s.steps));
+            }
+            e.positive(format!("{p}.price.points[{k}].price"), pt.price);
+            last = pt.step;
+        }
+        for (k, sh) in pp.shocks.iter().enumerate() {
+            if sh.change <= -one {
+                e.push(format!("{p}.price.shocks[{k}].change"), "must be above −1 (a price cannot reach zero)");
+            }
+            if sh.change > Decimal::from(100) {
+                e.push(format!("{p}.price.shocks[{k}].change"), "must be at most 100 (×101)");
+            }
+            if sh.step > s.steps {
+                e.push(format!("{p}.price.shocks[{k}].step"), format!("beyond the last step {}", s.steps));
+            }
+        }
+        if let Some(g) = &pp.gbm {
+            e.rate(format!("{p}.price.gbm.volatility"), g.volatility, zero, one);
+            e.rate(format!("{p}.price.gbm.drift"), g.drift, -one, one);
+        }
+        if let Some(x) = &ins.expiry {
+            if x.step == 0 || x.step > s.steps {
+                e.push(format!("{p}.expiry.step"), format!("must be between 1 and {}", s.steps));
+            }
+            e.non_negative(format!("{p}.expiry.buy_in_penalty"), x.buy_in_penalty);
+        }
+        if let Some(c) = &ins.counterparty {
+            if !s.accounts.iter().any(|a| &a.id == c) {
+                e.push(format!("{p}.counterparty"), format!("no account `{c}`"));
+            }
+        }
+        if let Some(u) = &ins.underlying {
+            if !s.assets.iter().any(|a| &a.id == u) {
+                e.push(format!("{p}.underlying"), format!("no asset `{u}`"));
+            }
+        }
+    }
+
+    // Assets.
+    let mut asset_ids = HashSet::new();
+    for (i, a) in s.assets.iter().enumerate() {
+        let p = format!("assets[{i}]");
+        if a.id.trim().is_empty() {
+            e.push(format!("{p}.id"), "must not be empty");
+        } else if a.id == v.quote {
+            e.push(format!("{p}.id"), format!("`{}` is the quote currency, which always exists", a.id));
+        } else if !asset_ids.insert(a.id.as_str()) {
+            e.push(format!("{p}.id"), format!("duplicate asset id `{}`", a.id));
+        }
+        e.positive(format!("{p}.price"), a.price);
+        e.rate(format!("{p}.haircut"), a.haircut, zero, Decimal::new(99, 2));
+        if let Some(f) = &a.follows {
+            if !inst_ids.contains(f.as_str()) {
+                e.push(format!("{p}.follows"), format!("no instrument `{f}`"));
+            }
+        }
+    }
+
+    // Correlation.
+    let k = s.instruments.iter().filter(|i| i.price.points.is_empty() && i.price.gbm.is_some()).count();
+    if !s.correlation.is_empty() {
+        if s.correlation.len() != k || s.correlation.iter().any(|r| r.len() != k) {
+            e.push("correlation", format!("must be {k}×{k}: one row and column per instrument with a gbm path"));
+        } else {
+            for (a, row) in s.correlation.iter().enumerate() {
+                for (b, c) in row.iter().enumerate() {
+                    let cp = format!("correlation[{a}][{b}]");
+                    if a == b && *c != one {
+                        e.push(cp, "the diagonal must be 1");
+                    } else if *c < -one || *c > one {
+                        e.push(cp, "must be between −1 and 1");
+                    } else if s.correlation.get(b).and_then(|r| r.get(a)) != Some(c) {
+                        e.push(cp, "the matrix must be symmetric");
+                    }
+                }
+            }
+            let f: Vec<Vec<f64>> =
+                s.correlation.iter().map(|r| r.iter().map(|c| c.to_f64().unwrap_or(0.0)).collect()).collect();
+            if e.0.is_empty() && super::price_path::cholesky(&f).is_none() {
+                e.push("correlation", "must be positive definite");
+            }
+        }
+    }
+
+    // Accounts.
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    for (i, a) in s.accounts.iter().enumerate() {
+        let p = format!("accounts[{i}]");
+        if a.id.trim().is_empty() {
+            e.push(format!("{p}.id"), "must not be empty");
+        } else if ids.insert(a.id.as_str(), p.clone()).is_some() {
+            e.push(format!("{p}.id"), format!("duplicate account id `{}`", a.id));
+        }
+        e.non_negative(format!("{p}.cash"), a.cash);
+        e.non_negative(format!("{p}.fund_contribution"), a.fund_contribution);
+        e.non_negative(format!("{p}.reserves"), a.reserves);
+        for (k, c) in a.collateral.iter().enumerate() {
+            if c.asset != v.quote && !asset_ids.contains(c.asset.as_str()) {
+                e.push(format!("{p}.collateral[{k}].asset"), format!("no asset `{}`", c.asset));
+            }
+            e.non_negative(format!("{p}.collateral[{k}].amount"), c.amount);
+        }
+        for (k, pos) in a.positions.iter().enumerate() {
+            let pp = format!("{p}.positions[{k}]");
+            if !inst_ids.contains(pos.instrument.as_str()) {
+                e.push(format!("{pp}.instrument"), format!("no instrument `{}`", pos.instrument));
+            }
+            if pos.size.is_zero() {
+                e.push(format!("{pp}.size"), "must be non-zero");
+            }
+            if let Some(ep) = pos.entry_price {
+                e.positive(format!("{pp}.entry_price"), ep);
+            }
+            if let Some(m) = pos.isolated_margin {
+                e.non_negative(format!("{pp}.isolated_margin"), m);
+            }
+            if a.positions.iter().take(k).any(|q| q.instrument == pos.instrument) {
+                e.push(format!("{pp}.instrument"), "one position per instrument per account (one-way mode)");
+            }
+        }
+    }
+
+    // Cohorts.
+    let mut total_accounts = s.accounts.len();
+    for (i, c) in s.cohorts.iter().enumerate() {
+        let p = format!("cohorts[{i}]");
+        if c.id.trim().is_empty() {
+            e.push(format!("{p}.id"), "must not be empty");
+        }
+        if !inst_ids.contains(c.instrument.as_str()) {
+            e.push(format!("{p}.instrument"), format!("no instrument `{}`", c.instrument));
+        }
+        e.positive(format!("{p}.notional_median"), c.notional_median);
+        e.rate(format!("{p}.notional_sigma"), c.notional_sigma, zero, Decimal::from(3));
+        if c.leverage_min < one {
+            e.push(format!("{p}.leverage_min"), "must be at least 1");
+        }
+        if c.leverage_max < c.leverage_min || c.leverage_max > Decimal::from(1000) {
+            e.push(format!("{p}.leverage_max"), "must be between leverage_min and 1000");
+        }
+        total_accounts = total_accounts.saturating_add(c.count as usize);
+    }
+    if total_accounts > MAX_ACCOUNTS {
+        e.push("cohorts", format!("{total_accounts} accounts in all; the limit is {MAX_ACCOUNTS}"));
+    }
+
+    // Waterfall.
+    for (i, l) in s.waterfall.iter().enumerate() {
+        let p = format!("waterfall[{i}]");
+        match l {
+            LayerSpec::SkinInTheGame { amount, .. } => e.non_negative(format!("{p}.amount"), *amount),
+            LayerSpec::Assessment { cap_multiple, max_calls } => {
+                e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
+                if *max_calls == 0 {
+                    e.push(format!("{p}.max_calls"), "must be at least 1");
+                }
+            }
+            LayerSpec::VariationMarginHaircut { max_steps } if *max_steps == 0 => {
+                e.push(format!("{p}.max_steps"), "must be at least 1")
+            }
+            LayerSpec::LpVaultHaircut { account } if !s.accounts.iter().any(|a| &a.id == account) => {
+                e.push(format!("{p}.account"), format!("no account `{account}`"))
+            }
+            _ => {}
+        }
+    }
+
+    if !e.0.is_empty() {
+        return Err(e.0);
+    }
+
+    // Generated accounts: unique ids, and open interest balances per instrument.
+    let all = expand_accounts(s)?;
+    let mut seen: HashSet<&str> = HashSet::with_capacity(all.len());
+    for (k, a) in all.iter().enumerate() {
+        if !seen.insert(a.spec.id.as_str()) {
+            let path = match a.cohort {
+                Some(c) => format!("cohorts[{c}].id"),
+                None => format!("accounts[{k}].id"),
+            };
+            e.push(path, format!("generated account id `{}` collides with another account", a.spec.id));
+            break;
+        }
+    }
+    let mut longs = vec![Decimal::ZERO; s.instruments.len()];
+    let mut shorts = vec![Decimal::ZERO; s.instruments.len()];
+    for a in &all {
+        for pos in &a.spec.positions {
+            if let Some(i) = s.instruments.iter().position(|x| x.id == pos.instrument) {
+                let slot = if pos.size > Decimal::ZERO { longs.get_mut(i) } else { shorts.get_mut(i) };
+                if let Some(x) = slot {
+                    *x = x.checked_add(pos.size.abs()).unwrap_or(Decimal::MAX);
+                }
+            }
+        }
+    }
+    for (i, ins) in s.instruments.iter().enumerate() {
+        let (l, sh) = (longs.get(i).copied().unwrap_or_default(), shorts.get(i).copied().unwrap_or_default());
+        if l != sh && ins.counterparty.is_none() {
+            e.push(
+                format!("instruments[{i}]"),
+                format!(
+                    "open interest does not balance: longs {l}, shorts {sh}; add positions or set instruments[{i}].counterparty to the account that takes the other side ({})",
+                    l - sh
+                ),
+            );
+        }
+    }
+    if e.0.is_empty() {
+        Ok(())
+    } else {
+        Err(e.0)
+    }
+}

@@ -1,0 +1,501 @@
+//! Cover-1 / Cover-2 (PFMI Principle 4; EMIR Art. 43 asks Cover-2 of EU CCPs): under each stress
+//! scenario (an instant relative move per instrument), each member's stressed loss beyond its
+//! margin; Cover-1 is the largest, Cover-2 the two largest together, both within one scenario,
+//! with affiliated accounts counted as one group; compared with the default fund (the sum of the
+//! fund contributions).
+//!
+//! The loss is computed exactly from positions with the engine's own valuation
+//! (`engine::account::valuate`: collateral after haircuts, assets that follow an instrument move
+//! with it, linear and inverse PnL), at the stressed price rounded to the tick:
+//! - cross positions: `max(0, −(collateral + Σ PnL))`;
+//! - each isolated position: `max(0, −(isolated margin + PnL))` (isolated accounts without
+//!   explicit margins split their cash pro rata to entry notional, as the engine does).
+//!
+//! Funding, slippage and auction discounts are not part of an instant stress.
+
+use super::{validated, StressError, StressResult};
+use crate::engine::account::{valuate, Pos};
+use crate::engine::market::Market;
+use crate::engine::{format_money, format_pct};
+use crate::scenario::price_path::{generate, round_to_tick};
+use crate::scenario::{expand_accounts, MarginMode, Scenario};
+use rust_decimal::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A relative move of one instrument (−0.2 = −20 %).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstrumentShock {
+    pub instrument: String,
+    pub change: Decimal,
+}
+
+/// A named stress scenario: instruments not listed stay at their step-0 price.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StressScenario {
+    pub name: String,
+    pub shocks: Vec<InstrumentShock>,
+}
+
+/// Generated ±k·σ scenarios: each instrument up and down alone, and (when `joint`) all up and
+/// all down together. σ = the instrument's GBM volatility per step when it has one, else
+/// `sigma`; over `horizon_steps` steps it scales by √horizon.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerateShocks {
+    pub k: Decimal,
+    pub sigma: Decimal,
+    pub horizon_steps: u32,
+    pub joint: bool,
+}
+
+impl Default for GenerateShocks {
+    fn default() -> Self {
+        GenerateShocks { k: Decimal::from(3), sigma: Decimal::new(5, 2), horizon_steps: 1, joint: true }
+    }
+}
+
+/// What the Cover analysis takes besides the scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoverInput {
+    /// User-given stress scenarios.
+    pub scenarios: Vec<StressScenario>,
+    /// Generated ±k·σ scenarios (used also when `scenarios` is empty and this is `None`).
+    pub generate: Option<GenerateShocks>,
+    /// Add the scenario's own path as a stress: each instrument's move from step 0 to the last step.
+    pub include_path: bool,
+    /// Affiliated accounts (by id), counted as one member. Accounts in no group stand alone.
+    pub groups: Vec<Vec<String>>,
+}
+
+impl Default for CoverInput {
+    fn default() -> Self {
+        CoverInput { scenarios: Vec::new(), generate: None, include_path: true, groups: Vec::new() }
+    }
+}
+
+/// One instrument's stressed price.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstrumentMove {
+    pub instrument: String,
+    pub change: Decimal,
+    pub price: Decimal,
+}
+
+/// A group (one account, or affiliated accounts) and its stressed loss beyond margin.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupLoss {
+    pub accounts: Vec<String>,
+    pub label: String,
+    pub loss: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScenarioLosses {
+    pub name: String,
+    pub moves: Vec<InstrumentMove>,
+    /// The largest group losses, largest first (at most five, zero losses omitted).
+    pub top: Vec<GroupLoss>,
+    /// Sum over every group.
+    pub total_uncovered: Decimal,
+}
+
+/// Cover-1 or Cover-2: the amount, the scenario that sets it, the groups, and the fund's cover.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoverFigure {
+    pub amount: Decimal,
+    pub scenario: Option<String>,
+    pub groups: Vec<GroupLoss>,
+    /// default fund / amount (1.4 = the fund covers it by 140 %); `None` when the amount is zero.
+    pub coverage: Option<Decimal>,
+    /// `amount ≤ default fund`.
+    pub covered: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoverResult {
+    /// Sum of every account's fund contribution.
+    pub default_fund: Decimal,
+    pub cover1: CoverFigure,
+    pub cover2: CoverFigure,
+    pub scenarios: Vec<ScenarioLosses>,
+    /// "The fund (…) covers Cover-1 (…) by 140 %, Cover-2 (…) by 85 %."
+    pub summary: String,
+}
+
+struct Member {
+    collateral: Vec<Decimal>,
+    positions: Vec<Pos>,
+}
+
+/// Run the Cover-1 / Cover-2 analysis.
+pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
+    validated(s)?;
+    let accounts = expand_accounts(s).map_err(|e| StressError::Input(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))?;
+    let n_inst = s.instruments.len();
+    let p0: Vec<Decimal> = s.instruments.iter().map(|i| round_to_tick(i.price.initial, i.tick_size)).collect();
+
+    // Stress scenarios.
+    let mut stresses: Vec<StressScenario> = input.scenarios.clone();
+    if input.include_path {
+        let marks = generate(s).map_err(|e| StressError::Input(e.to_string()))?;
+        let shocks = s
+            .instruments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ins)| {
+                let last = marks.get(i)?.last().copied()?;
+                let first = *p0.get(i)?;
+                let change = last.checked_div(first)? - Decimal::ONE;
+                Some(InstrumentShock { instrument: ins.id.clone(), change })
+            })
+            .collect();
+        stresses.push(StressScenario { name: format!("scenario path at step {}", s.steps), shocks });
+    }
+    let gen = match (&input.generate, input.scenarios.is_empty()) {
+        (Some(g), _) => Some(g.clone()),
+        (None, true) => Some(GenerateShocks::default()),
+        (None, false) => None,
+    };
+    if let Some(g) = gen {
+        stresses.extend(generated(s, &g)?);
+    }
+
+    // Groups: index of each account's group.
+    let index: HashMap<&str, usize> = accounts.iter().enumerate().map(|(i, a)| (a.spec.id.as_str(), i)).collect();
+    let mut group_of: Vec<Option<usize>> = vec![None; accounts.len()];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (g, ids) in input.groups.iter().enumerate() {
+        let mut members = Vec::new();
+        for id in ids {
+            let Some(&i) = index.get(id.as_str()) else {
+                return Err(StressError::Input(format!("groups[{g}]: no account `{id}`")));
+            };
+            match group_of.get_mut(i) {
+                Some(slot @ None) => *slot = Some(groups.len()),
+                _ => return Err(StressError::Input(format!("groups[{g}]: account `{id}` is in more than one group"))),
+            }
+            members.push(i);
+        }
+        if !members.is_empty() {
+            groups.push(members);
+        }
+    }
+    for (i, slot) in group_of.iter_mut().enumerate() {
+        if slot.is_none() {
+            *slot = Some(groups.len());
+            groups.push(vec![i]);
+        }
+    }
+    let label = |g: &[usize]| -> (Vec<String>, String) {
+        let ids: Vec<String> = g.iter().filter_map(|&i| accounts.get(i)).map(|a| a.spec.id.clone()).collect();
+        let text = if ids.len() <= 3 { ids.join(" + ") } else { format!("{} + {} more", ids[..2].join(" + "), ids.len() - 2) }; // ok: len > 3
+        (ids, text)
+    };
+
+    // Accounts as the engine holds them at step 0.
+    let mut flat = s.clone();
+    flat.steps = 1;
+    for ins in flat.instruments.iter_mut() {
+        ins.funding_rate = Decimal::ZERO;
+    }
+    let m0 = Market::build(&flat, p0.iter().map(|p| vec![*p, *p]).collect()).map_err(|e| StressError::Engine(e.to_string()))?;
+    let asset_index = |id: &str| if id == s.venue.quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
+    let mut members = Vec::with_capacity(accounts.len());
+    for ea in &accounts {
+        let a = &ea.spec;
+        let mut coll = vec![Decimal::ZERO; s.assets.len() + 1];
+        if let Some(c) = coll.get_mut(0) {
+            *c = a.cash;
+        }
+        for c in &a.collateral {
+            if let Some(slot) = asset_index(&c.asset).and_then(|i| coll.get_mut(i)) {
+                *slot += c.amount;
+            }
+        }
+        let mut positions = Vec::with_capacity(a.positions.len());
+        for p in &a.positions {
+            let inst = s.instruments.iter().position(|x| x.id == p.instrument).ok_or_else(|| StressError::Input(format!("no instrument `{}`", p.instrument)))?;
+            let entry = p.entry_price.unwrap_or_else(|| m0.mark(inst, 0));
+            positions.push(Pos { inst, size: p.size, entry, funding_entry: Decimal::ZERO, isolated: p.isolated_margin });
+        }
+        if a.margin_mode == MarginMode::Isolated {
+            split_isolated(&m0, &mut coll, &mut positions)?;
+        }
+        members.push(Member { collateral: coll, positions });
+    }
+
+    // Losses per scenario.
+    let mut out_scenarios = Vec::with_capacity(stresses.len());
+    let mut cover1 = CoverFigure { amount: Decimal::ZERO, scenario: None, groups: Vec::new(), coverage: None, covered: true };
+    let mut cover2 = cover1.clone();
+    for st in &stresses {
+        let mut change = vec![Decimal::ZERO; n_inst];
+        for sh in &st.shocks {
+            let i = s.instruments.iter().position(|x| x.id == sh.instrument).ok_or_else(|| {
+                StressError::Input(format!("stress scenario `{}`: no instrument `{}`", st.name, sh.instrument))
+            })?;
+            if let Some(c) = change.get_mut(i) {
+                *c = sh.change;
+            }
+        }
+        let mut moves = Vec::with_capacity(n_inst);
+        let mut marks = Vec::with_capacity(n_inst);
+        for (i, ins) in s.instruments.iter().enumerate() {
+            let base = p0.get(i).copied().unwrap_or_default();
+            let c = change.get(i).copied().unwrap_or_default();
+            let raw = base.checked_mul(Decimal::ONE + c).ok_or_else(|| StressError::Input(format!("`{}`: stressed price overflows", st.name)))?;
+            let price = round_to_tick(raw, ins.tick_size);
+            moves.push(InstrumentMove { instrument: ins.id.clone(), change: c, price });
+            marks.push(vec![base, price]);
+        }
+        let m = Market::build(&flat, marks).map_err(|e| StressError::Engine(e.to_string()))?;
+        let mut by_group = vec![Decimal::ZERO; groups.len()];
+        for (i, mem) in members.iter().enumerate() {
+            let loss = uncovered(&m, mem)?;
+            if let Some(slot) = group_of.get(i).copied().flatten().and_then(|g| by_group.get_mut(g)) {
+                *slot += loss;
+            }
+        }
+        let mut order: Vec<usize> = (0..groups.len()).filter(|&g| by_group.get(g).is_some_and(|x| *x > Decimal::ZERO)).collect();
+        order.sort_by(|a, b| by_group[*b].cmp(&by_group[*a]).then(a.cmp(b))); // ok: indices < len
+        let gl = |g: usize| {
+            let (accounts, label) = label(groups.get(g).map(|v| v.as_slice()).unwrap_or(&[]));
+            GroupLoss { accounts, label, loss: by_group.get(g).copied().unwrap_or_default() }
+        };
+        let top: Vec<GroupLoss> = order.iter().take(5).map(|&g| gl(g)).collect();
+        let c1 = top.first().map(|g| g.loss).unwrap_or_default();
+        let c2 = top.iter().take(2).map(|g| g.loss).sum::<Decimal>();
+        if c1 > cover1.amount {
+            cover1 = CoverFigure { amount: c1, scenario: Some(st.name.clone()), groups: top.iter().take(1).cloned().collect(), coverage: None, covered: true };
+        }
+        if c2 > cover2.amount {
+            cover2 = CoverFigure { amount: c2, scenario: Some(st.name.clone()), groups: top.iter().take(2).cloned().collect(), coverage: None, covered: true };
+        }
+        out_scenarios.push(ScenarioLosses { name: st.name.clone(), moves, top, total_uncovered: by_group.iter().copied().sum() });
+    }
+
+    let fund: Decimal = accounts.iter().map(|a| a.spec.fund_contribution).sum();
+    for c in [&mut cover1, &mut cover2] {
+        c.coverage = if c.amount > Decimal::ZERO { fund.checked_div(c.amount).map(|r| r.round_dp(4)) } else { None };
+        c.covered = c.amount <= fund;
+    }
+    let pct = |c: &CoverFigure| match c.coverage {
+        Some(r) => format!("by {}", format_pct(r)),
+        None => "fully (no loss beyond margin)".to_string(),
+    };
+    let summary = format!(
+        "The default fund ({}) covers Cover-1 ({}) {}, Cover-2 ({}) {}.",
+        format_money(fund),
+        format_money(cover1.amount),
+        pct(&cover1),
+        format_money(cover2.amount),
+        pct(&cover2)
+    );
+    Ok(CoverResult { default_fund: fund, cover1, cover2, scenarios: out_scenarios, summary })
+}
+
+/// ±k·σ·√horizon per instrument (alone), plus all-up and all-down.
+fn generated(s: &Scenario, g: &GenerateShocks) -> StressResult<Vec<StressScenario>> {
+    let root = Decimal::from(g.horizon_steps.max(1)).sqrt().ok_or_else(|| StressError::Input("generate.horizon_steps: no square root".into()))?;
+    let mut sizes = Vec::with_capacity(s.instruments.len());
+    for ins in &s.instruments {
+        let sigma = match &ins.price.gbm {
+            Some(gbm) if ins.price.points.is_empty() && gbm.volatility > Decimal::ZERO => gbm.volatility,
+            _ => g.sigma,
+        };
+        let x = g.k.checked_mul(sigma).and_then(|x| x.checked_mul(root)).ok_or_else(|| StressError::Input("generate: k·σ overflows".into()))?;
+        sizes.push((ins.id.clone(), x.round_dp(8)));
+    }
+    let mut out = Vec::new();
+    for (id, x) in &sizes {
+        for (sign, word) in [(Decimal::ONE, "up"), (Decimal::NEGATIVE_ONE, "down")] {
+            out.push(StressScenario {
+                name: format!("{id} {word} {}", format_pct(*x)),
+                shocks: vec![InstrumentShock { instrument: id.clone(), change: sign * *x }],
+            });
+        }
+    }
+    if g.joint && sizes.len() > 1 {
+        for (sign, word) in [(Decimal::ONE, "up"), (Decimal::NEGATIVE_ONE, "down")] {
+            out.push(StressScenario {
+                name: format!("all {word} {}σ", g.k.normalize()),
+                shocks: sizes.iter().map(|(id, x)| InstrumentShock { instrument: id.clone(), change: sign * *x }).collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// An account's loss beyond its margin at step 1 of `m` (the stressed prices).
+fn uncovered(m: &Market, mem: &Member) -> StressResult<Decimal> {
+    let eng = |e: crate::engine::EngineError| StressError::Engine(e.to_string());
+    let cross: Vec<Pos> = mem.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect();
+    let v = valuate(m, &mem.collateral, &cross, 1).map_err(eng)?;
+    let mut loss = (-v.cross_equity).max(Decimal::ZERO);
+    for p in mem.positions.iter().filter(|p| p.isolated.is_some()) {
+        let v = valuate(m, &[], std::slice::from_ref(p), 1).map_err(eng)?;
+        loss += (-v.equity).max(Decimal::ZERO);
+    }
+    Ok(loss)
+}
+
+/// Isolated accounts without explicit margins: cash split pro rata to entry notional (engine rule).
+fn split_isolated(m: &Market, coll: &mut [Decimal], positions: &mut [Pos]) -> StressResult<()> {
+    let eng = |e: crate::engine::EngineError| StressError::Engine(e.to_string());
+    let cash = coll.first().copied().unwrap_or_default();
+    let explicit: Decimal = positions.iter().filter_map(|p| p.isolated).sum();
+    let mut total = Decimal::ZERO;
+    for p in positions.iter().filter(|p| p.isolated.is_none()) {
+        total += m.notional(p.inst, p.size, p.entry).map_err(eng)?;
+    }
+    let free = (cash - explicit).max(Decimal::ZERO);
+    let mut assigned = explicit;
+    for p in positions.iter_mut().filter(|p| p.isolated.is_none()) {
+        let share = if total.is_zero() {
+            Decimal::ZERO
+        } else {
+            let n = m.notional(p.inst, p.size, p.entry).map_err(eng)?;
+            free.checked_mul(n).and_then(|x| x.checked_div(total)).map(|x| x.round_dp(8)).unwrap_or_default()
+        };
+        p.isolated = Some(share);
+        assigned += share;
+    }
+    if let Some(c) = coll.first_mut() {
+        *c -= assigned.min(cash);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::*;
+    use crate::scenario::{AccountSpec, Instrument, PositionSpec, PricePath};
+
+    /// Four members on one linear future at 100 (tick 0.01), 10 % down:
+    /// - A long 1,000, cash 5,000: PnL −10,000 → 5,000 beyond margin;
+    /// - B long 500, cash 2,000: −5,000 → 3,000;
+    /// - C long 300, cash 1,000: −3,000 → 2,000;
+    /// - D short 1,800, cash 10,000: +18,000 → 0.
+    ///
+    /// Fund = 1,000 + 2,000 + 2,000 + 2,000 = 7,000.
+    /// Cover-1 = 5,000 (140 %), Cover-2 = 8,000 (87.5 %); with A and C affiliated, Cover-1 =
+    /// 7,000 (100 %), Cover-2 = 10,000 (70 %).
+    fn four() -> Scenario {
+        let acct = |id: &str, size: &str, cash: &str, fund: &str| AccountSpec {
+            id: id.into(),
+            cash: d(cash),
+            fund_contribution: d(fund),
+            positions: vec![PositionSpec { instrument: "F".into(), size: d(size), ..Default::default() }],
+            ..Default::default()
+        };
+        Scenario {
+            steps: 2,
+            instruments: vec![Instrument { id: "F".into(), price: PricePath { initial: d("100"), ..Default::default() }, ..Default::default() }],
+            accounts: vec![
+                acct("A", "1000", "5000", "1000"),
+                acct("B", "500", "2000", "2000"),
+                acct("C", "300", "1000", "2000"),
+                acct("D", "-1800", "10000", "2000"),
+            ],
+            ..Default::default()
+        }
+    }
+
+    fn down10() -> CoverInput {
+        CoverInput {
+            scenarios: vec![StressScenario { name: "F −10 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("-0.1") }] }],
+            include_path: false,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hand_checked_cover1_cover2() {
+        let r = cover(&four(), &down10()).unwrap();
+        assert_eq!(r.default_fund, d("7000"));
+        assert_eq!(r.cover1.amount, d("5000"));
+        assert_eq!(r.cover1.groups[0].accounts, vec!["A"]);
+        assert_eq!(r.cover1.coverage, Some(d("1.4")));
+        assert!(r.cover1.covered);
+        assert_eq!(r.cover2.amount, d("8000"));
+        assert_eq!(r.cover2.coverage, Some(d("0.875")));
+        assert!(!r.cover2.covered);
+        assert_eq!(r.scenarios[0].total_uncovered, d("10000"));
+        assert_eq!(r.scenarios[0].moves[0].price, d("90"));
+        assert!(r.summary.contains("by 140%"), "{}", r.summary);
+        assert!(r.summary.contains("by 87.5%"), "{}", r.summary);
+    }
+
+    #[test]
+    fn affiliated_accounts_count_as_one() {
+        let mut input = down10();
+        input.groups = vec![vec!["A".into(), "C".into()]];
+        let r = cover(&four(), &input).unwrap();
+        assert_eq!(r.cover1.amount, d("7000"));
+        assert_eq!(r.cover1.groups[0].accounts, vec!["A", "C"]);
+        assert_eq!(r.cover1.coverage, Some(d("1")));
+        assert_eq!(r.cover2.amount, d("10000"));
+        assert_eq!(r.cover2.coverage, Some(d("0.7")));
+    }
+
+    #[test]
+    fn worst_scenario_sets_each_cover_and_up_moves_hit_shorts() {
+        let mut input = down10();
+        // Up 20 %: D loses 36,000 − 10,000 = 26,000 beyond margin; longs gain.
+        input.scenarios.push(StressScenario { name: "F +20 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("0.2") }] });
+        let r = cover(&four(), &input).unwrap();
+        assert_eq!(r.cover1.amount, d("26000"));
+        assert_eq!(r.cover1.scenario.as_deref(), Some("F +20 %"));
+        assert_eq!(r.cover2.amount, d("26000"));
+        assert_eq!(r.cover1.coverage, Some((d("7000") / d("26000")).round_dp(4)));
+    }
+
+    #[test]
+    fn isolated_margin_limits_what_cross_cash_covers() {
+        let mut s = four();
+        // A: isolated 1,000 on its position, 4,000 left as cash: a −10 % move loses 10,000 → 9,000
+        // beyond the isolated margin (its cross cash does not cover an isolated position).
+        s.accounts[0].cash = d("4000");
+        s.accounts[0].positions[0].isolated_margin = Some(d("1000"));
+        let r = cover(&s, &down10()).unwrap();
+        assert_eq!(r.cover1.amount, d("9000"));
+    }
+
+    #[test]
+    fn generated_shocks_and_errors() {
+        let s = four();
+        let r = cover(&s, &CoverInput { include_path: false, ..Default::default() }).unwrap();
+        // k = 3, σ = 5 % → ±15 %. Down 15 %: A 10,000, B 5,500, C 3,500 beyond margin.
+        // Up 15 %: D loses 27,000 on 10,000 of cash → 17,000; nobody else loses.
+        // Cover-1 = 17,000 (D, up). Cover-2 is taken within one scenario: up gives 17,000 (D
+        // alone), down gives 10,000 + 5,500 = 15,500 → Cover-2 = 17,000, not 17,000 + 10,000.
+        assert_eq!(r.scenarios.len(), 2);
+        assert_eq!(r.scenarios[1].top.iter().map(|g| g.loss).collect::<Vec<_>>(), vec![d("10000"), d("5500"), d("3500")]);
+        assert_eq!(r.cover1.amount, d("17000"));
+        assert_eq!(r.cover1.groups[0].accounts, vec!["D"]);
+        assert_eq!(r.cover2.amount, d("17000"));
+        assert_eq!(r.cover2.scenario.as_deref(), Some("F up 15%"));
+        let bad = CoverInput { groups: vec![vec!["A".into()], vec!["A".into()]], ..down10() };
+        assert!(matches!(cover(&s, &bad), Err(StressError::Input(_))));
+        let bad = CoverInput { groups: vec![vec!["Z".into()]], ..down10() };
+        assert!(matches!(cover(&s, &bad), Err(StressError::Input(_))));
+    }
+
+    #[test]
+    fn nasdaq_preset_path() {
+        // The preset's own path (−17 %): the individual member loses 170m on 10m × 100 against
+        // 56m of collateral: 114m beyond margin, against a 166m fund (145.6 %).
+        let s = preset("reaches-default-fund");
+        let r = cover(&s, &CoverInput { scenarios: vec![], generate: None, include_path: true, groups: vec![] }).unwrap();
+        let path = r.scenarios.iter().find(|x| x.name.starts_with("scenario path")).unwrap();
+        assert_eq!(path.top[0].accounts, vec!["aas"]);
+        assert_eq!(path.top[0].loss, d("114000000"));
+        assert_eq!(r.default_fund, d("166000000"));
+    }
+}

@@ -1,0 +1,234 @@
+//! One stress analysis as a job for the browser worker: the request the page sends, the
+//! messages the worker posts back, and a runner that advances the analysis in batches.
+//!
+//! Pure (no browser API), so the protocol is tested natively; `src/bin/spillway-worker.rs` only
+//! moves these JSON texts across `postMessage`.
+
+use super::{cover, reverse_stress, MonteCarlo, Progress, StressError, StressInput, StressResult, Sweep};
+use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Which analysis a job runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    MonteCarlo,
+    Cover,
+    Reverse,
+    Sweep,
+}
+
+/// What the page sends the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobRequest {
+    pub kind: JobKind,
+    pub scenario: Scenario,
+    #[serde(default)]
+    pub input: StressInput,
+    /// Most paths per batch (progress is posted after each batch); 0 = the default.
+    #[serde(default)]
+    pub batch: usize,
+}
+
+/// Default and most paths per batch.
+pub const DEFAULT_BATCH: usize = 50;
+
+/// What the worker posts back (JSON text, tagged by `type`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerMessage {
+    /// The worker's wasm is loaded and it listens: send the request now.
+    Ready,
+    Progress { done: usize, total: usize, failed: usize, elapsed_ms: f64 },
+    /// The finished analysis: `result` is the serialized `MonteCarloResult`, `CoverResult`,
+    /// `ReverseResult` or `SweepResult`, as `kind` says.
+    Result { kind: JobKind, elapsed_ms: f64, result: Value },
+    Error { message: String },
+}
+
+impl WorkerMessage {
+    pub fn to_json(&self) -> String {
+        // Serializing plain data to a String cannot fail; fall back to an error message anyway.
+        serde_json::to_string(self).unwrap_or_else(|e| format!(r#"{{"type":"error","message":"cannot encode a message: {e}"}}"#))
+    }
+}
+
+enum State {
+    MonteCarlo(Box<MonteCarlo>),
+    Sweep(Box<Sweep>),
+    /// Cover and reverse run in one call: their result is ready at start.
+    Done(Value),
+}
+
+/// A started analysis.
+pub struct Job {
+    kind: JobKind,
+    state: State,
+}
+
+fn to_value<T: Serialize>(r: &T) -> StressResult<Value> {
+    serde_json::to_value(r).map_err(|e| StressError::Engine(format!("cannot encode the result: {e}")))
+}
+
+impl Job {
+    /// Parse a request (JSON text) and start it.
+    pub fn from_json(text: &str) -> StressResult<Job> {
+        let req: JobRequest = serde_json::from_str(text).map_err(|e| StressError::Input(format!("bad request: {e}")))?;
+        Job::start(req)
+    }
+
+    /// Validate the input and start; cover and reverse compute their whole result here.
+    pub fn start(req: JobRequest) -> StressResult<Job> {
+        let JobRequest { kind, scenario, input, .. } = req;
+        let state = match kind {
+            JobKind::MonteCarlo => State::MonteCarlo(Box::new(MonteCarlo::new(&scenario, input.monte_carlo)?)),
+            JobKind::Sweep => {
+                let specs = input.strategies.into_iter().map(Into::into).collect();
+                State::Sweep(Box::new(Sweep::new(&scenario, input.monte_carlo, specs)?))
+            }
+            JobKind::Cover => State::Done(to_value(&cover(&scenario, &input.cover)?)?),
+            JobKind::Reverse => State::Done(to_value(&reverse_stress(&scenario, &input.reverse)?)?),
+        };
+        Ok(Job { kind, state })
+    }
+
+    pub fn kind(&self) -> JobKind {
+        self.kind
+    }
+
+    pub fn progress(&self) -> Progress {
+        match &self.state {
+            State::MonteCarlo(mc) => mc.progress(),
+            State::Sweep(sw) => sw.progress(),
+            State::Done(_) => Progress { done: 1, total: 1, failed: 0, finished: true },
+        }
+    }
+
+    /// Run up to `n` more paths.
+    pub fn step(&mut self, n: usize) -> Progress {
+        match &mut self.state {
+            State::MonteCarlo(mc) => mc.run_batch(n),
+            State::Sweep(sw) => sw.run_batch(n),
+            State::Done(_) => self.progress(),
+        }
+    }
+
+    /// The result so far (complete once `progress().finished`).
+    pub fn result(&self) -> StressResult<Value> {
+        match &self.state {
+            State::MonteCarlo(mc) => to_value(&mc.result()),
+            State::Sweep(sw) => to_value(&sw.result()),
+            State::Done(v) => Ok(v.clone()),
+        }
+    }
+}
+
+/// Run a request to the end, calling `post` with every message a worker would post (after
+/// `Ready`), and `now_ms` for the clock. Batches adapt to take about `target_ms` each.
+pub fn run_to_end(text: &str, target_ms: f64, mut now_ms: impl FnMut() -> f64, mut post: impl FnMut(WorkerMessage)) {
+    let t0 = now_ms();
+    let mut job = match Job::from_json(text) {
+        Ok(j) => j,
+        Err(e) => return post(WorkerMessage::Error { message: e.to_string() }),
+    };
+    let max_batch = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v.get("batch").and_then(Value::as_u64))
+        .filter(|b| *b > 0)
+        .map(|b| b as usize)
+        .unwrap_or(DEFAULT_BATCH);
+    // Start small so the first progress arrives quickly, then size batches by the measured pace.
+    let mut batch = max_batch.min(5);
+    let mut p = job.progress();
+    while !p.finished {
+        let before = (now_ms(), p.done);
+        p = job.step(batch);
+        let t = now_ms();
+        post(WorkerMessage::Progress { done: p.done, total: p.total, failed: p.failed, elapsed_ms: t - t0 });
+        let (ms, paths) = (t - before.0, p.done.saturating_sub(before.1));
+        if paths == 0 && !p.finished {
+            return post(WorkerMessage::Error { message: "the analysis made no progress".into() });
+        }
+        if ms > 0.0 && paths > 0 {
+            batch = ((target_ms * paths as f64 / ms) as usize).clamp(1, max_batch);
+        } else {
+            batch = max_batch;
+        }
+    }
+    match job.result() {
+        Ok(result) => post(WorkerMessage::Result { kind: job.kind(), elapsed_ms: now_ms() - t0, result }),
+        Err(e) => post(WorkerMessage::Error { message: e.to_string() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::*;
+
+    fn request(kind: JobKind, paths: usize) -> String {
+        let mut input = StressInput::default();
+        input.monte_carlo.paths = paths;
+        input.monte_carlo.seed = 3;
+        serde_json::to_string(&JobRequest { kind, scenario: preset("exhausts-waterfall"), input, batch: 7 }).unwrap()
+    }
+
+    fn run(text: &str) -> Vec<WorkerMessage> {
+        let mut clock = 0.0;
+        let mut out = Vec::new();
+        run_to_end(
+            text,
+            100.0,
+            || {
+                clock += 10.0;
+                clock
+            },
+            |m| out.push(m),
+        );
+        out
+    }
+
+    #[test]
+    fn monte_carlo_job_reports_progress_then_the_same_result_as_a_direct_run() {
+        let msgs = run(&request(JobKind::MonteCarlo, 20));
+        let progress: Vec<usize> = msgs.iter().filter_map(|m| if let WorkerMessage::Progress { done, .. } = m { Some(*done) } else { None }).collect();
+        assert!(progress.len() >= 3, "{progress:?}");
+        assert!(progress.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(progress.last(), Some(&20));
+        let Some(WorkerMessage::Result { kind, result, .. }) = msgs.last() else { panic!("no result: {msgs:?}") };
+        assert_eq!(*kind, JobKind::MonteCarlo);
+        let mut input = StressInput::default();
+        input.monte_carlo.paths = 20;
+        input.monte_carlo.seed = 3;
+        let mut mc = MonteCarlo::new(&preset("exhausts-waterfall"), input.monte_carlo).unwrap();
+        mc.run_batch(usize::MAX);
+        assert_eq!(result, &serde_json::to_value(mc.result()).unwrap());
+    }
+
+    #[test]
+    fn cover_and_reverse_finish_at_once_and_sweep_runs_every_strategy() {
+        for kind in [JobKind::Cover, JobKind::Reverse, JobKind::Sweep] {
+            let msgs = run(&request(kind, 4));
+            assert!(matches!(msgs.last(), Some(WorkerMessage::Result { kind: k, .. }) if *k == kind), "{kind:?}: {msgs:?}");
+        }
+    }
+
+    #[test]
+    fn bad_requests_become_error_messages() {
+        let msgs = run("{not json");
+        assert!(matches!(&msgs[..], [WorkerMessage::Error { message }] if message.contains("bad request")));
+        let mut bad: Value = serde_json::from_str(&request(JobKind::MonteCarlo, 4)).unwrap();
+        bad["input"]["monte_carlo"]["volatility"] = Value::String("-1".into());
+        let msgs = run(&bad.to_string());
+        assert!(matches!(&msgs[..], [WorkerMessage::Error { message }] if message.contains("volatility")), "{msgs:?}");
+    }
+
+    #[test]
+    fn messages_are_tagged_json() {
+        let m = WorkerMessage::Progress { done: 1, total: 2, failed: 0, elapsed_ms: 3.0 }.to_json();
+        assert_eq!(m, r#"{"type":"progress","done":1,"total":2,"failed":0,"elapsed_ms":3.0}"#);
+        assert_eq!(WorkerMessage::Ready.to_json(), r#"{"type":"ready"}"#);
+    }
+}

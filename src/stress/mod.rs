@@ -1,0 +1,257 @@
+//! Stress lab (issue 7): Cover-1/Cover-2, Monte Carlo, reverse stress, strategy sweep.
+//!
+//! Pure Rust over the public engine API (`engine::simulate_with_waterfall`, `Timeline`), so the
+//! same code runs in the CLI (with threads) and in the browser worker (in batches, with progress
+//! and cancel). Every result type is `serde::Serialize`.
+//!
+//! Shared notions, used by every analysis:
+//! - a layer is **touched** on a run when it paid something (`summary.by_layer[l] > 0`);
+//! - a layer is **exhausted** on a run when a loss went past it or its capacity was used up
+//!   (the engine's `LayerState::exhausted` at the last step). The engine never flags the
+//!   defaulter's-margin layer; here it counts as exhausted when there was bad debt (a loss beyond
+//!   the defaulters' margin). Wherever a `defaulter_margin` is listed, the engine applies it
+//!   first, so "along the waterfall" means in application order: the defaulter's margin, then
+//!   the other layers in list order ([`application_order`]).
+
+pub mod cover;
+pub mod job;
+pub mod monte_carlo;
+pub mod reverse;
+pub mod sweep;
+
+pub use cover::{cover, CoverFigure, CoverInput, CoverResult, GenerateShocks, GroupLoss, InstrumentMove, InstrumentShock, ScenarioLosses, StressScenario};
+pub use monte_carlo::{
+    distribution, fairness, Distribution, FairnessStats, HistogramBin, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, PartyLoss, PathFairness,
+    PathRecord, PathRef, Progress,
+};
+pub use reverse::{reverse_stress, LayerThreshold, ReverseConfig, ReverseResult, ReverseStress, ThresholdStatus};
+pub use sweep::{StrategyResult, Sweep, SweepResult};
+
+
+use crate::engine::{LayerInfo, Timeline};
+use crate::scenario::{LayerSpec, Scenario};
+use serde::Serialize;
+use std::fmt;
+
+/// What can go wrong before an analysis runs (bad input) or while the engine runs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "message", rename_all = "snake_case")]
+pub enum StressError {
+    /// The scenario or the analysis input is unusable (message says where).
+    Input(String),
+    /// The engine failed on a run the analysis needs.
+    Engine(String),
+}
+
+impl fmt::Display for StressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StressError::Input(m) => write!(f, "invalid input: {m}"),
+            StressError::Engine(m) => write!(f, "engine error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for StressError {}
+
+pub type StressResult<T> = Result<T, StressError>;
+
+/// Touched / exhausted flags of one layer on one run (see the module notes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct LayerOutcome {
+    pub touched: bool,
+    pub exhausted: bool,
+}
+
+/// The touched / exhausted flags of every layer of a finished run, in waterfall order.
+pub fn layer_outcomes(t: &Timeline) -> Vec<LayerOutcome> {
+    let states = t.layer_state(t.steps);
+    let mut out: Vec<LayerOutcome> = Vec::with_capacity(t.layers.len());
+    for (l, info) in t.layers.iter().enumerate() {
+        let drawn = t.summary.by_layer.get(l).copied().unwrap_or_default();
+        let exhausted = if info.kind == "DefaulterMargin" {
+            t.summary.bad_debt > rust_decimal::Decimal::ZERO
+        } else {
+            states.get(l).map(|s| s.exhausted).unwrap_or(false)
+        };
+        out.push(LayerOutcome { touched: drawn > rust_decimal::Decimal::ZERO, exhausted });
+    }
+    out
+}
+
+/// Layer indices in the order the engine applies them: the defaulter's margin first (wherever
+/// it is listed), then the rest in list order.
+pub fn application_order(layers: &[LayerInfo]) -> Vec<usize> {
+    let mut order: Vec<usize> = layers.iter().enumerate().filter(|(_, l)| l.kind == "DefaulterMargin").map(|(i, _)| i).collect();
+    order.extend(layers.iter().enumerate().filter(|(_, l)| l.kind != "DefaulterMargin").map(|(i, _)| i));
+    order
+}
+
+/// The layers a run under `waterfall` will have, without running it (the engine puts the
+/// defaulter's margin first when the list lacks it).
+pub fn layer_infos(s: &Scenario, waterfall: &[LayerSpec]) -> Vec<LayerInfo> {
+    let mut specs: Vec<LayerSpec> = waterfall.to_vec();
+    if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
+        specs.insert(0, LayerSpec::DefaulterMargin);
+    }
+    specs
+        .iter()
+        .map(|spec| {
+            let (label, description, _) = crate::engine::waterfall::describe(spec);
+            let capacity = match spec {
+                LayerSpec::SkinInTheGame { amount, .. } => Some(*amount),
+                LayerSpec::InsuranceFund => Some(s.venue.insurance_fund),
+                LayerSpec::SurvivorsFund => Some(match crate::scenario::expand_accounts(s) {
+                    Ok(all) => all.iter().map(|a| a.spec.fund_contribution).sum(),
+                    Err(_) => s.accounts.iter().map(|a| a.fund_contribution).sum(),
+                }),
+                _ => None,
+            };
+            LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity }
+        })
+        .collect()
+}
+
+/// Check what the engine would reject about a waterfall before running many paths with it.
+pub fn check_waterfall(s: &Scenario, waterfall: &[LayerSpec]) -> StressResult<()> {
+    for (i, l) in waterfall.iter().enumerate() {
+        if let LayerSpec::LpVaultHaircut { account } = l {
+            if !s.accounts.iter().any(|a| &a.id == account) {
+                return Err(StressError::Input(format!("waterfall[{i}].account: no account `{account}`")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Validate a scenario, as a `StressError`.
+pub fn validated(s: &Scenario) -> StressResult<()> {
+    crate::scenario::validate(s).map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+}
+
+/// SplitMix64 finalizer: the seed of path `index` under the analysis seed `seed`. Independent of
+/// how paths are batched or split across threads, so a run is reproducible by seed.
+pub fn path_seed(seed: u64, index: u64) -> u64 {
+    let mut z = seed.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Fix every cohort's seed to the one it draws from now, so changing the scenario seed (for a
+/// new price path) keeps the same accounts.
+pub fn pin_cohort_seeds(s: &mut Scenario) {
+    let seeds: Vec<u64> = s.cohorts.iter().enumerate().map(|(i, c)| crate::scenario::cohort::cohort_seed(s, i, c)).collect();
+    for (c, seed) in s.cohorts.iter_mut().zip(seeds) {
+        c.seed = Some(seed);
+    }
+}
+
+/// A named waterfall as input (`engine::WaterfallSpec` without `Deserialize`).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyInput {
+    pub label: String,
+    pub layers: Vec<LayerSpec>,
+}
+
+impl From<StrategyInput> for crate::engine::WaterfallSpec {
+    fn from(s: StrategyInput) -> Self {
+        crate::engine::WaterfallSpec { label: s.label, layers: s.layers }
+    }
+}
+
+/// Everything the analyses take besides the scenario, as one JSON object (CLI `--input`, or the
+/// worker's request). Every part is optional.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StressInput {
+    pub cover: CoverInput,
+    pub monte_carlo: MonteCarloConfig,
+    pub reverse: ReverseConfig,
+    /// Waterfalls for the sweep; empty = the scenario's own and every ready-made one.
+    pub strategies: Vec<StrategyInput>,
+}
+
+/// A 100-account, 250-step benchmark scenario (explicit market maker, 50 long and 49 short
+/// leveraged accounts, GBM with a 15 % crash at step 125, insurance fund then ADL).
+pub fn bench_scenario(accounts: u32, steps: u32) -> StressResult<Scenario> {
+    let traders = accounts.saturating_sub(1).max(2);
+    let json = format!(
+        r#"{{"version":1,"name":"stress bench","seed":7,"steps":{steps},
+        "venue":{{"insurance_fund":"20000","liquidation_fee":"0.005"}},
+        "instruments":[{{"id":"BTC-PERP","tick_size":"0.5","lot_size":"0.001","price_impact":"0.01","counterparty":"mm",
+          "margin":{{"initial":"0.05","maintenance":"0.025"}},
+          "price":{{"initial":"50000","gbm":{{"drift":"0","volatility":"0.004"}},"shocks":[{{"step":{},"change":"-0.15"}}]}}}}],
+        "accounts":[{{"id":"mm","role":"market_maker","cash":"1000000000"}}],
+        "cohorts":[{{"id":"longs","count":{},"instrument":"BTC-PERP","side":"long","notional_median":"20000","leverage_min":"2","leverage_max":"20"}},
+                   {{"id":"shorts","count":{},"instrument":"BTC-PERP","side":"short","notional_median":"20000","leverage_min":"2","leverage_max":"20"}}],
+        "waterfall":[{{"kind":"insurance_fund"}},{{"kind":"auto_deleverage"}}]}}"#,
+        steps / 2,
+        traders - traders / 2,
+        traders / 2
+    );
+    crate::scenario::from_json(&json).map_err(|e| StressError::Input(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use crate::scenario::Scenario;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    pub fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    pub fn preset(id: &str) -> Scenario {
+        crate::scenario::presets::by_id(id).unwrap().scenario
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::*;
+    use super::*;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn path_seeds_differ_and_are_stable() {
+        assert_eq!(path_seed(1, 0), path_seed(1, 0));
+        assert_ne!(path_seed(1, 0), path_seed(1, 1));
+        assert_ne!(path_seed(1, 0), path_seed(2, 0));
+    }
+
+    #[test]
+    fn layer_infos_match_the_engine() {
+        for id in ["reaches-default-fund", "exhausts-waterfall", "venue-insurance-adl"] {
+            let s = preset(id);
+            let t = crate::engine::simulate(&s).unwrap();
+            assert_eq!(layer_infos(&s, &s.waterfall), t.layers, "{id}");
+        }
+    }
+
+    #[test]
+    fn outcomes_of_the_exhausting_preset() {
+        let s = preset("exhausts-waterfall");
+        let t = crate::engine::simulate(&s).unwrap();
+        let o = layer_outcomes(&t);
+        assert!(t.summary.unallocated > Decimal::ZERO);
+        // Margin, fund contribution, SIG, survivors' fund: all used up.
+        for l in 0..4 {
+            assert!(o[l].touched && o[l].exhausted, "layer {l}: {o:?}");
+        }
+        let _ = d("1");
+    }
+
+    #[test]
+    fn pinned_cohorts_keep_accounts_when_the_seed_changes() {
+        let mut s = preset("venue-insurance-adl");
+        s.cohorts[0].seed = None;
+        pin_cohort_seeds(&mut s);
+        let a = crate::scenario::expand_accounts(&s).unwrap();
+        s.seed += 1;
+        let b = crate::scenario::expand_accounts(&s).unwrap();
+        assert_eq!(a, b);
+    }
+}

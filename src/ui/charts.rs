@@ -1,0 +1,317 @@
+//! Charts drawn with plotters on <canvas>: price paths with the current step marked, and a second
+//! chart the user picks (insurance fund over time, losses by layer, losses by party, equity of the
+//! selected account). Canvases are sized in device pixels (sharp on hi-DPI) and downloadable as PNG.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use wasm_bindgen::JsCast;
+
+use super::download;
+use super::state::use_state;
+use crate::engine::Timeline;
+
+fn f(x: Decimal) -> f64 {
+    x.to_f64().unwrap_or(0.0)
+}
+
+/// Theme colours read from the CSS custom properties, so charts follow light and dark mode.
+struct Palette {
+    bg: RGBColor,
+    text: RGBColor,
+    grid: RGBColor,
+    accent: RGBColor,
+    drawn: RGBColor,
+    bad: RGBColor,
+}
+
+fn css_color(name: &str, fallback: RGBColor) -> RGBColor {
+    let value = web_sys::window()
+        .and_then(|w| {
+            let root = w.document()?.document_element()?;
+            w.get_computed_style(&root).ok().flatten()
+        })
+        .and_then(|st| st.get_property_value(name).ok())
+        .unwrap_or_default();
+    let hex = value.trim().trim_start_matches('#');
+    if hex.len() == 6 {
+        if let (Ok(r), Ok(g), Ok(b)) = (
+            u8::from_str_radix(&hex[0..2], 16),
+            u8::from_str_radix(&hex[2..4], 16),
+            u8::from_str_radix(&hex[4..6], 16),
+        ) {
+            return RGBColor(r, g, b);
+        }
+    }
+    fallback
+}
+
+fn palette() -> Palette {
+    Palette {
+        bg: css_color("--panel", WHITE),
+        text: css_color("--text", BLACK),
+        grid: css_color("--border", RGBColor(210, 210, 210)),
+        accent: css_color("--layer-fill", BLUE),
+        drawn: css_color("--layer-drawn", RGBColor(249, 115, 22)),
+        bad: css_color("--bad", RED),
+    }
+}
+
+const SERIES: [RGBColor; 6] = [
+    RGBColor(59, 130, 246),
+    RGBColor(234, 88, 12),
+    RGBColor(22, 163, 74),
+    RGBColor(168, 85, 247),
+    RGBColor(219, 39, 119),
+    RGBColor(13, 148, 136),
+];
+
+/// Sizes the canvas backing store to its CSS box × devicePixelRatio; returns the ratio.
+fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
+    let w = (canvas.client_width().max(200) as f64 * dpr) as u32;
+    let h = (canvas.client_height().max(120) as f64 * dpr) as u32;
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+    dpr
+}
+
+/// Axis tick labels only (drawing, not money): 1.2k, 3.4m, 5bn.
+fn axis_label(v: &f64) -> String {
+    let a = v.abs();
+    let (x, unit) = if a >= 1e9 { (v / 1e9, "bn") } else if a >= 1e6 { (v / 1e6, "m") } else if a >= 1e3 { (v / 1e3, "k") } else { (*v, "") };
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}{unit}")
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32) -> DrawResult {
+    let dpr = fit(&canvas);
+    let p = palette();
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&p.bg)?;
+    let several = t.marks.len() > 1;
+    // Several instruments share one axis as an index (step 0 = 100); one instrument shows its price.
+    let series: Vec<Vec<f64>> = t
+        .marks
+        .iter()
+        .map(|m| {
+            let base = m.first().map(|x| f(*x)).filter(|b| *b != 0.0).unwrap_or(1.0);
+            m.iter().map(|x| if several { f(*x) / base * 100.0 } else { f(*x) }).collect()
+        })
+        .collect();
+    let (lo, hi) = series.iter().flatten().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-9);
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * dpr) as i32)
+        .caption(if several { "Prices (index, step 0 = 100)" } else { "Mark price" }, font.clone())
+        .x_label_area_size((26.0 * dpr) as i32)
+        .y_label_area_size((62.0 * dpr) as i32)
+        .build_cartesian_2d(0f64..t.steps.max(1) as f64, (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .light_line_style(p.grid.mix(0.4))
+        .bold_line_style(p.grid)
+        .axis_style(p.grid)
+        .label_style(font.clone())
+        .y_label_formatter(&axis_label)
+        .x_desc("step")
+        .draw()?;
+    for (i, s) in series.iter().enumerate() {
+        let color = SERIES[i % SERIES.len()];
+        let name = t.instruments.get(i).cloned().unwrap_or_default();
+        chart
+            .draw_series(LineSeries::new(s.iter().enumerate().map(|(x, y)| (x as f64, *y)), color.stroke_width((2.0 * dpr) as u32)))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(step as f64, lo - pad), (step as f64, hi + pad)],
+        p.bad.stroke_width((2.0 * dpr) as u32),
+    )))?;
+    if several {
+        chart.configure_series_labels().label_font(font).background_style(p.bg.mix(0.8)).border_style(p.grid).draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Second {
+    Insurance,
+    ByLayer,
+    ByParty,
+    Equity,
+}
+
+fn draw_series_over_time(
+    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    dpr: f64,
+    title: &str,
+    values: &[f64],
+    step: u32,
+    p: &Palette,
+) -> DrawResult {
+    let (lo, hi) = values.iter().fold((0.0f64, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let hi = if hi <= lo { lo + 1.0 } else { hi };
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let mut chart = ChartBuilder::on(root)
+        .margin((8.0 * dpr) as i32)
+        .caption(title, font.clone())
+        .x_label_area_size((26.0 * dpr) as i32)
+        .y_label_area_size((70.0 * dpr) as i32)
+        .build_cartesian_2d(0f64..(values.len().max(2) - 1) as f64, lo..hi * 1.05)?;
+    chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font).y_label_formatter(&axis_label).x_desc("step").draw()?;
+    chart.draw_series(AreaSeries::new(values.iter().enumerate().map(|(x, y)| (x as f64, *y)), 0.0, p.accent.mix(0.25)).border_style(p.accent.stroke_width((2.0 * dpr) as u32)))?;
+    chart.draw_series(std::iter::once(PathElement::new(vec![(step as f64, lo), (step as f64, hi * 1.05)], p.bad.stroke_width((2.0 * dpr) as u32))))?;
+    Ok(())
+}
+
+fn draw_bars(
+    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    dpr: f64,
+    title: &str,
+    bars: &[(String, f64)],
+    color: RGBColor,
+    p: &Palette,
+) -> DrawResult {
+    let max = bars.iter().map(|b| b.1).fold(0.0f64, f64::max).max(1.0);
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let n = bars.len().max(1);
+    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+    let mut chart = ChartBuilder::on(root)
+        .margin((8.0 * dpr) as i32)
+        .caption(title, font.clone())
+        .x_label_area_size((20.0 * dpr) as i32)
+        .y_label_area_size((150.0 * dpr) as i32)
+        .build_cartesian_2d(0f64..max * 1.1, (0..n).into_segmented())?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(p.grid.mix(0.4))
+        .bold_line_style(p.grid)
+        .axis_style(p.grid)
+        .label_style(font)
+        .x_label_formatter(&axis_label)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()?;
+    chart.draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
+        let mut r = Rectangle::new([(0.0, SegmentValue::Exact(i)), (*v, SegmentValue::Exact(i + 1))], color.filled());
+        r.set_margin((3.0 * dpr) as u32, (3.0 * dpr) as u32, 0, 0);
+        r
+    }))?;
+    Ok(())
+}
+
+fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, which: Second, account: Option<usize>) -> DrawResult {
+    let dpr = fit(&canvas);
+    let p = palette();
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&p.bg)?;
+    match which {
+        Second::Insurance => {
+            let values: Vec<f64> = t.insurance_fund.iter().map(|x| f(*x)).collect();
+            draw_series_over_time(&root, dpr, "Insurance fund balance", &values, step, &p)?;
+        }
+        Second::Equity => {
+            let a = account.unwrap_or(0);
+            let name = t.accounts.get(a).map(|x| x.name.clone()).unwrap_or_default();
+            let values: Vec<f64> = (0..=t.steps).map(|s| f(t.account_at(a, s).equity)).collect();
+            draw_series_over_time(&root, dpr, &format!("Equity of {name} (click a row to choose)"), &values, step, &p)?;
+        }
+        Second::ByLayer => {
+            let states = t.layer_state(step);
+            let mut bars: Vec<(String, f64)> = t.layers.iter().zip(states).map(|(l, s)| (l.label.clone(), f(s.drawn))).collect();
+            bars.push(("Unallocated".into(), f(t.unallocated_at(step))));
+            draw_bars(&root, dpr, &format!("Loss paid by each layer, to step {step}"), &bars, p.drawn, &p)?;
+        }
+        Second::ByParty => {
+            let bars: Vec<(String, f64)> = t.summary.by_party.iter().map(|(n, v)| (n.clone(), f(*v))).collect();
+            draw_bars(&root, dpr, "Who bore the loss (whole run)", &bars, p.accent, &p)?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn save_png(canvas: &NodeRef<Canvas>, name: &str) -> Result<(), String> {
+    let c = canvas.get_untracked().ok_or("the chart is not on screen")?;
+    let el: &web_sys::HtmlCanvasElement = c.unchecked_ref();
+    let url = el.to_data_url().map_err(|_| "the browser refused to export the chart".to_string())?;
+    download::url_to_file(name, &url)
+}
+
+#[component]
+pub fn Charts() -> impl IntoView {
+    let s = use_state();
+    let price_ref = NodeRef::<Canvas>::new();
+    let second_ref = NodeRef::<Canvas>::new();
+    let (which, set_which) = signal(Second::ByLayer);
+
+    // Effects sync the canvases with the engine's output (plotters draws imperatively).
+    Effect::new(move |_| {
+        let step = s.step.get();
+        let Some(c) = price_ref.get() else { return };
+        s.timeline.with(|t| {
+            if let Some(t) = t.as_ref() {
+                if let Err(e) = draw_prices(c.unchecked_into(), t, step) {
+                    leptos::logging::warn!("price chart: {e}");
+                }
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let step = s.step.get();
+        let w = which.get();
+        let account = s.selected_account.get();
+        let Some(c) = second_ref.get() else { return };
+        s.timeline.with(|t| {
+            if let Some(t) = t.as_ref() {
+                if let Err(e) = draw_second(c.unchecked_into(), t, step, w, account) {
+                    leptos::logging::warn!("chart: {e}");
+                }
+            }
+        });
+    });
+
+    let tab = move |label: &'static str, w: Second| {
+        view! { <button type="button" aria-pressed=move || (which.get() == w).to_string() on:click=move |_| set_which.set(w)>{label}</button> }
+    };
+    let png = move |r: NodeRef<Canvas>, name: &'static str| {
+        move |_| {
+            if let Err(e) = save_png(&r, name) {
+                s.notice.set(Some(format!("Chart download failed: {e}")));
+            }
+        }
+    };
+    view! {
+        <div class="charts">
+            <canvas class="chart" id="chart-prices" node_ref=price_ref role="img" aria-label="Price paths with the current step marked"></canvas>
+            <div class="row"><button type="button" on:click=png(price_ref, "spillway-prices.png")>"Download PNG"</button></div>
+            <div class="tabs" role="group" aria-label="Second chart">
+                {tab("Losses by layer", Second::ByLayer)}
+                {tab("Losses by party", Second::ByParty)}
+                {tab("Insurance fund", Second::Insurance)}
+                {tab("Equity of account", Second::Equity)}
+            </div>
+            <canvas class="chart" id="chart-second" node_ref=second_ref role="img" aria-label="Selected chart"></canvas>
+            <div class="row"><button type="button" on:click=png(second_ref, "spillway-chart.png")>"Download PNG"</button></div>
+        </div>
+    }
+}

@@ -1,0 +1,55 @@
+//! The scenario editor: presets, the venue's knobs, price shocks, the waterfall's layers, and the
+//! whole scenario as JSON (import, export, drag-and-drop). Every edit is validated first; an invalid
+//! value is shown next to its field and the last valid run stays on screen.
+
+mod field_errors;
+mod json_editor;
+mod layers_editor;
+mod number_field;
+mod preset_picker;
+mod shocks_editor;
+
+use leptos::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+pub use field_errors::FieldErrors;
+use json_editor::JsonEditor;
+use layers_editor::LayersEditor;
+use number_field::NumberField;
+use preset_picker::PresetPicker;
+use shocks_editor::ShocksEditor;
+
+#[component]
+pub fn Editor() -> impl IntoView {
+    view! {
+        <PresetPicker/>
+        <details open>
+            <summary>"Venue"</summary>
+            <NumberField id="venue-insurance" label="Insurance fund at start" path="venue.insurance_fund"
+                get=|s| s.venue.insurance_fund set=|s, v| { s.venue.insurance_fund = v; Ok(()) }/>
+            <NumberField id="venue-fee" label="Liquidation fee (rate of notional)" path="venue.liquidation_fee"
+                get=|s| s.venue.liquidation_fee set=|s, v| { s.venue.liquidation_fee = v; Ok(()) }/>
+            <NumberField id="venue-auction" label="Auction discount to mark (CCP close-out)" path="venue.auction_discount"
+                get=|s| s.venue.auction_discount set=|s, v| { s.venue.auction_discount = v; Ok(()) }/>
+            <NumberField id="steps" label="Steps" path="steps"
+                get=|s| Decimal::from(s.steps)
+                set=|s, v| {
+                    s.steps = v.to_u32().filter(|_| v.fract().is_zero()).ok_or("must be a whole number of steps")?;
+                    Ok(())
+                }/>
+        </details>
+        <details open>
+            <summary>"Price shocks"</summary>
+            <ShocksEditor/>
+        </details>
+        <details open>
+            <summary>"Waterfall layers"</summary>
+            <LayersEditor/>
+        </details>
+        <details>
+            <summary>"Everything (JSON: accounts, cohorts, instruments…)"</summary>
+            <JsonEditor/>
+        </details>
+    }
+}

@@ -1,0 +1,20 @@
+//! The page: one component per file. Components format money; they never compute it.
+
+pub mod about;
+pub mod accounts_view;
+pub mod app;
+pub mod charts;
+pub mod compare_view;
+pub mod download;
+pub mod editor;
+pub mod format;
+pub mod glossary_view;
+pub mod ledger_view;
+pub mod narrative;
+pub mod notice;
+pub mod panic_panel;
+pub mod player;
+pub mod share;
+pub mod state;
+pub mod summary;
+pub mod waterfall_view;

@@ -1,0 +1,122 @@
+//! Sharing: the whole scenario lives in the URL fragment (`scenario::codec`), the last scenario in
+//! localStorage. A damaged or hostile link opens the app with a message saying what was wrong, and
+//! the scenario kept in localStorage is neither replaced nor overwritten by it.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+use crate::scenario::{self, codec, presets, Scenario};
+
+const STORAGE_KEY: &str = "spillway.scenario.v1";
+const DEFAULT_PRESET: &str = "reaches-default-fund";
+
+pub struct InitialState {
+    pub scenario: Scenario,
+    pub preset_id: Option<String>,
+    pub step: u32,
+    pub notice: Option<String>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn fragment() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default().trim_start_matches('#').to_string()
+}
+
+fn stored_scenario() -> Option<Scenario> {
+    let json = storage()?.get_item(STORAGE_KEY).ok().flatten()?;
+    scenario::from_json(&json).ok()
+}
+
+fn default_state(notice: Option<String>) -> InitialState {
+    let (scenario, preset_id) = match stored_scenario() {
+        Some(sc) => (sc, None),
+        None => match presets::by_id(DEFAULT_PRESET).or_else(|| presets::all().into_iter().next()) {
+            Some(p) => (p.scenario, Some(p.id.to_string())),
+            None => (Scenario::default(), None),
+        },
+    };
+    InitialState { scenario, preset_id, step: 0, notice }
+}
+
+/// What the page opens with: the link's scenario, else the last one used here, else a preset.
+pub fn initial_state() -> InitialState {
+    let frag = fragment();
+    if frag.is_empty() {
+        return default_state(None);
+    }
+    match codec::decode(&frag) {
+        Ok(shared) => {
+            let step = shared.step.unwrap_or(0);
+            InitialState { scenario: shared.scenario, preset_id: shared.preset, step, notice: None }
+        }
+        Err(e) => default_state(Some(format!(
+            "This link could not be opened. {e} You are looking at your last scenario instead."
+        ))),
+    }
+}
+
+/// The link to the current scenario at `step`.
+pub fn link(s: &AppState, step: Option<u32>) -> String {
+    let frag = s.scenario.with_untracked(|sc| codec::encode(sc, step));
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .map(|h| h.split('#').next().unwrap_or_default().to_string()) // ok: split yields at least one part
+        .unwrap_or_default();
+    format!("{base}#{frag}")
+}
+
+/// Keeps the URL fragment (scenario + step, when paused) and localStorage in step with the state.
+pub fn sync_url_and_storage(s: AppState) {
+    // A link that failed to open stays in the address bar until the user changes something,
+    // so they can still copy it; the stored scenario is only written by the user's own edits.
+    let touched = StoredValue::new(false);
+    Effect::new(move |first: Option<()>| {
+        let json = s.scenario.with(scenario::to_json);
+        if first.is_none() && s.notice.get_untracked().is_some() {
+            return;
+        }
+        touched.set_value(true);
+        if let Some(st) = storage() {
+            let _ = st.set_item(STORAGE_KEY, &json);
+        }
+    });
+    Effect::new(move |_| {
+        s.scenario.track();
+        let step = s.step.get();
+        if s.playing.get() || !touched.get_value() {
+            return; // no history churn while playing
+        }
+        let url = link(&s, Some(step));
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    });
+}
+
+#[component]
+pub fn ShareButton() -> impl IntoView {
+    let s = leptos::prelude::expect_context::<AppState>();
+    let shown = RwSignal::new(None::<String>);
+    let open = move |_| {
+        let url = link(&s, Some(s.step.get_untracked()));
+        if let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) {
+            let _ = clipboard.write_text(&url); // best effort; the link is also shown to copy by hand
+        }
+        shown.set(Some(url));
+    };
+    view! {
+        <button type="button" id="share" class="primary" on:click=open>"Copy link"</button>
+        {move || shown.get().map(|url| view! {
+            <div class="notice info share-box" role="dialog" aria-label="Link to this scenario">
+                <label for="share-url">{format!("Link copied ({} characters). It reopens this scenario at this step:", url.len())}</label>
+                <input id="share-url" type="text" readonly prop:value=url.clone() on:focus=|e| {
+                    if let Some(i) = e.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok()) { i.select(); }
+                }/>
+                <button type="button" on:click=move |_| shown.set(None)>"Close"</button>
+            </div>
+        })}
+    }
+}

@@ -1,0 +1,85 @@
+//! The waterfall: layers as a vertical cascade. Each bar shows what the layer still holds (blue)
+//! and what it has paid (orange). The rows persist across steps and only their styles change, so
+//! CSS transitions animate the flow between frames; an exhausted layer is outlined, the spill to
+//! the next layer lights up, and the unallocated residual is shown in alarm colours.
+
+use leptos::prelude::*;
+
+use super::format::{fraction, pct_width};
+use super::state::use_state;
+use crate::engine::{format_money, LayerInfo, LayerState};
+
+#[component]
+pub fn WaterfallView() -> impl IntoView {
+    let s = use_state();
+    // Static per run: the layers' descriptions and the scale of rule-based bars.
+    let layers = Memo::new(move |_| {
+        s.timeline.with(|t| t.as_ref().map(|t| (t.layers.clone(), t.summary.deficit)).unwrap_or_default())
+    });
+    // Per step: one state per layer (a binary search per layer in the engine's change log).
+    let states = Memo::new(move |_| {
+        let step = s.step.get();
+        s.timeline.with(|t| t.as_ref().map(|t| t.layer_state(step)).unwrap_or_default())
+    });
+    let residual = Memo::new(move |_| {
+        let step = s.step.get();
+        s.timeline.with(|t| t.as_ref().map(|t| t.unallocated_at(step)).unwrap_or_default())
+    });
+
+    view! {
+        <div class="waterfall" id="waterfall" role="list" aria-label="Default waterfall layers">
+            <For
+                each={move || layers.get().0.into_iter().enumerate().collect::<Vec<_>>()}
+                key={|(i, info): &(usize, LayerInfo)| (*i, info.label.clone(), info.capacity)}
+                children={move |(i, info): (usize, LayerInfo)| view! { <LayerRow index=i info=info states=states scale={Signal::derive(move || layers.get().1)}/> }}
+            />
+            <div id="residual" class=move || if residual.get().is_zero() { "residual" } else { "residual alarm" } role="status">
+                {move || {
+                    let r = residual.get();
+                    if r.is_zero() {
+                        "Unallocated: none — the waterfall has held so far.".to_string()
+                    } else {
+                        format!("UNALLOCATED: {} — no layer covers this loss; the venue is insolvent.", format_money(r))
+                    }
+                }}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn LayerRow(
+    index: usize,
+    info: LayerInfo,
+    states: Memo<Vec<LayerState>>,
+    scale: Signal<rust_decimal::Decimal>,
+) -> impl IntoView {
+    let capacity = info.capacity;
+    let state = move || states.with(|v| v.get(index).cloned().unwrap_or_default());
+    // Capacity-bound layers scale to their capacity; rule-based ones to the run's whole deficit.
+    let fractions = move || {
+        let st = state();
+        match capacity {
+            Some(c) => (fraction(st.remaining.unwrap_or_default(), c), fraction(st.drawn, c)),
+            None => (0.0, fraction(st.drawn, scale.get())),
+        }
+    };
+    let wet = move || !state().drawn.is_zero();
+    let right = move || match state().remaining {
+        Some(r) => format!("left {}", format_money(r)),
+        None => "as needed".to_string(),
+    };
+    let paid = move || format!("paid {}", format_money(state().drawn));
+    view! {
+        {(index > 0).then(|| view! { <div class=move || if wet() { "spill" } else { "spill dry" } aria-hidden="true"></div> })}
+        <div role="listitem" data-layer=index.to_string() title=info.description.clone()
+            class=move || format!("layer{}{}", if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" })>
+            <span class="layer-name">{info.label.clone()}</span>
+            <div class="bar" role="img" aria-label=move || format!("{}, {}", paid(), right())>
+                {capacity.is_some().then(|| view! { <div class="left" style=move || pct_width(fractions().0)></div> })}
+                <div class="drawn" style=move || { let (l, d) = fractions(); format!("left:{:.3}%;{}", l * 100.0, pct_width(d)) }></div>
+                <div class="figures"><span class="paid">{paid}</span><span>{right}</span></div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,71 @@
+// End-to-end: serve the release bundle on a loopback port, open it in Debian's headless Chromium
+// (driven by playwright-core: no chromedriver version pairing, real input events, screenshots),
+// check what a person would see, and save screenshots under target/e2e/.
+// The server and the browser are closed in `finally`, even when a check fails.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { specs } from './specs.mjs';
+
+const [distDir = 'dist', shotsDir = 'target/e2e'] = process.argv.slice(2);
+fs.mkdirSync(shotsDir, { recursive: true });
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+
+function serve(dir) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let file = path.join(dir, decodeURIComponent(url.pathname));
+    if (!file.startsWith(path.resolve(dir))) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, body) => {
+      if (err) { res.writeHead(404).end('not found'); return; }
+      res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const server = await serve(path.resolve(distDir));
+const base = `http://127.0.0.1:${server.address().port}/`;
+let browser;
+let passed = 0, failed = 0;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-dev-shm-usage'],
+  });
+  for (const spec of specs) {
+    const context = await browser.newContext({ viewport: spec.viewport || { width: 1366, height: 900 },
+      deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    const t0 = Date.now();
+    try {
+      await spec.run({ page, base, shotsDir, problems });
+      const allowed = spec.allowConsoleErrors || [];
+      const unexpected = problems.filter((p) => !allowed.some((re) => re.test(p)));
+      if (unexpected.length) throw new Error(unexpected.join('\n'));
+      passed++;
+      console.log(`ok   ${spec.name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${spec.name}: ${e.stack || e}`);
+      await page.screenshot({ path: path.join(shotsDir, `FAILED-${spec.name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
+    } finally {
+      await context.close().catch(() => {});
+    }
+  }
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  server.close();
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
