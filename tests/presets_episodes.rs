@@ -30,7 +30,7 @@ fn drawn(t: &engine::Timeline, kind: &str) -> Decimal {
 }
 
 fn account(t: &engine::Timeline, id: &str) -> usize {
-    t.accounts.iter().position(|a| a.id == id).unwrap_or_else(|| panic!("no account {id}"))
+    t.accounts.iter().position(|a| &*a.id == id).unwrap_or_else(|| panic!("no account {id}"))
 }
 
 const EPISODES: &[&str] =
@@ -120,7 +120,7 @@ fn okx_2018_reproduces_the_clawback() {
         let before = t.account_at(i, 0).equity;
         let v = t.account_at(i, step);
         let p = v.equity + v.loss_to_waterfall - before;
-        if t.accounts[i].id != "whale" && p > Decimal::ZERO {
+        if &*t.accounts[i].id != "whale" && p > Decimal::ZERO {
             profit += p;
         }
     }

@@ -61,7 +61,7 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
                 let per_account: Vec<Decimal> = (0..t.accounts.len()).map(|i| t.account_at(i, t.steps).loss_to_waterfall).collect();
                 let mut per_cohort: Vec<(String, Decimal)> = Vec::new();
                 for (i, info) in t.accounts.iter().enumerate() {
-                    let key = info.cohort.clone().unwrap_or_else(|| "accounts".into());
+                    let key = info.cohort.as_deref().unwrap_or("accounts").to_string();
                     let v = per_account.get(i).copied().unwrap_or_default();
                     match per_cohort.iter_mut().find(|c| c.0 == key) {
                         Some(c) => c.1 += v,

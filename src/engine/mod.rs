@@ -14,7 +14,7 @@ pub mod timeline;
 pub mod waterfall;
 
 pub use account::Status;
-pub use ledger::JournalEntry;
+pub use ledger::{EntryMemo, JournalEntry, Name};
 pub use money::{format_decimal, format_money, format_money_exact, format_pct, EngineError, EngineResult, Money, Price, Qty};
 pub use compare::{compare, waterfall_presets, Comparison, WaterfallSpec};
 pub use scan::ScanMode;

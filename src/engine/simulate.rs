@@ -6,14 +6,14 @@
 
 use super::account::{collateral_value, position_requirements, position_value, valuate, AccountSnap, Pos, Status};
 use super::adl::{adl_score, adl_select};
-use super::ledger::{names, JournalEntry};
+use super::ledger::{names, EntryMemo, JournalEntry, Name};
 use super::market::Market;
 use super::money::{format_decimal, format_money, format_pct, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
 use crate::scenario::{
-    expand_accounts, price_path, validate, ExpandedAccount, LayerSpec, MarginMode, Scenario, SettlementKind,
+    price_path, prepare, ExpandedAccount, LayerSpec, MarginMode, Scenario, SettlementKind,
     Settlement, VenueStyle,
 };
 use rust_decimal::Decimal;
@@ -41,7 +41,8 @@ pub fn simulate_reference(s: &Scenario) -> EngineResult<Timeline> {
 
 /// Run a scenario under a waterfall with a chosen margin scan.
 pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
-    validate(s).map_err(invalid)?;
+    // Validation expands the cohorts; the engine runs those very accounts (expanded once).
+    let prepared = prepare(s).map_err(invalid)?;
     for (i, l) in waterfall.iter().enumerate() {
         if let LayerSpec::LpVaultHaircut { account } = l {
             if !s.accounts.iter().any(|a| &a.id == account) {
@@ -53,8 +54,7 @@ pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode)
         }
     }
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let accounts = expand_accounts(s).map_err(invalid)?;
-    let mut sim = Sim::new(s, marks, accounts, waterfall, mode)?;
+    let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode)?;
     for t in 0..=s.steps {
         sim.step(t)?;
     }
@@ -149,7 +149,13 @@ struct Sim<'a> {
     bad_debt: Decimal,
     defaults: usize,
     cascades: usize,
-    quote: String,
+    quote: Name,
+    /// Interned ledger names: `acct:{id}` per account, assets, venue accounts, instruments and
+    /// cohorts (entries and infos share these allocations).
+    acct_names: Vec<Name>,
+    asset_names: Vec<Name>,
+    venue_names: Vec<(&'static str, Name)>,
+    inst_names: Vec<Name>,
     /// ADL ranking per (instrument, opposite side is long), computed once per step (BitMEX
     /// publishes its ranking periodically, not per fill): (step, [(account, score)]) best first.
     adl_cache: Vec<AdlQueue>,
@@ -177,6 +183,24 @@ impl<'a> Sim<'a> {
         let scan = Scan::new(s, &m, expanded.len(), mode);
         let n_assets = m.asset_ids.len();
         let quote = s.venue.quote.clone();
+        let quote_name: Name = Name::from(quote.as_str());
+        let asset_names: Vec<Name> =
+            m.asset_ids.iter().enumerate().map(|(k, x)| if k == 0 { quote_name.clone() } else { Name::from(x.as_str()) }).collect();
+        let venue_names = [
+            names::DEPOSITS,
+            names::SETTLEMENT,
+            names::INSURANCE,
+            names::DEFAULT_FUND,
+            names::CCP_CAPITAL,
+            names::MARKET,
+            names::ROUNDING,
+            names::UNALLOCATED,
+        ]
+        .into_iter()
+        .map(|x| (x, Name::from(x)))
+        .collect();
+        let inst_names: Vec<Name> = m.meta.iter().map(|x| Name::from(x.id.as_str())).collect();
+        let cohort_names: Vec<Name> = s.cohorts.iter().map(|c| Name::from(c.id.as_str())).collect();
         let mut sim = Sim {
             s,
             vm: s.venue.settlement == Settlement::VariationMargin,
@@ -204,7 +228,11 @@ impl<'a> Sim<'a> {
             bad_debt: Decimal::ZERO,
             defaults: 0,
             cascades: 0,
-            quote: quote.clone(),
+            quote: quote_name.clone(),
+            acct_names: Vec::with_capacity(expanded.len()),
+            asset_names,
+            venue_names,
+            inst_names,
             adl_cache: Vec::new(),
             valued: 0,
             m,
@@ -240,12 +268,10 @@ impl<'a> Sim<'a> {
                 sim.contributors.push(sim.accts.len());
             }
             let (fund_contribution, reserves) = (a.fund_contribution, a.reserves);
-            sim.infos.push(AccountInfo {
-                name: if a.name.is_empty() { a.id.clone() } else { a.name },
-                id: a.id,
-                role: a.role.label().to_string(),
-                cohort: cohort.and_then(|c| s.cohorts.get(c)).map(|c| c.id.clone()),
-            });
+            let id = Name::from(a.id.as_str());
+            let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
+            sim.acct_names.push(Name::from(names::account(&id)));
+            sim.infos.push(AccountInfo { id, name, role: a.role.label(), cohort: cohort.and_then(|c| cohort_names.get(c)).cloned() });
             sim.accts.push(Acct {
                 snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
                 contribution0: fund_contribution,
@@ -265,7 +291,7 @@ impl<'a> Sim<'a> {
         // Open interest: the named counterparty takes the other side of any imbalance.
         for (i, ins) in s.instruments.iter().enumerate() {
             let Some(cp_id) = &ins.counterparty else { continue };
-            let Some(cp) = sim.infos.iter().position(|x| &x.id == cp_id) else { continue };
+            let Some(cp) = sim.infos.iter().position(|x| *x.id == **cp_id) else { continue };
             let mut net = Decimal::ZERO;
             for a in &sim.accts {
                 for p in &a.snap.positions {
@@ -317,7 +343,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::SocializedLoss => (LayerKind::Socialized, None),
                 LayerSpec::AutoDeleverage => (LayerKind::Adl, None),
                 LayerSpec::LpVaultHaircut { account } => {
-                    let v = sim.infos.iter().position(|x| &x.id == account).ok_or_else(|| invalid(vec![]))?;
+                    let v = sim.infos.iter().position(|x| *x.id == **account).ok_or_else(|| invalid(vec![]))?;
                     (LayerKind::LpVault(v), None)
                 }
                 LayerSpec::TearUp => (LayerKind::TearUp, None),
@@ -333,11 +359,11 @@ impl<'a> Sim<'a> {
             for (k, units) in a.snap.collateral.iter().enumerate() {
                 let amount = if k == 0 { *units + iso } else { *units };
                 if !amount.is_zero() {
-                    let asset = sim.m.asset_ids.get(k).cloned().unwrap_or_default();
+                    let asset = sim.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
                     sim.ledger.push(JournalEntry {
                         step: 0,
-                        debit: names::account(&sim.infos[i].id), // ok: infos and accts are pushed together
-                        credit: names::DEPOSITS.into(),
+                        debit: sim.acct_names[i].clone(), // ok: names and accts are pushed together
+                        credit: sim.vn(names::DEPOSITS),
                         amount,
                         asset,
                         memo: "opening collateral".into(),
@@ -347,22 +373,22 @@ impl<'a> Sim<'a> {
             if a.contribution0 > Decimal::ZERO {
                 sim.ledger.push(JournalEntry {
                     step: 0,
-                    debit: names::DEFAULT_FUND.into(),
-                    credit: names::DEPOSITS.into(),
+                    debit: sim.vn(names::DEFAULT_FUND),
+                    credit: sim.vn(names::DEPOSITS),
                     amount: a.contribution0,
-                    asset: quote.clone(),
-                    memo: format!("default-fund contribution of {}", sim.infos[i].name), // ok: same length
+                    asset: quote_name.clone(),
+                    memo: format!("default-fund contribution of {}", sim.infos[i].name).into(), // ok: same length
                 });
             }
         }
         if sim.insurance > Decimal::ZERO {
-            sim.post(0, names::INSURANCE.into(), names::DEPOSITS.into(), sim.insurance, "opening insurance fund".into());
+            sim.post(0, sim.vn(names::INSURANCE), sim.vn(names::DEPOSITS), sim.insurance, "opening insurance fund".into());
         }
         for l in 0..sim.layers.len() {
             if matches!(sim.layers[l].kind, LayerKind::Sig) && sim.layers[l].sig_left > Decimal::ZERO {
                 let amt = sim.layers[l].sig_left;
                 let memo = format!("{} committed", sim.layers[l].label);
-                sim.post(0, names::CCP_CAPITAL.into(), names::DEPOSITS.into(), amt, memo);
+                sim.post(0, sim.vn(names::CCP_CAPITAL), sim.vn(names::DEPOSITS), amt, memo.into());
             }
         }
         for i in 0..sim.accts.len() {
@@ -400,7 +426,12 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    fn post(&mut self, step: u32, debit: String, credit: String, amount: Decimal, memo: String) {
+    /// An interned venue-side ledger account name.
+    fn vn(&self, x: &'static str) -> Name {
+        self.venue_names.iter().find(|(k, _)| *k == x).map(|(_, n)| n.clone()).unwrap_or_else(|| Name::from(x))
+    }
+
+    fn post(&mut self, step: u32, debit: Name, credit: Name, amount: Decimal, memo: EntryMemo) {
         if amount.is_zero() {
             return;
         }
@@ -412,12 +443,12 @@ impl<'a> Sim<'a> {
         self.events.push(Event { step, account, kind, text, amount, layer });
     }
 
-    fn name(&self, a: usize) -> String {
-        self.infos.get(a).map(|i| i.name.clone()).unwrap_or_default()
+    fn name(&self, a: usize) -> Name {
+        self.infos.get(a).map(|i| i.name.clone()).unwrap_or_else(|| Name::from(""))
     }
 
-    fn inst_id(&self, i: usize) -> String {
-        self.m.meta(i).map(|x| x.id.clone()).unwrap_or_default()
+    fn inst_id(&self, i: usize) -> Name {
+        self.inst_names.get(i).cloned().unwrap_or_else(|| Name::from(""))
     }
 
     fn set_status(&mut self, a: usize, st: Status) {
@@ -451,8 +482,8 @@ impl<'a> Sim<'a> {
     }
 
     /// The ledger name of an account.
-    fn acct_name(&self, a: usize) -> String {
-        self.infos.get(a).map(|i| names::account(&i.id)).unwrap_or_default()
+    fn acct_name(&self, a: usize) -> Name {
+        self.acct_names.get(a).cloned().unwrap_or_else(|| Name::from(""))
     }
 
     fn step(&mut self, t: u32) -> EngineResult<()> {
@@ -493,7 +524,7 @@ impl<'a> Sim<'a> {
             }
             self.accts[a].vm_gain = delta.max(Decimal::ZERO); // ok: a < len
             let name = self.acct_name(a);
-            self.post(t, name, names::SETTLEMENT.into(), delta, "variation margin".into());
+            self.post(t, name, self.vn(names::SETTLEMENT), delta, "variation margin".into());
         }
         Ok(())
     }
@@ -525,7 +556,7 @@ impl<'a> Sim<'a> {
                         let cost = missing.mul_c(mark, "buy-in")?.mul_c(x.buy_in_penalty, "buy-in")?;
                         self.cash_add(a, -cost)?;
                         let name = self.acct_name(a);
-                        self.post(t, names::MARKET.into(), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)));
+                        self.post(t, self.vn(names::MARKET), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)).into());
                         let text = format!(
                             "{} could not deliver {} {}; the venue bought in at a {} penalty, costing {}.",
                             self.name(a), format_decimal(missing, 8), ins.id, format_pct(x.buy_in_penalty), money(cost)
@@ -580,10 +611,10 @@ impl<'a> Sim<'a> {
             let value = units.mul_c(price, "collateral sale")?.mul_c(Decimal::ONE - h, "collateral sale")?;
             self.accts[a].snap.collateral[k] = Decimal::ZERO; // ok: k < n
             self.cash_add(a, value)?;
-            let asset = self.m.asset_ids.get(k).cloned().unwrap_or_default();
+            let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| self.quote.clone());
             let name = self.acct_name(a);
-            self.ledger.push(JournalEntry { step: t, debit: names::MARKET.into(), credit: name.clone(), amount: units, asset, memo: "collateral sold".into() });
-            self.post(t, name, names::MARKET.into(), value, "proceeds of collateral sold".into());
+            self.ledger.push(JournalEntry { step: t, debit: self.vn(names::MARKET), credit: name.clone(), amount: units, asset, memo: EntryMemo::Static("collateral sold") });
+            self.post(t, name, self.vn(names::MARKET), value, "proceeds of collateral sold".into());
         }
         Ok(())
     }
@@ -609,8 +640,8 @@ impl<'a> Sim<'a> {
             realized
         };
         let name = self.acct_name(a);
-        let memo = format!("{} {} closed at {}", format_decimal(part, 8), self.inst_id(p.inst), format_decimal(price, 8));
-        self.post(t, name, names::SETTLEMENT.into(), posted, memo);
+        let memo = EntryMemo::Closed(Box::new((part, self.inst_id(p.inst), price)));
+        self.post(t, name, self.vn(names::SETTLEMENT), posted, memo);
         let iso_rel = match p.isolated {
             Some(iso) if full => iso,
             Some(iso) => iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?.round_dp(10),
@@ -715,7 +746,7 @@ impl<'a> Sim<'a> {
             // ok: a < len
             self.accts[a].reserves -= top_up; // ok: a < len
             self.cash_add(a, top_up)?;
-            let (n, r) = (self.acct_name(a), names::reserves(&self.infos[a].id)); // ok: a < len
+            let (n, r) = (self.acct_name(a), Name::from(names::reserves(&self.infos[a].id))); // ok: a < len
             self.post(t, n, r, top_up, "margin call met".into());
             self.accts[a].call_step = None; // ok: a < len
             self.set_status(a, Status::Healthy);
@@ -866,7 +897,7 @@ impl<'a> Sim<'a> {
             self.layers_dirty = true;
             group -= fee;
             let n = self.acct_name(a);
-            self.post(t, names::INSURANCE.into(), n, fee, "liquidation penalty".into());
+            self.post(t, self.vn(names::INSURANCE), n, fee, "liquidation penalty".into());
             let text = format!("{} liquidation penalty from {} went to the insurance fund.", money(fee), self.name(a));
             self.event(t, Some(a), EventKind::LiquidationFee, text, Some(fee), None);
         }
@@ -914,7 +945,7 @@ impl<'a> Sim<'a> {
         self.run_layers(def, t, 0, d, &info)
     }
 
-    fn credit_def(&mut self, def: usize, t: u32, from: String, amount: Decimal, memo: String) -> EngineResult<()> {
+    fn credit_def(&mut self, def: usize, t: u32, from: Name, amount: Decimal, memo: EntryMemo) -> EngineResult<()> {
         if amount.is_zero() {
             return Ok(());
         }
@@ -925,14 +956,14 @@ impl<'a> Sim<'a> {
     }
 
     /// Account `i` pays `amount` toward `def`'s deficit from its own balance.
-    fn charge(&mut self, i: usize, def: usize, t: u32, amount: Decimal, memo: &str) -> EngineResult<()> {
+    fn charge(&mut self, i: usize, def: usize, t: u32, amount: Decimal, memo: &'static str) -> EngineResult<()> {
         if amount.is_zero() {
             return Ok(());
         }
         self.cash_add(i, -amount)?;
         self.accts[i].snap.loss += amount; // ok: i < len (caller)
         let from = self.acct_name(i);
-        self.credit_def(def, t, from, amount, format!("{memo} toward {}", self.name(def)))
+        self.credit_def(def, t, from, amount, EntryMemo::Toward(memo, self.name(def)))
     }
 
     /// `survivors` among the contributors: the only ones the fund layers can weigh.
@@ -956,17 +987,17 @@ impl<'a> Sim<'a> {
                     pay = left.min(self.accts[def].snap.contribution); // ok: def < len
                     self.accts[def].snap.contribution -= pay; // ok: def < len
                     self.accts[def].snap.loss += pay; // ok: def < len
-                    self.credit_def(def, t, names::DEFAULT_FUND.into(), pay, "defaulter's own fund contribution".into())?;
+                    self.credit_def(def, t, self.vn(names::DEFAULT_FUND), pay, "defaulter's own fund contribution".into())?;
                 }
                 LayerKind::Sig => {
                     pay = left.min(self.layers[l].sig_left); // ok: l < len
                     self.layers[l].sig_left -= pay; // ok: l < len
-                    self.credit_def(def, t, names::CCP_CAPITAL.into(), pay, "skin in the game".into())?;
+                    self.credit_def(def, t, self.vn(names::CCP_CAPITAL), pay, "skin in the game".into())?;
                 }
                 LayerKind::Insurance => {
                     pay = left.min(self.insurance.max(Decimal::ZERO));
                     self.insurance -= pay;
-                    self.credit_def(def, t, names::INSURANCE.into(), pay, "insurance fund".into())?;
+                    self.credit_def(def, t, self.vn(names::INSURANCE), pay, "insurance fund".into())?;
                 }
                 LayerKind::Survivors => {
                     let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
@@ -978,11 +1009,11 @@ impl<'a> Sim<'a> {
                         self.accts[i].snap.loss += sh; // ok: from survivors()
                         self.touch(i);
                         let memo = format!("{}'s default-fund contribution", self.name(i));
-                        self.credit_def(def, t, names::DEFAULT_FUND.into(), sh, memo)?;
+                        self.credit_def(def, t, self.vn(names::DEFAULT_FUND), sh, memo.into())?;
                         pay += sh;
                     }
                     if take > Decimal::ZERO && dust > Decimal::ZERO {
-                        self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+                        self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
                         pay += dust;
                     }
                 }
@@ -1007,7 +1038,7 @@ impl<'a> Sim<'a> {
                             self.touch(i);
                             let memo = format!("assessment paid by {}", self.name(i));
                             let from = names::reserves(&self.infos[i].id); // ok: i < len
-                            self.credit_def(def, t, from, can, memo)?;
+                            self.credit_def(def, t, from.into(), can, memo.into())?;
                             pay += can;
                             let text = format!("Assessment: {} was called for {} and paid {}.", self.name(i), money(sh), money(can));
                             self.event(t, Some(i), EventKind::Assessment, text, Some(can), Some(l));
@@ -1020,7 +1051,7 @@ impl<'a> Sim<'a> {
                             }
                         }
                         if all_paid && call > Decimal::ZERO && dust > Decimal::ZERO {
-                            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+                            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
                             pay += dust;
                         }
                     }
@@ -1063,7 +1094,7 @@ impl<'a> Sim<'a> {
                             pay += sh;
                         }
                         if dust > Decimal::ZERO {
-                            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+                            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
                             pay += dust;
                         }
                         let text = format!(
@@ -1114,7 +1145,7 @@ impl<'a> Sim<'a> {
         }
         if left > Decimal::ZERO {
             self.unallocated += left;
-            self.credit_def(def, t, names::UNALLOCATED.into(), left, "write-down: loss no layer covered".into())?;
+            self.credit_def(def, t, self.vn(names::UNALLOCATED), left, "write-down: loss no layer covered".into())?;
             let text = format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(left), self.name(def));
             self.event(t, Some(def), EventKind::Unallocated, text, Some(left), None);
         }
@@ -1138,7 +1169,7 @@ impl<'a> Sim<'a> {
             pay += sh;
         }
         if dust > Decimal::ZERO {
-            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
             pay += dust;
         }
         let text = format!("VM gains haircut: {} cut from this step's gains ({} of them).", money(pay), format_pct(take.div_c(total, "haircut rate")?));
@@ -1316,7 +1347,7 @@ impl<'a> Sim<'a> {
             pay += sh;
         }
         if dust > Decimal::ZERO {
-            self.credit_def(def, t, names::ROUNDING.into(), dust, "rounding of pro-rata shares".into())?;
+            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
             pay += dust;
         }
         let text = format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", gains.len(), money(pay));
@@ -1366,7 +1397,10 @@ impl<'a> Sim<'a> {
     }
 
     fn finish(mut self) -> EngineResult<Timeline> {
-        self.events.sort_by_key(|e| e.step); // stable: keeps causal order within a step
+        // Events are pushed in step order; the stable sort (and its buffer) only if they are not.
+        if !self.events.is_sorted_by_key(|e| e.step) {
+            self.events.sort_by_key(|e| e.step); // stable: keeps causal order within a step
+        }
         let by_layer: Vec<Decimal> = self.layers.iter().map(|l| l.drawn).collect();
         let allocated = by_layer.iter().try_fold(Decimal::ZERO, |a, x| a.add_c(*x, "allocated"))?;
         let mut by_party: Vec<(String, Decimal)> = Vec::new();
@@ -1458,7 +1492,7 @@ mod tests {
         let s = crate::scenario::from_json(json).expect("scenario");
         let run = |mode| {
             let marks = price_path::generate(&s).expect("marks");
-            let accounts = expand_accounts(&s).expect("accounts");
+            let accounts = crate::scenario::expand_accounts(&s).expect("accounts");
             let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode).expect("sim");
             for t in 0..=s.steps {
                 sim.step(t).expect("step");

@@ -23,6 +23,23 @@ fn round_down_to(x: Decimal, step: Decimal) -> Decimal {
     }
 }
 
+/// `x` as a decimal with `dp` (≤ 2) places: the nearest integer number of 10^-dp units, rounded half
+/// away from zero by libm (so native and wasm agree bit for bit) and built from that integer, so
+/// the decimal is exact by construction. `None` when `x` is not finite or beyond ±9·10^15 units.
+fn f64_to_dp(x: f64, dp: u32) -> Option<Decimal> {
+    let unit = match dp {
+        0 => 1.0,
+        1 => 10.0,
+        2 => 100.0,
+        _ => return None,
+    };
+    let scaled = x * unit;
+    if !scaled.is_finite() || scaled.abs() >= 9.0e15 {
+        return None;
+    }
+    Some(Decimal::new(libm::round(scaled) as i64, dp))
+}
+
 /// Expand one cohort into accounts `"{id}-{n}"` (n from 1). Returns `None` when the cohort's
 /// instrument is unknown (validation reports it).
 pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>> {
@@ -34,17 +51,17 @@ pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>
     let lmin = c.leverage_min.to_f64().unwrap_or(1.0);
     let lmax = c.leverage_max.to_f64().unwrap_or(lmin);
     let sign = if c.side == Side::Long { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
+    // Contracts: linear = notional / (price × contract size); inverse contracts are quote units.
+    let per_contract = match ins.kind {
+        ContractKind::Linear => price.checked_mul(ins.contract_size).unwrap_or(Decimal::ONE),
+        ContractKind::Inverse => ins.contract_size,
+    };
     let mut out = Vec::with_capacity(c.count as usize);
     for n in 1..=c.count {
         let notional_f = median * libm::exp(sigma * standard_normal(&mut rng));
         let lev_f = lmin + (lmax - lmin) * uniform_open(&mut rng);
-        let notional = Decimal::from_f64(notional_f).unwrap_or(c.notional_median).round_dp(2);
-        let lev = Decimal::from_f64(lev_f).unwrap_or(c.leverage_min).round_dp(2).max(Decimal::ONE);
-        // Contracts: linear = notional / (price × contract size); inverse contracts are quote units.
-        let per_contract = match ins.kind {
-            ContractKind::Linear => price.checked_mul(ins.contract_size).unwrap_or(Decimal::ONE),
-            ContractKind::Inverse => ins.contract_size,
-        };
+        let notional = f64_to_dp(notional_f, 2).unwrap_or_else(|| c.notional_median.round_dp(2));
+        let lev = f64_to_dp(lev_f, 2).unwrap_or_else(|| c.leverage_min.round_dp(2)).max(Decimal::ONE);
         let raw = notional.checked_div(per_contract).unwrap_or(Decimal::ZERO);
         let size = round_down_to(raw, ins.lot_size).max(ins.lot_size);
         let actual_notional = size.checked_mul(per_contract).unwrap_or(notional);
@@ -75,6 +92,17 @@ pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>
 mod tests {
     use super::*;
     use crate::scenario::schema::*;
+
+    #[test]
+    fn f64_to_dp_is_exact_cents() {
+        assert_eq!(f64_to_dp(20_000.004_9, 2), Some(Decimal::new(2_000_000, 2)));
+        let d = f64_to_dp(12.345, 2).unwrap_or_default();
+        assert!(d == Decimal::new(1235, 2) || d == Decimal::new(1234, 2), "{d}");
+        assert_eq!(f64_to_dp(5.5, 2).map(|d| d.to_string()), Some("5.50".to_string()));
+        assert_eq!(f64_to_dp(-1.005, 2).map(|d| d.scale()), Some(2));
+        assert_eq!(f64_to_dp(f64::NAN, 2), None);
+        assert_eq!(f64_to_dp(1e300, 2), None);
+    }
 
     #[test]
     fn cohort_is_deterministic_and_respects_leverage() {

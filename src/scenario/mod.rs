@@ -10,7 +10,7 @@ pub mod schema;
 pub mod validate;
 
 pub use schema::*;
-pub use validate::validate;
+pub use validate::{prepare, validate, Prepared};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

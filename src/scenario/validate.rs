@@ -1,7 +1,7 @@
 //! Validation: every error names the field path (`accounts[3].positions[0].size`) and why.
 
 use super::schema::*;
-use super::{expand_accounts, ValidationError};
+use super::{expand_accounts, ExpandedAccount, ValidationError};
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -33,8 +33,20 @@ impl Errs {
 pub const MAX_STEPS: u32 = 100_000;
 pub const MAX_ACCOUNTS: usize = 1_000_000;
 
+/// A validated scenario's accounts, expanded once: what validation checked and what the engine
+/// runs (explicit accounts first, then each cohort's generated accounts).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prepared {
+    pub accounts: Vec<ExpandedAccount>,
+}
+
 /// Check a scenario; `Ok(())` means the engine can run it.
 pub fn validate(s: &Scenario) -> Result<(), Vec<ValidationError>> {
+    prepare(s).map(|_| ())
+}
+
+/// Check a scenario and expand its cohorts (once): `Ok` means the engine can run the result.
+pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     let mut e = Errs(Vec::new());
     let one = Decimal::ONE;
     let zero = Decimal::ZERO;
@@ -301,6 +313,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<ValidationError>> {
             break;
         }
     }
+    drop(seen);
     let mut longs = vec![Decimal::ZERO; s.instruments.len()];
     let mut shorts = vec![Decimal::ZERO; s.instruments.len()];
     for a in &all {
@@ -326,7 +339,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<ValidationError>> {
         }
     }
     if e.0.is_empty() {
-        Ok(())
+        Ok(Prepared { accounts: all })
     } else {
         Err(e.0)
     }

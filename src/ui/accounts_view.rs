@@ -32,7 +32,7 @@ pub fn AccountsView() -> impl IntoView {
             let mut names: Vec<String> = Vec::new();
             if let Some(t) = t.as_ref() {
                 for a in &t.accounts {
-                    let c = a.cohort.clone().unwrap_or_default();
+                    let c = a.cohort.as_deref().unwrap_or_default().to_string();
                     if !names.contains(&c) {
                         names.push(c);
                     }
@@ -53,7 +53,7 @@ pub fn AccountsView() -> impl IntoView {
                 .accounts
                 .iter()
                 .enumerate()
-                .filter(|(_, a)| want == "*" || a.cohort.clone().unwrap_or_default() == want)
+                .filter(|(_, a)| want == "*" || a.cohort.as_deref().unwrap_or_default() == want.as_str())
                 .map(|(i, _)| (i, t.account_at(i, step)))
                 .collect();
             match by {
@@ -108,8 +108,8 @@ pub fn AccountsView() -> impl IntoView {
                     let names = s.timeline.with(|t| t.as_ref().map(|t| t.accounts.clone()).unwrap_or_default());
                     window().into_iter().map(|(pos, (i, v))| {
                         let info = names.get(i).cloned();
-                        let name = info.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                        let role = info.as_ref().map(|a| a.role.clone()).unwrap_or_default();
+                        let name = info.as_ref().map(|a| a.name.to_string()).unwrap_or_default();
+                        let role = info.as_ref().map(|a| a.role).unwrap_or_default();
                         let selected = s.selected_account.get() == Some(i);
                         let position = v.positions.iter().map(|(inst, q)| format!("{q} {inst}")).collect::<Vec<_>>().join(", ");
                         view! {

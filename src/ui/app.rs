@@ -17,7 +17,9 @@ use super::notice::Notice;
 use super::player::Player;
 use super::share::{self, ShareButton};
 use super::state::AppState;
+use super::stress_view::StressView;
 use super::summary::Summary;
+use super::tour::Tour;
 use super::waterfall_view::WaterfallView;
 
 /// Edits arriving faster than this are run once.
@@ -61,11 +63,13 @@ pub fn App() -> impl IntoView {
                 <About/>
             </header>
             <Notice/>
-            <main class="layout">
-                <section class="panel editor" aria-labelledby="editor-title">
-                    <h2 id="editor-title">"Scenario"</h2>
-                    <Editor/>
-                </section>
+            <main class=if s.embed { "layout embed" } else { "layout" }>
+                {(!s.embed).then(|| view! {
+                    <section class="panel editor" aria-labelledby="editor-title">
+                        <h2 id="editor-title">"Scenario"</h2>
+                        <Editor/>
+                    </section>
+                })}
                 <div class="stage">
                     <section class="panel wide" aria-labelledby="player-title">
                         <h2 id="player-title">"Player"</h2>
@@ -98,6 +102,10 @@ pub fn App() -> impl IntoView {
                         <h2 id="compare-title">"Compare waterfalls"</h2>
                         <CompareView/>
                     </section>
+                    <section class="panel wide" aria-labelledby="stress-title">
+                        <h2 id="stress-title">"Stress"</h2>
+                        <StressView/>
+                    </section>
                     <section class="panel wide" aria-labelledby="ledger-title">
                         <h2 id="ledger-title">"Ledger"</h2>
                         <LedgerView/>
@@ -111,7 +119,9 @@ pub fn App() -> impl IntoView {
             <footer class="app-footer">
                 <span>"Spillway v" {env!("CARGO_PKG_VERSION")}</span>
                 <span>"Exact decimal engine, running in your browser. Keys: space play/pause · ←/→ step · Home/End."</span>
+                <span id="run-time">{move || format!("last engine run: {:.1} ms", s.last_run_ms.get())}</span>
             </footer>
+            <Tour/>
         </div>
     }
 }

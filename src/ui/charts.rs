@@ -84,6 +84,10 @@ fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
 }
 
 /// Axis tick labels only (drawing, not money): 1.2k, 3.4m, 5bn.
+fn step_label(v: &f64) -> String {
+    format!("{v:.0}")
+}
+
 fn axis_label(v: &f64) -> String {
     let a = v.abs();
     let (x, unit) = if a >= 1e9 { (v / 1e9, "bn") } else if a >= 1e6 { (v / 1e6, "m") } else if a >= 1e3 { (v / 1e3, "k") } else { (*v, "") };
@@ -127,6 +131,7 @@ fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32) -> D
         .axis_style(p.grid)
         .label_style(font.clone())
         .y_label_formatter(&axis_label)
+        .x_label_formatter(&step_label)
         .x_desc("step")
         .draw()?;
     for (i, s) in series.iter().enumerate() {
@@ -173,7 +178,7 @@ fn draw_series_over_time(
         .x_label_area_size((26.0 * dpr) as i32)
         .y_label_area_size((70.0 * dpr) as i32)
         .build_cartesian_2d(0f64..(values.len().max(2) - 1) as f64, lo..hi * 1.05)?;
-    chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font).y_label_formatter(&axis_label).x_desc("step").draw()?;
+    chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font).y_label_formatter(&axis_label).x_label_formatter(&step_label).x_desc("step").draw()?;
     chart.draw_series(AreaSeries::new(values.iter().enumerate().map(|(x, y)| (x as f64, *y)), 0.0, p.accent.mix(0.25)).border_style(p.accent.stroke_width((2.0 * dpr) as u32)))?;
     chart.draw_series(std::iter::once(PathElement::new(vec![(step as f64, lo), (step as f64, hi * 1.05)], p.bad.stroke_width((2.0 * dpr) as u32))))?;
     Ok(())
@@ -231,7 +236,7 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
         }
         Second::Equity => {
             let a = account.unwrap_or(0);
-            let name = t.accounts.get(a).map(|x| x.name.clone()).unwrap_or_default();
+            let name = t.accounts.get(a).map(|x| x.name.to_string()).unwrap_or_default();
             let values: Vec<f64> = (0..=t.steps).map(|s| f(t.account_at(a, s).equity)).collect();
             draw_series_over_time(&root, dpr, &format!("Equity of {name} (click a row to choose)"), &values, step, &p)?;
         }

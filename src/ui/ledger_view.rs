@@ -18,7 +18,7 @@ fn to_csv(entries: &[JournalEntry]) -> String {
     for e in entries {
         out.push_str(&format!(
             "{},{},{},{},{},{}\n",
-            e.step, csv_field(&e.debit), csv_field(&e.credit), e.amount, csv_field(&e.asset), csv_field(&e.memo)
+            e.step, csv_field(&e.debit), csv_field(&e.credit), e.amount, csv_field(&e.asset), csv_field(&e.memo.to_string())
         ));
     }
     out
@@ -69,8 +69,8 @@ pub fn LedgerView() -> impl IntoView {
                 <thead><tr><th>"Step"</th><th>"Debit (receives)"</th><th>"Credit (pays)"</th><th class="num">"Amount"</th><th>"Memo"</th></tr></thead>
                 <tbody>
                     {move || visible.get().0.into_iter().map(|e| view! {
-                        <tr><td>{e.step}</td><td>{e.debit}</td><td>{e.credit}</td>
-                            <td class="num">{format!("{} {}", e.amount.round_dp(8).normalize(), e.asset)}</td><td>{e.memo}</td></tr>
+                        <tr><td>{e.step}</td><td>{e.debit.to_string()}</td><td>{e.credit.to_string()}</td>
+                            <td class="num">{format!("{} {}", e.amount.round_dp(8).normalize(), e.asset)}</td><td>{e.memo.to_string()}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

@@ -16,5 +16,7 @@ pub mod panic_panel;
 pub mod player;
 pub mod share;
 pub mod state;
+pub mod stress_view;
 pub mod summary;
+pub mod tour;
 pub mod waterfall_view;

@@ -25,6 +25,10 @@ pub struct AppState {
     pub playing: RwSignal<bool>,
     /// Playback speed multiplier (0.5×–8×).
     pub speed: RwSignal<f64>,
+    /// Milliseconds the last engine run took in this browser (performance.now around `simulate`).
+    pub last_run_ms: RwSignal<f64>,
+    /// `?embed=1`: the editor is hidden, for slides and web pages.
+    pub embed: bool,
     /// The account whose rows and ledger entries are highlighted (index into `Timeline::accounts`).
     pub selected_account: RwSignal<Option<usize>>,
 }
@@ -41,13 +45,18 @@ impl AppState {
             playing: RwSignal::new(false),
             speed: RwSignal::new(1.0),
             selected_account: RwSignal::new(None),
+            last_run_ms: RwSignal::new(0.0),
+            embed: embed_mode(),
         }
     }
 
     /// Runs the engine on the current scenario. On failure the previous timeline stays on screen.
     pub fn rerun(&self) {
         let scenario = self.scenario.get_untracked();
-        match engine::simulate(&scenario) {
+        let started = now_ms();
+        let result = engine::simulate(&scenario);
+        self.last_run_ms.set(now_ms() - started);
+        match result {
             Ok(t) => {
                 let last = t.steps;
                 self.timeline.set(Some(Arc::new(t)));
@@ -79,6 +88,17 @@ impl AppState {
     pub fn last_step(&self) -> u32 {
         self.timeline.with(|t| t.as_ref().map(|t| t.steps).unwrap_or(0))
     }
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn embed_mode() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .map(|q| q.trim_start_matches('?').split('&').any(|kv| kv == "embed=1" || kv == "embed"))
+        .unwrap_or(false)
 }
 
 pub fn use_state() -> AppState {

@@ -145,6 +145,71 @@ export const specs = [
     },
   },
   {
+    name: 'stress lab runs a Monte Carlo in a worker while the player keeps playing',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      // 48 steps at 2x: the player is still moving for the whole run (about 2 s for 200 paths).
+      await page.selectOption('#preset', 'bitmex-2020');
+      await page.waitForFunction(() => /^step 0 \/ 48$/.test(document.querySelector('#step-label')?.textContent || ''));
+      await page.selectOption('#speed', '2');
+      await page.click('#btn-play');
+      await page.selectOption('#stress-kind', 'monte_carlo');
+      await page.fill('#stress-paths', '200');
+      await page.fill('#stress-seed', '7');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="running"] #stress-progress', { timeout: 10000 });
+      // Sample the step label while the worker runs: it must advance (main thread not blocked).
+      const seen = new Set();
+      let sawPaths = false;
+      for (let i = 0; i < 600; i++) {
+        const state = await page.getAttribute('.stress-progress', 'data-state');
+        if (state !== 'running') break;
+        seen.add((await stepLabel(page)).step);
+        if (/\d+ \/ 200 paths/.test(await text(page, '#stress-status'))) sawPaths = true;
+        await page.waitForTimeout(50);
+      }
+      if (seen.size < 3) throw new Error(`player did not advance during the run: steps seen ${[...seen]}`);
+      if (!sawPaths) throw new Error('no path count in the progress line');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      await page.waitForSelector('#stress-table tbody tr');
+      const rows = await page.$$eval('#stress-table tbody tr', (r) => r.length);
+      if (rows < 2) throw new Error(`only ${rows} layer rows`);
+      const paths = await page.$eval('#stress-figures', (e) => e.textContent);
+      if (!/Paths run\s*200/.test(paths)) throw new Error(`figures do not say 200 paths: ${paths}`);
+      if (await page.$('#stress-error')) throw new Error(`error shown: ${await text(page, '#stress-error')}`);
+      await page.click('#btn-play'); // pause, so the screenshot is steady
+      await page.locator('section[aria-labelledby="stress-title"]').screenshot({ path: path.join(shotsDir, 'stress.png') });
+      // The worst path opens in the player, at step 0, as a custom scenario.
+      await page.click('#stress-open-worst');
+      await page.waitForFunction(() => /^step 0 \//.test(document.querySelector('#step-label')?.textContent || ''));
+      if ((await page.inputValue('#preset')) === 'bitmex-2020') throw new Error('the worst path kept the preset id');
+    },
+  },
+  {
+    name: 'stress lab cancels a long run and runs again',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      await page.fill('#stress-paths', '1000000');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="running"]', { timeout: 10000 });
+      await page.waitForFunction(() => /paths/.test(document.querySelector('#stress-status')?.textContent || ''), null, { timeout: 10000 });
+      await page.click('#stress-cancel');
+      await page.waitForSelector('.stress-progress[data-state="cancelled"]');
+      if (!(await page.isEnabled('#stress-run'))) throw new Error('Run stays disabled after Cancel');
+      await page.fill('#stress-paths', '20');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 30000 });
+      await page.waitForSelector('#stress-table tbody tr');
+      // Bad input is named in the panel, nothing starts.
+      await page.fill('#stress-paths', 'lots');
+      await page.click('#stress-run');
+      const err = await text(page, '#stress-error');
+      if (!/Paths/.test(err)) throw new Error(`no message for bad paths: ${err}`);
+    },
+  },
+  {
     name: 'narrow screen (360 px) still shows the frame',
     viewport: { width: 360, height: 740 },
     async run({ page, base, shotsDir }) {
@@ -156,3 +221,166 @@ export const specs = [
     },
   },
 ];
+
+// ---- sharing, safety, charts, tour, embed, performance ----
+
+const cohortScenario = (n, name = 'Perf book') => JSON.stringify({
+  version: 1, name, seed: 3, steps: 120,
+  venue: { style: 'exchange', insurance_fund: '20000', liquidation_fee: '0.005' },
+  instruments: [{ id: 'BTC-PERP', tick_size: '0.5', lot_size: '0.001', price_impact: '0.02', counterparty: 'mm',
+    margin: { initial: '0.05', maintenance: '0.025' },
+    price: { initial: '50000', gbm: { drift: '0', volatility: '0.01' }, shocks: [{ step: 60, change: '-0.25' }] } }],
+  accounts: [{ id: 'mm', name: 'Market maker', role: 'market_maker', cash: '1000000000' }],
+  cohorts: [{ id: 'longs', name: 'Longs', count: n - 1, instrument: 'BTC-PERP', side: 'long', notional_median: '20000', leverage_min: '5', leverage_max: '20' }],
+  waterfall: [{ kind: 'insurance_fund' }, { kind: 'auto_deleverage' }],
+});
+
+async function importJson(page, json) {
+  await page.$eval('details:has(#scenario-json)', (d) => { d.open = true; });
+  await page.fill('#scenario-json', json);
+  await page.click('#json-apply');
+}
+
+specs.push(
+  {
+    name: 'a preset link opens at its step with the matching narrative',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'nasdaq-2018');
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+      await page.click('#share');
+      const url = await page.inputValue('#share-url');
+      if (!/#v1\.p\.nasdaq-2018\.s5\./.test(url)) throw new Error(`not a preset link at step 5: ${url}`);
+      const other = await page.context().newPage();
+      await other.goto(url);
+      await ready(other);
+      const story = await text(other, '#narrative');
+      if (!/Step 5/.test(story) || !/107m/.test(story)) throw new Error(`narrative at step 5: ${story}`);
+      await other.close();
+    },
+  },
+  {
+    name: 'a hostile link shows a message and keeps the stored scenario',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'okx-2018');
+      await page.waitForTimeout(300);
+      const stored = await page.evaluate(() => localStorage.getItem('spillway.scenario.v1'));
+      for (const frag of ['#v1.s.%3Cscript%3Ealert(1)%3C%2Fscript%3E', '#v9.s.AAAA', '#v1.p.no-such-preset.QUJD', '#' + 'A'.repeat(5000)]) {
+        const p = await page.context().newPage();
+        await p.goto(base + 'index.html' + frag);
+        await ready(p);
+        const notice = await text(p, '#notice');
+        if (!/could not be opened/.test(notice)) throw new Error(`no message for ${frag.slice(0, 30)}: ${notice}`);
+        if ((await p.inputValue('#preset')) === 'okx-2018') { /* stored scenario shown: fine */ }
+        const after = await p.evaluate(() => localStorage.getItem('spillway.scenario.v1'));
+        if (after !== stored) throw new Error('the stored scenario was overwritten by a bad link');
+        await p.close();
+      }
+    },
+  },
+  {
+    name: 'an XSS payload in a scenario name renders as text',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      const payload = '<img src=x onerror="window.__xss=1"><b>bold</b>';
+      await importJson(page, cohortScenario(10, payload));
+      await page.waitForFunction(() => document.querySelector('#preset')?.selectedOptions[0]?.textContent.includes('<img'));
+      const xss = await page.evaluate(() => window.__xss);
+      if (xss) throw new Error('script in the scenario name ran');
+      if (await page.$('#preset img, .editor img')) throw new Error('markup from the name was rendered');
+    },
+    allowConsoleErrors: [/404/],
+  },
+  {
+    name: 'charts are drawn (non-blank canvas pixels) at 1280×800 and 390×844',
+    async run({ page, base, shotsDir }) {
+      for (const [w, h] of [[1280, 800], [390, 844]]) {
+        await page.setViewportSize({ width: w, height: h });
+        await page.goto(base);
+        await ready(page);
+        await page.click('h1');
+        await page.keyboard.press('End');
+        await page.waitForTimeout(300);
+        for (const id of ['chart-prices', 'chart-second']) {
+          const colours = await page.evaluate((id) => {
+            const c = document.getElementById(id);
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set();
+            for (let i = 0; i < d.length; i += 4 * 37) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+            return seen.size;
+          }, id);
+          if (colours < 4) throw new Error(`${id} looks blank at ${w}px (${colours} colours)`);
+        }
+        await page.screenshot({ path: path.join(shotsDir, `page-${w}x${h}.png`) });
+      }
+    },
+  },
+  {
+    name: 'first visit shows a six-step tour that, once skipped, stays away',
+    tour: true,
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.waitForSelector('#tour');
+      for (let i = 0; i < 2; i++) await page.click('#tour-next');
+      await page.screenshot({ path: path.join(shotsDir, 'tour.png') });
+      await page.click('#tour-skip');
+      if (await page.$('#tour')) throw new Error('tour still shown after skip');
+      await page.reload();
+      await ready(page);
+      await page.waitForTimeout(300);
+      if (await page.$('#tour')) throw new Error('tour came back after a reload');
+    },
+  },
+  {
+    name: 'embed mode hides the editor',
+    async run({ page, base }) {
+      await page.goto(base + 'index.html?embed=1');
+      await ready(page);
+      if (await page.$('#editor-title')) throw new Error('editor shown in embed mode');
+      if (!(await page.$('#btn-play'))) throw new Error('player missing in embed mode');
+    },
+  },
+  {
+    name: 'performance in the browser (figures, not a timed test)',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      const figures = [];
+      for (const n of [100, 1000]) {
+        await importJson(page, cohortScenario(n, `perf ${n}`));
+        await page.waitForFunction((n) => document.querySelector('#account-count')?.textContent.includes(`${n} accounts`), n, { timeout: 30000 });
+        // edit → engine re-run (the footer reports performance.now() around simulate) → redraw
+        await page.fill('#venue-insurance', '25000');
+        const editMs = await page.evaluate(async () => {
+          const t0 = performance.now();
+          document.querySelector('#venue-insurance').dispatchEvent(new Event('change', { bubbles: true }));
+          await new Promise((r) => setTimeout(r, 160)); // the editor's debounce
+          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+          return performance.now() - t0 - 160;
+        });
+        const runMs = parseFloat((await text(page, '#run-time')).match(/([\d.]+) ms/)[1]);
+        const stepMs = await page.evaluate(async () => {
+          const times = [];
+          for (let i = 0; i < 20; i++) {
+            const t0 = performance.now();
+            document.querySelector('#btn-forward').click();
+            await new Promise((r) => setTimeout(r, 0));
+            times.push(performance.now() - t0);
+          }
+          times.sort((a, b) => a - b);
+          return { median: times[10], max: times[19] };
+        });
+        figures.push(`perf: ${n} accounts: engine run ${runMs.toFixed(1)} ms, edit→re-run→redraw ${editMs.toFixed(1)} ms, ` +
+          `step frame work median ${stepMs.median.toFixed(1)} ms, max ${stepMs.max.toFixed(1)} ms`);
+      }
+      for (const f of figures) console.log(f);
+    },
+  },
+);

@@ -24,7 +24,9 @@ pub fn PresetPicker() -> impl IntoView {
     view! {
         <label for="preset">"Scenario"</label>
         <select id="preset" on:change=move |e| load(event_target_value(&e))>
-            <option value="" disabled selected=move || s.preset_id.get().is_none()>"(your own scenario)"</option>
+            <option value="" disabled selected=move || s.preset_id.get().is_none()>
+                {move || s.scenario.with(|sc| if sc.name.is_empty() { "(your own scenario)".to_string() } else { format!("Your scenario: {}", sc.name) })}
+            </option>
             {all.with_value(|ps| ps.iter().map(|p| {
                 let id = p.id;
                 view! { <option value=id selected=move || s.preset_id.get().as_deref() == Some(id)>{p.title}</option> }

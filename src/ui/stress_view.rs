@@ -1,0 +1,967 @@
+//! Stress lab (issue 7): Monte Carlo, Cover-1/Cover-2, reverse stress and the strategy sweep, run
+//! in a Web Worker (`src/bin/spillway-worker.rs`) so the page and the player stay live. Progress,
+//! time left and Cancel (which terminates the worker); results as charts, tables, and a button
+//! that opens the worst path in the player.
+
+use std::cell::{Cell, RefCell};
+use std::str::FromStr;
+use std::time::Duration;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_canvas::CanvasBackend;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::state::{use_state, AppState};
+use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets, Timeline};
+use crate::scenario::{LayerSpec, Scenario};
+use crate::stress::job::{JobKind, JobRequest};
+use crate::stress::{MonteCarlo, MonteCarloConfig, StressInput};
+
+/// trunk writes this loader next to index.html for the `data-type="worker"` bin.
+const WORKER_URL: &str = "./spillway-worker_loader.js";
+
+// ---- results as the worker sends them (mirrors of the `Serialize`-only stress types) ----
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct McLayer {
+    label: String,
+    capacity: Option<Decimal>,
+    p_touched: Decimal,
+    p_exhausted: Decimal,
+    expected_draw: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Bin {
+    lo: Decimal,
+    hi: Decimal,
+    count: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Default)]
+#[serde(default)]
+struct Dist {
+    mean: Decimal,
+    q99: Decimal,
+    q999: Decimal,
+    es99: Decimal,
+    max: Decimal,
+    p_positive: Decimal,
+    histogram: Vec<Bin>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Party {
+    party: String,
+    expected: Decimal,
+    p_hit: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Default)]
+#[serde(default)]
+struct Fair {
+    share_non_defaulters: Decimal,
+    share_profitable_traders: Decimal,
+    share_unallocated: Decimal,
+    mean_gini: Decimal,
+    max_largest_hit: Decimal,
+    p_default: Decimal,
+    p_cascade: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Worst {
+    index: usize,
+    deficit: Decimal,
+    unallocated: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Mc {
+    paths_run: usize,
+    paths_failed: usize,
+    first_error: Option<String>,
+    layers: Vec<McLayer>,
+    residual: Dist,
+    deficit: Dist,
+    by_party: Vec<Party>,
+    fairness: Fair,
+    worst_path: Option<Worst>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Group {
+    label: String,
+    loss: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct CoverFig {
+    amount: Decimal,
+    scenario: Option<String>,
+    groups: Vec<Group>,
+    coverage: Option<Decimal>,
+    covered: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Move {
+    instrument: String,
+    change: Decimal,
+    price: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct ScenarioLoss {
+    name: String,
+    top: Vec<Group>,
+    total_uncovered: Decimal,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Cover {
+    default_fund: Decimal,
+    cover1: CoverFig,
+    cover2: CoverFig,
+    scenarios: Vec<ScenarioLoss>,
+    summary: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Threshold {
+    label: String,
+    status: String,
+    ticks: Option<u64>,
+    moves: Vec<Move>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Reverse {
+    lead_instrument: String,
+    reference_price: Decimal,
+    at_step: u32,
+    runs: usize,
+    layers: Vec<Threshold>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Strategy {
+    label: String,
+    error: Option<String>,
+    result: Option<Mc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct SweepR {
+    strategies: Vec<Strategy>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Body {
+    MonteCarlo(Box<Mc>),
+    Cover(Box<Cover>),
+    Reverse(Box<Reverse>),
+    Sweep(Box<SweepR>),
+}
+
+/// A finished run, with what it was asked (to rebuild a path for the player).
+#[derive(Clone, Debug, PartialEq)]
+struct Finished {
+    elapsed_ms: f64,
+    body: Body,
+    scenario: Scenario,
+    config: MonteCarloConfig,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum RunState {
+    Idle,
+    /// The worker is loading its wasm.
+    Starting { indeterminate: bool },
+    Running { done: usize, total: usize, elapsed_ms: f64, indeterminate: bool },
+    Done,
+    Cancelled,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Incoming {
+    Ready,
+    Progress { done: usize, total: usize, elapsed_ms: f64 },
+    Result { elapsed_ms: f64, result: serde_json::Value },
+    Error { message: String },
+}
+
+// ---- the live worker: one at a time, replaced on every run ----
+
+struct Live {
+    id: u64,
+    worker: web_sys::Worker,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+thread_local! {
+    static LIVE: RefCell<Option<Live>> = const { RefCell::new(None) };
+    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+}
+
+fn current_id() -> Option<u64> {
+    LIVE.with(|l| l.borrow().as_ref().map(|x| x.id))
+}
+
+/// Terminate the live worker (cancel): the browser stops it mid-batch.
+fn stop() {
+    if let Some(live) = LIVE.with(|l| l.borrow_mut().take()) {
+        live.worker.terminate();
+    }
+}
+
+/// Terminate run `id` from inside its own handler: its closures are dropped on a later tick, as
+/// a closure must not be freed while it runs.
+fn finish(id: u64) {
+    LIVE.with(|l| {
+        if let Some(live) = l.borrow().as_ref().filter(|x| x.id == id) {
+            live.worker.terminate();
+        }
+    });
+    set_timeout(
+        move || {
+            if current_id() == Some(id) {
+                LIVE.with(|l| l.borrow_mut().take());
+            }
+        },
+        Duration::ZERO,
+    );
+}
+
+#[derive(Clone, Copy)]
+struct Ui {
+    state: RwSignal<RunState>,
+    error: RwSignal<Option<String>>,
+    finished: RwSignal<Option<Finished>>,
+}
+
+fn parse_body(kind: JobKind, v: serde_json::Value) -> Result<Body, String> {
+    let e = |e: serde_json::Error| format!("the worker's result could not be read: {e}");
+    Ok(match kind {
+        JobKind::MonteCarlo => Body::MonteCarlo(Box::new(serde_json::from_value(v).map_err(e)?)),
+        JobKind::Cover => Body::Cover(Box::new(serde_json::from_value(v).map_err(e)?)),
+        JobKind::Reverse => Body::Reverse(Box::new(serde_json::from_value(v).map_err(e)?)),
+        JobKind::Sweep => Body::Sweep(Box::new(serde_json::from_value(v).map_err(e)?)),
+    })
+}
+
+/// Start a worker for `req`; every message updates `ui` unless a newer run replaced this one.
+fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
+    stop();
+    let text = serde_json::to_string(&req).map_err(|e| format!("cannot encode the request: {e}"))?;
+    let worker = web_sys::Worker::new(WORKER_URL).map_err(|e| format!("the browser refused to start the stress worker ({e:?})"))?;
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    });
+    let kind = req.kind;
+    let indeterminate = matches!(kind, JobKind::Cover | JobKind::Reverse);
+    let (scenario, config) = (req.scenario, req.input.monte_carlo);
+    let poster = worker.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        if current_id() != Some(id) {
+            return; // a message from a run that was cancelled or replaced
+        }
+        let Some(data) = e.data().as_string() else { return };
+        let msg = match serde_json::from_str::<Incoming>(&data) {
+            Ok(m) => m,
+            Err(err) => {
+                ui.error.set(Some(format!("The stress worker sent something unreadable: {err}")));
+                ui.state.set(RunState::Idle);
+                return finish(id);
+            }
+        };
+        match msg {
+            Incoming::Ready => {
+                if poster.post_message(&JsValue::from_str(&text)).is_err() {
+                    ui.error.set(Some("Could not send the scenario to the stress worker.".into()));
+                    ui.state.set(RunState::Idle);
+                    finish(id);
+                }
+            }
+            Incoming::Progress { done, total, elapsed_ms } => ui.state.set(RunState::Running { done, total, elapsed_ms, indeterminate }),
+            Incoming::Result { elapsed_ms, result } => {
+                match parse_body(kind, result) {
+                    Ok(body) => {
+                        ui.finished.set(Some(Finished { elapsed_ms, body, scenario: scenario.clone(), config: config.clone() }));
+                        ui.state.set(RunState::Done);
+                    }
+                    Err(m) => {
+                        ui.error.set(Some(m));
+                        ui.state.set(RunState::Idle);
+                    }
+                }
+                finish(id);
+            }
+            Incoming::Error { message } => {
+                ui.error.set(Some(format!("The analysis could not run: {message}")));
+                ui.state.set(RunState::Idle);
+                finish(id);
+            }
+        }
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        if current_id() != Some(id) {
+            return;
+        }
+        // Handled here: a failed worker is reported in the panel, not as an uncaught page error.
+        e.prevent_default();
+        let detail = e.dyn_ref::<web_sys::ErrorEvent>().map(|x| x.message()).filter(|m| !m.is_empty());
+        ui.error.set(Some(match detail {
+            Some(m) => format!("The stress worker stopped: {m}"),
+            None => "The stress worker could not be loaded or stopped unexpectedly.".into(),
+        }));
+        ui.state.set(RunState::Idle);
+        finish(id);
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    LIVE.with(|l| *l.borrow_mut() = Some(Live { id, worker, _on_message: on_message, _on_error: on_error }));
+    ui.state.set(RunState::Starting { indeterminate });
+    Ok(())
+}
+
+// ---- charts ----
+
+fn f(x: Decimal) -> f64 {
+    x.to_f64().unwrap_or(0.0)
+}
+
+struct Palette {
+    bg: RGBColor,
+    text: RGBColor,
+    grid: RGBColor,
+    accent: RGBColor,
+    drawn: RGBColor,
+    bad: RGBColor,
+}
+
+// Same theme lookup as charts.rs (kept local so this panel does not reach into that file).
+fn css_color(name: &str, fallback: RGBColor) -> RGBColor {
+    let value = web_sys::window()
+        .and_then(|w| {
+            let root = w.document()?.document_element()?;
+            w.get_computed_style(&root).ok().flatten()
+        })
+        .and_then(|st| st.get_property_value(name).ok())
+        .unwrap_or_default();
+    let hex = value.trim().trim_start_matches('#');
+    if hex.len() == 6 {
+        if let (Ok(r), Ok(g), Ok(b)) = (u8::from_str_radix(&hex[0..2], 16), u8::from_str_radix(&hex[2..4], 16), u8::from_str_radix(&hex[4..6], 16)) {
+            return RGBColor(r, g, b);
+        }
+    }
+    fallback
+}
+
+fn palette() -> Palette {
+    Palette {
+        bg: css_color("--panel", WHITE),
+        text: css_color("--text", BLACK),
+        grid: css_color("--border", RGBColor(210, 210, 210)),
+        accent: css_color("--layer-fill", BLUE),
+        drawn: css_color("--layer-drawn", RGBColor(249, 115, 22)),
+        bad: css_color("--bad", RED),
+    }
+}
+
+/// Backing store = CSS box × devicePixelRatio (sharp on hi-DPI); returns the ratio.
+fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
+    let w = (canvas.client_width().max(200) as f64 * dpr) as u32;
+    let h = (canvas.client_height().max(120) as f64 * dpr) as u32;
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+    dpr
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// P(touched) and P(exhausted) per layer, first layer at the top.
+fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[McLayer]) -> DrawResult {
+    let dpr = fit(&canvas);
+    let p = palette();
+    let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
+    root.fill(&p.bg)?;
+    let n = layers.len().max(1);
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let labels: Vec<String> = layers.iter().rev().map(|l| l.label.clone()).collect();
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * dpr) as i32)
+        .caption("Probability each layer is touched / exhausted", font.clone())
+        .x_label_area_size((22.0 * dpr) as i32)
+        .y_label_area_size((170.0 * dpr) as i32)
+        // A segmented usize range is inclusive: 0..=n-1 gives exactly n bands.
+        .build_cartesian_2d(0f64..100f64, (0..n - 1).into_segmented())?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(p.grid.mix(0.4))
+        .bold_line_style(p.grid)
+        .axis_style(p.grid)
+        .label_style(font.clone())
+        .x_label_formatter(&|v| format!("{v:.0}%"))
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .draw()?;
+    // Each layer's band holds two bars: touched (upper half), exhausted (lower half).
+    let (_, yr) = chart.plotting_area().get_pixel_range();
+    let band = ((yr.end - yr.start).max(1) as f64 / n as f64).max(4.0);
+    let (outer, half) = ((band * 0.12) as u32, (band * 0.5) as u32);
+    let bars = |pick: fn(&McLayer) -> Decimal, upper: bool, color: RGBColor| {
+        layers
+            .iter()
+            .enumerate()
+            .map(move |(i, l)| {
+                let seg = n - 1 - i;
+                let v = (f(pick(l)) * 100.0).clamp(0.0, 100.0);
+                let mut r = Rectangle::new([(0.0, SegmentValue::Exact(seg)), (v, SegmentValue::Exact(seg + 1))], color.filled());
+                if upper {
+                    r.set_margin(outer, half, 0, 0);
+                } else {
+                    r.set_margin(half, outer, 0, 0);
+                }
+                r
+            })
+            .collect::<Vec<_>>()
+    };
+    let (touched, exhausted) = (p.accent, p.drawn);
+    chart
+        .draw_series(bars(|l| l.p_touched, true, touched))?
+        .label("touched")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], touched.filled()));
+    chart
+        .draw_series(bars(|l| l.p_exhausted, false, exhausted))?
+        .label("exhausted")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], exhausted.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(font)
+        .background_style(p.bg.mix(0.85))
+        .border_style(p.grid)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// A per-path amount's histogram (paths on a log scale, so the tail shows) with q99 and q99.9 marked.
+fn draw_histogram(canvas: web_sys::HtmlCanvasElement, d: &Dist, title: &str) -> DrawResult {
+    let dpr = fit(&canvas);
+    let p = palette();
+    let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
+    root.fill(&p.bg)?;
+    let lo = d.histogram.first().map(|b| f(b.lo)).unwrap_or(0.0);
+    let hi = d.histogram.last().map(|b| f(b.hi)).unwrap_or(0.0).max(f(d.q999));
+    // One value on every path: give the single bar some width around it.
+    let (x0, x1, single) = if hi - lo <= f64::EPSILON { (lo - lo.abs().max(1.0), hi + hi.abs().max(1.0), true) } else { (lo, hi + (hi - lo) * 0.02, false) };
+    let top = d.histogram.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * dpr) as i32)
+        .caption(title, font.clone())
+        .x_label_area_size((26.0 * dpr) as i32)
+        .y_label_area_size((50.0 * dpr) as i32)
+        .build_cartesian_2d(x0..x1, (0.8f64..top * 2.0).log_scale())?;
+    chart
+        .configure_mesh()
+        .light_line_style(p.grid.mix(0.4))
+        .bold_line_style(p.grid)
+        .axis_style(p.grid)
+        .label_style(font.clone())
+        .x_label_formatter(&|v| format_money(Decimal::from_f64_retain(*v).unwrap_or_default()))
+        .y_labels(4)
+        .max_light_lines(1)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("paths (log)")
+        .draw()?;
+    let w = (x1 - x0) / 80.0;
+    chart.draw_series(d.histogram.iter().filter(|b| b.count > 0).map(|b| {
+        let (a, z) = if single { (f(b.lo) - w, f(b.hi) + w) } else { (f(b.lo), f(b.hi)) };
+        let mut r = Rectangle::new([(a, 0.8), (z, b.count as f64)], p.accent.mix(0.8).filled());
+        r.set_margin(0, 0, 1, 1);
+        r
+    }))?;
+    for (name, q, dash) in [("q99", d.q99, false), ("q99.9", d.q999, true)] {
+        let x = f(q);
+        let style = p.bad.stroke_width((2.0 * dpr) as u32);
+        if dash {
+            chart.draw_series(DashedLineSeries::new(vec![(x, 0.8), (x, top * 2.0)], (6.0 * dpr) as u32, (4.0 * dpr) as u32, style))?;
+        } else {
+            chart.draw_series(LineSeries::new(vec![(x, 0.8), (x, top * 2.0)], style))?;
+        }
+        let y = if dash { top * 1.1 } else { top * 0.45 };
+        // Near the right edge the label goes left of its line, so it is not cut off.
+        let right = x > x0 + (x1 - x0) * 0.7;
+        let anchor = Pos::new(if right { HPos::Right } else { HPos::Left }, VPos::Center);
+        let text = if right { format!("{name} {} ", format_money(q)) } else { format!(" {name} {}", format_money(q)) };
+        chart.draw_series(std::iter::once(Text::new(text, (x, y), font.clone().pos(anchor))))?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The lead instrument's price path with each layer's reverse-stress threshold price.
+fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &Reverse) -> DrawResult {
+    let dpr = fit(&canvas);
+    let p = palette();
+    let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
+    root.fill(&p.bg)?;
+    let lead = t.instruments.iter().position(|x| x == &r.lead_instrument).unwrap_or(0);
+    let path: Vec<f64> = t.marks.get(lead).map(|m| m.iter().map(|x| f(*x)).collect()).unwrap_or_default();
+    let marks: Vec<(String, f64)> = r
+        .layers
+        .iter()
+        .filter(|l| l.status == "found")
+        .filter_map(|l| l.moves.iter().find(|m| m.instrument == r.lead_instrument).map(|m| (l.label.clone(), f(m.price))))
+        .collect();
+    let all = path.iter().copied().chain(marks.iter().map(|m| m.1)).chain(std::iter::once(f(r.reference_price)));
+    let (lo, hi) = all.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
+    let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-9);
+    let steps = t.steps.max(1) as f64;
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * dpr) as i32)
+        .caption(format!("{}: price that exhausts each layer (shock at step {})", r.lead_instrument, r.at_step), font.clone())
+        .x_label_area_size((26.0 * dpr) as i32)
+        .y_label_area_size((62.0 * dpr) as i32)
+        .build_cartesian_2d(0f64..steps, (lo - pad)..(hi + pad))?;
+    chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font.clone()).x_desc("step").draw()?;
+    chart.draw_series(LineSeries::new(path.iter().enumerate().map(|(x, y)| (x as f64, *y)), p.accent.stroke_width((2.0 * dpr) as u32)))?;
+    let at = r.at_step as f64;
+    chart.draw_series(DashedLineSeries::new(vec![(at, lo - pad), (at, hi + pad)], (4.0 * dpr) as u32, (4.0 * dpr) as u32, p.grid.stroke_width((1.0 * dpr) as u32)))?;
+    // Named in a legend, not on the lines: thresholds are often close together.
+    for (i, (label, y)) in marks.iter().enumerate() {
+        let color = [p.drawn, p.bad, RGBColor(168, 85, 247), RGBColor(13, 148, 136), RGBColor(219, 39, 119), RGBColor(22, 163, 74)][i % 6];
+        chart
+            .draw_series(DashedLineSeries::new(vec![(0.0, *y), (steps, *y)], (6.0 * dpr) as u32, (4.0 * dpr) as u32, color.stroke_width((2.0 * dpr) as u32)))?
+            .label(format!("{label}: {}", format_decimal(Decimal::from_f64_retain(*y).unwrap_or_default(), 2)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
+    }
+    if !marks.is_empty() {
+        chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).label_font(font).background_style(p.bg.mix(0.85)).border_style(p.grid).draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+// ---- the panel ----
+
+fn fmt_secs(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{:.0} ms", ms.max(0.0))
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{:.0} min {:.0} s", (ms / 60_000.0).floor(), (ms % 60_000.0) / 1000.0)
+    }
+}
+
+/// Load `sc` into the player at step 0 and bring the player into view.
+fn open_in_player(s: AppState, sc: Scenario, what: String) {
+    s.playing.set(false);
+    match s.apply(sc) {
+        Ok(()) => {
+            s.preset_id.set(None);
+            s.step.set(0);
+            s.notice.set(Some(format!("Opened {what} in the player.")));
+            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("player-title")) {
+                el.scroll_into_view();
+            }
+        }
+        Err(errs) => s.notice.set(Some(format!("That path could not be opened: {}", errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))),
+    }
+}
+
+/// The scenario path `index` of a Monte Carlo ran (rebuilt on this thread: no paths are run).
+fn path_of(fin: &Finished, waterfall: Option<Vec<LayerSpec>>, index: usize) -> Result<Scenario, String> {
+    let mut config = fin.config.clone();
+    if waterfall.is_some() {
+        config.waterfall = waterfall;
+    }
+    MonteCarlo::new(&fin.scenario, config).map(|mc| mc.path_scenario(index)).map_err(|e| e.to_string())
+}
+
+fn mc_tables(mc: &Mc) -> impl IntoView {
+    let r = &mc.residual;
+    let figures = vec![
+        ("Paths run", format!("{}{}", mc.paths_run, if mc.paths_failed > 0 { format!(" ({} failed)", mc.paths_failed) } else { String::new() })),
+        ("Mean default loss", format_money(mc.deficit.mean)),
+        ("Default loss q99", format_money(mc.deficit.q99)),
+        ("P(residual > 0)", format_pct(r.p_positive)),
+        ("Mean residual", format_money(r.mean)),
+        ("Residual q99", format_money(r.q99)),
+        ("Residual q99.9", format_money(r.q999)),
+        ("Residual ES 99 %", format_money(r.es99)),
+        ("Worst residual", format_money(r.max)),
+        ("P(any default)", format_pct(mc.fairness.p_default)),
+        ("P(cascade)", format_pct(mc.fairness.p_cascade)),
+        ("Non-defaulters' share", format_pct(mc.fairness.share_non_defaulters)),
+        ("Profitable traders' share", format_pct(mc.fairness.share_profitable_traders)),
+        ("Share unallocated", format_pct(mc.fairness.share_unallocated)),
+        ("Mean Gini (paths with a loss)", format_decimal(mc.fairness.mean_gini, 3)),
+        ("Largest single hit", format_money(mc.fairness.max_largest_hit)),
+    ];
+    view! {
+        {mc.first_error.clone().map(|e| view! { <p class="error-text">"Some paths failed; the first: " {e}</p> })}
+        <div class="summary-grid" id="stress-figures">
+            {figures.into_iter().map(|(k, v)| view! { <div class="figure"><div class="label">{k}</div><div class="value">{v}</div></div> }).collect_view()}
+        </div>
+        <div class="ledger-scroll">
+        <table class="ledger-table" id="stress-table">
+            <thead><tr><th>"Layer"</th><th class="num">"Capacity"</th><th class="num">"P(touched)"</th><th class="num">"P(exhausted)"</th><th class="num">"Mean paid per path"</th></tr></thead>
+            <tbody>
+                {mc.layers.iter().map(|l| view! { <tr>
+                    <td>{l.label.clone()}</td>
+                    <td class="num">{l.capacity.map(format_money).unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{format_pct(l.p_touched)}</td>
+                    <td class=if l.p_exhausted.is_zero() { "num" } else { "num neg" }>{format_pct(l.p_exhausted)}</td>
+                    <td class="num">{format_money(l.expected_draw)}</td>
+                </tr> }).collect_view()}
+            </tbody>
+        </table>
+        <table class="ledger-table" id="stress-parties">
+            <thead><tr><th>"Party"</th><th class="num">"Expected loss"</th><th class="num">"P(pays)"</th></tr></thead>
+            <tbody>
+                {mc.by_party.iter().map(|p| view! { <tr><td>{p.party.clone()}</td><td class="num">{format_money(p.expected)}</td><td class="num">{format_pct(p.p_hit)}</td></tr> }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+}
+
+fn cover_view(c: &Cover) -> impl IntoView {
+    let fig = |name: &'static str, x: &CoverFig| {
+        let groups = x.groups.iter().map(|g| format!("{} ({})", g.label, format_money(g.loss))).collect::<Vec<_>>().join(" + ");
+        view! { <tr>
+            <td>{name}</td><td class="num">{format_money(x.amount)}</td>
+            <td>{x.scenario.clone().unwrap_or_else(|| "—".into())}</td><td>{groups}</td>
+            <td class=if x.covered { "num" } else { "num neg" }>{x.coverage.map(format_pct).unwrap_or_else(|| "—".into())}</td>
+        </tr> }
+    };
+    view! {
+        <p class="stress-sentence" id="stress-cover-sentence">{c.summary.clone()}</p>
+        <p class="muted">"Default fund (sum of fund contributions): " {format_money(c.default_fund)}</p>
+        <table class="ledger-table" id="stress-table">
+            <thead><tr><th>"Figure"</th><th class="num">"Amount"</th><th>"Set by"</th><th>"Members"</th><th class="num">"Fund covers"</th></tr></thead>
+            <tbody>{fig("Cover-1", &c.cover1)}{fig("Cover-2", &c.cover2)}</tbody>
+        </table>
+        <div class="ledger-scroll">
+        <table class="ledger-table">
+            <thead><tr><th>"Stress scenario"</th><th class="num">"Uncovered, all members"</th><th>"Largest"</th></tr></thead>
+            <tbody>
+                {c.scenarios.iter().map(|sc| view! { <tr>
+                    <td>{sc.name.clone()}</td><td class="num">{format_money(sc.total_uncovered)}</td>
+                    <td>{sc.top.first().map(|g| format!("{} ({})", g.label, format_money(g.loss))).unwrap_or_else(|| "—".into())}</td>
+                </tr> }).collect_view()}
+            </tbody>
+        </table>
+        </div>
+    }
+}
+
+fn reverse_table(r: &Reverse) -> impl IntoView {
+    view! {
+        <p class="muted">
+            "Smallest instant shock of " {r.lead_instrument.clone()} " at step " {r.at_step} " (from " {format_decimal(r.reference_price, 2)}
+            ") that exhausts each layer, exact to a tick; " {r.runs} " engine runs."
+        </p>
+        <table class="ledger-table" id="stress-table">
+            <thead><tr><th>"Layer"</th><th>"Exhausted"</th><th class="num">"Ticks"</th><th class="num">"Move"</th><th class="num">"Price at the shock"</th></tr></thead>
+            <tbody>
+                {r.layers.iter().map(|l| {
+                    let lead = l.moves.iter().find(|m| m.instrument == r.lead_instrument);
+                    let status = match l.status.as_str() {
+                        "found" => "at this shock",
+                        "at_zero" => "already, without a shock",
+                        _ => "not even at the largest shock searched",
+                    };
+                    view! { <tr>
+                        <td>{l.label.clone()}</td><td>{status}</td>
+                        <td class="num">{l.ticks.map(|t| t.to_string()).unwrap_or_else(|| "—".into())}</td>
+                        <td class="num">{lead.map(|m| format_pct(m.change)).unwrap_or_else(|| "—".into())}</td>
+                        <td class="num">{lead.map(|m| format_decimal(m.price, 2)).unwrap_or_else(|| "—".into())}</td>
+                    </tr> }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+pub fn StressView() -> impl IntoView {
+    let s = use_state();
+    let ui = Ui { state: RwSignal::new(RunState::Idle), error: RwSignal::new(None), finished: RwSignal::new(None) };
+    let kind = RwSignal::new(JobKind::MonteCarlo);
+    let paths = RwSignal::new("1000".to_string());
+    let seed = RwSignal::new("1".to_string());
+    let vol = RwSignal::new("0.02".to_string());
+    let odds_ref = NodeRef::<Canvas>::new();
+    let hist_ref = NodeRef::<Canvas>::new();
+    let rev_ref = NodeRef::<Canvas>::new();
+    on_cleanup(stop);
+
+    let running = move || matches!(ui.state.get(), RunState::Starting { .. } | RunState::Running { .. });
+    let run = move |_| {
+        ui.error.set(None);
+        let parsed = (|| -> Result<MonteCarloConfig, String> {
+            let n: usize = paths.get_untracked().trim().parse().map_err(|_| "Paths: a whole number, e.g. 1000.".to_string())?;
+            if !(1..=1_000_000).contains(&n) {
+                return Err("Paths: between 1 and 1,000,000.".into());
+            }
+            let sd: u64 = seed.get_untracked().trim().parse().map_err(|_| "Seed: a whole number ≥ 0.".to_string())?;
+            let v = Decimal::from_str(vol.get_untracked().trim()).map_err(|_| "Volatility: a number, e.g. 0.02 (2 % per step).".to_string())?;
+            if v < Decimal::ZERO || v > Decimal::ONE {
+                return Err("Volatility: between 0 and 1 per step.".into());
+            }
+            Ok(MonteCarloConfig { paths: n, seed: sd, volatility: v, ..Default::default() })
+        })();
+        let config = match parsed {
+            Ok(c) => c,
+            Err(e) => return ui.error.set(Some(e)),
+        };
+        let req = JobRequest {
+            kind: kind.get_untracked(),
+            scenario: s.scenario.get_untracked(),
+            input: StressInput { monte_carlo: config, ..Default::default() },
+            batch: crate::stress::job::DEFAULT_BATCH,
+        };
+        if let Err(e) = start(ui, req) {
+            ui.error.set(Some(e));
+            ui.state.set(RunState::Idle);
+        }
+    };
+    let cancel = move |_| {
+        stop();
+        ui.state.set(RunState::Cancelled);
+    };
+
+    // plotters draws imperatively: redraw when a result arrives or its canvas mounts.
+    Effect::new(move |_| {
+        let (Some(c1), Some(c2)) = (odds_ref.get(), hist_ref.get()) else { return };
+        ui.finished.with(|fin| {
+            if let Some(Finished { body: Body::MonteCarlo(mc), .. }) = fin {
+                if let Err(e) = draw_layer_odds(c1.unchecked_into(), &mc.layers) {
+                    leptos::logging::warn!("stress chart: {e}");
+                }
+                // No residual on any path: its histogram is one bar at zero, so show the loss it absorbed.
+                let drawn = if mc.residual.p_positive.is_zero() {
+                    draw_histogram(c2.unchecked_into(), &mc.deficit, "Default loss per path (no path left an unallocated residual)")
+                } else {
+                    draw_histogram(c2.unchecked_into(), &mc.residual, "Unallocated residual per path")
+                };
+                if let Err(e) = drawn {
+                    leptos::logging::warn!("stress histogram: {e}");
+                }
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let Some(c) = rev_ref.get() else { return };
+        ui.finished.with(|fin| {
+            if let Some(Finished { body: Body::Reverse(r), .. }) = fin {
+                s.timeline.with(|t| {
+                    if let Some(t) = t.as_ref() {
+                        if let Err(e) = draw_thresholds(c.unchecked_into(), t, r) {
+                            leptos::logging::warn!("stress thresholds: {e}");
+                        }
+                    }
+                });
+            }
+        });
+    });
+
+    let progress = move || {
+        let st = ui.state.get();
+        let (done, total, indeterminate, label) = match st {
+            RunState::Idle => return None,
+            RunState::Starting { indeterminate } => (0, 0, indeterminate, "Starting the worker…".to_string()),
+            RunState::Running { done, total, elapsed_ms, indeterminate } => {
+                let left = if done > 0 && done < total { elapsed_ms * (total - done) as f64 / done as f64 } else { 0.0 };
+                let text = if indeterminate {
+                    "Searching…".to_string()
+                } else if done == 0 {
+                    format!("0 / {total} paths")
+                } else {
+                    format!("{done} / {total} paths · {} elapsed · about {} left", fmt_secs(elapsed_ms), fmt_secs(left))
+                };
+                (done, total, indeterminate, text)
+            }
+            RunState::Done => {
+                let ms = ui.finished.with(|f| f.as_ref().map(|f| f.elapsed_ms).unwrap_or(0.0));
+                (1, 1, false, format!("Finished in {}", fmt_secs(ms)))
+            }
+            RunState::Cancelled => (0, 1, false, "Cancelled.".to_string()),
+        };
+        let state = match ui.state.get() {
+            RunState::Starting { .. } | RunState::Running { .. } => "running",
+            RunState::Done => "done",
+            _ => "cancelled",
+        };
+        Some(view! {
+            <div class="stress-progress row" data-state=state>
+                {if indeterminate || total == 0 {
+                    view! { <progress id="stress-progress" aria-label="Stress run progress"></progress> }.into_any()
+                } else {
+                    view! { <progress id="stress-progress" aria-label="Stress run progress" max=total.to_string() value=done.to_string()></progress> }.into_any()
+                }}
+                <span id="stress-status" class="muted" aria-live="polite">{label}</span>
+            </div>
+        })
+    };
+
+    let results = move || {
+        ui.finished.get().map(|fin| {
+            let stale = s.scenario.with(|sc| sc != &fin.scenario);
+            let note = stale.then(|| view! { <p class="muted" id="stress-stale">"These results are for the scenario as it was when the run started."</p> });
+            let body = match &fin.body {
+                Body::MonteCarlo(mc) => {
+                    let worst = mc.worst_path.clone();
+                    let f2 = fin.clone();
+                    let open = move |_| {
+                        let Some(w) = worst.clone() else { return };
+                        match path_of(&f2, None, w.index) {
+                            Ok(sc) => open_in_player(s, sc, format!("path {} (residual {}, loss {})", w.index, format_money(w.unallocated), format_money(w.deficit))),
+                            Err(e) => ui.error.set(Some(format!("That path could not be rebuilt: {e}"))),
+                        }
+                    };
+                    let worst_text = mc.worst_path.as_ref().map(|w| format!("Worst path: #{} — loss {}, residual {}.", w.index, format_money(w.deficit), format_money(w.unallocated)));
+                    view! {
+                        <canvas class="chart" id="stress-odds" node_ref=odds_ref role="img" aria-label="Probability each layer is touched and exhausted"></canvas>
+                        <canvas class="chart" id="stress-hist" node_ref=hist_ref role="img" aria-label="Histogram of the unallocated residual (or of the default loss when no path left one) with the 99 and 99.9 percent quantiles"></canvas>
+                        <div class="row">
+                            <span class="muted">{worst_text}</span>
+                            <button type="button" id="stress-open-worst" disabled=mc.worst_path.is_none() on:click=open>"Open the worst path in the player"</button>
+                        </div>
+                        {mc_tables(mc)}
+                    }
+                    .into_any()
+                }
+                Body::Cover(c) => cover_view(c).into_any(),
+                Body::Reverse(r) => view! {
+                    <canvas class="chart" id="stress-thresholds" node_ref=rev_ref role="img" aria-label="Price path with the reverse-stress thresholds"></canvas>
+                    {reverse_table(r)}
+                }
+                .into_any(),
+                Body::Sweep(sw) => {
+                    let presets = waterfall_presets();
+                    let rows = sw
+                        .strategies
+                        .iter()
+                        .enumerate()
+                        .map(|(i, st)| {
+                            // Sweep order: the scenario's own waterfall, then the ready-made ones.
+                            let layers = if i == 0 { Some(fin.scenario.waterfall.clone()) } else { presets.get(i - 1).map(|p| p.layers.clone()) };
+                            match (&st.result, &st.error) {
+                                (Some(m), _) => {
+                                    let (f2, label, worst) = (fin.clone(), st.label.clone(), m.worst_path.clone());
+                                    let open = move |_| {
+                                        let Some(w) = worst.clone() else { return };
+                                        match path_of(&f2, layers.clone(), w.index) {
+                                            Ok(sc) => open_in_player(s, sc, format!("the worst path under {label}")),
+                                            Err(e) => ui.error.set(Some(format!("That path could not be rebuilt: {e}"))),
+                                        }
+                                    };
+                                    view! { <tr>
+                                        <td>{st.label.clone()}</td>
+                                        <td class="num">{format_money(m.deficit.mean)}</td>
+                                        <td class="num">{format_pct(m.residual.p_positive)}</td>
+                                        <td class="num">{format_money(m.residual.q99)}</td>
+                                        <td class="num">{format_money(m.residual.q999)}</td>
+                                        <td class="num">{format_pct(m.fairness.share_non_defaulters)}</td>
+                                        <td class="num">{format_pct(m.fairness.share_profitable_traders)}</td>
+                                        <td class="num">{format_decimal(m.fairness.mean_gini, 3)}</td>
+                                        <td class="num">{format_pct(m.fairness.p_cascade)}</td>
+                                        <td><button type="button" class="linklike" disabled=m.worst_path.is_none() on:click=open>"worst path"</button></td>
+                                    </tr> }
+                                    .into_any()
+                                }
+                                (None, e) => view! { <tr><td>{st.label.clone()}</td><td colspan="9" class="muted">{e.clone().unwrap_or_default()}</td></tr> }.into_any(),
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <div class="ledger-scroll">
+                        <table class="ledger-table" id="stress-table">
+                            <thead><tr>
+                                <th>"Waterfall"</th><th class="num">"Mean loss"</th><th class="num">"P(residual)"</th><th class="num">"Residual q99"</th>
+                                <th class="num">"q99.9"</th><th class="num">"Non-defaulters' share"</th><th class="num">"Profitable traders' share"</th>
+                                <th class="num">"Mean Gini"</th><th class="num">"P(cascade)"</th><th></th>
+                            </tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                        </div>
+                    }
+                    .into_any()
+                }
+            };
+            view! { <div class="stress-results" id="stress-results">{note}{body}</div> }
+        })
+    };
+
+    let kind_value = move || match kind.get() {
+        JobKind::MonteCarlo => "monte_carlo",
+        JobKind::Cover => "cover",
+        JobKind::Reverse => "reverse",
+        JobKind::Sweep => "sweep",
+    };
+    let uses_paths = move || matches!(kind.get(), JobKind::MonteCarlo | JobKind::Sweep);
+    view! {
+        <p class="muted">
+            "Ask what it would take to break the waterfall: many random price paths (Monte Carlo), the largest members' stressed losses against the default fund (Cover-1/Cover-2), "
+            "the smallest shock that exhausts each layer (reverse stress), or the same paths under every ready-made waterfall (sweep). Runs off the main thread; the player keeps playing."
+        </p>
+        <div class="stress-form row">
+            <label for="stress-kind">"Analysis"</label>
+            <select id="stress-kind" prop:value=kind_value on:change=move |e| {
+                kind.set(match event_target_value(&e).as_str() {
+                    "cover" => JobKind::Cover,
+                    "reverse" => JobKind::Reverse,
+                    "sweep" => JobKind::Sweep,
+                    _ => JobKind::MonteCarlo,
+                });
+            }>
+                <option value="monte_carlo">"Monte Carlo"</option>
+                <option value="cover">"Cover-1 / Cover-2"</option>
+                <option value="reverse">"Reverse stress"</option>
+                <option value="sweep">"Strategy sweep"</option>
+            </select>
+            <label for="stress-paths">"Paths"</label>
+            <input id="stress-paths" type="text" inputmode="numeric" size="7" disabled=move || !uses_paths()
+                prop:value=move || paths.get() on:input=move |e| paths.set(event_target_value(&e))/>
+            <label for="stress-seed">"Seed"</label>
+            <input id="stress-seed" type="text" inputmode="numeric" size="5" disabled=move || !uses_paths()
+                prop:value=move || seed.get() on:input=move |e| seed.set(event_target_value(&e))/>
+            <label for="stress-vol" title="Per-step volatility given to instruments without a random path of their own">"Volatility / step"</label>
+            <input id="stress-vol" type="text" inputmode="decimal" size="5" disabled=move || !uses_paths()
+                prop:value=move || vol.get() on:input=move |e| vol.set(event_target_value(&e))/>
+            <button type="button" id="stress-run" class="primary" disabled=running on:click=run>"Run"</button>
+            <button type="button" id="stress-cancel" disabled=move || !running() on:click=cancel>"Cancel"</button>
+        </div>
+        {progress}
+        {move || ui.error.get().map(|e| view! { <p class="field-errors" id="stress-error" role="alert">{e}</p> })}
+        {results}
+    }
+}

@@ -1,0 +1,66 @@
+// Times the stress worker in headless Chromium: N paths (default 10,000) of the
+// `stress::bench_scenario(100, 250)` Monte Carlo, the same job `spillway stress --bench` runs natively.
+// Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [distDir = 'dist', pathsArg = '10000'] = process.argv.slice(2);
+const paths = Number(pathsArg);
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
+
+// The JSON `stress::bench_scenario(100, 250)` parses (src/stress/mod.rs): 50 longs, 49 shorts, a 15 % crash at step 125.
+const scenario = {
+  version: 1, name: 'stress bench', seed: 7, steps: 250,
+  venue: { insurance_fund: '20000', liquidation_fee: '0.005' },
+  instruments: [{ id: 'BTC-PERP', tick_size: '0.5', lot_size: '0.001', price_impact: '0.01', counterparty: 'mm',
+    margin: { initial: '0.05', maintenance: '0.025' },
+    price: { initial: '50000', gbm: { drift: '0', volatility: '0.004' }, shocks: [{ step: 125, change: '-0.15' }] } }],
+  accounts: [{ id: 'mm', role: 'market_maker', cash: '1000000000' }],
+  cohorts: [
+    { id: 'longs', count: 50, instrument: 'BTC-PERP', side: 'long', notional_median: '20000', leverage_min: '2', leverage_max: '20' },
+    { id: 'shorts', count: 49, instrument: 'BTC-PERP', side: 'short', notional_median: '20000', leverage_min: '2', leverage_max: '20' }],
+  waterfall: [{ kind: 'insurance_fund' }, { kind: 'auto_deleverage' }],
+};
+const request = JSON.stringify({ kind: 'monte_carlo', scenario, input: { monte_carlo: { paths, seed: 1 } }, batch: 50 });
+
+const dir = path.resolve(distDir);
+const server = http.createServer((req, res) => {
+  let file = path.join(dir, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (file.endsWith('/')) file += 'index.html';
+  fs.readFile(file, (err, body) => {
+    if (err) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+    res.end(body);
+  });
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  const out = await page.evaluate((req) => new Promise((resolve, reject) => {
+    const w = new Worker('./spillway-worker_loader.js');
+    let t0 = 0;
+    w.onerror = (e) => reject(new Error(e.message || 'worker error'));
+    w.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === 'ready') { t0 = performance.now(); w.postMessage(req); }
+      else if (m.type === 'error') reject(new Error(m.message));
+      else if (m.type === 'result') {
+        const r = m.result;
+        resolve({ wall_ms: performance.now() - t0, worker_ms: m.elapsed_ms, paths: r.paths_run, failed: r.paths_failed,
+          p_insurance: r.layers[1]?.p_touched, p_adl: r.layers[2]?.p_touched, mean_deficit: r.deficit.mean });
+        w.terminate();
+      }
+    };
+  }), request);
+  console.log(`${out.paths} paths of 100 accounts x 250 steps in the browser worker: ${(out.wall_ms / 1000).toFixed(2)} s ` +
+    `(${(out.wall_ms / out.paths).toFixed(2)} ms/path; worker clock ${(out.worker_ms / 1000).toFixed(2)} s); failed ${out.failed}; ` +
+    `P(insurance fund touched) ${out.p_insurance}, P(ADL touched) ${out.p_adl}, mean deficit ${out.mean_deficit}`);
+} finally {
+  if (browser) await browser.close().catch(() => {});
+  server.close();
+}
