@@ -4,7 +4,6 @@
 use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 fn document() -> web_sys::Document {
