@@ -194,6 +194,42 @@ fn push_plain(out: &mut String, x: Decimal, min_frac: u32, group: bool) {
     }
 }
 
+thread_local! {
+    /// The money sign for display. A run formats its texts in its own quote currency (see
+    /// `with_display_currency`); wasm is single-threaded, and native threads each keep their own.
+    static CURRENCY_SIGN: std::cell::Cell<&'static str> = const { std::cell::Cell::new("$") };
+}
+
+/// The display sign of a quote currency code: € EUR, £ GBP, ¥ JPY/CNY, ₿ BTC; "$" for USD, dollar
+/// stablecoins and anything unknown.
+pub fn currency_sign(code: &str) -> &'static str {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "EUR" => "€",
+        "GBP" => "£",
+        "JPY" | "CNY" => "¥",
+        "BTC" | "XBT" => "₿",
+        "CHF" => "CHF\u{a0}",
+        _ => "$",
+    }
+}
+
+/// Sets the sign `format_money*` print (the UI calls this with the shown run's quote currency).
+pub fn set_display_currency(code: &str) {
+    CURRENCY_SIGN.with(|c| c.set(currency_sign(code)));
+}
+
+/// Runs `f` with `code`'s sign, then restores the previous one.
+pub fn with_display_currency<R>(code: &str, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENCY_SIGN.with(|c| c.replace(currency_sign(code)));
+    let result = f();
+    CURRENCY_SIGN.with(|c| c.set(previous));
+    result
+}
+
+fn push_sign(out: &mut String) {
+    CURRENCY_SIGN.with(|c| out.push_str(c.get()));
+}
+
 /// Exact money with thousands separators and cents: `$1,234.56`, `−$0.50`.
 pub fn format_money_exact(x: Decimal) -> String {
     let neg = x.is_sign_negative() && !x.round_dp(2).is_zero();
@@ -202,7 +238,7 @@ pub fn format_money_exact(x: Decimal) -> String {
     if neg {
         out.push(MINUS);
     }
-    out.push('$');
+    push_sign(&mut out);
     push_plain(&mut out, r, 2, true);
     out
 }
@@ -228,7 +264,7 @@ pub fn format_money(x: Decimal) -> String {
     if neg {
         out.push(MINUS);
     }
-    out.push('$');
+    push_sign(&mut out);
     if r.fract().is_zero() {
         push_plain(&mut out, r.trunc(), 0, false);
     } else {
@@ -391,5 +427,19 @@ mod tests {
         let q = Qty(d("-2"));
         assert_eq!(q.side(), Decimal::NEGATIVE_ONE);
         assert_eq!(q.notional(Price(d("100")), d("1")).map(|m| m.0), Ok(d("200")));
+    }
+}
+
+#[cfg(test)]
+mod currency_tests {
+    use super::*;
+
+    #[test]
+    fn a_run_formats_in_its_quote_currency_and_restores_the_sign() {
+        let x = Decimal::new(107_000_000, 0);
+        assert_eq!(with_display_currency("EUR", || format_money(x)), "€107m");
+        assert_eq!(with_display_currency("GBP", || format_money_exact(Decimal::new(123456, 2))), "£1,234.56");
+        assert_eq!(format_money(x), "$107m", "the previous sign is restored");
+        assert_eq!(with_display_currency("USDT", || format_money(x)), "$107m");
     }
 }

@@ -41,6 +41,11 @@ pub fn simulate_reference(s: &Scenario) -> EngineResult<Timeline> {
 
 /// Run a scenario under a waterfall with a chosen margin scan.
 pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+    // Event texts name amounts in the scenario's own currency (a EUR clearing house says €107m).
+    super::money::with_display_currency(&s.venue.quote, || run(s, waterfall, mode))
+}
+
+fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
     // Validation expands the cohorts; the engine runs those very accounts (expanded once).
     let prepared = prepare(s).map_err(invalid)?;
     for (i, l) in waterfall.iter().enumerate() {

@@ -14,18 +14,18 @@ use super::download;
 use super::state::use_state;
 use crate::engine::Timeline;
 
-fn f(x: Decimal) -> f64 {
+pub(crate) fn f(x: Decimal) -> f64 {
     x.to_f64().unwrap_or(0.0)
 }
 
 /// Theme colours read from the CSS custom properties, so charts follow light and dark mode.
-struct Palette {
-    bg: RGBColor,
-    text: RGBColor,
-    grid: RGBColor,
-    accent: RGBColor,
-    drawn: RGBColor,
-    bad: RGBColor,
+pub(crate) struct Palette {
+    pub bg: RGBColor,
+    pub text: RGBColor,
+    pub grid: RGBColor,
+    pub accent: RGBColor,
+    pub drawn: RGBColor,
+    pub bad: RGBColor,
 }
 
 fn css_color(name: &str, fallback: RGBColor) -> RGBColor {
@@ -49,7 +49,7 @@ fn css_color(name: &str, fallback: RGBColor) -> RGBColor {
     fallback
 }
 
-fn palette() -> Palette {
+pub(crate) fn palette() -> Palette {
     Palette {
         bg: css_color("--panel", WHITE),
         text: css_color("--text", BLACK),
@@ -70,7 +70,7 @@ const SERIES: [RGBColor; 6] = [
 ];
 
 /// Sizes the canvas backing store to its CSS box × devicePixelRatio; returns the ratio.
-fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
+pub(crate) fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
     let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
     let w = (canvas.client_width().max(200) as f64 * dpr) as u32;
     let h = (canvas.client_height().max(120) as f64 * dpr) as u32;
@@ -96,9 +96,19 @@ fn axis_label(v: &f64) -> String {
     format!("{s}{unit}")
 }
 
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32) -> DrawResult {
+/// Where a time chart's plotting area lies on its canvas, in CSS pixels: (left, right, top, bottom).
+/// The current-step marker is a positioned element over the canvas, so moving the cursor costs no
+/// redraw (plotters redraws the whole chart).
+type PlotArea = Option<(f64, f64, f64, f64)>;
+
+fn css_area<DB: DrawingBackend, CT: plotters::coord::CoordTranslate>(area: &DrawingArea<DB, CT>, dpr: f64) -> PlotArea {
+    let (xr, yr) = area.get_pixel_range();
+    Some((xr.start as f64 / dpr, xr.end as f64 / dpr, yr.start as f64 / dpr, yr.end as f64 / dpr))
+}
+
+fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline) -> Result<PlotArea, Box<dyn std::error::Error>> {
     let dpr = fit(&canvas);
     let p = palette();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?;
@@ -142,15 +152,12 @@ fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32) -> D
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
     }
-    chart.draw_series(std::iter::once(PathElement::new(
-        vec![(step as f64, lo - pad), (step as f64, hi + pad)],
-        p.bad.stroke_width((2.0 * dpr) as u32),
-    )))?;
     if several {
         chart.configure_series_labels().label_font(font).background_style(p.bg.mix(0.8)).border_style(p.grid).draw()?;
     }
+    let area = css_area(chart.plotting_area(), dpr);
     root.present()?;
-    Ok(())
+    Ok(area)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -166,9 +173,8 @@ fn draw_series_over_time(
     dpr: f64,
     title: &str,
     values: &[f64],
-    step: u32,
     p: &Palette,
-) -> DrawResult {
+) -> Result<PlotArea, Box<dyn std::error::Error>> {
     let (lo, hi) = values.iter().fold((0.0f64, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let hi = if hi <= lo { lo + 1.0 } else { hi };
     let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
@@ -180,8 +186,7 @@ fn draw_series_over_time(
         .build_cartesian_2d(0f64..(values.len().max(2) - 1) as f64, lo..hi * 1.05)?;
     chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font).y_label_formatter(&axis_label).x_label_formatter(&step_label).x_desc("step").draw()?;
     chart.draw_series(AreaSeries::new(values.iter().enumerate().map(|(x, y)| (x as f64, *y)), 0.0, p.accent.mix(0.25)).border_style(p.accent.stroke_width((2.0 * dpr) as u32)))?;
-    chart.draw_series(std::iter::once(PathElement::new(vec![(step as f64, lo), (step as f64, hi * 1.05)], p.bad.stroke_width((2.0 * dpr) as u32))))?;
-    Ok(())
+    Ok(css_area(chart.plotting_area(), dpr))
 }
 
 fn draw_bars(
@@ -223,7 +228,7 @@ fn draw_bars(
     Ok(())
 }
 
-fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, which: Second, account: Option<usize>) -> DrawResult {
+fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, which: Second, account: Option<usize>) -> Result<PlotArea, Box<dyn std::error::Error>> {
     let dpr = fit(&canvas);
     let p = palette();
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?;
@@ -232,13 +237,17 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
     match which {
         Second::Insurance => {
             let values: Vec<f64> = t.insurance_fund.iter().map(|x| f(*x)).collect();
-            draw_series_over_time(&root, dpr, "Insurance fund balance", &values, step, &p)?;
+            let area = draw_series_over_time(&root, dpr, "Insurance fund balance", &values, &p)?;
+            root.present()?;
+            return Ok(area);
         }
         Second::Equity => {
             let a = account.unwrap_or(0);
             let name = t.accounts.get(a).map(|x| x.name.to_string()).unwrap_or_default();
             let values: Vec<f64> = (0..=t.steps).map(|s| f(t.account_at(a, s).equity)).collect();
-            draw_series_over_time(&root, dpr, &format!("Equity of {name} (click a row to choose)"), &values, step, &p)?;
+            let area = draw_series_over_time(&root, dpr, &format!("Equity of {name} (click a row to choose)"), &values, &p)?;
+            root.present()?;
+            return Ok(area);
         }
         Second::ByLayer => {
             let states = t.layer_state(step);
@@ -252,7 +261,18 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
         }
     }
     root.present()?;
-    Ok(())
+    Ok(None)
+}
+
+/// The current-step marker over a time chart: placed by CSS, not drawn, so stepping is cheap.
+fn marker_style(area: PlotArea, step: u32, steps: u32) -> String {
+    match area {
+        None => "display:none".into(),
+        Some((l, r, t, b)) => {
+            let x = l + (r - l) * step as f64 / steps.max(1) as f64;
+            format!("left:{x:.1}px;top:{t:.1}px;height:{:.1}px", b - t)
+        }
+    }
 }
 
 fn save_png(canvas: &NodeRef<Canvas>, name: &str) -> Result<(), String> {
@@ -269,30 +289,54 @@ pub fn Charts() -> impl IntoView {
     let second_ref = NodeRef::<Canvas>::new();
     let (which, set_which) = signal(Second::ByLayer);
 
-    // Effects sync the canvases with the engine's output (plotters draws imperatively).
+    let price_area = RwSignal::new(None::<(f64, f64, f64, f64)>);
+    let second_area = RwSignal::new(None::<(f64, f64, f64, f64)>);
+    let steps = move || s.timeline.with(|t| t.as_ref().map(|t| t.steps).unwrap_or(1));
+    let redraws = StoredValue::new(0u64);
+
+    // Effects sync the canvases with the engine's output (plotters draws imperatively). The price
+    // chart depends on the run only; the cursor is the marker element.
     Effect::new(move |_| {
-        let step = s.step.get();
         let Some(c) = price_ref.get() else { return };
         s.timeline.with(|t| {
             if let Some(t) = t.as_ref() {
-                if let Err(e) = draw_prices(c.unchecked_into(), t, step) {
-                    leptos::logging::warn!("price chart: {e}");
+                match draw_prices(c.unchecked_into(), t) {
+                    Ok(area) => price_area.set(area),
+                    Err(e) => leptos::logging::warn!("price chart: {e}"),
                 }
             }
         });
     });
     Effect::new(move |_| {
-        let step = s.step.get();
         let w = which.get();
-        let account = s.selected_account.get();
-        let Some(c) = second_ref.get() else { return };
-        s.timeline.with(|t| {
-            if let Some(t) = t.as_ref() {
-                if let Err(e) = draw_second(c.unchecked_into(), t, step, w, account) {
-                    leptos::logging::warn!("chart: {e}");
+        // Only the losses-by-layer bars change with the step; other charts ignore it.
+        let step = if w == Second::ByLayer { s.step.get() } else { 0 };
+        let account = if w == Second::Equity { s.selected_account.get() } else { None };
+        s.timeline.track();
+        if second_ref.get().is_none() {
+            return;
+        }
+        // Redraw in a task of its own, after the step's DOM update: a step then costs no canvas
+        // work, and a fast player coalesces redraws.
+        redraws.update_value(|g| *g += 1);
+        let mine = redraws.get_value();
+        set_timeout(
+            move || {
+                if redraws.get_value() != mine {
+                    return;
                 }
-            }
-        });
+                let Some(c) = second_ref.get_untracked() else { return };
+                s.timeline.with_untracked(|t| {
+                    if let Some(t) = t.as_ref() {
+                        match draw_second(c.unchecked_into(), t, step, w, account) {
+                            Ok(area) => second_area.set(area),
+                            Err(e) => leptos::logging::warn!("chart: {e}"),
+                        }
+                    }
+                });
+            },
+            std::time::Duration::from_millis(30),
+        );
     });
 
     let tab = move |label: &'static str, w: Second| {
@@ -307,7 +351,10 @@ pub fn Charts() -> impl IntoView {
     };
     view! {
         <div class="charts">
-            <canvas class="chart" id="chart-prices" node_ref=price_ref role="img" aria-label="Price paths with the current step marked"></canvas>
+            <div class="chart-wrap">
+                <canvas class="chart" id="chart-prices" node_ref=price_ref role="img" aria-label="Price paths with the current step marked"></canvas>
+                <div class="step-marker" aria-hidden="true" style=move || marker_style(price_area.get(), s.step.get(), steps())></div>
+            </div>
             <div class="row"><button type="button" on:click=png(price_ref, "spillway-prices.png")>"Download PNG"</button></div>
             <div class="tabs" role="group" aria-label="Second chart">
                 {tab("Losses by layer", Second::ByLayer)}
@@ -315,7 +362,10 @@ pub fn Charts() -> impl IntoView {
                 {tab("Insurance fund", Second::Insurance)}
                 {tab("Equity of account", Second::Equity)}
             </div>
-            <canvas class="chart" id="chart-second" node_ref=second_ref role="img" aria-label="Selected chart"></canvas>
+            <div class="chart-wrap">
+                <canvas class="chart" id="chart-second" node_ref=second_ref role="img" aria-label="Selected chart"></canvas>
+                <div class="step-marker" aria-hidden="true" style=move || marker_style(second_area.get(), s.step.get(), steps())></div>
+            </div>
             <div class="row"><button type="button" on:click=png(second_ref, "spillway-chart.png")>"Download PNG"</button></div>
         </div>
     }

@@ -9,6 +9,7 @@ use crate::scenario::{self, codec, presets, Scenario};
 
 const STORAGE_KEY: &str = "spillway.scenario.v1";
 const DEFAULT_PRESET: &str = "reaches-default-fund";
+const URL_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(300);
 
 pub struct InitialState {
     pub scenario: Scenario,
@@ -83,16 +84,29 @@ pub fn sync_url_and_storage(s: AppState) {
             let _ = st.set_item(STORAGE_KEY, &json);
         }
     });
+    // Encoding a link is real work (a diff against every preset, deflate, a verifying decode), so
+    // the address bar follows the cursor after it rests, not on every step.
+    let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
         s.scenario.track();
         let step = s.step.get();
         if s.playing.get() || !touched.get_value() {
             return; // no history churn while playing
         }
-        let url = link(&s, Some(step));
-        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-        }
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        set_timeout(
+            move || {
+                if generation.get_value() != mine || s.step.get_untracked() != step {
+                    return;
+                }
+                let url = link(&s, Some(step));
+                if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                    let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+                }
+            },
+            URL_DEBOUNCE,
+        );
     });
 }
 

@@ -59,6 +59,8 @@ impl AppState {
         match result {
             Ok(t) => {
                 let last = t.steps;
+                // The views format this run's money in its own currency.
+                engine::money::set_display_currency(&scenario.venue.quote);
                 self.timeline.set(Some(Arc::new(t)));
                 self.run_error.set(None);
                 if self.step.get_untracked() > last {

@@ -12,7 +12,6 @@ use leptos::prelude::*;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -338,63 +337,9 @@ fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
 
 // ---- charts ----
 
-fn f(x: Decimal) -> f64 {
-    x.to_f64().unwrap_or(0.0)
-}
+use super::charts::{f, fit, palette, DrawResult};
 
-struct Palette {
-    bg: RGBColor,
-    text: RGBColor,
-    grid: RGBColor,
-    accent: RGBColor,
-    drawn: RGBColor,
-    bad: RGBColor,
-}
 
-// Same theme lookup as charts.rs (kept local so this panel does not reach into that file).
-fn css_color(name: &str, fallback: RGBColor) -> RGBColor {
-    let value = web_sys::window()
-        .and_then(|w| {
-            let root = w.document()?.document_element()?;
-            w.get_computed_style(&root).ok().flatten()
-        })
-        .and_then(|st| st.get_property_value(name).ok())
-        .unwrap_or_default();
-    let hex = value.trim().trim_start_matches('#');
-    if hex.len() == 6 {
-        if let (Ok(r), Ok(g), Ok(b)) = (u8::from_str_radix(&hex[0..2], 16), u8::from_str_radix(&hex[2..4], 16), u8::from_str_radix(&hex[4..6], 16)) {
-            return RGBColor(r, g, b);
-        }
-    }
-    fallback
-}
-
-fn palette() -> Palette {
-    Palette {
-        bg: css_color("--panel", WHITE),
-        text: css_color("--text", BLACK),
-        grid: css_color("--border", RGBColor(210, 210, 210)),
-        accent: css_color("--layer-fill", BLUE),
-        drawn: css_color("--layer-drawn", RGBColor(249, 115, 22)),
-        bad: css_color("--bad", RED),
-    }
-}
-
-/// Backing store = CSS box × devicePixelRatio (sharp on hi-DPI); returns the ratio.
-fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
-    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0).max(1.0);
-    let w = (canvas.client_width().max(200) as f64 * dpr) as u32;
-    let h = (canvas.client_height().max(120) as f64 * dpr) as u32;
-    if canvas.width() != w {
-        canvas.set_width(w);
-    }
-    if canvas.height() != h {
-        canvas.set_height(h);
-    }
-    dpr
-}
-
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// P(touched) and P(exhausted) per layer, first layer at the top.
 fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[McLayer]) -> DrawResult {
