@@ -33,7 +33,11 @@ fn stored_scenario() -> Option<Scenario> {
 
 fn default_state(notice: Option<String>) -> InitialState {
     let (scenario, preset_id) = match stored_scenario() {
-        Some(sc) => (sc, None),
+        // A stored scenario that is still exactly a preset is shown as that preset.
+        Some(sc) => {
+            let preset = presets::all().into_iter().find(|p| p.scenario == sc).map(|p| p.id.to_string());
+            (sc, preset)
+        }
         None => match presets::by_id(DEFAULT_PRESET).or_else(|| presets::all().into_iter().next()) {
             Some(p) => (p.scenario, Some(p.id.to_string())),
             None => (Scenario::default(), None),
