@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::format::status_class;
 use super::state::use_state;
-use crate::engine::{format_money, format_pct, AccountView};
+use crate::engine::{format_money, format_pct};
 
 const ROW_PX: f64 = 28.0;
 const VIEW_PX: f64 = 320.0;
@@ -42,35 +42,46 @@ pub fn AccountsView() -> impl IntoView {
         })
     });
 
-    // The visible order: filter by cohort, then sort by the chosen figure at this step.
+    // The visible order: filter by cohort, then sort by the chosen figure at this step. Sorting by
+    // loss reads the change log only; a full valuation per account happens only for the equity and
+    // margin-ratio sorts, and otherwise just for the rows in view.
     let order = Memo::new(move |_| {
         let step = s.step.get();
         let by = sort.get();
         let want = cohort.get();
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return Vec::new() };
-            let mut rows: Vec<(usize, AccountView)> = t
+            let mut rows: Vec<usize> = t
                 .accounts
                 .iter()
                 .enumerate()
-                .filter(|(_, a)| want == "*" || a.cohort.as_deref().unwrap_or_default() == want.as_str())
-                .map(|(i, _)| (i, t.account_at(i, step)))
+                .filter(|(_, a)| want == "*" || a.cohort.as_deref().unwrap_or_default() == want)
+                .map(|(i, _)| i)
                 .collect();
             match by {
                 SortBy::Index => {}
-                SortBy::Equity => rows.sort_by(|a, b| a.1.equity.cmp(&b.1.equity)),
-                SortBy::MarginRatio => rows.sort_by(|a, b| b.1.margin_ratio.cmp(&a.1.margin_ratio)),
-                SortBy::Loss => rows.sort_by(|a, b| b.1.loss_to_waterfall.cmp(&a.1.loss_to_waterfall).then(a.0.cmp(&b.0))),
+                SortBy::Loss => {
+                    let loss = |i: usize| t.snapshot_at(i, step).map(|x| x.loss).unwrap_or_default();
+                    rows.sort_by_cached_key(|&i| (std::cmp::Reverse(loss(i)), i));
+                }
+                SortBy::Equity => rows.sort_by_cached_key(|&i| (t.account_at(i, step).equity, i)),
+                SortBy::MarginRatio => {
+                    rows.sort_by_cached_key(|&i| (std::cmp::Reverse(t.account_at(i, step).margin_ratio), i))
+                }
             }
-            rows.into_iter().map(|(i, v)| (i, std::sync::Arc::new(v))).collect::<Vec<_>>()
+            rows
         })
     });
 
     let window = move || {
-        let rows = order.get();
+        let step = s.step.get();
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
         let count = (VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN;
-        rows.into_iter().enumerate().skip(first).take(count).collect::<Vec<_>>()
+        let rows = order.with(|r| r.iter().copied().enumerate().skip(first).take(count).collect::<Vec<_>>());
+        s.timeline.with(|t| match t.as_ref() {
+            Some(t) => rows.into_iter().map(|(pos, i)| (pos, (i, t.account_at(i, step)))).collect::<Vec<_>>(),
+            None => Vec::new(),
+        })
     };
     let total_px = move || order.with(|r| r.len() as f64 * ROW_PX);
 
