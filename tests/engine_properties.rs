@@ -7,96 +7,9 @@ use rust_decimal::Decimal;
 use spillway::engine;
 use spillway::scenario::*;
 
-fn dec(x: i64, scale: u32) -> Decimal {
-    Decimal::new(x, scale)
-}
-
-fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
-    prop_oneof![
-        Just(LayerSpec::DefaulterFundContribution),
-        (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(a) }),
-        (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(a) }),
-        Just(LayerSpec::InsuranceFund),
-        Just(LayerSpec::SurvivorsFund),
-        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m }),
-        (1u32..4).prop_map(|m| LayerSpec::VariationMarginHaircut { max_steps: m }),
-        Just(LayerSpec::SocializedLoss),
-        Just(LayerSpec::AutoDeleverage),
-        Just(LayerSpec::LpVaultHaircut { account: "vault".into() }),
-        Just(LayerSpec::TearUp),
-    ]
-}
-
-#[derive(Debug, Clone)]
-struct Acc {
-    size: i64,
-    cash: i64,
-    contribution: i64,
-    reserves: i64,
-    isolated: bool,
-}
-
-fn account_strategy() -> impl Strategy<Value = Acc> {
-    (-50i64..50, 10i64..3_000, 0i64..1_000, 0i64..2_000, any::<bool>()).prop_map(|(size, cash, contribution, reserves, isolated)| Acc {
-        size: if size == 0 { 1 } else { size },
-        cash,
-        contribution,
-        reserves,
-        isolated,
-    })
-}
-
-fn scenario_strategy() -> impl Strategy<Value = Scenario> {
-    (
-        prop::collection::vec(account_strategy(), 1..7),
-        prop::collection::vec(layer_strategy(), 0..6),
-        any::<bool>(),
-        any::<bool>(),
-        -60i64..40,
-        1u32..20,
-        0i64..20,
-        any::<bool>(),
-        0u64..1000,
-    )
-        .prop_map(|(accs, layers, ccp, partial, shock, shock_step, impact, gbm, seed)| {
-            let mut s = Scenario { seed, steps: 20, ..Default::default() };
-            s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
-            s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
-            s.venue.insurance_fund = Decimal::from(500);
-            s.venue.partial_liquidation = partial;
-            s.venue.auction_discount = dec(3, 2);
-            s.instruments.push(Instrument {
-                id: "X".into(),
-                lot_size: Decimal::ONE,
-                tick_size: dec(1, 2),
-                price_impact: Decimal::from(impact),
-                counterparty: Some("vault".into()),
-                funding_rate: if gbm { dec(1, 4) } else { Decimal::ZERO },
-                price: PricePath {
-                    initial: Decimal::from(100),
-                    shocks: vec![Shock { step: shock_step, change: dec(shock, 2) }],
-                    gbm: if gbm { Some(Gbm { drift: Decimal::ZERO, volatility: dec(3, 2) }) } else { None },
-                    ..Default::default()
-                },
-                ..Default::default()
-            });
-            for (i, a) in accs.iter().enumerate() {
-                s.accounts.push(AccountSpec {
-                    id: format!("a{i}"),
-                    role: Role::Member,
-                    margin_mode: if a.isolated { MarginMode::Isolated } else { MarginMode::Cross },
-                    cash: Decimal::from(a.cash),
-                    fund_contribution: Decimal::from(a.contribution),
-                    reserves: Decimal::from(a.reserves),
-                    positions: vec![PositionSpec { instrument: "X".into(), size: Decimal::from(a.size), ..Default::default() }],
-                    ..Default::default()
-                });
-            }
-            s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
-            s.waterfall = layers;
-            s
-        })
-}
+#[path = "common/random_scenario.rs"]
+mod random_scenario;
+use random_scenario::*;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
@@ -154,4 +67,32 @@ proptest! {
             Err(errs) => prop_assert!(!errs.is_empty()),
         }
     }
+}
+
+/// Regression: partial liquidation cut a quarter of the position without rounding to the lot
+/// size, so 20 steps of quartering reached 28 digits and the ledger no longer summed to zero.
+#[test]
+fn partial_liquidation_closes_whole_lots_and_the_ledger_balances() {
+    let mut s = Scenario { steps: 20, ..Default::default() };
+    s.venue.insurance_fund = Decimal::from(500);
+    s.venue.partial_liquidation = true;
+    s.instruments.push(Instrument {
+        id: "X".into(),
+        lot_size: Decimal::ONE,
+        counterparty: Some("vault".into()),
+        price: PricePath { initial: Decimal::from(100), shocks: vec![Shock { step: 1, change: dec(-38, 2) }], ..Default::default() },
+        ..Default::default()
+    });
+    s.accounts.push(AccountSpec {
+        id: "a0".into(),
+        cash: Decimal::from(1820),
+        positions: vec![PositionSpec { instrument: "X".into(), size: Decimal::from(45), ..Default::default() }],
+        ..Default::default()
+    });
+    s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
+    let t = engine::simulate(&s).unwrap();
+    assert!(t.ledger_sums().values().all(|v| v.is_zero()), "{:?}", t.ledger_sums());
+    let sizes: Vec<Decimal> = (0..=t.steps).flat_map(|k| t.account_at(0, k).positions.into_iter().map(|p| p.1)).collect();
+    assert!(sizes.iter().all(|x| x.fract().is_zero()), "{sizes:?}");
+    assert!(t.events.iter().any(|e| e.kind == engine::EventKind::PartialLiquidation));
 }

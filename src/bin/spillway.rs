@@ -112,58 +112,88 @@ mod cli {
             Ok(s) => s,
             Err(c) => return c,
         };
-        let t = match engine::simulate(&s) {
-            Ok(t) => t,
+        // Every venue of the scenario (one without linked venues), run in contagion-link order.
+        let system = match engine::simulate_system(&s) {
+            Ok(x) => x,
             Err(e) => {
                 eprintln!("engine error: {e}");
                 return 1;
             }
         };
-        let sums = t.ledger_sums();
-        let ledger_ok = sums.values().all(|v| v.is_zero());
-        let alloc_ok = t.summary.allocated + t.summary.unallocated == t.summary.deficit;
-        if summary_only {
-            let sm = &t.summary;
-            println!("{} — {} steps, {} accounts, {} events", s.name, t.steps, t.accounts.len(), t.events.len());
-            println!("{:<34} {:>16}", "total default loss", format_money(sm.deficit));
-            println!("{:<34} {:>16}", "bad debt (beyond margin)", format_money(sm.bad_debt));
-            for (l, v) in t.layers.iter().zip(&sm.by_layer) {
-                println!("  {:<32} {:>16}", l.label, format_money(*v));
+        let mut all_ok = true;
+        let mut reports = Vec::new();
+        for v in &system.venues {
+            let t = &v.timeline;
+            let sums = t.ledger_sums();
+            let ledger_ok = sums.values().all(|v| v.is_zero());
+            let alloc_ok = t.summary.allocated + t.summary.unallocated == t.summary.deficit;
+            all_ok &= ledger_ok && alloc_ok;
+            if summary_only {
+                let sm = &t.summary;
+                let title = if system.venues.len() > 1 { format!("{} [{}]", v.name, v.id) } else { s.name.clone() };
+                println!("{title} — {} steps, {} accounts, {} events", t.steps, t.accounts.len(), t.events.len());
+                println!("{:<34} {:>16}", "total default loss", format_money(sm.deficit));
+                println!("{:<34} {:>16}", "bad debt (beyond margin)", format_money(sm.bad_debt));
+                for (l, v) in t.layers.iter().zip(&sm.by_layer) {
+                    println!("  {:<32} {:>16}", l.label, format_money(*v));
+                }
+                println!("  {:<32} {:>16}", "unallocated", format_money(sm.unallocated));
+                println!("{:<34} {:>16}", "defaults (cascades)", format!("{} ({})", sm.defaults, sm.cascade_defaults));
+                println!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
+                println!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
+                println!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
+                println!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
+                continue;
             }
-            println!("  {:<32} {:>16}", "unallocated", format_money(sm.unallocated));
-            println!("{:<34} {:>16}", "defaults (cascades)", format!("{} ({})", sm.defaults, sm.cascade_defaults));
-            println!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
-            println!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
-            println!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
-            println!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
-            return if ledger_ok && alloc_ok { 0 } else { 1 };
-        }
-        let accounts: Vec<_> = (0..t.accounts.len())
-            .map(|i| {
-                let v = t.account_at(i, t.steps);
-                json!({
-                    "id": &*t.accounts[i].id, "name": &*t.accounts[i].name, "status": v.status.label(),
-                    "equity": v.equity, "loss_to_waterfall": v.loss_to_waterfall,
+            let accounts: Vec<_> = (0..t.accounts.len())
+                .map(|i| {
+                    let a = t.account_at(i, t.steps);
+                    json!({
+                        "id": &*t.accounts[i].id, "name": &*t.accounts[i].name, "status": a.status.label(),
+                        "equity": a.equity, "loss_to_waterfall": a.loss_to_waterfall,
+                    })
                 })
-            })
-            .collect();
-        let mut out = json!({
-            "name": s.name,
-            "steps": t.steps,
-            "instruments": t.instruments,
-            "layers": t.layers,
-            "summary": t.summary,
-            "final_layers": t.layer_state(t.steps),
-            "insurance_fund_final": t.insurance_at(t.steps),
-            "conservation": { "ledger_sums": sums, "ledger_balances": ledger_ok, "allocated_plus_unallocated_equals_deficit": alloc_ok },
-            "final_accounts": accounts,
-            "events": t.events,
-        });
-        if with_ledger {
-            out["ledger"] = json!(t.ledger);
+                .collect();
+            let mut out = json!({
+                "name": if v.id == "main" { s.name.clone() } else { v.name.clone() },
+                "steps": t.steps,
+                "instruments": t.instruments,
+                "layers": t.layers,
+                "summary": t.summary,
+                "final_layers": t.layer_state(t.steps),
+                "insurance_fund_final": t.insurance_at(t.steps),
+                "conservation": { "ledger_sums": sums, "ledger_balances": ledger_ok, "allocated_plus_unallocated_equals_deficit": alloc_ok },
+                "final_accounts": accounts,
+                "events": t.events,
+            });
+            if with_ledger {
+                out["ledger"] = json!(t.ledger);
+            }
+            if v.id != "main" {
+                out["id"] = json!(v.id);
+            }
+            reports.push(out);
+        }
+        if summary_only {
+            for (i, l) in s.contagion.iter().enumerate() {
+                let (passed, landed) = system.link_totals(i);
+                println!(
+                    "contagion {} {} → {}/{}: passed {}, landed {}",
+                    l.from, l.source.label(), l.to, l.account, format_money(passed), format_money(landed)
+                );
+            }
+            return if all_ok { 0 } else { 1 };
+        }
+        let mut reports = reports.into_iter();
+        let mut out = reports.next().unwrap_or_default();
+        let linked: Vec<_> = reports.collect();
+        if !linked.is_empty() {
+            out["linked_venues"] = json!(linked);
+            out["contagion"] = json!(system.flows);
+            out["venue_order"] = json!(system.order.iter().map(|k| system.venues.get(*k).map(|v| v.id.clone())).collect::<Vec<_>>());
         }
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
-        if ledger_ok && alloc_ok {
+        if all_ok {
             0
         } else {
             1

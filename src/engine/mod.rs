@@ -4,6 +4,7 @@
 pub mod account;
 pub mod adl;
 pub mod compare;
+pub mod contagion;
 pub mod ledger;
 pub mod margin;
 pub mod market;
@@ -17,6 +18,7 @@ pub use account::Status;
 pub use ledger::{EntryMemo, JournalEntry, Name};
 pub use money::{format_decimal, format_money, format_money_exact, format_pct, EngineError, EngineResult, Money, Price, Qty};
 pub use compare::{compare, waterfall_presets, Comparison, WaterfallSpec};
+pub use contagion::{simulate_system, ContagionFlow, SystemRun, VenueRun};
 pub use scan::ScanMode;
 pub use simulate::{simulate, simulate_reference, simulate_with_mode, simulate_with_waterfall};
 pub use timeline::*;

@@ -19,6 +19,8 @@ use crate::scenario::{
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
 
+pub(crate) use super::contagion::Inflow;
+
 fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineError {
     EngineError::Invalid { errors: errs.iter().map(|e| e.to_string()).collect() }
 }
@@ -46,6 +48,15 @@ pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode)
 }
 
 fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+    if !s.contagion.is_empty() {
+        // Linked venues: the upstream venues run first and their losses land here.
+        return super::contagion::main_timeline(s, waterfall, mode);
+    }
+    run_venue(s, waterfall, mode, Vec::new())
+}
+
+/// Run one venue with the losses that other venues pass to its accounts (`inflows`).
+pub(crate) fn run_venue(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Timeline> {
     // Validation expands the cohorts; the engine runs those very accounts (expanded once).
     let prepared = prepare(s).map_err(invalid)?;
     for (i, l) in waterfall.iter().enumerate() {
@@ -60,6 +71,8 @@ fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Ti
     }
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
     let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode)?;
+    sim.inflows = inflows;
+    sim.inflows.sort_by_key(|f| f.step); // stable: keeps link order within a step
     for t in 0..=s.steps {
         sim.step(t)?;
     }
@@ -166,6 +179,9 @@ struct Sim<'a> {
     adl_cache: Vec<AdlQueue>,
     /// Margin checks that valued an account (for the scan's tests).
     valued: u64,
+    /// Losses passed on by other venues, by step; `inflow_next` is the first not yet applied.
+    inflows: Vec<Inflow>,
+    inflow_next: usize,
 }
 
 /// One step's ADL ranking for (instrument, side), and how far its head is permanently spent.
@@ -240,6 +256,8 @@ impl<'a> Sim<'a> {
             inst_names,
             adl_cache: Vec::new(),
             valued: 0,
+            inflows: Vec::new(),
+            inflow_next: 0,
             m,
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
@@ -492,6 +510,7 @@ impl<'a> Sim<'a> {
     }
 
     fn step(&mut self, t: u32) -> EngineResult<()> {
+        self.apply_inflows(t)?;
         if self.vm {
             self.post_variation_margin(t)?;
             self.collect_pending(t)?;
@@ -508,6 +527,33 @@ impl<'a> Sim<'a> {
             self.drain_queue(t)?;
         }
         self.record(t)
+    }
+
+    /// Bad-debt propagation: another venue's loss is debited from the named account's cash before
+    /// this step's margin check, which then treats it like any other loss (call, liquidation,
+    /// default). An account already in default has nothing left here: the loss does not land.
+    fn apply_inflows(&mut self, t: u32) -> EngineResult<()> {
+        while let Some(f) = self.inflows.get(self.inflow_next).filter(|f| f.step <= t).cloned() {
+            self.inflow_next += 1;
+            let a = f.account;
+            let Some(acct) = self.accts.get(a) else { continue };
+            if acct.defaulter || acct.snap.status.is_out() {
+                let text = format!(
+                    "{} passes {} of its {} to {}, but {} is already in default here: that loss does not land on this venue.",
+                    f.from, money(f.amount), f.source.label(), self.name(a), self.name(a)
+                );
+                self.event(t, Some(a), EventKind::ContagionLoss, text, Some(Decimal::ZERO), None);
+                continue;
+            }
+            self.cash_add(a, -f.amount)?;
+            let from = Name::from(format!("external:contagion:{}", f.from_id).as_str());
+            self.post(t, from, self.acct_name(a), f.amount, EntryMemo::Text(Name::from(format!("{} passed on by {}", f.source.label(), f.from).as_str())));
+            let text = format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", self.name(a), money(f.amount), f.from, f.source.label());
+            self.event(t, Some(a), EventKind::ContagionLoss, text, Some(f.amount), None);
+            // With no position left to liquidate, a negative balance is a deficit at once.
+            self.bankrupt_if_negative(a, t)?;
+        }
+        Ok(())
     }
 
     /// CCP style: pay and collect the change in value of every position (VM), every step.
@@ -820,6 +866,24 @@ impl<'a> Sim<'a> {
     /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
     /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
     /// it cannot pay is its deficit.
+    /// `fraction` of position `p`, signed, rounded down to whole lots (venues trade lots); the
+    /// whole position when that leaves nothing or less than a lot to close.
+    fn partial_size(&self, p: &Pos, fraction: Decimal) -> Decimal {
+        if fraction >= Decimal::ONE {
+            return p.size;
+        }
+        let lot = self.m.meta.get(p.inst).map(|x| x.lot_size).filter(|l| *l > Decimal::ZERO).unwrap_or(Decimal::ONE);
+        let lots = (p.size.abs() * fraction / lot).floor();
+        let part = lots * lot;
+        if part <= Decimal::ZERO || part >= p.size.abs() {
+            p.size
+        } else if p.size < Decimal::ZERO {
+            -part
+        } else {
+            part
+        }
+    }
+
     fn liquidate(&mut self, a: usize, idx: Vec<usize>, t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
         let venue = &self.s.venue;
         let fee_rate = venue.liquidation_fee;
@@ -833,7 +897,7 @@ impl<'a> Sim<'a> {
                 for &i in &idx {
                     let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
                     let mark = self.m.mark(p.inst, t);
-                    let part = p.size * q;
+                    let part = self.partial_size(p, q);
                     let px = self.m.exec_price(p.inst, part, mark, Decimal::ZERO, max_slip)?;
                     let slip = self.m.pnl_at(p.inst, part, mark, px)?; // ≤ 0
                     let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
@@ -863,7 +927,7 @@ impl<'a> Sim<'a> {
         for i in sorted {
             let Some(p) = self.accts[a].snap.positions.get(i).cloned() else { continue }; // ok: a < len
             let mark = self.m.mark(p.inst, t);
-            let qty = (p.size.abs() * fraction).max(Decimal::ZERO);
+            let qty = self.partial_size(&p, fraction).abs();
             let signed = if p.size < Decimal::ZERO { -qty } else { qty };
             let px = self.m.exec_price(p.inst, signed, mark, Decimal::ZERO, max_slip)?;
             let (r, iso) = self.close_part(a, i, qty, px, t)?;

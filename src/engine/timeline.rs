@@ -60,6 +60,8 @@ pub enum EventKind {
     Unallocated,
     Settlement,
     BuyIn,
+    /// Another venue's loss passed on to an account here (bad-debt propagation).
+    ContagionLoss,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

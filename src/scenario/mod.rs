@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod cohort;
+pub mod contagion;
 pub mod presets;
 pub mod price_path;
 pub mod schema;
@@ -102,6 +103,14 @@ fn locate(v: &Value) -> Option<ValidationError> {
             "assets" => each::<Asset>(val, key, |_, _, _| None),
             "cohorts" => each::<Cohort>(val, key, |_, _, _| None),
             "waterfall" => each::<LayerSpec>(val, key, |_, _, _| None),
+            "contagion" => each::<ContagionLink>(val, key, |_, _, _| None),
+            "linked_venues" => each::<LinkedVenue>(val, key, |item, p, _| {
+                let inner = item.as_object()?.get("scenario")?;
+                locate(inner).map(|e| ValidationError {
+                    path: if e.path.is_empty() { format!("{p}.scenario") } else { format!("{p}.scenario.{}", e.path) },
+                    message: e.message,
+                })
+            }),
             "instruments" => each::<Instrument>(val, key, |item, p, _| {
                 let o = item.as_object()?;
                 for (k, sub) in o {

@@ -37,6 +37,14 @@ pub struct Scenario {
     /// Ordered default waterfall. The defaulter's margin is always used first; it is added at the
     /// front if missing.
     pub waterfall: Vec<LayerSpec>,
+    /// Other venues in the same run, each a scenario of its own (issue 4 "Contagion"). The
+    /// scenario itself is the venue with id `main`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub linked_venues: Vec<LinkedVenue>,
+    /// Bad-debt propagation: a venue's unallocated residual or vault haircut becomes a loss of a
+    /// named account on another venue. A list of links; cycles are an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contagion: Vec<ContagionLink>,
 }
 
 impl Default for Scenario {
@@ -54,6 +62,68 @@ impl Default for Scenario {
             accounts: Vec::new(),
             cohorts: Vec::new(),
             waterfall: Vec::new(),
+            linked_venues: Vec::new(),
+            contagion: Vec::new(),
+        }
+    }
+}
+
+/// The id of the scenario's own venue in contagion links.
+pub const MAIN_VENUE: &str = "main";
+
+/// Another venue of the run: its own instruments, accounts and waterfall, same steps and currency.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct LinkedVenue {
+    /// Used by contagion links; must not be `main`.
+    pub id: String,
+    /// A scenario without linked venues or links of its own.
+    pub scenario: Scenario,
+}
+
+/// What a venue passes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ContagionSource {
+    /// What no layer covered (the venue is insolvent by that much).
+    #[default]
+    Unallocated,
+    /// What its LP-vault layers took: the vault's depositors lose it.
+    VaultHaircut,
+}
+
+impl ContagionSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            ContagionSource::Unallocated => "unallocated residual",
+            ContagionSource::VaultHaircut => "LP-vault haircut",
+        }
+    }
+}
+
+/// `share` of venue `from`'s `source`, as it arises step by step, is debited from account
+/// `account` of venue `to`, `delay` steps later (a lender's loan, a depositor's vault shares).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContagionLink {
+    pub from: String,
+    pub source: ContagionSource,
+    pub to: String,
+    pub account: String,
+    /// Fraction passed on (0 < share ≤ 1), e.g. the account's share of the vault.
+    pub share: Decimal,
+    pub delay: u32,
+}
+
+impl Default for ContagionLink {
+    fn default() -> Self {
+        ContagionLink {
+            from: MAIN_VENUE.into(),
+            source: ContagionSource::Unallocated,
+            to: String::new(),
+            account: String::new(),
+            share: Decimal::ONE,
+            delay: 0,
         }
     }
 }

@@ -296,6 +296,8 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         }
     }
 
+    e.0.extend(super::contagion::validate(s));
+
     if !e.0.is_empty() {
         return Err(e.0);
     }
