@@ -114,6 +114,14 @@ fn run_all(s: &Scenario, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_m
     let mut flows: Vec<ContagionFlow> = Vec::new();
     for &k in &order {
         let Some(vs) = venue_scenario(s, k) else { continue };
+        // Venues run side by side: a linked venue runs for the scenario's steps.
+        let stretched;
+        let vs = if vs.steps == s.steps {
+            vs
+        } else {
+            stretched = Scenario { steps: s.steps, ..vs.clone() };
+            &stretched
+        };
         let id = ids.get(k).copied().unwrap_or("");
         // Inflows: every flow into this venue, from venues that already ran.
         let mut inflows = Vec::new();

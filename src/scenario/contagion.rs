@@ -40,9 +40,6 @@ pub fn validate(s: &Scenario) -> Vec<ValidationError> {
         if !inner.linked_venues.is_empty() || !inner.contagion.is_empty() {
             push(format!("{p}.scenario"), "a linked venue cannot link venues of its own; list every venue and link at the top".into());
         }
-        if inner.steps != s.steps {
-            push(format!("{p}.scenario.steps"), format!("must equal the scenario's steps ({}); venues run side by side (got {})", s.steps, inner.steps));
-        }
         if inner.venue.quote != s.venue.quote {
             push(format!("{p}.scenario.venue.quote"), format!("must be {} like the scenario's venue: losses pass between venues without conversion (got {})", s.venue.quote, inner.venue.quote));
         }
@@ -192,8 +189,8 @@ mod tests {
         assert_eq!(validate(&s)[0].path, "contagion[0].source");
         s.contagion.clear();
         s.linked_venues[1].id = "main".into();
-        s.linked_venues[0].scenario.steps = 9;
+        s.linked_venues[0].scenario.venue.quote = "EUR".into();
         let paths: Vec<String> = validate(&s).into_iter().map(|e| e.path).collect();
-        assert_eq!(paths, vec!["linked_venues[0].scenario.steps", "linked_venues[1].id"]);
+        assert_eq!(paths, vec!["linked_venues[0].scenario.venue.quote", "linked_venues[1].id"]);
     }
 }

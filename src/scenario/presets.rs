@@ -205,6 +205,14 @@ All sizes, margins and fund amounts are illustrative, not LME Clear's; nickel is
         sources: &["LME notices of 8 March 2022 (suspension and cancellation)", "Press reports, March 2022 (figures unverified)", PFMI],
         json: include_str!("../../examples/lme-nickel-2022.json"),
     },
+    Source {
+        id: "contagion-vault-to-ccp",
+        title: "Contagion: a DEX vault's loss defaults a member of a clearing house",
+        summary: "Two venues linked: a perp DEX's backstop vault takes a whale's bad debt, and a fund holding 40% of the vault defaults at a clearing house two steps later.",
+        narrative: "Venue A is a perpetuals DEX; a whale holds a 20-million-contract long in a thin token. At step 3 the token falls 55%, the whale is liquidated into a thin book, and its margin and the insurance fund cover only part of the loss. The backstop vault (HLP-style) takes the rest, so its depositors' shares lose that value. Kestrel Capital owns 40% of the vault: two steps later 40% of the vault's loss comes off its collateral at a clearing house, venue B. There it holds long index futures; now under maintenance, it gets a margin call its reserves cannot meet. After the grace step it is declared in default just as the index falls 8%, and its futures are auctioned at a 3% discount. The close-out loss uses up its margin and its default-fund contribution, the clearing house's skin in the game, and part of the survivors' fund. Switch venues above the player to follow the loss from one waterfall into the other; the figures are illustrative.",
+        sources: &[PFMI, "Hyperliquid documentation, HLP and liquidations", "Domain notes, bad-debt propagation"],
+        json: include_str!("../../examples/contagion-vault-to-ccp.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

@@ -71,7 +71,8 @@ impl Default for Scenario {
 /// The id of the scenario's own venue in contagion links.
 pub const MAIN_VENUE: &str = "main";
 
-/// Another venue of the run: its own instruments, accounts and waterfall, same steps and currency.
+/// Another venue of the run: its own instruments, accounts and waterfall, in the same currency; it
+/// runs for the scenario's `steps` (its own `steps` is ignored, so editing one never breaks a link).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct LinkedVenue {
