@@ -9,6 +9,7 @@ use super::about::About;
 use super::accounts_view::AccountsView;
 use super::charts::Charts;
 use super::compare_view::CompareView;
+use super::contagion_view::ContagionView;
 use super::editor::Editor;
 use super::glossary_view::GlossaryView;
 use super::ledger_view::LedgerView;
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <div class="stage">
                     <section class="panel wide" aria-labelledby="player-title">
                         <h2 id="player-title">"Player"</h2>
+                        <ContagionView/>
                         <Player/>
                         {move || s.run_error.get().map(|e| view! {
                             <p class="field-errors" role="alert">"This scenario cannot run: " {e} ". The last valid run stays on screen."</p>

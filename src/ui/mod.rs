@@ -5,6 +5,7 @@ pub mod accounts_view;
 pub mod app;
 pub mod charts;
 pub mod compare_view;
+pub mod contagion_view;
 pub mod download;
 pub mod editor;
 pub mod format;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::engine::{self, Timeline};
+use crate::engine::{self, SystemRun, Timeline};
 use crate::scenario::{Scenario, ValidationError};
 
 #[derive(Clone, Copy)]
@@ -15,8 +15,12 @@ pub struct AppState {
     pub scenario: RwSignal<Scenario>,
     /// The preset the scenario started from, if any (links then carry only the overrides).
     pub preset_id: RwSignal<Option<String>>,
-    /// The last successful run; kept on screen when a later edit fails.
+    /// The last successful run of the venue on screen; kept on screen when a later edit fails.
     pub timeline: RwSignal<Option<Arc<Timeline>>>,
+    /// Every venue's run when the scenario links venues (contagion); `None` for one venue.
+    pub system: RwSignal<Option<Arc<SystemRun>>>,
+    /// The venue on screen (index into `SystemRun::venues`; 0 = the scenario's own).
+    pub venue: RwSignal<usize>,
     /// Why the latest scenario could not run, in plain words.
     pub run_error: RwSignal<Option<String>>,
     /// A message for the user (a damaged link, an import that failed), dismissible.
@@ -39,6 +43,8 @@ impl AppState {
             scenario: RwSignal::new(scenario),
             preset_id: RwSignal::new(preset_id),
             timeline: RwSignal::new(None),
+            system: RwSignal::new(None),
+            venue: RwSignal::new(0),
             run_error: RwSignal::new(None),
             notice: RwSignal::new(None),
             step: RwSignal::new(step),
@@ -54,14 +60,28 @@ impl AppState {
     pub fn rerun(&self) {
         let scenario = self.scenario.get_untracked();
         let started = now_ms();
-        let result = engine::simulate(&scenario);
+        // Linked venues: every venue runs; the one on screen is picked from the system run.
+        let result = if scenario.linked_venues.is_empty() {
+            engine::simulate(&scenario).map(|t| (Arc::new(t), None))
+        } else {
+            engine::simulate_system(&scenario).and_then(|sys| {
+                let k = self.venue.get_untracked().min(sys.venues.len().saturating_sub(1));
+                self.venue.set(k);
+                let t = sys.venues.get(k).map(|v| v.timeline.clone()).ok_or(engine::EngineError::Invalid { errors: Vec::new() })?;
+                Ok((t, Some(Arc::new(sys))))
+            })
+        };
         self.last_run_ms.set(now_ms() - started);
         match result {
-            Ok(t) => {
+            Ok((t, system)) => {
+                if system.is_none() {
+                    self.venue.set(0);
+                }
+                self.system.set(system);
                 let last = t.steps;
                 // The views format this run's money in its own currency.
                 engine::money::set_display_currency(&scenario.venue.quote);
-                self.timeline.set(Some(Arc::new(t)));
+                self.timeline.set(Some(t));
                 self.run_error.set(None);
                 if self.step.get_untracked() > last {
                     self.step.set(last);
@@ -69,6 +89,14 @@ impl AppState {
             }
             Err(e) => self.run_error.set(Some(e.to_string())),
         }
+    }
+
+    /// Shows venue `k` of a linked-venue run (same step, same controls).
+    pub fn select_venue(&self, k: usize) {
+        let Some(t) = self.system.with_untracked(|sys| sys.as_ref().and_then(|x| x.venues.get(k)).map(|v| v.timeline.clone())) else { return };
+        self.venue.set(k);
+        self.selected_account.set(None);
+        self.timeline.set(Some(t));
     }
 
     /// Takes an edited scenario if it validates; otherwise returns the errors (with field paths)

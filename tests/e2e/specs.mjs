@@ -146,6 +146,33 @@ export const specs = [
     },
   },
   {
+    name: 'linked venues: a loss passes from one venue and drains the other one\'s waterfall',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'contagion-vault-to-ccp');
+      await page.waitForSelector('#venue-tab-1');
+      if ((await page.getAttribute('#venue-tab-0', 'aria-selected')) !== 'true') throw new Error('the scenario\'s own venue is not shown first');
+      await page.click('h1');
+      await page.keyboard.press('End');
+      await page.waitForFunction(() => /landed at step 5/.test(document.querySelector('#contagion-table')?.textContent || ''));
+      const flows = await text(page, '#contagion-table tbody');
+      if (!/LP-vault haircut/.test(flows) || !/Kestrel Capital on Clearing house/.test(flows)) throw new Error(`flows table: ${flows}`);
+      const sourceLayers = await page.$$eval('#waterfall [data-layer]', (els) => els.length);
+      await page.click('#venue-tab-1');
+      await page.waitForFunction(() => document.querySelector('#venue-tab-1')?.getAttribute('aria-selected') === 'true');
+      await page.waitForFunction((n) => document.querySelectorAll('#waterfall [data-layer]').length !== n, sourceLayers);
+      const wf = await text(page, '#waterfall');
+      if (!/Survivors/.test(wf)) throw new Error(`the clearing house's waterfall is not shown: ${wf}`);
+      // Step back to where the loss lands: the narrative tells it.
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(() => /bad-debt propagation/.test(document.querySelector('#narrative')?.textContent || ''));
+      await page.screenshot({ path: path.join(shotsDir, 'contagion.png'), fullPage: false });
+    },
+  },
+  {
     name: 'stress lab runs a Monte Carlo in a worker while the player keeps playing',
     async run({ page, base, shotsDir }) {
       await page.goto(base);
