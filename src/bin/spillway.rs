@@ -206,7 +206,7 @@ mod cli {
             Err(c) => return c,
         };
         let mut specs = vec![engine::WaterfallSpec { label: "scenario's own".into(), layers: s.waterfall.clone() }];
-        specs.extend(engine::waterfall_presets());
+        specs.extend(engine::waterfall_presets_for(&s));
         let rows = match engine::compare(&s, &specs) {
             Ok(r) => r,
             Err(e) => {

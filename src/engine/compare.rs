@@ -2,11 +2,11 @@
 //! who paid (defaulters, venue capital, members, profitable traders, LPs), how many accounts were
 //! touched, the largest single hit, the Gini coefficient of losses, and cascades.
 
-use super::money::{EngineResult};
+use super::money::EngineResult;
 use super::simulate::simulate_with_waterfall;
 use super::timeline::LossSummary;
 use super::waterfall::rule_presets;
-use crate::scenario::{LayerSpec, Scenario};
+use crate::scenario::{LayerSpec, Role, Scenario, Tranche};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -20,6 +20,42 @@ pub struct WaterfallSpec {
 /// The ready-made rule sets (CME, LCH/Eurex, BitMEX, clawback, Drift, Hyperliquid, lending).
 pub fn waterfall_presets() -> Vec<WaterfallSpec> {
     rule_presets().into_iter().map(|(_, label, layers)| WaterfallSpec { label: label.to_string(), layers }).collect()
+}
+
+/// The ready-made rule sets fitted to a scenario: their clearing-house capital (SIG) tranches take
+/// the scenario's own SIG amounts, and a vault layer names the scenario's LP vault, so a CCP rule
+/// set does not run with zero capital and a vault rule set finds its vault.
+pub fn waterfall_presets_for(s: &Scenario) -> Vec<WaterfallSpec> {
+    let sig = |t: Tranche| {
+        s.waterfall.iter().find_map(|l| match l {
+            LayerSpec::SkinInTheGame { tranche, amount } if *tranche == t => Some(*amount),
+            _ => None,
+        })
+    };
+    let vault = s.waterfall.iter().find_map(|l| match l {
+        LayerSpec::LpVaultHaircut { account } => Some(account.clone()),
+        _ => None,
+    });
+    let vault = vault.or_else(|| s.accounts.iter().find(|a| a.role == Role::LpVault).map(|a| a.id.clone()));
+    let mut out = waterfall_presets();
+    for w in &mut out {
+        for l in &mut w.layers {
+            match l {
+                LayerSpec::SkinInTheGame { tranche, amount } if amount.is_zero() => {
+                    if let Some(x) = sig(*tranche) {
+                        *amount = x;
+                    }
+                }
+                LayerSpec::LpVaultHaircut { account } => {
+                    if let Some(v) = &vault {
+                        *account = v.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -92,4 +128,23 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_sets_take_the_scenarios_capital_and_vault() {
+        let mut s = crate::scenario::presets::by_id("nasdaq-2018").map(|p| p.scenario).unwrap_or_default();
+        let fitted = waterfall_presets_for(&s);
+        let cme = fitted.iter().find(|w| w.label.starts_with("CME")).unwrap();
+        assert!(cme.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(7_000_000) }));
+        // No senior tranche in the scenario: the LCH rule set's senior tranche stays at zero.
+        let lch = fitted.iter().find(|w| w.label.starts_with("LCH")).unwrap();
+        assert!(lch.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::ZERO }));
+        s.accounts[0].role = Role::LpVault;
+        let hl = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("Hyperliquid")).unwrap();
+        assert!(hl.layers.contains(&LayerSpec::LpVaultHaircut { account: s.accounts[0].id.clone() }));
+    }
 }

@@ -33,13 +33,13 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    /// `strategies` empty = the scenario's own waterfall followed by `engine::waterfall_presets()`.
+    /// `strategies` empty = the scenario's own waterfall followed by `engine::waterfall_presets_for(scenario)`.
     /// `config.waterfall` is ignored. Fails only when the scenario itself is unusable.
     pub fn new(scenario: &Scenario, config: MonteCarloConfig, strategies: Vec<WaterfallSpec>) -> StressResult<Self> {
         super::validated(scenario)?;
         let strategies = if strategies.is_empty() {
             let mut v = vec![WaterfallSpec { label: "scenario's own".into(), layers: scenario.waterfall.clone() }];
-            v.extend(crate::engine::waterfall_presets());
+            v.extend(crate::engine::waterfall_presets_for(scenario));
             v
         } else {
             strategies

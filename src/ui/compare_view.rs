@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::state::use_state;
-use crate::engine::{compare, format_decimal, format_money, format_pct, waterfall_presets, Comparison, WaterfallSpec};
+use crate::engine::{compare, format_decimal, format_money, format_pct, waterfall_presets_for, Comparison, WaterfallSpec};
 
 #[component]
 pub fn CompareView() -> impl IntoView {
@@ -13,7 +13,7 @@ pub fn CompareView() -> impl IntoView {
     let run = move |_| {
         let sc = s.scenario.get_untracked();
         let mut specs = vec![WaterfallSpec { label: "This scenario's waterfall".into(), layers: sc.waterfall.clone() }];
-        specs.extend(waterfall_presets());
+        specs.extend(waterfall_presets_for(&sc));
         results.set(Some(compare(&sc, &specs).map_err(|e| e.to_string())));
     };
     // A new scenario makes old results stale.
@@ -22,7 +22,7 @@ pub fn CompareView() -> impl IntoView {
         results.set(None);
     });
     view! {
-        <p class="muted">"Run this scenario under every ready-made rule set and see who bears the loss under each."</p>
+        <p class="muted">"Run this scenario under every ready-made rule set and see who bears the loss under each. Clearing-house capital and the LP vault are taken from this scenario's own waterfall and accounts."</p>
         <button type="button" id="compare-run" on:click=run>"Compare waterfalls"</button>
         {move || results.get().map(|r| match r {
             Err(e) => view! { <p class="error-text">{e}</p> }.into_any(),

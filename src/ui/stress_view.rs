@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::{use_state, AppState};
-use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets, Timeline};
+use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets_for, Timeline};
 use crate::scenario::{LayerSpec, Scenario};
 use crate::stress::job::{JobKind, JobRequest};
 use crate::stress::{MonteCarlo, MonteCarloConfig, StressInput};
@@ -811,7 +811,7 @@ pub fn StressView() -> impl IntoView {
                 }
                 .into_any(),
                 Body::Sweep(sw) => {
-                    let presets = waterfall_presets();
+                    let presets = waterfall_presets_for(&fin.scenario);
                     let rows = sw
                         .strategies
                         .iter()
