@@ -114,8 +114,8 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "bad-debt propagation",
-        definition: "An unrecovered loss on one venue becoming a loss of someone elsewhere: a backstop vault's depositors, a lending pool, or the members of another clearing house.",
-        example_preset: Some("hyperliquid-jelly-2025"),
+        definition: "An unrecovered loss on one venue becoming a loss of someone elsewhere: a backstop vault's depositors, a lending pool, or the members of another clearing house. In Spillway a scenario can link venues so that one venue's unallocated residual or vault haircut lands on a named account of another, which may then default there in turn.",
+        example_preset: Some("contagion-vault-to-ccp"),
         see_also: &["LP vault / backstop", "bad-debt mutualization", "write-down accounting"],
     },
     Term {
