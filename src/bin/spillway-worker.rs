@@ -16,12 +16,16 @@ fn main() {
         return; // not loaded as a dedicated worker: nothing to listen to
     };
     let post_scope = scope.clone();
+    let scope_bench = scope.clone();
     let post = move |m: WorkerMessage| {
         // A failed postMessage leaves nobody to tell; the page can still cancel the run.
         let _ = post_scope.post_message(&JsValue::from_str(&m.to_json()));
     };
     let now = || js_sys::Date::now();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| match e.data().as_string() {
+        Some(text) if text.starts_with(BENCH_PREFIX) => {
+            let _ = scope_bench.post_message(&JsValue::from_str(&engine_bench(&text[BENCH_PREFIX.len()..])));
+        }
         // About 150 ms per batch: progress often enough for a smooth bar, few enough messages.
         Some(text) => run_to_end(&text, 150.0, now, &post),
         None => post(WorkerMessage::Error { message: "the request was not JSON text".into() }),
@@ -30,6 +34,39 @@ fn main() {
     // The handler lives as long as the worker.
     handler.forget();
     let _ = scope.post_message(&JsValue::from_str(&WorkerMessage::Ready.to_json()));
+}
+
+/// `bench:ACCOUNTS:STEPS` runs issue 8's cohort book once (tests/e2e/bench-worker.mjs `engine`).
+#[cfg(target_arch = "wasm32")]
+const BENCH_PREFIX: &str = "bench:";
+
+/// Time one `simulate` of the cohort book in this worker, and the wasm memory it left allocated
+/// (linear memory only grows, so its size after the run is the run's peak).
+#[cfg(target_arch = "wasm32")]
+fn engine_bench(args: &str) -> String {
+    use wasm_bindgen::JsCast;
+    let memory_bytes = || {
+        wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().ok().and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok()).map(|b| b.byte_length()).unwrap_or(0)
+    };
+    let mut it = args.split(':').map(|x| x.parse::<u32>().ok());
+    let (Some(Some(accounts)), Some(Some(steps))) = (it.next(), it.next()) else {
+        return serde_json::json!({ "type": "error", "message": "expected bench:ACCOUNTS:STEPS" }).to_string();
+    };
+    let before = memory_bytes();
+    let Ok(s) = spillway::scenario::bench::cohort_book(accounts, steps) else {
+        return serde_json::json!({ "type": "error", "message": "the bench book does not validate" }).to_string();
+    };
+    let t0 = js_sys::Date::now();
+    let run = spillway::engine::simulate(&s);
+    let ms = js_sys::Date::now() - t0;
+    match run {
+        Ok(t) => serde_json::json!({
+            "type": "bench", "accounts": t.accounts.len(), "steps": steps, "simulate_ms": ms,
+            "events": t.events.len(), "wasm_memory_before": before, "wasm_memory_after": memory_bytes(),
+        })
+        .to_string(),
+        Err(e) => serde_json::json!({ "type": "error", "message": e.to_string() }).to_string(),
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

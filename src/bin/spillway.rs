@@ -274,21 +274,7 @@ mod cli {
     }
 
     fn bench_scenario(accounts: u32, steps: u32) -> Result<Scenario, String> {
-        let json = format!(
-            r#"{{"version":1,"name":"bench","seed":7,"steps":{steps},
-            "venue":{{"insurance_fund":"1000000","liquidation_fee":"0.005"}},
-            "instruments":[{{"id":"BTC-PERP","tick_size":"0.5","lot_size":"0.001","price_impact":"0.01","counterparty":"mm",
-              "margin":{{"initial":"0.05","maintenance":"0.025"}},
-              "price":{{"initial":"50000","gbm":{{"drift":"0","volatility":"0.004"}},"shocks":[{{"step":{},"change":"-0.15"}}]}}}}],
-            "accounts":[{{"id":"mm","role":"market_maker","cash":"100000000000"}}],
-            "cohorts":[{{"id":"longs","count":{},"instrument":"BTC-PERP","side":"long","notional_median":"20000","leverage_min":"2","leverage_max":"20"}},
-                       {{"id":"shorts","count":{},"instrument":"BTC-PERP","side":"short","notional_median":"20000","leverage_min":"2","leverage_max":"20"}}],
-            "waterfall":[{{"kind":"insurance_fund"}},{{"kind":"auto_deleverage"}}]}}"#,
-            steps / 2,
-            accounts / 2,
-            accounts - accounts / 2
-        );
-        scenario::from_json(&json).map_err(|e| format!("{e:?}"))
+        scenario::bench::cohort_book(accounts, steps).map_err(|e| format!("{e:?}"))
     }
 
     /// One book: wall time of `simulate`, throughput, the scenario-side share (validation and

@@ -2,6 +2,7 @@
 //!
 //! Flow: JSON → [`from_json`] (serde, then [`validate`]) → `engine::simulate`.
 
+pub mod bench;
 pub mod codec;
 pub mod cohort;
 pub mod contagion;

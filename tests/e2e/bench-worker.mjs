@@ -1,12 +1,15 @@
 // Times the stress worker in headless Chromium: N paths (default 10,000) of the
 // `stress::bench_scenario(100, 250)` Monte Carlo, the same job `spillway stress --bench` runs natively.
 // Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]
+//    or: node tests/e2e/bench-worker.mjs DIST engine [ACCOUNTS] [STEPS] — issue 8's cohort book, one
+//        `simulate` in the worker (wasm): its time and the wasm memory it needed (`./x bench` natively).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [distDir = 'dist', pathsArg = '10000'] = process.argv.slice(2);
+const [distDir = 'dist', pathsArg = '10000', accountsArg = '10000', stepsArg = '1000'] = process.argv.slice(2);
+const engineMode = pathsArg === 'engine';
 const paths = Number(pathsArg);
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
@@ -41,25 +44,44 @@ try {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  const out = await page.evaluate((req) => new Promise((resolve, reject) => {
-    const w = new Worker('./spillway-worker_loader.js');
-    let t0 = 0;
-    w.onerror = (e) => reject(new Error(e.message || 'worker error'));
-    w.onmessage = (e) => {
-      const m = JSON.parse(e.data);
-      if (m.type === 'ready') { t0 = performance.now(); w.postMessage(req); }
-      else if (m.type === 'error') reject(new Error(m.message));
-      else if (m.type === 'result') {
-        const r = m.result;
-        resolve({ wall_ms: performance.now() - t0, worker_ms: m.elapsed_ms, paths: r.paths_run, failed: r.paths_failed,
-          p_insurance: r.layers[1]?.p_touched, p_adl: r.layers[2]?.p_touched, mean_deficit: r.deficit.mean });
-        w.terminate();
-      }
-    };
-  }), request);
-  console.log(`${out.paths} paths of 100 accounts x 250 steps in the browser worker: ${(out.wall_ms / 1000).toFixed(2)} s ` +
-    `(${(out.wall_ms / out.paths).toFixed(2)} ms/path; worker clock ${(out.worker_ms / 1000).toFixed(2)} s); failed ${out.failed}; ` +
-    `P(insurance fund touched) ${out.p_insurance}, P(ADL touched) ${out.p_adl}, mean deficit ${out.mean_deficit}`);
+  if (engineMode) {
+    // Three runs, each in a fresh worker (a fresh wasm memory), so memory is per run.
+    for (let i = 0; i < 3; i++) {
+      const r = await page.evaluate((msg) => new Promise((resolve, reject) => {
+        const w = new Worker('./spillway-worker_loader.js');
+        w.onerror = (e) => reject(new Error(e.message || 'worker error'));
+        w.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type === 'ready') w.postMessage(msg);
+          else if (m.type === 'error') reject(new Error(m.message));
+          else if (m.type === 'bench') { resolve(m); w.terminate(); }
+        };
+      }), `bench:${accountsArg}:${stepsArg}`);
+      const mb = (b) => (b / 1048576).toFixed(1);
+      console.log(`${r.accounts} accounts x ${r.steps} steps in the browser worker (wasm): simulate ${(r.simulate_ms / 1000).toFixed(3)} s, ` +
+        `${r.events} events; wasm memory ${mb(r.wasm_memory_before)} MB before, ${mb(r.wasm_memory_after)} MB after (peak)`);
+    }
+  } else {
+    const out = await page.evaluate((req) => new Promise((resolve, reject) => {
+      const w = new Worker('./spillway-worker_loader.js');
+      let t0 = 0;
+      w.onerror = (e) => reject(new Error(e.message || 'worker error'));
+      w.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.type === 'ready') { t0 = performance.now(); w.postMessage(req); }
+        else if (m.type === 'error') reject(new Error(m.message));
+        else if (m.type === 'result') {
+          const r = m.result;
+          resolve({ wall_ms: performance.now() - t0, worker_ms: m.elapsed_ms, paths: r.paths_run, failed: r.paths_failed,
+            p_insurance: r.layers[1]?.p_touched, p_adl: r.layers[2]?.p_touched, mean_deficit: r.deficit.mean });
+          w.terminate();
+        }
+      };
+    }), request);
+    console.log(`${out.paths} paths of 100 accounts x 250 steps in the browser worker: ${(out.wall_ms / 1000).toFixed(2)} s ` +
+      `(${(out.wall_ms / out.paths).toFixed(2)} ms/path; worker clock ${(out.worker_ms / 1000).toFixed(2)} s); failed ${out.failed}; ` +
+      `P(insurance fund touched) ${out.p_insurance}, P(ADL touched) ${out.p_adl}, mean deficit ${out.mean_deficit}`);
+  }
 } finally {
   if (browser) await browser.close().catch(() => {});
   server.close();
