@@ -270,7 +270,8 @@ fn marker_style(area: PlotArea, step: u32, steps: u32) -> String {
         None => "display:none".into(),
         Some((l, r, t, b)) => {
             let x = l + (r - l) * step as f64 / steps.max(1) as f64;
-            format!("left:{x:.1}px;top:{t:.1}px;height:{:.1}px", b - t)
+            // A transform, not `left`: its transition runs on the compositor (no page repaint).
+            format!("transform:translateX({x:.1}px);top:{t:.1}px;height:{:.1}px", b - t)
         }
     }
 }
