@@ -206,7 +206,8 @@ fn draw_bars(
         .caption(title, font.clone())
         .x_label_area_size((20.0 * dpr) as i32)
         .y_label_area_size((150.0 * dpr) as i32)
-        .build_cartesian_2d(0f64..max * 1.1, (0..n).into_segmented())?;
+        // A segmented usize range is inclusive: 0..=n-1 gives exactly n bands, one per bar.
+        .build_cartesian_2d(0f64..max * 1.1, (0..n - 1).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
