@@ -277,6 +277,34 @@ fn marker_style(area: PlotArea, step: u32, steps: u32) -> String {
     }
 }
 
+/// A performance measure named `name` from now until it is dropped, for the e2e figures (a
+/// PerformanceObserver sees it; the buffer is cleared at once, so nothing accumulates).
+struct Measure {
+    name: &'static str,
+}
+
+impl Measure {
+    fn new(name: &'static str) -> Self {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark(&format!("{name}:start"));
+        }
+        Measure { name }
+    }
+}
+
+impl Drop for Measure {
+    fn drop(&mut self) {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let (start, end) = (format!("{}:start", self.name), format!("{}:end", self.name));
+            let _ = p.mark(&end);
+            let _ = p.measure_with_start_mark_and_end_mark(self.name, &start, &end);
+            p.clear_marks_with_mark_name(&start);
+            p.clear_marks_with_mark_name(&end);
+            p.clear_measures_with_measure_name(self.name);
+        }
+    }
+}
+
 fn save_png(canvas: &NodeRef<Canvas>, name: &str) -> Result<(), String> {
     let c = canvas.get_untracked().ok_or("the chart is not on screen")?;
     let el: &web_sys::HtmlCanvasElement = c.unchecked_ref();
@@ -328,6 +356,7 @@ pub fn Charts() -> impl IntoView {
                     return;
                 }
                 let Some(c) = second_ref.get_untracked() else { return };
+                let _timing = Measure::new("spillway:chart");
                 s.timeline.with_untracked(|t| {
                     if let Some(t) = t.as_ref() {
                         match draw_second(c.unchecked_into(), t, step, w, account) {
