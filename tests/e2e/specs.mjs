@@ -394,7 +394,7 @@ specs.push(
             void document.body.offsetHeight; // style + layout now, not in the next frame
             const t2 = performance.now();
             const p = await paint();
-            rows.push({ script: t1 - t0, layout: t2 - t1, paint: p, frame: t2 - t0 + p });
+            rows.push({ step: 31 + i, script: t1 - t0, layout: t2 - t1, paint: p, frame: t2 - t0 + p });
             await idle(50); // let the deferred chart redraw run, as it does while playing
           }
           await idle(0);
@@ -403,12 +403,14 @@ specs.push(
           const col = (k) => rows.map((r) => r[k]);
           return {
             n: rows.length, median: q(col('frame'), 0.5), p95: q(col('frame'), 0.95), max: Math.max(...col('frame')),
+            worst: rows.reduce((a, b) => (b.frame > a.frame ? b : a)),
             script: q(col('script'), 0.5), layout: q(col('layout'), 0.5), paint: q(col('paint'), 0.5),
             charts: charts.length, chart: q(charts, 0.5), chartMax: charts.length ? Math.max(...charts) : 0,
           };
         });
         figures.push(`perf: ${n} accounts: engine run ${runMs.toFixed(1)} ms, edit→re-run→redraw ${editMs.toFixed(1)} ms, ` +
           `step frame work over ${st.n} steps median ${st.median.toFixed(1)} ms, p95 ${st.p95.toFixed(1)} ms, max ${st.max.toFixed(1)} ms ` +
+          `at step ${st.worst.step} (script ${st.worst.script.toFixed(1)}, style+layout ${st.worst.layout.toFixed(1)}, paint ${st.worst.paint.toFixed(1)}) ` +
           `(medians: script ${st.script.toFixed(1)}, style+layout ${st.layout.toFixed(1)}, paint ${st.paint.toFixed(1)}); ` +
           `chart redraw after a step (${st.charts}×) median ${st.chart.toFixed(1)} ms, max ${st.chartMax.toFixed(1)} ms`);
       }
