@@ -13,16 +13,12 @@ const FIRST_EVENTS: usize = 50;
 #[component]
 pub fn Narrative() -> impl IntoView {
     let s = use_state();
-    let show_all = RwSignal::new(false);
-    // Moving the cursor folds the list again.
-    Effect::new(move |_| {
-        s.step.track();
-        show_all.set(false);
-    });
+    // The step whose events are all listed: moving the cursor folds the list again.
+    let show_all = RwSignal::new(None::<u32>);
     // (step, the lines shown, how many events this step has, the latest earlier event)
     let lines = move || {
         let step = s.step.get();
-        let all = show_all.get();
+        let all = show_all.get() == Some(step);
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return (step, Vec::new(), 0, None) };
             let events = t.events_at(step);
@@ -55,7 +51,7 @@ pub fn Narrative() -> impl IntoView {
                         <ol>{now.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ol>
                         {(more > 0).then(|| view! {
                             <p class="muted">{format!("…and {more} more events at this step. ")}
-                                <button type="button" id="narrative-all" on:click=move |_| show_all.set(true)>{format!("Show all {count}")}</button></p>
+                                <button type="button" id="narrative-all" on:click=move |_| show_all.set(Some(step))>{format!("Show all {count}")}</button></p>
                         })}
                     }.into_any()
                 }
