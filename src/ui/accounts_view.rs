@@ -78,8 +78,15 @@ pub fn AccountsView() -> impl IntoView {
         let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
         let count = (VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN;
         let rows = order.with(|r| r.iter().copied().enumerate().skip(first).take(count).collect::<Vec<_>>());
+        // The name and role of each row in view travel with it: no copy of every account per step.
         s.timeline.with(|t| match t.as_ref() {
-            Some(t) => rows.into_iter().map(|(pos, i)| (pos, (i, t.account_at(i, step)))).collect::<Vec<_>>(),
+            Some(t) => rows
+                .into_iter()
+                .map(|(pos, i)| {
+                    let info = t.accounts.get(i).map(|a| (a.name.to_string(), a.role));
+                    (pos, (i, t.account_at(i, step), info))
+                })
+                .collect::<Vec<_>>(),
             None => Vec::new(),
         })
     };
@@ -116,11 +123,8 @@ pub fn AccountsView() -> impl IntoView {
             on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
             <div style=move || format!("height:{}px;position:relative", total_px())>
                 {move || {
-                    let names = s.timeline.with(|t| t.as_ref().map(|t| t.accounts.clone()).unwrap_or_default());
-                    window().into_iter().map(|(pos, (i, v))| {
-                        let info = names.get(i).cloned();
-                        let name = info.as_ref().map(|a| a.name.to_string()).unwrap_or_default();
-                        let role = info.as_ref().map(|a| a.role).unwrap_or_default();
+                    window().into_iter().map(|(pos, (i, v, info))| {
+                        let (name, role) = info.unwrap_or_default();
                         let selected = s.selected_account.get() == Some(i);
                         let position = v.positions.iter().map(|(inst, q)| format!("{q} {inst}")).collect::<Vec<_>>().join(", ");
                         view! {

@@ -206,7 +206,8 @@ fn draw_bars(
         .caption(title, font.clone())
         .x_label_area_size((20.0 * dpr) as i32)
         .y_label_area_size((150.0 * dpr) as i32)
-        .build_cartesian_2d(0f64..max * 1.1, (0..n).into_segmented())?;
+        // A segmented usize range is inclusive: 0..=n-1 gives exactly n bands, one per bar.
+        .build_cartesian_2d(0f64..max * 1.1, (0..n - 1).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -270,7 +271,36 @@ fn marker_style(area: PlotArea, step: u32, steps: u32) -> String {
         None => "display:none".into(),
         Some((l, r, t, b)) => {
             let x = l + (r - l) * step as f64 / steps.max(1) as f64;
-            format!("left:{x:.1}px;top:{t:.1}px;height:{:.1}px", b - t)
+            // A transform, not `left`: its transition runs on the compositor (no page repaint).
+            format!("transform:translateX({x:.1}px);top:{t:.1}px;height:{:.1}px", b - t)
+        }
+    }
+}
+
+/// A performance measure named `name` from now until it is dropped, for the e2e figures (a
+/// PerformanceObserver sees it; the buffer is cleared at once, so nothing accumulates).
+struct Measure {
+    name: &'static str,
+}
+
+impl Measure {
+    fn new(name: &'static str) -> Self {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark(&format!("{name}:start"));
+        }
+        Measure { name }
+    }
+}
+
+impl Drop for Measure {
+    fn drop(&mut self) {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let (start, end) = (format!("{}:start", self.name), format!("{}:end", self.name));
+            let _ = p.mark(&end);
+            let _ = p.measure_with_start_mark_and_end_mark(self.name, &start, &end);
+            p.clear_marks_with_mark_name(&start);
+            p.clear_marks_with_mark_name(&end);
+            p.clear_measures_with_measure_name(self.name);
         }
     }
 }
@@ -326,6 +356,7 @@ pub fn Charts() -> impl IntoView {
                     return;
                 }
                 let Some(c) = second_ref.get_untracked() else { return };
+                let _timing = Measure::new("spillway:chart");
                 s.timeline.with_untracked(|t| {
                     if let Some(t) = t.as_ref() {
                         match draw_second(c.unchecked_into(), t, step, w, account) {

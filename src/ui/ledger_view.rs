@@ -1,4 +1,6 @@
 //! Ledger: the double-entry journal up to the current step, filterable by account, with CSV export.
+//! Virtualized like the accounts list: every entry to the step can be scrolled to, but only the rows
+//! in view are in the DOM, so a step costs a few dozen rows whatever the size of the ledger.
 
 use leptos::prelude::*;
 
@@ -6,8 +8,11 @@ use super::download;
 use super::state::use_state;
 use crate::engine::JournalEntry;
 
-/// Rows drawn at once; the CSV always has every entry.
-const MAX_ROWS: usize = 400;
+/// Row height in CSS pixels: `.ledger-table tbody tr` in the stylesheet has the same height.
+const ROW_PX: f64 = 22.0;
+/// The scroll box's height: `.ledger-scroll` has this max-height.
+const VIEW_PX: f64 = 280.0;
+const OVERSCAN: usize = 6;
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
@@ -28,19 +33,51 @@ fn to_csv(entries: &[JournalEntry]) -> String {
 pub fn LedgerView() -> impl IntoView {
     let s = use_state();
     let (filter, set_filter) = signal(String::new());
+    let (scroll_top, set_scroll_top) = signal(0.0f64);
     let matches = move |e: &JournalEntry, f: &str| f.is_empty() || e.debit.contains(f) || e.credit.contains(f) || e.memo.contains(f);
-    let visible = Memo::new(move |_| {
-        let step = s.step.get();
+    // Per run and filter (not per step): the indices of the matching entries, in ledger (step) order.
+    // `None` when every entry matches, which needs no list.
+    let matching = Memo::new(move |_| {
         let f = filter.get();
+        if f.is_empty() {
+            return None;
+        }
         s.timeline.with(|t| {
-            let Some(t) = t.as_ref() else { return (Vec::new(), 0) };
-            let upto = t.ledger.partition_point(|e| e.step <= step);
-            let all: Vec<&JournalEntry> = t.ledger.iter().take(upto).filter(|e| matches(e, &f)).collect();
-            let total = all.len();
-            // The newest entries first: they are what the current step just did.
-            (all.into_iter().rev().take(MAX_ROWS).cloned().collect::<Vec<_>>(), total)
+            Some(t.as_ref().map(|t| {
+                t.ledger.iter().enumerate().filter(|(_, e)| matches(e, &f)).map(|(i, _)| i as u32).collect::<Vec<u32>>()
+            }).unwrap_or_default())
         })
     });
+    // Per step: how many matching entries there are to this step (a binary search).
+    let total = Memo::new(move |_| {
+        let step = s.step.get();
+        s.timeline.with(|t| {
+            let Some(t) = t.as_ref() else { return 0 };
+            matching.with(|m| match m {
+                None => t.ledger.partition_point(|e| e.step <= step),
+                Some(m) => m.partition_point(|&i| t.ledger[i as usize].step <= step),
+            })
+        })
+    });
+    // The rows in view, newest first (they are what the current step just did): (position, run, entry).
+    let window = move || {
+        let n = total.get();
+        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
+        let count = (VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN;
+        s.timeline.with(|t| {
+            let Some(t) = t.as_ref() else { return Vec::new() };
+            let run = std::sync::Arc::as_ptr(t) as usize;
+            matching.with(|m| {
+                (first..(first + count).min(n))
+                    .map(|pos| {
+                        let k = n - 1 - pos;
+                        let i = m.as_ref().map(|m| m[k] as usize).unwrap_or(k);
+                        (pos, run, i, t.ledger[i].clone())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
     let export = move |_| {
         let step = s.step.get_untracked();
         let f = filter.get_untracked();
@@ -62,16 +99,36 @@ pub fn LedgerView() -> impl IntoView {
             <input id="ledger-filter" type="search" placeholder="e.g. acct:A or insurance"
                 prop:value=filter on:input=move |e| set_filter.set(event_target_value(&e))/>
             <button type="button" id="ledger-csv" on:click=export>"Export CSV"</button>
-            <span class="muted">{move || format!(" {} entries to this step", visible.with(|v| v.1))}</span>
+            <span class="muted">{move || format!(" {} entries to this step", total.get())}</span>
         </div>
-        <div class="ledger-scroll">
+        <div class="ledger-scroll" on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
             <table class="ledger-table" id="ledger">
+                <colgroup><col class="c-step"/><col class="c-account"/><col class="c-account"/><col class="c-amount"/><col/></colgroup>
                 <thead><tr><th>"Step"</th><th>"Debit (receives)"</th><th>"Credit (pays)"</th><th class="num">"Amount"</th><th>"Memo"</th></tr></thead>
                 <tbody>
-                    {move || visible.get().0.into_iter().map(|e| view! {
-                        <tr><td>{e.step}</td><td>{e.debit.to_string()}</td><td>{e.credit.to_string()}</td>
-                            <td class="num">{format!("{} {}", e.amount.round_dp(8).normalize(), e.asset)}</td><td>{e.memo.to_string()}</td></tr>
-                    }).collect_view()}
+                    // Spacers above and below the rows in view keep the scroll height of every entry.
+                    <tr class="spacer" aria-hidden="true"><td colspan="5" style=move || {
+                        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(total.get());
+                        format!("height:{}px", first as f64 * ROW_PX)
+                    }></td></tr>
+                    <For
+                        each=window
+                        key=|(_, run, i, _): &(usize, usize, usize, JournalEntry)| (*run, *i)
+                        children=move |(_, _, _, e): (usize, usize, usize, JournalEntry)| {
+                            // Cells are one line each (fixed row height); the title holds the whole text.
+                            let cell = |text: String| { let title = text.clone(); view! { <td title=title>{text}</td> } };
+                            view! {
+                                <tr><td>{e.step}</td>{cell(e.debit.to_string())}{cell(e.credit.to_string())}
+                                    {cell(format!("{} {}", e.amount.round_dp(8).normalize(), e.asset))}{cell(e.memo.to_string())}</tr>
+                            }
+                        }
+                    />
+                    <tr class="spacer" aria-hidden="true"><td colspan="5" style=move || {
+                        let n = total.get();
+                        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
+                        let shown = ((VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN).min(n - first);
+                        format!("height:{}px", (n - first - shown) as f64 * ROW_PX)
+                    }></td></tr>
                 </tbody>
             </table>
         </div>

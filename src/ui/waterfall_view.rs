@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::format::{fraction, pct_width};
+use super::format::fraction;
 use super::state::use_state;
 use crate::engine::{format_money, LayerInfo, LayerState};
 
@@ -76,8 +76,10 @@ fn LayerRow(
             class=move || format!("layer{}{}", if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" })>
             <span class="layer-name">{info.label.clone()}</span>
             <div class="bar" role="img" aria-label=move || format!("{}, {}", paid(), right())>
-                {capacity.is_some().then(|| view! { <div class="left" style=move || pct_width(fractions().0)></div> })}
-                <div class="drawn" style=move || { let (l, d) = fractions(); format!("left:{:.3}%;{}", l * 100.0, pct_width(d)) }></div>
+                // Full-width fills scaled by a transform: the transitions between steps then run on the
+                // compositor, with no layout or paint of the page in each animation frame.
+                {capacity.is_some().then(|| view! { <div class="left" style=move || format!("transform:scaleX({:.5})", fractions().0)></div> })}
+                <div class="drawn" style=move || { let (l, d) = fractions(); format!("transform:translateX({:.3}%) scaleX({:.5})", l * 100.0, d) }></div>
                 <div class="figures"><span class="paid">{paid}</span><span>{right}</span></div>
             </div>
         </div>

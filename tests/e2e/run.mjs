@@ -40,9 +40,9 @@ try {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--disable-dev-shm-usage'],
   });
-  // E2E_ONLY=text runs only the specs whose name contains it (for iterating on one spec).
-  const only = process.env.E2E_ONLY;
-  for (const spec of specs.filter((x) => !only || x.name.includes(only))) {
+  // SPEC=<regex> runs only the specs whose name matches (e.g. SPEC=performance).
+  const only = process.env.SPEC ? new RegExp(process.env.SPEC, 'i') : null;
+  for (const spec of specs.filter((s) => !only || only.test(s.name))) {
     const context = await browser.newContext({ viewport: spec.viewport || { width: 1366, height: 900 },
       deviceScaleFactor: 1 });
     // The first-visit tour is covered by its own spec; elsewhere it would sit over the page.
