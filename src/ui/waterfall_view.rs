@@ -55,6 +55,9 @@ fn LayerRow(
     scale: Signal<rust_decimal::Decimal>,
 ) -> impl IntoView {
     let capacity = info.capacity;
+    // A layer that holds nothing (a defaulter with no fund contribution, a SIG of 0) is passed
+    // through, not "exhausted": it reads as empty.
+    let empty = capacity.is_some_and(|c| c.is_zero());
     let state = move || states.with(|v| v.get(index).cloned().unwrap_or_default());
     // Capacity-bound layers scale to their capacity; rule-based ones to the run's whole deficit.
     let fractions = move || {
@@ -66,6 +69,7 @@ fn LayerRow(
     };
     let wet = move || !state().drawn.is_zero();
     let right = move || match state().remaining {
+        _ if empty => "holds nothing".to_string(),
         Some(r) => format!("left {}", format_money(r)),
         None => "as needed".to_string(),
     };
@@ -73,7 +77,7 @@ fn LayerRow(
     view! {
         {(index > 0).then(|| view! { <div class=move || if wet() { "spill" } else { "spill dry" } aria-hidden="true"></div> })}
         <div role="listitem" data-layer=index.to_string() title=info.description.clone()
-            class=move || format!("layer{}{}", if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" })>
+            class=move || format!("layer{}{}", if empty { " empty" } else if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" })>
             <span class="layer-name">{info.label.clone()}</span>
             <div class="bar" role="img" aria-label=move || format!("{}, {}", paid(), right())>
                 // Full-width fills scaled by a transform: the transitions between steps then run on the
