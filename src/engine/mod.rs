@@ -18,5 +18,5 @@ pub use ledger::{EntryMemo, JournalEntry, Name};
 pub use money::{format_decimal, format_money, format_money_exact, format_pct, EngineError, EngineResult, Money, Price, Qty};
 pub use compare::{compare, waterfall_presets, Comparison, WaterfallSpec};
 pub use scan::ScanMode;
-pub use simulate::{simulate, simulate_reference, simulate_with_mode, simulate_with_waterfall};
+pub use simulate::{simulate, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
 pub use timeline::*;

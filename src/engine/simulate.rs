@@ -8,7 +8,7 @@ use super::account::{collateral_value, position_requirements, position_value, va
 use super::adl::{adl_score, adl_select};
 use super::ledger::{names, EntryMemo, JournalEntry, Name};
 use super::market::Market;
-use super::money::{format_decimal, format_money, format_pct, Checked, EngineError, EngineResult};
+use super::money::{format_decimal, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
@@ -17,6 +17,7 @@ use crate::scenario::{
     Settlement, VenueStyle,
 };
 use rust_decimal::Decimal;
+use std::borrow::Borrow;
 use std::collections::VecDeque;
 
 fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineError {
@@ -45,9 +46,24 @@ pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode)
     super::money::with_display_currency(&s.venue.quote, || run(s, waterfall, mode))
 }
 
-fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
-    // Validation expands the cohorts; the engine runs those very accounts (expanded once).
-    let prepared = prepare(s).map_err(invalid)?;
+/// Run a scenario whose accounts `scenario::prepare` already validated and expanded (`accounts`
+/// must be its result for `s`, up to the seed, which expansion does not read once cohort seeds
+/// are pinned), recording only the loss summary, the insurance fund and the layer states: no
+/// events, ledger or account states. Monte Carlo's path: the summary and layer states equal the
+/// full run's.
+pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[ExpandedAccount]) -> EngineResult<Timeline> {
+    super::money::with_display_currency(&s.venue.quote, || {
+        check_vaults(s, waterfall)?;
+        let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
+        let mut sim = Sim::new(s, marks, accounts, waterfall, ScanMode::Indexed, false)?;
+        for t in 0..=s.steps {
+            sim.step(t)?;
+        }
+        sim.finish()
+    })
+}
+
+fn check_vaults(s: &Scenario, waterfall: &[LayerSpec]) -> EngineResult<()> {
     for (i, l) in waterfall.iter().enumerate() {
         if let LayerSpec::LpVaultHaircut { account } = l {
             if !s.accounts.iter().any(|a| &a.id == account) {
@@ -58,8 +74,15 @@ fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Ti
             }
         }
     }
+    Ok(())
+}
+
+fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+    // Validation expands the cohorts; the engine runs those very accounts (expanded once).
+    let prepared = prepare(s).map_err(invalid)?;
+    check_vaults(s, waterfall)?;
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode)?;
+    let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode, true)?;
     for t in 0..=s.steps {
         sim.step(t)?;
     }
@@ -84,7 +107,8 @@ enum LayerKind {
 struct LayerRt {
     kind: LayerKind,
     party: &'static str,
-    label: String,
+    /// Shared by the events that name the layer.
+    label: Name,
     drawn: Decimal,
     sig_left: Decimal,
     calls_used: u32,
@@ -155,6 +179,8 @@ struct Sim<'a> {
     defaults: usize,
     cascades: usize,
     quote: Name,
+    /// The money sign event sentences render with (the run's quote currency).
+    sign: u8,
     /// Interned ledger names: `acct:{id}` per account, assets, venue accounts, instruments and
     /// cohorts (entries and infos share these allocations).
     acct_names: Vec<Name>,
@@ -166,6 +192,8 @@ struct Sim<'a> {
     adl_cache: Vec<AdlQueue>,
     /// Margin checks that valued an account (for the scan's tests).
     valued: u64,
+    /// Record events, ledger and account states (false: summary and layer states only).
+    full: bool,
 }
 
 /// One step's ADL ranking for (instrument, side), and how far its head is permanently spent.
@@ -178,12 +206,18 @@ struct AdlQueue {
     head: usize,
 }
 
-fn money(x: Decimal) -> String {
-    format_money(x)
-}
-
 impl<'a> Sim<'a> {
-    fn new(s: &'a Scenario, marks: Vec<Vec<Decimal>>, expanded: Vec<ExpandedAccount>, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Self> {
+    /// `expanded`: owned accounts are dropped one by one as they are set up (a 100k book's specs
+    /// are not all kept alive next to the engine's state); borrowed ones are reused (Monte Carlo).
+    fn new<E: Borrow<ExpandedAccount>>(
+        s: &'a Scenario,
+        marks: Vec<Vec<Decimal>>,
+        expanded: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+        waterfall: &[LayerSpec],
+        mode: ScanMode,
+        full: bool,
+    ) -> EngineResult<Self> {
+        let expanded = expanded.into_iter();
         let m = Market::build(s, marks)?;
         let scan = Scan::new(s, &m, expanded.len(), mode);
         let n_assets = m.asset_ids.len();
@@ -234,20 +268,22 @@ impl<'a> Sim<'a> {
             defaults: 0,
             cascades: 0,
             quote: quote_name.clone(),
+            sign: super::money::current_sign(),
             acct_names: Vec::with_capacity(expanded.len()),
             asset_names,
             venue_names,
             inst_names,
             adl_cache: Vec::new(),
             valued: 0,
+            full,
             m,
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
-        // Consumed as we go: ids and names move into the timeline instead of being copied.
         for ea in expanded {
+            let ea = ea.borrow();
             let cohort = ea.cohort;
-            let a = ea.spec;
+            let a = &ea.spec;
             let mut coll = vec![Decimal::ZERO; n_assets];
             if let Some(c) = coll.get_mut(0) {
                 *c = a.cash;
@@ -354,12 +390,13 @@ impl<'a> Sim<'a> {
                 LayerSpec::TearUp => (LayerKind::TearUp, None),
             };
             let sig_left = capacity.unwrap_or_default();
-            sim.layers.push(LayerRt { kind, party, label: label.clone(), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
+            sim.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
             sim.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
             sim.layer_logs.push(Vec::new());
         }
-        // Opening ledger: deposits, contributions, funds.
-        for (i, a) in sim.accts.iter().enumerate() {
+        // Opening ledger: deposits, contributions, funds (none in a summary-only run).
+        let ledger_accts = if full { sim.accts.len() } else { 0 };
+        for (i, a) in sim.accts.iter().enumerate().take(ledger_accts) {
             let iso: Decimal = a.snap.positions.iter().filter_map(|p| p.isolated).sum();
             for (k, units) in a.snap.collateral.iter().enumerate() {
                 let amount = if k == 0 { *units + iso } else { *units };
@@ -437,15 +474,18 @@ impl<'a> Sim<'a> {
     }
 
     fn post(&mut self, step: u32, debit: Name, credit: Name, amount: Decimal, memo: EntryMemo) {
-        if amount.is_zero() {
+        if amount.is_zero() || !self.full {
             return;
         }
         let (debit, credit, amount) = if amount < Decimal::ZERO { (credit, debit, -amount) } else { (debit, credit, amount) };
         self.ledger.push(JournalEntry { step, debit, credit, amount, asset: self.quote.clone(), memo });
     }
 
-    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, text: String, amount: Option<Decimal>, layer: Option<usize>) {
-        self.events.push(Event { step, account, kind, text, amount, layer });
+    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, msg: Msg, amount: Option<Decimal>, layer: Option<usize>) {
+        if !self.full {
+            return;
+        }
+        self.events.push(Event { step, account, kind, amount, layer, sign: self.sign, msg });
     }
 
     fn name(&self, a: usize) -> Name {
@@ -562,11 +602,8 @@ impl<'a> Sim<'a> {
                         self.cash_add(a, -cost)?;
                         let name = self.acct_name(a);
                         self.post(t, self.vn(names::MARKET), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)).into());
-                        let text = format!(
-                            "{} could not deliver {} {}; the venue bought in at a {} penalty, costing {}.",
-                            self.name(a), format_decimal(missing, 8), ins.id, format_pct(x.buy_in_penalty), money(cost)
-                        );
-                        self.event(t, Some(a), EventKind::BuyIn, text, Some(cost), None);
+                        let msg = Msg::BuyIn { name: self.name(a), missing, inst: self.inst_id(i), penalty: x.buy_in_penalty, cost };
+                        self.event(t, Some(a), EventKind::BuyIn, msg, Some(cost), None);
                     }
                 }
                 if self.accts[a].snap.positions.is_empty() {
@@ -575,8 +612,8 @@ impl<'a> Sim<'a> {
                 self.bankrupt_if_negative(a, t)?;
             }
             if settled > 0 {
-                let text = format!("{} expired and settled at {} ({} position(s)).", ins.id, format_decimal(mark, 8), settled);
-                self.event(t, None, EventKind::Settlement, text, None, None);
+                let msg = Msg::Settled { inst: self.inst_id(i), mark, count: settled };
+                self.event(t, None, EventKind::Settlement, msg, None, None);
             }
         }
         Ok(())
@@ -596,8 +633,8 @@ impl<'a> Sim<'a> {
             self.accts[a].defaulter = true; // ok: a < len
             self.defaults += 1;
             self.set_status(a, Status::Bankrupt);
-            let text = format!("{} cannot pay its settlement: a deficit of {}.", self.name(a), money(d));
-            self.event(t, Some(a), EventKind::Bankruptcy, text, Some(d), None);
+            let msg = Msg::SettlementDeficit { name: self.name(a), deficit: d };
+            self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             self.allocate(a, t, Decimal::ZERO, d, Vec::new())?;
         }
         Ok(())
@@ -618,7 +655,9 @@ impl<'a> Sim<'a> {
             self.cash_add(a, value)?;
             let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| self.quote.clone());
             let name = self.acct_name(a);
-            self.ledger.push(JournalEntry { step: t, debit: self.vn(names::MARKET), credit: name.clone(), amount: units, asset, memo: EntryMemo::Static("collateral sold") });
+            if self.full {
+                self.ledger.push(JournalEntry { step: t, debit: self.vn(names::MARKET), credit: name.clone(), amount: units, asset, memo: EntryMemo::Static("collateral sold") });
+            }
             self.post(t, name, self.vn(names::MARKET), value, "proceeds of collateral sold".into());
         }
         Ok(())
@@ -744,8 +783,8 @@ impl<'a> Sim<'a> {
             // ok: a < len
             self.accts[a].call_step = Some(t); // ok: a < len
             self.set_status(a, Status::MarginCall);
-            let text = format!("Margin call: {} is below maintenance ({} equity vs {} required) and must post {}.", self.name(a), money(equity), money(mm), money(top_up));
-            self.event(t, Some(a), EventKind::MarginCall, text, Some(top_up), None);
+            let msg = Msg::MarginCall { name: self.name(a), equity, required: mm, top_up };
+            self.event(t, Some(a), EventKind::MarginCall, msg, Some(top_up), None);
         }
         if self.accts[a].reserves >= top_up {
             // ok: a < len
@@ -755,8 +794,8 @@ impl<'a> Sim<'a> {
             self.post(t, n, r, top_up, "margin call met".into());
             self.accts[a].call_step = None; // ok: a < len
             self.set_status(a, Status::Healthy);
-            let text = format!("{} met its margin call with {} from its reserves.", self.name(a), money(top_up));
-            self.event(t, Some(a), EventKind::MarginCallMet, text, Some(top_up), None);
+            let msg = Msg::MarginCallMet { name: self.name(a), top_up };
+            self.event(t, Some(a), EventKind::MarginCallMet, msg, Some(top_up), None);
             return Ok(());
         }
         let since = self.accts[a].call_step.unwrap_or(t); // ok: a < len
@@ -782,12 +821,8 @@ impl<'a> Sim<'a> {
         self.accts[a].defaulter = true; // ok: a < len
         self.defaults += 1;
         self.set_status(a, Status::Defaulted);
-        let text = if cascade {
-            format!("{} could not pay its assessment and is declared in default in turn (cascade).", self.name(a))
-        } else {
-            format!("{} failed its margin call and is declared in default; its portfolio goes to auction.", self.name(a))
-        };
-        self.event(t, Some(a), EventKind::Default, text, None, None);
+        let msg = Msg::Default { name: self.name(a), cascade };
+        self.event(t, Some(a), EventKind::Default, msg, None, None);
         let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
             + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
         let mut realized_total = Decimal::ZERO;
@@ -803,11 +838,8 @@ impl<'a> Sim<'a> {
             realized_total += r;
             notionals.push(self.m.notional(p.inst, p.size, mark)?);
             info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
-            let text = format!(
-                "Auction: {}'s {} {} sold at {} (mark {}).",
-                self.name(a), format_decimal(p.size, 8), self.inst_id(p.inst), format_decimal(px, 8), format_decimal(mark, 8)
-            );
-            self.event(t, Some(a), EventKind::Liquidation, text, Some(r), None);
+            let msg = Msg::Auction { name: self.name(a), size: p.size, inst: self.inst_id(p.inst), price: px, mark };
+            self.event(t, Some(a), EventKind::Liquidation, msg, Some(r), None);
         }
         self.sell_collateral(a, t)?;
         let cash = self.accts[a].snap.collateral.first().copied().unwrap_or_default(); // ok: a < len
@@ -873,13 +905,10 @@ impl<'a> Sim<'a> {
             fee_base += n;
             notionals.push(n);
             info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
-            let what = if fraction < Decimal::ONE { "partially liquidated" } else { "liquidated" };
-            let text = format!(
-                "{}'s {} {} {} at {} (mark {}).",
-                self.name(a), format_decimal(signed, 8), self.inst_id(p.inst), what, format_decimal(px, 8), format_decimal(mark, 8)
-            );
-            let kind = if fraction < Decimal::ONE { EventKind::PartialLiquidation } else { EventKind::Liquidation };
-            self.event(t, Some(a), kind, text, Some(r), None);
+            let partial = fraction < Decimal::ONE;
+            let msg = Msg::Liquidated { name: self.name(a), size: signed, inst: self.inst_id(p.inst), partial, price: px, mark };
+            let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
+            self.event(t, Some(a), kind, msg, Some(r), None);
         }
         // Group result before the penalty.
         let mut group = if cross {
@@ -903,8 +932,8 @@ impl<'a> Sim<'a> {
             group -= fee;
             let n = self.acct_name(a);
             self.post(t, self.vn(names::INSURANCE), n, fee, "liquidation penalty".into());
-            let text = format!("{} liquidation penalty from {} went to the insurance fund.", money(fee), self.name(a));
-            self.event(t, Some(a), EventKind::LiquidationFee, text, Some(fee), None);
+            let msg = Msg::Penalty { fee, name: self.name(a) };
+            self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
         }
         let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
         if group < Decimal::ZERO && fraction == Decimal::ONE {
@@ -912,8 +941,8 @@ impl<'a> Sim<'a> {
             self.accts[a].defaulter = !positions_left; // ok: a < len
             self.defaults += 1;
             self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
-            let text = format!("{} closed beyond its bankruptcy price: a deficit of {} after its margin of {}.", self.name(a), money(d), money(c0.max(Decimal::ZERO)));
-            self.event(t, Some(a), EventKind::Bankruptcy, text, Some(d), None);
+            let msg = Msg::BeyondBankruptcy { name: self.name(a), deficit: d, margin: c0.max(Decimal::ZERO) };
+            self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             spread_bad_debt(&mut info, &notionals, d)?;
             self.allocate(a, t, c0.max(Decimal::ZERO), d, info)?;
         } else if fraction < Decimal::ONE {
@@ -936,14 +965,14 @@ impl<'a> Sim<'a> {
                 self.layers_dirty = true;
                 self.accts[def].snap.loss += margin_used; // ok: def < len
                 self.touch(def);
-                let text = format!("{}'s own margin absorbed {} of the loss.", self.name(def), money(margin_used));
-                self.event(t, Some(def), EventKind::LayerDrawn, text, Some(margin_used), Some(l));
+                let msg = Msg::OwnMargin { name: self.name(def), amount: margin_used };
+                self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(margin_used), Some(l));
             }
         }
         if d.is_zero() {
             if margin_used > Decimal::ZERO {
-                let text = format!("The loss on {} was covered by its own margin: nothing reaches the mutualized layers.", self.name(def));
-                self.event(t, Some(def), EventKind::Default, text, Some(margin_used), None);
+                let msg = Msg::CoveredByOwnMargin { name: self.name(def) };
+                self.event(t, Some(def), EventKind::Default, msg, Some(margin_used), None);
             }
             return Ok(());
         }
@@ -1045,14 +1074,14 @@ impl<'a> Sim<'a> {
                             let from = names::reserves(&self.infos[i].id); // ok: i < len
                             self.credit_def(def, t, from.into(), can, memo.into())?;
                             pay += can;
-                            let text = format!("Assessment: {} was called for {} and paid {}.", self.name(i), money(sh), money(can));
-                            self.event(t, Some(i), EventKind::Assessment, text, Some(can), Some(l));
+                            let msg = Msg::Assessment { name: self.name(i), called: sh, paid: can };
+                            self.event(t, Some(i), EventKind::Assessment, msg, Some(can), Some(l));
                             if can < sh {
                                 all_paid = false;
                                 self.cascades += 1;
                                 self.queue.push_back((i, true));
-                                let text = format!("{} cannot meet its assessment ({} short): it will default in turn.", self.name(i), money(sh - can));
-                                self.event(t, Some(i), EventKind::Cascade, text, Some(sh - can), Some(l));
+                                let msg = Msg::AssessmentShort { name: self.name(i), short: sh - can };
+                                self.event(t, Some(i), EventKind::Cascade, msg, Some(sh - can), Some(l));
                             }
                         }
                         if all_paid && call > Decimal::ZERO && dust > Decimal::ZERO {
@@ -1069,11 +1098,8 @@ impl<'a> Sim<'a> {
                             self.layers[l].drawn += pay; // ok: l < len
                             self.layers_dirty = true;
                             self.pending.push(Pending { layer: l, def, left: after, until: t + max_steps - 1, info: info.to_vec() });
-                            let text = format!(
-                                "{} of the loss waits on variation-margin haircuts for up to {} more step(s).",
-                                money(after), max_steps - 1
-                            );
-                            self.event(t, Some(def), EventKind::Haircut, text, Some(after), Some(l));
+                            let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
+                            self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
                             return Ok(());
                         }
                     }
@@ -1102,11 +1128,8 @@ impl<'a> Sim<'a> {
                             self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
                             pay += dust;
                         }
-                        let text = format!(
-                            "Socialized loss: {} accounts in profit give up {} of their profit ({} in all).",
-                            w.len(), format_pct(rate), money(take)
-                        );
-                        self.event(t, None, EventKind::Haircut, text, Some(take), Some(l));
+                        let msg = Msg::Socialized { count: w.len(), rate, take };
+                        self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
                     }
                 }
                 LayerKind::Adl => {
@@ -1121,8 +1144,8 @@ impl<'a> Sim<'a> {
                         if pay > Decimal::ZERO {
                             self.charge(v, def, t, pay, "backstop vault")?;
                             self.set_status(v, Status::HaircutApplied);
-                            let text = format!("The backstop vault {} took {} of the loss; its depositors' shares lose that value.", self.name(v), money(pay));
-                            self.event(t, Some(v), EventKind::Haircut, text, Some(pay), Some(l));
+                            let msg = Msg::Vault { name: self.name(v), pay };
+                            self.event(t, Some(v), EventKind::Haircut, msg, Some(pay), Some(l));
                         }
                     }
                 }
@@ -1134,8 +1157,8 @@ impl<'a> Sim<'a> {
                 self.layers[l].drawn += pay; // ok: l < len
                 self.layers_dirty = true;
                 if !matches!(kind, LayerKind::Socialized) {
-                    let text = format!("{} paid {} toward {}'s deficit.", self.layers[l].label, money(pay), self.name(def)); // ok: l < len
-                    self.event(t, Some(def), EventKind::LayerDrawn, text, Some(pay), Some(l));
+                    let msg = Msg::LayerPaid { label: self.layers[l].label.clone(), pay, name: self.name(def) }; // ok: l < len
+                    self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(pay), Some(l));
                 }
             }
             left -= pay;
@@ -1143,16 +1166,16 @@ impl<'a> Sim<'a> {
                 // ok: l < len
                 self.layers[l].exhausted = true; // ok: l < len
                 self.layers_dirty = true;
-                let text = format!("{} is exhausted; {} of the loss goes on.", self.layers[l].label, money(left)); // ok: l < len
-                self.event(t, None, EventKind::LayerExhausted, text, Some(left), Some(l));
+                let msg = Msg::LayerExhausted { label: self.layers[l].label.clone(), left }; // ok: l < len
+                self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
             }
             l += 1;
         }
         if left > Decimal::ZERO {
             self.unallocated += left;
             self.credit_def(def, t, self.vn(names::UNALLOCATED), left, "write-down: loss no layer covered".into())?;
-            let text = format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(left), self.name(def));
-            self.event(t, Some(def), EventKind::Unallocated, text, Some(left), None);
+            let msg = Msg::Unallocated { left, name: self.name(def) };
+            self.event(t, Some(def), EventKind::Unallocated, msg, Some(left), None);
         }
         Ok(())
     }
@@ -1177,8 +1200,8 @@ impl<'a> Sim<'a> {
             self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
             pay += dust;
         }
-        let text = format!("VM gains haircut: {} cut from this step's gains ({} of them).", money(pay), format_pct(take.div_c(total, "haircut rate")?));
-        self.event(t, None, EventKind::Haircut, text, Some(pay), Some(l));
+        let msg = Msg::VmHaircut { pay, rate: take.div_c(total, "haircut rate")? };
+        self.event(t, None, EventKind::Haircut, msg, Some(pay), Some(l));
         Ok(pay)
     }
 
@@ -1273,11 +1296,8 @@ impl<'a> Sim<'a> {
                 self.cash_add(i, r + iso)?;
                 self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
                 self.set_status(i, Status::Deleveraged);
-                let text = format!(
-                    "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
-                    rank + 1, self.name(i), format_decimal(q, 8), self.inst_id(b.inst), money(charge)
-                );
-                self.event(t, Some(i), EventKind::Deleveraged, text, Some(charge), Some(l));
+                let msg = Msg::Deleveraged { rank: rank + 1, name: self.name(i), size: q, inst: self.inst_id(b.inst), charge };
+                self.event(t, Some(i), EventKind::Deleveraged, msg, Some(charge), Some(l));
                 left -= charge;
                 paid += charge;
             }
@@ -1355,8 +1375,8 @@ impl<'a> Sim<'a> {
             self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
             pay += dust;
         }
-        let text = format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", gains.len(), money(pay));
-        self.event(t, None, EventKind::TearUp, text, Some(pay), None);
+        let msg = Msg::TearUp { count: gains.len(), pay };
+        self.event(t, None, EventKind::TearUp, msg, Some(pay), None);
         Ok(pay)
     }
 
@@ -1366,6 +1386,9 @@ impl<'a> Sim<'a> {
         for &a in &changed {
             let Some(acct) = self.accts.get_mut(a as usize) else { continue };
             acct.dirty = false;
+            if !self.full {
+                continue;
+            }
             if t == 0 {
                 self.first.push(acct.snap.clone());
             } else {
@@ -1498,7 +1521,7 @@ mod tests {
         let run = |mode| {
             let marks = price_path::generate(&s).expect("marks");
             let accounts = crate::scenario::expand_accounts(&s).expect("accounts");
-            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode).expect("sim");
+            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode, true).expect("sim");
             for t in 0..=s.steps {
                 sim.step(t).expect("step");
             }

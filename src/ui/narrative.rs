@@ -12,11 +12,11 @@ pub fn Narrative() -> impl IntoView {
         let step = s.step.get();
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return (Vec::new(), None) };
-            let now: Vec<String> = t.events_at(step).iter().map(|e| e.text.clone()).collect();
+            let now: Vec<String> = t.events_at(step).iter().map(|e| e.text()).collect();
             // When nothing happens now, recall the latest event so the story keeps its thread.
             let before = if now.is_empty() {
                 let i = t.events.partition_point(|e| e.step < step);
-                i.checked_sub(1).and_then(|j| t.events.get(j)).map(|e| (e.step, e.text.clone()))
+                i.checked_sub(1).and_then(|j| t.events.get(j)).map(|e| (e.step, e.text()))
             } else {
                 None
             };
