@@ -4,7 +4,7 @@
 //! State is kept per account and written to the timeline only when it changes; valuations at a
 //! step are recomputed from the market, so nothing is copied per account per step.
 
-use super::account::{collateral_value, position_requirements, position_value, valuate, AccountSnap, Pos, Status};
+use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
 use super::adl::{adl_score, adl_select};
 use super::ledger::{names, EntryMemo, JournalEntry, Name};
 use super::market::Market;
@@ -284,7 +284,7 @@ impl<'a> Sim<'a> {
             let ea = ea.borrow();
             let cohort = ea.cohort;
             let a = &ea.spec;
-            let mut coll = vec![Decimal::ZERO; n_assets];
+            let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
             if let Some(c) = coll.get_mut(0) {
                 *c = a.cash;
             }
@@ -293,7 +293,7 @@ impl<'a> Sim<'a> {
                     *slot = slot.add_c(c.amount, "opening collateral")?;
                 }
             }
-            let mut positions = Vec::with_capacity(a.positions.len());
+            let mut positions = Positions::with_capacity(a.positions.len());
             for p in &a.positions {
                 let inst = inst_index(&p.instrument).ok_or_else(|| invalid(vec![]))?;
                 positions.push(Pos {
@@ -433,7 +433,9 @@ impl<'a> Sim<'a> {
                 sim.post(0, sim.vn(names::CCP_CAPITAL), sim.vn(names::DEPOSITS), amt, memo.into());
             }
         }
-        for i in 0..sim.accts.len() {
+        // Only the socialized-loss layer reads the starting equity.
+        let needs_start = sim.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
+        for i in (0..sim.accts.len()).filter(|_| needs_start) {
             let a = &sim.accts[i]; // ok: i < len
             let v = valuate(&sim.m, &a.snap.collateral, &a.snap.positions, 0)?;
             sim.accts[i].start_equity = v.equity; // ok: i < len
@@ -715,38 +717,42 @@ impl<'a> Sim<'a> {
         // Same order and same exact check as the loop above, for the accounts that can act.
         self.scan.collect(t);
         while let Some(a) = self.scan.next() {
-            self.check_one(a, t)?;
+            let v = self.check_one(a, t)?;
             self.scan.route(a, t);
             if !self.scan.needs(a) {
-                self.band(a, t);
+                // Unchanged by its check: the valuation just made is still its own.
+                self.band(a, t, v.as_ref());
             }
         }
         Ok(())
     }
 
     /// File the band of account `a`, just checked and unchanged at step `t`.
-    fn band(&mut self, a: usize, t: u32) {
+    fn band(&mut self, a: usize, t: u32, v: Option<&Valuation>) {
         let Some(acct) = self.accts.get(a) else { return };
         if acct.snap.status.is_out() || acct.defaulter || acct.snap.positions.is_empty() {
             return; // Skipped by the check until something changes it.
         }
         // A pending margin call is re-examined every step.
         let bandable = !(self.ccp && acct.snap.status == Status::MarginCall);
-        if !bandable || !self.scan.file_band(&self.m, a, &acct.snap, self.ccp, t) {
+        if !bandable || !self.scan.file_band(&self.m, a, &acct.snap, self.ccp, t, v) {
             self.scan.defer(a);
         }
     }
 
     /// The margin check of one account at step `t` (liquidation, or the CCP's margin call).
-    fn check_one(&mut self, a: usize, t: u32) -> EngineResult<()> {
-        let Some(acct) = self.accts.get(a) else { return Ok(()) };
+    /// Returns the valuation it made (still the account's if the check changed nothing).
+    fn check_one(&mut self, a: usize, t: u32) -> EngineResult<Option<Valuation>> {
+        let Some(acct) = self.accts.get(a) else { return Ok(None) };
         if acct.snap.status.is_out() || acct.defaulter || acct.snap.positions.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         self.valued += 1;
-        let v = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?;
+        // An exchange's check reads no initial requirement; a clearing house's margin call does.
+        let v = if self.ccp { valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? } else { valuate_maintenance(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? };
         if self.ccp {
-            return self.ccp_margin(a, t, v.equity, v.maintenance, v.initial);
+            self.ccp_margin(a, t, v.equity, v.maintenance, v.initial)?;
+            return Ok(Some(v));
         }
         if v.has_cross && v.cross_equity < v.cross_maintenance {
             let idx: Vec<usize> = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
@@ -765,7 +771,7 @@ impl<'a> Sim<'a> {
                 self.liquidate(a, vec![k], t, eq, false)?;
             }
         }
-        Ok(())
+        Ok(Some(v))
     }
 
     /// Clearing house: margin call, met from reserves, or default after the grace period.
