@@ -17,6 +17,7 @@ use crate::scenario::{
     Settlement, VenueStyle,
 };
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 use std::borrow::Borrow;
 use std::collections::VecDeque;
 
@@ -127,6 +128,12 @@ struct Acct {
     /// Changed this step (listed in `Sim::changed`): recorded at the end of the step.
     dirty: bool,
 }
+
+/// Position indices of one margin group (a liquidation's work lists stay off the heap).
+type Group = SmallVec<[usize; 4]>;
+/// The positions a liquidation or auction closed, and their notionals.
+type Closed = SmallVec<[Bankrupt; 2]>;
+type Notionals = SmallVec<[Decimal; 2]>;
 
 /// A position closed beyond bankruptcy: what ADL and tear-up need.
 #[derive(Clone, Debug)]
@@ -280,6 +287,7 @@ impl<'a> Sim<'a> {
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
+        let no_name = Name::from("");
         for ea in expanded {
             let ea = ea.borrow();
             let cohort = ea.cohort;
@@ -311,7 +319,8 @@ impl<'a> Sim<'a> {
             let (fund_contribution, reserves) = (a.fund_contribution, a.reserves);
             let id = Name::from(a.id.as_str());
             let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
-            sim.acct_names.push(Name::from(names::account(&id)));
+            // Ledger names only matter when the ledger is recorded.
+            sim.acct_names.push(if full { Name::from(names::account(&id)) } else { no_name.clone() });
             sim.infos.push(AccountInfo { id, name, role: a.role.label(), cohort: cohort.and_then(|c| cohort_names.get(c)).cloned() });
             sim.accts.push(Acct {
                 snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
@@ -472,6 +481,10 @@ impl<'a> Sim<'a> {
 
     /// An interned venue-side ledger account name.
     fn vn(&self, x: &'static str) -> Name {
+        // The callers pass the very constants the table holds: a pointer match, else by content.
+        if let Some((_, n)) = self.venue_names.iter().find(|(k, _)| std::ptr::eq(*k, x)) {
+            return n.clone();
+        }
         self.venue_names.iter().find(|(k, _)| *k == x).map(|(_, n)| n.clone()).unwrap_or_else(|| Name::from(x))
     }
 
@@ -637,7 +650,7 @@ impl<'a> Sim<'a> {
             self.set_status(a, Status::Bankrupt);
             let msg = Msg::SettlementDeficit { name: self.name(a), deficit: d };
             self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
-            self.allocate(a, t, Decimal::ZERO, d, Vec::new())?;
+            self.allocate(a, t, Decimal::ZERO, d, &[])?;
         }
         Ok(())
     }
@@ -685,9 +698,12 @@ impl<'a> Sim<'a> {
         } else {
             realized
         };
-        let name = self.acct_name(a);
-        let memo = EntryMemo::Closed(Box::new((part, self.inst_id(p.inst), price)));
-        self.post(t, name, self.vn(names::SETTLEMENT), posted, memo);
+        if self.full && !posted.is_zero() {
+            // The boxed memo is built only when the entry is recorded.
+            let name = self.acct_name(a);
+            let memo = EntryMemo::Closed(Box::new((part, self.inst_id(p.inst), price)));
+            self.post(t, name, self.vn(names::SETTLEMENT), posted, memo);
+        }
         let iso_rel = match p.isolated {
             Some(iso) if full => iso,
             Some(iso) => iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?.round_dp(10),
@@ -755,8 +771,8 @@ impl<'a> Sim<'a> {
             return Ok(Some(v));
         }
         if v.has_cross && v.cross_equity < v.cross_maintenance {
-            let idx: Vec<usize> = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
-            self.liquidate(a, idx, t, v.cross_equity, true)?;
+            let idx: Group = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
+            self.liquidate(a, &idx, t, v.cross_equity, true)?;
         }
         // Isolated positions, from the last so indices stay valid.
         let mut k = self.accts[a].snap.positions.len(); // ok: a < len
@@ -768,7 +784,7 @@ impl<'a> Sim<'a> {
             let (mm, _) = position_requirements(&self.m, p, t)?;
             let eq = iso.add_c(val, "isolated equity")?;
             if eq < mm {
-                self.liquidate(a, vec![k], t, eq, false)?;
+                self.liquidate(a, &[k], t, eq, false)?;
             }
         }
         Ok(Some(v))
@@ -832,8 +848,8 @@ impl<'a> Sim<'a> {
         let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
             + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
         let mut realized_total = Decimal::ZERO;
-        let mut info = Vec::new();
-        let mut notionals = Vec::new();
+        let mut info = Closed::new();
+        let mut notionals = Notionals::new();
         while let Some(p) = self.accts[a].snap.positions.last().cloned() {
             // ok: a < len
             let mark = self.m.mark(p.inst, t);
@@ -852,13 +868,13 @@ impl<'a> Sim<'a> {
         let loss = (-realized_total).max(Decimal::ZERO);
         let (margin_used, d) = if cash < Decimal::ZERO { (c0.max(Decimal::ZERO), -cash) } else { (loss.min(c0.max(Decimal::ZERO)), Decimal::ZERO) };
         spread_bad_debt(&mut info, &notionals, d)?;
-        self.allocate(a, t, margin_used, d, info)
+        self.allocate(a, t, margin_used, d, &info)
     }
 
     /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
     /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
     /// it cannot pay is its deficit.
-    fn liquidate(&mut self, a: usize, idx: Vec<usize>, t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
+    fn liquidate(&mut self, a: usize, idx: &[usize], t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
         let venue = &self.s.venue;
         let fee_rate = venue.liquidation_fee;
         let max_slip = venue.max_slippage;
@@ -868,7 +884,7 @@ impl<'a> Sim<'a> {
             for q in [Decimal::new(25, 2), Decimal::new(5, 1), Decimal::new(75, 2)] {
                 let mut eq = group_equity;
                 let mut mm_after = Decimal::ZERO;
-                for &i in &idx {
+                for &i in idx {
                     let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
                     let mark = self.m.mark(p.inst, t);
                     let part = p.size * q;
@@ -894,9 +910,9 @@ impl<'a> Sim<'a> {
         let mut realized_total = Decimal::ZERO;
         let mut iso_total = Decimal::ZERO;
         let mut fee_base = Decimal::ZERO;
-        let mut info = Vec::new();
-        let mut notionals = Vec::new();
-        let mut sorted = idx.clone();
+        let mut info = Closed::new();
+        let mut notionals = Notionals::new();
+        let mut sorted = Group::from_slice(idx);
         sorted.sort_unstable_by(|x, y| y.cmp(x));
         for i in sorted {
             let Some(p) = self.accts[a].snap.positions.get(i).cloned() else { continue }; // ok: a < len
@@ -950,7 +966,7 @@ impl<'a> Sim<'a> {
             let msg = Msg::BeyondBankruptcy { name: self.name(a), deficit: d, margin: c0.max(Decimal::ZERO) };
             self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             spread_bad_debt(&mut info, &notionals, d)?;
-            self.allocate(a, t, c0.max(Decimal::ZERO), d, info)?;
+            self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)?;
         } else if fraction < Decimal::ONE {
             self.set_status(a, Status::Liquidating);
         } else if !positions_left {
@@ -962,7 +978,7 @@ impl<'a> Sim<'a> {
     }
 
     /// A default's loss enters the waterfall: the defaulter's margin first, then the layers.
-    fn allocate(&mut self, def: usize, t: u32, margin_used: Decimal, d: Decimal, info: Vec<Bankrupt>) -> EngineResult<()> {
+    fn allocate(&mut self, def: usize, t: u32, margin_used: Decimal, d: Decimal, info: &[Bankrupt]) -> EngineResult<()> {
         self.deficit = self.deficit.add_c(margin_used, "deficit")?.add_c(d, "deficit")?;
         self.bad_debt = self.bad_debt.add_c(d, "bad debt")?;
         if margin_used > Decimal::ZERO {
@@ -982,7 +998,7 @@ impl<'a> Sim<'a> {
             }
             return Ok(());
         }
-        self.run_layers(def, t, 0, d, &info)
+        self.run_layers(def, t, 0, d, info)
     }
 
     fn credit_def(&mut self, def: usize, t: u32, from: Name, amount: Decimal, memo: EntryMemo) -> EngineResult<()> {
