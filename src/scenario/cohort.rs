@@ -59,7 +59,7 @@ fn numbered(base: &str, sep: &str, n: u32) -> String {
     let mut out = String::with_capacity(base.len() + sep.len() + tail.len());
     out.push_str(base);
     out.push_str(sep);
-    out.extend(tail.iter().map(|&d| char::from(d)));
+    out.push_str(std::str::from_utf8(tail).unwrap_or_default());
     out
 }
 
@@ -90,7 +90,8 @@ pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>
         let actual_notional = size.checked_mul(per_contract).unwrap_or(notional);
         let cash = actual_notional.checked_div(lev).unwrap_or(Decimal::ZERO).round_dp(2);
         let id = numbered(&c.id, "-", n);
-        let name = if c.name.is_empty() { id.clone() } else { numbered(&c.name, " #", n) };
+        // An unnamed cohort's accounts show their id (an empty display name means the id).
+        let name = if c.name.is_empty() { String::new() } else { numbered(&c.name, " #", n) };
         out.push(AccountSpec {
             id,
             name,
