@@ -64,7 +64,7 @@ fn unallocated_residual_becomes_a_default_on_the_next_venue() {
     assert_eq!(b.account_at(0, 1).status, Status::Bankrupt);
     assert_eq!(b.summary.deficit, d("50"));
     assert_eq!(b.summary.unallocated, d("50"));
-    assert!(b.events_at(1).iter().any(|e| e.kind == EventKind::ContagionLoss && e.text.contains("Venue A's unallocated residual")));
+    assert!(b.events_at(1).iter().any(|e| e.kind == EventKind::ContagionLoss && e.text().contains("Venue A's unallocated residual")));
     assert!(balanced(a) && balanced(b));
     // The ledger shows who paid whom: the fund's 200 to the source venue's contagion account.
     assert_eq!(spillway::engine::ledger::balance_of(&b.ledger, "external:contagion:main", "USD"), d("200"));
@@ -122,7 +122,7 @@ fn a_loss_does_not_land_on_an_account_already_in_default() {
     assert_eq!(run.link_totals(1), (d("50"), d("50")));
     assert_eq!(run.link_totals(2), (d("40"), Decimal::ZERO));
     let c = &run.venues[2].timeline;
-    assert!(c.events_at(3).iter().any(|e| e.kind == EventKind::ContagionLoss && e.text.contains("already in default")));
+    assert!(c.events_at(3).iter().any(|e| e.kind == EventKind::ContagionLoss && e.text().contains("already in default")));
     assert_eq!(c.summary.unallocated, d("20"));
     assert!(balanced(c));
 }

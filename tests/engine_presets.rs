@@ -30,7 +30,7 @@ fn print_presets() {
         let t = run(id);
         println!("== {id}: {:?}", t.summary);
         for e in &t.events {
-            println!("  [{}] {:?} {}", e.step, e.kind, e.text);
+            println!("  [{}] {:?} {}", e.step, e.kind, e.text());
         }
         conserved(&t);
     }

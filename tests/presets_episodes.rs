@@ -112,7 +112,7 @@ fn okx_2018_reproduces_the_clawback() {
     within_1pct(clawed / btc, d("1200"), "clawed back (BTC)");
     assert_eq!(s.unallocated, Decimal::ZERO);
     // The liquidation order cannot be filled at 8,040 and walks down to 7,480.
-    assert!(t.events.iter().any(|e| e.kind == EventKind::Liquidation && e.text.contains("at 7,480 (mark 8,040)")), "{:?}", t.events);
+    assert!(t.events.iter().any(|e| e.kind == EventKind::Liquidation && e.text().contains("at 7,480 (mark 8,040)")), "{:?}", t.events);
     // Rate = clawback / total weekly profit of the accounts in profit (profit since step 0).
     let step = t.events.iter().find(|e| e.kind == EventKind::Bankruptcy).unwrap().step;
     let mut profit = Decimal::ZERO;

@@ -8,6 +8,7 @@ use super::market::Market;
 use super::money::{Checked, EngineResult};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 /// Where an account stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -65,12 +66,18 @@ pub struct Pos {
     pub isolated: Option<Decimal>,
 }
 
-/// The structural state of an account at the steps where it changed.
+/// Collateral units per asset, inline for the usual single (quote) asset.
+pub type Holdings = SmallVec<[Decimal; 1]>;
+/// Positions, inline for the usual single one.
+pub type Positions = SmallVec<[Pos; 1]>;
+
+/// The structural state of an account at the steps where it changed. Stored inline (no heap for
+/// one asset and one position): a 100k book keeps several hundred thousand of these.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct AccountSnap {
     /// Units per collateral asset; index 0 is the quote currency (may be negative: a debt).
-    pub collateral: Vec<Decimal>,
-    pub positions: Vec<Pos>,
+    pub collateral: Holdings,
+    pub positions: Positions,
     pub status: Status,
     /// What this account paid into the waterfall so far (its own resources if it defaulted).
     pub loss: Decimal,
@@ -134,14 +141,29 @@ pub fn position_requirements(m: &Market, p: &Pos, t: u32) -> EngineResult<(Decim
 
 /// Value an account at step `t`.
 pub fn valuate(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
+    valuate_with(m, coll, positions, t, true)
+}
+
+/// [`valuate`] without the initial requirement (left zero): what an exchange's margin check reads.
+pub fn valuate_maintenance(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
+    valuate_with(m, coll, positions, t, false)
+}
+
+fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial: bool) -> EngineResult<Valuation> {
     let cv = collateral_value(m, coll, t)?;
     let mut v = Valuation { cross_equity: cv, collateral: cv, ..Default::default() };
     for p in positions {
         let val = position_value(m, p, t)?;
-        let (mm, im) = position_requirements(m, p, t)?;
+        let notional = m.notional(p.inst, p.size, m.mark(p.inst, t))?;
+        let (mm, im) = match m.meta(p.inst) {
+            Some(meta) => (meta.margin.maintenance(notional)?, if initial { meta.margin.initial(notional)? } else { Decimal::ZERO }),
+            None => (Decimal::ZERO, Decimal::ZERO),
+        };
         v.upnl = v.upnl.add_c(val, "unrealized pnl")?;
         v.maintenance = v.maintenance.add_c(mm, "maintenance margin")?;
-        v.initial = v.initial.add_c(im, "initial margin")?;
+        if initial {
+            v.initial = v.initial.add_c(im, "initial margin")?;
+        }
         match p.isolated {
             Some(iso) => {
                 v.collateral = v.collateral.add_c(iso, "collateral value")?;

@@ -35,6 +35,17 @@ pub struct Market {
     pub meta: Vec<InstrumentMeta>,
 }
 
+/// `q × contract size`, skipping the multiplication for a contract size of exactly `1` (scale 0):
+/// the product would be `q` itself, digit for digit (a zero product is plain `0`, as `mul` gives).
+#[inline]
+fn times_size(q: Decimal, cs: Decimal, what: &str) -> EngineResult<Decimal> {
+    if cs.scale() == 0 && cs.mantissa() == 1 {
+        Ok(if q.is_zero() { Decimal::ZERO } else { q })
+    } else {
+        q.mul_c(cs, what)
+    }
+}
+
 impl Market {
     pub fn build(s: &Scenario, marks: Vec<Vec<Decimal>>) -> EngineResult<Market> {
         let n = s.steps as usize + 1;
@@ -109,7 +120,7 @@ impl Market {
             Some(m) => m,
             None => return Ok(Decimal::ZERO),
         };
-        let q = size.mul_c(m.contract_size, "position pnl")?;
+        let q = times_size(size, m.contract_size, "position pnl")?;
         let dp = price.sub_c(entry, "position pnl")?;
         match m.kind {
             ContractKind::Linear => q.mul_c(dp, "position pnl"),
@@ -124,7 +135,7 @@ impl Market {
             Some(m) => m,
             None => return Ok(Decimal::ZERO),
         };
-        let q = size.abs().mul_c(m.contract_size, "notional")?;
+        let q = times_size(size.abs(), m.contract_size, "notional")?;
         match m.kind {
             ContractKind::Linear => q.mul_c(price, "notional"),
             ContractKind::Inverse => Ok(q),

@@ -20,5 +20,5 @@ pub use money::{format_decimal, format_money, format_money_exact, format_pct, En
 pub use compare::{compare, waterfall_presets, waterfall_presets_for, Comparison, WaterfallSpec};
 pub use contagion::{simulate_system, ContagionFlow, SystemRun, VenueRun};
 pub use scan::ScanMode;
-pub use simulate::{simulate, simulate_reference, simulate_with_mode, simulate_with_waterfall};
+pub use simulate::{simulate, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
 pub use timeline::*;

@@ -226,6 +226,23 @@ pub fn with_display_currency<R>(code: &str, f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// Runs `f` with a given money sign (an event renders in the sign of the run that made it).
+pub(crate) fn with_sign<R>(sign: &'static str, f: impl FnOnce() -> R) -> R {
+    let previous = CURRENCY_SIGN.with(|c| c.replace(sign));
+    let result = f();
+    CURRENCY_SIGN.with(|c| c.set(previous));
+    result
+}
+
+/// Every sign `currency_sign` returns (events store an index into this).
+pub(crate) const SIGNS: [&str; 6] = ["$", "€", "£", "¥", "₿", "CHF\u{a0}"];
+
+/// The money sign in effect, as an index into `SIGNS` (a run records it with its events).
+pub(crate) fn current_sign() -> u8 {
+    let sign = CURRENCY_SIGN.with(|c| c.get());
+    SIGNS.iter().position(|x| *x == sign).unwrap_or(0) as u8
+}
+
 fn push_sign(out: &mut String) {
     CURRENCY_SIGN.with(|c| out.push_str(c.get()));
 }

@@ -17,7 +17,7 @@
 //! up to P0 + B/|s_lo| costs at most B. f64 is used only for the edges, each rounded toward P0 by
 //! a margin far above f64's error (relative 1e-12 on widths, ~4 ulps on the edge itself).
 
-use super::account::{position_requirements, position_value, valuate, AccountSnap};
+use super::account::{position_requirements, position_value, valuate, AccountSnap, Valuation};
 use super::market::Market;
 use crate::scenario::{ContractKind, Scenario};
 use rust_decimal::prelude::ToPrimitive;
@@ -120,8 +120,19 @@ pub(crate) struct Scan {
     adverse: Vec<(usize, Decimal)>,
 }
 
+/// 10^k as the nearest f64 (exact up to 10^22).
+const POW10: [f64; 29] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
+];
+
+/// `x` as an f64 within ~2 ulps (mantissa rounded once, one division): as close as
+/// `Decimal::to_f64`, far inside the band's guards, without its 128-bit divisions.
 fn f(x: Decimal) -> f64 {
-    x.to_f64().unwrap_or(f64::NAN)
+    match POW10.get(x.scale() as usize) {
+        Some(p) => x.mantissa() as f64 / p,
+        None => x.to_f64().unwrap_or(f64::NAN),
+    }
 }
 
 impl Scan {
@@ -306,8 +317,9 @@ impl Scan {
     }
 
     /// Compute and file account `a`'s band at step `t`; false when it cannot be banded (then the
-    /// caller defers it to every next check). `snap` must be the state just checked safe.
-    pub fn file_band(&mut self, m: &Market, a: usize, snap: &AccountSnap, ccp: bool, t: u32) -> bool {
+    /// caller defers it to every next check). `snap` must be the state just checked safe; `pre`,
+    /// when given, its valuation at `t` (saves valuing it again).
+    pub fn file_band(&mut self, m: &Market, a: usize, snap: &AccountSnap, ccp: bool, t: u32, pre: Option<&Valuation>) -> bool {
         for &i in &self.insts {
             if let (Some(l), Some(h)) = (self.lo.get_mut(i), self.hi.get_mut(i)) {
                 *l = f64::NEG_INFINITY;
@@ -317,8 +329,12 @@ impl Scan {
         self.insts.clear();
         let mut expiry = u32::MAX;
         let ok = (|| -> Option<()> {
+            let value = || match pre {
+                Some(v) => Some(v.clone()),
+                None => valuate(m, &snap.collateral, &snap.positions, t).ok(),
+            };
             if ccp {
-                let v = valuate(m, &snap.collateral, &snap.positions, t).ok()?;
+                let v = value()?;
                 let s = v.equity.checked_sub(v.maintenance)?;
                 self.group(m, snap, None, true, s, t, &mut expiry)?;
             } else {
@@ -335,7 +351,7 @@ impl Scan {
                     }
                 }
                 if has_cross {
-                    let v = valuate(m, &snap.collateral, &snap.positions, t).ok()?;
+                    let v = value()?;
                     let s = v.cross_equity.checked_sub(v.cross_maintenance)?;
                     self.group(m, snap, None, false, s, t, &mut expiry)?;
                 }

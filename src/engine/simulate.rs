@@ -4,11 +4,11 @@
 //! State is kept per account and written to the timeline only when it changes; valuations at a
 //! step are recomputed from the market, so nothing is copied per account per step.
 
-use super::account::{collateral_value, position_requirements, position_value, valuate, AccountSnap, Pos, Status};
+use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
 use super::adl::{adl_score, adl_select};
 use super::ledger::{names, EntryMemo, JournalEntry, Name};
 use super::market::Market;
-use super::money::{format_decimal, format_money, format_pct, Checked, EngineError, EngineResult};
+use super::money::{format_decimal, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
@@ -17,6 +17,8 @@ use crate::scenario::{
     Settlement, VenueStyle,
 };
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
+use std::borrow::Borrow;
 use std::collections::VecDeque;
 
 pub(crate) use super::contagion::Inflow;
@@ -47,6 +49,41 @@ pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode)
     super::money::with_display_currency(&s.venue.quote, || run(s, waterfall, mode))
 }
 
+/// Run a scenario whose accounts `scenario::prepare` already validated and expanded (`accounts`
+/// must be its result for `s`, up to the seed, which expansion does not read once cohort seeds
+/// are pinned), recording only the loss summary, the insurance fund and the layer states: no
+/// events, ledger or account states. Monte Carlo's path: the summary and layer states equal the
+/// full run's.
+pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[ExpandedAccount]) -> EngineResult<Timeline> {
+    super::money::with_display_currency(&s.venue.quote, || {
+        if !s.contagion.is_empty() {
+            // Linked venues run in full (their losses land through events and the ledger).
+            return run(s, waterfall, ScanMode::Indexed);
+        }
+        check_vaults(s, waterfall)?;
+        let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
+        let mut sim = Sim::new(s, marks, accounts, waterfall, ScanMode::Indexed, false)?;
+        for t in 0..=s.steps {
+            sim.step(t)?;
+        }
+        sim.finish()
+    })
+}
+
+fn check_vaults(s: &Scenario, waterfall: &[LayerSpec]) -> EngineResult<()> {
+    for (i, l) in waterfall.iter().enumerate() {
+        if let LayerSpec::LpVaultHaircut { account } = l {
+            if !s.accounts.iter().any(|a| &a.id == account) {
+                return Err(invalid(vec![crate::scenario::ValidationError {
+                    path: format!("waterfall[{i}].account"),
+                    message: format!("no account `{account}`"),
+                }]));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
     if !s.contagion.is_empty() {
         // Linked venues: the upstream venues run first and their losses land here.
@@ -59,18 +96,9 @@ fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Ti
 pub(crate) fn run_venue(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Timeline> {
     // Validation expands the cohorts; the engine runs those very accounts (expanded once).
     let prepared = prepare(s).map_err(invalid)?;
-    for (i, l) in waterfall.iter().enumerate() {
-        if let LayerSpec::LpVaultHaircut { account } = l {
-            if !s.accounts.iter().any(|a| &a.id == account) {
-                return Err(invalid(vec![crate::scenario::ValidationError {
-                    path: format!("waterfall[{i}].account"),
-                    message: format!("no account `{account}`"),
-                }]));
-            }
-        }
-    }
+    check_vaults(s, waterfall)?;
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode)?;
+    let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode, true)?;
     sim.inflows = inflows;
     sim.inflows.sort_by_key(|f| f.step); // stable: keeps link order within a step
     for t in 0..=s.steps {
@@ -97,7 +125,8 @@ enum LayerKind {
 struct LayerRt {
     kind: LayerKind,
     party: &'static str,
-    label: String,
+    /// Shared by the events that name the layer.
+    label: Name,
     drawn: Decimal,
     sig_left: Decimal,
     calls_used: u32,
@@ -116,6 +145,12 @@ struct Acct {
     /// Changed this step (listed in `Sim::changed`): recorded at the end of the step.
     dirty: bool,
 }
+
+/// Position indices of one margin group (a liquidation's work lists stay off the heap).
+type Group = SmallVec<[usize; 4]>;
+/// The positions a liquidation or auction closed, and their notionals.
+type Closed = SmallVec<[Bankrupt; 2]>;
+type Notionals = SmallVec<[Decimal; 2]>;
 
 /// A position closed beyond bankruptcy: what ADL and tear-up need.
 #[derive(Clone, Debug)]
@@ -168,6 +203,8 @@ struct Sim<'a> {
     defaults: usize,
     cascades: usize,
     quote: Name,
+    /// The money sign event sentences render with (the run's quote currency).
+    sign: u8,
     /// Interned ledger names: `acct:{id}` per account, assets, venue accounts, instruments and
     /// cohorts (entries and infos share these allocations).
     acct_names: Vec<Name>,
@@ -182,6 +219,8 @@ struct Sim<'a> {
     /// Losses passed on by other venues, by step; `inflow_next` is the first not yet applied.
     inflows: Vec<Inflow>,
     inflow_next: usize,
+    /// Record events, ledger and account states (false: summary and layer states only).
+    full: bool,
 }
 
 /// One step's ADL ranking for (instrument, side), and how far its head is permanently spent.
@@ -194,12 +233,18 @@ struct AdlQueue {
     head: usize,
 }
 
-fn money(x: Decimal) -> String {
-    format_money(x)
-}
-
 impl<'a> Sim<'a> {
-    fn new(s: &'a Scenario, marks: Vec<Vec<Decimal>>, expanded: Vec<ExpandedAccount>, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Self> {
+    /// `expanded`: owned accounts are dropped one by one as they are set up (a 100k book's specs
+    /// are not all kept alive next to the engine's state); borrowed ones are reused (Monte Carlo).
+    fn new<E: Borrow<ExpandedAccount>>(
+        s: &'a Scenario,
+        marks: Vec<Vec<Decimal>>,
+        expanded: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+        waterfall: &[LayerSpec],
+        mode: ScanMode,
+        full: bool,
+    ) -> EngineResult<Self> {
+        let expanded = expanded.into_iter();
         let m = Market::build(s, marks)?;
         let scan = Scan::new(s, &m, expanded.len(), mode);
         let n_assets = m.asset_ids.len();
@@ -250,6 +295,7 @@ impl<'a> Sim<'a> {
             defaults: 0,
             cascades: 0,
             quote: quote_name.clone(),
+            sign: super::money::current_sign(),
             acct_names: Vec::with_capacity(expanded.len()),
             asset_names,
             venue_names,
@@ -258,15 +304,17 @@ impl<'a> Sim<'a> {
             valued: 0,
             inflows: Vec::new(),
             inflow_next: 0,
+            full,
             m,
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
-        // Consumed as we go: ids and names move into the timeline instead of being copied.
+        let no_name = Name::from("");
         for ea in expanded {
+            let ea = ea.borrow();
             let cohort = ea.cohort;
-            let a = ea.spec;
-            let mut coll = vec![Decimal::ZERO; n_assets];
+            let a = &ea.spec;
+            let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
             if let Some(c) = coll.get_mut(0) {
                 *c = a.cash;
             }
@@ -275,7 +323,7 @@ impl<'a> Sim<'a> {
                     *slot = slot.add_c(c.amount, "opening collateral")?;
                 }
             }
-            let mut positions = Vec::with_capacity(a.positions.len());
+            let mut positions = Positions::with_capacity(a.positions.len());
             for p in &a.positions {
                 let inst = inst_index(&p.instrument).ok_or_else(|| invalid(vec![]))?;
                 positions.push(Pos {
@@ -293,7 +341,8 @@ impl<'a> Sim<'a> {
             let (fund_contribution, reserves) = (a.fund_contribution, a.reserves);
             let id = Name::from(a.id.as_str());
             let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
-            sim.acct_names.push(Name::from(names::account(&id)));
+            // Ledger names only matter when the ledger is recorded.
+            sim.acct_names.push(if full { Name::from(names::account(&id)) } else { no_name.clone() });
             sim.infos.push(AccountInfo { id, name, role: a.role.label(), cohort: cohort.and_then(|c| cohort_names.get(c)).cloned() });
             sim.accts.push(Acct {
                 snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
@@ -372,12 +421,13 @@ impl<'a> Sim<'a> {
                 LayerSpec::TearUp => (LayerKind::TearUp, None),
             };
             let sig_left = capacity.unwrap_or_default();
-            sim.layers.push(LayerRt { kind, party, label: label.clone(), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
+            sim.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
             sim.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
             sim.layer_logs.push(Vec::new());
         }
-        // Opening ledger: deposits, contributions, funds.
-        for (i, a) in sim.accts.iter().enumerate() {
+        // Opening ledger: deposits, contributions, funds (none in a summary-only run).
+        let ledger_accts = if full { sim.accts.len() } else { 0 };
+        for (i, a) in sim.accts.iter().enumerate().take(ledger_accts) {
             let iso: Decimal = a.snap.positions.iter().filter_map(|p| p.isolated).sum();
             for (k, units) in a.snap.collateral.iter().enumerate() {
                 let amount = if k == 0 { *units + iso } else { *units };
@@ -414,7 +464,9 @@ impl<'a> Sim<'a> {
                 sim.post(0, sim.vn(names::CCP_CAPITAL), sim.vn(names::DEPOSITS), amt, memo.into());
             }
         }
-        for i in 0..sim.accts.len() {
+        // Only the socialized-loss layer reads the starting equity.
+        let needs_start = sim.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
+        for i in (0..sim.accts.len()).filter(|_| needs_start) {
             let a = &sim.accts[i]; // ok: i < len
             let v = valuate(&sim.m, &a.snap.collateral, &a.snap.positions, 0)?;
             sim.accts[i].start_equity = v.equity; // ok: i < len
@@ -451,19 +503,26 @@ impl<'a> Sim<'a> {
 
     /// An interned venue-side ledger account name.
     fn vn(&self, x: &'static str) -> Name {
+        // The callers pass the very constants the table holds: a pointer match, else by content.
+        if let Some((_, n)) = self.venue_names.iter().find(|(k, _)| std::ptr::eq(*k, x)) {
+            return n.clone();
+        }
         self.venue_names.iter().find(|(k, _)| *k == x).map(|(_, n)| n.clone()).unwrap_or_else(|| Name::from(x))
     }
 
     fn post(&mut self, step: u32, debit: Name, credit: Name, amount: Decimal, memo: EntryMemo) {
-        if amount.is_zero() {
+        if amount.is_zero() || !self.full {
             return;
         }
         let (debit, credit, amount) = if amount < Decimal::ZERO { (credit, debit, -amount) } else { (debit, credit, amount) };
         self.ledger.push(JournalEntry { step, debit, credit, amount, asset: self.quote.clone(), memo });
     }
 
-    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, text: String, amount: Option<Decimal>, layer: Option<usize>) {
-        self.events.push(Event { step, account, kind, text, amount, layer });
+    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, msg: Msg, amount: Option<Decimal>, layer: Option<usize>) {
+        if !self.full {
+            return;
+        }
+        self.events.push(Event { step, account, kind, amount, layer, sign: self.sign, msg });
     }
 
     fn name(&self, a: usize) -> Name {
@@ -538,18 +597,15 @@ impl<'a> Sim<'a> {
             let a = f.account;
             let Some(acct) = self.accts.get(a) else { continue };
             if acct.defaulter || acct.snap.status.is_out() {
-                let text = format!(
-                    "{} passes {} of its {} to {}, but {} is already in default here: that loss does not land on this venue.",
-                    f.from, money(f.amount), f.source.label(), self.name(a), self.name(a)
-                );
-                self.event(t, Some(a), EventKind::ContagionLoss, text, Some(Decimal::ZERO), None);
+                let msg = Msg::ContagionMissed { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source.label() };
+                self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(Decimal::ZERO), None);
                 continue;
             }
             self.cash_add(a, -f.amount)?;
             let from = Name::from(format!("external:contagion:{}", f.from_id).as_str());
             self.post(t, from, self.acct_name(a), f.amount, EntryMemo::Text(Name::from(format!("{} passed on by {}", f.source.label(), f.from).as_str())));
-            let text = format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", self.name(a), money(f.amount), f.from, f.source.label());
-            self.event(t, Some(a), EventKind::ContagionLoss, text, Some(f.amount), None);
+            let msg = Msg::ContagionLoss { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source.label() };
+            self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(f.amount), None);
             // With no position left to liquidate, a negative balance is a deficit at once.
             self.bankrupt_if_negative(a, t)?;
         }
@@ -608,11 +664,8 @@ impl<'a> Sim<'a> {
                         self.cash_add(a, -cost)?;
                         let name = self.acct_name(a);
                         self.post(t, self.vn(names::MARKET), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)).into());
-                        let text = format!(
-                            "{} could not deliver {} {}; the venue bought in at a {} penalty, costing {}.",
-                            self.name(a), format_decimal(missing, 8), ins.id, format_pct(x.buy_in_penalty), money(cost)
-                        );
-                        self.event(t, Some(a), EventKind::BuyIn, text, Some(cost), None);
+                        let msg = Msg::BuyIn { name: self.name(a), missing, inst: self.inst_id(i), penalty: x.buy_in_penalty, cost };
+                        self.event(t, Some(a), EventKind::BuyIn, msg, Some(cost), None);
                     }
                 }
                 if self.accts[a].snap.positions.is_empty() {
@@ -621,8 +674,8 @@ impl<'a> Sim<'a> {
                 self.bankrupt_if_negative(a, t)?;
             }
             if settled > 0 {
-                let text = format!("{} expired and settled at {} ({} position(s)).", ins.id, format_decimal(mark, 8), settled);
-                self.event(t, None, EventKind::Settlement, text, None, None);
+                let msg = Msg::Settled { inst: self.inst_id(i), mark, count: settled };
+                self.event(t, None, EventKind::Settlement, msg, None, None);
             }
         }
         Ok(())
@@ -642,9 +695,9 @@ impl<'a> Sim<'a> {
             self.accts[a].defaulter = true; // ok: a < len
             self.defaults += 1;
             self.set_status(a, Status::Bankrupt);
-            let text = format!("{} cannot pay its settlement: a deficit of {}.", self.name(a), money(d));
-            self.event(t, Some(a), EventKind::Bankruptcy, text, Some(d), None);
-            self.allocate(a, t, Decimal::ZERO, d, Vec::new())?;
+            let msg = Msg::SettlementDeficit { name: self.name(a), deficit: d };
+            self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
+            self.allocate(a, t, Decimal::ZERO, d, &[])?;
         }
         Ok(())
     }
@@ -664,7 +717,9 @@ impl<'a> Sim<'a> {
             self.cash_add(a, value)?;
             let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| self.quote.clone());
             let name = self.acct_name(a);
-            self.ledger.push(JournalEntry { step: t, debit: self.vn(names::MARKET), credit: name.clone(), amount: units, asset, memo: EntryMemo::Static("collateral sold") });
+            if self.full {
+                self.ledger.push(JournalEntry { step: t, debit: self.vn(names::MARKET), credit: name.clone(), amount: units, asset, memo: EntryMemo::Static("collateral sold") });
+            }
             self.post(t, name, self.vn(names::MARKET), value, "proceeds of collateral sold".into());
         }
         Ok(())
@@ -690,9 +745,12 @@ impl<'a> Sim<'a> {
         } else {
             realized
         };
-        let name = self.acct_name(a);
-        let memo = EntryMemo::Closed(Box::new((part, self.inst_id(p.inst), price)));
-        self.post(t, name, self.vn(names::SETTLEMENT), posted, memo);
+        if self.full && !posted.is_zero() {
+            // The boxed memo is built only when the entry is recorded.
+            let name = self.acct_name(a);
+            let memo = EntryMemo::Closed(Box::new((part, self.inst_id(p.inst), price)));
+            self.post(t, name, self.vn(names::SETTLEMENT), posted, memo);
+        }
         let iso_rel = match p.isolated {
             Some(iso) if full => iso,
             Some(iso) => iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?.round_dp(10),
@@ -722,42 +780,46 @@ impl<'a> Sim<'a> {
         // Same order and same exact check as the loop above, for the accounts that can act.
         self.scan.collect(t);
         while let Some(a) = self.scan.next() {
-            self.check_one(a, t)?;
+            let v = self.check_one(a, t)?;
             self.scan.route(a, t);
             if !self.scan.needs(a) {
-                self.band(a, t);
+                // Unchanged by its check: the valuation just made is still its own.
+                self.band(a, t, v.as_ref());
             }
         }
         Ok(())
     }
 
     /// File the band of account `a`, just checked and unchanged at step `t`.
-    fn band(&mut self, a: usize, t: u32) {
+    fn band(&mut self, a: usize, t: u32, v: Option<&Valuation>) {
         let Some(acct) = self.accts.get(a) else { return };
         if acct.snap.status.is_out() || acct.defaulter || acct.snap.positions.is_empty() {
             return; // Skipped by the check until something changes it.
         }
         // A pending margin call is re-examined every step.
         let bandable = !(self.ccp && acct.snap.status == Status::MarginCall);
-        if !bandable || !self.scan.file_band(&self.m, a, &acct.snap, self.ccp, t) {
+        if !bandable || !self.scan.file_band(&self.m, a, &acct.snap, self.ccp, t, v) {
             self.scan.defer(a);
         }
     }
 
     /// The margin check of one account at step `t` (liquidation, or the CCP's margin call).
-    fn check_one(&mut self, a: usize, t: u32) -> EngineResult<()> {
-        let Some(acct) = self.accts.get(a) else { return Ok(()) };
+    /// Returns the valuation it made (still the account's if the check changed nothing).
+    fn check_one(&mut self, a: usize, t: u32) -> EngineResult<Option<Valuation>> {
+        let Some(acct) = self.accts.get(a) else { return Ok(None) };
         if acct.snap.status.is_out() || acct.defaulter || acct.snap.positions.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         self.valued += 1;
-        let v = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?;
+        // An exchange's check reads no initial requirement; a clearing house's margin call does.
+        let v = if self.ccp { valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? } else { valuate_maintenance(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? };
         if self.ccp {
-            return self.ccp_margin(a, t, v.equity, v.maintenance, v.initial);
+            self.ccp_margin(a, t, v.equity, v.maintenance, v.initial)?;
+            return Ok(Some(v));
         }
         if v.has_cross && v.cross_equity < v.cross_maintenance {
-            let idx: Vec<usize> = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
-            self.liquidate(a, idx, t, v.cross_equity, true)?;
+            let idx: Group = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
+            self.liquidate(a, &idx, t, v.cross_equity, true)?;
         }
         // Isolated positions, from the last so indices stay valid.
         let mut k = self.accts[a].snap.positions.len(); // ok: a < len
@@ -769,10 +831,10 @@ impl<'a> Sim<'a> {
             let (mm, _) = position_requirements(&self.m, p, t)?;
             let eq = iso.add_c(val, "isolated equity")?;
             if eq < mm {
-                self.liquidate(a, vec![k], t, eq, false)?;
+                self.liquidate(a, &[k], t, eq, false)?;
             }
         }
-        Ok(())
+        Ok(Some(v))
     }
 
     /// Clearing house: margin call, met from reserves, or default after the grace period.
@@ -790,8 +852,8 @@ impl<'a> Sim<'a> {
             // ok: a < len
             self.accts[a].call_step = Some(t); // ok: a < len
             self.set_status(a, Status::MarginCall);
-            let text = format!("Margin call: {} is below maintenance ({} equity vs {} required) and must post {}.", self.name(a), money(equity), money(mm), money(top_up));
-            self.event(t, Some(a), EventKind::MarginCall, text, Some(top_up), None);
+            let msg = Msg::MarginCall { name: self.name(a), equity, required: mm, top_up };
+            self.event(t, Some(a), EventKind::MarginCall, msg, Some(top_up), None);
         }
         if self.accts[a].reserves >= top_up {
             // ok: a < len
@@ -801,8 +863,8 @@ impl<'a> Sim<'a> {
             self.post(t, n, r, top_up, "margin call met".into());
             self.accts[a].call_step = None; // ok: a < len
             self.set_status(a, Status::Healthy);
-            let text = format!("{} met its margin call with {} from its reserves.", self.name(a), money(top_up));
-            self.event(t, Some(a), EventKind::MarginCallMet, text, Some(top_up), None);
+            let msg = Msg::MarginCallMet { name: self.name(a), top_up };
+            self.event(t, Some(a), EventKind::MarginCallMet, msg, Some(top_up), None);
             return Ok(());
         }
         let since = self.accts[a].call_step.unwrap_or(t); // ok: a < len
@@ -828,17 +890,13 @@ impl<'a> Sim<'a> {
         self.accts[a].defaulter = true; // ok: a < len
         self.defaults += 1;
         self.set_status(a, Status::Defaulted);
-        let text = if cascade {
-            format!("{} could not pay its assessment and is declared in default in turn (cascade).", self.name(a))
-        } else {
-            format!("{} failed its margin call and is declared in default; its portfolio goes to auction.", self.name(a))
-        };
-        self.event(t, Some(a), EventKind::Default, text, None, None);
+        let msg = Msg::Default { name: self.name(a), cascade };
+        self.event(t, Some(a), EventKind::Default, msg, None, None);
         let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
             + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
         let mut realized_total = Decimal::ZERO;
-        let mut info = Vec::new();
-        let mut notionals = Vec::new();
+        let mut info = Closed::new();
+        let mut notionals = Notionals::new();
         while let Some(p) = self.accts[a].snap.positions.last().cloned() {
             // ok: a < len
             let mark = self.m.mark(p.inst, t);
@@ -849,18 +907,15 @@ impl<'a> Sim<'a> {
             realized_total += r;
             notionals.push(self.m.notional(p.inst, p.size, mark)?);
             info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
-            let text = format!(
-                "Auction: {}'s {} {} sold at {} (mark {}).",
-                self.name(a), format_decimal(p.size, 8), self.inst_id(p.inst), format_decimal(px, 8), format_decimal(mark, 8)
-            );
-            self.event(t, Some(a), EventKind::Liquidation, text, Some(r), None);
+            let msg = Msg::Auction { name: self.name(a), size: p.size, inst: self.inst_id(p.inst), price: px, mark };
+            self.event(t, Some(a), EventKind::Liquidation, msg, Some(r), None);
         }
         self.sell_collateral(a, t)?;
         let cash = self.accts[a].snap.collateral.first().copied().unwrap_or_default(); // ok: a < len
         let loss = (-realized_total).max(Decimal::ZERO);
         let (margin_used, d) = if cash < Decimal::ZERO { (c0.max(Decimal::ZERO), -cash) } else { (loss.min(c0.max(Decimal::ZERO)), Decimal::ZERO) };
         spread_bad_debt(&mut info, &notionals, d)?;
-        self.allocate(a, t, margin_used, d, info)
+        self.allocate(a, t, margin_used, d, &info)
     }
 
     /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
@@ -884,7 +939,7 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn liquidate(&mut self, a: usize, idx: Vec<usize>, t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
+    fn liquidate(&mut self, a: usize, idx: &[usize], t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
         let venue = &self.s.venue;
         let fee_rate = venue.liquidation_fee;
         let max_slip = venue.max_slippage;
@@ -894,7 +949,7 @@ impl<'a> Sim<'a> {
             for q in [Decimal::new(25, 2), Decimal::new(5, 1), Decimal::new(75, 2)] {
                 let mut eq = group_equity;
                 let mut mm_after = Decimal::ZERO;
-                for &i in &idx {
+                for &i in idx {
                     let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
                     let mark = self.m.mark(p.inst, t);
                     let part = self.partial_size(p, q);
@@ -920,9 +975,9 @@ impl<'a> Sim<'a> {
         let mut realized_total = Decimal::ZERO;
         let mut iso_total = Decimal::ZERO;
         let mut fee_base = Decimal::ZERO;
-        let mut info = Vec::new();
-        let mut notionals = Vec::new();
-        let mut sorted = idx.clone();
+        let mut info = Closed::new();
+        let mut notionals = Notionals::new();
+        let mut sorted = Group::from_slice(idx);
         sorted.sort_unstable_by(|x, y| y.cmp(x));
         for i in sorted {
             let Some(p) = self.accts[a].snap.positions.get(i).cloned() else { continue }; // ok: a < len
@@ -937,13 +992,10 @@ impl<'a> Sim<'a> {
             fee_base += n;
             notionals.push(n);
             info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
-            let what = if fraction < Decimal::ONE { "partially liquidated" } else { "liquidated" };
-            let text = format!(
-                "{}'s {} {} {} at {} (mark {}).",
-                self.name(a), format_decimal(signed, 8), self.inst_id(p.inst), what, format_decimal(px, 8), format_decimal(mark, 8)
-            );
-            let kind = if fraction < Decimal::ONE { EventKind::PartialLiquidation } else { EventKind::Liquidation };
-            self.event(t, Some(a), kind, text, Some(r), None);
+            let partial = fraction < Decimal::ONE;
+            let msg = Msg::Liquidated { name: self.name(a), size: signed, inst: self.inst_id(p.inst), partial, price: px, mark };
+            let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
+            self.event(t, Some(a), kind, msg, Some(r), None);
         }
         // Group result before the penalty.
         let mut group = if cross {
@@ -967,8 +1019,8 @@ impl<'a> Sim<'a> {
             group -= fee;
             let n = self.acct_name(a);
             self.post(t, self.vn(names::INSURANCE), n, fee, "liquidation penalty".into());
-            let text = format!("{} liquidation penalty from {} went to the insurance fund.", money(fee), self.name(a));
-            self.event(t, Some(a), EventKind::LiquidationFee, text, Some(fee), None);
+            let msg = Msg::Penalty { fee, name: self.name(a) };
+            self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
         }
         let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
         if group < Decimal::ZERO && fraction == Decimal::ONE {
@@ -976,10 +1028,10 @@ impl<'a> Sim<'a> {
             self.accts[a].defaulter = !positions_left; // ok: a < len
             self.defaults += 1;
             self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
-            let text = format!("{} closed beyond its bankruptcy price: a deficit of {} after its margin of {}.", self.name(a), money(d), money(c0.max(Decimal::ZERO)));
-            self.event(t, Some(a), EventKind::Bankruptcy, text, Some(d), None);
+            let msg = Msg::BeyondBankruptcy { name: self.name(a), deficit: d, margin: c0.max(Decimal::ZERO) };
+            self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             spread_bad_debt(&mut info, &notionals, d)?;
-            self.allocate(a, t, c0.max(Decimal::ZERO), d, info)?;
+            self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)?;
         } else if fraction < Decimal::ONE {
             self.set_status(a, Status::Liquidating);
         } else if !positions_left {
@@ -991,7 +1043,7 @@ impl<'a> Sim<'a> {
     }
 
     /// A default's loss enters the waterfall: the defaulter's margin first, then the layers.
-    fn allocate(&mut self, def: usize, t: u32, margin_used: Decimal, d: Decimal, info: Vec<Bankrupt>) -> EngineResult<()> {
+    fn allocate(&mut self, def: usize, t: u32, margin_used: Decimal, d: Decimal, info: &[Bankrupt]) -> EngineResult<()> {
         self.deficit = self.deficit.add_c(margin_used, "deficit")?.add_c(d, "deficit")?;
         self.bad_debt = self.bad_debt.add_c(d, "bad debt")?;
         if margin_used > Decimal::ZERO {
@@ -1000,18 +1052,18 @@ impl<'a> Sim<'a> {
                 self.layers_dirty = true;
                 self.accts[def].snap.loss += margin_used; // ok: def < len
                 self.touch(def);
-                let text = format!("{}'s own margin absorbed {} of the loss.", self.name(def), money(margin_used));
-                self.event(t, Some(def), EventKind::LayerDrawn, text, Some(margin_used), Some(l));
+                let msg = Msg::OwnMargin { name: self.name(def), amount: margin_used };
+                self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(margin_used), Some(l));
             }
         }
         if d.is_zero() {
             if margin_used > Decimal::ZERO {
-                let text = format!("The loss on {} was covered by its own margin: nothing reaches the mutualized layers.", self.name(def));
-                self.event(t, Some(def), EventKind::Default, text, Some(margin_used), None);
+                let msg = Msg::CoveredByOwnMargin { name: self.name(def) };
+                self.event(t, Some(def), EventKind::Default, msg, Some(margin_used), None);
             }
             return Ok(());
         }
-        self.run_layers(def, t, 0, d, &info)
+        self.run_layers(def, t, 0, d, info)
     }
 
     fn credit_def(&mut self, def: usize, t: u32, from: Name, amount: Decimal, memo: EntryMemo) -> EngineResult<()> {
@@ -1109,14 +1161,14 @@ impl<'a> Sim<'a> {
                             let from = names::reserves(&self.infos[i].id); // ok: i < len
                             self.credit_def(def, t, from.into(), can, memo.into())?;
                             pay += can;
-                            let text = format!("Assessment: {} was called for {} and paid {}.", self.name(i), money(sh), money(can));
-                            self.event(t, Some(i), EventKind::Assessment, text, Some(can), Some(l));
+                            let msg = Msg::Assessment { name: self.name(i), called: sh, paid: can };
+                            self.event(t, Some(i), EventKind::Assessment, msg, Some(can), Some(l));
                             if can < sh {
                                 all_paid = false;
                                 self.cascades += 1;
                                 self.queue.push_back((i, true));
-                                let text = format!("{} cannot meet its assessment ({} short): it will default in turn.", self.name(i), money(sh - can));
-                                self.event(t, Some(i), EventKind::Cascade, text, Some(sh - can), Some(l));
+                                let msg = Msg::AssessmentShort { name: self.name(i), short: sh - can };
+                                self.event(t, Some(i), EventKind::Cascade, msg, Some(sh - can), Some(l));
                             }
                         }
                         if all_paid && call > Decimal::ZERO && dust > Decimal::ZERO {
@@ -1133,11 +1185,8 @@ impl<'a> Sim<'a> {
                             self.layers[l].drawn += pay; // ok: l < len
                             self.layers_dirty = true;
                             self.pending.push(Pending { layer: l, def, left: after, until: t + max_steps - 1, info: info.to_vec() });
-                            let text = format!(
-                                "{} of the loss waits on variation-margin haircuts for up to {} more step(s).",
-                                money(after), max_steps - 1
-                            );
-                            self.event(t, Some(def), EventKind::Haircut, text, Some(after), Some(l));
+                            let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
+                            self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
                             return Ok(());
                         }
                     }
@@ -1166,11 +1215,8 @@ impl<'a> Sim<'a> {
                             self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
                             pay += dust;
                         }
-                        let text = format!(
-                            "Socialized loss: {} accounts in profit give up {} of their profit ({} in all).",
-                            w.len(), format_pct(rate), money(take)
-                        );
-                        self.event(t, None, EventKind::Haircut, text, Some(take), Some(l));
+                        let msg = Msg::Socialized { count: w.len(), rate, take };
+                        self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
                     }
                 }
                 LayerKind::Adl => {
@@ -1185,8 +1231,8 @@ impl<'a> Sim<'a> {
                         if pay > Decimal::ZERO {
                             self.charge(v, def, t, pay, "backstop vault")?;
                             self.set_status(v, Status::HaircutApplied);
-                            let text = format!("The backstop vault {} took {} of the loss; its depositors' shares lose that value.", self.name(v), money(pay));
-                            self.event(t, Some(v), EventKind::Haircut, text, Some(pay), Some(l));
+                            let msg = Msg::Vault { name: self.name(v), pay };
+                            self.event(t, Some(v), EventKind::Haircut, msg, Some(pay), Some(l));
                         }
                     }
                 }
@@ -1198,8 +1244,8 @@ impl<'a> Sim<'a> {
                 self.layers[l].drawn += pay; // ok: l < len
                 self.layers_dirty = true;
                 if !matches!(kind, LayerKind::Socialized) {
-                    let text = format!("{} paid {} toward {}'s deficit.", self.layers[l].label, money(pay), self.name(def)); // ok: l < len
-                    self.event(t, Some(def), EventKind::LayerDrawn, text, Some(pay), Some(l));
+                    let msg = Msg::LayerPaid { label: self.layers[l].label.clone(), pay, name: self.name(def) }; // ok: l < len
+                    self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(pay), Some(l));
                 }
             }
             left -= pay;
@@ -1207,16 +1253,16 @@ impl<'a> Sim<'a> {
                 // ok: l < len
                 self.layers[l].exhausted = true; // ok: l < len
                 self.layers_dirty = true;
-                let text = format!("{} is exhausted; {} of the loss goes on.", self.layers[l].label, money(left)); // ok: l < len
-                self.event(t, None, EventKind::LayerExhausted, text, Some(left), Some(l));
+                let msg = Msg::LayerExhausted { label: self.layers[l].label.clone(), left }; // ok: l < len
+                self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
             }
             l += 1;
         }
         if left > Decimal::ZERO {
             self.unallocated += left;
             self.credit_def(def, t, self.vn(names::UNALLOCATED), left, "write-down: loss no layer covered".into())?;
-            let text = format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(left), self.name(def));
-            self.event(t, Some(def), EventKind::Unallocated, text, Some(left), None);
+            let msg = Msg::Unallocated { left, name: self.name(def) };
+            self.event(t, Some(def), EventKind::Unallocated, msg, Some(left), None);
         }
         Ok(())
     }
@@ -1241,8 +1287,8 @@ impl<'a> Sim<'a> {
             self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
             pay += dust;
         }
-        let text = format!("VM gains haircut: {} cut from this step's gains ({} of them).", money(pay), format_pct(take.div_c(total, "haircut rate")?));
-        self.event(t, None, EventKind::Haircut, text, Some(pay), Some(l));
+        let msg = Msg::VmHaircut { pay, rate: take.div_c(total, "haircut rate")? };
+        self.event(t, None, EventKind::Haircut, msg, Some(pay), Some(l));
         Ok(pay)
     }
 
@@ -1337,11 +1383,8 @@ impl<'a> Sim<'a> {
                 self.cash_add(i, r + iso)?;
                 self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
                 self.set_status(i, Status::Deleveraged);
-                let text = format!(
-                    "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
-                    rank + 1, self.name(i), format_decimal(q, 8), self.inst_id(b.inst), money(charge)
-                );
-                self.event(t, Some(i), EventKind::Deleveraged, text, Some(charge), Some(l));
+                let msg = Msg::Deleveraged { rank: rank + 1, name: self.name(i), size: q, inst: self.inst_id(b.inst), charge };
+                self.event(t, Some(i), EventKind::Deleveraged, msg, Some(charge), Some(l));
                 left -= charge;
                 paid += charge;
             }
@@ -1419,8 +1462,8 @@ impl<'a> Sim<'a> {
             self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
             pay += dust;
         }
-        let text = format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", gains.len(), money(pay));
-        self.event(t, None, EventKind::TearUp, text, Some(pay), None);
+        let msg = Msg::TearUp { count: gains.len(), pay };
+        self.event(t, None, EventKind::TearUp, msg, Some(pay), None);
         Ok(pay)
     }
 
@@ -1430,6 +1473,9 @@ impl<'a> Sim<'a> {
         for &a in &changed {
             let Some(acct) = self.accts.get_mut(a as usize) else { continue };
             acct.dirty = false;
+            if !self.full {
+                continue;
+            }
             if t == 0 {
                 self.first.push(acct.snap.clone());
             } else {
@@ -1562,7 +1608,7 @@ mod tests {
         let run = |mode| {
             let marks = price_path::generate(&s).expect("marks");
             let accounts = crate::scenario::expand_accounts(&s).expect("accounts");
-            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode).expect("sim");
+            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode, true).expect("sim");
             for t in 0..=s.steps {
                 sim.step(t).expect("step");
             }

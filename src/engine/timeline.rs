@@ -64,17 +64,135 @@ pub enum EventKind {
     ContagionLoss,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One event of a run. Serializes with its sentence rendered (`text`), exactly as before.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     pub step: u32,
     pub account: Option<usize>,
     pub kind: EventKind,
-    /// A plain-language sentence with formatted amounts.
-    pub text: String,
     /// The main amount of the event, when it has one.
     pub amount: Option<Decimal>,
     /// The waterfall layer involved, when any.
     pub layer: Option<usize>,
+    /// The run's money sign, as an index into `money::SIGNS` (one byte, not a pointer).
+    pub(crate) sign: u8,
+    /// The plain-language sentence, kept as its parts (rendered by [`Event::text`]): formatting
+    /// 240k sentences eagerly was a large share of a 100k run's time and memory.
+    pub(crate) msg: Msg,
+}
+
+impl Event {
+    /// A plain-language sentence with formatted amounts (in the run's quote currency).
+    pub fn text(&self) -> String {
+        let sign = super::money::SIGNS.get(usize::from(self.sign)).copied().unwrap_or("$");
+        super::money::with_sign(sign, || self.msg.render())
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Event", 6)?;
+        st.serialize_field("step", &self.step)?;
+        st.serialize_field("account", &self.account)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("text", &self.text())?;
+        st.serialize_field("amount", &self.amount)?;
+        st.serialize_field("layer", &self.layer)?;
+        st.end()
+    }
+}
+
+/// The engine's event sentences as their parts; `render` prints each exactly as the engine
+/// formatted it before (names, amounts, sizes and prices with the same formatters).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Msg {
+    BuyIn { name: Name, missing: Decimal, inst: Name, penalty: Decimal, cost: Decimal },
+    Settled { inst: Name, mark: Decimal, count: usize },
+    SettlementDeficit { name: Name, deficit: Decimal },
+    MarginCall { name: Name, equity: Decimal, required: Decimal, top_up: Decimal },
+    MarginCallMet { name: Name, top_up: Decimal },
+    Default { name: Name, cascade: bool },
+    Auction { name: Name, size: Decimal, inst: Name, price: Decimal, mark: Decimal },
+    Liquidated { name: Name, size: Decimal, inst: Name, partial: bool, price: Decimal, mark: Decimal },
+    Penalty { fee: Decimal, name: Name },
+    BeyondBankruptcy { name: Name, deficit: Decimal, margin: Decimal },
+    OwnMargin { name: Name, amount: Decimal },
+    CoveredByOwnMargin { name: Name },
+    Assessment { name: Name, called: Decimal, paid: Decimal },
+    AssessmentShort { name: Name, short: Decimal },
+    VmghWaits { left: Decimal, steps: u32 },
+    Socialized { count: usize, rate: Decimal, take: Decimal },
+    Vault { name: Name, pay: Decimal },
+    LayerPaid { label: Name, pay: Decimal, name: Name },
+    LayerExhausted { label: Name, left: Decimal },
+    Unallocated { left: Decimal, name: Name },
+    VmHaircut { pay: Decimal, rate: Decimal },
+    Deleveraged { rank: usize, name: Name, size: Decimal, inst: Name, charge: Decimal },
+    TearUp { count: usize, pay: Decimal },
+    ContagionLoss { name: Name, amount: Decimal, from: Name, source: &'static str },
+    ContagionMissed { name: Name, amount: Decimal, from: Name, source: &'static str },
+}
+
+impl Msg {
+    /// The sentence, with the money sign currently in effect.
+    fn render(&self) -> String {
+        use super::money::{format_decimal as dec, format_money as money, format_pct as pct};
+        match self {
+            Msg::BuyIn { name, missing, inst, penalty, cost } => format!(
+                "{} could not deliver {} {}; the venue bought in at a {} penalty, costing {}.",
+                name, dec(*missing, 8), inst, pct(*penalty), money(*cost)
+            ),
+            Msg::Settled { inst, mark, count } => format!("{} expired and settled at {} ({} position(s)).", inst, dec(*mark, 8), count),
+            Msg::SettlementDeficit { name, deficit } => format!("{} cannot pay its settlement: a deficit of {}.", name, money(*deficit)),
+            Msg::MarginCall { name, equity, required, top_up } => format!(
+                "Margin call: {} is below maintenance ({} equity vs {} required) and must post {}.",
+                name, money(*equity), money(*required), money(*top_up)
+            ),
+            Msg::MarginCallMet { name, top_up } => format!("{} met its margin call with {} from its reserves.", name, money(*top_up)),
+            Msg::Default { name, cascade: true } => format!("{} could not pay its assessment and is declared in default in turn (cascade).", name),
+            Msg::Default { name, cascade: false } => format!("{} failed its margin call and is declared in default; its portfolio goes to auction.", name),
+            Msg::Auction { name, size, inst, price, mark } => {
+                format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
+            }
+            Msg::Liquidated { name, size, inst, partial, price, mark } => format!(
+                "{}'s {} {} {} at {} (mark {}).",
+                name, dec(*size, 8), inst, if *partial { "partially liquidated" } else { "liquidated" }, dec(*price, 8), dec(*mark, 8)
+            ),
+            Msg::Penalty { fee, name } => format!("{} liquidation penalty from {} went to the insurance fund.", money(*fee), name),
+            Msg::BeyondBankruptcy { name, deficit, margin } => {
+                format!("{} closed beyond its bankruptcy price: a deficit of {} after its margin of {}.", name, money(*deficit), money(*margin))
+            }
+            Msg::OwnMargin { name, amount } => format!("{}'s own margin absorbed {} of the loss.", name, money(*amount)),
+            Msg::CoveredByOwnMargin { name } => format!("The loss on {} was covered by its own margin: nothing reaches the mutualized layers.", name),
+            Msg::Assessment { name, called, paid } => format!("Assessment: {} was called for {} and paid {}.", name, money(*called), money(*paid)),
+            Msg::AssessmentShort { name, short } => format!("{} cannot meet its assessment ({} short): it will default in turn.", name, money(*short)),
+            Msg::VmghWaits { left, steps } => format!("{} of the loss waits on variation-margin haircuts for up to {} more step(s).", money(*left), steps),
+            Msg::Socialized { count, rate, take } => format!(
+                "Socialized loss: {} accounts in profit give up {} of their profit ({} in all).",
+                count, pct(*rate), money(*take)
+            ),
+            Msg::Vault { name, pay } => format!("The backstop vault {} took {} of the loss; its depositors' shares lose that value.", name, money(*pay)),
+            Msg::LayerPaid { label, pay, name } => format!("{} paid {} toward {}'s deficit.", label, money(*pay), name),
+            Msg::LayerExhausted { label, left } => format!("{} is exhausted; {} of the loss goes on.", label, money(*left)),
+            Msg::Unallocated { left, name } => {
+                format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(*left), name)
+            }
+            Msg::VmHaircut { pay, rate } => format!("VM gains haircut: {} cut from this step's gains ({} of them).", money(*pay), pct(*rate)),
+            Msg::Deleveraged { rank, name, size, inst, charge } => format!(
+                "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
+                rank, name, dec(*size, 8), inst, money(*charge)
+            ),
+            Msg::TearUp { count, pay } => format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", count, money(*pay)),
+            Msg::ContagionLoss { name, amount, from, source } => {
+                format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", name, money(*amount), from, source)
+            }
+            Msg::ContagionMissed { name, amount, from, source } => format!(
+                "{} passes {} of its {} to {}, but {} is already in default here: that loss does not land on this venue.",
+                from, money(*amount), source, name, name
+            ),
+        }
+    }
 }
 
 /// One account at one step, computed on demand.

@@ -136,6 +136,8 @@ pub fn generate(s: &Scenario) -> Result<Vec<Vec<Decimal>>, ValidationError> {
 fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Result<Vec<Decimal>, ValidationError> {
     let path = &ins.price;
     let mut base: Vec<Decimal> = Vec::with_capacity(n);
+    // The GBM price as drawn (f64), per step, when the fast rounding below may use it.
+    let mut drawn: Vec<f64> = Vec::new();
     match (&path.gbm, z) {
         (Some(g), Some(z)) if path.points.is_empty() => {
             let mu = g.drift.to_f64().unwrap_or(0.0);
@@ -149,8 +151,18 @@ fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Resul
                 if !p.is_finite() {
                     return Err(err(i, format!("random path left the representable range at step {t}")));
                 }
-                let d = Decimal::from_f64(p).ok_or_else(|| err(i, format!("random path overflowed at step {t}")))?;
-                base.push(if t == 0 { path.initial } else { d });
+                if t == 0 {
+                    base.push(path.initial);
+                    drawn.push(f64::NAN);
+                } else if p.abs() < FAST_MAX {
+                    // Converted only if the fast rounding cannot decide (from_f64 cannot fail here).
+                    base.push(Decimal::ZERO);
+                    drawn.push(p);
+                } else {
+                    let d = Decimal::from_f64(p).ok_or_else(|| err(i, format!("random path overflowed at step {t}")))?;
+                    base.push(d);
+                    drawn.push(f64::NAN);
+                }
             }
         }
         _ => {
@@ -163,6 +175,8 @@ fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Resul
     let mut shocks: Vec<_> = path.shocks.iter().collect();
     shocks.sort_by_key(|s| s.step);
     let mut factor = Decimal::ONE;
+    let mut factor_f = 1.0f64;
+    let tick_f = ins.tick_size.to_f64().unwrap_or(f64::NAN);
     let mut si = 0usize;
     for (t, p) in base.iter_mut().enumerate() {
         while let Some(sh) = shocks.get(si) {
@@ -170,15 +184,51 @@ fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Resul
                 factor = factor
                     .checked_mul(Decimal::ONE + sh.change)
                     .ok_or_else(|| err(i, "shocks overflow the price"))?;
+                factor_f = factor.to_f64().unwrap_or(f64::NAN);
                 si += 1;
             } else {
                 break;
             }
         }
+        let pf = drawn.get(t).copied().unwrap_or(f64::NAN);
+        if let Some(r) = fast_round_to_tick(pf, factor_f, tick_f, ins.tick_size) {
+            *p = r;
+            continue;
+        }
+        if pf.is_finite() {
+            *p = Decimal::from_f64(pf).ok_or_else(|| err(i, format!("random path overflowed at step {t}")))?;
+        }
         let shocked = p.checked_mul(factor).ok_or_else(|| err(i, format!("price overflows at step {t}")))?;
         *p = round_to_tick(shocked, ins.tick_size);
     }
     Ok(base)
+}
+
+/// Drawn prices below this take the fast rounding (far from Decimal's and f64's limits).
+const FAST_MAX: f64 = 1e15;
+
+/// `round_to_tick(Decimal::from_f64(p) × factor, tick)` decided in f64 when that is certain: the
+/// quotient by the tick is computed within a relative ~1e-15 of the exact decimal one (from_f64
+/// keeps ≥ 15 significant digits; one rounding per f64 operation), so when it is farther than a
+/// wide margin from a half tick, rounding it gives the exact result's tick count. `None` (use the
+/// exact path) near a half tick, for non-finite or large values, or a non-positive tick.
+fn fast_round_to_tick(p: f64, factor: f64, tick_f: f64, tick: Decimal) -> Option<Decimal> {
+    if !(p.is_finite() && factor.is_finite() && tick_f > 0.0 && p > 0.0 && factor > 0.0 && p < FAST_MAX && factor < 1e6) {
+        return None;
+    }
+    let q = p * factor / tick_f;
+    if !(q.is_finite() && q < 1e12) {
+        return None;
+    }
+    let below = q.floor();
+    let frac = q - below;
+    if (frac - 0.5).abs() <= 1e-9 + q * 1e-12 {
+        return None;
+    }
+    let k = if frac > 0.5 { below + 1.0 } else { below };
+    // k < 1e12 + 1: exact as an i64. Same digits as the exact path: integer × tick, normalized.
+    let r = Decimal::from(k as i64).checked_mul(tick)?;
+    Some(if r < tick { tick } else { r.normalize() })
 }
 
 #[cfg(test)]
@@ -189,6 +239,29 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn fast_rounding_equals_the_exact_path() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut decided = 0;
+        for k in 0..200_000u32 {
+            let tick = [d("0.5"), d("0.01"), d("1"), d("0.001"), d("25")][(k % 5) as usize];
+            let factor = [d("1"), d("0.85"), d("1.1"), d("0.7225")][((k / 5) % 4) as usize];
+            // Prices around ticks, half ticks and at many magnitudes.
+            let p = if k % 7 == 0 {
+                (f64::from(k % 1000) + 0.5) * tick.to_f64().unwrap()
+            } else {
+                libm::exp(uniform_open(&mut rng) * 25.0 - 5.0)
+            };
+            let exact = round_to_tick(Decimal::from_f64(p).unwrap() * factor, tick);
+            if let Some(fast) = fast_round_to_tick(p, factor.to_f64().unwrap(), tick.to_f64().unwrap(), tick) {
+                assert_eq!(fast, exact, "p {p} factor {factor} tick {tick}");
+                assert_eq!(fast.scale(), exact.scale());
+                decided += 1;
+            }
+        }
+        assert!(decided > 150_000, "{decided}");
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! `run_batch_parallel` splits a batch across threads.
 
 use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, validated, StressError, StressResult};
-use crate::engine::{simulate_with_waterfall, LayerInfo, LossSummary};
-use crate::scenario::{Gbm, LayerSpec, Scenario};
+use crate::engine::{simulate_summary, LayerInfo, LossSummary, Timeline};
+use crate::scenario::{ExpandedAccount, Gbm, LayerSpec, Scenario};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +193,9 @@ pub struct MonteCarloResult {
 /// A Monte Carlo run in progress.
 pub struct MonteCarlo {
     base: Scenario,
+    /// `base`'s accounts, validated and expanded once: every path runs the same accounts
+    /// (cohort seeds are pinned), only the price path's seed changes.
+    accounts: Vec<ExpandedAccount>,
     waterfall: Vec<LayerSpec>,
     config: MonteCarloConfig,
     layers: Vec<LayerInfo>,
@@ -209,14 +212,21 @@ fn path_of(base: &Scenario, seed: u64, i: usize) -> Scenario {
     s
 }
 
-fn run_path(base: &Scenario, waterfall: &[LayerSpec], seed: u64, i: usize) -> Result<PathRecord, String> {
+/// One path, on the engine's summary-only run (no events, ledger or account states: nothing here
+/// reads them); `record` gives the same record from a full run's timeline.
+fn run_path(base: &Scenario, accounts: &[ExpandedAccount], waterfall: &[LayerSpec], seed: u64, i: usize) -> Result<PathRecord, String> {
     let s = path_of(base, seed, i);
-    let t = simulate_with_waterfall(&s, waterfall).map_err(|e| format!("path {i}: {e}"))?;
-    let o = layer_outcomes(&t);
+    let t = simulate_summary(&s, waterfall, accounts).map_err(|e| format!("path {i}: {e}"))?;
+    Ok(record(&t, i, s.seed))
+}
+
+/// What Monte Carlo keeps of one run.
+fn record(t: &Timeline, i: usize, seed: u64) -> PathRecord {
+    let o = layer_outcomes(t);
     let sum = &t.summary;
-    Ok(PathRecord {
+    PathRecord {
         index: i,
-        seed: s.seed,
+        seed,
         touched: o.iter().map(|x| x.touched).collect(),
         exhausted: o.iter().map(|x| x.exhausted).collect(),
         drawn: sum.by_layer.clone(),
@@ -224,7 +234,7 @@ fn run_path(base: &Scenario, waterfall: &[LayerSpec], seed: u64, i: usize) -> Re
         unallocated: sum.unallocated,
         by_party: sum.by_party.iter().filter(|p| p.0 != "Unallocated").cloned().collect(),
         fairness: fairness(sum),
-    })
+    }
 }
 
 impl MonteCarlo {
@@ -237,9 +247,11 @@ impl MonteCarlo {
         let waterfall = config.waterfall.clone().unwrap_or_else(|| scenario.waterfall.clone());
         check_waterfall(scenario, &waterfall)?;
         let base = prepare(scenario, &config);
-        validated(&base)?;
+        let accounts = crate::scenario::prepare(&base)
+            .map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?
+            .accounts;
         let layers = layer_infos(&base, &waterfall);
-        Ok(MonteCarlo { base, waterfall, config, layers, records: Vec::new(), failed: 0, first_error: None, next: 0 })
+        Ok(MonteCarlo { base, accounts, waterfall, config, layers, records: Vec::new(), failed: 0, first_error: None, next: 0 })
     }
 
     pub fn config(&self) -> &MonteCarloConfig {
@@ -282,7 +294,7 @@ impl MonteCarlo {
     pub fn run_batch(&mut self, n: usize) -> Progress {
         let end = self.next.saturating_add(n).min(self.config.paths);
         for i in self.next..end {
-            let r = run_path(&self.base, &self.waterfall, self.config.seed, i);
+            let r = run_path(&self.base, &self.accounts, &self.waterfall, self.config.seed, i);
             self.absorb(r);
         }
         self.next = end.max(self.next);
@@ -299,13 +311,13 @@ impl MonteCarlo {
             return self.run_batch(n);
         }
         let chunk = count.div_ceil(threads);
-        let (base, wf, seed, start) = (&self.base, &self.waterfall, self.config.seed, self.next);
+        let (base, accts, wf, seed, start) = (&self.base, &self.accounts, &self.waterfall, self.config.seed, self.next);
         let results: Vec<Vec<Result<PathRecord, String>>> = std::thread::scope(|sc| {
             let handles: Vec<_> = (0..threads)
                 .map(|k| {
                     let lo = start + k * chunk;
                     let hi = (lo + chunk).min(end);
-                    sc.spawn(move || (lo..hi).map(|i| run_path(base, wf, seed, i)).collect::<Vec<_>>())
+                    sc.spawn(move || (lo..hi).map(|i| run_path(base, accts, wf, seed, i)).collect::<Vec<_>>())
                 })
                 .collect();
             handles
@@ -607,6 +619,34 @@ mod tests {
         assert!(base.instruments[0].price.points.is_empty());
         assert_eq!(base.instruments[0].price.shocks.len(), 1);
         assert!(MonteCarlo::new(&s, MonteCarloConfig { paths: 2, ..Default::default() }).is_ok());
+    }
+
+    /// The summary-only path gives what a full run gives, for every MC-relevant output.
+    #[test]
+    fn summary_paths_equal_full_runs() {
+        let mut cases: Vec<Scenario> = ["venue-insurance-adl", "exhausts-waterfall", "reaches-default-fund"].iter().map(|id| preset(id)).collect();
+        cases.push(crate::stress::bench_scenario(40, 120).unwrap());
+        for s in &cases {
+            for seed in [1u64, 7, 42] {
+                let mc = MonteCarlo::new(s, MonteCarloConfig { paths: 3, seed, ..Default::default() }).unwrap();
+                for i in 0..3 {
+                    let ps = path_of(&mc.base, seed, i);
+                    let lean = run_path(&mc.base, &mc.accounts, &mc.waterfall, seed, i);
+                    let full_t = crate::engine::simulate_with_waterfall(&ps, &mc.waterfall);
+                    let full = full_t.as_ref().map(|t| record(t, i, ps.seed)).map_err(|e| format!("path {i}: {e}"));
+                    assert_eq!(lean, full, "{} seed {seed} path {i}", s.name);
+                    if let Ok(ft) = full_t {
+                        let lt = simulate_summary(&ps, &mc.waterfall, &mc.accounts).unwrap();
+                        assert_eq!(lt.summary, ft.summary);
+                        assert_eq!(lt.layers, ft.layers);
+                        assert_eq!(lt.insurance_fund, ft.insurance_fund);
+                        for step in [0, ft.steps / 2, ft.steps] {
+                            assert_eq!(lt.layer_state(step), ft.layer_state(step));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

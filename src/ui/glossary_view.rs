@@ -20,7 +20,7 @@ fn step_where_it_happens(s: &crate::ui::state::AppState, term: &str) -> u32 {
         t.events
             .iter()
             .find(|e| {
-                let text = e.text.to_lowercase();
+                let text = e.text().to_lowercase();
                 words.iter().any(|w| text.contains(w.as_str()))
             })
             .or_else(|| t.events.iter().find(|e| matches!(e.kind, EventKind::Default | EventKind::Bankruptcy)))

@@ -23,11 +23,11 @@ pub fn Narrative() -> impl IntoView {
             let Some(t) = t.as_ref() else { return (step, Vec::new(), 0, None) };
             let events = t.events_at(step);
             let shown = if all { events.len() } else { events.len().min(FIRST_EVENTS) };
-            let now: Vec<String> = events[..shown].iter().map(|e| e.text.clone()).collect();
+            let now: Vec<String> = events[..shown].iter().map(|e| e.text()).collect();
             // When nothing happens now, recall the latest event so the story keeps its thread.
             let before = if events.is_empty() {
                 let i = t.events.partition_point(|e| e.step < step);
-                i.checked_sub(1).and_then(|j| t.events.get(j)).map(|e| (e.step, e.text.clone()))
+                i.checked_sub(1).and_then(|j| t.events.get(j)).map(|e| (e.step, e.text()))
             } else {
                 None
             };

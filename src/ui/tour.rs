@@ -53,7 +53,7 @@ pub fn Tour() -> impl IntoView {
         };
         if let Some((word, _)) = wanted {
             let step = s.timeline.with_untracked(|t| {
-                t.as_ref().and_then(|t| t.events.iter().find(|e| e.text.to_lowercase().contains(word)).map(|e| e.step))
+                t.as_ref().and_then(|t| t.events.iter().find(|e| e.text().to_lowercase().contains(word)).map(|e| e.step))
             });
             if let Some(step) = step {
                 s.step.set(step);
