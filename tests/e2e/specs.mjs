@@ -177,13 +177,15 @@ export const specs = [
     async run({ page, base, shotsDir }) {
       await page.goto(base);
       await ready(page);
-      // 48 steps at 2x: the player is still moving for the whole run (about 2 s for 200 paths).
+      // 48 steps at 2x: the player is still moving for the whole run (about 2 s for 4,000 paths; Monte
+      // Carlo paths are summary-only runs, ≈ 0.5 ms each in the worker).
+      const N = 4000;
       await page.selectOption('#preset', 'bitmex-2020');
       await page.waitForFunction(() => /^step 0 \/ 48$/.test(document.querySelector('#step-label')?.textContent || ''));
       await page.selectOption('#speed', '2');
       await page.click('#btn-play');
       await page.selectOption('#stress-kind', 'monte_carlo');
-      await page.fill('#stress-paths', '200');
+      await page.fill('#stress-paths', String(N));
       await page.fill('#stress-seed', '7');
       await page.click('#stress-run');
       await page.waitForSelector('.stress-progress[data-state="running"] #stress-progress', { timeout: 10000 });
@@ -194,7 +196,7 @@ export const specs = [
         const state = await page.getAttribute('.stress-progress', 'data-state');
         if (state !== 'running') break;
         seen.add((await stepLabel(page)).step);
-        if (/\d+ \/ 200 paths/.test(await text(page, '#stress-status'))) sawPaths = true;
+        if (new RegExp(`\\d+ / ${N} paths`).test(await text(page, '#stress-status'))) sawPaths = true;
         await page.waitForTimeout(50);
       }
       if (seen.size < 3) throw new Error(`player did not advance during the run: steps seen ${[...seen]}`);
@@ -204,7 +206,7 @@ export const specs = [
       const rows = await page.$$eval('#stress-table tbody tr', (r) => r.length);
       if (rows < 2) throw new Error(`only ${rows} layer rows`);
       const paths = await page.$eval('#stress-figures', (e) => e.textContent);
-      if (!/Paths run\s*200/.test(paths)) throw new Error(`figures do not say 200 paths: ${paths}`);
+      if (!new RegExp(`Paths run\\s*${N}`).test(paths.replace(/,/g, ''))) throw new Error(`figures do not say ${N} paths: ${paths}`);
       if (await page.$('#stress-error')) throw new Error(`error shown: ${await text(page, '#stress-error')}`);
       await page.click('#btn-play'); // pause, so the screenshot is steady
       await page.locator('section[aria-labelledby="stress-title"]').screenshot({ path: path.join(shotsDir, 'stress.png') });
