@@ -131,7 +131,7 @@ fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline) -> Result<PlotA
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * dpr) as i32)
         .caption(if several { "Prices (index, step 0 = 100)" } else { "Mark price" }, font.clone())
-        .x_label_area_size((26.0 * dpr) as i32)
+        .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((62.0 * dpr) as i32)
         .build_cartesian_2d(0f64..t.steps.max(1) as f64, (lo - pad)..(hi + pad))?;
     chart
@@ -181,7 +181,7 @@ fn draw_series_over_time(
     let mut chart = ChartBuilder::on(root)
         .margin((8.0 * dpr) as i32)
         .caption(title, font.clone())
-        .x_label_area_size((26.0 * dpr) as i32)
+        .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((70.0 * dpr) as i32)
         .build_cartesian_2d(0f64..(values.len().max(2) - 1) as f64, lo..hi * 1.05)?;
     chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font).y_label_formatter(&axis_label).x_label_formatter(&step_label).x_desc("step").draw()?;

@@ -490,7 +490,7 @@ fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &Reverse
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * dpr) as i32)
         .caption(format!("{}: price that exhausts each layer (shock at step {})", r.lead_instrument, r.at_step), font.clone())
-        .x_label_area_size((26.0 * dpr) as i32)
+        .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((62.0 * dpr) as i32)
         .build_cartesian_2d(0f64..steps, (lo - pad)..(hi + pad))?;
     chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font.clone()).x_desc("step").draw()?;
