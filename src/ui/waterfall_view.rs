@@ -1,5 +1,5 @@
-//! The waterfall: layers as a vertical cascade. Each bar shows what the layer still holds (blue)
-//! and what it has paid (orange). The rows persist across steps and only their styles change, so
+//! The waterfall: layers as a vertical cascade. Each bar shows what the layer has paid (orange, from
+//! the left) and what it still holds (blue). The rows persist across steps and only their styles change, so
 //! CSS transitions animate the flow between frames; an exhausted layer is outlined, the spill to
 //! the next layer lights up, and the unallocated residual is shown in alarm colours.
 
@@ -55,10 +55,11 @@ fn LayerRow(
     scale: Signal<rust_decimal::Decimal>,
 ) -> impl IntoView {
     let capacity = info.capacity;
-    // A layer that holds nothing (a defaulter with no fund contribution, a SIG of 0) is passed
-    // through, not "exhausted": it reads as empty.
-    let empty = capacity.is_some_and(|c| c.is_zero());
     let state = move || states.with(|v| v.get(index).cloned().unwrap_or_default());
+    // A layer that holds nothing (a SIG of 0), or a rule-based one the loss went past without
+    // drawing (a defaulter with no fund contribution), is passed through, not "exhausted".
+    let holds_nothing = capacity.is_some_and(|c| c.is_zero());
+    let empty = move || holds_nothing || { let st = state(); st.exhausted && st.drawn.is_zero() };
     // Capacity-bound layers scale to their capacity; rule-based ones to the run's whole deficit.
     let fractions = move || {
         let st = state();
@@ -69,7 +70,7 @@ fn LayerRow(
     };
     let wet = move || !state().drawn.is_zero();
     let right = move || match state().remaining {
-        _ if empty => "holds nothing".to_string(),
+        _ if holds_nothing => "holds nothing".to_string(),
         Some(r) => format!("left {}", format_money(r)),
         None => "as needed".to_string(),
     };
@@ -77,13 +78,14 @@ fn LayerRow(
     view! {
         {(index > 0).then(|| view! { <div class=move || if wet() { "spill" } else { "spill dry" } aria-hidden="true"></div> })}
         <div role="listitem" data-layer=index.to_string() title=info.description.clone()
-            class=move || format!("layer{}{}", if empty { " empty" } else if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" })>
+            class=move || format!("layer{}{}", if empty() { " empty" } else if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" })>
             <span class="layer-name">{info.label.clone()}</span>
             <div class="bar" role="img" aria-label=move || format!("{}, {}", paid(), right())>
                 // Full-width fills scaled by a transform: the transitions between steps then run on the
                 // compositor, with no layout or paint of the page in each animation frame.
-                {capacity.is_some().then(|| view! { <div class="left" style=move || format!("transform:scaleX({:.5})", fractions().0)></div> })}
-                <div class="drawn" style=move || { let (l, d) = fractions(); format!("transform:translateX({:.3}%) scaleX({:.5})", l * 100.0, d) }></div>
+                // Paid (orange) from the left under "paid …", what is left (blue) after it under "left …".
+                <div class="drawn" style=move || format!("transform:scaleX({:.5})", fractions().1)></div>
+                {capacity.is_some().then(|| view! { <div class="left" style=move || { let (l, d) = fractions(); format!("transform:translateX({:.3}%) scaleX({:.5})", d * 100.0, l) }></div> })}
                 <div class="figures"><span class="paid">{paid}</span><span>{right}</span></div>
             </div>
         </div>
