@@ -60,11 +60,17 @@ fn LayerRow(
     // drawing (a defaulter with no fund contribution), is passed through, not "exhausted".
     let holds_nothing = capacity.is_some_and(|c| c.is_zero());
     let empty = move || holds_nothing || { let st = state(); st.exhausted && st.drawn.is_zero() };
-    // Capacity-bound layers scale to their capacity; rule-based ones to the run's whole deficit.
+    // Capacity-bound layers scale to what they have had to give at this step (paid + left: a fund
+    // loses a defaulter's own contribution, an insurance fund gains fees); rule-based ones to the
+    // run's whole deficit.
     let fractions = move || {
         let st = state();
         match capacity {
-            Some(c) => (fraction(st.remaining.unwrap_or_default(), c), fraction(st.drawn, c)),
+            Some(c) => {
+                let left = st.remaining.unwrap_or_default();
+                let whole = st.drawn.checked_add(left).filter(|w| !w.is_zero()).unwrap_or(c);
+                (fraction(left, whole), fraction(st.drawn, whole))
+            }
             None => (0.0, fraction(st.drawn, scale.get())),
         }
     };
