@@ -6,7 +6,7 @@
 
 use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
 use super::adl::{adl_score, adl_select};
-use super::ledger::{names, EntryMemo, JournalEntry, Name};
+use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name};
 use super::market::Market;
 use super::money::{format_decimal, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
@@ -195,7 +195,7 @@ struct Sim<'a> {
     unallocated: Decimal,
     unalloc_log: Vec<(u32, Decimal)>,
     events: Vec<Event>,
-    ledger: Vec<JournalEntry>,
+    ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
     deficit: Decimal,
@@ -287,7 +287,7 @@ impl<'a> Sim<'a> {
             unallocated: Decimal::ZERO,
             unalloc_log: vec![(0, Decimal::ZERO)],
             events: Vec::new(),
-            ledger: Vec::new(),
+            ledger: Ledger::default(),
             queue: VecDeque::new(),
             pending: Vec::new(),
             deficit: Decimal::ZERO,
@@ -1562,7 +1562,11 @@ impl<'a> Sim<'a> {
             layers: self.layer_infos,
             insurance_fund: self.insurance_series,
             events: self.events,
-            ledger: self.ledger,
+            ledger: {
+                let mut l = self.ledger;
+                l.seal();
+                l
+            },
             summary,
             market: self.m,
             account_logs: AccountLogs::new(self.first, self.changes),

@@ -2,7 +2,7 @@
 //! fund, events, ledger and the loss summary. Frames are computed on demand from the logs.
 
 use super::account::{valuate, AccountSnap, Status};
-use super::ledger::{ser_name, ser_opt_name, JournalEntry, Name};
+use super::ledger::{ser_name, ser_opt_name, JournalEntry, Ledger, Name};
 use super::market::Market;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -250,7 +250,8 @@ pub struct Timeline {
     pub insurance_fund: Vec<Decimal>,
     /// Sorted by step.
     pub events: Vec<Event>,
-    pub ledger: Vec<JournalEntry>,
+    /// In step order; entries are built on demand (see [`Ledger`]).
+    pub ledger: Ledger,
     pub summary: LossSummary,
     #[serde(skip)]
     pub(crate) market: Market,
@@ -335,10 +336,8 @@ impl Timeline {
     }
 
     /// Ledger entries of one step (the ledger is in step order).
-    pub fn ledger_at(&self, step: u32) -> &[JournalEntry] {
-        let a = self.ledger.partition_point(|e| e.step < step);
-        let b = self.ledger.partition_point(|e| e.step <= step);
-        self.ledger.get(a..b).unwrap_or(&[])
+    pub fn ledger_at(&self, step: u32) -> Vec<JournalEntry> {
+        self.ledger.at_step(step)
     }
 
     /// Mark of an instrument at a step.
