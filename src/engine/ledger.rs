@@ -2,6 +2,7 @@
 //! can be replayed like an audit. Write-downs are entries too (against `loss:unallocated`), and
 //! rounding dust goes to the named `rounding` account, never silently lost or created.
 
+use super::chunked::Chunked;
 use super::money::format_decimal;
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
@@ -163,14 +164,11 @@ pub(crate) fn ser_opt_name<S: Serializer>(x: &Option<Name>, s: S) -> Result<S::O
 /// serializes exactly as the `Vec<JournalEntry>` it replaces.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    names: Vec<Name>,
+    names: Interner,
     statics: Vec<&'static str>,
     /// `Closed` memos: (size, instrument name index, price).
     closed: Vec<(Decimal, u32, Decimal)>,
-    rows: Vec<Row>,
-    /// While recording: name table index by the address of the shared name's text (the table
-    /// keeps every interned name alive, so an address cannot be reused by another name).
-    by_addr: HashMap<usize, u32, BuildHasherDefault<AddrHasher>>,
+    rows: Chunked<Row>,
     /// Static memo index by (address, length).
     by_static: HashMap<(usize, usize), u32, BuildHasherDefault<AddrHasher>>,
 }
@@ -214,8 +212,17 @@ impl Hasher for AddrHasher {
     }
 }
 
-impl Ledger {
-    fn name_id(&mut self, n: Name) -> u32 {
+/// A table of shared names, each referred to by a `u32` index.
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    names: Vec<Name>,
+    /// While recording: index by the address of the shared name's text (the table keeps every
+    /// interned name alive, so an address cannot be reused by another name).
+    by_addr: HashMap<usize, u32, BuildHasherDefault<AddrHasher>>,
+}
+
+impl Interner {
+    pub(crate) fn id(&mut self, n: Name) -> u32 {
         let addr = n.as_ptr() as usize;
         let next = self.names.len() as u32;
         let id = *self.by_addr.entry(addr).or_insert(next);
@@ -223,6 +230,22 @@ impl Ledger {
             self.names.push(n);
         }
         id
+    }
+
+    pub(crate) fn get(&self, i: u32) -> Name {
+        self.names.get(i as usize).cloned().unwrap_or_else(|| Name::from(""))
+    }
+
+    /// Recording is over: drop the index and spare capacity.
+    pub(crate) fn seal(&mut self) {
+        self.by_addr = HashMap::default();
+        self.names.shrink_to_fit();
+    }
+}
+
+impl Ledger {
+    fn name_id(&mut self, n: Name) -> u32 {
+        self.names.id(n)
     }
 
     fn static_id(&mut self, x: &'static str) -> u32 {
@@ -253,15 +276,14 @@ impl Ledger {
 
     /// Recording is over: drop the interning maps and spare capacity.
     pub(crate) fn seal(&mut self) {
-        self.by_addr = HashMap::default();
+        self.names.seal();
         self.by_static = HashMap::default();
         self.rows.shrink_to_fit();
-        self.names.shrink_to_fit();
         self.closed.shrink_to_fit();
     }
 
     fn name(&self, i: u32) -> Name {
-        self.names.get(i as usize).cloned().unwrap_or_else(|| Name::from(""))
+        self.names.get(i)
     }
 
     fn memo(&self, m: Memo) -> EntryMemo {
@@ -285,7 +307,7 @@ impl Ledger {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.rows.len() == 0
     }
 
     /// Entry `i`, built on demand.
@@ -337,7 +359,7 @@ impl Serialize for Ledger {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(self.rows.len()))?;
-        for r in &self.rows {
+        for r in self.rows.iter() {
             seq.serialize_element(&self.entry(r))?;
         }
         seq.end()

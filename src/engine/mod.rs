@@ -5,6 +5,7 @@ pub mod account;
 pub mod adl;
 pub mod compare;
 pub mod contagion;
+mod chunked;
 pub mod ledger;
 pub mod margin;
 pub mod market;

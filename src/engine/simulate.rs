@@ -194,7 +194,7 @@ struct Sim<'a> {
     layers_dirty: bool,
     unallocated: Decimal,
     unalloc_log: Vec<(u32, Decimal)>,
-    events: Vec<Event>,
+    events: Events,
     ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
@@ -286,7 +286,7 @@ impl<'a> Sim<'a> {
             layers_dirty: true,
             unallocated: Decimal::ZERO,
             unalloc_log: vec![(0, Decimal::ZERO)],
-            events: Vec::new(),
+            events: Events::default(),
             ledger: Ledger::default(),
             queue: VecDeque::new(),
             pending: Vec::new(),
@@ -1513,8 +1513,8 @@ impl<'a> Sim<'a> {
 
     fn finish(mut self) -> EngineResult<Timeline> {
         // Events are pushed in step order; the stable sort (and its buffer) only if they are not.
-        if !self.events.is_sorted_by_key(|e| e.step) {
-            self.events.sort_by_key(|e| e.step); // stable: keeps causal order within a step
+        {
+            self.events.sort_by_step(); // stable: keeps causal order within a step
         }
         let by_layer: Vec<Decimal> = self.layers.iter().map(|l| l.drawn).collect();
         let allocated = by_layer.iter().try_fold(Decimal::ZERO, |a, x| a.add_c(*x, "allocated"))?;
@@ -1561,7 +1561,11 @@ impl<'a> Sim<'a> {
             accounts: self.infos,
             layers: self.layer_infos,
             insurance_fund: self.insurance_series,
-            events: self.events,
+            events: {
+                let mut e = self.events;
+                e.seal();
+                e
+            },
             ledger: {
                 let mut l = self.ledger;
                 l.seal();

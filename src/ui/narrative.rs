@@ -26,7 +26,7 @@ pub fn Narrative() -> impl IntoView {
             let now: Vec<String> = events[..shown].iter().map(|e| e.text()).collect();
             // When nothing happens now, recall the latest event so the story keeps its thread.
             let before = if events.is_empty() {
-                let i = t.events.partition_point(|e| e.step < step);
+                let i = t.events.count_before(step);
                 i.checked_sub(1).and_then(|j| t.events.get(j)).map(|e| (e.step, e.text()))
             } else {
                 None
