@@ -181,7 +181,7 @@ struct Sim<'a> {
     changed: Vec<u32>,
     /// State of every account at step 0, then (account, step, state) at later changes.
     first: Vec<AccountSnap>,
-    changes: Vec<(u32, u32, AccountSnap)>,
+    changes: Chunked<(u32, u32, AccountSnap)>,
     /// Accounts with a default-fund contribution (or a non-plain zero one), in index order: the
     /// only ones the fund layers and the layer records can weigh.
     contributors: Vec<usize>,
@@ -275,7 +275,7 @@ impl<'a> Sim<'a> {
             infos: Vec::with_capacity(expanded.len()),
             changed: (0..expanded.len() as u32).collect(),
             first: Vec::with_capacity(expanded.len()),
-            changes: Vec::new(),
+            changes: Chunked::default(),
             contributors: Vec::new(),
             scan,
             insurance: s.venue.insurance_fund,

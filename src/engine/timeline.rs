@@ -2,7 +2,7 @@
 //! fund, events, ledger and the loss summary. Frames are computed on demand from the logs.
 
 use super::account::{valuate, AccountSnap, Status};
-use super::chunked::Chunked;
+pub(crate) use super::chunked::Chunked;
 use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name};
 use super::market::Market;
 use rust_decimal::Decimal;
@@ -419,43 +419,60 @@ pub struct Timeline {
     pub(crate) unallocated_log: Vec<(u32, Decimal)>,
 }
 
-/// Per-account change logs in two flat arrays (no per-account allocation): every account's state
-/// at step 0, and the later changes sorted by (account, step) with an offset per account.
+/// Per-account change logs without a per-account allocation: every account's state at step 0,
+/// the later changes in the order they were recorded (step order, in fixed-size chunks: nothing
+/// is copied as they grow or when the run ends), and an index grouping them by account.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct AccountLogs {
     first: Vec<AccountSnap>,
-    /// (account, step, state), sorted by account then step.
-    changes: Vec<(u32, u32, AccountSnap)>,
-    /// Account `a`'s changes are `changes[start[a]..start[a + 1]]`.
+    /// (account, step, state), in step order.
+    changes: Chunked<(u32, u32, AccountSnap)>,
+    /// Indices into `changes`, by account, then step; account `a`'s are `order[start[a]..start[a + 1]]`.
+    order: Vec<u32>,
     start: Vec<u32>,
 }
 
 impl AccountLogs {
     /// `changes` arrive in step order; each (account, step) at most once.
-    pub(crate) fn new(first: Vec<AccountSnap>, mut changes: Vec<(u32, u32, AccountSnap)>) -> AccountLogs {
-        // Keys are unique, so the unstable in-place sort is deterministic and needs no buffer.
-        changes.sort_unstable_by_key(|c| (c.0, c.1));
-        let mut start = Vec::with_capacity(first.len() + 1);
-        let mut j = 0usize;
-        for a in 0..=first.len() {
-            while changes.get(j).is_some_and(|c| (c.0 as usize) < a) {
-                j += 1;
+    pub(crate) fn new(first: Vec<AccountSnap>, changes: Chunked<(u32, u32, AccountSnap)>) -> AccountLogs {
+        // A counting sort by account; stable, so each account's changes stay in step order.
+        let n = first.len();
+        let mut start = vec![0u32; n + 1];
+        for c in changes.iter() {
+            if let Some(x) = start.get_mut(c.0 as usize + 1) {
+                *x += 1;
             }
-            start.push(j as u32);
         }
-        AccountLogs { first, changes, start }
+        for a in 0..n {
+            start[a + 1] += start[a]; // ok: a + 1 <= n
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; start.last().copied().unwrap_or(0) as usize];
+        for (i, c) in changes.iter().enumerate() {
+            if let Some(p) = next.get_mut(c.0 as usize).filter(|_| (c.0 as usize) < n) {
+                if let Some(slot) = order.get_mut(*p as usize) {
+                    *slot = i as u32;
+                }
+                *p += 1;
+            }
+        }
+        AccountLogs { first, changes, order, start }
     }
 
-    fn of(&self, account: usize) -> &[(u32, u32, AccountSnap)] {
+    fn of(&self, account: usize) -> &[u32] {
         let (a, b) = (self.start.get(account).copied().unwrap_or(0), self.start.get(account + 1).copied().unwrap_or(0));
-        self.changes.get(a as usize..b as usize).unwrap_or(&[])
+        self.order.get(a as usize..b as usize).unwrap_or(&[])
+    }
+
+    fn change(&self, k: u32) -> Option<&(u32, u32, AccountSnap)> {
+        self.changes.get(k as usize)
     }
 
     /// State of `account` at `step`: binary search in its changes, else its step-0 state.
     pub(crate) fn at(&self, account: usize, step: u32) -> Option<&AccountSnap> {
         let log = self.of(account);
-        let i = log.partition_point(|c| c.1 <= step);
-        match i.checked_sub(1).and_then(|k| log.get(k)) {
+        let i = log.partition_point(|&k| self.change(k).is_some_and(|c| c.1 <= step));
+        match i.checked_sub(1).and_then(|k| log.get(k)).and_then(|&k| self.change(k)) {
             Some(c) => Some(&c.2),
             None => self.first.get(account),
         }
@@ -465,7 +482,7 @@ impl AccountLogs {
         if account >= self.first.len() {
             return Vec::new();
         }
-        std::iter::once(0).chain(self.of(account).iter().map(|c| c.1)).collect()
+        std::iter::once(0).chain(self.of(account).iter().filter_map(|&k| self.change(k)).map(|c| c.1)).collect()
     }
 }
 
