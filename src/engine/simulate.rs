@@ -180,8 +180,7 @@ struct Sim<'a> {
     /// Accounts changed this step, in order of first change.
     changed: Vec<u32>,
     /// State of every account at step 0, then (account, step, state) at later changes.
-    first: Vec<AccountSnap>,
-    changes: Chunked<(u32, u32, AccountSnap)>,
+    logs: AccountLogs,
     /// Accounts with a default-fund contribution (or a non-plain zero one), in index order: the
     /// only ones the fund layers and the layer records can weigh.
     contributors: Vec<usize>,
@@ -274,8 +273,7 @@ impl<'a> Sim<'a> {
             accts: Vec::with_capacity(expanded.len()),
             infos: Vec::with_capacity(expanded.len()),
             changed: (0..expanded.len() as u32).collect(),
-            first: Vec::with_capacity(expanded.len()),
-            changes: Chunked::default(),
+            logs: AccountLogs::with_accounts(if full { expanded.len() } else { 0 }),
             contributors: Vec::new(),
             scan,
             insurance: s.venue.insurance_fund,
@@ -1477,9 +1475,9 @@ impl<'a> Sim<'a> {
                 continue;
             }
             if t == 0 {
-                self.first.push(acct.snap.clone());
+                self.logs.push_first(&acct.snap);
             } else {
-                self.changes.push((a, t, acct.snap.clone()));
+                self.logs.push_change(a, t, &acct.snap);
             }
         }
         changed.clear();
@@ -1573,7 +1571,11 @@ impl<'a> Sim<'a> {
             },
             summary,
             market: self.m,
-            account_logs: AccountLogs::new(self.first, self.changes),
+            account_logs: {
+                let mut l = self.logs;
+                l.seal();
+                l
+            },
             layer_logs: self.layer_logs,
             unallocated_log: self.unalloc_log,
         })
