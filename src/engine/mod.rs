@@ -5,6 +5,7 @@ pub mod account;
 pub mod adl;
 pub mod compare;
 pub mod contagion;
+mod chunked;
 pub mod ledger;
 pub mod margin;
 pub mod market;
@@ -15,7 +16,7 @@ pub mod timeline;
 pub mod waterfall;
 
 pub use account::Status;
-pub use ledger::{EntryMemo, JournalEntry, Name};
+pub use ledger::{EntryMemo, JournalEntry, Ledger, Name};
 pub use money::{format_decimal, format_money, format_money_exact, format_pct, EngineError, EngineResult, Money, Price, Qty};
 pub use compare::{compare, waterfall_presets, waterfall_presets_for, Comparison, WaterfallSpec};
 pub use contagion::{simulate_system, ContagionFlow, SystemRun, VenueRun};

@@ -6,7 +6,7 @@
 
 use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
 use super::adl::{adl_score, adl_select};
-use super::ledger::{names, EntryMemo, JournalEntry, Name};
+use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name};
 use super::market::Market;
 use super::money::{format_decimal, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
@@ -135,12 +135,8 @@ struct LayerRt {
 
 struct Acct {
     snap: AccountSnap,
-    contribution0: Decimal,
     reserves: Decimal,
-    assessed: Decimal,
     call_step: Option<u32>,
-    start_equity: Decimal,
-    vm_gain: Decimal,
     defaulter: bool,
     /// Changed this step (listed in `Sim::changed`): recorded at the end of the step.
     dirty: bool,
@@ -180,8 +176,7 @@ struct Sim<'a> {
     /// Accounts changed this step, in order of first change.
     changed: Vec<u32>,
     /// State of every account at step 0, then (account, step, state) at later changes.
-    first: Vec<AccountSnap>,
-    changes: Vec<(u32, u32, AccountSnap)>,
+    logs: AccountLogs,
     /// Accounts with a default-fund contribution (or a non-plain zero one), in index order: the
     /// only ones the fund layers and the layer records can weigh.
     contributors: Vec<usize>,
@@ -194,8 +189,8 @@ struct Sim<'a> {
     layers_dirty: bool,
     unallocated: Decimal,
     unalloc_log: Vec<(u32, Decimal)>,
-    events: Vec<Event>,
-    ledger: Vec<JournalEntry>,
+    events: Events,
+    ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
     deficit: Decimal,
@@ -221,6 +216,45 @@ struct Sim<'a> {
     inflow_next: usize,
     /// Record events, ledger and account states (false: summary and layer states only).
     full: bool,
+    /// Per-account decimals that most runs never set (kept off `Acct`: 64 bytes per account).
+    side: SideTables,
+}
+
+/// Per-account decimals most runs never set.
+#[derive(Default)]
+struct SideTables {
+    /// Opening default-fund contribution.
+    contribution0: Side,
+    /// Assessments paid so far.
+    assessed: Side,
+    /// Equity at step 0 (only a socialized-loss layer reads it).
+    start_equity: Side,
+    /// This step's variation-margin gain (VM settlement only).
+    vm_gain: Side,
+}
+
+/// A per-account decimal, empty until something other than a plain zero is written (reads of an
+/// unwritten account give a plain zero, as the field it replaces started with).
+#[derive(Default)]
+struct Side(Vec<Decimal>);
+
+impl Side {
+    fn get(&self, i: usize) -> Decimal {
+        self.0.get(i).copied().unwrap_or(Decimal::ZERO)
+    }
+
+    /// Set account `i` of `n`.
+    fn set(&mut self, i: usize, x: Decimal, n: usize) {
+        if self.0.is_empty() {
+            if x.is_zero() && x.scale() == 0 && !x.is_sign_negative() {
+                return;
+            }
+            self.0 = vec![Decimal::ZERO; n.max(i + 1)];
+        }
+        if let Some(v) = self.0.get_mut(i) {
+            *v = x;
+        }
+    }
 }
 
 /// One step's ADL ranking for (instrument, side), and how far its head is permanently spent.
@@ -274,8 +308,7 @@ impl<'a> Sim<'a> {
             accts: Vec::with_capacity(expanded.len()),
             infos: Vec::with_capacity(expanded.len()),
             changed: (0..expanded.len() as u32).collect(),
-            first: Vec::with_capacity(expanded.len()),
-            changes: Vec::new(),
+            logs: AccountLogs::with_accounts(if full { expanded.len() } else { 0 }),
             contributors: Vec::new(),
             scan,
             insurance: s.venue.insurance_fund,
@@ -286,8 +319,8 @@ impl<'a> Sim<'a> {
             layers_dirty: true,
             unallocated: Decimal::ZERO,
             unalloc_log: vec![(0, Decimal::ZERO)],
-            events: Vec::new(),
-            ledger: Vec::new(),
+            events: Events::default(),
+            ledger: Ledger::default(),
             queue: VecDeque::new(),
             pending: Vec::new(),
             deficit: Decimal::ZERO,
@@ -305,11 +338,13 @@ impl<'a> Sim<'a> {
             inflows: Vec::new(),
             inflow_next: 0,
             full,
+            side: SideTables::default(),
             m,
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
         let no_name = Name::from("");
+        let n_accts = expanded.len();
         for ea in expanded {
             let ea = ea.borrow();
             let cohort = ea.cohort;
@@ -344,14 +379,12 @@ impl<'a> Sim<'a> {
             // Ledger names only matter when the ledger is recorded.
             sim.acct_names.push(if full { Name::from(names::account(&id)) } else { no_name.clone() });
             sim.infos.push(AccountInfo { id, name, role: a.role.label(), cohort: cohort.and_then(|c| cohort_names.get(c)).cloned() });
+            let idx = sim.accts.len();
+            sim.side.contribution0.set(idx, fund_contribution, n_accts);
             sim.accts.push(Acct {
                 snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
-                contribution0: fund_contribution,
                 reserves,
-                assessed: Decimal::ZERO,
                 call_step: None,
-                start_equity: Decimal::ZERO,
-                vm_gain: Decimal::ZERO,
                 defaulter: false,
                 dirty: true,
             });
@@ -408,7 +441,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
                 LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
                 LayerSpec::SurvivorsFund => {
-                    (LayerKind::Survivors, Some(sim.accts.iter().map(|a| a.contribution0).sum::<Decimal>()))
+                    (LayerKind::Survivors, Some((0..sim.accts.len()).map(|i| sim.side.contribution0.get(i)).sum::<Decimal>()))
                 }
                 LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
                 LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
@@ -443,12 +476,13 @@ impl<'a> Sim<'a> {
                     });
                 }
             }
-            if a.contribution0 > Decimal::ZERO {
+            let contribution0 = sim.side.contribution0.get(i);
+            if contribution0 > Decimal::ZERO {
                 sim.ledger.push(JournalEntry {
                     step: 0,
                     debit: sim.vn(names::DEFAULT_FUND),
                     credit: sim.vn(names::DEPOSITS),
-                    amount: a.contribution0,
+                    amount: contribution0,
                     asset: quote_name.clone(),
                     memo: format!("default-fund contribution of {}", sim.infos[i].name).into(), // ok: same length
                 });
@@ -469,7 +503,8 @@ impl<'a> Sim<'a> {
         for i in (0..sim.accts.len()).filter(|_| needs_start) {
             let a = &sim.accts[i]; // ok: i < len
             let v = valuate(&sim.m, &a.snap.collateral, &a.snap.positions, 0)?;
-            sim.accts[i].start_equity = v.equity; // ok: i < len
+            let n = sim.accts.len();
+            sim.side.start_equity.set(i, v.equity, n);
         }
         Ok(sim)
     }
@@ -615,7 +650,8 @@ impl<'a> Sim<'a> {
     /// CCP style: pay and collect the change in value of every position (VM), every step.
     fn post_variation_margin(&mut self, t: u32) -> EngineResult<()> {
         for a in 0..self.accts.len() {
-            acct_vm_reset(&mut self.accts[a]); // ok: a < len
+            let n = self.accts.len();
+            self.side.vm_gain.set(a, Decimal::ZERO, n);
             let acct_ref = &self.accts[a]; // ok: a < len
             if acct_ref.snap.positions.is_empty() || acct_ref.snap.status.is_out() {
                 continue;
@@ -629,7 +665,8 @@ impl<'a> Sim<'a> {
             if delta.is_zero() {
                 continue;
             }
-            self.accts[a].vm_gain = delta.max(Decimal::ZERO); // ok: a < len
+            let n = self.accts.len();
+            self.side.vm_gain.set(a, delta.max(Decimal::ZERO), n);
             let name = self.acct_name(a);
             self.post(t, name, self.vn(names::SETTLEMENT), delta, "variation margin".into());
         }
@@ -1144,8 +1181,8 @@ impl<'a> Sim<'a> {
                         self.layers[l].calls_used += 1; // ok: l < len
                         let w: Vec<(usize, Decimal)> = self
                             .contributing_survivors(def)
-                            .filter(|&i| self.accts[i].contribution0 > Decimal::ZERO) // ok: i < len
-                            .map(|i| (i, (cap * self.accts[i].contribution0 - self.accts[i].assessed).max(Decimal::ZERO))) // ok: i < len
+                            .filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO)
+                            .map(|i| (i, (cap * self.side.contribution0.get(i) - self.side.assessed.get(i)).max(Decimal::ZERO)))
                             .collect();
                         let total: Decimal = w.iter().map(|x| x.1).sum();
                         let call = left.min(total);
@@ -1154,7 +1191,8 @@ impl<'a> Sim<'a> {
                         for (i, sh) in shares {
                             let can = sh.min(self.accts[i].reserves); // ok: from survivors()
                             self.accts[i].reserves -= can; // ok
-                            self.accts[i].assessed += can; // ok
+                            let n = self.accts.len();
+                            self.side.assessed.set(i, self.side.assessed.get(i) + can, n);
                             self.accts[i].snap.loss += can; // ok
                             self.touch(i);
                             let memo = format!("assessment paid by {}", self.name(i));
@@ -1196,7 +1234,7 @@ impl<'a> Sim<'a> {
                     for i in self.survivors(def).collect::<Vec<_>>() {
                         let a = &self.accts[i]; // ok: i < len
                         let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
-                        let profit = eq - a.start_equity;
+                        let profit = eq - self.side.start_equity.get(i);
                         if profit > Decimal::ZERO {
                             w.push((i, profit));
                         }
@@ -1269,7 +1307,7 @@ impl<'a> Sim<'a> {
 
     /// VMGH: cut this step's variation-margin gains of the other accounts, pro rata, up to `left`.
     fn vm_haircut(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
-        let w: Vec<(usize, Decimal)> = self.survivors(def).map(|i| (i, self.accts[i].vm_gain)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+        let w: Vec<(usize, Decimal)> = self.survivors(def).map(|i| (i, self.side.vm_gain.get(i))).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
         let total: Decimal = w.iter().map(|x| x.1).sum();
         let take = left.min(total);
         if take.is_zero() {
@@ -1278,7 +1316,8 @@ impl<'a> Sim<'a> {
         let (shares, dust) = pro_rata(take, &w)?;
         let mut pay = Decimal::ZERO;
         for (i, sh) in shares {
-            self.accts[i].vm_gain -= sh; // ok: from survivors()
+            let n = self.accts.len();
+            self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
             self.charge(i, def, t, sh, "variation-margin gains haircut")?;
             self.set_status(i, Status::HaircutApplied);
             pay += sh;
@@ -1477,9 +1516,9 @@ impl<'a> Sim<'a> {
                 continue;
             }
             if t == 0 {
-                self.first.push(acct.snap.clone());
+                self.logs.push_first(&acct.snap);
             } else {
-                self.changes.push((a, t, acct.snap.clone()));
+                self.logs.push_change(a, t, &acct.snap);
             }
         }
         changed.clear();
@@ -1513,8 +1552,8 @@ impl<'a> Sim<'a> {
 
     fn finish(mut self) -> EngineResult<Timeline> {
         // Events are pushed in step order; the stable sort (and its buffer) only if they are not.
-        if !self.events.is_sorted_by_key(|e| e.step) {
-            self.events.sort_by_key(|e| e.step); // stable: keeps causal order within a step
+        {
+            self.events.sort_by_step(); // stable: keeps causal order within a step
         }
         let by_layer: Vec<Decimal> = self.layers.iter().map(|l| l.drawn).collect();
         let allocated = by_layer.iter().try_fold(Decimal::ZERO, |a, x| a.add_c(*x, "allocated"))?;
@@ -1561,20 +1600,29 @@ impl<'a> Sim<'a> {
             accounts: self.infos,
             layers: self.layer_infos,
             insurance_fund: self.insurance_series,
-            events: self.events,
-            ledger: self.ledger,
+            events: {
+                let mut e = self.events;
+                e.seal();
+                e
+            },
+            ledger: {
+                let mut l = self.ledger;
+                l.seal();
+                l
+            },
             summary,
             market: self.m,
-            account_logs: AccountLogs::new(self.first, self.changes),
+            account_logs: {
+                let mut l = self.logs;
+                l.seal();
+                l
+            },
             layer_logs: self.layer_logs,
             unallocated_log: self.unalloc_log,
         })
     }
 }
 
-fn acct_vm_reset(a: &mut Acct) {
-    a.vm_gain = Decimal::ZERO;
-}
 
 /// Spread a group's bad debt over its closed positions by notional: bad debt per contract.
 fn spread_bad_debt(info: &mut [Bankrupt], notionals: &[Decimal], d: Decimal) -> EngineResult<()> {

@@ -2,7 +2,8 @@
 //! fund, events, ledger and the loss summary. Frames are computed on demand from the logs.
 
 use super::account::{valuate, AccountSnap, Status};
-use super::ledger::{ser_name, ser_opt_name, JournalEntry, Name};
+pub(crate) use super::chunked::Chunked;
+use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name};
 use super::market::Market;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -103,35 +104,190 @@ impl Serialize for Event {
     }
 }
 
+/// The run's events, stored compactly: names by `u32` index into one table, account and layer as
+/// `u32`, so an event is about 100 bytes instead of an [`Event`]'s 152 (a 100k-account run
+/// records 240k). Events are handed out as [`Event`] values built on demand (`get`, `iter`,
+/// `at_step`); serializes exactly as the `Vec<Event>` it replaces.
+#[derive(Clone, Debug, Default)]
+pub struct Events {
+    names: Interner,
+    rows: Chunked<EventRow>,
+}
+
+/// `u32::MAX` stands for `None` in `account` and `layer`.
+#[derive(Clone, Debug, PartialEq)]
+struct EventRow {
+    step: u32,
+    account: u32,
+    layer: u32,
+    kind: EventKind,
+    sign: u8,
+    amount: Option<Decimal>,
+    msg: Msg<u32>,
+}
+
+fn opt_index(x: Option<usize>) -> u32 {
+    x.and_then(|x| u32::try_from(x).ok()).filter(|x| *x != u32::MAX).unwrap_or(u32::MAX)
+}
+
+fn index_opt(x: u32) -> Option<usize> {
+    (x != u32::MAX).then_some(x as usize)
+}
+
+impl Events {
+    /// Record an event (its names are interned).
+    pub(crate) fn push(&mut self, e: Event) {
+        let names = &mut self.names;
+        let msg = e.msg.map(|n| names.id(n));
+        self.rows.push(EventRow { step: e.step, account: opt_index(e.account), layer: opt_index(e.layer), kind: e.kind, sign: e.sign, amount: e.amount, msg });
+    }
+
+    /// Order by step, keeping the recording order within a step.
+    pub(crate) fn sort_by_step(&mut self) {
+        if !self.rows.iter().is_sorted_by_key(|e| e.step) {
+            self.rows.sort_by_key(|e| e.step);
+        }
+    }
+
+    /// Recording is over: drop the interning index and spare capacity.
+    pub(crate) fn seal(&mut self) {
+        self.names.seal();
+        self.rows.shrink_to_fit();
+    }
+
+    fn event(&self, r: &EventRow) -> Event {
+        Event {
+            step: r.step,
+            account: index_opt(r.account),
+            kind: r.kind,
+            amount: r.amount,
+            layer: index_opt(r.layer),
+            sign: r.sign,
+            msg: r.msg.clone().map(|i| self.names.get(i)),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.len() == 0
+    }
+
+    /// Event `i`, built on demand.
+    pub fn get(&self, i: usize) -> Option<Event> {
+        self.rows.get(i).map(|r| self.event(r))
+    }
+
+    /// Every event in order, built one at a time.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + ExactSizeIterator + '_ {
+        self.rows.iter().map(|r| self.event(r))
+    }
+
+    /// Number of events before `step` (events are sorted by step).
+    pub fn count_before(&self, step: u32) -> usize {
+        self.rows.partition_point(|r| r.step < step)
+    }
+
+    /// Index range of the events of one step.
+    pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
+        self.count_before(step)..self.rows.partition_point(|r| r.step <= step)
+    }
+
+    /// The events of one step.
+    pub fn at_step(&self, step: u32) -> Vec<Event> {
+        self.range_at(step).filter_map(|i| self.get(i)).collect()
+    }
+}
+
+impl PartialEq for Events {
+    fn eq(&self, o: &Events) -> bool {
+        self.len() == o.len() && self.iter().zip(o.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl<'a> IntoIterator for &'a Events {
+    type Item = Event;
+    type IntoIter = Box<dyn Iterator<Item = Event> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Serialize for Events {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
+        for r in self.rows.iter() {
+            seq.serialize_element(&self.event(r))?;
+        }
+        seq.end()
+    }
+}
+
 /// The engine's event sentences as their parts; `render` prints each exactly as the engine
 /// formatted it before (names, amounts, sizes and prices with the same formatters).
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Msg {
-    BuyIn { name: Name, missing: Decimal, inst: Name, penalty: Decimal, cost: Decimal },
-    Settled { inst: Name, mark: Decimal, count: usize },
-    SettlementDeficit { name: Name, deficit: Decimal },
-    MarginCall { name: Name, equity: Decimal, required: Decimal, top_up: Decimal },
-    MarginCallMet { name: Name, top_up: Decimal },
-    Default { name: Name, cascade: bool },
-    Auction { name: Name, size: Decimal, inst: Name, price: Decimal, mark: Decimal },
-    Liquidated { name: Name, size: Decimal, inst: Name, partial: bool, price: Decimal, mark: Decimal },
-    Penalty { fee: Decimal, name: Name },
-    BeyondBankruptcy { name: Name, deficit: Decimal, margin: Decimal },
-    OwnMargin { name: Name, amount: Decimal },
-    CoveredByOwnMargin { name: Name },
-    Assessment { name: Name, called: Decimal, paid: Decimal },
-    AssessmentShort { name: Name, short: Decimal },
+pub(crate) enum Msg<N = Name> {
+    BuyIn { name: N, missing: Decimal, inst: N, penalty: Decimal, cost: Decimal },
+    Settled { inst: N, mark: Decimal, count: usize },
+    SettlementDeficit { name: N, deficit: Decimal },
+    MarginCall { name: N, equity: Decimal, required: Decimal, top_up: Decimal },
+    MarginCallMet { name: N, top_up: Decimal },
+    Default { name: N, cascade: bool },
+    Auction { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal },
+    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal },
+    Penalty { fee: Decimal, name: N },
+    BeyondBankruptcy { name: N, deficit: Decimal, margin: Decimal },
+    OwnMargin { name: N, amount: Decimal },
+    CoveredByOwnMargin { name: N },
+    Assessment { name: N, called: Decimal, paid: Decimal },
+    AssessmentShort { name: N, short: Decimal },
     VmghWaits { left: Decimal, steps: u32 },
     Socialized { count: usize, rate: Decimal, take: Decimal },
-    Vault { name: Name, pay: Decimal },
-    LayerPaid { label: Name, pay: Decimal, name: Name },
-    LayerExhausted { label: Name, left: Decimal },
-    Unallocated { left: Decimal, name: Name },
+    Vault { name: N, pay: Decimal },
+    LayerPaid { label: N, pay: Decimal, name: N },
+    LayerExhausted { label: N, left: Decimal },
+    Unallocated { left: Decimal, name: N },
     VmHaircut { pay: Decimal, rate: Decimal },
-    Deleveraged { rank: usize, name: Name, size: Decimal, inst: Name, charge: Decimal },
+    Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal },
     TearUp { count: usize, pay: Decimal },
-    ContagionLoss { name: Name, amount: Decimal, from: Name, source: &'static str },
-    ContagionMissed { name: Name, amount: Decimal, from: Name, source: &'static str },
+    ContagionLoss { name: N, amount: Decimal, from: N, source: &'static str },
+    ContagionMissed { name: N, amount: Decimal, from: N, source: &'static str },
+}
+
+impl<N> Msg<N> {
+    /// The same sentence with its names replaced by `f` of them.
+    pub(crate) fn map<M>(self, mut f: impl FnMut(N) -> M) -> Msg<M> {
+        match self {
+            Msg::BuyIn { name, missing, inst, penalty, cost } => Msg::BuyIn { name: f(name), missing, inst: f(inst), penalty, cost },
+            Msg::Settled { inst, mark, count } => Msg::Settled { inst: f(inst), mark, count },
+            Msg::SettlementDeficit { name, deficit } => Msg::SettlementDeficit { name: f(name), deficit },
+            Msg::MarginCall { name, equity, required, top_up } => Msg::MarginCall { name: f(name), equity, required, top_up },
+            Msg::MarginCallMet { name, top_up } => Msg::MarginCallMet { name: f(name), top_up },
+            Msg::Default { name, cascade } => Msg::Default { name: f(name), cascade },
+            Msg::Auction { name, size, inst, price, mark } => Msg::Auction { name: f(name), size, inst: f(inst), price, mark },
+            Msg::Liquidated { name, size, inst, partial, price, mark } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark },
+            Msg::Penalty { fee, name } => Msg::Penalty { fee, name: f(name) },
+            Msg::BeyondBankruptcy { name, deficit, margin } => Msg::BeyondBankruptcy { name: f(name), deficit, margin },
+            Msg::OwnMargin { name, amount } => Msg::OwnMargin { name: f(name), amount },
+            Msg::CoveredByOwnMargin { name } => Msg::CoveredByOwnMargin { name: f(name) },
+            Msg::Assessment { name, called, paid } => Msg::Assessment { name: f(name), called, paid },
+            Msg::AssessmentShort { name, short } => Msg::AssessmentShort { name: f(name), short },
+            Msg::VmghWaits { left, steps } => Msg::VmghWaits { left, steps },
+            Msg::Socialized { count, rate, take } => Msg::Socialized { count, rate, take },
+            Msg::Vault { name, pay } => Msg::Vault { name: f(name), pay },
+            Msg::LayerPaid { label, pay, name } => Msg::LayerPaid { label: f(label), pay, name: f(name) },
+            Msg::LayerExhausted { label, left } => Msg::LayerExhausted { label: f(label), left },
+            Msg::Unallocated { left, name } => Msg::Unallocated { left, name: f(name) },
+            Msg::VmHaircut { pay, rate } => Msg::VmHaircut { pay, rate },
+            Msg::Deleveraged { rank, name, size, inst, charge } => Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge },
+            Msg::TearUp { count, pay } => Msg::TearUp { count, pay },
+            Msg::ContagionLoss { name, amount, from, source } => Msg::ContagionLoss { name: f(name), amount, from: f(from), source },
+            Msg::ContagionMissed { name, amount, from, source } => Msg::ContagionMissed { name: f(name), amount, from: f(from), source },
+        }
+    }
 }
 
 impl Msg {
@@ -248,9 +404,10 @@ pub struct Timeline {
     pub layers: Vec<LayerInfo>,
     /// Insurance-fund balance per step.
     pub insurance_fund: Vec<Decimal>,
-    /// Sorted by step.
-    pub events: Vec<Event>,
-    pub ledger: Vec<JournalEntry>,
+    /// Sorted by step; events are built on demand (see [`Events`]).
+    pub events: Events,
+    /// In step order; entries are built on demand (see [`Ledger`]).
+    pub ledger: Ledger,
     pub summary: LossSummary,
     #[serde(skip)]
     pub(crate) market: Market,
@@ -262,45 +419,146 @@ pub struct Timeline {
     pub(crate) unallocated_log: Vec<(u32, Decimal)>,
 }
 
-/// Per-account change logs in two flat arrays (no per-account allocation): every account's state
-/// at step 0, and the later changes sorted by (account, step) with an offset per account.
+/// An account state as the logs keep it: one collateral asset and at most one position without
+/// isolated margin (the usual case) inline in 108 bytes instead of an [`AccountSnap`]'s 152;
+/// any other state in a side table (`full`).
+#[derive(Clone, Debug)]
+struct Stored {
+    cash: Decimal,
+    loss: Decimal,
+    contribution: Decimal,
+    size: Decimal,
+    entry: Decimal,
+    funding_entry: Decimal,
+    /// The position's instrument; `NONE` = no position.
+    inst: u32,
+    /// Index into `AccountLogs::full`; `NONE` = the state is the fields above.
+    full: u32,
+    status: Status,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// Per-account change logs without a per-account allocation: every account's state at step 0,
+/// the later changes in the order they were recorded (step order, in fixed-size chunks: nothing
+/// is copied as they grow or when the run ends), and an index grouping them by account.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct AccountLogs {
-    first: Vec<AccountSnap>,
-    /// (account, step, state), sorted by account then step.
-    changes: Vec<(u32, u32, AccountSnap)>,
-    /// Account `a`'s changes are `changes[start[a]..start[a + 1]]`.
+    first: Vec<Stored>,
+    /// (account, step, state), in step order.
+    changes: Chunked<(u32, u32, Stored)>,
+    /// States that do not fit [`Stored`]'s inline form.
+    full: Vec<AccountSnap>,
+    /// Indices into `changes`, by account, then step; account `a`'s are `order[start[a]..start[a + 1]]`.
+    order: Vec<u32>,
     start: Vec<u32>,
 }
 
 impl AccountLogs {
-    /// `changes` arrive in step order; each (account, step) at most once.
-    pub(crate) fn new(first: Vec<AccountSnap>, mut changes: Vec<(u32, u32, AccountSnap)>) -> AccountLogs {
-        // Keys are unique, so the unstable in-place sort is deterministic and needs no buffer.
-        changes.sort_unstable_by_key(|c| (c.0, c.1));
-        let mut start = Vec::with_capacity(first.len() + 1);
-        let mut j = 0usize;
-        for a in 0..=first.len() {
-            while changes.get(j).is_some_and(|c| (c.0 as usize) < a) {
-                j += 1;
-            }
-            start.push(j as u32);
-        }
-        AccountLogs { first, changes, start }
+    pub(crate) fn with_accounts(n: usize) -> AccountLogs {
+        AccountLogs { first: Vec::with_capacity(n), ..AccountLogs::default() }
     }
 
-    fn of(&self, account: usize) -> &[(u32, u32, AccountSnap)] {
+    fn store(&mut self, x: &AccountSnap) -> Stored {
+        let simple = x.collateral.len() == 1
+            && x.positions.len() <= 1
+            && x.positions.iter().all(|p| p.isolated.is_none() && p.inst < NONE as usize);
+        let cash = x.collateral.first().copied().unwrap_or_default();
+        let mut st = Stored {
+            cash,
+            loss: x.loss,
+            contribution: x.contribution,
+            size: Decimal::ZERO,
+            entry: Decimal::ZERO,
+            funding_entry: Decimal::ZERO,
+            inst: NONE,
+            full: NONE,
+            status: x.status,
+        };
+        match x.positions.first() {
+            Some(p) if simple => {
+                st.inst = p.inst as u32;
+                st.size = p.size;
+                st.entry = p.entry;
+                st.funding_entry = p.funding_entry;
+            }
+            _ if simple => {}
+            _ => {
+                st.full = self.full.len() as u32;
+                self.full.push(x.clone());
+            }
+        }
+        st
+    }
+
+    fn load(&self, st: &Stored) -> Option<AccountSnap> {
+        if st.full != NONE {
+            return self.full.get(st.full as usize).cloned();
+        }
+        let mut positions = super::account::Positions::new();
+        if st.inst != NONE {
+            positions.push(super::account::Pos { inst: st.inst as usize, size: st.size, entry: st.entry, funding_entry: st.funding_entry, isolated: None });
+        }
+        Some(AccountSnap { collateral: std::iter::once(st.cash).collect(), positions, status: st.status, loss: st.loss, contribution: st.contribution })
+    }
+
+    /// Record an account's step-0 state (accounts in index order).
+    pub(crate) fn push_first(&mut self, x: &AccountSnap) {
+        let st = self.store(x);
+        self.first.push(st);
+    }
+
+    /// Record a change; changes arrive in step order, each (account, step) at most once.
+    pub(crate) fn push_change(&mut self, account: u32, step: u32, x: &AccountSnap) {
+        let st = self.store(x);
+        self.changes.push((account, step, st));
+    }
+
+    /// Recording is over: group the changes by account.
+    pub(crate) fn seal(&mut self) {
+        // A counting sort by account; stable, so each account's changes stay in step order.
+        let n = self.first.len();
+        let mut start = vec![0u32; n + 1];
+        for c in self.changes.iter() {
+            if let Some(x) = start.get_mut(c.0 as usize + 1) {
+                *x += 1;
+            }
+        }
+        for a in 0..n {
+            start[a + 1] += start[a]; // ok: a + 1 <= n
+        }
+        let mut next = start.clone();
+        let mut order = vec![0u32; start.last().copied().unwrap_or(0) as usize];
+        for (i, c) in self.changes.iter().enumerate() {
+            if let Some(p) = next.get_mut(c.0 as usize).filter(|_| (c.0 as usize) < n) {
+                if let Some(slot) = order.get_mut(*p as usize) {
+                    *slot = i as u32;
+                }
+                *p += 1;
+            }
+        }
+        self.changes.shrink_to_fit();
+        self.full.shrink_to_fit();
+        self.order = order;
+        self.start = start;
+    }
+
+    fn of(&self, account: usize) -> &[u32] {
         let (a, b) = (self.start.get(account).copied().unwrap_or(0), self.start.get(account + 1).copied().unwrap_or(0));
-        self.changes.get(a as usize..b as usize).unwrap_or(&[])
+        self.order.get(a as usize..b as usize).unwrap_or(&[])
+    }
+
+    fn change(&self, k: u32) -> Option<&(u32, u32, Stored)> {
+        self.changes.get(k as usize)
     }
 
     /// State of `account` at `step`: binary search in its changes, else its step-0 state.
-    pub(crate) fn at(&self, account: usize, step: u32) -> Option<&AccountSnap> {
+    pub(crate) fn at(&self, account: usize, step: u32) -> Option<AccountSnap> {
         let log = self.of(account);
-        let i = log.partition_point(|c| c.1 <= step);
-        match i.checked_sub(1).and_then(|k| log.get(k)) {
-            Some(c) => Some(&c.2),
-            None => self.first.get(account),
+        let i = log.partition_point(|&k| self.change(k).is_some_and(|c| c.1 <= step));
+        match i.checked_sub(1).and_then(|k| log.get(k)).and_then(|&k| self.change(k)) {
+            Some(c) => self.load(&c.2),
+            None => self.first.get(account).and_then(|x| self.load(x)),
         }
     }
 
@@ -308,7 +566,7 @@ impl AccountLogs {
         if account >= self.first.len() {
             return Vec::new();
         }
-        std::iter::once(0).chain(self.of(account).iter().map(|c| c.1)).collect()
+        std::iter::once(0).chain(self.of(account).iter().filter_map(|&k| self.change(k)).map(|c| c.1)).collect()
     }
 }
 
@@ -328,17 +586,13 @@ impl Timeline {
     }
 
     /// Events of one step.
-    pub fn events_at(&self, step: u32) -> &[Event] {
-        let a = self.events.partition_point(|e| e.step < step);
-        let b = self.events.partition_point(|e| e.step <= step);
-        self.events.get(a..b).unwrap_or(&[])
+    pub fn events_at(&self, step: u32) -> Vec<Event> {
+        self.events.at_step(step)
     }
 
     /// Ledger entries of one step (the ledger is in step order).
-    pub fn ledger_at(&self, step: u32) -> &[JournalEntry] {
-        let a = self.ledger.partition_point(|e| e.step < step);
-        let b = self.ledger.partition_point(|e| e.step <= step);
-        self.ledger.get(a..b).unwrap_or(&[])
+    pub fn ledger_at(&self, step: u32) -> Vec<JournalEntry> {
+        self.ledger.at_step(step)
     }
 
     /// Mark of an instrument at a step.
@@ -347,7 +601,7 @@ impl Timeline {
     }
 
     /// The structural state of an account at a step (binary search in its change log).
-    pub fn snapshot_at(&self, account: usize, step: u32) -> Option<&AccountSnap> {
+    pub fn snapshot_at(&self, account: usize, step: u32) -> Option<AccountSnap> {
         self.account_logs.at(account, step)
     }
 
@@ -426,5 +680,44 @@ impl Timeline {
     /// Collateral asset ids (index 0 = quote currency).
     pub fn assets(&self) -> &[String] {
         &self.market.asset_ids
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::super::account::{Pos, Positions};
+    use super::*;
+
+    #[test]
+    fn stored_states_come_back_equal() {
+        let pos = |inst: usize, iso: Option<Decimal>| Pos { inst, size: Decimal::new(-15, 1), entry: Decimal::new(500005, 1), funding_entry: Decimal::new(1, 4), isolated: iso };
+        let snap = |coll: &[Decimal], ps: Vec<Pos>, status: Status| AccountSnap {
+            collateral: coll.iter().copied().collect(),
+            positions: ps.into_iter().collect::<Positions>(),
+            status,
+            loss: Decimal::new(123, 2),
+            contribution: Decimal::new(10, 0),
+        };
+        let states = vec![
+            snap(&[Decimal::new(1000, 0)], vec![pos(0, None)], Status::Healthy),
+            snap(&[Decimal::new(-5, 1)], vec![], Status::Bankrupt),
+            snap(&[Decimal::ONE, Decimal::TWO], vec![pos(1, None)], Status::MarginCall),
+            snap(&[Decimal::ONE], vec![pos(0, Some(Decimal::TEN))], Status::Liquidating),
+            snap(&[Decimal::ONE], vec![pos(0, None), pos(1, None)], Status::Deleveraged),
+        ];
+        let mut l = AccountLogs::with_accounts(states.len());
+        for x in &states {
+            l.push_first(x);
+        }
+        for (k, x) in states.iter().rev().enumerate() {
+            l.push_change(k as u32, 3, x);
+        }
+        l.seal();
+        for (k, x) in states.iter().enumerate() {
+            assert_eq!(l.at(k, 2).as_ref(), Some(x));
+            assert_eq!(l.at(k, 3).as_ref(), states.get(states.len() - 1 - k));
+            assert_eq!(l.steps(k), vec![0, 3]);
+        }
+        assert_eq!(l.at(states.len(), 0), None);
     }
 }

@@ -54,8 +54,8 @@ pub fn LedgerView() -> impl IntoView {
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return 0 };
             matching.with(|m| match m {
-                None => t.ledger.partition_point(|e| e.step <= step),
-                Some(m) => m.partition_point(|&i| t.ledger[i as usize].step <= step),
+                None => t.ledger.count_through(step),
+                Some(m) => m.partition_point(|&i| t.ledger.step_of(i as usize).is_some_and(|s| s <= step)),
             })
         })
     });
@@ -69,10 +69,10 @@ pub fn LedgerView() -> impl IntoView {
             let run = std::sync::Arc::as_ptr(t) as usize;
             matching.with(|m| {
                 (first..(first + count).min(n))
-                    .map(|pos| {
+                    .filter_map(|pos| {
                         let k = n - 1 - pos;
                         let i = m.as_ref().map(|m| m[k] as usize).unwrap_or(k);
-                        (pos, run, i, t.ledger[i].clone())
+                        t.ledger.get(i).map(|e| (pos, run, i, e))
                     })
                     .collect::<Vec<_>>()
             })
@@ -83,7 +83,7 @@ pub fn LedgerView() -> impl IntoView {
         let f = filter.get_untracked();
         let csv = s.timeline.with_untracked(|t| {
             t.as_ref().map(|t| {
-                let rows: Vec<JournalEntry> = t.ledger.iter().filter(|e| e.step <= step && matches(e, &f)).cloned().collect();
+                let rows: Vec<JournalEntry> = t.ledger.iter().filter(|e| e.step <= step && matches(e, &f)).collect();
                 to_csv(&rows)
             })
         });

@@ -21,17 +21,19 @@ pub fn Narrative() -> impl IntoView {
         let all = show_all.get() == Some(step);
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return (step, Vec::new(), 0, None) };
-            let events = t.events_at(step);
-            let shown = if all { events.len() } else { events.len().min(FIRST_EVENTS) };
-            let now: Vec<String> = events[..shown].iter().map(|e| e.text()).collect();
+            // Only the events shown are built (a crash step can hold 100k of them).
+            let range = t.events.range_at(step);
+            let count = range.len();
+            let shown = if all { count } else { count.min(FIRST_EVENTS) };
+            let now: Vec<String> = range.take(shown).filter_map(|i| t.events.get(i)).map(|e| e.text()).collect();
             // When nothing happens now, recall the latest event so the story keeps its thread.
-            let before = if events.is_empty() {
-                let i = t.events.partition_point(|e| e.step < step);
+            let before = if count == 0 {
+                let i = t.events.count_before(step);
                 i.checked_sub(1).and_then(|j| t.events.get(j)).map(|e| (e.step, e.text()))
             } else {
                 None
             };
-            (step, now, events.len(), before)
+            (step, now, count, before)
         })
     };
     view! {
