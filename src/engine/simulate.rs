@@ -632,14 +632,14 @@ impl<'a> Sim<'a> {
             let a = f.account;
             let Some(acct) = self.accts.get(a) else { continue };
             if acct.defaulter || acct.snap.status.is_out() {
-                let msg = Msg::ContagionMissed { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source.label() };
+                let msg = Msg::ContagionMissed { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source };
                 self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(Decimal::ZERO), None);
                 continue;
             }
             self.cash_add(a, -f.amount)?;
             let from = Name::from(format!("external:contagion:{}", f.from_id).as_str());
             self.post(t, from, self.acct_name(a), f.amount, EntryMemo::Text(Name::from(format!("{} passed on by {}", f.source.label(), f.from).as_str())));
-            let msg = Msg::ContagionLoss { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source.label() };
+            let msg = Msg::ContagionLoss { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source };
             self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(f.amount), None);
             // With no position left to liquidate, a negative balance is a deficit at once.
             self.bankrupt_if_negative(a, t)?;

@@ -5,6 +5,8 @@ use super::account::{valuate, AccountSnap, Status};
 pub(crate) use super::chunked::Chunked;
 use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name};
 use super::market::Market;
+use super::packed::{put_dec, put_opt_dec, put_u64, put_u8, Arena, At, Reader};
+use crate::scenario::ContagionSource;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -104,34 +106,53 @@ impl Serialize for Event {
     }
 }
 
-/// The run's events, stored compactly: names by `u32` index into one table, account and layer as
-/// `u32`, so an event is about 100 bytes instead of an [`Event`]'s 152 (a 100k-account run
-/// records 240k). Events are handed out as [`Event`] values built on demand (`get`, `iter`,
-/// `at_step`); serializes exactly as the `Vec<Event>` it replaces.
+/// The run's events, stored compactly: each a 12-byte head (step, where its bytes are) and its
+/// fields packed into an arena (`packed`: varints, decimals at 3–6 bytes) with names as `u32`
+/// indices into one table — about 45 bytes an event instead of an [`Event`]'s 152 (a
+/// 100k-account run records 240k). Events are handed out as [`Event`] values built on demand
+/// (`get`, `iter`, `at_step`); serializes exactly as the `Vec<Event>` it replaces.
 #[derive(Clone, Debug, Default)]
 pub struct Events {
     names: Interner,
-    rows: Chunked<EventRow>,
+    heads: Chunked<Head>,
+    bytes: Arena,
 }
 
-/// `u32::MAX` stands for `None` in `account` and `layer`.
-#[derive(Clone, Debug, PartialEq)]
-struct EventRow {
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Head {
     step: u32,
-    account: u32,
-    layer: u32,
-    kind: EventKind,
-    sign: u8,
-    amount: Option<Decimal>,
-    msg: Msg<u32>,
+    at: At,
 }
 
-fn opt_index(x: Option<usize>) -> u32 {
-    x.and_then(|x| u32::try_from(x).ok()).filter(|x| *x != u32::MAX).unwrap_or(u32::MAX)
+/// Every `EventKind`, in declaration order (`kind as u8` indexes it).
+const KINDS: [EventKind; 18] = [
+    EventKind::MarginCall,
+    EventKind::MarginCallMet,
+    EventKind::Liquidation,
+    EventKind::PartialLiquidation,
+    EventKind::LiquidationFee,
+    EventKind::Default,
+    EventKind::Bankruptcy,
+    EventKind::LayerDrawn,
+    EventKind::LayerExhausted,
+    EventKind::Assessment,
+    EventKind::Cascade,
+    EventKind::Deleveraged,
+    EventKind::Haircut,
+    EventKind::TearUp,
+    EventKind::Unallocated,
+    EventKind::Settlement,
+    EventKind::BuyIn,
+    EventKind::ContagionLoss,
+];
+
+/// `None` as 0, `Some(x)` as x + 1.
+fn put_opt_index(out: &mut Vec<u8>, x: Option<usize>) {
+    put_u64(out, x.map_or(0, |x| x as u64 + 1));
 }
 
-fn index_opt(x: u32) -> Option<usize> {
-    (x != u32::MAX).then_some(x as usize)
+fn read_opt_index(r: &mut Reader) -> Option<usize> {
+    r.u64().checked_sub(1).map(|x| x as usize)
 }
 
 impl Events {
@@ -139,60 +160,73 @@ impl Events {
     pub(crate) fn push(&mut self, e: Event) {
         let names = &mut self.names;
         let msg = e.msg.map(|n| names.id(n));
-        self.rows.push(EventRow { step: e.step, account: opt_index(e.account), layer: opt_index(e.layer), kind: e.kind, sign: e.sign, amount: e.amount, msg });
+        let at = self.bytes.push(|out| {
+            put_opt_index(out, e.account);
+            put_opt_index(out, e.layer);
+            put_u8(out, e.kind as u8);
+            put_u8(out, e.sign);
+            put_opt_dec(out, e.amount);
+            msg.put(out);
+        });
+        self.heads.push(Head { step: e.step, at });
     }
 
     /// Order by step, keeping the recording order within a step.
     pub(crate) fn sort_by_step(&mut self) {
-        if !self.rows.iter().is_sorted_by_key(|e| e.step) {
-            self.rows.sort_by_key(|e| e.step);
+        if !self.heads.iter().is_sorted_by_key(|e| e.step) {
+            self.heads.sort_by_key(|e| e.step);
         }
     }
 
     /// Recording is over: drop the interning index and spare capacity.
     pub(crate) fn seal(&mut self) {
         self.names.seal();
-        self.rows.shrink_to_fit();
+        self.heads.shrink_to_fit();
+        self.bytes.shrink_to_fit();
     }
 
-    fn event(&self, r: &EventRow) -> Event {
-        Event {
-            step: r.step,
-            account: index_opt(r.account),
-            kind: r.kind,
-            amount: r.amount,
-            layer: index_opt(r.layer),
-            sign: r.sign,
-            msg: r.msg.clone().map(|i| self.names.get(i)),
-        }
+    /// Bytes held by the packed fields (for the memory figures).
+    pub fn packed_bytes(&self) -> usize {
+        self.bytes.bytes()
+    }
+
+    fn event(&self, h: &Head) -> Event {
+        let mut r = Reader::new(self.bytes.at(h.at));
+        let account = read_opt_index(&mut r);
+        let layer = read_opt_index(&mut r);
+        let kind = KINDS.get(usize::from(r.u8())).copied().unwrap_or(EventKind::Settlement);
+        let sign = r.u8();
+        let amount = r.opt_dec();
+        let msg = Msg::read(&mut r).map(|i| self.names.get(i));
+        Event { step: h.step, account, kind, amount, layer, sign, msg }
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.heads.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.len() == 0
+        self.heads.len() == 0
     }
 
     /// Event `i`, built on demand.
     pub fn get(&self, i: usize) -> Option<Event> {
-        self.rows.get(i).map(|r| self.event(r))
+        self.heads.get(i).map(|h| self.event(h))
     }
 
     /// Every event in order, built one at a time.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + ExactSizeIterator + '_ {
-        self.rows.iter().map(|r| self.event(r))
+        self.heads.iter().map(|h| self.event(h))
     }
 
     /// Number of events before `step` (events are sorted by step).
     pub fn count_before(&self, step: u32) -> usize {
-        self.rows.partition_point(|r| r.step < step)
+        self.heads.partition_point(|h| h.step < step)
     }
 
     /// Index range of the events of one step.
     pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
-        self.count_before(step)..self.rows.partition_point(|r| r.step <= step)
+        self.count_before(step)..self.heads.partition_point(|h| h.step <= step)
     }
 
     /// The events of one step.
@@ -218,9 +252,9 @@ impl<'a> IntoIterator for &'a Events {
 impl Serialize for Events {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
-        for r in self.rows.iter() {
-            seq.serialize_element(&self.event(r))?;
+        let mut seq = s.serialize_seq(Some(self.heads.len()))?;
+        for h in self.heads.iter() {
+            seq.serialize_element(&self.event(h))?;
         }
         seq.end()
     }
@@ -253,8 +287,194 @@ pub(crate) enum Msg<N = Name> {
     VmHaircut { pay: Decimal, rate: Decimal },
     Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal },
     TearUp { count: usize, pay: Decimal },
-    ContagionLoss { name: N, amount: Decimal, from: N, source: &'static str },
-    ContagionMissed { name: N, amount: Decimal, from: N, source: &'static str },
+    ContagionLoss { name: N, amount: Decimal, from: N, source: ContagionSource },
+    ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
+}
+
+/// The packed form of a message (`packed`): a variant tag, then its fields in order.
+impl Msg<u32> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Msg::BuyIn { name, missing, inst, penalty, cost } => {
+                put_u8(out, 0);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *missing);
+                put_u64(out, u64::from(*inst));
+                put_dec(out, *penalty);
+                put_dec(out, *cost);
+            }
+            Msg::Settled { inst, mark, count } => {
+                put_u8(out, 1);
+                put_u64(out, u64::from(*inst));
+                put_dec(out, *mark);
+                put_u64(out, *count as u64);
+            }
+            Msg::SettlementDeficit { name, deficit } => {
+                put_u8(out, 2);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *deficit);
+            }
+            Msg::MarginCall { name, equity, required, top_up } => {
+                put_u8(out, 3);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *equity);
+                put_dec(out, *required);
+                put_dec(out, *top_up);
+            }
+            Msg::MarginCallMet { name, top_up } => {
+                put_u8(out, 4);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *top_up);
+            }
+            Msg::Default { name, cascade } => {
+                put_u8(out, 5);
+                put_u64(out, u64::from(*name));
+                put_u8(out, u8::from(*cascade));
+            }
+            Msg::Auction { name, size, inst, price, mark } => {
+                put_u8(out, 6);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *size);
+                put_u64(out, u64::from(*inst));
+                put_dec(out, *price);
+                put_dec(out, *mark);
+            }
+            Msg::Liquidated { name, size, inst, partial, price, mark } => {
+                put_u8(out, 7);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *size);
+                put_u64(out, u64::from(*inst));
+                put_u8(out, u8::from(*partial));
+                put_dec(out, *price);
+                put_dec(out, *mark);
+            }
+            Msg::Penalty { fee, name } => {
+                put_u8(out, 8);
+                put_dec(out, *fee);
+                put_u64(out, u64::from(*name));
+            }
+            Msg::BeyondBankruptcy { name, deficit, margin } => {
+                put_u8(out, 9);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *deficit);
+                put_dec(out, *margin);
+            }
+            Msg::OwnMargin { name, amount } => {
+                put_u8(out, 10);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *amount);
+            }
+            Msg::CoveredByOwnMargin { name } => {
+                put_u8(out, 11);
+                put_u64(out, u64::from(*name));
+            }
+            Msg::Assessment { name, called, paid } => {
+                put_u8(out, 12);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *called);
+                put_dec(out, *paid);
+            }
+            Msg::AssessmentShort { name, short } => {
+                put_u8(out, 13);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *short);
+            }
+            Msg::VmghWaits { left, steps } => {
+                put_u8(out, 14);
+                put_dec(out, *left);
+                put_u64(out, u64::from(*steps));
+            }
+            Msg::Socialized { count, rate, take } => {
+                put_u8(out, 15);
+                put_u64(out, *count as u64);
+                put_dec(out, *rate);
+                put_dec(out, *take);
+            }
+            Msg::Vault { name, pay } => {
+                put_u8(out, 16);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *pay);
+            }
+            Msg::LayerPaid { label, pay, name } => {
+                put_u8(out, 17);
+                put_u64(out, u64::from(*label));
+                put_dec(out, *pay);
+                put_u64(out, u64::from(*name));
+            }
+            Msg::LayerExhausted { label, left } => {
+                put_u8(out, 18);
+                put_u64(out, u64::from(*label));
+                put_dec(out, *left);
+            }
+            Msg::Unallocated { left, name } => {
+                put_u8(out, 19);
+                put_dec(out, *left);
+                put_u64(out, u64::from(*name));
+            }
+            Msg::VmHaircut { pay, rate } => {
+                put_u8(out, 20);
+                put_dec(out, *pay);
+                put_dec(out, *rate);
+            }
+            Msg::Deleveraged { rank, name, size, inst, charge } => {
+                put_u8(out, 21);
+                put_u64(out, *rank as u64);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *size);
+                put_u64(out, u64::from(*inst));
+                put_dec(out, *charge);
+            }
+            Msg::TearUp { count, pay } => {
+                put_u8(out, 22);
+                put_u64(out, *count as u64);
+                put_dec(out, *pay);
+            }
+            Msg::ContagionLoss { name, amount, from, source } => {
+                put_u8(out, 23);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *amount);
+                put_u64(out, u64::from(*from));
+                put_u8(out, u8::from(*source == ContagionSource::VaultHaircut));
+            }
+            Msg::ContagionMissed { name, amount, from, source } => {
+                put_u8(out, 24);
+                put_u64(out, u64::from(*name));
+                put_dec(out, *amount);
+                put_u64(out, u64::from(*from));
+                put_u8(out, u8::from(*source == ContagionSource::VaultHaircut));
+            }
+        }
+    }
+
+    fn read(r: &mut Reader) -> Msg<u32> {
+        match r.u8() {
+            0 => Msg::BuyIn { name: r.u32(), missing: r.dec(), inst: r.u32(), penalty: r.dec(), cost: r.dec() },
+            1 => Msg::Settled { inst: r.u32(), mark: r.dec(), count: r.u64() as usize },
+            2 => Msg::SettlementDeficit { name: r.u32(), deficit: r.dec() },
+            3 => Msg::MarginCall { name: r.u32(), equity: r.dec(), required: r.dec(), top_up: r.dec() },
+            4 => Msg::MarginCallMet { name: r.u32(), top_up: r.dec() },
+            5 => Msg::Default { name: r.u32(), cascade: r.u8() != 0 },
+            6 => Msg::Auction { name: r.u32(), size: r.dec(), inst: r.u32(), price: r.dec(), mark: r.dec() },
+            7 => Msg::Liquidated { name: r.u32(), size: r.dec(), inst: r.u32(), partial: r.u8() != 0, price: r.dec(), mark: r.dec() },
+            8 => Msg::Penalty { fee: r.dec(), name: r.u32() },
+            9 => Msg::BeyondBankruptcy { name: r.u32(), deficit: r.dec(), margin: r.dec() },
+            10 => Msg::OwnMargin { name: r.u32(), amount: r.dec() },
+            11 => Msg::CoveredByOwnMargin { name: r.u32() },
+            12 => Msg::Assessment { name: r.u32(), called: r.dec(), paid: r.dec() },
+            13 => Msg::AssessmentShort { name: r.u32(), short: r.dec() },
+            14 => Msg::VmghWaits { left: r.dec(), steps: r.u32() },
+            15 => Msg::Socialized { count: r.u64() as usize, rate: r.dec(), take: r.dec() },
+            16 => Msg::Vault { name: r.u32(), pay: r.dec() },
+            17 => Msg::LayerPaid { label: r.u32(), pay: r.dec(), name: r.u32() },
+            18 => Msg::LayerExhausted { label: r.u32(), left: r.dec() },
+            19 => Msg::Unallocated { left: r.dec(), name: r.u32() },
+            20 => Msg::VmHaircut { pay: r.dec(), rate: r.dec() },
+            21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u32(), size: r.dec(), inst: r.u32(), charge: r.dec() },
+            22 => Msg::TearUp { count: r.u64() as usize, pay: r.dec() },
+            23 => Msg::ContagionLoss { name: r.u32(), amount: r.dec(), from: r.u32(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
+            _ => Msg::ContagionMissed { name: r.u32(), amount: r.dec(), from: r.u32(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } }, // 24
+        }
+    }
 }
 
 impl<N> Msg<N> {
@@ -341,11 +561,11 @@ impl Msg {
             ),
             Msg::TearUp { count, pay } => format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", count, money(*pay)),
             Msg::ContagionLoss { name, amount, from, source } => {
-                format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", name, money(*amount), from, source)
+                format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", name, money(*amount), from, source.label())
             }
             Msg::ContagionMissed { name, amount, from, source } => format!(
                 "{} passes {} of its {} to {}, but {} is already in default here: that loss does not land on this venue.",
-                from, money(*amount), source, name, name
+                from, money(*amount), source.label(), name, name
             ),
         }
     }
