@@ -7,40 +7,69 @@ use rust_decimal::Decimal;
 
 /// Bytes per arena chunk; a record never straddles two chunks.
 const CHUNK: usize = 1 << 16;
-/// No record is longer (the longest event is about 100 bytes).
-const MAX_RECORD: usize = 512;
+/// No record is longer (the longest event, a buy-in, is at most 83 bytes).
+const MAX_RECORD: usize = 192;
 /// The head byte of an absent `Option<Decimal>` (a decimal's head is scale ≤ 28, maybe | 0x80).
 const NONE: u8 = 0x7F;
 
-pub(crate) fn put_u8(out: &mut Vec<u8>, x: u8) {
-    out.push(x);
+/// One record being written: a stack buffer (no capacity check per byte), appended to the
+/// arena in one copy. Bytes past `MAX_RECORD` are dropped (no record comes near it).
+pub(crate) struct Writer {
+    buf: [u8; MAX_RECORD],
+    len: usize,
 }
 
-pub(crate) fn put_u64(out: &mut Vec<u8>, x: u64) {
-    put_u128(out, u128::from(x));
-}
-
-fn put_u128(out: &mut Vec<u8>, mut x: u128) {
-    while x >= 0x80 {
-        out.push((x as u8) | 0x80);
-        x >>= 7;
+impl Writer {
+    pub(crate) fn new() -> Self {
+        Writer { buf: [0; MAX_RECORD], len: 0 }
     }
-    out.push(x as u8);
-}
 
-pub(crate) fn put_dec(out: &mut Vec<u8>, d: Decimal) {
-    out.push(d.scale() as u8 | if d.is_sign_negative() { 0x80 } else { 0 });
-    put_u128(out, d.mantissa().unsigned_abs());
-}
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
 
-pub(crate) fn put_opt_dec(out: &mut Vec<u8>, d: Option<Decimal>) {
-    match d {
-        Some(d) => put_dec(out, d),
-        None => out.push(NONE),
+    pub(crate) fn u8(&mut self, x: u8) {
+        if let Some(b) = self.buf.get_mut(self.len) {
+            *b = x;
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn u64(&mut self, mut x: u64) {
+        while x >= 0x80 {
+            self.u8((x as u8) | 0x80);
+            x >>= 7;
+        }
+        self.u8(x as u8);
+    }
+
+    fn u96(&mut self, hi: u32, lo: u64) {
+        if hi == 0 {
+            return self.u64(lo);
+        }
+        let mut x = (u128::from(hi) << 64) | u128::from(lo);
+        while x >= 0x80 {
+            self.u8((x as u8) | 0x80);
+            x >>= 7;
+        }
+        self.u8(x as u8);
+    }
+
+    pub(crate) fn dec(&mut self, d: Decimal) {
+        let u = d.unpack();
+        self.u8(u.scale as u8 | if u.negative { 0x80 } else { 0 });
+        self.u96(u.hi, (u64::from(u.mid) << 32) | u64::from(u.lo));
+    }
+
+    pub(crate) fn opt_dec(&mut self, d: Option<Decimal>) {
+        match d {
+            Some(d) => self.dec(d),
+            None => self.u8(NONE),
+        }
     }
 }
 
-/// Reads what the `put_*` functions wrote, in the same order. Reading past the end yields zeros
+/// Reads what a [`Writer`] wrote, in the same order. Reading past the end yields zeros
 /// (it cannot happen for a record this module wrote; it must not panic either).
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
@@ -113,8 +142,8 @@ pub(crate) struct At {
 }
 
 impl Arena {
-    /// Append one record written by `write` (at most `MAX_RECORD` bytes) and return where it is.
-    pub(crate) fn push(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> At {
+    /// Append one record (at most `MAX_RECORD` bytes) and return where it is.
+    pub(crate) fn push(&mut self, record: &[u8]) -> At {
         // A new chunk when this one may not hold a whole record (offsets stay below 64 KiB).
         let mut c = match self.chunks.pop() {
             Some(c) if c.len() + MAX_RECORD <= CHUNK => c,
@@ -125,7 +154,7 @@ impl Arena {
             None => Vec::with_capacity(CHUNK),
         };
         let offset = c.len() as u16;
-        write(&mut c);
+        c.extend_from_slice(record);
         self.chunks.push(c);
         At { chunk: (self.chunks.len() - 1) as u32, offset }
     }
@@ -162,12 +191,16 @@ mod tests {
         cases.extend([Decimal::MAX, Decimal::MIN, Decimal::new(-5, 28), Decimal::from_parts(0, 0, 0, true, 3)]);
         let mut out = Vec::new();
         for d in &cases {
-            put_dec(&mut out, *d);
-            put_opt_dec(&mut out, Some(*d));
+            let mut w = Writer::new();
+            w.dec(*d);
+            w.opt_dec(Some(*d));
+            out.extend_from_slice(w.bytes());
         }
-        put_opt_dec(&mut out, None);
-        put_u64(&mut out, u64::MAX);
-        put_u64(&mut out, 300);
+        let mut w = Writer::new();
+        w.opt_dec(None);
+        w.u64(u64::MAX);
+        w.u64(300);
+        out.extend_from_slice(w.bytes());
         let mut r = Reader::new(&out);
         for d in &cases {
             for got in [r.dec(), r.opt_dec().unwrap_or(Decimal::ONE)] {
@@ -189,10 +222,10 @@ mod tests {
         let mut a = Arena::default();
         let mut at = Vec::new();
         for i in 0..40_000u64 {
-            at.push(a.push(|out| {
-                put_u64(out, i);
-                put_dec(out, Decimal::new(i as i64 * 7, 3));
-            }));
+            let mut w = Writer::new();
+            w.u64(i);
+            w.dec(Decimal::new(i as i64 * 7, 3));
+            at.push(a.push(w.bytes()));
         }
         a.shrink_to_fit();
         for (i, p) in at.iter().enumerate() {

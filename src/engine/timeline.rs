@@ -5,7 +5,7 @@ use super::account::{valuate, AccountSnap, Status};
 pub(crate) use super::chunked::Chunked;
 use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name};
 use super::market::Market;
-use super::packed::{put_dec, put_opt_dec, put_u64, put_u8, Arena, At, Reader};
+use super::packed::{Arena, At, Reader, Writer};
 use crate::scenario::ContagionSource;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -147,8 +147,8 @@ const KINDS: [EventKind; 18] = [
 ];
 
 /// `None` as 0, `Some(x)` as x + 1.
-fn put_opt_index(out: &mut Vec<u8>, x: Option<usize>) {
-    put_u64(out, x.map_or(0, |x| x as u64 + 1));
+fn put_opt_index(w: &mut Writer, x: Option<usize>) {
+    w.u64(x.map_or(0, |x| x as u64 + 1));
 }
 
 fn read_opt_index(r: &mut Reader) -> Option<usize> {
@@ -160,14 +160,14 @@ impl Events {
     pub(crate) fn push(&mut self, e: Event) {
         let names = &mut self.names;
         let msg = e.msg.map(|n| names.id(n));
-        let at = self.bytes.push(|out| {
-            put_opt_index(out, e.account);
-            put_opt_index(out, e.layer);
-            put_u8(out, e.kind as u8);
-            put_u8(out, e.sign);
-            put_opt_dec(out, e.amount);
-            msg.put(out);
-        });
+        let mut w = Writer::new();
+        put_opt_index(&mut w, e.account);
+        put_opt_index(&mut w, e.layer);
+        w.u8(e.kind as u8);
+        w.u8(e.sign);
+        w.opt_dec(e.amount);
+        msg.put(&mut w);
+        let at = self.bytes.push(w.bytes());
         self.heads.push(Head { step: e.step, at });
     }
 
@@ -293,155 +293,155 @@ pub(crate) enum Msg<N = Name> {
 
 /// The packed form of a message (`packed`): a variant tag, then its fields in order.
 impl Msg<u32> {
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut Writer) {
         match self {
             Msg::BuyIn { name, missing, inst, penalty, cost } => {
-                put_u8(out, 0);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *missing);
-                put_u64(out, u64::from(*inst));
-                put_dec(out, *penalty);
-                put_dec(out, *cost);
+                out.u8(0);
+                out.u64(u64::from(*name));
+                out.dec(*missing);
+                out.u64(u64::from(*inst));
+                out.dec(*penalty);
+                out.dec(*cost);
             }
             Msg::Settled { inst, mark, count } => {
-                put_u8(out, 1);
-                put_u64(out, u64::from(*inst));
-                put_dec(out, *mark);
-                put_u64(out, *count as u64);
+                out.u8(1);
+                out.u64(u64::from(*inst));
+                out.dec(*mark);
+                out.u64(*count as u64);
             }
             Msg::SettlementDeficit { name, deficit } => {
-                put_u8(out, 2);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *deficit);
+                out.u8(2);
+                out.u64(u64::from(*name));
+                out.dec(*deficit);
             }
             Msg::MarginCall { name, equity, required, top_up } => {
-                put_u8(out, 3);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *equity);
-                put_dec(out, *required);
-                put_dec(out, *top_up);
+                out.u8(3);
+                out.u64(u64::from(*name));
+                out.dec(*equity);
+                out.dec(*required);
+                out.dec(*top_up);
             }
             Msg::MarginCallMet { name, top_up } => {
-                put_u8(out, 4);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *top_up);
+                out.u8(4);
+                out.u64(u64::from(*name));
+                out.dec(*top_up);
             }
             Msg::Default { name, cascade } => {
-                put_u8(out, 5);
-                put_u64(out, u64::from(*name));
-                put_u8(out, u8::from(*cascade));
+                out.u8(5);
+                out.u64(u64::from(*name));
+                out.u8(u8::from(*cascade));
             }
             Msg::Auction { name, size, inst, price, mark } => {
-                put_u8(out, 6);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *size);
-                put_u64(out, u64::from(*inst));
-                put_dec(out, *price);
-                put_dec(out, *mark);
+                out.u8(6);
+                out.u64(u64::from(*name));
+                out.dec(*size);
+                out.u64(u64::from(*inst));
+                out.dec(*price);
+                out.dec(*mark);
             }
             Msg::Liquidated { name, size, inst, partial, price, mark } => {
-                put_u8(out, 7);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *size);
-                put_u64(out, u64::from(*inst));
-                put_u8(out, u8::from(*partial));
-                put_dec(out, *price);
-                put_dec(out, *mark);
+                out.u8(7);
+                out.u64(u64::from(*name));
+                out.dec(*size);
+                out.u64(u64::from(*inst));
+                out.u8(u8::from(*partial));
+                out.dec(*price);
+                out.dec(*mark);
             }
             Msg::Penalty { fee, name } => {
-                put_u8(out, 8);
-                put_dec(out, *fee);
-                put_u64(out, u64::from(*name));
+                out.u8(8);
+                out.dec(*fee);
+                out.u64(u64::from(*name));
             }
             Msg::BeyondBankruptcy { name, deficit, margin } => {
-                put_u8(out, 9);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *deficit);
-                put_dec(out, *margin);
+                out.u8(9);
+                out.u64(u64::from(*name));
+                out.dec(*deficit);
+                out.dec(*margin);
             }
             Msg::OwnMargin { name, amount } => {
-                put_u8(out, 10);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *amount);
+                out.u8(10);
+                out.u64(u64::from(*name));
+                out.dec(*amount);
             }
             Msg::CoveredByOwnMargin { name } => {
-                put_u8(out, 11);
-                put_u64(out, u64::from(*name));
+                out.u8(11);
+                out.u64(u64::from(*name));
             }
             Msg::Assessment { name, called, paid } => {
-                put_u8(out, 12);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *called);
-                put_dec(out, *paid);
+                out.u8(12);
+                out.u64(u64::from(*name));
+                out.dec(*called);
+                out.dec(*paid);
             }
             Msg::AssessmentShort { name, short } => {
-                put_u8(out, 13);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *short);
+                out.u8(13);
+                out.u64(u64::from(*name));
+                out.dec(*short);
             }
             Msg::VmghWaits { left, steps } => {
-                put_u8(out, 14);
-                put_dec(out, *left);
-                put_u64(out, u64::from(*steps));
+                out.u8(14);
+                out.dec(*left);
+                out.u64(u64::from(*steps));
             }
             Msg::Socialized { count, rate, take } => {
-                put_u8(out, 15);
-                put_u64(out, *count as u64);
-                put_dec(out, *rate);
-                put_dec(out, *take);
+                out.u8(15);
+                out.u64(*count as u64);
+                out.dec(*rate);
+                out.dec(*take);
             }
             Msg::Vault { name, pay } => {
-                put_u8(out, 16);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *pay);
+                out.u8(16);
+                out.u64(u64::from(*name));
+                out.dec(*pay);
             }
             Msg::LayerPaid { label, pay, name } => {
-                put_u8(out, 17);
-                put_u64(out, u64::from(*label));
-                put_dec(out, *pay);
-                put_u64(out, u64::from(*name));
+                out.u8(17);
+                out.u64(u64::from(*label));
+                out.dec(*pay);
+                out.u64(u64::from(*name));
             }
             Msg::LayerExhausted { label, left } => {
-                put_u8(out, 18);
-                put_u64(out, u64::from(*label));
-                put_dec(out, *left);
+                out.u8(18);
+                out.u64(u64::from(*label));
+                out.dec(*left);
             }
             Msg::Unallocated { left, name } => {
-                put_u8(out, 19);
-                put_dec(out, *left);
-                put_u64(out, u64::from(*name));
+                out.u8(19);
+                out.dec(*left);
+                out.u64(u64::from(*name));
             }
             Msg::VmHaircut { pay, rate } => {
-                put_u8(out, 20);
-                put_dec(out, *pay);
-                put_dec(out, *rate);
+                out.u8(20);
+                out.dec(*pay);
+                out.dec(*rate);
             }
             Msg::Deleveraged { rank, name, size, inst, charge } => {
-                put_u8(out, 21);
-                put_u64(out, *rank as u64);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *size);
-                put_u64(out, u64::from(*inst));
-                put_dec(out, *charge);
+                out.u8(21);
+                out.u64(*rank as u64);
+                out.u64(u64::from(*name));
+                out.dec(*size);
+                out.u64(u64::from(*inst));
+                out.dec(*charge);
             }
             Msg::TearUp { count, pay } => {
-                put_u8(out, 22);
-                put_u64(out, *count as u64);
-                put_dec(out, *pay);
+                out.u8(22);
+                out.u64(*count as u64);
+                out.dec(*pay);
             }
             Msg::ContagionLoss { name, amount, from, source } => {
-                put_u8(out, 23);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *amount);
-                put_u64(out, u64::from(*from));
-                put_u8(out, u8::from(*source == ContagionSource::VaultHaircut));
+                out.u8(23);
+                out.u64(u64::from(*name));
+                out.dec(*amount);
+                out.u64(u64::from(*from));
+                out.u8(u8::from(*source == ContagionSource::VaultHaircut));
             }
             Msg::ContagionMissed { name, amount, from, source } => {
-                put_u8(out, 24);
-                put_u64(out, u64::from(*name));
-                put_dec(out, *amount);
-                put_u64(out, u64::from(*from));
-                put_u8(out, u8::from(*source == ContagionSource::VaultHaircut));
+                out.u8(24);
+                out.u64(u64::from(*name));
+                out.dec(*amount);
+                out.u64(u64::from(*from));
+                out.u8(u8::from(*source == ContagionSource::VaultHaircut));
             }
         }
     }
