@@ -42,30 +42,85 @@ fn f64_to_dp(x: f64, dp: u32) -> Option<Decimal> {
 
 /// `"{base}{sep}{n}"` in one exact-size allocation (as `format!` prints it; 100k ids per book).
 fn numbered(base: &str, sep: &str, n: u32) -> String {
-    let mut digits = [0u8; 10];
-    let mut k = digits.len();
-    let mut m = n;
-    loop {
-        k -= 1;
-        if let Some(d) = digits.get_mut(k) {
-            *d = b'0' + (m % 10) as u8;
-        }
-        m /= 10;
-        if m == 0 || k == 0 {
-            break;
-        }
-    }
-    let tail = digits.get(k..).unwrap_or(&[]);
-    let mut out = String::with_capacity(base.len() + sep.len() + tail.len());
+    let digits = n.checked_ilog10().unwrap_or(0) + 1;
+    let mut out = String::with_capacity(base.len() + sep.len() + digits as usize);
     out.push_str(base);
     out.push_str(sep);
-    out.push_str(std::str::from_utf8(tail).unwrap_or_default());
+    let mut unit = 10u32.pow(digits - 1);
+    while unit > 0 {
+        out.push(char::from(b'0' + ((n / unit) % 10) as u8));
+        unit /= 10;
+    }
     out
+}
+
+/// 10^0 ..= 10^28 (a decimal's scales).
+const POW10: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut i = 1;
+    while i < 29 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// `a / b` as an exact fraction `num / den` (den > 0) of `i128`s, when they fit.
+fn fraction(a: Decimal, b: Decimal) -> Option<(i128, i128)> {
+    let num = a.mantissa().checked_mul(*POW10.get(b.scale() as usize)?)?;
+    let den = b.mantissa().checked_mul(*POW10.get(a.scale() as usize)?)?;
+    match den {
+        0 => None,
+        d if d < 0 => Some((num.checked_neg()?, d.checked_neg()?)),
+        d => Some((num, d)),
+    }
+}
+
+/// Whole lots of `lot` in `notional / per_contract`, rounded down: `round_down_to(notional /
+/// per_contract, lot)` from the exact fraction (two `Decimal` divisions were a third of a
+/// generated account's cost). `None` where `Decimal`'s 28-digit quotients could land on the
+/// other side of a whole lot (within 10^-17 of one), beyond 10^12 lots, or outside positive inputs.
+fn whole_lots(notional: Decimal, per_contract: Decimal, lot: Decimal) -> Option<Decimal> {
+    if notional < Decimal::ZERO || per_contract <= Decimal::ZERO || lot <= Decimal::ZERO {
+        return None;
+    }
+    let (num, den) = fraction(notional, per_contract.checked_mul(lot)?)?;
+    let (k, rem) = (num / den, num % den);
+    if k >= 1_000_000_000_000 || (rem != 0 && den - rem <= den / 100_000_000_000_000_000) {
+        return None;
+    }
+    Decimal::from_i128_with_scale(k, 0).checked_mul(lot)
+}
+
+/// `(a / b).round_dp(2)` (half to even) from the exact fraction, when the quotient needs more
+/// than 2 places (then `Decimal` gives scale 2). `None` (the caller divides) when it is exact at
+/// 2 places or fewer (its scale then follows `Decimal`'s own normalization), near a midpoint
+/// (within 10^-17 of half a cent, where the 28-digit quotient could round the other way), for
+/// non-positive inputs, or beyond 10^12.
+fn div_round_cents(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a <= Decimal::ZERO || b <= Decimal::ZERO {
+        return None;
+    }
+    let (num, den) = fraction(a, b)?;
+    let scaled = num.checked_mul(100)?;
+    let (k, rem) = (scaled / den, scaled % den);
+    let twice = rem.checked_mul(2)?;
+    if rem == 0 || k >= 100_000_000_000_000 || (twice - den).abs() <= den / 100_000_000_000_000_000 {
+        return None;
+    }
+    Some(Decimal::from_i128_with_scale(if twice > den { k + 1 } else { k }, 2))
 }
 
 /// Expand one cohort into accounts `"{id}-{n}"` (n from 1). Returns `None` when the cohort's
 /// instrument is unknown (validation reports it).
 pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>> {
+    let mut out = Vec::with_capacity(c.count as usize);
+    expand_into(s, index, c, |a| out.push(a))?;
+    Some(out)
+}
+
+/// [`expand`], handing each account to `push` (no intermediate list of a 100k cohort).
+pub fn expand_into(s: &Scenario, index: usize, c: &Cohort, mut push: impl FnMut(AccountSpec)) -> Option<()> {
     let ins = s.instruments.iter().find(|i| i.id == c.instrument)?;
     let price = ins.price.initial;
     let mut rng = ChaCha8Rng::seed_from_u64(cohort_seed(s, index, c));
@@ -79,20 +134,22 @@ pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>
         ContractKind::Linear => price.checked_mul(ins.contract_size).unwrap_or(Decimal::ONE),
         ContractKind::Inverse => ins.contract_size,
     };
-    let mut out = Vec::with_capacity(c.count as usize);
     for n in 1..=c.count {
         let notional_f = median * libm::exp(sigma * standard_normal(&mut rng));
         let lev_f = lmin + (lmax - lmin) * uniform_open(&mut rng);
         let notional = f64_to_dp(notional_f, 2).unwrap_or_else(|| c.notional_median.round_dp(2));
         let lev = f64_to_dp(lev_f, 2).unwrap_or_else(|| c.leverage_min.round_dp(2)).max(Decimal::ONE);
-        let raw = notional.checked_div(per_contract).unwrap_or(Decimal::ZERO);
-        let size = round_down_to(raw, ins.lot_size).max(ins.lot_size);
+        let size = match whole_lots(notional, per_contract, ins.lot_size) {
+            Some(size) => size,
+            None => round_down_to(notional.checked_div(per_contract).unwrap_or(Decimal::ZERO), ins.lot_size),
+        }
+        .max(ins.lot_size);
         let actual_notional = size.checked_mul(per_contract).unwrap_or(notional);
-        let cash = actual_notional.checked_div(lev).unwrap_or(Decimal::ZERO).round_dp(2);
+        let cash = div_round_cents(actual_notional, lev).unwrap_or_else(|| actual_notional.checked_div(lev).unwrap_or(Decimal::ZERO).round_dp(2));
         let id = numbered(&c.id, "-", n);
         // An unnamed cohort's accounts show their id (an empty display name means the id).
         let name = if c.name.is_empty() { String::new() } else { numbered(&c.name, " #", n) };
-        out.push(AccountSpec {
+        push(AccountSpec {
             id,
             name,
             role: c.role,
@@ -109,13 +166,40 @@ pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>
             reserves: Decimal::ZERO,
         });
     }
-    Some(out)
+    Some(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scenario::schema::*;
+
+    /// The exact-fraction paths give the value and scale the `Decimal` divisions gave.
+    #[test]
+    fn exact_fractions_match_decimal_division() {
+        use rand_core::RngCore;
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (mut lots_fast, mut cents_fast) = (0, 0);
+        for i in 0..200_000u32 {
+            let r = |rng: &mut ChaCha8Rng, m: u32| rng.next_u32() % m;
+            let notional = Decimal::new(i64::from(r(&mut rng, 100_000_000)), r(&mut rng, 3));
+            let per_contract = Decimal::new(i64::from(r(&mut rng, 10_000_000) + 1), r(&mut rng, 6));
+            let lot = [Decimal::new(1, 3), Decimal::ONE, Decimal::new(5, 1), Decimal::new(1, 8), Decimal::new(3, 0), Decimal::new(25, 2)][i as usize % 6];
+            let want = round_down_to(notional.checked_div(per_contract).unwrap_or(Decimal::ZERO), lot);
+            if let Some(got) = whole_lots(notional, per_contract, lot) {
+                lots_fast += 1;
+                assert_eq!((got, got.scale()), (want, want.scale()), "{notional} / {per_contract} in lots of {lot}");
+            }
+            let a = Decimal::new(i64::from(r(&mut rng, 1_000_000_000) + 1), r(&mut rng, 9));
+            let b = if i % 3 == 0 { Decimal::new(i64::from(r(&mut rng, 2000) + 100), 2) } else { Decimal::new(i64::from(r(&mut rng, 40) + 1), r(&mut rng, 3)) };
+            let want = a.checked_div(b).unwrap_or(Decimal::ZERO).round_dp(2);
+            if let Some(got) = div_round_cents(a, b) {
+                cents_fast += 1;
+                assert_eq!((got, got.scale()), (want, want.scale()), "{a} / {b}");
+            }
+        }
+        assert!(lots_fast > 150_000 && cents_fast > 100_000, "fast paths ran {lots_fast} and {cents_fast} times");
+    }
 
     #[test]
     fn numbered_prints_like_format() {

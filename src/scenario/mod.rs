@@ -50,10 +50,9 @@ pub fn expand_accounts(s: &Scenario) -> Result<Vec<ExpandedAccount>, Vec<Validat
     let mut out = Vec::with_capacity(total);
     out.extend(s.accounts.iter().cloned().map(|spec| ExpandedAccount { spec, cohort: None }));
     for (i, c) in s.cohorts.iter().enumerate() {
-        let gen = cohort::expand(s, i, c).ok_or_else(|| {
+        cohort::expand_into(s, i, c, |spec| out.push(ExpandedAccount { spec, cohort: Some(i) })).ok_or_else(|| {
             vec![ValidationError { path: format!("cohorts[{i}].instrument"), message: format!("no instrument `{}`", c.instrument) }]
         })?;
-        out.extend(gen.into_iter().map(|spec| ExpandedAccount { spec, cohort: Some(i) }));
     }
     Ok(out)
 }

@@ -304,7 +304,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
 
     // Generated accounts: unique ids, and open interest balances per instrument.
     let all = expand_accounts(s)?;
-    let mut seen: HashSet<&str> = HashSet::with_capacity(all.len());
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::with_capacity_and_hasher(all.len(), Default::default());
     for (k, a) in all.iter().enumerate() {
         if !seen.insert(a.spec.id.as_str()) {
             let path = match a.cohort {
