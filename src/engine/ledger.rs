@@ -3,6 +3,7 @@
 //! rounding dust goes to the named `rounding` account, never silently lost or created.
 
 use super::chunked::Chunked;
+use super::packed::{Arena, At, Reader, Writer};
 use super::money::format_decimal;
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
@@ -48,7 +49,7 @@ pub enum EntryMemo {
     Static(&'static str),
     Text(Name),
     /// "{size} {instrument} closed at {price}" (size and price to 8 places).
-    Closed(Box<(Decimal, Name, Decimal)>),
+    Closed(Decimal, Name, Decimal),
     /// "{what} toward {account name}".
     Toward(&'static str, Name),
 }
@@ -65,7 +66,7 @@ impl fmt::Display for EntryMemo {
         match self {
             EntryMemo::Static(x) => f.write_str(x),
             EntryMemo::Text(x) => f.write_str(x),
-            EntryMemo::Closed(c) => write!(f, "{} {} closed at {}", format_decimal(c.0, 8), c.1, format_decimal(c.2, 8)),
+            EntryMemo::Closed(size, inst, price) => write!(f, "{} {} closed at {}", format_decimal(*size, 8), inst, format_decimal(*price, 8)),
             EntryMemo::Toward(what, name) => write!(f, "{what} toward {name}"),
         }
     }
@@ -157,39 +158,50 @@ pub(crate) fn ser_opt_name<S: Serializer>(x: &Option<Name>, s: S) -> Result<S::O
     }
 }
 
-/// The run's journal, stored compactly: each entry refers to its names (ledger accounts, asset,
-/// memo texts) by a `u32` index into one table of shared [`Name`]s, and its memo by a small code,
-/// so an entry is 44 bytes instead of a [`JournalEntry`]'s 112 (a 100k-account run records 300k).
-/// Entries are handed out as [`JournalEntry`] values built on demand (`get`, `iter`, `at_step`);
-/// serializes exactly as the `Vec<JournalEntry>` it replaces.
+/// The run's journal, stored compactly: each entry a 12-byte head (step, where its bytes are) and
+/// its fields packed into an arena (`packed`): names as indices into one table of shared
+/// [`Name`]s, an account's own ledger name (`acct:{id}`) as the account's index (rendered on
+/// demand from its id), the amount at 3–6 bytes, the memo as a small code — about 25 bytes an
+/// entry instead of a [`JournalEntry`]'s 112 (a 100k-account run records 300k). Entries are
+/// handed out as [`JournalEntry`] values built on demand (`get`, `iter`, `at_step`); serializes
+/// exactly as the `Vec<JournalEntry>` it replaces.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     names: Interner,
     statics: Vec<&'static str>,
-    /// `Closed` memos: (size, instrument name index, price).
-    closed: Vec<(Decimal, u32, Decimal)>,
-    rows: Chunked<Row>,
+    /// Account ids, for the ledger names of [`Party::Acct`].
+    accounts: Vec<Name>,
+    heads: Chunked<Head>,
+    bytes: Arena,
     /// Static memo index by (address, length).
     by_static: HashMap<(usize, usize), u32, BuildHasherDefault<AddrHasher>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Row {
+struct Head {
     step: u32,
-    debit: u32,
-    credit: u32,
-    asset: u32,
-    amount: Decimal,
-    memo: Memo,
+    at: At,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Memo {
-    Static(u32),
-    Text(u32),
-    Closed(u32),
-    Toward(u32, u32),
+/// One side of an entry as the engine records it: an account by index (no `acct:{id}` string
+/// per account while recording), or a named ledger account.
+#[derive(Clone, Debug)]
+pub(crate) enum Party {
+    Acct(usize),
+    Named(Name),
 }
+
+impl From<Name> for Party {
+    fn from(n: Name) -> Party {
+        Party::Named(n)
+    }
+}
+
+/// Memo codes in the packed record.
+const MEMO_STATIC: u8 = 0;
+const MEMO_TEXT: u8 = 1;
+const MEMO_CLOSED: u8 = 2;
+const MEMO_TOWARD: u8 = 3;
 
 /// Multiplicative hash of an address (keys are pointers: no attacker-chosen input).
 #[derive(Default)]
@@ -260,8 +272,9 @@ impl Interner {
 }
 
 impl Ledger {
-    fn name_id(&mut self, n: Name) -> u32 {
-        self.names.id(n)
+    /// The ids of the run's accounts (their ledger names are `acct:{id}`).
+    pub(crate) fn set_accounts(&mut self, ids: Vec<Name>) {
+        self.accounts = ids;
     }
 
     fn static_id(&mut self, x: &'static str) -> u32 {
@@ -273,82 +286,130 @@ impl Ledger {
         id
     }
 
-    /// Record an entry (its names are interned).
-    pub(crate) fn push(&mut self, e: JournalEntry) {
-        let memo = match e.memo {
-            EntryMemo::Static(x) => Memo::Static(self.static_id(x)),
-            EntryMemo::Text(n) => Memo::Text(self.name_id(n)),
-            EntryMemo::Closed(c) => {
-                let (size, inst, price) = *c;
-                let inst = self.name_id(inst);
-                self.closed.push((size, inst, price));
-                Memo::Closed(self.closed.len() as u32 - 1)
+    fn party(&mut self, w: &mut Writer, p: Party) {
+        match p {
+            Party::Acct(a) => w.u64((a as u64) << 1 | 1),
+            Party::Named(n) => w.u64(u64::from(self.names.id(n)) << 1),
+        }
+    }
+
+    /// Record an entry: `amount` of `asset` to `debit` from `credit` (names are interned).
+    pub(crate) fn record(&mut self, step: u32, debit: Party, credit: Party, asset: Name, amount: Decimal, memo: EntryMemo) {
+        let mut w = Writer::new();
+        self.party(&mut w, debit);
+        self.party(&mut w, credit);
+        w.u64(u64::from(self.names.id(asset)));
+        w.dec(amount);
+        match memo {
+            EntryMemo::Static(x) => {
+                w.u8(MEMO_STATIC);
+                w.u64(u64::from(self.static_id(x)));
             }
-            EntryMemo::Toward(what, n) => Memo::Toward(self.static_id(what), self.name_id(n)),
-        };
-        let row = Row { step: e.step, debit: self.name_id(e.debit), credit: self.name_id(e.credit), asset: self.name_id(e.asset), amount: e.amount, memo };
-        self.rows.push(row);
+            EntryMemo::Text(n) => {
+                w.u8(MEMO_TEXT);
+                w.u64(u64::from(self.names.id(n)));
+            }
+            EntryMemo::Closed(size, inst, price) => {
+                w.u8(MEMO_CLOSED);
+                w.dec(size);
+                w.u64(u64::from(self.names.id(inst)));
+                w.dec(price);
+            }
+            EntryMemo::Toward(what, n) => {
+                w.u8(MEMO_TOWARD);
+                w.u64(u64::from(self.static_id(what)));
+                w.u64(u64::from(self.names.id(n)));
+            }
+        }
+        let at = self.bytes.push(w.bytes());
+        self.heads.push(Head { step, at });
+    }
+
+    /// Record an entry given with its names.
+    pub(crate) fn push(&mut self, e: JournalEntry) {
+        self.record(e.step, Party::Named(e.debit), Party::Named(e.credit), e.asset, e.amount, e.memo);
     }
 
     /// Recording is over: drop the interning maps and spare capacity.
     pub(crate) fn seal(&mut self) {
         self.names.seal();
         self.by_static = HashMap::default();
-        self.rows.shrink_to_fit();
-        self.closed.shrink_to_fit();
+        self.heads.shrink_to_fit();
+        self.bytes.shrink_to_fit();
     }
 
-    fn name(&self, i: u32) -> Name {
-        self.names.get(i)
+    fn static_text(&self, i: u64) -> &'static str {
+        usize::try_from(i).ok().and_then(|i| self.statics.get(i)).copied().unwrap_or("")
     }
 
-    fn memo(&self, m: Memo) -> EntryMemo {
-        match m {
-            Memo::Static(i) => EntryMemo::Static(self.statics.get(i as usize).copied().unwrap_or("")),
-            Memo::Text(i) => EntryMemo::Text(self.name(i)),
-            Memo::Closed(i) => {
-                let (size, inst, price) = self.closed.get(i as usize).copied().unwrap_or((Decimal::ZERO, u32::MAX, Decimal::ZERO));
-                EntryMemo::Closed(Box::new((size, self.name(inst), price)))
-            }
-            Memo::Toward(w, n) => EntryMemo::Toward(self.statics.get(w as usize).copied().unwrap_or(""), self.name(n)),
+    fn read_party(&self, r: &mut Reader) -> Name {
+        let x = r.u64();
+        if x & 1 == 1 {
+            let id = usize::try_from(x >> 1).ok().and_then(|a| self.accounts.get(a));
+            Name::from(names::account(id.map_or("", |n| &**n)))
+        } else {
+            self.names.get((x >> 1) as u32)
         }
     }
 
-    fn entry(&self, r: &Row) -> JournalEntry {
-        JournalEntry { step: r.step, debit: self.name(r.debit), credit: self.name(r.credit), amount: r.amount, asset: self.name(r.asset), memo: self.memo(r.memo) }
+    fn entry(&self, h: &Head) -> JournalEntry {
+        let mut r = Reader::new(self.bytes.at(h.at));
+        let debit = self.read_party(&mut r);
+        let credit = self.read_party(&mut r);
+        let asset = self.names.get(r.u32());
+        let amount = r.dec();
+        let memo = match r.u8() {
+            MEMO_STATIC => EntryMemo::Static(self.static_text(r.u64())),
+            MEMO_TEXT => EntryMemo::Text(self.names.get(r.u32())),
+            MEMO_CLOSED => {
+                let size = r.dec();
+                let inst = self.names.get(r.u32());
+                EntryMemo::Closed(size, inst, r.dec())
+            }
+            _ => {
+                let what = self.static_text(r.u64());
+                EntryMemo::Toward(what, self.names.get(r.u32()))
+            }
+        };
+        JournalEntry { step: h.step, debit, credit, amount, asset, memo }
+    }
+
+    /// Bytes held by the packed fields (for the memory figures).
+    pub fn packed_bytes(&self) -> usize {
+        self.bytes.bytes()
     }
 
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.heads.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.len() == 0
+        self.heads.len() == 0
     }
 
     /// Entry `i`, built on demand.
     pub fn get(&self, i: usize) -> Option<JournalEntry> {
-        self.rows.get(i).map(|r| self.entry(r))
+        self.heads.get(i).map(|h| self.entry(h))
     }
 
     /// The step of entry `i` (no entry is built).
     pub fn step_of(&self, i: usize) -> Option<u32> {
-        self.rows.get(i).map(|r| r.step)
+        self.heads.get(i).map(|h| h.step)
     }
 
     /// Every entry in order, built one at a time.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = JournalEntry> + ExactSizeIterator + '_ {
-        self.rows.iter().map(|r| self.entry(r))
+        self.heads.iter().map(|h| self.entry(h))
     }
 
     /// Number of entries recorded at or before `step` (the ledger is in step order).
     pub fn count_through(&self, step: u32) -> usize {
-        self.rows.partition_point(|r| r.step <= step)
+        self.heads.partition_point(|h| h.step <= step)
     }
 
     /// Index range of the entries of one step.
     pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
-        self.rows.partition_point(|r| r.step < step)..self.count_through(step)
+        self.heads.partition_point(|h| h.step < step)..self.count_through(step)
     }
 
     /// The entries of one step.
@@ -374,9 +435,9 @@ impl<'a> IntoIterator for &'a Ledger {
 impl Serialize for Ledger {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.rows.len()))?;
-        for r in self.rows.iter() {
-            seq.serialize_element(&self.entry(r))?;
+        let mut seq = s.serialize_seq(Some(self.heads.len()))?;
+        for h in self.heads.iter() {
+            seq.serialize_element(&self.entry(h))?;
         }
         seq.end()
     }
@@ -392,7 +453,7 @@ mod compact_tests {
         let entries = vec![
             JournalEntry { step: 0, debit: a.clone(), credit: b.clone(), amount: Decimal::new(15, 1), asset: usd.clone(), memo: "opening collateral".into() },
             JournalEntry { step: 1, debit: b.clone(), credit: a.clone(), amount: Decimal::ONE, asset: usd.clone(), memo: EntryMemo::Toward("insurance fund", a.clone()) },
-            JournalEntry { step: 1, debit: a.clone(), credit: b.clone(), amount: Decimal::TWO, asset: usd.clone(), memo: EntryMemo::Closed(Box::new((Decimal::NEGATIVE_ONE, inst, Decimal::TEN))) },
+            JournalEntry { step: 1, debit: a.clone(), credit: b.clone(), amount: Decimal::TWO, asset: usd.clone(), memo: EntryMemo::Closed(Decimal::NEGATIVE_ONE, inst, Decimal::TEN) },
             JournalEntry { step: 3, debit: Name::from("acct:a"), credit: b, amount: Decimal::TEN, asset: usd, memo: String::from("free text").into() },
         ];
         let mut l = Ledger::default();
@@ -406,5 +467,25 @@ mod compact_tests {
         assert_eq!(l.count_through(2), 3);
         assert_eq!(l.at_step(3), entries[3..].to_vec());
         assert_eq!(balances(&l), balances(&entries));
+    }
+
+    /// An account recorded by index reads back as `acct:{id}`, and an index without an id as
+    /// `acct:` (never a panic).
+    #[test]
+    fn accounts_by_index_read_back_by_name() {
+        let mut l = Ledger::default();
+        l.set_accounts(vec![Name::from("alice"), Name::from("bob")]);
+        let usd = Name::from("USD");
+        l.record(2, Party::Acct(1), Party::Named("venue:settlement".into()), usd.clone(), Decimal::new(-5, 3), "variation margin".into());
+        l.record(2, Party::Named("venue:insurance_fund".into()), Party::Acct(0), usd.clone(), Decimal::ONE, EntryMemo::Closed(Decimal::new(25, 1), "BTC-PERP".into(), Decimal::new(425005, 1)));
+        l.record(3, Party::Acct(7), Party::Acct(0), usd, Decimal::MAX, EntryMemo::Toward("assessment", "bob".into()));
+        l.seal();
+        let e: Vec<JournalEntry> = l.iter().collect();
+        assert_eq!((&*e[0].debit, &*e[0].credit, e[0].amount.to_string()), ("acct:bob", "venue:settlement", "-0.005".to_string()));
+        assert_eq!((&*e[1].debit, &*e[1].credit), ("venue:insurance_fund", "acct:alice"));
+        assert_eq!(e[1].memo.to_string(), "2.5 BTC-PERP closed at 42,500.5");
+        assert_eq!((&*e[2].debit, &*e[2].credit, e[2].amount), ("acct:", "acct:alice", Decimal::MAX));
+        assert_eq!(e[2].memo.to_string(), "assessment toward bob");
+        assert_eq!(l.count_through(2), 2);
     }
 }

@@ -6,7 +6,7 @@
 
 use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
 use super::adl::{adl_score, adl_select};
-use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name};
+use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::money::{format_decimal, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
@@ -202,7 +202,6 @@ struct Sim<'a> {
     sign: u8,
     /// Interned ledger names: `acct:{id}` per account, assets, venue accounts, instruments and
     /// cohorts (entries and infos share these allocations).
-    acct_names: Vec<Name>,
     asset_names: Vec<Name>,
     venue_names: Vec<(&'static str, Name)>,
     inst_names: Vec<Name>,
@@ -329,7 +328,6 @@ impl<'a> Sim<'a> {
             cascades: 0,
             quote: quote_name.clone(),
             sign: super::money::current_sign(),
-            acct_names: Vec::with_capacity(expanded.len()),
             asset_names,
             venue_names,
             inst_names,
@@ -343,7 +341,6 @@ impl<'a> Sim<'a> {
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
-        let no_name = Name::from("");
         let n_accts = expanded.len();
         for ea in expanded {
             let ea = ea.borrow();
@@ -377,7 +374,6 @@ impl<'a> Sim<'a> {
             let id = Name::from(a.id.as_str());
             let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
             // Ledger names only matter when the ledger is recorded.
-            sim.acct_names.push(if full { Name::from(names::account(&id)) } else { no_name.clone() });
             sim.infos.push(AccountInfo { id, name, role: a.role.label(), cohort: cohort.and_then(|c| cohort_names.get(c)).cloned() });
             let idx = sim.accts.len();
             sim.side.contribution0.set(idx, fund_contribution, n_accts);
@@ -392,6 +388,9 @@ impl<'a> Sim<'a> {
                 let idx = sim.accts.len() - 1;
                 sim.split_isolated(idx)?;
             }
+        }
+        if full {
+            sim.ledger.set_accounts(sim.infos.iter().map(|i| i.id.clone()).collect());
         }
         // Open interest: the named counterparty takes the other side of any imbalance.
         for (i, ins) in s.instruments.iter().enumerate() {
@@ -466,14 +465,7 @@ impl<'a> Sim<'a> {
                 let amount = if k == 0 { *units + iso } else { *units };
                 if !amount.is_zero() {
                     let asset = sim.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
-                    sim.ledger.push(JournalEntry {
-                        step: 0,
-                        debit: sim.acct_names[i].clone(), // ok: names and accts are pushed together
-                        credit: sim.vn(names::DEPOSITS),
-                        amount,
-                        asset,
-                        memo: "opening collateral".into(),
-                    });
+                    sim.ledger.record(0, Party::Acct(i), sim.vn(names::DEPOSITS).into(), asset, amount, "opening collateral".into());
                 }
             }
             let contribution0 = sim.side.contribution0.get(i);
@@ -545,12 +537,13 @@ impl<'a> Sim<'a> {
         self.venue_names.iter().find(|(k, _)| *k == x).map(|(_, n)| n.clone()).unwrap_or_else(|| Name::from(x))
     }
 
-    fn post(&mut self, step: u32, debit: Name, credit: Name, amount: Decimal, memo: EntryMemo) {
+    fn post(&mut self, step: u32, debit: impl Into<Party>, credit: impl Into<Party>, amount: Decimal, memo: EntryMemo) {
         if amount.is_zero() || !self.full {
             return;
         }
+        let (debit, credit) = (debit.into(), credit.into());
         let (debit, credit, amount) = if amount < Decimal::ZERO { (credit, debit, -amount) } else { (debit, credit, amount) };
-        self.ledger.push(JournalEntry { step, debit, credit, amount, asset: self.quote.clone(), memo });
+        self.ledger.record(step, debit, credit, self.quote.clone(), amount, memo);
     }
 
     fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, msg: Msg, amount: Option<Decimal>, layer: Option<usize>) {
@@ -598,9 +591,9 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// The ledger name of an account.
-    fn acct_name(&self, a: usize) -> Name {
-        self.acct_names.get(a).cloned().unwrap_or_else(|| Name::from(""))
+    /// The ledger side of an account (its name `acct:{id}` is rendered when an entry is read).
+    fn acct_name(&self, a: usize) -> Party {
+        Party::Acct(a)
     }
 
     fn step(&mut self, t: u32) -> EngineResult<()> {
@@ -755,7 +748,7 @@ impl<'a> Sim<'a> {
             let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| self.quote.clone());
             let name = self.acct_name(a);
             if self.full {
-                self.ledger.push(JournalEntry { step: t, debit: self.vn(names::MARKET), credit: name.clone(), amount: units, asset, memo: EntryMemo::Static("collateral sold") });
+                self.ledger.record(t, self.vn(names::MARKET).into(), name.clone(), asset, units, EntryMemo::Static("collateral sold"));
             }
             self.post(t, name, self.vn(names::MARKET), value, "proceeds of collateral sold".into());
         }
@@ -783,9 +776,8 @@ impl<'a> Sim<'a> {
             realized
         };
         if self.full && !posted.is_zero() {
-            // The boxed memo is built only when the entry is recorded.
             let name = self.acct_name(a);
-            let memo = EntryMemo::Closed(Box::new((part, self.inst_id(p.inst), price)));
+            let memo = EntryMemo::Closed(part, self.inst_id(p.inst), price);
             self.post(t, name, self.vn(names::SETTLEMENT), posted, memo);
         }
         let iso_rel = match p.isolated {
@@ -1103,7 +1095,7 @@ impl<'a> Sim<'a> {
         self.run_layers(def, t, 0, d, info)
     }
 
-    fn credit_def(&mut self, def: usize, t: u32, from: Name, amount: Decimal, memo: EntryMemo) -> EngineResult<()> {
+    fn credit_def(&mut self, def: usize, t: u32, from: impl Into<Party>, amount: Decimal, memo: EntryMemo) -> EngineResult<()> {
         if amount.is_zero() {
             return Ok(());
         }
@@ -1197,7 +1189,7 @@ impl<'a> Sim<'a> {
                             self.touch(i);
                             let memo = format!("assessment paid by {}", self.name(i));
                             let from = names::reserves(&self.infos[i].id); // ok: i < len
-                            self.credit_def(def, t, from.into(), can, memo.into())?;
+                            self.credit_def(def, t, Name::from(from), can, memo.into())?;
                             pay += can;
                             let msg = Msg::Assessment { name: self.name(i), called: sh, paid: can };
                             self.event(t, Some(i), EventKind::Assessment, msg, Some(can), Some(l));
