@@ -391,6 +391,7 @@ impl<'a> Sim<'a> {
         }
         if full {
             sim.ledger.set_accounts(sim.infos.iter().map(|i| i.id.clone()).collect());
+            sim.events.set_accounts(sim.infos.iter().map(|i| i.name.clone()).collect());
         }
         // Open interest: the named counterparty takes the other side of any imbalance.
         for (i, ins) in s.instruments.iter().enumerate() {
@@ -546,11 +547,16 @@ impl<'a> Sim<'a> {
         self.ledger.record(step, debit, credit, self.quote.clone(), amount, memo);
     }
 
-    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, msg: Msg, amount: Option<Decimal>, layer: Option<usize>) {
+    fn event(&mut self, step: u32, account: Option<usize>, kind: EventKind, msg: Msg<Party>, amount: Option<Decimal>, layer: Option<usize>) {
         if !self.full {
             return;
         }
-        self.events.push(Event { step, account, kind, amount, layer, sign: self.sign, msg });
+        self.events.record(step, account, kind, amount, layer, self.sign, msg);
+    }
+
+    /// An account in an event's sentence (its display name is filled in when the event is read).
+    fn who(&self, a: usize) -> Party {
+        Party::Acct(a)
     }
 
     fn name(&self, a: usize) -> Name {
@@ -625,14 +631,14 @@ impl<'a> Sim<'a> {
             let a = f.account;
             let Some(acct) = self.accts.get(a) else { continue };
             if acct.defaulter || acct.snap.status.is_out() {
-                let msg = Msg::ContagionMissed { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source };
+                let msg = Msg::ContagionMissed { name: self.who(a), amount: f.amount, from: Name::from(f.from.as_str()).into(), source: f.source };
                 self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(Decimal::ZERO), None);
                 continue;
             }
             self.cash_add(a, -f.amount)?;
             let from = Name::from(format!("external:contagion:{}", f.from_id).as_str());
             self.post(t, from, self.acct_name(a), f.amount, EntryMemo::Text(Name::from(format!("{} passed on by {}", f.source.label(), f.from).as_str())));
-            let msg = Msg::ContagionLoss { name: self.name(a), amount: f.amount, from: Name::from(f.from.as_str()), source: f.source };
+            let msg = Msg::ContagionLoss { name: self.who(a), amount: f.amount, from: Name::from(f.from.as_str()).into(), source: f.source };
             self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(f.amount), None);
             // With no position left to liquidate, a negative balance is a deficit at once.
             self.bankrupt_if_negative(a, t)?;
@@ -694,7 +700,7 @@ impl<'a> Sim<'a> {
                         self.cash_add(a, -cost)?;
                         let name = self.acct_name(a);
                         self.post(t, self.vn(names::MARKET), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)).into());
-                        let msg = Msg::BuyIn { name: self.name(a), missing, inst: self.inst_id(i), penalty: x.buy_in_penalty, cost };
+                        let msg = Msg::BuyIn { name: self.who(a), missing, inst: self.inst_id(i).into(), penalty: x.buy_in_penalty, cost };
                         self.event(t, Some(a), EventKind::BuyIn, msg, Some(cost), None);
                     }
                 }
@@ -704,7 +710,7 @@ impl<'a> Sim<'a> {
                 self.bankrupt_if_negative(a, t)?;
             }
             if settled > 0 {
-                let msg = Msg::Settled { inst: self.inst_id(i), mark, count: settled };
+                let msg = Msg::Settled { inst: self.inst_id(i).into(), mark, count: settled };
                 self.event(t, None, EventKind::Settlement, msg, None, None);
             }
         }
@@ -725,7 +731,7 @@ impl<'a> Sim<'a> {
             self.accts[a].defaulter = true; // ok: a < len
             self.defaults += 1;
             self.set_status(a, Status::Bankrupt);
-            let msg = Msg::SettlementDeficit { name: self.name(a), deficit: d };
+            let msg = Msg::SettlementDeficit { name: self.who(a), deficit: d };
             self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             self.allocate(a, t, Decimal::ZERO, d, &[])?;
         }
@@ -881,7 +887,7 @@ impl<'a> Sim<'a> {
             // ok: a < len
             self.accts[a].call_step = Some(t); // ok: a < len
             self.set_status(a, Status::MarginCall);
-            let msg = Msg::MarginCall { name: self.name(a), equity, required: mm, top_up };
+            let msg = Msg::MarginCall { name: self.who(a), equity, required: mm, top_up };
             self.event(t, Some(a), EventKind::MarginCall, msg, Some(top_up), None);
         }
         if self.accts[a].reserves >= top_up {
@@ -892,7 +898,7 @@ impl<'a> Sim<'a> {
             self.post(t, n, r, top_up, "margin call met".into());
             self.accts[a].call_step = None; // ok: a < len
             self.set_status(a, Status::Healthy);
-            let msg = Msg::MarginCallMet { name: self.name(a), top_up };
+            let msg = Msg::MarginCallMet { name: self.who(a), top_up };
             self.event(t, Some(a), EventKind::MarginCallMet, msg, Some(top_up), None);
             return Ok(());
         }
@@ -919,7 +925,7 @@ impl<'a> Sim<'a> {
         self.accts[a].defaulter = true; // ok: a < len
         self.defaults += 1;
         self.set_status(a, Status::Defaulted);
-        let msg = Msg::Default { name: self.name(a), cascade };
+        let msg = Msg::Default { name: self.who(a), cascade };
         self.event(t, Some(a), EventKind::Default, msg, None, None);
         let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
             + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
@@ -936,7 +942,7 @@ impl<'a> Sim<'a> {
             realized_total += r;
             notionals.push(self.m.notional(p.inst, p.size, mark)?);
             info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
-            let msg = Msg::Auction { name: self.name(a), size: p.size, inst: self.inst_id(p.inst), price: px, mark };
+            let msg = Msg::Auction { name: self.who(a), size: p.size, inst: self.inst_id(p.inst).into(), price: px, mark };
             self.event(t, Some(a), EventKind::Liquidation, msg, Some(r), None);
         }
         self.sell_collateral(a, t)?;
@@ -1022,7 +1028,7 @@ impl<'a> Sim<'a> {
             notionals.push(n);
             info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
             let partial = fraction < Decimal::ONE;
-            let msg = Msg::Liquidated { name: self.name(a), size: signed, inst: self.inst_id(p.inst), partial, price: px, mark };
+            let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark };
             let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
             self.event(t, Some(a), kind, msg, Some(r), None);
         }
@@ -1048,7 +1054,7 @@ impl<'a> Sim<'a> {
             group -= fee;
             let n = self.acct_name(a);
             self.post(t, self.vn(names::INSURANCE), n, fee, "liquidation penalty".into());
-            let msg = Msg::Penalty { fee, name: self.name(a) };
+            let msg = Msg::Penalty { fee, name: self.who(a) };
             self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
         }
         let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
@@ -1057,7 +1063,7 @@ impl<'a> Sim<'a> {
             self.accts[a].defaulter = !positions_left; // ok: a < len
             self.defaults += 1;
             self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
-            let msg = Msg::BeyondBankruptcy { name: self.name(a), deficit: d, margin: c0.max(Decimal::ZERO) };
+            let msg = Msg::BeyondBankruptcy { name: self.who(a), deficit: d, margin: c0.max(Decimal::ZERO) };
             self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             spread_bad_debt(&mut info, &notionals, d)?;
             self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)?;
@@ -1081,13 +1087,13 @@ impl<'a> Sim<'a> {
                 self.layers_dirty = true;
                 self.accts[def].snap.loss += margin_used; // ok: def < len
                 self.touch(def);
-                let msg = Msg::OwnMargin { name: self.name(def), amount: margin_used };
+                let msg = Msg::OwnMargin { name: self.who(def), amount: margin_used };
                 self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(margin_used), Some(l));
             }
         }
         if d.is_zero() {
             if margin_used > Decimal::ZERO {
-                let msg = Msg::CoveredByOwnMargin { name: self.name(def) };
+                let msg = Msg::CoveredByOwnMargin { name: self.who(def) };
                 self.event(t, Some(def), EventKind::Default, msg, Some(margin_used), None);
             }
             return Ok(());
@@ -1191,13 +1197,13 @@ impl<'a> Sim<'a> {
                             let from = names::reserves(&self.infos[i].id); // ok: i < len
                             self.credit_def(def, t, Name::from(from), can, memo.into())?;
                             pay += can;
-                            let msg = Msg::Assessment { name: self.name(i), called: sh, paid: can };
+                            let msg = Msg::Assessment { name: self.who(i), called: sh, paid: can };
                             self.event(t, Some(i), EventKind::Assessment, msg, Some(can), Some(l));
                             if can < sh {
                                 all_paid = false;
                                 self.cascades += 1;
                                 self.queue.push_back((i, true));
-                                let msg = Msg::AssessmentShort { name: self.name(i), short: sh - can };
+                                let msg = Msg::AssessmentShort { name: self.who(i), short: sh - can };
                                 self.event(t, Some(i), EventKind::Cascade, msg, Some(sh - can), Some(l));
                             }
                         }
@@ -1261,7 +1267,7 @@ impl<'a> Sim<'a> {
                         if pay > Decimal::ZERO {
                             self.charge(v, def, t, pay, "backstop vault")?;
                             self.set_status(v, Status::HaircutApplied);
-                            let msg = Msg::Vault { name: self.name(v), pay };
+                            let msg = Msg::Vault { name: self.who(v), pay };
                             self.event(t, Some(v), EventKind::Haircut, msg, Some(pay), Some(l));
                         }
                     }
@@ -1274,7 +1280,7 @@ impl<'a> Sim<'a> {
                 self.layers[l].drawn += pay; // ok: l < len
                 self.layers_dirty = true;
                 if !matches!(kind, LayerKind::Socialized) {
-                    let msg = Msg::LayerPaid { label: self.layers[l].label.clone(), pay, name: self.name(def) }; // ok: l < len
+                    let msg = Msg::LayerPaid { label: self.layers[l].label.clone().into(), pay, name: self.who(def) }; // ok: l < len
                     self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(pay), Some(l));
                 }
             }
@@ -1283,7 +1289,7 @@ impl<'a> Sim<'a> {
                 // ok: l < len
                 self.layers[l].exhausted = true; // ok: l < len
                 self.layers_dirty = true;
-                let msg = Msg::LayerExhausted { label: self.layers[l].label.clone(), left }; // ok: l < len
+                let msg = Msg::LayerExhausted { label: self.layers[l].label.clone().into(), left }; // ok: l < len
                 self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
             }
             l += 1;
@@ -1291,7 +1297,7 @@ impl<'a> Sim<'a> {
         if left > Decimal::ZERO {
             self.unallocated += left;
             self.credit_def(def, t, self.vn(names::UNALLOCATED), left, "write-down: loss no layer covered".into())?;
-            let msg = Msg::Unallocated { left, name: self.name(def) };
+            let msg = Msg::Unallocated { left, name: self.who(def) };
             self.event(t, Some(def), EventKind::Unallocated, msg, Some(left), None);
         }
         Ok(())
@@ -1414,7 +1420,7 @@ impl<'a> Sim<'a> {
                 self.cash_add(i, r + iso)?;
                 self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
                 self.set_status(i, Status::Deleveraged);
-                let msg = Msg::Deleveraged { rank: rank + 1, name: self.name(i), size: q, inst: self.inst_id(b.inst), charge };
+                let msg = Msg::Deleveraged { rank: rank + 1, name: self.who(i), size: q, inst: self.inst_id(b.inst).into(), charge };
                 self.event(t, Some(i), EventKind::Deleveraged, msg, Some(charge), Some(l));
                 left -= charge;
                 paid += charge;

@@ -3,7 +3,7 @@
 
 use super::account::{valuate, AccountSnap, Status};
 pub(crate) use super::chunked::Chunked;
-use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name};
+use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::packed::{Arena, At, Reader, Writer};
 use crate::scenario::ContagionSource;
@@ -114,6 +114,8 @@ impl Serialize for Event {
 #[derive(Clone, Debug, Default)]
 pub struct Events {
     names: Interner,
+    /// Account display names, for messages that name an account by index.
+    accounts: Vec<Name>,
     heads: Chunked<Head>,
     bytes: Arena,
 }
@@ -156,19 +158,42 @@ fn read_opt_index(r: &mut Reader) -> Option<usize> {
 }
 
 impl Events {
-    /// Record an event (its names are interned).
-    pub(crate) fn push(&mut self, e: Event) {
+    /// The display names of the run's accounts (for the [`Party::Acct`] names of messages).
+    pub(crate) fn set_accounts(&mut self, names: Vec<Name>) {
+        self.accounts = names;
+    }
+
+    /// Record an event (its names are interned; an account's own name is kept as its index).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record(&mut self, step: u32, account: Option<usize>, kind: EventKind, amount: Option<Decimal>, layer: Option<usize>, sign: u8, msg: Msg<Party>) {
         let names = &mut self.names;
-        let msg = e.msg.map(|n| names.id(n));
+        let msg = msg.map(|n| match n {
+            Party::Acct(a) => (a as u64) << 1 | 1,
+            Party::Named(n) => u64::from(names.id(n)) << 1,
+        });
         let mut w = Writer::new();
-        put_opt_index(&mut w, e.account);
-        put_opt_index(&mut w, e.layer);
-        w.u8(e.kind as u8);
-        w.u8(e.sign);
-        w.opt_dec(e.amount);
+        put_opt_index(&mut w, account);
+        put_opt_index(&mut w, layer);
+        w.u8(kind as u8);
+        w.u8(sign);
+        w.opt_dec(amount);
         msg.put(&mut w);
         let at = self.bytes.push(w.bytes());
-        self.heads.push(Head { step: e.step, at });
+        self.heads.push(Head { step, at });
+    }
+
+    /// Record an event given with its names.
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, e: Event) {
+        self.record(e.step, e.account, e.kind, e.amount, e.layer, e.sign, e.msg.map(Party::Named));
+    }
+
+    fn name(&self, x: u64) -> Name {
+        if x & 1 == 1 {
+            usize::try_from(x >> 1).ok().and_then(|a| self.accounts.get(a)).cloned().unwrap_or_else(|| Name::from(""))
+        } else {
+            self.names.get((x >> 1) as u32)
+        }
     }
 
     /// Order by step, keeping the recording order within a step.
@@ -197,7 +222,7 @@ impl Events {
         let kind = KINDS.get(usize::from(r.u8())).copied().unwrap_or(EventKind::Settlement);
         let sign = r.u8();
         let amount = r.opt_dec();
-        let msg = Msg::read(&mut r).map(|i| self.names.get(i));
+        let msg = Msg::read(&mut r).map(|i| self.name(i));
         Event { step: h.step, account, kind, amount, layer, sign, msg }
     }
 
@@ -292,58 +317,58 @@ pub(crate) enum Msg<N = Name> {
 }
 
 /// The packed form of a message (`packed`): a variant tag, then its fields in order.
-impl Msg<u32> {
+impl Msg<u64> {
     fn put(&self, out: &mut Writer) {
         match self {
             Msg::BuyIn { name, missing, inst, penalty, cost } => {
                 out.u8(0);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*missing);
-                out.u64(u64::from(*inst));
+                out.u64(*inst);
                 out.dec(*penalty);
                 out.dec(*cost);
             }
             Msg::Settled { inst, mark, count } => {
                 out.u8(1);
-                out.u64(u64::from(*inst));
+                out.u64(*inst);
                 out.dec(*mark);
                 out.u64(*count as u64);
             }
             Msg::SettlementDeficit { name, deficit } => {
                 out.u8(2);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*deficit);
             }
             Msg::MarginCall { name, equity, required, top_up } => {
                 out.u8(3);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*equity);
                 out.dec(*required);
                 out.dec(*top_up);
             }
             Msg::MarginCallMet { name, top_up } => {
                 out.u8(4);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*top_up);
             }
             Msg::Default { name, cascade } => {
                 out.u8(5);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.u8(u8::from(*cascade));
             }
             Msg::Auction { name, size, inst, price, mark } => {
                 out.u8(6);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*size);
-                out.u64(u64::from(*inst));
+                out.u64(*inst);
                 out.dec(*price);
                 out.dec(*mark);
             }
             Msg::Liquidated { name, size, inst, partial, price, mark } => {
                 out.u8(7);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*size);
-                out.u64(u64::from(*inst));
+                out.u64(*inst);
                 out.u8(u8::from(*partial));
                 out.dec(*price);
                 out.dec(*mark);
@@ -351,32 +376,32 @@ impl Msg<u32> {
             Msg::Penalty { fee, name } => {
                 out.u8(8);
                 out.dec(*fee);
-                out.u64(u64::from(*name));
+                out.u64(*name);
             }
             Msg::BeyondBankruptcy { name, deficit, margin } => {
                 out.u8(9);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*deficit);
                 out.dec(*margin);
             }
             Msg::OwnMargin { name, amount } => {
                 out.u8(10);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*amount);
             }
             Msg::CoveredByOwnMargin { name } => {
                 out.u8(11);
-                out.u64(u64::from(*name));
+                out.u64(*name);
             }
             Msg::Assessment { name, called, paid } => {
                 out.u8(12);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*called);
                 out.dec(*paid);
             }
             Msg::AssessmentShort { name, short } => {
                 out.u8(13);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*short);
             }
             Msg::VmghWaits { left, steps } => {
@@ -392,24 +417,24 @@ impl Msg<u32> {
             }
             Msg::Vault { name, pay } => {
                 out.u8(16);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*pay);
             }
             Msg::LayerPaid { label, pay, name } => {
                 out.u8(17);
-                out.u64(u64::from(*label));
+                out.u64(*label);
                 out.dec(*pay);
-                out.u64(u64::from(*name));
+                out.u64(*name);
             }
             Msg::LayerExhausted { label, left } => {
                 out.u8(18);
-                out.u64(u64::from(*label));
+                out.u64(*label);
                 out.dec(*left);
             }
             Msg::Unallocated { left, name } => {
                 out.u8(19);
                 out.dec(*left);
-                out.u64(u64::from(*name));
+                out.u64(*name);
             }
             Msg::VmHaircut { pay, rate } => {
                 out.u8(20);
@@ -419,9 +444,9 @@ impl Msg<u32> {
             Msg::Deleveraged { rank, name, size, inst, charge } => {
                 out.u8(21);
                 out.u64(*rank as u64);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*size);
-                out.u64(u64::from(*inst));
+                out.u64(*inst);
                 out.dec(*charge);
             }
             Msg::TearUp { count, pay } => {
@@ -431,48 +456,48 @@ impl Msg<u32> {
             }
             Msg::ContagionLoss { name, amount, from, source } => {
                 out.u8(23);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*amount);
-                out.u64(u64::from(*from));
+                out.u64(*from);
                 out.u8(u8::from(*source == ContagionSource::VaultHaircut));
             }
             Msg::ContagionMissed { name, amount, from, source } => {
                 out.u8(24);
-                out.u64(u64::from(*name));
+                out.u64(*name);
                 out.dec(*amount);
-                out.u64(u64::from(*from));
+                out.u64(*from);
                 out.u8(u8::from(*source == ContagionSource::VaultHaircut));
             }
         }
     }
 
-    fn read(r: &mut Reader) -> Msg<u32> {
+    fn read(r: &mut Reader) -> Msg<u64> {
         match r.u8() {
-            0 => Msg::BuyIn { name: r.u32(), missing: r.dec(), inst: r.u32(), penalty: r.dec(), cost: r.dec() },
-            1 => Msg::Settled { inst: r.u32(), mark: r.dec(), count: r.u64() as usize },
-            2 => Msg::SettlementDeficit { name: r.u32(), deficit: r.dec() },
-            3 => Msg::MarginCall { name: r.u32(), equity: r.dec(), required: r.dec(), top_up: r.dec() },
-            4 => Msg::MarginCallMet { name: r.u32(), top_up: r.dec() },
-            5 => Msg::Default { name: r.u32(), cascade: r.u8() != 0 },
-            6 => Msg::Auction { name: r.u32(), size: r.dec(), inst: r.u32(), price: r.dec(), mark: r.dec() },
-            7 => Msg::Liquidated { name: r.u32(), size: r.dec(), inst: r.u32(), partial: r.u8() != 0, price: r.dec(), mark: r.dec() },
-            8 => Msg::Penalty { fee: r.dec(), name: r.u32() },
-            9 => Msg::BeyondBankruptcy { name: r.u32(), deficit: r.dec(), margin: r.dec() },
-            10 => Msg::OwnMargin { name: r.u32(), amount: r.dec() },
-            11 => Msg::CoveredByOwnMargin { name: r.u32() },
-            12 => Msg::Assessment { name: r.u32(), called: r.dec(), paid: r.dec() },
-            13 => Msg::AssessmentShort { name: r.u32(), short: r.dec() },
+            0 => Msg::BuyIn { name: r.u64(), missing: r.dec(), inst: r.u64(), penalty: r.dec(), cost: r.dec() },
+            1 => Msg::Settled { inst: r.u64(), mark: r.dec(), count: r.u64() as usize },
+            2 => Msg::SettlementDeficit { name: r.u64(), deficit: r.dec() },
+            3 => Msg::MarginCall { name: r.u64(), equity: r.dec(), required: r.dec(), top_up: r.dec() },
+            4 => Msg::MarginCallMet { name: r.u64(), top_up: r.dec() },
+            5 => Msg::Default { name: r.u64(), cascade: r.u8() != 0 },
+            6 => Msg::Auction { name: r.u64(), size: r.dec(), inst: r.u64(), price: r.dec(), mark: r.dec() },
+            7 => Msg::Liquidated { name: r.u64(), size: r.dec(), inst: r.u64(), partial: r.u8() != 0, price: r.dec(), mark: r.dec() },
+            8 => Msg::Penalty { fee: r.dec(), name: r.u64() },
+            9 => Msg::BeyondBankruptcy { name: r.u64(), deficit: r.dec(), margin: r.dec() },
+            10 => Msg::OwnMargin { name: r.u64(), amount: r.dec() },
+            11 => Msg::CoveredByOwnMargin { name: r.u64() },
+            12 => Msg::Assessment { name: r.u64(), called: r.dec(), paid: r.dec() },
+            13 => Msg::AssessmentShort { name: r.u64(), short: r.dec() },
             14 => Msg::VmghWaits { left: r.dec(), steps: r.u32() },
             15 => Msg::Socialized { count: r.u64() as usize, rate: r.dec(), take: r.dec() },
-            16 => Msg::Vault { name: r.u32(), pay: r.dec() },
-            17 => Msg::LayerPaid { label: r.u32(), pay: r.dec(), name: r.u32() },
-            18 => Msg::LayerExhausted { label: r.u32(), left: r.dec() },
-            19 => Msg::Unallocated { left: r.dec(), name: r.u32() },
+            16 => Msg::Vault { name: r.u64(), pay: r.dec() },
+            17 => Msg::LayerPaid { label: r.u64(), pay: r.dec(), name: r.u64() },
+            18 => Msg::LayerExhausted { label: r.u64(), left: r.dec() },
+            19 => Msg::Unallocated { left: r.dec(), name: r.u64() },
             20 => Msg::VmHaircut { pay: r.dec(), rate: r.dec() },
-            21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u32(), size: r.dec(), inst: r.u32(), charge: r.dec() },
+            21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u64(), size: r.dec(), inst: r.u64(), charge: r.dec() },
             22 => Msg::TearUp { count: r.u64() as usize, pay: r.dec() },
-            23 => Msg::ContagionLoss { name: r.u32(), amount: r.dec(), from: r.u32(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
-            _ => Msg::ContagionMissed { name: r.u32(), amount: r.dec(), from: r.u32(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } }, // 24
+            23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
+            _ => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } }, // 24
         }
     }
 }
@@ -939,5 +964,75 @@ mod log_tests {
             assert_eq!(l.steps(k), vec![0, 3]);
         }
         assert_eq!(l.at(states.len(), 0), None);
+    }
+}
+
+#[cfg(test)]
+mod packed_event_tests {
+    use super::*;
+
+    /// Every message variant and kind reads back exactly as recorded (the packed field order),
+    /// accounts named by index read back with their display name, and the JSON is unchanged.
+    #[test]
+    fn every_event_reads_back_as_recorded() {
+        let n = |x: &str| Name::from(x);
+        let d = |m: i64, s: u32| Decimal::new(m, s);
+        let (a, inst, label) = (n("Kestrel Capital"), n("BTC-PERP"), n("Insurance fund"));
+        let msgs: Vec<Msg> = vec![
+            Msg::BuyIn { name: a.clone(), missing: d(15, 1), inst: inst.clone(), penalty: d(5, 2), cost: d(-123456789, 4) },
+            Msg::Settled { inst: inst.clone(), mark: d(425005, 1), count: 70_000 },
+            Msg::SettlementDeficit { name: a.clone(), deficit: Decimal::MAX },
+            Msg::MarginCall { name: a.clone(), equity: d(-1, 28), required: d(3, 0), top_up: Decimal::ZERO },
+            Msg::MarginCallMet { name: a.clone(), top_up: d(7, 2) },
+            Msg::Default { name: a.clone(), cascade: true },
+            Msg::Default { name: a.clone(), cascade: false },
+            Msg::Auction { name: a.clone(), size: d(-2500, 3), inst: inst.clone(), price: d(41000, 0), mark: d(42000, 0) },
+            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0) },
+            Msg::Penalty { fee: d(1234, 2), name: a.clone() },
+            Msg::BeyondBankruptcy { name: a.clone(), deficit: d(9, 0), margin: d(10, 0) },
+            Msg::OwnMargin { name: a.clone(), amount: d(11, 0) },
+            Msg::CoveredByOwnMargin { name: a.clone() },
+            Msg::Assessment { name: a.clone(), called: d(12, 0), paid: d(13, 0) },
+            Msg::AssessmentShort { name: a.clone(), short: d(14, 0) },
+            Msg::VmghWaits { left: d(15, 0), steps: u32::MAX },
+            Msg::Socialized { count: usize::MAX, rate: d(25, 2), take: d(16, 0) },
+            Msg::Vault { name: a.clone(), pay: d(17, 0) },
+            Msg::LayerPaid { label: label.clone(), pay: d(18, 0), name: a.clone() },
+            Msg::LayerExhausted { label: label.clone(), left: d(19, 0) },
+            Msg::Unallocated { left: d(20, 0), name: a.clone() },
+            Msg::VmHaircut { pay: d(21, 0), rate: d(1, 3) },
+            Msg::Deleveraged { rank: 3, name: a.clone(), size: d(-5, 0), inst: inst.clone(), charge: d(22, 0) },
+            Msg::TearUp { count: 4, pay: d(23, 0) },
+            Msg::ContagionLoss { name: a.clone(), amount: d(24, 0), from: n("dex"), source: ContagionSource::VaultHaircut },
+            Msg::ContagionMissed { name: a.clone(), amount: d(25, 0), from: n("dex"), source: ContagionSource::Unallocated },
+        ];
+        let mut ev = Events::default();
+        ev.set_accounts(vec![n("someone"), a.clone()]);
+        let mut want = Vec::new();
+        for (k, msg) in msgs.into_iter().enumerate() {
+            let e = Event {
+                step: k as u32 / 3,
+                account: if k % 4 == 0 { None } else { Some(k * 1000) },
+                kind: KINDS[k % KINDS.len()],
+                amount: if k % 5 == 0 { None } else { Some(d(k as i64 - 7, (k % 29) as u32)) },
+                layer: if k % 2 == 0 { None } else { Some(k) },
+                sign: (k % 3) as u8,
+                msg,
+            };
+            // The same event recorded with its account by index.
+            let by_index = e.msg.clone().map(|x| if x == a { Party::Acct(1) } else { Party::Named(x) });
+            ev.record(e.step, e.account, e.kind, e.amount, e.layer, e.sign, by_index);
+            ev.push(e.clone());
+            want.push(e.clone());
+            want.push(e);
+        }
+        ev.seal();
+        let got: Vec<Event> = ev.iter().collect();
+        assert_eq!(got, want);
+        assert_eq!(serde_json::to_string(&ev).ok(), serde_json::to_string(&want).ok());
+        assert_eq!(ev.range_at(1), 6..12);
+        for (k, kind) in KINDS.iter().enumerate() {
+            assert_eq!(*kind as usize, k, "KINDS is in declaration order");
+        }
     }
 }
