@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 use super::download;
+use super::perf::Measure;
 use super::state::use_state;
 use crate::engine::Timeline;
 
@@ -277,34 +278,6 @@ fn marker_style(area: PlotArea, step: u32, steps: u32) -> String {
     }
 }
 
-/// A performance measure named `name` from now until it is dropped, for the e2e figures (a
-/// PerformanceObserver sees it; the buffer is cleared at once, so nothing accumulates).
-struct Measure {
-    name: &'static str,
-}
-
-impl Measure {
-    fn new(name: &'static str) -> Self {
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = p.mark(&format!("{name}:start"));
-        }
-        Measure { name }
-    }
-}
-
-impl Drop for Measure {
-    fn drop(&mut self) {
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let (start, end) = (format!("{}:start", self.name), format!("{}:end", self.name));
-            let _ = p.mark(&end);
-            let _ = p.measure_with_start_mark_and_end_mark(self.name, &start, &end);
-            p.clear_marks_with_mark_name(&start);
-            p.clear_marks_with_mark_name(&end);
-            p.clear_measures_with_measure_name(self.name);
-        }
-    }
-}
-
 fn save_png(canvas: &NodeRef<Canvas>, name: &str) -> Result<(), String> {
     let c = canvas.get_untracked().ok_or("the chart is not on screen")?;
     let el: &web_sys::HtmlCanvasElement = c.unchecked_ref();
@@ -339,35 +312,35 @@ pub fn Charts() -> impl IntoView {
     });
     Effect::new(move |_| {
         let w = which.get();
-        // Only the losses-by-layer bars change with the step; other charts ignore it.
-        let step = if w == Second::ByLayer { s.step.get() } else { 0 };
+        // Only the losses-by-layer bars change with the step; other charts ignore it. They follow
+        // the ledger (the last of the frames a step spreads over, see `AppState::follow_step`).
+        let step = if w == Second::ByLayer { s.ledger_step.get() } else { 0 };
         let account = if w == Second::Equity { s.selected_account.get() } else { None };
         s.timeline.track();
         if second_ref.get().is_none() {
             return;
         }
-        // Redraw in a task of its own, after the step's DOM update: a step then costs no canvas
-        // work, and a fast player coalesces redraws.
+        // Redraw in a frame of its own, after the step's and the tables' frames: a step then costs
+        // no canvas work, and a burst of changes redraws once. The frame's whole work (the drawing,
+        // then style, layout and paint, up to the task after it) is the `spillway:chart` measure.
         redraws.update_value(|g| *g += 1);
         let mine = redraws.get_value();
-        set_timeout(
-            move || {
-                if redraws.get_value() != mine {
-                    return;
-                }
-                let Some(c) = second_ref.get_untracked() else { return };
-                let _timing = Measure::new("spillway:chart");
-                s.timeline.with_untracked(|t| {
-                    if let Some(t) = t.as_ref() {
-                        match draw_second(c.unchecked_into(), t, step, w, account) {
-                            Ok(area) => second_area.set(area),
-                            Err(e) => leptos::logging::warn!("chart: {e}"),
-                        }
+        request_animation_frame(move || {
+            if redraws.get_value() != mine {
+                return;
+            }
+            let Some(c) = second_ref.get_untracked() else { return };
+            let timing = Measure::new("spillway:chart");
+            s.timeline.with_untracked(|t| {
+                if let Some(t) = t.as_ref() {
+                    match draw_second(c.unchecked_into(), t, step, w, account) {
+                        Ok(area) => second_area.set(area),
+                        Err(e) => leptos::logging::warn!("chart: {e}"),
                     }
-                });
-            },
-            std::time::Duration::from_millis(30),
-        );
+                }
+            });
+            set_timeout(move || drop(timing), std::time::Duration::ZERO);
+        });
     });
 
     let tab = move |label: &'static str, w: Second| {
