@@ -255,7 +255,8 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
             let states = t.layer_state(step);
             let mut bars: Vec<(String, f64)> = t.layers.iter().zip(states).map(|(l, s)| (l.label.clone(), f(s.drawn))).collect();
             bars.push(("Unallocated".into(), f(t.unallocated_at(step))));
-            draw_bars(&root, dpr, &format!("Loss paid by each layer, to step {step}"), &bars, p.drawn, &p)?;
+            // No step number in the title: the chart is redrawn only when a bar changes.
+            draw_bars(&root, dpr, "Loss paid by each layer so far", &bars, p.drawn, &p)?;
         }
         Second::ByParty => {
             let bars: Vec<(String, f64)> = t.summary.by_party.iter().map(|(n, v)| (n.clone(), f(*v))).collect();
@@ -310,11 +311,27 @@ pub fn Charts() -> impl IntoView {
             }
         });
     });
+    // What the losses-by-layer bars show: the engine's figures at the step the ledger shows (the
+    // last of the frames a step spreads over, see `AppState::follow_step`). Most steps move no
+    // loss, and then the chart is not redrawn.
+    let layer_losses = Memo::new(move |_| {
+        let step = s.ledger_step.get();
+        s.timeline.with(|t| {
+            t.as_ref()
+                .map(|t| {
+                    let mut v: Vec<Decimal> = t.layer_state(step).into_iter().map(|x| x.drawn).collect();
+                    v.push(t.unallocated_at(step));
+                    v
+                })
+                .unwrap_or_default()
+        })
+    });
     Effect::new(move |_| {
         let w = which.get();
-        // Only the losses-by-layer bars change with the step; other charts ignore it. They follow
-        // the ledger (the last of the frames a step spreads over, see `AppState::follow_step`).
-        let step = if w == Second::ByLayer { s.ledger_step.get() } else { 0 };
+        // Only the losses-by-layer bars change with the step; other charts ignore it.
+        if w == Second::ByLayer {
+            layer_losses.with(|_| ());
+        }
         let account = if w == Second::Equity { s.selected_account.get() } else { None };
         s.timeline.track();
         if second_ref.get().is_none() {
@@ -330,6 +347,7 @@ pub fn Charts() -> impl IntoView {
                 return;
             }
             let Some(c) = second_ref.get_untracked() else { return };
+            let step = s.ledger_step.get_untracked();
             let timing = Measure::new("spillway:chart");
             s.timeline.with_untracked(|t| {
                 if let Some(t) = t.as_ref() {
