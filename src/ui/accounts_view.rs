@@ -13,9 +13,13 @@ const VIEW_PX: f64 = 320.0;
 /// Rows kept above and below the view, for scrolling (each costs text updates on every step).
 const OVERSCAN: usize = 3;
 
-/// How many rows the DOM holds: those in view (a partly scrolled one too) and the overscan.
-fn rows_held() -> usize {
-    (VIEW_PX / ROW_PX).ceil() as usize + 1 + 2 * OVERSCAN
+/// The rows the DOM holds at a scroll offset, as (first, count): those in view (a partly scrolled
+/// one too) and the overscan on each side (none above the first row: at the top, all rows held are
+/// in view or just below it).
+fn rows_held(scroll_top: f64) -> (usize, usize) {
+    let top = (scroll_top.max(0.0) / ROW_PX) as usize;
+    let first = top.saturating_sub(OVERSCAN);
+    (first, top + (VIEW_PX / ROW_PX).ceil() as usize + 1 + OVERSCAN - first)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,8 +87,7 @@ pub fn AccountsView() -> impl IntoView {
     // each row slot below hears only about its own row.
     let window = Memo::new(move |_| {
         let step = s.accounts_step.get();
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
-        let count = rows_held();
+        let (first, count) = rows_held(scroll_top.get());
         let rows = order.with(|r| r.iter().copied().enumerate().skip(first).take(count).collect::<Vec<_>>());
         // The name and role of each row in view travel with it: no copy of every account per step.
         s.timeline.with(|t| match t.as_ref() {

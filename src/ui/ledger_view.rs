@@ -15,9 +15,13 @@ const VIEW_PX: f64 = 280.0;
 /// Rows kept above and below the view, for scrolling (each costs text updates on every step).
 const OVERSCAN: usize = 3;
 
-/// How many rows the DOM holds: those in view (a partly scrolled one too) and the overscan.
-fn rows_held() -> usize {
-    (VIEW_PX / ROW_PX).ceil() as usize + 1 + 2 * OVERSCAN
+/// The rows the DOM holds at a scroll offset, as (first, count): those in view (a partly scrolled
+/// one too) and the overscan on each side (none above the first row: at the top, all rows held are
+/// in view or just below it).
+fn rows_held(scroll_top: f64) -> (usize, usize) {
+    let top = (scroll_top.max(0.0) / ROW_PX) as usize;
+    let first = top.saturating_sub(OVERSCAN);
+    (first, top + (VIEW_PX / ROW_PX).ceil() as usize + 1 + OVERSCAN - first)
 }
 
 fn csv_field(s: &str) -> String {
@@ -69,8 +73,8 @@ pub fn LedgerView() -> impl IntoView {
     // so each row slot below hears only about its own row.
     let window = Memo::new(move |_| {
         let n = total.get();
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
-        let count = rows_held();
+        let (first, count) = rows_held(scroll_top.get());
+        let first = first.min(n);
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return Vec::new() };
             matching.with(|m| {
@@ -121,7 +125,7 @@ pub fn LedgerView() -> impl IntoView {
                 <tbody>
                     // Spacers above and below the rows in view keep the scroll height of every entry.
                     <tr class="spacer" aria-hidden="true"><td colspan="5" style=move || {
-                        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(total.get());
+                        let first = rows_held(scroll_top.get()).0.min(total.get());
                         format!("height:{}px", first as f64 * ROW_PX)
                     }></td></tr>
                     // A fixed set of row slots: a step rewrites the cells whose text changed
@@ -129,8 +133,9 @@ pub fn LedgerView() -> impl IntoView {
                     <For each=move || 0..slots.get() key=|k| *k children=move |k| view! { <LedgerRow index=k rows=window/> }/>
                     <tr class="spacer" aria-hidden="true"><td colspan="5" style=move || {
                         let n = total.get();
-                        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
-                        let shown = rows_held().min(n - first);
+                        let (first, count) = rows_held(scroll_top.get());
+                        let first = first.min(n);
+                        let shown = count.min(n - first);
                         format!("height:{}px", (n - first - shown) as f64 * ROW_PX)
                     }></td></tr>
                 </tbody>
