@@ -10,7 +10,17 @@ use crate::engine::{format_money, format_pct};
 
 const ROW_PX: f64 = 28.0;
 const VIEW_PX: f64 = 320.0;
-const OVERSCAN: usize = 6;
+/// Rows kept above and below the view, for scrolling (each costs text updates on every step).
+const OVERSCAN: usize = 3;
+
+/// The rows the DOM holds at a scroll offset, as (first, count): those in view (a partly scrolled
+/// one too) and the overscan on each side (none above the first row: at the top, all rows held are
+/// in view or just below it).
+fn rows_held(scroll_top: f64) -> (usize, usize) {
+    let top = (scroll_top.max(0.0) / ROW_PX) as usize;
+    let first = top.saturating_sub(OVERSCAN);
+    (first, top + (VIEW_PX / ROW_PX).ceil() as usize + 1 + OVERSCAN - first)
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SortBy {
@@ -46,7 +56,7 @@ pub fn AccountsView() -> impl IntoView {
     // loss reads the change log only; a full valuation per account happens only for the equity and
     // margin-ratio sorts, and otherwise just for the rows in view.
     let order = Memo::new(move |_| {
-        let step = s.step.get();
+        let step = s.accounts_step.get();
         let by = sort.get();
         let want = cohort.get();
         s.timeline.with(|t| {
@@ -73,23 +83,39 @@ pub fn AccountsView() -> impl IntoView {
         })
     });
 
-    let window = move || {
-        let step = s.step.get();
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN);
-        let count = (VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN;
+    // The rows in view, formatted: (position in the order, account, the cells' text). A memo, so
+    // each row slot below hears only about its own row.
+    let window = Memo::new(move |_| {
+        let step = s.accounts_step.get();
+        let (first, count) = rows_held(scroll_top.get());
         let rows = order.with(|r| r.iter().copied().enumerate().skip(first).take(count).collect::<Vec<_>>());
         // The name and role of each row in view travel with it: no copy of every account per step.
         s.timeline.with(|t| match t.as_ref() {
             Some(t) => rows
                 .into_iter()
                 .map(|(pos, i)| {
-                    let info = t.accounts.get(i).map(|a| (a.name.to_string(), a.role));
-                    (pos, (i, t.account_at(i, step), info))
+                    let v = t.account_at(i, step);
+                    let (name, role) = t.accounts.get(i).map(|a| (a.name.to_string(), a.role)).unwrap_or_default();
+                    Row {
+                        pos,
+                        account: i,
+                        name,
+                        role,
+                        equity: format_money(v.equity),
+                        equity_neg: v.equity.is_sign_negative(),
+                        ratio: v.margin_ratio.map(format_pct).unwrap_or_else(|| "—".into()),
+                        status: v.status.label(),
+                        status_class: status_class(v.status),
+                        position: v.positions.iter().map(|(inst, q)| format!("{q} {inst}")).collect::<Vec<_>>().join(", "),
+                        loss: format_money(v.loss_to_waterfall),
+                        loss_neg: !v.loss_to_waterfall.is_zero(),
+                    }
                 })
                 .collect::<Vec<_>>(),
             None => Vec::new(),
         })
-    };
+    });
+    let slots = Memo::new(move |_| window.with(|w| w.len()));
     let total_px = move || order.with(|r| r.len() as f64 * ROW_PX);
 
     let head = move |label: &'static str, by: SortBy| {
@@ -122,27 +148,54 @@ pub fn AccountsView() -> impl IntoView {
         <div class="accounts-scroll" id="accounts-scroll" role="table" aria-label="Accounts"
             on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
             <div style=move || format!("height:{}px;position:relative", total_px())>
-                {move || {
-                    window().into_iter().map(|(pos, (i, v, info))| {
-                        let (name, role) = info.unwrap_or_default();
-                        let selected = s.selected_account.get() == Some(i);
-                        let position = v.positions.iter().map(|(inst, q)| format!("{q} {inst}")).collect::<Vec<_>>().join(", ");
-                        view! {
-                            <div class="account-row" role="row" data-account=i.to_string()
-                                style=format!("position:absolute;left:0;right:0;top:{}px{}", pos as f64 * ROW_PX,
-                                    if selected { ";outline:2px solid var(--accent)" } else { "" })
-                                on:click=move |_| s.selected_account.set(if selected { None } else { Some(i) })>
-                                <span class="name" title=role>{name}</span>
-                                <span class=if v.equity.is_sign_negative() { "num neg" } else { "num" }>{format_money(v.equity)}</span>
-                                <span class="num">{v.margin_ratio.map(format_pct).unwrap_or_else(|| "—".into())}</span>
-                                <span><span class=format!("status {}", status_class(v.status))>{v.status.label()}</span></span>
-                                <span class="name" title=position.clone()>{position.clone()}</span>
-                                <span class=if v.loss_to_waterfall.is_zero() { "num" } else { "num neg" }>{format_money(v.loss_to_waterfall)}</span>
-                            </div>
-                        }
-                    }).collect_view()
-                }}
+                // A fixed set of row slots: a step rewrites the text that changed in the rows in
+                // view instead of replacing every row (a step that re-sorts the book, like a shock,
+                // would otherwise rebuild them all).
+                <For each=move || 0..slots.get() key=|k| *k children=move |k| view! { <AccountRow index=k rows=window/> }/>
             </div>
+        </div>
+    }
+}
+
+/// One row of the accounts in view, already formatted (the engine's figures, formatted only).
+#[derive(Clone, Default, PartialEq)]
+struct Row {
+    pos: usize,
+    account: usize,
+    name: String,
+    role: &'static str,
+    equity: String,
+    equity_neg: bool,
+    ratio: String,
+    status: &'static str,
+    status_class: &'static str,
+    position: String,
+    loss: String,
+    loss_neg: bool,
+}
+
+/// Slot `index` of the rows in view: its elements persist across steps and scrolling; only the
+/// text and classes that change are written.
+#[component]
+fn AccountRow(index: usize, rows: Memo<Vec<Row>>) -> impl IntoView {
+    let s = use_state();
+    let row = Memo::new(move |_| rows.with(|r| r.get(index).cloned().unwrap_or_default()));
+    let get = move |f: fn(&Row) -> String| move || row.with(f);
+    let selected = move || s.selected_account.get() == Some(row.with(|r| r.account));
+    view! {
+        <div class="account-row" role="row" class:selected=selected
+            data-account=move || row.with(|r| r.account.to_string())
+            style:top=move || format!("{}px", row.with(|r| r.pos) as f64 * ROW_PX)
+            on:click=move |_| {
+                let i = row.with_untracked(|r| r.account);
+                s.selected_account.update(|x| *x = if *x == Some(i) { None } else { Some(i) });
+            }>
+            <span class="name" title=move || row.with(|r| r.role)>{get(|r| r.name.clone())}</span>
+            <span class=move || if row.with(|r| r.equity_neg) { "num neg" } else { "num" }>{get(|r| r.equity.clone())}</span>
+            <span class="num">{get(|r| r.ratio.clone())}</span>
+            <span><span class=move || format!("status {}", row.with(|r| r.status_class))>{move || row.with(|r| r.status)}</span></span>
+            <span class="name" title=get(|r| r.position.clone())>{get(|r| r.position.clone())}</span>
+            <span class=move || if row.with(|r| r.loss_neg) { "num neg" } else { "num" }>{get(|r| r.loss.clone())}</span>
         </div>
     }
 }

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
         );
     });
     share::sync_url_and_storage(s);
+    s.follow_step();
 
     view! {
         <div class="app">

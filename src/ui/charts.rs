@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 use super::download;
+use super::perf::Measure;
 use super::state::use_state;
 use crate::engine::Timeline;
 
@@ -254,7 +255,8 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
             let states = t.layer_state(step);
             let mut bars: Vec<(String, f64)> = t.layers.iter().zip(states).map(|(l, s)| (l.label.clone(), f(s.drawn))).collect();
             bars.push(("Unallocated".into(), f(t.unallocated_at(step))));
-            draw_bars(&root, dpr, &format!("Loss paid by each layer, to step {step}"), &bars, p.drawn, &p)?;
+            // No step number in the title: the chart is redrawn only when a bar changes.
+            draw_bars(&root, dpr, "Loss paid by each layer so far", &bars, p.drawn, &p)?;
         }
         Second::ByParty => {
             let bars: Vec<(String, f64)> = t.summary.by_party.iter().map(|(n, v)| (n.clone(), f(*v))).collect();
@@ -273,34 +275,6 @@ fn marker_style(area: PlotArea, step: u32, steps: u32) -> String {
             let x = l + (r - l) * step as f64 / steps.max(1) as f64;
             // A transform, not `left`: its transition runs on the compositor (no page repaint).
             format!("transform:translateX({x:.1}px);top:{t:.1}px;height:{:.1}px", b - t)
-        }
-    }
-}
-
-/// A performance measure named `name` from now until it is dropped, for the e2e figures (a
-/// PerformanceObserver sees it; the buffer is cleared at once, so nothing accumulates).
-struct Measure {
-    name: &'static str,
-}
-
-impl Measure {
-    fn new(name: &'static str) -> Self {
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = p.mark(&format!("{name}:start"));
-        }
-        Measure { name }
-    }
-}
-
-impl Drop for Measure {
-    fn drop(&mut self) {
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let (start, end) = (format!("{}:start", self.name), format!("{}:end", self.name));
-            let _ = p.mark(&end);
-            let _ = p.measure_with_start_mark_and_end_mark(self.name, &start, &end);
-            p.clear_marks_with_mark_name(&start);
-            p.clear_marks_with_mark_name(&end);
-            p.clear_measures_with_measure_name(self.name);
         }
     }
 }
@@ -337,37 +311,54 @@ pub fn Charts() -> impl IntoView {
             }
         });
     });
+    // What the losses-by-layer bars show: the engine's figures at the step the ledger shows (the
+    // last of the frames a step spreads over, see `AppState::follow_step`). Most steps move no
+    // loss, and then the chart is not redrawn.
+    let layer_losses = Memo::new(move |_| {
+        let step = s.ledger_step.get();
+        s.timeline.with(|t| {
+            t.as_ref()
+                .map(|t| {
+                    let mut v: Vec<Decimal> = t.layer_state(step).into_iter().map(|x| x.drawn).collect();
+                    v.push(t.unallocated_at(step));
+                    v
+                })
+                .unwrap_or_default()
+        })
+    });
     Effect::new(move |_| {
         let w = which.get();
         // Only the losses-by-layer bars change with the step; other charts ignore it.
-        let step = if w == Second::ByLayer { s.step.get() } else { 0 };
+        if w == Second::ByLayer {
+            layer_losses.with(|_| ());
+        }
         let account = if w == Second::Equity { s.selected_account.get() } else { None };
         s.timeline.track();
         if second_ref.get().is_none() {
             return;
         }
-        // Redraw in a task of its own, after the step's DOM update: a step then costs no canvas
-        // work, and a fast player coalesces redraws.
+        // Redraw in a frame of its own, after the step's and the tables' frames: a step then costs
+        // no canvas work, and a burst of changes redraws once. The frame's whole work (the drawing,
+        // then style, layout and paint, up to the task after it) is the `spillway:chart` measure.
         redraws.update_value(|g| *g += 1);
         let mine = redraws.get_value();
-        set_timeout(
-            move || {
-                if redraws.get_value() != mine {
-                    return;
-                }
-                let Some(c) = second_ref.get_untracked() else { return };
-                let _timing = Measure::new("spillway:chart");
-                s.timeline.with_untracked(|t| {
-                    if let Some(t) = t.as_ref() {
-                        match draw_second(c.unchecked_into(), t, step, w, account) {
-                            Ok(area) => second_area.set(area),
-                            Err(e) => leptos::logging::warn!("chart: {e}"),
-                        }
+        request_animation_frame(move || {
+            if redraws.get_value() != mine {
+                return;
+            }
+            let Some(c) = second_ref.get_untracked() else { return };
+            let step = s.ledger_step.get_untracked();
+            let timing = Measure::new("spillway:chart");
+            s.timeline.with_untracked(|t| {
+                if let Some(t) = t.as_ref() {
+                    match draw_second(c.unchecked_into(), t, step, w, account) {
+                        Ok(area) => second_area.set(area),
+                        Err(e) => leptos::logging::warn!("chart: {e}"),
                     }
-                });
-            },
-            std::time::Duration::from_millis(30),
-        );
+                }
+            });
+            set_timeout(move || drop(timing), std::time::Duration::ZERO);
+        });
     });
 
     let tab = move |label: &'static str, w: Second| {

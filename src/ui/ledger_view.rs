@@ -12,7 +12,17 @@ use crate::engine::JournalEntry;
 const ROW_PX: f64 = 22.0;
 /// The scroll box's height: `.ledger-scroll` has this max-height.
 const VIEW_PX: f64 = 280.0;
-const OVERSCAN: usize = 6;
+/// Rows kept above and below the view, for scrolling (each costs text updates on every step).
+const OVERSCAN: usize = 3;
+
+/// The rows the DOM holds at a scroll offset, as (first, count): those in view (a partly scrolled
+/// one too) and the overscan on each side (none above the first row: at the top, all rows held are
+/// in view or just below it).
+fn rows_held(scroll_top: f64) -> (usize, usize) {
+    let top = (scroll_top.max(0.0) / ROW_PX) as usize;
+    let first = top.saturating_sub(OVERSCAN);
+    (first, top + (VIEW_PX / ROW_PX).ceil() as usize + 1 + OVERSCAN - first)
+}
 
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
@@ -50,7 +60,7 @@ pub fn LedgerView() -> impl IntoView {
     });
     // Per step: how many matching entries there are to this step (a binary search).
     let total = Memo::new(move |_| {
-        let step = s.step.get();
+        let step = s.ledger_step.get();
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return 0 };
             matching.with(|m| match m {
@@ -59,25 +69,32 @@ pub fn LedgerView() -> impl IntoView {
             })
         })
     });
-    // The rows in view, newest first (they are what the current step just did): (position, run, entry).
-    let window = move || {
+    // The rows in view, newest first (they are what the current step just did), formatted. A memo,
+    // so each row slot below hears only about its own row.
+    let window = Memo::new(move |_| {
         let n = total.get();
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
-        let count = (VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN;
+        let (first, count) = rows_held(scroll_top.get());
+        let first = first.min(n);
         s.timeline.with(|t| {
             let Some(t) = t.as_ref() else { return Vec::new() };
-            let run = std::sync::Arc::as_ptr(t) as usize;
             matching.with(|m| {
                 (first..(first + count).min(n))
                     .filter_map(|pos| {
                         let k = n - 1 - pos;
                         let i = m.as_ref().map(|m| m[k] as usize).unwrap_or(k);
-                        t.ledger.get(i).map(|e| (pos, run, i, e))
+                        t.ledger.get(i).map(|e| Row {
+                            step: e.step,
+                            debit: e.debit.to_string(),
+                            credit: e.credit.to_string(),
+                            amount: format!("{} {}", e.amount.round_dp(8).normalize(), e.asset),
+                            memo: e.memo.to_string(),
+                        })
                     })
                     .collect::<Vec<_>>()
             })
         })
-    };
+    });
+    let slots = Memo::new(move |_| window.with(|w| w.len()));
     let export = move |_| {
         let step = s.step.get_untracked();
         let f = filter.get_untracked();
@@ -108,29 +125,44 @@ pub fn LedgerView() -> impl IntoView {
                 <tbody>
                     // Spacers above and below the rows in view keep the scroll height of every entry.
                     <tr class="spacer" aria-hidden="true"><td colspan="5" style=move || {
-                        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(total.get());
+                        let first = rows_held(scroll_top.get()).0.min(total.get());
                         format!("height:{}px", first as f64 * ROW_PX)
                     }></td></tr>
-                    <For
-                        each=window
-                        key=|(_, run, i, _): &(usize, usize, usize, JournalEntry)| (*run, *i)
-                        children=move |(_, _, _, e): (usize, usize, usize, JournalEntry)| {
-                            // Cells are one line each (fixed row height); the title holds the whole text.
-                            let cell = |text: String| { let title = text.clone(); view! { <td title=title>{text}</td> } };
-                            view! {
-                                <tr><td>{e.step}</td>{cell(e.debit.to_string())}{cell(e.credit.to_string())}
-                                    {cell(format!("{} {}", e.amount.round_dp(8).normalize(), e.asset))}{cell(e.memo.to_string())}</tr>
-                            }
-                        }
-                    />
+                    // A fixed set of row slots: a step rewrites the cells whose text changed
+                    // instead of inserting, moving and removing rows.
+                    <For each=move || 0..slots.get() key=|k| *k children=move |k| view! { <LedgerRow index=k rows=window/> }/>
                     <tr class="spacer" aria-hidden="true"><td colspan="5" style=move || {
                         let n = total.get();
-                        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(OVERSCAN).min(n);
-                        let shown = ((VIEW_PX / ROW_PX) as usize + 2 * OVERSCAN).min(n - first);
+                        let (first, count) = rows_held(scroll_top.get());
+                        let first = first.min(n);
+                        let shown = count.min(n - first);
                         format!("height:{}px", (n - first - shown) as f64 * ROW_PX)
                     }></td></tr>
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// One journal entry in view, formatted for display (the amount is the engine's, rounded for the
+/// cell only).
+#[derive(Clone, Default, PartialEq)]
+struct Row {
+    step: u32,
+    debit: String,
+    credit: String,
+    amount: String,
+    memo: String,
+}
+
+/// Slot `index` of the rows in view: the row persists across steps and scrolling.
+#[component]
+fn LedgerRow(index: usize, rows: Memo<Vec<Row>>) -> impl IntoView {
+    let row = Memo::new(move |_| rows.with(|r| r.get(index).cloned().unwrap_or_default()));
+    // Cells are one line each (fixed row height); the title holds the whole text.
+    let cell = move |f: fn(&Row) -> String| view! { <td title=move || row.with(f)>{move || row.with(f)}</td> };
+    view! {
+        <tr><td>{move || row.with(|r| r.step)}</td>{cell(|r| r.debit.clone())}{cell(|r| r.credit.clone())}
+            {cell(|r| r.amount.clone())}{cell(|r| r.memo.clone())}</tr>
     }
 }

@@ -14,6 +14,7 @@ pub mod ledger_view;
 pub mod narrative;
 pub mod notice;
 pub mod panic_panel;
+pub mod perf;
 pub mod player;
 pub mod share;
 pub mod state;

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::state::use_state;
 
 /// Events listed at once; "Show all" lists every one.
-const FIRST_EVENTS: usize = 50;
+const FIRST_EVENTS: usize = 20;
 
 #[component]
 pub fn Narrative() -> impl IntoView {
