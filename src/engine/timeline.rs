@@ -799,11 +799,16 @@ impl AccountLogs {
 
     /// State of `account` at `step`: binary search in its changes, else its step-0 state.
     pub(crate) fn at(&self, account: usize, step: u32) -> Option<AccountSnap> {
+        self.stored_at(account, step).and_then(|x| self.load(x))
+    }
+
+    /// The stored state of `account` at `step`, not rebuilt (its loss and status read directly).
+    fn stored_at(&self, account: usize, step: u32) -> Option<&Stored> {
         let log = self.of(account);
         let i = log.partition_point(|&k| self.change(k).is_some_and(|c| c.1 <= step));
         match i.checked_sub(1).and_then(|k| log.get(k)).and_then(|&k| self.change(k)) {
-            Some(c) => self.load(&c.2),
-            None => self.first.get(account).and_then(|x| self.load(x)),
+            Some(c) => Some(&c.2),
+            None => self.first.get(account),
         }
     }
 
@@ -894,7 +899,13 @@ impl Timeline {
 
     /// Status of an account at a step without valuing it (cheap, for colouring 100k dots).
     pub fn status_at(&self, account: usize, step: u32) -> Status {
-        self.snapshot_at(account, step).map(|s| s.status).unwrap_or_default()
+        self.account_logs.stored_at(account, step).map(|s| s.status).unwrap_or_default()
+    }
+
+    /// What an account has lost to the waterfall up to a step, without rebuilding its state (the
+    /// accounts table sorts the whole book by it).
+    pub fn loss_at(&self, account: usize, step: u32) -> Decimal {
+        self.account_logs.stored_at(account, step).map(|s| s.loss).unwrap_or_default()
     }
 
     /// One state per layer at a step.
@@ -962,8 +973,13 @@ mod log_tests {
             assert_eq!(l.at(k, 2).as_ref(), Some(x));
             assert_eq!(l.at(k, 3).as_ref(), states.get(states.len() - 1 - k));
             assert_eq!(l.steps(k), vec![0, 3]);
+            for step in [0, 2, 3, 9] {
+                let stored = l.stored_at(k, step).map(|x| (x.loss, x.status));
+                assert_eq!(stored, l.at(k, step).map(|x| (x.loss, x.status)));
+            }
         }
         assert_eq!(l.at(states.len(), 0), None);
+        assert!(l.stored_at(states.len(), 0).is_none());
     }
 }
 

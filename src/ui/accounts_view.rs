@@ -71,7 +71,7 @@ pub fn AccountsView() -> impl IntoView {
             match by {
                 SortBy::Index => {}
                 SortBy::Loss => {
-                    let loss = |i: usize| t.snapshot_at(i, step).map(|x| x.loss).unwrap_or_default();
+                    let loss = |i: usize| t.loss_at(i, step);
                     rows.sort_by_cached_key(|&i| (std::cmp::Reverse(loss(i)), i));
                 }
                 SortBy::Equity => rows.sort_by_cached_key(|&i| (t.account_at(i, step).equity, i)),
