@@ -3,7 +3,7 @@
 //! rounding dust goes to the named `rounding` account, never silently lost or created.
 
 use super::chunked::Chunked;
-use super::packed::{Arena, At, Reader, Writer};
+use super::packed::{Reader, StepRecords, Writer};
 use super::money::format_decimal;
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
@@ -171,16 +171,9 @@ pub struct Ledger {
     statics: Vec<&'static str>,
     /// Account ids, for the ledger names of [`Party::Acct`].
     accounts: Vec<Name>,
-    heads: Chunked<Head>,
-    bytes: Arena,
+    records: StepRecords,
     /// Static memo index by (address, length).
     by_static: HashMap<(usize, usize), u32, BuildHasherDefault<AddrHasher>>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Head {
-    step: u32,
-    at: At,
 }
 
 /// One side of an entry as the engine records it: an account by index (no `acct:{id}` string
@@ -321,8 +314,7 @@ impl Ledger {
                 w.u64(u64::from(self.names.id(n)));
             }
         }
-        let at = self.bytes.push(w.bytes());
-        self.heads.push(Head { step, at });
+        self.records.push(step, w.bytes());
     }
 
     /// Record an entry given with its names.
@@ -334,8 +326,7 @@ impl Ledger {
     pub(crate) fn seal(&mut self) {
         self.names.seal();
         self.by_static = HashMap::default();
-        self.heads.shrink_to_fit();
-        self.bytes.shrink_to_fit();
+        self.records.shrink_to_fit();
     }
 
     fn static_text(&self, i: u64) -> &'static str {
@@ -352,8 +343,7 @@ impl Ledger {
         }
     }
 
-    fn entry(&self, h: &Head) -> JournalEntry {
-        let mut r = Reader::new(self.bytes.at(h.at));
+    fn entry(&self, (step, mut r): (u32, Reader)) -> JournalEntry {
         let debit = self.read_party(&mut r);
         let credit = self.read_party(&mut r);
         let asset = self.names.get(r.u32());
@@ -371,45 +361,45 @@ impl Ledger {
                 EntryMemo::Toward(what, self.names.get(r.u32()))
             }
         };
-        JournalEntry { step: h.step, debit, credit, amount, asset, memo }
+        JournalEntry { step, debit, credit, amount, asset, memo }
     }
 
     /// Bytes held by the packed fields (for the memory figures).
     pub fn packed_bytes(&self) -> usize {
-        self.bytes.bytes()
+        self.records.bytes()
     }
 
     pub fn len(&self) -> usize {
-        self.heads.len()
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heads.len() == 0
+        self.records.len() == 0
     }
 
     /// Entry `i`, built on demand.
     pub fn get(&self, i: usize) -> Option<JournalEntry> {
-        self.heads.get(i).map(|h| self.entry(h))
+        self.records.get(i).map(|r| self.entry(r))
     }
 
     /// The step of entry `i` (no entry is built).
     pub fn step_of(&self, i: usize) -> Option<u32> {
-        self.heads.get(i).map(|h| h.step)
+        self.records.step_of(i)
     }
 
     /// Every entry in order, built one at a time.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = JournalEntry> + ExactSizeIterator + '_ {
-        self.heads.iter().map(|h| self.entry(h))
+        self.records.iter().map(|r| self.entry(r))
     }
 
     /// Number of entries recorded at or before `step` (the ledger is in step order).
     pub fn count_through(&self, step: u32) -> usize {
-        self.heads.partition_point(|h| h.step <= step)
+        self.records.count_through(step)
     }
 
     /// Index range of the entries of one step.
     pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
-        self.heads.partition_point(|h| h.step < step)..self.count_through(step)
+        self.records.count_before(step)..self.count_through(step)
     }
 
     /// The entries of one step.
@@ -435,9 +425,9 @@ impl<'a> IntoIterator for &'a Ledger {
 impl Serialize for Ledger {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.heads.len()))?;
-        for h in self.heads.iter() {
-            seq.serialize_element(&self.entry(h))?;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for e in self.iter() {
+            seq.serialize_element(&e)?;
         }
         seq.end()
     }

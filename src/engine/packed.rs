@@ -3,6 +3,7 @@
 //! liquidation's prices and sizes take 3–5 bytes each this way instead of 16 (+4 for an `Option`).
 //! The encoding is exact: a decimal decodes to the same mantissa, scale and sign (also −0).
 
+use super::chunked::Chunked;
 use rust_decimal::Decimal;
 
 /// Bytes per arena chunk; a record never straddles two chunks.
@@ -136,14 +137,14 @@ pub(crate) struct Arena {
 
 /// Where a record starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct At {
+struct At {
     chunk: u32,
     offset: u16,
 }
 
 impl Arena {
     /// Append one record (at most `MAX_RECORD` bytes) and return where it is.
-    pub(crate) fn push(&mut self, record: &[u8]) -> At {
+    fn push(&mut self, record: &[u8]) -> At {
         // A new chunk when this one may not hold a whole record (offsets stay below 64 KiB).
         let mut c = match self.chunks.pop() {
             Some(c) if c.len() + MAX_RECORD <= CHUNK => c,
@@ -160,7 +161,7 @@ impl Arena {
     }
 
     /// The bytes from a record's start to the end of its chunk.
-    pub(crate) fn at(&self, at: At) -> &[u8] {
+    fn at(&self, at: At) -> &[u8] {
         self.chunks.get(at.chunk as usize).and_then(|c| c.get(usize::from(at.offset)..)).unwrap_or(&[])
     }
 
@@ -174,6 +175,76 @@ impl Arena {
 
     pub(crate) fn bytes(&self) -> usize {
         self.chunks.iter().map(|c| c.len()).sum()
+    }
+}
+
+/// Variable-length records in step order (events, journal entries): a 12-byte head per record
+/// (its step and where its bytes are) and the bytes in an [`Arena`].
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StepRecords {
+    heads: Chunked<Head>,
+    bytes: Arena,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Head {
+    step: u32,
+    at: At,
+}
+
+impl StepRecords {
+    pub(crate) fn push(&mut self, step: u32, record: &[u8]) {
+        let at = self.bytes.push(record);
+        self.heads.push(Head { step, at });
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    fn read(&self, h: &Head) -> (u32, Reader<'_>) {
+        (h.step, Reader::new(self.bytes.at(h.at)))
+    }
+
+    /// Record `i`: its step and a reader at its first byte.
+    pub(crate) fn get(&self, i: usize) -> Option<(u32, Reader<'_>)> {
+        self.heads.get(i).map(|h| self.read(h))
+    }
+
+    pub(crate) fn step_of(&self, i: usize) -> Option<u32> {
+        self.heads.get(i).map(|h| h.step)
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = (u32, Reader<'_>)> + ExactSizeIterator + '_ {
+        self.heads.iter().map(|h| self.read(h))
+    }
+
+    /// Records before `step`.
+    pub(crate) fn count_before(&self, step: u32) -> usize {
+        self.heads.partition_point(|h| h.step < step)
+    }
+
+    /// Records at or before `step`.
+    pub(crate) fn count_through(&self, step: u32) -> usize {
+        self.heads.partition_point(|h| h.step <= step)
+    }
+
+    /// Order by step, keeping the recording order within a step (heads only; the bytes stay).
+    pub(crate) fn sort_by_step(&mut self) {
+        if !self.heads.iter().is_sorted_by_key(|h| h.step) {
+            self.heads.sort_by_key(|h| h.step);
+        }
+    }
+
+    /// Recording is over: give back spare capacity.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.heads.shrink_to_fit();
+        self.bytes.shrink_to_fit();
+    }
+
+    /// Bytes held by the records' fields.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes.bytes()
     }
 }
 

@@ -5,7 +5,7 @@ use super::account::{valuate, AccountSnap, Status};
 pub(crate) use super::chunked::Chunked;
 use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
-use super::packed::{Arena, At, Reader, Writer};
+use super::packed::{Reader, StepRecords, Writer};
 use crate::scenario::ContagionSource;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -116,14 +116,7 @@ pub struct Events {
     names: Interner,
     /// Account display names, for messages that name an account by index.
     accounts: Vec<Name>,
-    heads: Chunked<Head>,
-    bytes: Arena,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Head {
-    step: u32,
-    at: At,
+    records: StepRecords,
 }
 
 /// Every `EventKind`, in declaration order (`kind as u8` indexes it).
@@ -178,8 +171,7 @@ impl Events {
         w.u8(sign);
         w.opt_dec(amount);
         msg.put(&mut w);
-        let at = self.bytes.push(w.bytes());
-        self.heads.push(Head { step, at });
+        self.records.push(step, w.bytes());
     }
 
     /// Record an event given with its names.
@@ -198,60 +190,56 @@ impl Events {
 
     /// Order by step, keeping the recording order within a step.
     pub(crate) fn sort_by_step(&mut self) {
-        if !self.heads.iter().is_sorted_by_key(|e| e.step) {
-            self.heads.sort_by_key(|e| e.step);
-        }
+        self.records.sort_by_step();
     }
 
     /// Recording is over: drop the interning index and spare capacity.
     pub(crate) fn seal(&mut self) {
         self.names.seal();
-        self.heads.shrink_to_fit();
-        self.bytes.shrink_to_fit();
+        self.records.shrink_to_fit();
     }
 
     /// Bytes held by the packed fields (for the memory figures).
     pub fn packed_bytes(&self) -> usize {
-        self.bytes.bytes()
+        self.records.bytes()
     }
 
-    fn event(&self, h: &Head) -> Event {
-        let mut r = Reader::new(self.bytes.at(h.at));
+    fn event(&self, (step, mut r): (u32, Reader)) -> Event {
         let account = read_opt_index(&mut r);
         let layer = read_opt_index(&mut r);
         let kind = KINDS.get(usize::from(r.u8())).copied().unwrap_or(EventKind::Settlement);
         let sign = r.u8();
         let amount = r.opt_dec();
         let msg = Msg::read(&mut r).map(|i| self.name(i));
-        Event { step: h.step, account, kind, amount, layer, sign, msg }
+        Event { step, account, kind, amount, layer, sign, msg }
     }
 
     pub fn len(&self) -> usize {
-        self.heads.len()
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heads.len() == 0
+        self.records.len() == 0
     }
 
     /// Event `i`, built on demand.
     pub fn get(&self, i: usize) -> Option<Event> {
-        self.heads.get(i).map(|h| self.event(h))
+        self.records.get(i).map(|r| self.event(r))
     }
 
     /// Every event in order, built one at a time.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + ExactSizeIterator + '_ {
-        self.heads.iter().map(|h| self.event(h))
+        self.records.iter().map(|r| self.event(r))
     }
 
     /// Number of events before `step` (events are sorted by step).
     pub fn count_before(&self, step: u32) -> usize {
-        self.heads.partition_point(|h| h.step < step)
+        self.records.count_before(step)
     }
 
     /// Index range of the events of one step.
     pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
-        self.count_before(step)..self.heads.partition_point(|h| h.step <= step)
+        self.count_before(step)..self.records.count_through(step)
     }
 
     /// The events of one step.
@@ -277,9 +265,9 @@ impl<'a> IntoIterator for &'a Events {
 impl Serialize for Events {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.heads.len()))?;
-        for h in self.heads.iter() {
-            seq.serialize_element(&self.event(h))?;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for e in self.iter() {
+            seq.serialize_element(&e)?;
         }
         seq.end()
     }
