@@ -30,3 +30,21 @@ fn bad_usage_exits_2() {
     assert_eq!(stress(&["preset:margin-covers", "--analysis", "everything"]).0, 2);
     assert_eq!(stress(&["preset:margin-covers", "--paths", "many"]).0, 2);
 }
+
+/// `spillway simulate … | head` ends quietly when the reader goes away (no broken-pipe panic).
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(["simulate", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cohort-10k.json")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // dropped here: the pipe closes
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("panicked"), "{:?} {err}", out.status);
+}

@@ -9,6 +9,18 @@ fn main() {
     std::process::exit(cli::run(std::env::args().skip(1).collect()));
 }
 
+/// `println!` that ends the program quietly when stdout is closed (`spillway simulate … | head`):
+/// Rust ignores SIGPIPE, so `println!` would panic on the broken pipe.
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use rust_decimal::Decimal;
@@ -63,7 +75,7 @@ mod cli {
             Some("validate") => match pos.get(1) {
                 Some(p) => match load(p) {
                     Ok(_) => {
-                        println!("ok");
+                        say!("ok");
                         0
                     }
                     Err(c) => c,
@@ -73,13 +85,13 @@ mod cli {
             Some("preset") => match pos.get(1) {
                 None => {
                     for p in presets::all() {
-                        println!("{:<24} {}", p.id, p.title);
+                        say!("{:<24} {}", p.id, p.title);
                     }
                     0
                 }
                 Some(id) => match presets::by_id(id) {
                     Some(p) => {
-                        println!("{}", scenario::to_json(&p.scenario));
+                        say!("{}", scenario::to_json(&p.scenario));
                         0
                     }
                     None => {
@@ -131,18 +143,18 @@ mod cli {
             if summary_only {
                 let sm = &t.summary;
                 let title = if system.venues.len() > 1 { format!("{} [{}]", v.name, v.id) } else { s.name.clone() };
-                println!("{title} — {} steps, {} accounts, {} events", t.steps, t.accounts.len(), t.events.len());
-                println!("{:<34} {:>16}", "total default loss", format_money(sm.deficit));
-                println!("{:<34} {:>16}", "bad debt (beyond margin)", format_money(sm.bad_debt));
+                say!("{title} — {} steps, {} accounts, {} events", t.steps, t.accounts.len(), t.events.len());
+                say!("{:<34} {:>16}", "total default loss", format_money(sm.deficit));
+                say!("{:<34} {:>16}", "bad debt (beyond margin)", format_money(sm.bad_debt));
                 for (l, v) in t.layers.iter().zip(&sm.by_layer) {
-                    println!("  {:<32} {:>16}", l.label, format_money(*v));
+                    say!("  {:<32} {:>16}", l.label, format_money(*v));
                 }
-                println!("  {:<32} {:>16}", "unallocated", format_money(sm.unallocated));
-                println!("{:<34} {:>16}", "defaults (cascades)", format!("{} ({})", sm.defaults, sm.cascade_defaults));
-                println!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
-                println!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
-                println!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
-                println!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
+                say!("  {:<32} {:>16}", "unallocated", format_money(sm.unallocated));
+                say!("{:<34} {:>16}", "defaults (cascades)", format!("{} ({})", sm.defaults, sm.cascade_defaults));
+                say!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
+                say!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
+                say!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
+                say!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
                 continue;
             }
             let accounts: Vec<_> = (0..t.accounts.len())
@@ -177,7 +189,7 @@ mod cli {
         if summary_only {
             for (i, l) in s.contagion.iter().enumerate() {
                 let (passed, landed) = system.link_totals(i);
-                println!(
+                say!(
                     "contagion {} {} → {}/{}: passed {}, landed {}",
                     l.from, l.source.label(), l.to, l.account, format_money(passed), format_money(landed)
                 );
@@ -192,7 +204,7 @@ mod cli {
             out["contagion"] = json!(system.flows);
             out["venue_order"] = json!(system.order.iter().map(|k| system.venues.get(*k).map(|v| v.id.clone())).collect::<Vec<_>>());
         }
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         if all_ok {
             0
         } else {
@@ -214,13 +226,13 @@ mod cli {
                 return 1;
             }
         };
-        println!(
+        say!(
             "{:<40} {:>12} {:>12} {:>10} {:>10} {:>8} {:>12} {:>8}",
             "waterfall", "loss", "unallocated", "others %", "profit. %", "touched", "largest hit", "Gini"
         );
         for r in &rows {
             match &r.summary {
-                Some(sm) => println!(
+                Some(sm) => say!(
                     "{:<40} {:>12} {:>12} {:>10} {:>10} {:>8} {:>12} {:>8}",
                     r.label,
                     format_money(sm.deficit),
@@ -231,7 +243,7 @@ mod cli {
                     format_money(sm.largest_hit),
                     sm.gini.round_dp(3).to_string()
                 ),
-                None => println!("{:<40} cannot run: {}", r.label, r.error.clone().unwrap_or_default()),
+                None => say!("{:<40} cannot run: {}", r.label, r.error.clone().unwrap_or_default()),
             }
         }
         0
@@ -243,7 +255,7 @@ mod cli {
             eprintln!("cannot find this executable");
             return 1;
         };
-        println!("machine: {} logical CPU(s), {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu_model());
+        say!("machine: {} logical CPU(s), {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu_model());
         let mut code = 0;
         for accounts in ["10000", "100000"] {
             let mut cmd = std::process::Command::new(&exe);
@@ -299,7 +311,7 @@ mod cli {
         let rss = peak_rss_mb();
         let n = t.accounts.len();
         let work = (n as f64) * f64::from(steps + 1);
-        println!(
+        say!(
             "{} accounts × {} steps: simulate {:.3} s, {:.0} account·steps/s ({} events, {} ledger entries, deficit {})",
             n,
             steps,
@@ -313,14 +325,14 @@ mod cli {
         let c = std::time::Instant::now();
         let _ = std::hint::black_box(scenario::prepare(&s));
         let prepare_s = c.elapsed().as_secs_f64();
-        println!(
+        say!(
             "  of which scenario validation + cohort expansion (scenario::prepare) {:.3} s; engine {:.3} s",
             prepare_s,
             (secs - prepare_s).max(0.0)
         );
         match rss {
-            Some(mb) => println!("  peak RSS of this run: {mb:.1} MB"),
-            None => println!("  peak RSS: not available on this OS"),
+            Some(mb) => say!("  peak RSS of this run: {mb:.1} MB"),
+            None => say!("  peak RSS: not available on this OS"),
         }
         // Scrub: a random step, its layer states, 50 visible account rows and its events.
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -351,7 +363,7 @@ mod cli {
             worst = worst.max(dt);
             total += dt;
         }
-        println!(
+        say!(
             "  scrub to a random step (layer states + 50 account rows + events): mean {:.1} µs, worst {:.1} µs; {:.2} µs per account row",
             total / f64::from(trials) * 1e6,
             worst * 1e6,
@@ -362,9 +374,9 @@ mod cli {
             match engine::simulate_reference(&s) {
                 Ok(r) => {
                     let same = serde_json::to_string(&r).ok() == serde_json::to_string(&t).ok();
-                    println!("  reference per-account loop: {:.3} s (same timeline: {same})", c.elapsed().as_secs_f64());
+                    say!("  reference per-account loop: {:.3} s (same timeline: {same})", c.elapsed().as_secs_f64());
                 }
-                Err(e) => println!("  reference per-account loop failed: {e}"),
+                Err(e) => say!("  reference per-account loop failed: {e}"),
             }
         }
         0
@@ -509,7 +521,7 @@ mod cli {
                 put(&mut out, "sweep", r, &mut code);
             }
             out["seconds"] = Value::Object(timings);
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            say!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             Ok(code)
         }
 
@@ -533,7 +545,7 @@ mod cli {
                 let p = mc.run_batch_parallel(paths, th);
                 let secs = start.elapsed().as_secs_f64();
                 let r = mc.result();
-                println!(
+                say!(
                     "{} paths of {} accounts x {} steps on {} thread(s): {:.2} s ({:.2} ms/path); failed {}; P(insurance fund touched) {}, P(ADL touched) {}, mean deficit {}",
                     p.done,
                     accounts,

@@ -2,7 +2,8 @@
 // `stress::bench_scenario(100, 250)` Monte Carlo, the same job `spillway stress --bench` runs natively.
 // Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]
 //    or: node tests/e2e/bench-worker.mjs DIST engine [ACCOUNTS] [STEPS] — issue 8's cohort book, one
-//        `simulate` in the worker (wasm): its time and the wasm memory it needed (`./x bench` natively).
+//        `simulate` in the worker (wasm), RUNS times (env, default 4): its time and the wasm memory it
+//        needed (`./x bench` natively).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,23 +46,24 @@ try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   if (engineMode) {
-    // Four runs in one worker: the first includes compiling the wasm's hot code (V8 starts in its
-    // baseline compiler and tiers up), the later ones are the engine's steady state. Linear memory
-    // only grows, so its size after a run is the peak so far.
+    // RUNS runs (default 4) in one worker: the first includes compiling the wasm's hot code (V8
+    // starts in its baseline compiler and tiers up), the later ones are the engine's steady state.
+    // Linear memory only grows, so its size after a run is the peak so far.
+    const runCount = Math.max(1, Number(process.env.RUNS || 4));
     const runs = await page.evaluate((msg) => new Promise((resolve, reject) => {
       const w = new Worker('./spillway-worker_loader.js');
       const out = [];
       w.onerror = (e) => reject(new Error(e.message || 'worker error'));
       w.onmessage = (e) => {
         const m = JSON.parse(e.data);
-        if (m.type === 'ready') w.postMessage(msg);
+        if (m.type === 'ready') w.postMessage(msg.text);
         else if (m.type === 'error') reject(new Error(m.message));
         else if (m.type === 'bench') {
           out.push(m);
-          if (out.length < 4) w.postMessage(msg); else { resolve(out); w.terminate(); }
+          if (out.length < msg.runs) w.postMessage(msg.text); else { resolve(out); w.terminate(); }
         }
       };
-    }), `bench:${accountsArg}:${stepsArg}`);
+    }), { text: `bench:${accountsArg}:${stepsArg}`, runs: runCount });
     const mb = (b) => (b / 1048576).toFixed(1);
     runs.forEach((r, i) => console.log(`${r.accounts} accounts x ${r.steps} steps in the browser worker (wasm), run ${i + 1}${i ? '' : ' (cold)'}: ` +
       `simulate ${(r.simulate_ms / 1000).toFixed(3)} s, ${r.events} events; wasm memory ${mb(r.wasm_memory_before)} MB before, ${mb(r.wasm_memory_after)} MB after`));
