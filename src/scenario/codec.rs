@@ -3,8 +3,8 @@
 //! Format v1 (full description: docs/scenario.md, "Sharing: the URL format"):
 //!
 //! ```text
-//! v1.s[.s<step>].<payload>              payload = a patch from the frozen v1 blank scenario
-//! v1.p.<preset-id>[.s<step>].<payload>  payload = a patch from that preset's JSON
+//! v1.s[.s<step>][.v<venue>].<payload>              payload = a patch from the frozen v1 blank scenario
+//! v1.p.<preset-id>[.s<step>][.v<venue>].<payload>  payload = a patch from that preset's JSON
 //! payload = base64url-no-pad( checksum[3] ++ raw-deflate(JSON) )
 //! checksum = first 3 bytes (big-endian) of CRC-32 over the header text (up to and including the
 //!            last '.') followed by the JSON bytes
@@ -14,7 +14,8 @@
 //! old link decodable; patches start from frozen v1 values, so a changed default cannot change an
 //! old link.
 //! The step sits before the payload so that a link cut short always loses payload bytes, which the
-//! inflater reports as "truncated" rather than silently dropping the step.
+//! inflater reports as "truncated" rather than silently dropping the step. `v<venue>` (written only
+//! when it is not 0) is the linked venue on screen: 1 = `linked_venues[0]`, and so on.
 
 use super::{presets, Scenario, ValidationError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -46,6 +47,8 @@ pub struct Shared {
     pub step: Option<u32>,
     /// The preset the link builds on (`v1.p.<id>.…` links).
     pub preset: Option<String>,
+    /// The venue on screen: 0 = the scenario's own, k = `linked_venues[k - 1]`.
+    pub venue: usize,
 }
 
 /// Which part of a link is damaged.
@@ -160,9 +163,15 @@ impl std::error::Error for CodecError {}
 /// shortest preset-plus-patch form if it is at most half as long (a preset link depends on the preset
 /// staying as it is, so it must earn that). Every form is checked to decode back to `scenario`.
 pub fn encode(scenario: &Scenario, step: Option<u32>) -> String {
+    encode_at(scenario, step, 0)
+}
+
+/// [`encode`], with the venue on screen when the scenario links venues (0 = its own).
+pub fn encode_at(scenario: &Scenario, step: Option<u32>, venue: usize) -> String {
+    let at = At { step, venue };
     // ok: a Scenario has only string map keys and finite numbers, so serialization cannot fail.
     let target = serde_json::to_value(scenario).unwrap_or(Value::Null);
-    let own = header(None, step);
+    let own = header(None, at);
     let compact = pack(&own, patch_text(&v1_blank(), &target).as_bytes());
     let full = if exact(&compact, scenario) {
         compact
@@ -170,19 +179,19 @@ pub fn encode(scenario: &Scenario, step: Option<u32>) -> String {
         // Every member written out overrides the blank entirely, so this form is always exact.
         pack(&own, serde_json::to_string(&target).unwrap_or_default().as_bytes())
     };
-    match preset_candidate(scenario, &target, step) {
+    match preset_candidate(scenario, &target, at) {
         Some(p) if p.len() * 2 <= full.len() => p,
         _ => full,
     }
 }
 
 /// The shortest preset-based link for `scenario`, if one decodes back to it exactly.
-fn preset_candidate(scenario: &Scenario, target: &Value, step: Option<u32>) -> Option<String> {
+fn preset_candidate(scenario: &Scenario, target: &Value, at: At) -> Option<String> {
     let (id, patch) = presets::all()
         .into_iter()
         .filter_map(|p| Some((p.id, patch_text(&serde_json::to_value(&p.scenario).ok()?, target))))
         .min_by_key(|(_, patch)| patch.len())?;
-    let link = pack(&header(Some(id), step), patch.as_bytes());
+    let link = pack(&header(Some(id), at), patch.as_bytes());
     exact(&link, scenario).then_some(link)
 }
 
@@ -197,7 +206,14 @@ fn exact(link: &str, scenario: &Scenario) -> bool {
     unpack(link).ok().and_then(|(v, _, _)| serde_json::from_value::<Scenario>(v).ok()).as_ref() == Some(scenario)
 }
 
-fn header(preset: Option<&str>, step: Option<u32>) -> String {
+/// Where a link opens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct At {
+    step: Option<u32>,
+    venue: usize,
+}
+
+fn header(preset: Option<&str>, at: At) -> String {
     let mut h = format!("v{LINK_VERSION}.");
     match preset {
         Some(id) => {
@@ -207,8 +223,11 @@ fn header(preset: Option<&str>, step: Option<u32>) -> String {
         }
         None => h.push_str("s."),
     }
-    if let Some(s) = step {
+    if let Some(s) = at.step {
         h.push_str(&format!("s{s}."));
+    }
+    if at.venue > 0 {
+        h.push_str(&format!("v{}.", at.venue));
     }
     h
 }
@@ -225,8 +244,15 @@ fn pack(header: &str, json: &[u8]) -> String {
 
 /// Open a link: accepts the fragment with or without its leading '#', or a whole URL.
 pub fn decode(fragment: &str) -> Result<Shared, CodecError> {
-    let (value, step, preset) = unpack(fragment)?;
+    let (value, at, preset) = unpack(fragment)?;
     let scenario = super::from_value(value).map_err(CodecError::Invalid)?;
+    if at.venue > scenario.linked_venues.len() {
+        return Err(CodecError::Invalid(vec![ValidationError {
+            path: "venue".into(),
+            message: format!("the link opens venue {}, but the scenario has {} linked venue(s)", at.venue, scenario.linked_venues.len()),
+        }]));
+    }
+    let step = at.step;
     if let Some(s) = step {
         if s > scenario.steps {
             return Err(CodecError::Invalid(vec![ValidationError {
@@ -235,11 +261,11 @@ pub fn decode(fragment: &str) -> Result<Shared, CodecError> {
             }]));
         }
     }
-    Ok(Shared { scenario, step, preset })
+    Ok(Shared { scenario, step, preset, venue: at.venue })
 }
 
 /// Parse, check and inflate a link into the scenario's JSON value (not yet validated).
-fn unpack(fragment: &str) -> Result<(Value, Option<u32>, Option<String>), CodecError> {
+fn unpack(fragment: &str) -> Result<(Value, At, Option<String>), CodecError> {
     let text = fragment.trim();
     // A whole URL was pasted: keep what follows the first '#'.
     let text = text.split_once('#').map_or(text, |(_, frag)| frag);
@@ -285,18 +311,24 @@ fn unpack(fragment: &str) -> Result<(Value, Option<u32>, Option<String>), CodecE
             return Err(CodecError::Damaged(Damage::Malformed("its kind (after \"v1.\") is neither \"s\" nor \"p\"")))
         }
     };
-    let mut step = None;
+    let (mut step, mut venue) = (None, None);
     for seg in segs {
-        let n = seg
-            .strip_prefix('s')
-            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or(CodecError::Damaged(Damage::Malformed("it has a part Spillway does not recognize")))?;
-        if step.is_some() {
-            return Err(CodecError::Damaged(Damage::Malformed("it gives the step twice")));
+        let number = |prefix: char| seg.strip_prefix(prefix).filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if let Some(n) = number('s') {
+            if step.is_some() {
+                return Err(CodecError::Damaged(Damage::Malformed("it gives the step twice")));
+            }
+            step = Some(n.parse::<u32>().map_err(|_| CodecError::Damaged(Damage::Malformed("its step number is too large")))?);
+        } else if let Some(n) = number('v') {
+            if venue.is_some() {
+                return Err(CodecError::Damaged(Damage::Malformed("it gives the venue twice")));
+            }
+            venue = Some(n.parse::<usize>().map_err(|_| CodecError::Damaged(Damage::Malformed("its venue number is too large")))?);
+        } else {
+            return Err(CodecError::Damaged(Damage::Malformed("it has a part Spillway does not recognize")));
         }
-        step =
-            Some(n.parse::<u32>().map_err(|_| CodecError::Damaged(Damage::Malformed("its step number is too large")))?);
     }
+    let at = At { step, venue: venue.unwrap_or(0) };
 
     let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|e| match e {
         base64::DecodeError::InvalidLength(_) => CodecError::Truncated,
@@ -349,7 +381,7 @@ fn unpack(fragment: &str) -> Result<(Value, Option<u32>, Option<String>), CodecE
             })?
         }
     };
-    Ok((value, step, preset))
+    Ok((value, at, preset))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,6 +637,27 @@ mod tests {
         assert!(ap(v1_blank(), json!({"accounts": many})).is_err());
     }
 
+    /// A link keeps the linked venue on screen; venue 0 writes nothing (older links unchanged), and
+    /// a venue the scenario lacks, or a venue given twice, is a clear error.
+    #[test]
+    fn links_keep_the_venue_on_screen() {
+        let s = preset("contagion-vault-to-ccp");
+        assert!(!s.linked_venues.is_empty());
+        assert_eq!(encode_at(&s, Some(7), 0), encode(&s, Some(7)));
+        let link = encode_at(&s, Some(7), 1);
+        assert!(link.starts_with("v1.p.contagion-vault-to-ccp.s7.v1."), "{link}");
+        let got = decode(&link).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((got.step, got.venue, got.scenario == s), (Some(7), 1, true));
+        assert_eq!(decode(&encode(&s, None)).map(|x| x.venue).ok(), Some(0));
+        let too_far = encode_at(&s, None, s.linked_venues.len() + 1);
+        match decode(&too_far) {
+            Err(CodecError::Invalid(e)) => assert_eq!(e.first().map(|x| x.path.as_str()), Some("venue")),
+            other => panic!("{other:?}"),
+        }
+        let twice = link.replacen(".v1.", ".v1.v1.", 1);
+        assert!(matches!(decode(&twice), Err(CodecError::Damaged(_))));
+    }
+
     #[test]
     fn links_round_trip_and_pick_the_preset_form() {
         let mut s = preset("margin-covers");
@@ -613,7 +666,7 @@ mod tests {
         let link = encode(&s, Some(12));
         assert!(link.starts_with("v1.p.margin-covers.s12."), "{link}");
         let back = decode(&link).unwrap();
-        assert_eq!(back, Shared { scenario: s.clone(), step: Some(12), preset: Some("margin-covers".into()) });
+        assert_eq!(back, Shared { scenario: s.clone(), step: Some(12), preset: Some("margin-covers".into()), venue: 0 });
         assert_eq!(decode(&format!("https://example.org/app/#{link}")).unwrap().scenario, s);
 
         let s = super::super::from_json(
@@ -625,7 +678,7 @@ mod tests {
         let full = encode(&s, None);
         assert!(full.starts_with("v1.s.") && full.len() < 300, "{full}");
         let (v, step, p) = unpack(&full).unwrap();
-        assert_eq!((serde_json::from_value::<Scenario>(v).unwrap(), step, p), (s, None, None));
+        assert_eq!((serde_json::from_value::<Scenario>(v).unwrap(), step, p), (s, At::default(), None));
     }
 
     #[test]
@@ -647,20 +700,20 @@ mod tests {
         assert_eq!(kind(&link.replace("v1.p.margin-covers", "v1.p.Margin")), "damaged");
         assert_eq!(kind(&format!("{link}!")), "damaged");
         assert_eq!(kind(&link.replace("margin-covers", "no-such-preset")), "damaged"); // checksum covers the id
-        let gone = pack(&header(Some("no-such-preset"), None), b"{}");
+        let gone = pack(&header(Some("no-such-preset"), At::default()), b"{}");
         assert_eq!(decode(&gone).unwrap_err(), CodecError::UnknownPreset("no-such-preset".into()));
         let beyond = encode(&preset("margin-covers"), Some(999));
         assert_eq!(kind(&beyond), "invalid");
-        let bad = pack(&header(None, None), br#"{"version":1,"steps":0}"#);
+        let bad = pack(&header(None, At::default()), br#"{"version":1,"steps":0}"#);
         assert!(matches!(decode(&bad), Err(CodecError::Invalid(e)) if e.iter().any(|e| e.path == "steps")));
-        let not_json = pack(&header(None, None), b"{oops");
+        let not_json = pack(&header(None, At::default()), b"{oops");
         assert_eq!(kind(&not_json), "invalid");
     }
 
     #[test]
     fn decompression_bombs_are_refused() {
         let zeros = vec![b' '; MAX_INFLATED + 1];
-        let bomb = pack(&header(None, None), &zeros);
+        let bomb = pack(&header(None, At::default()), &zeros);
         assert!(bomb.len() < 20_000, "{}", bomb.len());
         assert_eq!(decode(&bomb), Err(CodecError::TooLarge { limit: MAX_INFLATED }));
     }
@@ -709,8 +762,8 @@ mod tests {
             let ids = presets::ids();
             let id = ids[preset_ix % ids.len()];
             let text = serde_json::to_string(&patch).unwrap();
-            let _ = decode(&pack(&header(Some(id), step), text.as_bytes()));
-            let _ = decode(&pack(&header(None, step), text.as_bytes()));
+            let _ = decode(&pack(&header(Some(id), At { step, venue: 0 }), text.as_bytes()));
+            let _ = decode(&pack(&header(None, At { step, venue: 0 }), text.as_bytes()));
         }
 
         #[test]
@@ -729,7 +782,7 @@ mod tests {
                     _ => json.truncate(i),
                 }
             }
-            if let Ok(shared) = decode(&pack(&header(None, None), &json)) {
+            if let Ok(shared) = decode(&pack(&header(None, At::default()), &json)) {
                 prop_assert!(validate(&shared.scenario).is_ok());
             }
         }

@@ -31,6 +31,7 @@ pub fn App() -> impl IntoView {
     let start = share::initial_state();
     let s = AppState::new(start.scenario, start.preset_id, start.step);
     s.notice.set(start.notice);
+    s.venue.set(start.venue); // the first run shows this venue of a linked-venue scenario
     provide_context(s);
     s.rerun();
 

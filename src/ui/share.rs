@@ -15,6 +15,8 @@ pub struct InitialState {
     pub scenario: Scenario,
     pub preset_id: Option<String>,
     pub step: u32,
+    /// The venue on screen when the scenario links venues (0 = its own).
+    pub venue: usize,
     pub notice: Option<String>,
 }
 
@@ -43,7 +45,7 @@ fn default_state(notice: Option<String>) -> InitialState {
             None => (Scenario::default(), None),
         },
     };
-    InitialState { scenario, preset_id, step: 0, notice }
+    InitialState { scenario, preset_id, step: 0, venue: 0, notice }
 }
 
 /// What the page opens with: the link's scenario, else the last one used here, else a preset.
@@ -55,7 +57,7 @@ pub fn initial_state() -> InitialState {
     match codec::decode(&frag) {
         Ok(shared) => {
             let step = shared.step.unwrap_or(0);
-            InitialState { scenario: shared.scenario, preset_id: shared.preset, step, notice: None }
+            InitialState { scenario: shared.scenario, preset_id: shared.preset, step, venue: shared.venue, notice: None }
         }
         Err(e) => default_state(Some(format!(
             "This link could not be opened. {e} You are looking at your last scenario instead."
@@ -63,9 +65,10 @@ pub fn initial_state() -> InitialState {
     }
 }
 
-/// The link to the current scenario at `step`.
+/// The link to the current scenario at `step`, with the venue on screen.
 pub fn link(s: &AppState, step: Option<u32>) -> String {
-    let frag = s.scenario.with_untracked(|sc| codec::encode(sc, step));
+    let venue = s.venue.get_untracked();
+    let frag = s.scenario.with_untracked(|sc| codec::encode_at(sc, step, venue));
     let base = web_sys::window()
         .and_then(|w| w.location().href().ok())
         .map(|h| h.split('#').next().unwrap_or_default().to_string()) // ok: split yields at least one part
@@ -93,6 +96,7 @@ pub fn sync_url_and_storage(s: AppState) {
     let generation = StoredValue::new(0u64);
     Effect::new(move |_| {
         s.scenario.track();
+        s.venue.track();
         let step = s.step.get();
         if s.playing.get() || !touched.get_value() {
             return; // no history churn while playing

@@ -170,6 +170,13 @@ export const specs = [
       for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
       await page.waitForFunction(() => /bad-debt propagation/.test(document.querySelector('#narrative')?.textContent || ''));
       await page.screenshot({ path: path.join(shotsDir, 'contagion.png'), fullPage: false });
+      // The address bar keeps the venue on screen (after its debounce); the link reopens it there.
+      await page.waitForFunction(() => /\.s5\.v1\./.test(location.hash), null, { timeout: 10000 });
+      await page.reload();
+      await ready(page);
+      await page.waitForFunction(() => document.querySelector('#venue-tab-1')?.getAttribute('aria-selected') === 'true', null, { timeout: 10000 });
+      if (!/step 5 \//.test(await text(page, '#step-label'))) throw new Error(`the shared link did not reopen at step 5: ${await text(page, '#step-label')}`);
+      if (!/Survivors/.test(await text(page, '#waterfall'))) throw new Error('the shared link did not reopen the clearing house');
     },
   },
   {
