@@ -1,6 +1,7 @@
-//! A compact byte encoding for recorded rows (events): LEB128 varints, and decimals as one byte of
-//! scale and sign plus the mantissa as a varint. A 100k-account run records 240k events; a
-//! liquidation's prices and sizes take 3–5 bytes each this way instead of 16 (+4 for an `Option`).
+//! A compact byte encoding for recorded rows (events, journal entries): LEB128 varints, and decimals
+//! as one byte of scale and sign plus the mantissa as a varint. A 100k-account run records 240k
+//! events and 300k entries; a price or size takes 3–5 bytes this way instead of 16 (+4 for an
+//! `Option`).
 //! The encoding is exact: a decimal decodes to the same mantissa, scale and sign (also −0).
 
 use super::chunked::Chunked;
@@ -131,7 +132,7 @@ impl<'a> Reader<'a> {
 /// Append-only storage of variable-length records in 64 KiB chunks (no copy on growth); a
 /// record is addressed by (chunk, offset).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Arena {
+struct Arena {
     chunks: Vec<Vec<u8>>,
 }
 
