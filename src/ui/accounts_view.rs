@@ -10,16 +10,9 @@ use crate::engine::{format_money, format_pct};
 
 const ROW_PX: f64 = 28.0;
 const VIEW_PX: f64 = 320.0;
-/// Rows kept above and below the view, for scrolling (each costs text updates on every step).
-const OVERSCAN: usize = 3;
-
-/// The rows the DOM holds at a scroll offset, as (first, count): those in view (a partly scrolled
-/// one too) and the overscan on each side (none above the first row: at the top, all rows held are
-/// in view or just below it).
+/// The rows the DOM holds at a scroll offset (`row_window::rows_held` for this list's sizes).
 fn rows_held(scroll_top: f64) -> (usize, usize) {
-    let top = (scroll_top.max(0.0) / ROW_PX) as usize;
-    let first = top.saturating_sub(OVERSCAN);
-    (first, top + (VIEW_PX / ROW_PX).ceil() as usize + 1 + OVERSCAN - first)
+    super::row_window::rows_held(scroll_top, ROW_PX, VIEW_PX)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

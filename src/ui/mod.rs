@@ -16,6 +16,7 @@ pub mod notice;
 pub mod panic_panel;
 pub mod perf;
 pub mod player;
+pub mod row_window;
 pub mod share;
 pub mod state;
 pub mod stress_view;
