@@ -412,7 +412,11 @@ specs.push(
         // measures. The losses-by-layer chart redraws in a frame of its own after those, reported the
         // same way as `spillway:chart`. A step's frame work is the longest of all its frames (each
         // kind is also printed): moving work to a later frame must not hide it from these figures.
-        const st = await page.evaluate(async () => {
+        // The walk runs PASSES times. A step's frame work is the least it took over the passes: on
+        // this shared 2-core VM a frame is sometimes descheduled for 10+ ms (it happens at ordinary
+        // steps as often as at the shock), and that wait is not work the page does. The slowest
+        // frame of any pass, wait included, is printed beside it.
+        const st = await page.evaluate(async (PASSES) => {
           const idle = (ms) => new Promise((r) => setTimeout(r, ms));
           const paint = () => new Promise((r) => requestAnimationFrame(() => {
             const t = performance.now();
@@ -428,51 +432,68 @@ specs.push(
           });
           obs.observe({ entryTypes: ['measure'] });
           const sc = document.querySelector('#scrubber');
-          sc.value = '30';
-          sc.dispatchEvent(new Event('input', { bubbles: true }));
-          await idle(100);
-          await paint();
-          const rows = [];
-          for (let i = 0; i < 60; i++) {
-            const t0 = performance.now();
-            document.querySelector('#btn-forward').click();
-            await idle(0);
-            const t1 = performance.now();
-            void document.body.offsetHeight; // style + layout now, not in the next frame
-            const t2 = performance.now();
-            const p = await paint();
-            rows.push({ step: 31 + i, t0, script: t1 - t0, layout: t2 - t1, paint: p, first: t2 - t0 + p });
-            await idle(50); // let the tables' frames and the chart redraw run, as they do while playing
+          const passes = [];
+          for (let pass = 0; pass < PASSES; pass++) {
+            sc.value = '30';
+            sc.dispatchEvent(new Event('input', { bubbles: true }));
+            await idle(150);
+            await paint();
+            const rows = [];
+            for (let i = 0; i < 60; i++) {
+              const t0 = performance.now();
+              document.querySelector('#btn-forward').click();
+              await idle(0);
+              const t1 = performance.now();
+              void document.body.offsetHeight; // style + layout now, not in the next frame
+              const t2 = performance.now();
+              const p = await paint();
+              rows.push({ step: 31 + i, t0, script: t1 - t0, layout: t2 - t1, paint: p, first: t2 - t0 + p });
+              await idle(50); // let the tables' frames and the chart redraw run, as they do while playing
+            }
+            await idle(50);
+            passes.push(rows);
           }
-          await idle(0);
           obs.disconnect();
           // Each step's later frames: the measures that began after its click and before the next one.
-          rows.forEach((r, i) => {
-            const end = i + 1 < rows.length ? rows[i + 1].t0 : Infinity;
-            const mine = tables.filter(([t]) => t >= r.t0 && t < end).map(([, d]) => d);
-            r.tables = mine.length ? Math.max(...mine) : 0;
-            const chart = charts.filter(([t]) => t >= r.t0 && t < end).map(([, d]) => d);
-            r.chart = chart.length ? Math.max(...chart) : 0;
-            r.frame = Math.max(r.first, r.tables, r.chart);
+          for (const rows of passes) {
+            rows.forEach((r, i) => {
+              const end = i + 1 < rows.length ? rows[i + 1].t0 : r.t0 + 1000;
+              const mine = tables.filter(([t]) => t >= r.t0 && t < end).map(([, d]) => d);
+              r.tables = mine.length ? Math.max(...mine) : 0;
+              const chart = charts.filter(([t]) => t >= r.t0 && t < end).map(([, d]) => d);
+              r.chart = chart.length ? Math.max(...chart) : 0;
+              r.frame = Math.max(r.first, r.tables, r.chart);
+            });
+          }
+          // Per step, each kind of frame at its least over the passes; the step's work is the longest kind.
+          const least = (k, i) => Math.min(...passes.map((rows) => rows[i][k]));
+          const rows = passes[0].map((r, i) => {
+            const first = least('first', i), tables = least('tables', i), chart = least('chart', i);
+            const best = passes.map((rows) => rows[i]).reduce((a, b) => (b.first < a.first ? b : a));
+            return { step: r.step, first, tables, chart, frame: Math.max(first, tables, chart), script: best.script, layout: best.layout, paint: best.paint };
           });
+          const all = passes.flat();
           const q = (xs, p) => { const v = [...xs].sort((a, b) => a - b); return v.length ? v[Math.min(v.length - 1, Math.floor(p * v.length))] : 0; };
-          const col = (k) => rows.map((r) => r[k]);
+          const col = (k, xs = rows) => xs.map((r) => r[k]);
+          const rawWorst = all.reduce((a, b) => (b.frame > a.frame ? b : a));
           return {
             n: rows.length, median: q(col('frame'), 0.5), p95: q(col('frame'), 0.95), max: Math.max(...col('frame')),
             worst: rows.reduce((a, b) => (b.frame > a.frame ? b : a)),
+            raw: [q(col('frame', all), 0.5), q(col('frame', all), 0.95), rawWorst.frame, rawWorst.step, passes.length],
             script: q(col('script'), 0.5), layout: q(col('layout'), 0.5), paint: q(col('paint'), 0.5),
             first: [q(col('first'), 0.5), q(col('first'), 0.95), Math.max(...col('first'))],
             tables: [q(col('tables'), 0.5), q(col('tables'), 0.95), Math.max(...col('tables'))], tablesN: tables.length,
             charts: charts.length, chart: q(charts.map(([, d]) => d), 0.5), chartMax: charts.length ? Math.max(...charts.map(([, d]) => d)) : 0,
           };
-        });
+        }, 3);
         figures.push(`perf: ${n} accounts: engine run ${runMs.toFixed(1)} ms, edit→re-run→redraw ${editMs.toFixed(1)} ms, ` +
-          `step frame work over ${st.n} steps median ${st.median.toFixed(1)} ms, p95 ${st.p95.toFixed(1)} ms, max ${st.max.toFixed(1)} ms ` +
+          `step frame work over ${st.n} steps (least of ${st.raw[4]} passes) median ${st.median.toFixed(1)} ms, p95 ${st.p95.toFixed(1)} ms, max ${st.max.toFixed(1)} ms ` +
           `at step ${st.worst.step} (step frame ${st.worst.first.toFixed(1)}: script ${st.worst.script.toFixed(1)}, style+layout ${st.worst.layout.toFixed(1)}, paint ${st.worst.paint.toFixed(1)}; ` +
           `longest table frame ${st.worst.tables.toFixed(1)}, chart frame ${st.worst.chart.toFixed(1)}) ` +
           `(step frame median/p95/max ${st.first.map((x) => x.toFixed(1)).join('/')}, table frames (${st.tablesN}×, longest per step) ${st.tables.map((x) => x.toFixed(1)).join('/')}) ` +
           `(medians: script ${st.script.toFixed(1)}, style+layout ${st.layout.toFixed(1)}, paint ${st.paint.toFixed(1)}); ` +
-          `chart redraw frame after a step (${st.charts}×) median ${st.chart.toFixed(1)} ms, max ${st.chartMax.toFixed(1)} ms`);
+          `chart redraw frame after a step (${st.charts}×) median ${st.chart.toFixed(1)} ms, max ${st.chartMax.toFixed(1)} ms; ` +
+          `every frame of every pass, waits included: median ${st.raw[0].toFixed(1)} ms, p95 ${st.raw[1].toFixed(1)} ms, max ${st.raw[2].toFixed(1)} ms at step ${st.raw[3]}`);
       }
       for (const f of figures) console.log(f);
     },
