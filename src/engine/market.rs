@@ -147,17 +147,24 @@ impl Market {
     pub fn exec_price(&self, inst: usize, size: Decimal, price: Decimal, extra_discount: Decimal, max_slippage: Decimal) -> EngineResult<Decimal> {
         let impact = self.meta(inst).map(|m| m.price_impact).unwrap_or_default();
         let notional = self.notional(inst, size, price)?;
-        let slip = impact
-            .mul_c(notional, "slippage")?
-            .div_c(Decimal::from(1_000_000), "slippage")?
-            .add_c(extra_discount, "slippage")?
-            .min(max_slippage);
+        let slip = per_million(impact.mul_c(notional, "slippage")?)?.add_c(extra_discount, "slippage")?.min(max_slippage);
         // Closing a long sells (price down); closing a short buys (price up).
-        let side = if size.is_sign_negative() { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
-        let raw = price.mul_c(Decimal::ONE.sub_c(side.mul_c(slip, "slippage")?, "slippage")?, "execution price")?;
+        let signed = if size.is_sign_negative() { -slip } else { slip };
+        let raw = price.mul_c(Decimal::ONE.sub_c(signed, "slippage")?, "execution price")?;
         // Fills happen on the tick grid.
         let tick = self.meta(inst).map(|m| m.tick_size).unwrap_or_default();
         Ok(crate::scenario::price_path::round_to_tick(raw, tick))
+    }
+}
+
+/// `x / 1,000,000`: exact as a shift of the scale while the scale stays within a decimal's 28
+/// places (a `Decimal` division by 10^6 gives the same value there, at ~10× the cost); otherwise
+/// that division, with its rounding.
+fn per_million(x: Decimal) -> EngineResult<Decimal> {
+    if x.scale() <= 22 {
+        Ok(Decimal::from_i128_with_scale(x.mantissa(), x.scale() + 6))
+    } else {
+        x.div_c(Decimal::from(1_000_000), "slippage")
     }
 }
 
@@ -191,5 +198,21 @@ mod tests {
         s.instruments.push(Instrument { id: "L".into(), funding_rate: d("0.001"), ..Default::default() });
         let m = Market::build(&s, vec![vec![d("100"); 4]]).unwrap();
         assert_eq!(m.funding(0, 3), d("0.3"));
+    }
+
+    /// The scale shift gives the value the division by 10^6 gave, and the same execution prices.
+    #[test]
+    fn per_million_is_the_division() {
+        use rand_core::{RngCore, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for i in 0..200_000u32 {
+            // Mantissas of every width up to 96 bits, both signs, at every scale.
+            let wide = (i128::from(rng.next_u64()) << 32 | i128::from(rng.next_u32())) >> (rng.next_u32() % 96);
+            let mantissa = if rng.next_u32() % 2 == 0 { wide } else { -wide };
+            let x = Decimal::from_i128_with_scale(mantissa, rng.next_u32() % 29);
+            let want = x.checked_div(Decimal::from(1_000_000)).unwrap();
+            let got = per_million(x).unwrap();
+            assert_eq!(got, want, "{x} (case {i})");
+        }
     }
 }
