@@ -13,7 +13,7 @@ use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
 use crate::scenario::{
-    price_path, prepare, ExpandedAccount, LayerSpec, MarginMode, Scenario, SettlementKind,
+    price_path, prepare, BookAccount, LayerSpec, MarginMode, Scenario, SettlementKind,
     Settlement, VenueStyle,
 };
 use rust_decimal::Decimal;
@@ -54,7 +54,7 @@ pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode)
 /// are pinned), recording only the loss summary, the insurance fund and the layer states: no
 /// events, ledger or account states. Monte Carlo's path: the summary and layer states equal the
 /// full run's.
-pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[ExpandedAccount]) -> EngineResult<Timeline> {
+pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
     super::money::with_display_currency(&s.venue.quote, || {
         if !s.contagion.is_empty() {
             // Linked venues run in full (their losses land through events and the ledger).
@@ -267,9 +267,9 @@ struct AdlQueue {
 }
 
 impl<'a> Sim<'a> {
-    /// `expanded`: owned accounts are dropped one by one as they are set up (a 100k book's specs
-    /// are not all kept alive next to the engine's state); borrowed ones are reused (Monte Carlo).
-    fn new<E: Borrow<ExpandedAccount>>(
+    /// `expanded`: the book as validation expanded it (owned, or borrowed and reused by Monte
+    /// Carlo); a generated account's state is built from its draw and its cohort's terms.
+    fn new<E: Borrow<BookAccount>>(
         s: &'a Scenario,
         marks: Vec<Vec<Decimal>>,
         expanded: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
@@ -342,39 +342,64 @@ impl<'a> Sim<'a> {
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
         let n_accts = expanded.len();
-        for ea in expanded {
-            let ea = ea.borrow();
-            let cohort = ea.cohort;
-            let a = &ea.spec;
-            let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
-            if let Some(c) = coll.get_mut(0) {
-                *c = a.cash;
-            }
-            for c in &a.collateral {
-                if let Some(slot) = asset_index(&c.asset).and_then(|i| coll.get_mut(i)) {
-                    *slot = slot.add_c(c.amount, "opening collateral")?;
+        let cohort_inst: Vec<Option<usize>> = s.cohorts.iter().map(|c| inst_index(&c.instrument)).collect();
+        let mut id_buf = String::new();
+        for b in expanded {
+            let (info, mode, coll, positions, fund_contribution, reserves) = match *b.borrow() {
+                BookAccount::Listed(k) => {
+                    let a = s.accounts.get(k).ok_or_else(|| invalid(vec![]))?;
+                    let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
+                    if let Some(c) = coll.get_mut(0) {
+                        *c = a.cash;
+                    }
+                    for c in &a.collateral {
+                        if let Some(slot) = asset_index(&c.asset).and_then(|i| coll.get_mut(i)) {
+                            *slot = slot.add_c(c.amount, "opening collateral")?;
+                        }
+                    }
+                    let mut positions = Positions::with_capacity(a.positions.len());
+                    for p in &a.positions {
+                        let inst = inst_index(&p.instrument).ok_or_else(|| invalid(vec![]))?;
+                        positions.push(Pos {
+                            inst,
+                            size: p.size,
+                            entry: p.entry_price.unwrap_or_else(|| sim.m.mark(inst, 0)),
+                            funding_entry: sim.m.funding(inst, 0),
+                            isolated: p.isolated_margin,
+                        });
+                    }
+                    let id = Name::from(a.id.as_str());
+                    let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
+                    let info = AccountInfo { id, name, role: a.role.label(), cohort: None };
+                    (info, a.margin_mode, coll, positions, a.fund_contribution, a.reserves)
                 }
-            }
-            let mut positions = Positions::with_capacity(a.positions.len());
-            for p in &a.positions {
-                let inst = inst_index(&p.instrument).ok_or_else(|| invalid(vec![]))?;
-                positions.push(Pos {
-                    inst,
-                    size: p.size,
-                    entry: p.entry_price.unwrap_or_else(|| sim.m.mark(inst, 0)),
-                    funding_entry: sim.m.funding(inst, 0),
-                    isolated: p.isolated_margin,
-                });
-            }
-            let mode = a.margin_mode;
-            if a.fund_contribution > Decimal::ZERO || a.fund_contribution.scale() != 0 {
+                // A generated account: the cohort's terms and its draw (no spec was built for it).
+                BookAccount::Generated { cohort, drawn } => {
+                    let c = s.cohorts.get(cohort).ok_or_else(|| invalid(vec![]))?;
+                    let inst = cohort_inst.get(cohort).copied().flatten().ok_or_else(|| invalid(vec![]))?;
+                    let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
+                    if let Some(x) = coll.get_mut(0) {
+                        *x = drawn.cash;
+                    }
+                    let mut positions = Positions::new();
+                    positions.push(Pos { inst, size: drawn.size, entry: sim.m.mark(inst, 0), funding_entry: sim.m.funding(inst, 0), isolated: None });
+                    id_buf.clear();
+                    crate::scenario::cohort::push_numbered(&mut id_buf, &c.id, "-", drawn.n);
+                    let id = Name::from(id_buf.as_str());
+                    // An unnamed cohort's accounts show their id; a named one's "{name} #{n}" never equals it.
+                    let name = match crate::scenario::cohort::display_name(c, drawn.n) {
+                        Some(n) => Name::from(n),
+                        None => id.clone(),
+                    };
+                    let info = AccountInfo { id, name, role: c.role.label(), cohort: cohort_names.get(cohort).cloned() };
+                    (info, c.margin_mode, coll, positions, Decimal::ZERO, Decimal::ZERO)
+                }
+            };
+            if fund_contribution > Decimal::ZERO || fund_contribution.scale() != 0 {
                 sim.contributors.push(sim.accts.len());
             }
-            let (fund_contribution, reserves) = (a.fund_contribution, a.reserves);
-            let id = Name::from(a.id.as_str());
-            let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
             // Ledger names only matter when the ledger is recorded.
-            sim.infos.push(AccountInfo { id, name, role: a.role.label(), cohort: cohort.and_then(|c| cohort_names.get(c)).cloned() });
+            sim.infos.push(info);
             let idx = sim.accts.len();
             sim.side.contribution0.set(idx, fund_contribution, n_accts);
             sim.accts.push(Acct {
@@ -1653,7 +1678,7 @@ mod tests {
         let s = crate::scenario::from_json(json).expect("scenario");
         let run = |mode| {
             let marks = price_path::generate(&s).expect("marks");
-            let accounts = crate::scenario::expand_accounts(&s).expect("accounts");
+            let accounts = crate::scenario::book_accounts(&s).expect("accounts");
             let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode, true).expect("sim");
             for t in 0..=s.steps {
                 sim.step(t).expect("step");

@@ -41,9 +41,15 @@ fn f64_to_dp(x: f64, dp: u32) -> Option<Decimal> {
 }
 
 /// `"{base}{sep}{n}"` in one exact-size allocation (as `format!` prints it; 100k ids per book).
-fn numbered(base: &str, sep: &str, n: u32) -> String {
+pub fn numbered(base: &str, sep: &str, n: u32) -> String {
+    let mut out = String::with_capacity(base.len() + sep.len() + 10);
+    push_numbered(&mut out, base, sep, n);
+    out
+}
+
+/// Appends `"{base}{sep}{n}"` to `out` (a buffer reused across a cohort's accounts).
+pub fn push_numbered(out: &mut String, base: &str, sep: &str, n: u32) {
     let digits = n.checked_ilog10().unwrap_or(0) + 1;
-    let mut out = String::with_capacity(base.len() + sep.len() + digits as usize);
     out.push_str(base);
     out.push_str(sep);
     let mut unit = 10u32.pow(digits - 1);
@@ -51,7 +57,6 @@ fn numbered(base: &str, sep: &str, n: u32) -> String {
         out.push(char::from(b'0' + ((n / unit) % 10) as u8));
         unit /= 10;
     }
-    out
 }
 
 /// 10^0 ..= 10^28 (a decimal's scales).
@@ -121,6 +126,57 @@ pub fn expand(s: &Scenario, index: usize, c: &Cohort) -> Option<Vec<AccountSpec>
 
 /// [`expand`], handing each account to `push` (no intermediate list of a 100k cohort).
 pub fn expand_into(s: &Scenario, index: usize, c: &Cohort, mut push: impl FnMut(AccountSpec)) -> Option<()> {
+    draw_into(s, index, c, |d| push(spec_of(c, d)))
+}
+
+/// What a cohort drew for one of its accounts: the number in its id (from 1), its cash and its
+/// signed size on the cohort's instrument. The rest of the account is the cohort's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Drawn {
+    pub n: u32,
+    pub cash: Decimal,
+    pub size: Decimal,
+}
+
+/// The account `d` of cohort `c` as a full spec.
+pub fn spec_of(c: &Cohort, d: Drawn) -> AccountSpec {
+    AccountSpec {
+        id: account_id(c, d.n),
+        // An unnamed cohort's accounts show their id (an empty display name means the id).
+        name: display_name(c, d.n).unwrap_or_default(),
+        role: c.role,
+        margin_mode: c.margin_mode,
+        cash: d.cash,
+        collateral: Vec::new(),
+        positions: vec![PositionSpec { instrument: c.instrument.clone(), size: d.size, entry_price: None, isolated_margin: None }],
+        fund_contribution: Decimal::ZERO,
+        reserves: Decimal::ZERO,
+    }
+}
+
+/// Account `n`'s id: `"{cohort id}-{n}"`.
+pub fn account_id(c: &Cohort, n: u32) -> String {
+    numbered(&c.id, "-", n)
+}
+
+/// Account `n`'s display name, `"{cohort name} #{n}"`; `None` for an unnamed cohort.
+pub fn display_name(c: &Cohort, n: u32) -> Option<String> {
+    (!c.name.is_empty()).then(|| numbered(&c.name, " #", n))
+}
+
+/// The `n` of `id` when it is the id of one of `c`'s accounts (`"{c.id}-{n}"`, 1 ≤ n ≤ count,
+/// written as [`numbered`] writes it: digits without a leading zero).
+pub fn number_in(c: &Cohort, id: &str) -> Option<u32> {
+    let digits = id.strip_prefix(c.id.as_str())?.strip_prefix('-')?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u32>().ok().filter(|n| (1..=c.count).contains(n))
+}
+
+/// The cohort's draws, account by account, without building the accounts (the engine builds its
+/// own state from them: no spec, id string or position list per generated account).
+pub fn draw_into(s: &Scenario, index: usize, c: &Cohort, mut push: impl FnMut(Drawn)) -> Option<()> {
     let ins = s.instruments.iter().find(|i| i.id == c.instrument)?;
     let price = ins.price.initial;
     let mut rng = ChaCha8Rng::seed_from_u64(cohort_seed(s, index, c));
@@ -146,25 +202,7 @@ pub fn expand_into(s: &Scenario, index: usize, c: &Cohort, mut push: impl FnMut(
         .max(ins.lot_size);
         let actual_notional = size.checked_mul(per_contract).unwrap_or(notional);
         let cash = div_round_cents(actual_notional, lev).unwrap_or_else(|| actual_notional.checked_div(lev).unwrap_or(Decimal::ZERO).round_dp(2));
-        let id = numbered(&c.id, "-", n);
-        // An unnamed cohort's accounts show their id (an empty display name means the id).
-        let name = if c.name.is_empty() { String::new() } else { numbered(&c.name, " #", n) };
-        push(AccountSpec {
-            id,
-            name,
-            role: c.role,
-            margin_mode: c.margin_mode,
-            cash,
-            collateral: Vec::new(),
-            positions: vec![PositionSpec {
-                instrument: c.instrument.clone(),
-                size: size * sign,
-                entry_price: None,
-                isolated_margin: None,
-            }],
-            fund_contribution: Decimal::ZERO,
-            reserves: Decimal::ZERO,
-        });
+        push(Drawn { n, cash, size: size * sign });
     }
     Some(())
 }

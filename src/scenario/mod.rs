@@ -44,17 +44,50 @@ pub struct ExpandedAccount {
     pub cohort: Option<usize>,
 }
 
-/// Explicit accounts first (in order), then each cohort's generated accounts.
-pub fn expand_accounts(s: &Scenario) -> Result<Vec<ExpandedAccount>, Vec<ValidationError>> {
+/// An account of the book after cohort expansion, without heap: a listed account by its index in
+/// `accounts`, a generated one by what its cohort drew. What validation hands the engine (a 100k
+/// book is 100k of these, not 100k specs with their id strings and position lists).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BookAccount {
+    Listed(usize),
+    Generated { cohort: usize, drawn: cohort::Drawn },
+}
+
+impl BookAccount {
+    /// The cohort the account came from.
+    pub fn cohort(&self) -> Option<usize> {
+        match self {
+            BookAccount::Listed(_) => None,
+            BookAccount::Generated { cohort, .. } => Some(*cohort),
+        }
+    }
+
+    /// The account as a full spec (`None` if it is not one of `s`'s).
+    pub fn expanded(&self, s: &Scenario) -> Option<ExpandedAccount> {
+        let spec = match *self {
+            BookAccount::Listed(k) => s.accounts.get(k)?.clone(),
+            BookAccount::Generated { cohort, drawn } => cohort::spec_of(s.cohorts.get(cohort)?, drawn),
+        };
+        Some(ExpandedAccount { spec, cohort: self.cohort() })
+    }
+}
+
+/// Explicit accounts first (in order), then each cohort's generated accounts, lean.
+pub fn book_accounts(s: &Scenario) -> Result<Vec<BookAccount>, Vec<ValidationError>> {
     let total = s.accounts.len() + s.cohorts.iter().map(|c| c.count as usize).sum::<usize>();
     let mut out = Vec::with_capacity(total);
-    out.extend(s.accounts.iter().cloned().map(|spec| ExpandedAccount { spec, cohort: None }));
+    out.extend((0..s.accounts.len()).map(BookAccount::Listed));
     for (i, c) in s.cohorts.iter().enumerate() {
-        cohort::expand_into(s, i, c, |spec| out.push(ExpandedAccount { spec, cohort: Some(i) })).ok_or_else(|| {
+        cohort::draw_into(s, i, c, |drawn| out.push(BookAccount::Generated { cohort: i, drawn })).ok_or_else(|| {
             vec![ValidationError { path: format!("cohorts[{i}].instrument"), message: format!("no instrument `{}`", c.instrument) }]
         })?;
     }
     Ok(out)
+}
+
+/// Explicit accounts first (in order), then each cohort's generated accounts, as full specs.
+pub fn expand_accounts(s: &Scenario) -> Result<Vec<ExpandedAccount>, Vec<ValidationError>> {
+    Ok(book_accounts(s)?.iter().filter_map(|b| b.expanded(s)).collect())
 }
 
 /// Parse a scenario from JSON and validate it. Serde errors are located to a field path when

@@ -1,7 +1,7 @@
 //! Validation: every error names the field path (`accounts[3].positions[0].size`) and why.
 
 use super::schema::*;
-use super::{expand_accounts, ExpandedAccount, ValidationError};
+use super::{book_accounts, cohort, BookAccount, ValidationError};
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -37,7 +37,7 @@ pub const MAX_ACCOUNTS: usize = 1_000_000;
 /// runs (explicit accounts first, then each cohort's generated accounts).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prepared {
-    pub accounts: Vec<ExpandedAccount>,
+    pub accounts: Vec<BookAccount>,
 }
 
 /// Check a scenario; `Ok(())` means the engine can run it.
@@ -303,29 +303,30 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     }
 
     // Generated accounts: unique ids, and open interest balances per instrument.
-    let all = expand_accounts(s)?;
-    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::with_capacity_and_hasher(all.len(), Default::default());
-    for (k, a) in all.iter().enumerate() {
-        if !seen.insert(a.spec.id.as_str()) {
-            let path = match a.cohort {
-                Some(c) => format!("cohorts[{c}].id"),
-                None => format!("accounts[{k}].id"),
-            };
-            e.push(path, format!("generated account id `{}` collides with another account", a.spec.id));
-            break;
-        }
+    let all = book_accounts(s)?;
+    if let Some((path, id)) = first_id_collision(s) {
+        e.push(path, format!("generated account id `{id}` collides with another account"));
     }
-    drop(seen);
     let mut longs = vec![Decimal::ZERO; s.instruments.len()];
     let mut shorts = vec![Decimal::ZERO; s.instruments.len()];
+    let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
+    let cohort_inst: Vec<Option<usize>> = s.cohorts.iter().map(|c| inst_index(&c.instrument)).collect();
+    let mut add = |inst: Option<usize>, size: Decimal| {
+        if let Some(i) = inst {
+            let slot = if size > Decimal::ZERO { longs.get_mut(i) } else { shorts.get_mut(i) };
+            if let Some(x) = slot {
+                *x = x.checked_add(size.abs()).unwrap_or(Decimal::MAX);
+            }
+        }
+    };
     for a in &all {
-        for pos in &a.spec.positions {
-            if let Some(i) = s.instruments.iter().position(|x| x.id == pos.instrument) {
-                let slot = if pos.size > Decimal::ZERO { longs.get_mut(i) } else { shorts.get_mut(i) };
-                if let Some(x) = slot {
-                    *x = x.checked_add(pos.size.abs()).unwrap_or(Decimal::MAX);
+        match *a {
+            BookAccount::Listed(k) => {
+                for pos in s.accounts.get(k).map(|a| a.positions.as_slice()).unwrap_or_default() {
+                    add(inst_index(&pos.instrument), pos.size);
                 }
             }
+            BookAccount::Generated { cohort, drawn } => add(cohort_inst.get(cohort).copied().flatten(), drawn.size),
         }
     }
     for (i, ins) in s.instruments.iter().enumerate() {
@@ -344,5 +345,76 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         Ok(Prepared { accounts: all })
     } else {
         Err(e.0)
+    }
+}
+
+/// The first account (listed ones in order, then each cohort's from its first) whose id an
+/// earlier one already has, as (its field path, the id), found without writing out every
+/// generated id: `"{cohort}-{n}"` can only equal a listed id of that form or an id of an earlier
+/// cohort with the same id (a digit run never holds the `-` another cohort id would need).
+fn first_id_collision(s: &Scenario) -> Option<(String, String)> {
+    let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::with_capacity_and_hasher(s.accounts.len(), Default::default());
+    for (k, a) in s.accounts.iter().enumerate() {
+        if !seen.insert(a.id.as_str()) {
+            return Some((format!("accounts[{k}].id"), a.id.clone()));
+        }
+    }
+    for (i, c) in s.cohorts.iter().enumerate() {
+        let listed = s.accounts.iter().filter_map(|a| cohort::number_in(c, &a.id)).min();
+        let earlier = s.cohorts.iter().take(i).any(|d| d.id == c.id && d.count >= 1) && c.count >= 1;
+        if let Some(n) = listed.into_iter().chain(earlier.then_some(1)).min() {
+            return Some((format!("cohorts[{i}].id"), cohort::account_id(c, n)));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first duplicate id when every id is written out (what validation did before it knew
+    /// generated ids by their form).
+    fn brute_force(s: &Scenario) -> Option<(String, String)> {
+        let mut seen = HashSet::new();
+        for (k, a) in super::super::expand_accounts(s).ok()?.into_iter().enumerate() {
+            if !seen.insert(a.spec.id.clone()) {
+                let path = match a.cohort {
+                    Some(c) => format!("cohorts[{c}].id"),
+                    None => format!("accounts[{k}].id"),
+                };
+                return Some((path, a.spec.id));
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn id_collisions_found_as_writing_every_id_out_finds_them() {
+        let ids = ["a", "a-1", "a-3", "a-03", "a-0", "a-6", "a-", "a--1", "b-2", "b", "a-1-1", "a-10", "ab-1"];
+        let cohorts = [("a", 5), ("b", 2), ("a", 1), ("a-1", 1), ("a", 0), ("b", 3)];
+        let instrument = Instrument { id: "P".into(), ..Default::default() };
+        let mut cases = 0;
+        for mask in 0u32..(1 << ids.len()) {
+            if mask.count_ones() > 3 {
+                continue;
+            }
+            for cmask in 1u32..(1 << cohorts.len()) {
+                let mut s = Scenario { instruments: vec![instrument.clone()], ..Default::default() };
+                s.accounts = ids.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, id)| AccountSpec { id: id.to_string(), ..Default::default() }).collect();
+                if mask & 1 != 0 {
+                    s.accounts.push(AccountSpec { id: "a".into(), ..Default::default() }); // a listed duplicate
+                }
+                s.cohorts = cohorts
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| cmask & (1 << i) != 0)
+                    .map(|(_, (id, count))| Cohort { id: id.to_string(), count: *count, instrument: "P".into(), ..Default::default() })
+                    .collect();
+                assert_eq!(first_id_collision(&s), brute_force(&s), "accounts {:?}, cohorts {:?}", s.accounts.iter().map(|a| &a.id).collect::<Vec<_>>(), s.cohorts.iter().map(|c| (&c.id, c.count)).collect::<Vec<_>>());
+                cases += 1;
+            }
+        }
+        assert!(cases > 10_000, "{cases} cases");
     }
 }

@@ -12,7 +12,7 @@
 
 use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, validated, StressError, StressResult};
 use crate::engine::{simulate_summary, LayerInfo, LossSummary, Timeline};
-use crate::scenario::{ExpandedAccount, Gbm, LayerSpec, Scenario};
+use crate::scenario::{BookAccount, Gbm, LayerSpec, Scenario};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -195,7 +195,7 @@ pub struct MonteCarlo {
     base: Scenario,
     /// `base`'s accounts, validated and expanded once: every path runs the same accounts
     /// (cohort seeds are pinned), only the price path's seed changes.
-    accounts: Vec<ExpandedAccount>,
+    accounts: Vec<BookAccount>,
     waterfall: Vec<LayerSpec>,
     config: MonteCarloConfig,
     layers: Vec<LayerInfo>,
@@ -214,7 +214,7 @@ fn path_of(base: &Scenario, seed: u64, i: usize) -> Scenario {
 
 /// One path, on the engine's summary-only run (no events, ledger or account states: nothing here
 /// reads them); `record` gives the same record from a full run's timeline.
-fn run_path(base: &Scenario, accounts: &[ExpandedAccount], waterfall: &[LayerSpec], seed: u64, i: usize) -> Result<PathRecord, String> {
+fn run_path(base: &Scenario, accounts: &[BookAccount], waterfall: &[LayerSpec], seed: u64, i: usize) -> Result<PathRecord, String> {
     let s = path_of(base, seed, i);
     let t = simulate_summary(&s, waterfall, accounts).map_err(|e| format!("path {i}: {e}"))?;
     Ok(record(&t, i, s.seed))
