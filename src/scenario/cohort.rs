@@ -70,10 +70,29 @@ const POW10: [i128; 29] = {
     t
 };
 
+/// `a × b` (`None` on overflow), in 64-bit arithmetic when both are below 2^31 in magnitude:
+/// exact either way, and wasm has no 128-bit multiply (it calls a slow routine for one).
+pub(crate) fn mul_i128(a: i128, b: i128) -> Option<i128> {
+    if a.unsigned_abs() < 1 << 31 && b.unsigned_abs() < 1 << 31 {
+        Some(i128::from((a as i64) * (b as i64)))
+    } else {
+        a.checked_mul(b)
+    }
+}
+
+/// `(a / b, a % b)` for `b ≠ 0`, in 64-bit arithmetic when both fit (exact; wasm divides 128-bit
+/// integers in software).
+pub(crate) fn div_rem_i128(a: i128, b: i128) -> (i128, i128) {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(x), Ok(y)) if y != 0 && !(x == i64::MIN && y == -1) => (i128::from(x / y), i128::from(x % y)),
+        _ => (a / b, a % b),
+    }
+}
+
 /// `a / b` as an exact fraction `num / den` (den > 0) of `i128`s, when they fit.
 fn fraction(a: Decimal, b: Decimal) -> Option<(i128, i128)> {
-    let num = a.mantissa().checked_mul(*POW10.get(b.scale() as usize)?)?;
-    let den = b.mantissa().checked_mul(*POW10.get(a.scale() as usize)?)?;
+    let num = mul_i128(a.mantissa(), *POW10.get(b.scale() as usize)?)?;
+    let den = mul_i128(b.mantissa(), *POW10.get(a.scale() as usize)?)?;
     match den {
         0 => None,
         d if d < 0 => Some((num.checked_neg()?, d.checked_neg()?)),
@@ -90,8 +109,8 @@ fn whole_lots(notional: Decimal, per_contract: Decimal, lot: Decimal) -> Option<
         return None;
     }
     let (num, den) = fraction(notional, per_contract.checked_mul(lot)?)?;
-    let (k, rem) = (num / den, num % den);
-    if k >= 1_000_000_000_000 || (rem != 0 && den - rem <= den / 100_000_000_000_000_000) {
+    let (k, rem) = div_rem_i128(num, den);
+    if k >= 1_000_000_000_000 || (rem != 0 && den - rem <= div_rem_i128(den, 100_000_000_000_000_000).0) {
         return None;
     }
     Decimal::from_i128_with_scale(k, 0).checked_mul(lot)
@@ -107,10 +126,10 @@ fn div_round_cents(a: Decimal, b: Decimal) -> Option<Decimal> {
         return None;
     }
     let (num, den) = fraction(a, b)?;
-    let scaled = num.checked_mul(100)?;
-    let (k, rem) = (scaled / den, scaled % den);
-    let twice = rem.checked_mul(2)?;
-    if rem == 0 || k >= 100_000_000_000_000 || (twice - den).abs() <= den / 100_000_000_000_000_000 {
+    let scaled = mul_i128(num, 100)?;
+    let (k, rem) = div_rem_i128(scaled, den);
+    let twice = mul_i128(rem, 2)?;
+    if rem == 0 || k >= 100_000_000_000_000 || (twice - den).abs() <= div_rem_i128(den, 100_000_000_000_000_000).0 {
         return None;
     }
     Some(Decimal::from_i128_with_scale(if twice > den { k + 1 } else { k }, 2))
@@ -277,5 +296,26 @@ mod tests {
             assert!(lev >= Decimal::new(49, 1) && lev <= Decimal::new(201, 1), "leverage {lev}");
             assert!(acc.positions[0].size > Decimal::ZERO);
         }
+    }
+
+    /// The 64-bit paths give what the 128-bit operations give, at and around their edges.
+    #[test]
+    fn narrow_integer_paths_match_i128() {
+        use rand_core::RngCore;
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let edges = [0i128, 1, -1, 2, (1 << 31) - 1, 1 << 31, -(1 << 31), i128::from(i64::MAX), i128::from(i64::MIN), i128::from(i64::MAX) + 1, i128::MAX, i128::MIN + 1];
+        let mut xs: Vec<i128> = edges.to_vec();
+        for _ in 0..20_000 {
+            let wide = (i128::from(rng.next_u64()) << 64 | i128::from(rng.next_u64())) >> (rng.next_u32() % 127);
+            xs.push(if rng.next_u32() % 2 == 0 { wide } else { -wide });
+        }
+        for w in xs.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            assert_eq!(mul_i128(a, b), a.checked_mul(b), "{a} × {b}");
+            if b != 0 && !(a == i128::MIN && b == -1) {
+                assert_eq!(div_rem_i128(a, b), (a / b, a % b), "{a} / {b}");
+            }
+        }
+        assert_eq!(div_rem_i128(i128::from(i64::MIN), -1), (-i128::from(i64::MIN), 0));
     }
 }

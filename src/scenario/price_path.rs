@@ -22,7 +22,9 @@ pub(crate) fn uniform_open(rng: &mut ChaCha8Rng) -> f64 {
 pub(crate) fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
     let u1 = uniform_open(rng);
     let u2 = uniform_open(rng);
-    libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * core::f64::consts::PI * u2)
+    // IEEE 754 square roots are correctly rounded (x86's and wasm's instructions alike), so the
+    // hardware one gives libm's bits; log and cos stay in libm, the same code on every target.
+    (-2.0 * libm::log(u1)).sqrt() * libm::cos(2.0 * core::f64::consts::PI * u2)
 }
 
 /// Cholesky factor L (lower triangular, row-major) of a correlation matrix; `None` when the
@@ -55,18 +57,20 @@ pub fn cholesky(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
 /// within 10^-17 of a midpoint, where `Decimal`'s 28-digit quotient could round the other way:
 /// elsewhere both give the same integer.
 fn ticks_half_even(p: Decimal, tick: Decimal) -> Option<i128> {
+    use super::cohort::{div_rem_i128, mul_i128};
     let pow = |s: u32| 10i128.checked_pow(s);
-    let num = p.mantissa().checked_mul(pow(tick.scale())?)?;
-    let den = tick.mantissa().checked_mul(pow(p.scale())?)?;
+    let num = mul_i128(p.mantissa(), pow(tick.scale())?)?;
+    let den = mul_i128(tick.mantissa(), pow(p.scale())?)?;
     if den <= 0 {
         return None;
     }
-    let (q, rem) = (num / den, (num % den).abs());
+    let (q, rem) = div_rem_i128(num, den);
+    let rem = rem.abs();
     if q.abs() >= 10_000_000_000 {
         return None;
     }
     let twice = rem.checked_mul(2)?;
-    if (twice - den).abs() <= den / 100_000_000_000_000_000 {
+    if (twice - den).abs() <= div_rem_i128(den, 100_000_000_000_000_000).0 {
         return None;
     }
     let away = if num < 0 { q - 1 } else { q + 1 };
@@ -377,5 +381,19 @@ mod tests {
     fn tick_rounding() {
         assert_eq!(round_to_tick(d("100.26"), d("0.5")), d("100.5"));
         assert_eq!(round_to_tick(d("0.1"), d("0.5")), d("0.5"));
+    }
+
+    /// The hardware square root gives libm's bits (both are correctly rounded), so the draws and
+    /// every expanded cohort are what they were.
+    #[test]
+    fn hardware_sqrt_is_libms() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for _ in 0..200_000 {
+            let x = -2.0 * libm::log(uniform_open(&mut rng));
+            assert_eq!(x.sqrt().to_bits(), libm::sqrt(x).to_bits(), "{x}");
+        }
+        for x in [0.0f64, 1e-300, 5e-324, 1.0, 2.0, 1e300, f64::MAX, f64::MIN_POSITIVE] {
+            assert_eq!(x.sqrt().to_bits(), libm::sqrt(x).to_bits(), "{x}");
+        }
     }
 }
