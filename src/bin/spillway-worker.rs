@@ -44,7 +44,7 @@ const BENCH_PREFIX: &str = "bench:";
 /// (linear memory only grows, so its size after the run is the run's peak).
 #[cfg(target_arch = "wasm32")]
 fn engine_bench(args: &str) -> String {
-    use wasm_bindgen::JsCast;
+    use wasm_bindgen::{JsCast, JsValue};
     let memory_bytes = || {
         wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().ok().and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok()).map(|b| b.byte_length()).unwrap_or(0)
     };
@@ -56,9 +56,12 @@ fn engine_bench(args: &str) -> String {
     let Ok(s) = spillway::scenario::bench::cohort_book(accounts, steps) else {
         return serde_json::json!({ "type": "error", "message": "the bench book does not validate" }).to_string();
     };
-    let t0 = js_sys::Date::now();
+    // performance.now(): sub-millisecond (Date.now() counts whole milliseconds).
+    let performance = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).ok().and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
+    let now = || performance.as_ref().map_or_else(js_sys::Date::now, |p| p.now());
+    let t0 = now();
     let run = spillway::engine::simulate(&s);
-    let ms = js_sys::Date::now() - t0;
+    let ms = now() - t0;
     match run {
         Ok(t) => serde_json::json!({
             "type": "bench", "accounts": t.accounts.len(), "steps": steps, "simulate_ms": ms,
