@@ -2,7 +2,7 @@
 // `stress::bench_scenario(100, 250)` Monte Carlo, the same job `spillway stress --bench` runs natively.
 // Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]
 //    or: node tests/e2e/bench-worker.mjs DIST engine [ACCOUNTS] [STEPS] — issue 8's cohort book, one
-//        `simulate` in the worker (wasm), RUNS times (env, default 8): its time and the wasm memory it
+//        `simulate` in the worker (wasm), RUNS times (env, default 12): its time and the wasm memory it
 //        needed (`./x bench` natively).
 import http from 'node:http';
 import fs from 'node:fs';
@@ -46,10 +46,10 @@ try {
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   if (engineMode) {
-    // RUNS runs (default 8) in one worker: the first includes compiling the wasm's hot code (V8
+    // RUNS runs (default 12) in one worker: the first includes compiling the wasm's hot code (V8
     // starts in its baseline compiler and tiers up), the later ones are the engine's steady state.
     // Linear memory only grows, so its size after a run is the peak so far.
-    const runCount = Math.max(1, Number(process.env.RUNS || 8));
+    const runCount = Math.max(1, Number(process.env.RUNS || 12));
     const runs = await page.evaluate((msg) => new Promise((resolve, reject) => {
       const w = new Worker('./spillway-worker_loader.js');
       const out = [];
@@ -67,9 +67,12 @@ try {
     const mb = (b) => (b / 1048576).toFixed(1);
     runs.forEach((r, i) => console.log(`${r.accounts} accounts x ${r.steps} steps in the browser worker (wasm), run ${i + 1}${i ? '' : ' (cold)'}: ` +
       `simulate ${(r.simulate_ms / 1000).toFixed(3)} s, ${r.events} events; wasm memory ${mb(r.wasm_memory_before)} MB before, ${mb(r.wasm_memory_after)} MB after`));
-    // Warm: run 3 on (run 2 still meets functions V8 has not optimized yet).
-    const warm = runs.slice(2).map((r) => r.simulate_ms / 1000).sort((a, b) => a - b);
-    if (warm.length) console.log(`warm runs 3–${runs.length}: min ${warm[0].toFixed(3)} s, median ${warm[warm.length >> 1].toFixed(3)} s`);
+    // Steady state: the second half of the runs. V8 starts the wasm in its baseline compiler and
+    // moves hot functions to its optimizing one in the background, which on 2 cores takes the
+    // first few runs (runs 2–5 are in between).
+    const from = Math.floor(runs.length / 2);
+    const steady = runs.slice(from).map((r) => r.simulate_ms / 1000).sort((a, b) => a - b);
+    if (runs.length > 1) console.log(`steady state (runs ${from + 1}–${runs.length}): min ${steady[0].toFixed(3)} s, median ${steady[steady.length >> 1].toFixed(3)} s`);
   } else {
     const out = await page.evaluate((req) => new Promise((resolve, reject) => {
       const w = new Worker('./spillway-worker_loader.js');
