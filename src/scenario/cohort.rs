@@ -49,14 +49,22 @@ pub fn numbered(base: &str, sep: &str, n: u32) -> String {
 
 /// Appends `"{base}{sep}{n}"` to `out` (a buffer reused across a cohort's accounts).
 pub fn push_numbered(out: &mut String, base: &str, sep: &str, n: u32) {
-    let digits = n.checked_ilog10().unwrap_or(0) + 1;
     out.push_str(base);
     out.push_str(sep);
-    let mut unit = 10u32.pow(digits - 1);
-    while unit > 0 {
-        out.push(char::from(b'0' + ((n / unit) % 10) as u8));
-        unit /= 10;
+    // The digits, last first, into a stack buffer (a u32 has at most 10).
+    let mut digits = [b'0'; 10];
+    let (mut i, mut rest) = (digits.len(), n);
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || i == 0 {
+            break;
+        }
     }
+    out.push_str(std::str::from_utf8(digits.get(i..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// 10^0 ..= 10^28 (a decimal's scales).
@@ -260,7 +268,7 @@ mod tests {
 
     #[test]
     fn numbered_prints_like_format() {
-        for n in [0u32, 1, 9, 10, 99, 100, 12345, u32::MAX] {
+        for n in [0u32, 1, 9, 10, 99, 100, 12345, 999_999_999, 1_000_000_000, u32::MAX - 1, u32::MAX].into_iter().chain((0..5000).map(|k| k * 7919)) {
             assert_eq!(numbered("longs", "-", n), format!("longs-{n}"));
             assert_eq!(numbered("Retail", " #", n), format!("Retail #{n}"));
         }
