@@ -352,6 +352,8 @@ fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[McLayer]) -> Dr
     let labels: Vec<String> = layers.iter().rev().map(|l| l.label.clone()).collect();
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * dpr) as i32)
+        // Room for half of the last tick label ("100%"), which is centred on the right edge.
+        .margin_right((24.0 * dpr) as i32)
         .caption("Probability each layer is touched / exhausted", font.clone())
         .x_label_area_size((22.0 * dpr) as i32)
         .y_label_area_size((170.0 * dpr) as i32)
