@@ -20,19 +20,28 @@ pub fn adl_score(pnl_pct: Decimal, effective_leverage: Decimal) -> EngineResult<
 /// Who is deleveraged for how much: candidates `(account, quantity, score)`, highest score first
 /// (ties: lower account index first); never more than `needed` in total.
 pub fn adl_select(candidates: &[(usize, Decimal, Decimal)], needed: Decimal) -> Vec<(usize, Decimal)> {
-    let mut order: Vec<&(usize, Decimal, Decimal)> = candidates.iter().filter(|c| c.1 > Decimal::ZERO).collect();
-    order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    let mut hits = candidates.to_vec();
+    adl_take(&mut hits, needed);
+    hits.into_iter().map(|(acct, take, _)| (acct, take)).collect()
+}
+
+/// [`adl_select`] in place, for the step loop (no allocation): `candidates` (one entry per
+/// account) becomes the hits in order, each with the quantity it gives up.
+pub fn adl_take(candidates: &mut Vec<(usize, Decimal, Decimal)>, needed: Decimal) {
+    candidates.retain(|c| c.1 > Decimal::ZERO);
+    // (score, account) is unique per account: the unstable sort gives the one order.
+    candidates.sort_unstable_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
     let mut left = needed.max(Decimal::ZERO);
-    let mut out = Vec::new();
-    for &&(acct, qty, _) in &order {
+    let mut hits = 0;
+    for c in candidates.iter_mut() {
         if left.is_zero() {
             break;
         }
-        let take = qty.min(left);
-        out.push((acct, take));
-        left -= take;
+        c.1 = c.1.min(left);
+        left -= c.1;
+        hits += 1;
     }
-    out
+    candidates.truncate(hits);
 }
 
 #[cfg(test)]
@@ -61,5 +70,42 @@ mod tests {
         assert_eq!(total, d(10));
         assert_eq!(adl_score(Decimal::new(5, 1), d(4)).unwrap(), d(2));
         assert_eq!(adl_score(Decimal::new(-4, 1), d(4)).unwrap(), Decimal::new(-1, 1));
+    }
+
+    /// The in-place selection gives what sorting every candidate by (score, account) and walking
+    /// down to the needed quantity gives, ties and zero quantities included.
+    #[test]
+    fn in_place_take_matches_a_full_sort() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        for _ in 0..2_000 {
+            let n = next(12) as usize;
+            let mut accts: Vec<usize> = (0..30).collect();
+            let cands: Vec<(usize, Decimal, Decimal)> = (0..n)
+                .map(|_| {
+                    let a = accts.swap_remove(next(accts.len() as u64) as usize);
+                    (a, Decimal::new(next(5) as i64, next(2) as u32), Decimal::new(next(7) as i64 - 3, next(2) as u32))
+                })
+                .collect();
+            let needed = Decimal::new(next(40) as i64, 1);
+            let mut order: Vec<_> = cands.iter().filter(|c| c.1 > Decimal::ZERO).collect();
+            order.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+            let mut left = needed;
+            let mut want = Vec::new();
+            for c in order {
+                if left.is_zero() {
+                    break;
+                }
+                let take = c.1.min(left);
+                want.push((c.0, take));
+                left -= take;
+            }
+            assert_eq!(adl_select(&cands, needed), want, "{cands:?} needing {needed}");
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! step are recomputed from the market, so nothing is copied per account per step.
 
 use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
-use super::adl::{adl_score, adl_select};
+use super::adl::{adl_score, adl_take};
 use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::money::{format_decimal, Checked, EngineError, EngineResult};
@@ -208,6 +208,8 @@ struct Sim<'a> {
     /// ADL ranking per (instrument, opposite side is long), computed once per step (BitMEX
     /// publishes its ranking periodically, not per fill): (step, [(account, score)]) best first.
     adl_cache: Vec<AdlQueue>,
+    /// ADL's candidates and hits, a buffer reused across defaults (no allocation per default).
+    adl_cands: Vec<(usize, Decimal, Decimal)>,
     /// Margin checks that valued an account (for the scan's tests).
     valued: u64,
     /// Losses passed on by other venues, by step; `inflow_next` is the first not yet applied.
@@ -332,6 +334,7 @@ impl<'a> Sim<'a> {
             venue_names,
             inst_names,
             adl_cache: Vec::new(),
+            adl_cands: Vec::new(),
             valued: 0,
             inflows: Vec::new(),
             inflow_next: 0,
@@ -1399,8 +1402,10 @@ impl<'a> Sim<'a> {
             let Some(entry) = self.adl_cache.get_mut(qi) else { continue };
             let queue = std::mem::take(&mut entry.ranked);
             let mut head = entry.head;
-            // Current quantities of the ranked accounts (earlier hits this step reduced some).
-            let mut cands = Vec::new();
+            // Current quantities of the ranked accounts (earlier hits this step reduced some), in
+            // the run's reused buffer.
+            let mut cands = std::mem::take(&mut self.adl_cands);
+            cands.clear();
             let mut have = Decimal::ZERO;
             let mut spent_prefix = true;
             for (rank, &(i, _)) in queue.iter().enumerate().skip(head) {
@@ -1429,9 +1434,9 @@ impl<'a> Sim<'a> {
                 entry.ranked = queue;
                 entry.head = head;
             }
-            let hits = adl_select(&cands, needed);
+            adl_take(&mut cands, needed);
             let mut still = needed;
-            for (rank, (i, q)) in hits.into_iter().enumerate() {
+            for (rank, &(i, q, _)) in cands.iter().enumerate() {
                 // The hit that completes the needed quantity pays exactly what is left, so the
                 // division above leaves no dust.
                 still -= q;
@@ -1450,6 +1455,7 @@ impl<'a> Sim<'a> {
                 left -= charge;
                 paid += charge;
             }
+            self.adl_cands = cands;
         }
         Ok(paid)
     }
@@ -1479,7 +1485,8 @@ impl<'a> Sim<'a> {
             let lev = if eq > Decimal::ZERO { self.m.notional(p.inst, p.size, mark)?.div_c(eq, "ADL leverage")? } else { Decimal::ZERO };
             ranked.push((i, adl_score(pct, lev)?));
         }
-        ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        // (score, account) is unique per account: the unstable sort (no buffer) gives the one order.
+        ranked.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
         self.adl_cache.retain(|c| c.key != (inst, long));
         self.adl_cache.push(AdlQueue { key: (inst, long), step: t, ranked, head: 0 });
         Ok(self.adl_cache.len() - 1)
