@@ -191,14 +191,14 @@ pub fn display_name(c: &Cohort, n: u32) -> Option<String> {
     (!c.name.is_empty()).then(|| numbered(&c.name, " #", n))
 }
 
-/// The `n` of `id` when it is the id of one of `c`'s accounts (`"{c.id}-{n}"`, 1 ≤ n ≤ count,
-/// written as [`numbered`] writes it: digits without a leading zero).
-pub fn number_in(c: &Cohort, id: &str) -> Option<u32> {
-    let digits = id.strip_prefix(c.id.as_str())?.strip_prefix('-')?;
+/// `id` as `"{cohort id}-{n}"` the way [`numbered`] writes a generated account's id (n ≥ 1, digits
+/// without a leading zero): its (cohort id, n). The digits never hold a `-`, so the last one splits.
+pub fn numbered_parts(id: &str) -> Option<(&str, u32)> {
+    let (base, digits) = id.rsplit_once('-')?;
     if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse::<u32>().ok().filter(|n| (1..=c.count).contains(n))
+    Some((base, digits.parse::<u32>().ok()?))
 }
 
 /// The cohort's draws, account by account, without building the accounts (the engine builds its

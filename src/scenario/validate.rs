@@ -352,18 +352,29 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
 /// earlier one already has, as (its field path, the id), found without writing out every
 /// generated id: `"{cohort}-{n}"` can only equal a listed id of that form or an id of an earlier
 /// cohort with the same id (a digit run never holds the `-` another cohort id would need).
+/// O(accounts listed + cohorts).
 fn first_id_collision(s: &Scenario) -> Option<(String, String)> {
     let mut seen: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::with_capacity_and_hasher(s.accounts.len(), Default::default());
+    // The smallest n of the listed ids written like cohort `x`'s account n, by x.
+    let mut listed: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
     for (k, a) in s.accounts.iter().enumerate() {
         if !seen.insert(a.id.as_str()) {
             return Some((format!("accounts[{k}].id"), a.id.clone()));
         }
+        if let Some((base, n)) = cohort::numbered_parts(&a.id) {
+            listed.entry(base).and_modify(|m| *m = (*m).min(n)).or_insert(n);
+        }
     }
+    // Ids of the cohorts so far that generated at least one account.
+    let mut generated: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     for (i, c) in s.cohorts.iter().enumerate() {
-        let listed = s.accounts.iter().filter_map(|a| cohort::number_in(c, &a.id)).min();
-        let earlier = s.cohorts.iter().take(i).any(|d| d.id == c.id && d.count >= 1) && c.count >= 1;
-        if let Some(n) = listed.into_iter().chain(earlier.then_some(1)).min() {
+        let by_listed = listed.get(c.id.as_str()).copied().filter(|&n| n <= c.count);
+        let by_earlier = (c.count >= 1 && generated.contains(c.id.as_str())).then_some(1);
+        if let Some(n) = by_listed.into_iter().chain(by_earlier).min() {
             return Some((format!("cohorts[{i}].id"), cohort::account_id(c, n)));
+        }
+        if c.count >= 1 {
+            generated.insert(c.id.as_str());
         }
     }
     None
