@@ -393,16 +393,23 @@ specs.push(
       for (const n of [100, 1000]) {
         await importJson(page, cohortScenario(n, `perf ${n}`));
         await page.waitForFunction((n) => document.querySelector('#account-count')?.textContent.includes(`${n} accounts`), n, { timeout: 30000 });
-        // edit → engine re-run (the footer reports performance.now() around simulate) → redraw
-        await page.fill('#venue-insurance', '25000');
-        const editMs = await page.evaluate(async () => {
-          const t0 = performance.now();
-          document.querySelector('#venue-insurance').dispatchEvent(new Event('change', { bubbles: true }));
-          await new Promise((r) => setTimeout(r, 160)); // the editor's debounce
-          await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-          return performance.now() - t0 - 160;
-        });
-        const runMs = parseFloat((await text(page, '#run-time')).match(/([\d.]+) ms/)[1]);
+        // edit → engine re-run (the footer reports performance.now() around simulate) → redraw,
+        // three edits; like the step frames, the least is the work and all three are printed.
+        const edits = [];
+        for (const value of ['25000', '26000', '27000']) {
+          await page.fill('#venue-insurance', value);
+          const ms = await page.evaluate(async () => {
+            const t0 = performance.now();
+            document.querySelector('#venue-insurance').dispatchEvent(new Event('change', { bubbles: true }));
+            await new Promise((r) => setTimeout(r, 160)); // the editor's debounce
+            await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+            return performance.now() - t0 - 160;
+          });
+          const run = parseFloat((await text(page, '#run-time')).match(/([\d.]+) ms/)[1]);
+          edits.push([ms, run]);
+        }
+        const [editMs, runMs] = edits.reduce((a, b) => (b[0] < a[0] ? b : a));
+        const editsText = edits.map(([ms]) => ms.toFixed(1)).join(', ');
         // Step frame work over 60 steps (30 → 90, across the shock at step 60 and its cascade): per
         // step, the script (click → the reactive updates settle), the style and layout it forces,
         // and the paint of the next frame (rAF → the following task). The accounts table follows
@@ -486,7 +493,7 @@ specs.push(
             charts: charts.length, chart: q(charts.map(([, d]) => d), 0.5), chartMax: charts.length ? Math.max(...charts.map(([, d]) => d)) : 0,
           };
         }, 3);
-        figures.push(`perf: ${n} accounts: engine run ${runMs.toFixed(1)} ms, edit→re-run→redraw ${editMs.toFixed(1)} ms, ` +
+        figures.push(`perf: ${n} accounts: engine run ${runMs.toFixed(1)} ms, edit→re-run→redraw ${editMs.toFixed(1)} ms (least of ${editsText}), ` +
           `step frame work over ${st.n} steps (least of ${st.raw[4]} passes) median ${st.median.toFixed(1)} ms, p95 ${st.p95.toFixed(1)} ms, max ${st.max.toFixed(1)} ms ` +
           `at step ${st.worst.step} (step frame ${st.worst.first.toFixed(1)}: script ${st.worst.script.toFixed(1)}, style+layout ${st.worst.layout.toFixed(1)}, paint ${st.worst.paint.toFixed(1)}; ` +
           `longest table frame ${st.worst.tables.toFixed(1)}, chart frame ${st.worst.chart.toFixed(1)}) ` +
