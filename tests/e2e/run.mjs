@@ -10,6 +10,8 @@ import { specs } from './specs.mjs';
 
 const [distDir = 'dist', shotsDir = 'target/e2e'] = process.argv.slice(2);
 fs.mkdirSync(shotsDir, { recursive: true });
+// Screenshots are this run's only: a FAILED-*.png left by an earlier run would look like a failure now.
+for (const f of fs.readdirSync(shotsDir)) if (f.endsWith('.png')) fs.rmSync(path.join(shotsDir, f));
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
   '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
