@@ -472,8 +472,13 @@ specs.push(
               r.frame = Math.max(r.first, r.tables, r.chart);
             });
           }
-          // Per step, each kind of frame at its least over the passes; the step's work is the longest kind.
-          const least = (k, i) => Math.min(...passes.map((rows) => rows[i][k]));
+          // Per step, each kind of frame at its least over the passes that had it (a later frame
+          // can land in the next step's window in one pass: that pass's 0 is not its cost); the
+          // step's work is the longest kind.
+          const least = (k, i) => {
+            const seen = passes.map((rows) => rows[i][k]).filter((x) => x > 0);
+            return seen.length ? Math.min(...seen) : 0;
+          };
           const rows = passes[0].map((r, i) => {
             const first = least('first', i), tables = least('tables', i), chart = least('chart', i);
             const best = passes.map((rows) => rows[i]).reduce((a, b) => (b.first < a.first ? b : a));
