@@ -351,10 +351,12 @@ fn unpack(fragment: &str) -> Result<(Value, At, Option<String>), CodecError> {
         return Err(CodecError::Damaged(Damage::BadChecksum));
     }
 
-    let parsed: Value = serde_json::from_slice(&json).map_err(|e| {
-        CodecError::Invalid(vec![ValidationError {
-            path: String::new(),
-            message: format!("the link's data is not valid JSON: {e}"),
+    // Strict: a key twice in one object is refused here too (the path is the patch's own).
+    let parsed: Value = super::strict::parse(&json).map_err(|e| {
+        CodecError::Invalid(vec![if e.path.is_empty() {
+            ValidationError { path: String::new(), message: format!("the link's data is {}", e.message) }
+        } else {
+            e
         }])
     })?;
     let mut budget = MAX_NEW_ELEMENTS;
@@ -656,6 +658,24 @@ mod tests {
         }
         let twice = link.replacen(".v1.", ".v1.v1.", 1);
         assert!(matches!(decode(&twice), Err(CodecError::Damaged(_))));
+    }
+
+    /// A hand-made link is read as strictly as a file: a key twice, or a field the layer kind
+    /// lacks, is refused with its path (before: the last key won, the extra field was ignored).
+    #[test]
+    fn links_are_read_strictly() {
+        let invalid = |json: &str| match decode(&pack("v1.s.", json.as_bytes())) {
+            Err(CodecError::Invalid(e)) => e.into_iter().next().map(|x| x.to_string()).unwrap_or_default(),
+            other => panic!("{json}: {other:?}"),
+        };
+        let ok = r#"{"steps":5,"instruments":{"n":1,"0":{"id":"X","price":{"initial":"100"}}}}"#;
+        assert!(decode(&pack("v1.s.", ok.as_bytes())).is_ok());
+        let twice = r#"{"steps":5,"steps":6,"instruments":{"n":1,"0":{"id":"X","price":{"initial":"100"}}}}"#;
+        assert!(invalid(twice).starts_with("steps: "), "{}", invalid(twice));
+        let extra = r#"{"steps":5,"instruments":{"n":1,"0":{"id":"X","price":{"initial":"100"}}},"waterfall":[{"kind":"insurance_fund","amount":"999999"}]}"#;
+        let e = invalid(extra);
+        assert!(e.starts_with("waterfall[0]: unknown field `amount`"), "{e}");
+        assert!(invalid("[1,2]").contains("must be a JSON object"), "{}", invalid("[1,2]"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod contagion;
 pub mod presets;
 pub mod price_path;
 pub mod schema;
+pub mod strict;
 pub mod validate;
 
 pub use schema::*;
@@ -90,111 +91,26 @@ pub fn expand_accounts(s: &Scenario) -> Result<Vec<ExpandedAccount>, Vec<Validat
     Ok(book_accounts(s)?.iter().filter_map(|b| b.expanded(s)).collect())
 }
 
-/// Parse a scenario from JSON and validate it. Serde errors are located to a field path when
-/// possible.
+/// Parse a scenario from JSON and validate it. Strict (`strict`): a key given twice, a field the
+/// format does not have, or a list where an object belongs is an error; every error names the
+/// field's full path (`venue.insurance_fund`).
 pub fn from_json(text: &str) -> Result<Scenario, Vec<ValidationError>> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        vec![ValidationError { path: String::new(), message: format!("not valid JSON: {e}") }]
-    })?;
-    from_value(value)
+    from_value(strict::parse(text.as_bytes()).map_err(|e| vec![e])?)
 }
 
-/// Decode a parsed JSON value, then validate.
+/// Decode a parsed JSON value strictly, then validate.
 pub fn from_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
-    match serde_json::from_value::<Scenario>(value.clone()) {
-        Ok(s) => {
-            validate(&s)?;
-            Ok(s)
-        }
-        Err(e) => Err(vec![locate(&value).unwrap_or(ValidationError { path: String::new(), message: e.to_string() })]),
+    if !value.is_object() {
+        return Err(vec![ValidationError { path: String::new(), message: "a scenario must be a JSON object {…}".into() }]);
     }
+    let s: Scenario = strict::decode(&value).map_err(|e| vec![e])?;
+    validate(&s)?;
+    Ok(s)
 }
 
 /// Serialize a scenario as pretty JSON.
 pub fn to_json(s: &Scenario) -> String {
     serde_json::to_string_pretty(s).unwrap_or_default()
-}
-
-fn try_as<T: for<'de> Deserialize<'de>>(v: &Value, path: String) -> Option<ValidationError> {
-    serde_json::from_value::<T>(v.clone()).err().map(|e| ValidationError { path, message: e.to_string() })
-}
-
-/// Find the innermost known part of the document that fails to decode.
-fn locate(v: &Value) -> Option<ValidationError> {
-    let obj = match v.as_object() {
-        Some(o) => o,
-        None => return Some(ValidationError { path: String::new(), message: "a scenario must be a JSON object".into() }),
-    };
-    for (key, val) in obj {
-        let err = match key.as_str() {
-            "version" => try_as::<u32>(val, key.clone()),
-            "seed" => try_as::<u64>(val, key.clone()),
-            "steps" => try_as::<u32>(val, key.clone()),
-            "name" | "description" => try_as::<String>(val, key.clone()),
-            "venue" => try_as::<Venue>(val, key.clone()),
-            "correlation" => try_as::<Vec<Vec<rust_decimal::Decimal>>>(val, key.clone()),
-            "assets" => each::<Asset>(val, key, |_, _, _| None),
-            "cohorts" => each::<Cohort>(val, key, |_, _, _| None),
-            "waterfall" => each::<LayerSpec>(val, key, |_, _, _| None),
-            "contagion" => each::<ContagionLink>(val, key, |_, _, _| None),
-            "linked_venues" => each::<LinkedVenue>(val, key, |item, p, _| {
-                let inner = item.as_object()?.get("scenario")?;
-                locate(inner).map(|e| ValidationError {
-                    path: if e.path.is_empty() { format!("{p}.scenario") } else { format!("{p}.scenario.{}", e.path) },
-                    message: e.message,
-                })
-            }),
-            "instruments" => each::<Instrument>(val, key, |item, p, _| {
-                let o = item.as_object()?;
-                for (k, sub) in o {
-                    let sp = format!("{p}.{k}");
-                    let found = match k.as_str() {
-                        "price" => try_as::<PricePath>(sub, sp),
-                        "margin" => try_as::<MarginSpec>(sub, sp),
-                        "expiry" => try_as::<Option<Expiry>>(sub, sp),
-                        _ => None,
-                    };
-                    if found.is_some() {
-                        return found;
-                    }
-                }
-                None
-            }),
-            "accounts" => each::<AccountSpec>(val, key, |item, p, _| {
-                let o = item.as_object()?;
-                if let Some(e) = o.get("positions").and_then(|x| each_inner::<PositionSpec>(x, &format!("{p}.positions"))) {
-                    return Some(e);
-                }
-                o.get("collateral").and_then(|x| each_inner::<CollateralSpec>(x, &format!("{p}.collateral")))
-            }),
-            other => Some(ValidationError { path: other.to_string(), message: "unknown field".into() }),
-        };
-        if err.is_some() {
-            return err;
-        }
-    }
-    None
-}
-
-fn each_inner<T: for<'de> Deserialize<'de>>(v: &Value, path: &str) -> Option<ValidationError> {
-    match v.as_array() {
-        None => try_as::<Vec<T>>(v, path.to_string()),
-        Some(items) => items.iter().enumerate().find_map(|(i, it)| try_as::<T>(it, format!("{path}[{i}]"))),
-    }
-}
-
-fn each<T: for<'de> Deserialize<'de>>(
-    v: &Value,
-    key: &str,
-    deeper: impl Fn(&Value, &str, usize) -> Option<ValidationError>,
-) -> Option<ValidationError> {
-    match v.as_array() {
-        None => try_as::<Vec<T>>(v, key.to_string()),
-        Some(items) => items.iter().enumerate().find_map(|(i, it)| {
-            let p = format!("{key}[{i}]");
-            try_as::<T>(it, p.clone()).map(|outer| deeper(it, &p, i).unwrap_or(outer))
-        }),
-    }
 }
 
 #[cfg(test)]

@@ -466,9 +466,12 @@ pub enum Tranche {
     Senior,
 }
 
-/// One layer of the default waterfall, in the order the scenario lists them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// One layer of the default waterfall, in the order the scenario lists them. Written as
+/// `{"kind": …}` plus the kind's own fields; read by the `Deserialize` below, which refuses a field
+/// the kind does not have (serde's internally tagged unit variants ignore extras, so
+/// `{"kind":"insurance_fund","amount":"999999"}` used to load with the amount ignored).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LayerSpec {
     /// The defaulter's own collateral (after haircuts).
     DefaulterMargin,
@@ -508,6 +511,112 @@ pub enum LayerSpec {
 
 fn one_u32() -> u32 {
     1
+}
+
+/// The layer kinds as written in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LayerKind {
+    DefaulterMargin,
+    DefaulterFundContribution,
+    SkinInTheGame,
+    InsuranceFund,
+    SurvivorsFund,
+    Assessment,
+    VariationMarginHaircut,
+    SocializedLoss,
+    AutoDeleverage,
+    LpVaultHaircut,
+    TearUp,
+}
+
+impl LayerKind {
+    /// The fields each kind takes besides `kind` (docs/scenario.md, "waterfall[]").
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            LayerKind::SkinInTheGame => &["tranche", "amount"],
+            LayerKind::Assessment => &["cap_multiple", "max_calls"],
+            LayerKind::VariationMarginHaircut => &["max_steps"],
+            LayerKind::LpVaultHaircut => &["account"],
+            _ => &[],
+        }
+    }
+}
+
+/// Every field any layer kind takes (what a deserializer is told to expect).
+const LAYER_FIELDS: &[&str] = &["kind", "tranche", "amount", "cap_multiple", "max_calls", "max_steps", "account"];
+
+impl<'de> Deserialize<'de> for LayerSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("LayerSpec", LAYER_FIELDS, LayerVisitor)
+    }
+}
+
+struct LayerVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LayerVisitor {
+    type Value = LayerSpec;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a waterfall layer {\"kind\": …}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LayerSpec, A::Error> {
+        use serde::de::Error;
+        let (mut kind, mut tranche, mut amount, mut cap_multiple, mut max_calls, mut max_steps, mut account) =
+            (None, None, None, None, None, None, None);
+        // Each value is read as its own type, so a bad one is reported at its own path.
+        let mut given: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if given.contains(&key) {
+                return Err(A::Error::custom(format_args!("duplicate field `{key}`")));
+            }
+            match key.as_str() {
+                "kind" => kind = Some(map.next_value::<LayerKind>()?),
+                "tranche" => tranche = Some(map.next_value::<Tranche>()?),
+                "amount" => amount = Some(map.next_value::<Decimal>()?),
+                "cap_multiple" => cap_multiple = Some(map.next_value::<Decimal>()?),
+                "max_calls" => max_calls = Some(map.next_value::<u32>()?),
+                "max_steps" => max_steps = Some(map.next_value::<u32>()?),
+                "account" => account = Some(map.next_value::<String>()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            given.push(key);
+        }
+        let kind = kind.ok_or_else(|| A::Error::missing_field("kind"))?;
+        let allowed = kind.fields();
+        if let Some(extra) = given.iter().find(|k| *k != "kind" && !allowed.contains(&k.as_str())) {
+            // The kind's wire name (`insurance_fund`), as the document wrote it.
+            let name = serde_json::to_value(kind).ok();
+            let name = name.as_ref().and_then(|v| v.as_str()).unwrap_or("this");
+            return Err(A::Error::custom(if allowed.is_empty() {
+                format!("unknown field `{extra}`: a `{name}` layer has no fields besides `kind`")
+            } else {
+                format!("unknown field `{extra}`: a `{name}` layer takes `{}`", allowed.join("`, `"))
+            }));
+        }
+        Ok(match kind {
+            LayerKind::DefaulterMargin => LayerSpec::DefaulterMargin,
+            LayerKind::DefaulterFundContribution => LayerSpec::DefaulterFundContribution,
+            LayerKind::SkinInTheGame => LayerSpec::SkinInTheGame {
+                tranche: tranche.unwrap_or_default(),
+                amount: amount.ok_or_else(|| A::Error::missing_field("amount"))?,
+            },
+            LayerKind::InsuranceFund => LayerSpec::InsuranceFund,
+            LayerKind::SurvivorsFund => LayerSpec::SurvivorsFund,
+            LayerKind::Assessment => LayerSpec::Assessment {
+                cap_multiple: cap_multiple.unwrap_or_else(one),
+                max_calls: max_calls.unwrap_or_else(one_u32),
+            },
+            LayerKind::VariationMarginHaircut => LayerSpec::VariationMarginHaircut { max_steps: max_steps.unwrap_or_else(one_u32) },
+            LayerKind::SocializedLoss => LayerSpec::SocializedLoss,
+            LayerKind::AutoDeleverage => LayerSpec::AutoDeleverage,
+            LayerKind::LpVaultHaircut => LayerSpec::LpVaultHaircut { account: account.ok_or_else(|| A::Error::missing_field("account"))? },
+            LayerKind::TearUp => LayerSpec::TearUp,
+        })
+    }
 }
 
 impl LayerSpec {
