@@ -48,3 +48,56 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && !err.contains("panicked"), "{:?} {err}", out.status);
 }
+
+fn stress_err(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spillway")).arg("stress").args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Issue 14: `--paths 18446744073709551615` aborted (capacity overflow), `--threads 1000000`
+/// aborted (spawn failure), `--paths 1000000000` ran without a cap. Now each is refused up front.
+#[test]
+fn paths_and_threads_over_the_caps_exit_2_with_the_cap_named() {
+    for args in [
+        &["preset:margin-covers", "--paths", "18446744073709551615"][..],
+        &["preset:margin-covers", "--paths", "1000000000"],
+        &["preset:margin-covers", "--paths", "1000001"],
+        &["--bench", "--paths", "18446744073709551615"],
+    ] {
+        let (code, err) = stress_err(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("1000000 one analysis may run") && !err.contains("panicked"), "{args:?}: {err}");
+    }
+    for t in ["1000000", "257", "0"] {
+        let (code, err) = stress_err(&["preset:margin-covers", "--threads", t]);
+        assert_eq!(code, 2, "--threads {t}: {err}");
+        assert!(err.contains("threads: ") && err.contains("between 1 and 256"), "--threads {t}: {err}");
+    }
+    // At the caps, the run is allowed (a small analysis, so the test stays quick).
+    let (code, v) = stress(&["preset:margin-covers", "--paths", "3", "--threads", "256", "--analysis", "monte-carlo"]);
+    assert_eq!((code, &v["monte_carlo"]["paths_run"]), (0, &Value::from(3)), "{v}");
+}
+
+/// The `--input` file is checked the same way, and read strictly (a key twice, unknown fields).
+#[test]
+fn stress_input_files_are_capped_and_strict() {
+    let dir = std::env::temp_dir().join(format!("spillway-stress-input-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |name: &str, json: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, json).unwrap();
+        stress_err(&["preset:margin-covers", "--analysis", "cover", "--input", p.to_str().unwrap()])
+    };
+    let (code, err) = run("paths.json", r#"{"monte_carlo":{"paths":5000000}}"#);
+    assert!(code == 2 && err.contains("monte_carlo.paths: 5000000 paths"), "{err}");
+    let many = format!(r#"{{"strategies":[{}]}}"#, vec![r#"{"label":"x","layers":[]}"#; 65].join(","));
+    let (code, err) = run("strategies.json", &many);
+    assert!(code == 2 && err.contains("strategies: 65"), "{err}");
+    let (code, err) = run("twice.json", r#"{"monte_carlo":{"paths":5,"paths":6}}"#);
+    assert!(code == 2 && err.contains("monte_carlo.paths: this key appears twice"), "{err}");
+    let (code, err) = run("layer.json", r#"{"strategies":[{"label":"x","layers":[{"kind":"tear_up","share":"1"}]}]}"#);
+    assert!(code == 2 && err.contains("strategies[0].layers[0]: unknown field `share`"), "{err}");
+    let (code, err) = run("ok.json", r#"{"monte_carlo":{"paths":5}}"#);
+    assert_eq!(code, 0, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -36,7 +36,9 @@ mod cli {
   spillway bench [ACCOUNTS [STEPS]] [--runs=N] [--reference]   time a cohort book N times (default: 10k and 100k × 1000, 5 runs)
   spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]
                   [--threads T] [--volatility V] [--input STRESS.json]   stress lab, JSON out
-  spillway stress --bench [--paths N] [--threads T] [--accounts A] [--steps S]   time the Monte Carlo";
+  spillway stress --bench [--paths N] [--threads T] [--accounts A] [--steps S]   time the Monte Carlo
+                  (paths: at most 1,000,000 per analysis, a sweep's strategies together; threads: 1 to 256)
+  spillway --help                                      this text";
 
     fn load(path: &str) -> Result<Scenario, i32> {
         let text = if let Some(id) = path.strip_prefix("preset:") {
@@ -66,6 +68,11 @@ mod cli {
 
     pub fn run(args: Vec<String>) -> i32 {
         let flag = |f: &str| args.iter().any(|a| a == f);
+        // Asked for: the usage on stdout, success (a usage error prints it on stderr, exit 2).
+        if flag("--help") || flag("-h") || args.first().is_some_and(|a| a == "help") {
+            say!("{USAGE}");
+            return 0;
+        }
         let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
         // `--runs=N`: bench runs per book (default 5; the first in a fresh process, the rest warm).
         let runs = || args.iter().find_map(|a| a.strip_prefix("--runs=")).and_then(|n| n.parse::<u32>().ok()).unwrap_or(5).clamp(1, 100);
@@ -126,6 +133,9 @@ mod cli {
             Ok(s) => s,
             Err(c) => return c,
         };
+        // Amounts print in the venue's quote currency (`€1.2m` for EUR), as on the page; linked
+        // venues share it (validation). Dollar stablecoins keep `$`, so the title names the code.
+        engine::money::set_display_currency(&s.venue.quote);
         // Every venue of the scenario (one without linked venues), run in contagion-link order.
         let system = match engine::simulate_system(&s) {
             Ok(x) => x,
@@ -145,7 +155,7 @@ mod cli {
             if summary_only {
                 let sm = &t.summary;
                 let title = if system.venues.len() > 1 { format!("{} [{}]", v.name, v.id) } else { s.name.clone() };
-                say!("{title} — {} steps, {} accounts, {} events", t.steps, t.accounts.len(), t.events.len());
+                say!("{title} — {} steps, {} accounts, {} events, amounts in {}", t.steps, t.accounts.len(), t.events.len(), s.venue.quote);
                 say!("{:<34} {:>16}", "total default loss", format_money(sm.deficit));
                 say!("{:<34} {:>16}", "bad debt (beyond margin)", format_money(sm.bad_debt));
                 for (l, v) in t.layers.iter().zip(&sm.by_layer) {
@@ -219,6 +229,7 @@ mod cli {
             Ok(s) => s,
             Err(c) => return c,
         };
+        engine::money::set_display_currency(&s.venue.quote);
         let mut specs = vec![engine::WaterfallSpec { label: "scenario's own".into(), layers: s.waterfall.clone() }];
         specs.extend(engine::waterfall_presets_for(&s));
         let rows = match engine::compare(&s, &specs) {
@@ -453,9 +464,26 @@ mod cli {
             }
         }
 
+        /// An input error: printed, exit 2.
+        fn invalid(e: stress::StressError) -> i32 {
+            eprintln!("{e}");
+            2
+        }
+
         fn go(args: &[String]) -> Result<i32, i32> {
-            let threads = parsed::<usize>(args, "--threads")?.unwrap_or_else(threads_default).max(1);
+            // Checked before anything runs (stress::MAX_THREADS, MAX_PATHS): too many threads fail
+            // to spawn and too many paths fail to allocate, both as an abort.
+            let threads = match parsed::<usize>(args, "--threads")? {
+                Some(t) => {
+                    stress::check_threads(t).map_err(invalid)?;
+                    t
+                }
+                None => threads_default().min(stress::MAX_THREADS),
+            };
             let paths = parsed::<usize>(args, "--paths")?;
+            if let Some(n) = paths {
+                stress::check_paths("--paths", n).map_err(invalid)?;
+            }
             let seed = parsed::<u64>(args, "--seed")?;
             if args.iter().any(|a| a == "--bench") {
                 return bench(paths.unwrap_or(10_000), threads, parsed(args, "--accounts")?.unwrap_or(100), parsed(args, "--steps")?.unwrap_or(250));
@@ -477,7 +505,12 @@ mod cli {
                         eprintln!("cannot read {p}: {e}");
                         2
                     })?;
-                    serde_json::from_str(&text).map_err(|e| {
+                    // As strict as a scenario file: no key twice, no unknown field, full paths.
+                    let value = spillway::scenario::strict::parse(text.as_bytes()).map_err(|e| {
+                        eprintln!("{p}: {e}");
+                        2
+                    })?;
+                    spillway::scenario::strict::decode(&value).map_err(|e| {
                         eprintln!("{p}: {e}");
                         2
                     })?
@@ -495,6 +528,7 @@ mod cli {
                     2
                 })?;
             }
+            input.check().map_err(invalid)?;
             let analysis = opt(args, "--analysis").unwrap_or("all");
             let all = analysis == "all";
             if !["all", "cover", "monte-carlo", "reverse", "sweep"].contains(&analysis) {

@@ -135,6 +135,13 @@ struct Member {
 /// Run the Cover-1 / Cover-2 analysis.
 pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
     validated(s)?;
+    if input.scenarios.len() > super::MAX_STRESS_SCENARIOS {
+        return Err(StressError::Input(format!(
+            "cover.scenarios: {} is more than the {} one analysis evaluates",
+            input.scenarios.len(),
+            super::MAX_STRESS_SCENARIOS
+        )));
+    }
     let accounts = expand_accounts(s).map_err(|e| StressError::Input(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))?;
     let n_inst = s.instruments.len();
     let p0: Vec<Decimal> = s.instruments.iter().map(|i| round_to_tick(i.price.initial, i.tick_size)).collect();

@@ -81,6 +81,7 @@ impl Job {
 
     /// Validate the input and start; cover and reverse compute their whole result here.
     pub fn start(req: JobRequest) -> StressResult<Job> {
+        req.input.check()?;
         let JobRequest { kind, scenario, input, .. } = req;
         let state = match kind {
             JobKind::MonteCarlo => State::MonteCarlo(Box::new(MonteCarlo::new(&scenario, input.monte_carlo)?)),
@@ -223,6 +224,18 @@ mod tests {
         bad["input"]["monte_carlo"]["volatility"] = Value::String("-1".into());
         let msgs = run(&bad.to_string());
         assert!(matches!(&msgs[..], [WorkerMessage::Error { message }] if message.contains("volatility")), "{msgs:?}");
+    }
+
+    /// The worker refuses an over-cap request with a message, before any path runs.
+    #[test]
+    fn the_worker_refuses_requests_over_the_caps() {
+        for kind in [JobKind::MonteCarlo, JobKind::Sweep, JobKind::Cover] {
+            let msgs = run(&request(kind, super::super::MAX_PATHS + 1));
+            assert!(
+                matches!(&msgs[..], [WorkerMessage::Error { message }] if message.contains("monte_carlo.paths: 1000001 paths")),
+                "{kind:?}: {msgs:?}"
+            );
+        }
     }
 
     #[test]

@@ -56,6 +56,56 @@ impl std::error::Error for StressError {}
 
 pub type StressResult<T> = Result<T, StressError>;
 
+/// Most paths one analysis runs: a Monte Carlo, or a sweep over all its strategies together. Each
+/// path is a full engine run that keeps a record of a few hundred bytes, so a million paths of
+/// the 100-account bench book is ~45 minutes on one core and a few hundred MB of records; more is
+/// a batch job, not an analysis (issue 14: `--paths 18446744073709551615` aborted on allocation).
+pub const MAX_PATHS: usize = 1_000_000;
+
+/// Most threads a native run starts (`spillway stress --threads`): far above any machine's
+/// useful parallelism; more only fails to spawn (issue 14: `--threads 1000000` aborted).
+pub const MAX_THREADS: usize = 256;
+
+/// Most waterfalls one sweep compares (the ready-made set is about ten).
+pub const MAX_STRATEGIES: usize = 64;
+
+/// Most user stress scenarios one Cover analysis evaluates (each is a pass over the book).
+pub const MAX_STRESS_SCENARIOS: usize = 1_000;
+
+/// `paths` (what `what` asks for) within 1..=[`MAX_PATHS`].
+pub fn check_paths(what: &str, paths: usize) -> StressResult<()> {
+    if paths > MAX_PATHS {
+        return Err(StressError::Input(format!("{what}: {paths} paths is more than the {MAX_PATHS} one analysis may run")));
+    }
+    Ok(())
+}
+
+/// `threads` within 1..=[`MAX_THREADS`].
+pub fn check_threads(threads: usize) -> StressResult<()> {
+    if threads == 0 || threads > MAX_THREADS {
+        return Err(StressError::Input(format!("threads: {threads} is not between 1 and {MAX_THREADS}")));
+    }
+    Ok(())
+}
+
+impl StressInput {
+    /// The size limits of every part, checked before anything runs (the CLI's `--input`, the
+    /// worker's request); each analysis checks its own part again when it starts.
+    pub fn check(&self) -> StressResult<()> {
+        check_paths("monte_carlo.paths", self.monte_carlo.paths)?;
+        if self.strategies.len() > MAX_STRATEGIES {
+            return Err(StressError::Input(format!("strategies: {} is more than the {MAX_STRATEGIES} a sweep compares", self.strategies.len())));
+        }
+        if self.cover.scenarios.len() > MAX_STRESS_SCENARIOS {
+            return Err(StressError::Input(format!(
+                "cover.scenarios: {} is more than the {MAX_STRESS_SCENARIOS} one analysis evaluates",
+                self.cover.scenarios.len()
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Touched / exhausted flags of one layer on one run (see the module notes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 pub struct LayerOutcome {
@@ -214,6 +264,39 @@ mod tests {
     use super::test_util::*;
     use super::*;
     use rust_decimal::Decimal;
+
+    /// Issue 14: a Monte Carlo of usize::MAX paths aborted on allocation; every analysis now
+    /// refuses sizes over its cap before it runs anything.
+    #[test]
+    fn every_analysis_refuses_sizes_over_its_cap() {
+        let s = preset("margin-covers");
+        let input_err = |r: StressResult<()>| match r {
+            Err(StressError::Input(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        for paths in [MAX_PATHS + 1, usize::MAX] {
+            let cfg = MonteCarloConfig { paths, ..Default::default() };
+            let m = input_err(MonteCarlo::new(&s, cfg.clone()).map(|_| ()));
+            assert!(m.starts_with("paths: ") && m.contains("1000000"), "{m}");
+            let m = input_err(Sweep::new(&s, cfg, Vec::new()).map(|_| ()));
+            assert!(m.starts_with("sweep (paths × strategies)"), "{m}");
+        }
+        assert!(MonteCarlo::new(&s, MonteCarloConfig { paths: MAX_PATHS, ..Default::default() }).is_ok());
+        // A sweep's cap is on all its strategies' paths together.
+        let own = || crate::engine::WaterfallSpec { label: "own".into(), layers: s.waterfall.clone() };
+        let half = MonteCarloConfig { paths: MAX_PATHS / 2 + 1, ..Default::default() };
+        assert!(Sweep::new(&s, half.clone(), vec![own()]).is_ok());
+        assert!(Sweep::new(&s, half, vec![own(), own()]).is_err());
+        let m = input_err(Sweep::new(&s, MonteCarloConfig { paths: 1, ..Default::default() }, vec![own(); MAX_STRATEGIES + 1]).map(|_| ()));
+        assert!(m.starts_with("strategies: 65"), "{m}");
+        let many = CoverInput { scenarios: vec![StressScenario::default(); MAX_STRESS_SCENARIOS + 1], ..Default::default() };
+        assert!(input_err(cover(&s, &many).map(|_| ())).starts_with("cover.scenarios: 1001"));
+        assert!(check_threads(MAX_THREADS).is_ok() && check_threads(MAX_THREADS + 1).is_err() && check_threads(0).is_err());
+        let mut input = StressInput::default();
+        assert!(input.check().is_ok());
+        input.strategies = vec![StrategyInput { label: "x".into(), layers: Vec::new() }; MAX_STRATEGIES + 1];
+        assert!(input_err(input.check()).starts_with("strategies: "));
+    }
 
     #[test]
     fn path_seeds_differ_and_are_stable() {

@@ -241,6 +241,7 @@ impl MonteCarlo {
     /// Prepare a run; validates the scenario and the waterfall.
     pub fn new(scenario: &Scenario, config: MonteCarloConfig) -> StressResult<Self> {
         validated(scenario)?;
+        super::check_paths("paths", config.paths)?;
         if config.volatility < Decimal::ZERO {
             return Err(StressError::Input("volatility: must not be negative".into()));
         }
@@ -306,7 +307,8 @@ impl MonteCarlo {
     pub fn run_batch_parallel(&mut self, n: usize, threads: usize) -> Progress {
         let end = self.next.saturating_add(n).min(self.config.paths);
         let count = end.saturating_sub(self.next);
-        let threads = threads.clamp(1, count.max(1));
+        // At most MAX_THREADS: spawning more fails (callers check; a library caller is clamped).
+        let threads = threads.clamp(1, count.clamp(1, super::MAX_THREADS));
         if threads <= 1 {
             return self.run_batch(n);
         }

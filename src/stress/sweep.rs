@@ -5,7 +5,7 @@
 //! aggregated over the paths.
 
 use super::monte_carlo::{MonteCarlo, MonteCarloConfig, MonteCarloResult, Progress};
-use super::StressResult;
+use super::{StressError, StressResult};
 use crate::engine::WaterfallSpec;
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -44,6 +44,11 @@ impl Sweep {
         } else {
             strategies
         };
+        if strategies.len() > super::MAX_STRATEGIES {
+            return Err(StressError::Input(format!("strategies: {} is more than the {} a sweep compares", strategies.len(), super::MAX_STRATEGIES)));
+        }
+        // The cap is on the engine runs of the whole sweep, as for one Monte Carlo.
+        super::check_paths("sweep (paths × strategies)", config.paths.saturating_mul(strategies.len()))?;
         let runs = strategies
             .into_iter()
             .map(|w| {
