@@ -166,7 +166,7 @@ fn linked_venues_round_trip_through_json_and_links() {
     // A field of a linked venue's scenario is named with its whole path.
     let bad = to_json(&s).replace(r#""cash": "150""#, r#""cash": "lots""#);
     let errs = from_json(&bad).unwrap_err();
-    assert_eq!(errs[0].path, "linked_venues[0].scenario.accounts[0]", "{errs:?}");
+    assert_eq!(errs[0].path, "linked_venues[0].scenario.accounts[0].cash", "{errs:?}");
     assert!(errs[0].message.contains("lots"));
 }
 
