@@ -2,8 +2,21 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // The e2e's long-task check counts from here ("after the wasm started").
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark("spillway:start");
+    }
     spillway::ui::panic_panel::install();
     leptos::mount::mount_to_body(spillway::ui::app::App);
+}
+
+/// Draws the bug panel as a panic would, for the end-to-end test of its buttons: the release build
+/// has no safe way to panic on purpose, and the panel must be checked where it runs (plain DOM,
+/// inline handlers). Harmless: it only draws the panel.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn show_bug_panel(message: &str) {
+    spillway::ui::panic_panel::show(message);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -51,12 +51,27 @@ async fn about_button_toggles_the_explanation() {
 }
 
 #[wasm_bindgen_test]
-fn panic_panel_shows_message_and_reload() {
+fn panic_panel_offers_a_way_out_without_the_link() {
     spillway::ui::panic_panel::show("boom: test message");
     let panel = document().get_element_by_id("panic-panel").expect("panel");
     let text = panel.text_content().unwrap_or_default();
     assert!(text.contains("boom: test message"));
-    assert!(panel.query_selector("button").ok().flatten().is_some(), "reload button");
+    // A crashing link must not loop: the focused first button opens the page without the fragment.
+    let open = panel.query_selector("#panic-open-clean").ok().flatten().expect("Open without this link");
+    assert_eq!(open.text_content().as_deref(), Some("Open Spillway without this link"));
+    assert_eq!(open.get_attribute("onclick").as_deref(), Some("location.replace(location.pathname + location.search)"));
+    let focused = document().active_element().map(|e| e.id());
+    assert_eq!(focused.as_deref(), Some("panic-open-clean"), "the way out takes the focus");
+    assert!(panel.query_selector("#panic-reload").ok().flatten().is_some(), "a plain Reload too");
+    // What to report, and where; the details to copy hold the message and the link.
+    assert!(text.contains("issue tracker"), "says where to report: {text}");
+    let details: web_sys::HtmlTextAreaElement = panel.query_selector("#panic-details").ok().flatten().expect("details").unchecked_into();
+    let href = web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default();
+    assert!(details.value().contains("boom: test message") && details.value().contains(&href), "details: {}", details.value());
+    assert!(panel.query_selector("#panic-copy").ok().flatten().is_some(), "Copy details");
+    // The message is text, never markup.
+    spillway::ui::panic_panel::show("<img src=x id=injected>");
+    assert!(document().get_element_by_id("injected").is_none());
     panel.remove();
 }
 

@@ -94,6 +94,16 @@ fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Ti
 
 /// Run one venue with the losses that other venues pass to its accounts (`inflows`).
 pub(crate) fn run_venue(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Timeline> {
+    let mut sim = start_venue(s, waterfall, mode, inflows)?;
+    for t in 0..=s.steps {
+        sim.step(t)?;
+    }
+    sim.finish()
+}
+
+/// A venue's run before its first step: what `run_venue` steps through, and what `engine::Run`
+/// steps through in chunks (one code path, so the two give the same timeline).
+pub(crate) fn start_venue<'a>(s: &'a Scenario, waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Sim<'a>> {
     // Validation expands the cohorts; the engine runs those very accounts (expanded once).
     let prepared = prepare(s).map_err(invalid)?;
     check_vaults(s, waterfall)?;
@@ -101,10 +111,7 @@ pub(crate) fn run_venue(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode, i
     let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode, true)?;
     sim.inflows = inflows;
     sim.inflows.sort_by_key(|f| f.step); // stable: keeps link order within a step
-    for t in 0..=s.steps {
-        sim.step(t)?;
-    }
-    sim.finish()
+    Ok(sim)
 }
 
 #[derive(Clone, Debug)]
@@ -166,7 +173,7 @@ struct Pending {
     info: Vec<Bankrupt>,
 }
 
-struct Sim<'a> {
+pub(crate) struct Sim<'a> {
     s: &'a Scenario,
     m: Market,
     vm: bool,
@@ -630,7 +637,7 @@ impl<'a> Sim<'a> {
         Party::Acct(a)
     }
 
-    fn step(&mut self, t: u32) -> EngineResult<()> {
+    pub(crate) fn step(&mut self, t: u32) -> EngineResult<()> {
         self.apply_inflows(t)?;
         if self.vm {
             self.post_variation_margin(t)?;
@@ -1580,7 +1587,7 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    fn finish(mut self) -> EngineResult<Timeline> {
+    pub(crate) fn finish(mut self) -> EngineResult<Timeline> {
         // Events are pushed in step order; the stable sort (and its buffer) only if they are not.
         {
             self.events.sort_by_step(); // stable: keeps causal order within a step

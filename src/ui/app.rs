@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::about::About;
 use super::accounts_view::AccountsView;
 use super::charts::Charts;
+use super::chunked_run::RunProgressBar;
 use super::compare_view::CompareView;
 use super::contagion_view::ContagionView;
 use super::editor::Editor;
@@ -32,6 +33,9 @@ pub fn App() -> impl IntoView {
     let s = AppState::new(start.scenario, start.preset_id, start.step);
     s.notice.set(start.notice);
     s.venue.set(start.venue); // the first run shows this venue of a linked-venue scenario
+    if start.from_link {
+        s.mark_opening_link();
+    }
     provide_context(s);
     s.rerun();
 
@@ -77,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <section class="panel wide" aria-labelledby="player-title">
                         <h2 id="player-title">"Player"</h2>
                         <ContagionView/>
+                        <RunProgressBar/>
                         <Player/>
                         {move || s.run_error.get().map(|e| view! {
                             <p class="field-errors" role="alert">"This scenario cannot run: " {e} ". The last valid run stays on screen."</p>

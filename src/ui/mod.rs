@@ -4,6 +4,7 @@ pub mod about;
 pub mod accounts_view;
 pub mod app;
 pub mod charts;
+pub mod chunked_run;
 pub mod compare_view;
 pub mod contagion_view;
 pub mod download;

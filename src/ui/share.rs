@@ -18,6 +18,8 @@ pub struct InitialState {
     /// The venue on screen when the scenario links venues (0 = its own).
     pub venue: usize,
     pub notice: Option<String>,
+    /// The scenario is the link's (it has not run here yet).
+    pub from_link: bool,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -45,7 +47,13 @@ fn default_state(notice: Option<String>) -> InitialState {
             None => (Scenario::default(), None),
         },
     };
-    InitialState { scenario, preset_id, step: 0, venue: 0, notice }
+    InitialState { scenario, preset_id, step: 0, venue: 0, notice, from_link: false }
+}
+
+/// What the page shows when a link's scenario cannot run: the last scenario that ran in this
+/// browser, else the default preset.
+pub fn fallback_state() -> InitialState {
+    default_state(None)
 }
 
 /// What the page opens with: the link's scenario, else the last one used here, else a preset.
@@ -57,7 +65,7 @@ pub fn initial_state() -> InitialState {
     match codec::decode(&frag) {
         Ok(shared) => {
             let step = shared.step.unwrap_or(0);
-            InitialState { scenario: shared.scenario, preset_id: shared.preset, step, venue: shared.venue, notice: None }
+            InitialState { scenario: shared.scenario, preset_id: shared.preset, step, venue: shared.venue, notice: None, from_link: true }
         }
         Err(e) => default_state(Some(format!(
             "This link could not be opened. {e} You are looking at your last scenario instead."
@@ -78,13 +86,21 @@ pub fn link(s: &AppState, step: Option<u32>) -> String {
 
 /// Keeps the URL fragment (scenario + step, when paused) and localStorage in step with the state.
 pub fn sync_url_and_storage(s: AppState) {
+    // Only a scenario that ran is stored (`AppState::ran`, set after a successful run), so a
+    // link whose run panics, fails or is cancelled never replaces the user's last scenario, and
+    // the bug panel's "open without this link" finds a scenario that works.
     // A link that failed to open stays in the address bar until the user changes something,
-    // so they can still copy it; the stored scenario is only written by the user's own edits.
+    // so they can still copy it: the first run after a notice (the stored scenario) is not
+    // written back and does not start the address bar's updates.
     let touched = StoredValue::new(false);
-    Effect::new(move |first: Option<()>| {
-        let json = s.scenario.with(scenario::to_json);
-        if first.is_none() && s.notice.get_untracked().is_some() {
-            return;
+    let first_ran = StoredValue::new(true);
+    Effect::new(move |_| {
+        let Some(json) = s.ran.with(|r| r.as_ref().map(scenario::to_json)) else { return };
+        if first_ran.get_value() {
+            first_ran.set_value(false);
+            if s.notice.get_untracked().is_some() {
+                return;
+            }
         }
         touched.set_value(true);
         if let Some(st) = storage() {

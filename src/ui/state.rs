@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::engine::{self, SystemRun, Timeline};
+use super::chunked_run::{self, now_ms};
+use crate::engine::{self, Progress, SystemRun, Timeline};
 use crate::scenario::{Scenario, ValidationError};
 
 #[derive(Clone, Copy)]
@@ -39,6 +40,19 @@ pub struct AppState {
     pub embed: bool,
     /// The account whose rows and ledger entries are highlighted (index into `Timeline::accounts`).
     pub selected_account: RwSignal<Option<usize>>,
+    /// The scenario (and preset) of the run on screen: what Cancel goes back to, and the only
+    /// scenario `share` stores (one that ran; a link that panics or fails is never stored).
+    pub ran: RwSignal<Option<Scenario>>,
+    ran_preset: StoredValue<Option<String>>,
+    /// A heavy run going in slices (`chunked_run`): how far it has got.
+    pub run_progress: RwSignal<Option<Progress>>,
+    /// Bumped by every new run and by Cancel: a run in slices stops when it no longer matches.
+    run_generation: StoredValue<u64>,
+    /// The scenario of the run in slices, if one is going (an equal rerun does not restart it).
+    in_flight: StoredValue<Option<Scenario>>,
+    /// The scenario came from the link and has not run yet: if its run fails or is cancelled,
+    /// the page falls back to the scenario stored here (issue 14: the stored scenario stays).
+    opening_link: StoredValue<bool>,
 }
 
 impl AppState {
@@ -59,12 +73,39 @@ impl AppState {
             selected_account: RwSignal::new(None),
             last_run_ms: RwSignal::new(0.0),
             embed: embed_mode(),
+            ran: RwSignal::new(None),
+            ran_preset: StoredValue::new(None),
+            run_progress: RwSignal::new(None),
+            run_generation: StoredValue::new(0),
+            in_flight: StoredValue::new(None),
+            opening_link: StoredValue::new(false),
         }
     }
 
+    /// The scenario on screen came from a link: until it has run, a failure falls back.
+    pub fn mark_opening_link(&self) {
+        self.opening_link.set_value(true);
+    }
+
     /// Runs the engine on the current scenario. On failure the previous timeline stays on screen.
+    /// A heavy scenario runs in slices (`chunked_run`) and this returns before it is done.
     pub fn rerun(&self) {
         let scenario = self.scenario.get_untracked();
+        if self.in_flight.with_value(|f| f.as_ref() == Some(&scenario)) {
+            return; // already running in slices
+        }
+        // A new run supersedes one in flight.
+        self.run_generation.update_value(|g| *g += 1);
+        self.in_flight.set_value(None);
+        self.run_progress.set(None);
+        if self.timeline.with_untracked(Option::is_some) && self.ran.with_untracked(|r| r.as_ref() == Some(&scenario)) {
+            self.run_error.set(None); // back to the scenario on screen (an undo, or Cancel): nothing to run
+            return;
+        }
+        if chunked_run::needs_slices(&scenario) {
+            self.run_in_slices(scenario);
+            return;
+        }
         let started = now_ms();
         // Linked venues: every venue runs; the one on screen is picked from the system run.
         let result = if scenario.linked_venues.is_empty() {
@@ -79,21 +120,92 @@ impl AppState {
         };
         self.last_run_ms.set(now_ms() - started);
         match result {
-            Ok((t, system)) => {
-                if system.is_none() {
-                    self.venue.set(0);
-                }
-                self.system.set(system);
-                let last = t.steps;
-                // The views format this run's money in its own currency.
-                engine::money::set_display_currency(&scenario.venue.quote);
-                self.timeline.set(Some(t));
-                self.run_error.set(None);
-                if self.step.get_untracked() > last {
-                    self.step.set(last);
-                }
+            Ok((t, system)) => self.show_run(scenario, t, system),
+            Err(e) => self.run_failed(e.to_string()),
+        }
+    }
+
+    /// Puts a successful run on screen and records its scenario as the one that ran.
+    fn show_run(&self, scenario: Scenario, t: Arc<Timeline>, system: Option<Arc<SystemRun>>) {
+        if system.is_none() {
+            self.venue.set(0);
+        }
+        self.system.set(system);
+        let last = t.steps;
+        // The views format this run's money in its own currency.
+        engine::money::set_display_currency(&scenario.venue.quote);
+        self.timeline.set(Some(t));
+        self.run_error.set(None);
+        if self.step.get_untracked() > last {
+            self.step.set(last);
+        }
+        self.opening_link.set_value(false);
+        self.ran_preset.set_value(self.preset_id.get_untracked());
+        self.ran.set(Some(scenario));
+    }
+
+    fn run_failed(&self, error: String) {
+        if self.opening_link.get_value() {
+            self.fall_back_from_link(format!("This link could not be opened: {error}. You are looking at your last scenario instead."));
+        } else {
+            self.run_error.set(Some(error));
+        }
+    }
+
+    /// The link's scenario did not run: open the scenario stored in this browser (or the default
+    /// preset) instead, with `notice` saying why. The link stays in the address bar (`share`).
+    fn fall_back_from_link(&self, notice: String) {
+        self.opening_link.set_value(false);
+        let fallback = super::share::fallback_state();
+        self.notice.set(Some(notice));
+        self.playing.set(false);
+        self.venue.set(0);
+        self.step.set(0);
+        self.preset_id.set(fallback.preset_id);
+        self.scenario.set(fallback.scenario);
+        self.rerun();
+    }
+
+    fn run_in_slices(&self, scenario: Scenario) {
+        let s = *self;
+        let mine = self.run_generation.get_value();
+        self.in_flight.set_value(Some(scenario.clone()));
+        self.run_progress.set(Some(Progress { done: 0, total: scenario.steps.saturating_add(1) }));
+        // `try_`: the app may be unmounted while a slice waits (its state is then gone).
+        let current = move || s.run_generation.try_get_value() == Some(mine);
+        wasm_bindgen_futures::spawn_local(async move {
+            let started = now_ms();
+            let outcome = chunked_run::run_in_slices(&scenario, current, |p| {
+                s.run_progress.try_set(Some(p));
+            })
+            .await;
+            let Some(outcome) = outcome.filter(|_| current()) else { return }; // cancelled or superseded
+            s.in_flight.set_value(None);
+            s.run_progress.set(None);
+            s.last_run_ms.set(now_ms() - started);
+            match outcome {
+                Ok(t) => s.show_run(scenario, Arc::new(t), None),
+                Err(e) => s.run_failed(e.to_string()),
             }
-            Err(e) => self.run_error.set(Some(e.to_string())),
+        });
+    }
+
+    /// Stops a run in slices. The run on screen stays, and so does its scenario: the editor goes
+    /// back to it (a link being opened falls back to the stored scenario).
+    pub fn cancel_run(&self) {
+        if self.in_flight.with_value(Option::is_none) {
+            return;
+        }
+        self.run_generation.update_value(|g| *g += 1);
+        self.in_flight.set_value(None);
+        self.run_progress.set(None);
+        if self.opening_link.get_value() {
+            self.fall_back_from_link("You cancelled opening this link. You are looking at your last scenario instead.".to_string());
+        } else if let Some(previous) = self.ran.get_untracked() {
+            self.preset_id.set(self.ran_preset.get_value());
+            self.scenario.set(previous); // equal to the run on screen: `rerun` has nothing to do
+        } else {
+            self.run_error.set(Some("the run was cancelled".to_string()));
         }
     }
 
@@ -164,9 +276,6 @@ impl AppState {
     }
 }
 
-fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
-}
 
 fn embed_mode() -> bool {
     web_sys::window()

@@ -1,5 +1,6 @@
 // What a person does with the page, one spec each. Screenshots go to target/e2e/.
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const ready = async (page) => {
   await page.waitForSelector('.app-header h1', { timeout: 60000 });
@@ -508,6 +509,192 @@ specs.push(
           `every frame of every pass, waits included: median ${st.raw[0].toFixed(1)} ms, p95 ${st.raw[1].toFixed(1)} ms, max ${st.raw[2].toFixed(1)} ms at step ${st.raw[3]}`);
       }
       for (const f of figures) console.log(f);
+    },
+  },
+);
+
+// ---- hostile and heavy links (issue 14): no bug panel, no frozen tab, the stored scenario stays ----
+
+// A full-scenario link, written as `scenario::codec` writes one (docs/scenario.md, "Sharing: the URL
+// format"): the whole JSON as the patch over the blank scenario (every member written out
+// overrides the blank), deflated, behind a 3-byte CRC-32 of header + JSON, base64url.
+function crc32(bytes) {
+  let crc = ~0;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+export function fullLink(json) {
+  const header = 'v1.s.';
+  const body = Buffer.from(json);
+  const crc = crc32(Buffer.concat([Buffer.from(header), body]));
+  const packed = Buffer.concat([Buffer.from([(crc >>> 24) & 255, (crc >>> 16) & 255, (crc >>> 8) & 255]), zlib.deflateRawSync(body, { level: 9 })]);
+  return header + packed.toString('base64url');
+}
+
+// `scenario::bench::cohort_book` (issue 8's benchmark book), as JSON.
+const cohortBook = (accounts, steps) => JSON.stringify({
+  version: 1, name: 'bench', seed: 7, steps,
+  venue: { insurance_fund: '1000000', liquidation_fee: '0.005' },
+  instruments: [{ id: 'BTC-PERP', tick_size: '0.5', lot_size: '0.001', price_impact: '0.01', counterparty: 'mm',
+    margin: { initial: '0.05', maintenance: '0.025' },
+    price: { initial: '50000', gbm: { drift: '0', volatility: '0.004' }, shocks: [{ step: Math.floor(steps / 2), change: '-0.15' }] } }],
+  accounts: [{ id: 'mm', role: 'market_maker', cash: '100000000000' }],
+  cohorts: [
+    { id: 'longs', count: Math.floor(accounts / 2), instrument: 'BTC-PERP', side: 'long', notional_median: '20000', leverage_min: '2', leverage_max: '20' },
+    { id: 'shorts', count: accounts - Math.floor(accounts / 2), instrument: 'BTC-PERP', side: 'short', notional_median: '20000', leverage_min: '2', leverage_max: '20' }],
+  waterfall: [{ kind: 'insurance_fund' }, { kind: 'auto_deleverage' }],
+});
+
+// Issue 14's first panic: an unchecked multiply in the scripted-path interpolation.
+const SCRIPTED_OVERFLOW = '{"version":1,"steps":2,"instruments":[{"id":"X","price":{"initial":"1","points":[{"step":2,"price":"79228162514264337593543950335"}]}}]}';
+const STORAGE = 'spillway.scenario.v1';
+
+// The user's own scenario, run and stored here (okx-2018): what a bad link must leave in place.
+async function storeOwnScenario(page, base) {
+  await page.goto(base);
+  await ready(page);
+  await page.selectOption('#preset', 'okx-2018');
+  await page.waitForFunction((k) => /OKX/i.test(localStorage.getItem(k) || ''), STORAGE, { timeout: 10000 });
+  return page.evaluate((k) => localStorage.getItem(k), STORAGE);
+}
+
+// The page is alive and shows the stored scenario: its preset, its run, Play moves the cursor.
+async function showsStoredAndPlays(p, stored) {
+  if ((await p.inputValue('#preset')) !== 'okx-2018') throw new Error(`the stored scenario is not on screen: preset ${await p.inputValue('#preset')}`);
+  if (await p.$('#panic-panel')) throw new Error(`bug panel shown: ${await text(p, '#panic-panel')}`);
+  const after = await p.evaluate((k) => localStorage.getItem(k), STORAGE);
+  if (after !== stored) throw new Error('the stored scenario was overwritten by the link');
+  const before = (await stepLabel(p)).step;
+  await p.click('#btn-play');
+  await p.waitForFunction((b) => {
+    const m = (document.querySelector('#step-label')?.textContent || '').match(/step (\d+) \//);
+    return m && +m[1] > b;
+  }, before, { timeout: 10000 });
+  await p.click('#btn-play');
+}
+
+// Long tasks of the page, from its first script on (buffered), for the "no task over 200 ms" check.
+const observeLongTasks = () => {
+  window.__longTasks = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); })
+    .observe({ type: 'longtask', buffered: true });
+};
+
+specs.push(
+  {
+    name: 'a link whose scenario the engine cannot run shows a message, keeps the stored scenario, and the page plays',
+    async run({ page, base, shotsDir }) {
+      const stored = await storeOwnScenario(page, base);
+      const p = await page.context().newPage();
+      await p.goto(base + 'index.html#' + fullLink(SCRIPTED_OVERFLOW));
+      await ready(p);
+      await p.waitForSelector('#notice, #panic-panel', { timeout: 20000 });
+      if (await p.$('#panic-panel')) throw new Error(`bug panel shown: ${await text(p, '#panic-panel')}`);
+      const notice = await text(p, '#notice');
+      // The message names the problem (the price, or the overflow it would cause), not just "error".
+      if (!/could not be opened/.test(notice) || !/price|overflow|instruments/i.test(notice)) throw new Error(`message does not name the problem: ${notice}`);
+      await p.screenshot({ path: path.join(shotsDir, 'hostile-link-message.png'), fullPage: false });
+      await showsStoredAndPlays(p, stored);
+      await p.close();
+    },
+  },
+  {
+    name: 'an over-budget link (999,999 accounts × 100,000 steps) is refused with a message; the stored scenario stays',
+    async run({ page, base, shotsDir }) {
+      const stored = await storeOwnScenario(page, base);
+      const p = await page.context().newPage();
+      await p.goto(base + 'index.html#' + fullLink(cohortBook(999999, 100000)));
+      await ready(p);
+      await p.waitForSelector('#notice', { timeout: 30000 });
+      const notice = await text(p, '#notice');
+      // Any refusal for now; once the work cap is merged, the message names the figures and the cap.
+      if (!/could not be opened/.test(notice)) throw new Error(`no refusal: ${notice}`);
+      if (await p.$('#run-progress')) throw new Error('the over-budget run was started');
+      await p.screenshot({ path: path.join(shotsDir, 'over-budget-link.png'), fullPage: false });
+      await showsStoredAndPlays(p, stored);
+      await p.close();
+    },
+  },
+  {
+    name: 'a heavy allowed link (100,000 accounts × 1,000 steps) runs with progress and no task over 200 ms',
+    async run({ page, base, shotsDir }) {
+      await storeOwnScenario(page, base);
+      const p = await page.context().newPage();
+      await p.addInitScript(observeLongTasks);
+      await p.goto(base + 'index.html#' + fullLink(cohortBook(100000, 1000)));
+      await p.waitForSelector('#run-progress', { timeout: 60000 });
+      await p.waitForFunction(() => /running the engine: step [\d,]+ of 1,000/.test(document.querySelector('#run-progress-text')?.textContent || ''), null, { timeout: 60000 });
+      await p.locator('#run-progress').screenshot({ path: path.join(shotsDir, 'run-progress.png') });
+      const during = await text(p, '#run-progress-text');
+      await p.waitForSelector('#run-progress', { state: 'detached', timeout: 180000 });
+      await p.waitForFunction(() => /^step \d+ \/ 1000$/.test(document.querySelector('#step-label')?.textContent || ''), null, { timeout: 30000 });
+      await p.waitForFunction(() => /100,?001 accounts/.test(document.querySelector('#account-count')?.textContent || ''), null, { timeout: 30000 });
+      await p.waitForTimeout(1500); // the redraws, the stored scenario and the address bar after the run
+      const st = await p.evaluate(() => {
+        const start = performance.getEntriesByName('spillway:start')[0]?.startTime ?? 0;
+        const tasks = window.__longTasks.filter(([t, d]) => t + d > start).sort((a, b) => b[1] - a[1]);
+        return { start, tasks: tasks.slice(0, 8), n: tasks.length };
+      });
+      const run = await text(p, '#run-time');
+      const longest = st.tasks.length ? st.tasks[0][1] : 0;
+      console.log(`heavy link: ${run}; progress seen "${during}"; long tasks (> 50 ms) after the wasm started: ${st.n}, ` +
+        `longest ${longest.toFixed(0)} ms; the longest: ${st.tasks.map(([t, d]) => `${d.toFixed(0)} ms at ${(t - st.start).toFixed(0)} ms`).join(', ')}`);
+      await p.screenshot({ path: path.join(shotsDir, 'heavy-link-done.png'), fullPage: false });
+      if (longest > 200) throw new Error(`a task of ${longest.toFixed(0)} ms after the wasm started (budget 200 ms)`);
+      await p.close();
+    },
+  },
+  {
+    name: 'cancelling a heavy link falls back to the stored scenario',
+    async run({ page, base }) {
+      const stored = await storeOwnScenario(page, base);
+      const p = await page.context().newPage();
+      await p.goto(base + 'index.html#' + fullLink(cohortBook(100000, 1000)));
+      await p.waitForFunction(() => /step [\d,]+ of/.test(document.querySelector('#run-progress-text')?.textContent || ''), null, { timeout: 60000 });
+      await p.click('#run-cancel');
+      await p.waitForSelector('#run-progress', { state: 'detached', timeout: 10000 });
+      await ready(p);
+      const notice = await text(p, '#notice');
+      if (!/cancelled opening this link/.test(notice)) throw new Error(`no message after Cancel: ${notice}`);
+      await showsStoredAndPlays(p, stored);
+      await p.close();
+    },
+  },
+  {
+    name: 'the bug panel opens the page without the link and says what to report',
+    async run({ page, base, shotsDir }) {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+      await storeOwnScenario(page, base);
+      // A link is open (it ran, so it is now the stored scenario) when a bug strikes.
+      const p = await page.context().newPage();
+      await p.goto(base + 'index.html#' + fullLink(cohortScenario(20, 'Link in hand')));
+      await ready(p);
+      await p.waitForFunction((k) => /Link in hand/.test(localStorage.getItem(k) || ''), STORAGE, { timeout: 10000 });
+      const stored = await p.evaluate((k) => localStorage.getItem(k), STORAGE);
+      // The release build has no safe way to panic on purpose: the page exports the panel's drawing.
+      await p.waitForFunction(() => typeof window.wasmBindings?.show_bug_panel === 'function', null, { timeout: 10000 });
+      await p.evaluate(() => window.wasmBindings.show_bug_panel('panicked at src/engine/simulate.rs: test'));
+      await p.waitForSelector('#panic-panel #panic-open-clean');
+      const panel = await text(p, '#panic-panel');
+      if (!/issue tracker/.test(panel)) throw new Error(`the panel does not say where to report: ${panel}`);
+      if (!(await p.$('#panic-reload'))) throw new Error('no plain Reload');
+      const focused = await p.evaluate(() => document.activeElement?.id);
+      if (focused !== 'panic-open-clean') throw new Error(`focus on ${focused}, not on the way out`);
+      await p.screenshot({ path: path.join(shotsDir, 'bug-panel.png'), fullPage: false });
+      await p.click('#panic-copy');
+      await p.waitForFunction(() => document.querySelector('#panic-copy')?.textContent === 'Copied', null, { timeout: 5000 });
+      const copied = await p.evaluate(() => navigator.clipboard.readText().catch(() => document.querySelector('#panic-details').value));
+      if (!copied.includes('simulate.rs: test') || !copied.includes('#v1.s.')) throw new Error(`copied details lack the message or the link: ${copied.slice(0, 200)}`);
+      await Promise.all([p.waitForNavigation(), p.click('#panic-open-clean')]);
+      await ready(p);
+      if ((await p.evaluate(() => location.hash)) !== '') throw new Error(`the link came back: ${await p.evaluate(() => location.hash.slice(0, 40))}`);
+      if (await p.$('#panic-panel')) throw new Error('the panel is still there');
+      if (!/Link in hand/.test(await p.$eval('#preset', (e) => e.selectedOptions[0]?.textContent || ''))) throw new Error('the stored scenario is not on screen');
+      if ((await p.evaluate((k) => localStorage.getItem(k), STORAGE)) !== stored) throw new Error('the stored scenario changed');
+      await p.close();
     },
   },
 );
