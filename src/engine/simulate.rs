@@ -8,7 +8,7 @@ use super::account::{collateral_value, position_requirements, position_value, va
 use super::adl::{adl_score, adl_take};
 use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
-use super::money::{format_decimal, Checked, EngineError, EngineResult};
+use super::money::{format_decimal, sum_c, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
@@ -440,7 +440,7 @@ impl<'a> Sim<'a> {
             let acct = &mut sim.accts[cp]; // ok: cp found by position() above
             match acct.snap.positions.iter_mut().find(|p| p.inst == i) {
                 Some(p) => {
-                    let new = p.size - net;
+                    let new = p.size.sub_c(net, "counterparty's position")?;
                     if new.is_zero() {
                         acct.snap.positions.retain(|p| p.inst != i);
                     } else {
@@ -448,7 +448,9 @@ impl<'a> Sim<'a> {
                             p.entry = mark0;
                         } else if new.abs() > p.size.abs() {
                             // Weighted average entry of the old size and the added size at mark.
-                            p.entry = (p.entry * p.size.abs() + mark0 * net.abs()).div_c(new.abs(), "average entry")?;
+                            let old_cost = p.entry.mul_c(p.size.abs(), "counterparty's average entry")?;
+                            let added = mark0.mul_c(net.abs(), "counterparty's average entry")?;
+                            p.entry = old_cost.add_c(added, "counterparty's average entry")?.div_c(new.abs(), "average entry")?;
                         }
                         p.size = new;
                     }
@@ -469,7 +471,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
                 LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
                 LayerSpec::SurvivorsFund => {
-                    (LayerKind::Survivors, Some((0..sim.accts.len()).map(|i| sim.side.contribution0.get(i)).sum::<Decimal>()))
+                    (LayerKind::Survivors, Some(sum_c((0..sim.accts.len()).map(|i| sim.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
                 }
                 LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
                 LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
@@ -489,9 +491,9 @@ impl<'a> Sim<'a> {
         // Opening ledger: deposits, contributions, funds (none in a summary-only run).
         let ledger_accts = if full { sim.accts.len() } else { 0 };
         for (i, a) in sim.accts.iter().enumerate().take(ledger_accts) {
-            let iso: Decimal = a.snap.positions.iter().filter_map(|p| p.isolated).sum();
+            let iso = sum_c(a.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
             for (k, units) in a.snap.collateral.iter().enumerate() {
-                let amount = if k == 0 { *units + iso } else { *units };
+                let amount = if k == 0 { units.add_c(iso, "opening collateral")? } else { *units };
                 if !amount.is_zero() {
                     let asset = sim.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
                     sim.ledger.record(0, Party::Acct(i), sim.vn(names::DEPOSITS).into(), asset, amount, "opening collateral".into());
@@ -535,12 +537,12 @@ impl<'a> Sim<'a> {
         let m = &self.m;
         let acct = &mut self.accts[a]; // ok: caller passes the last index
         let cash = acct.snap.collateral.first().copied().unwrap_or_default();
-        let explicit: Decimal = acct.snap.positions.iter().filter_map(|p| p.isolated).sum();
+        let explicit = sum_c(acct.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
         let mut total_n = Decimal::ZERO;
         for p in acct.snap.positions.iter().filter(|p| p.isolated.is_none()) {
             total_n = total_n.add_c(m.notional(p.inst, p.size, p.entry)?, "notional")?;
         }
-        let free = (cash - explicit).max(Decimal::ZERO);
+        let free = cash.sub_c(explicit, "free cash")?.max(Decimal::ZERO);
         let mut assigned = explicit;
         for p in acct.snap.positions.iter_mut().filter(|p| p.isolated.is_none()) {
             let share = if total_n.is_zero() {
@@ -549,7 +551,7 @@ impl<'a> Sim<'a> {
                 free.mul_c(m.notional(p.inst, p.size, p.entry)?, "isolated margin")?.div_c(total_n, "isolated margin")?.round_dp(8)
             };
             p.isolated = Some(share);
-            assigned += share;
+            assigned = assigned.add_c(share, "isolated margins")?;
         }
         if let Some(c) = acct.snap.collateral.get_mut(0) {
             *c -= assigned.min(cash);
@@ -955,8 +957,9 @@ impl<'a> Sim<'a> {
         self.set_status(a, Status::Defaulted);
         let msg = Msg::Default { name: self.who(a), cascade };
         self.event(t, Some(a), EventKind::Default, msg, None, None);
-        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
-            + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
+        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)? // ok: a < len
+            .collateral
+            .add_c(sum_c(self.accts[a].snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?, "defaulter's margin")?; // ok: a < len
         let mut realized_total = Decimal::ZERO;
         let mut info = Closed::new();
         let mut notionals = Notionals::new();
@@ -1185,7 +1188,7 @@ impl<'a> Sim<'a> {
                 }
                 LayerKind::Survivors => {
                     let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
-                    let total: Decimal = w.iter().map(|x| x.1).sum();
+                    let total = sum_c(w.iter().map(|x| x.1), "survivors' fund")?;
                     let take = left.min(total);
                     let (shares, dust) = pro_rata(take, &w)?;
                     for (i, sh) in shares {
@@ -1205,12 +1208,16 @@ impl<'a> Sim<'a> {
                     if self.layers[l].calls_used < max_calls {
                         // ok: l < len
                         self.layers[l].calls_used += 1; // ok: l < len
+                        // What each survivor can still be called for: cap × contribution − assessed.
                         let w: Vec<(usize, Decimal)> = self
                             .contributing_survivors(def)
                             .filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO)
-                            .map(|i| (i, (cap * self.side.contribution0.get(i) - self.side.assessed.get(i)).max(Decimal::ZERO)))
-                            .collect();
-                        let total: Decimal = w.iter().map(|x| x.1).sum();
+                            .map(|i| {
+                                let cap_i = cap.mul_c(self.side.contribution0.get(i), "assessment cap (cap_multiple × contribution)")?;
+                                Ok((i, cap_i.sub_c(self.side.assessed.get(i), "assessment cap")?.max(Decimal::ZERO)))
+                            })
+                            .collect::<EngineResult<_>>()?;
+                        let total = sum_c(w.iter().map(|x| x.1), "assessment capacity")?;
                         let call = left.min(total);
                         let (shares, dust) = pro_rata(call, &w)?;
                         let mut all_paid = true;
@@ -1218,7 +1225,8 @@ impl<'a> Sim<'a> {
                             let can = sh.min(self.accts[i].reserves); // ok: from survivors()
                             self.accts[i].reserves -= can; // ok
                             let n = self.accts.len();
-                            self.side.assessed.set(i, self.side.assessed.get(i) + can, n);
+                            let assessed = self.side.assessed.get(i).add_c(can, "assessments paid")?;
+                            self.side.assessed.set(i, assessed, n);
                             self.accts[i].snap.loss += can; // ok
                             self.touch(i);
                             let memo = format!("assessment paid by {}", self.name(i));
@@ -1248,7 +1256,11 @@ impl<'a> Sim<'a> {
                         if after > Decimal::ZERO && max_steps > 1 && t < self.s.steps {
                             self.layers[l].drawn += pay; // ok: l < len
                             self.layers_dirty = true;
-                            self.pending.push(Pending { layer: l, def, left: after, until: t + max_steps - 1, info: info.to_vec() });
+                            // The window closes after max_steps − 1 more steps, or at the last step
+                            // (collect_pending closes every window there): so `until` is clamped to
+                            // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
+                            let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
+                            self.pending.push(Pending { layer: l, def, left: after, until, info: info.to_vec() });
                             let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
                             self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
                             return Ok(());

@@ -94,3 +94,73 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             s
         })
 }
+
+/// Where [`edge_scenario_strategy`] puts the instrument's price.
+#[derive(Debug, Clone, Copy)]
+pub enum PriceEdge {
+    /// A tiny token: ~10^-6 with all 10 places, tick 10^-10, huge sizes.
+    Tiny,
+    /// A price of ~3 × 10^8 with all 10 places (marks stay ≤ 10^9 under the shocks and paths).
+    Huge,
+}
+
+/// [`scenario_strategy`]'s scenarios moved to the edges of the numeric domain
+/// (src/scenario/domain.rs): amounts near 10^15 and down to 10^-8 with all 8 places, prices at
+/// either end with all 10 places, sizes with all 8, rates with all 8, the largest assessment
+/// multiple and skin in the game. Open interest still balances through the vault.
+#[allow(dead_code)]
+pub fn edge_scenario_strategy() -> impl Strategy<Value = Scenario> {
+    (scenario_strategy(), prop_oneof![Just(PriceEdge::Tiny), Just(PriceEdge::Huge)], any::<bool>(), 0usize..7)
+        .prop_map(|(mut s, edge, largest, smallest)| {
+            let max_amount = Decimal::from(1_000_000_000_000_000u64);
+            // Scale an amount towards 10^15 (or not) and give it all 8 places.
+            let amount = |x: Decimal| {
+                let scaled = if largest { x * Decimal::from(100_000_000_000u64) } else { x };
+                (scaled + dec(12_345_678, 8)).min(max_amount)
+            };
+            s.venue.insurance_fund = if largest { max_amount - dec(1, 8) } else { dec(50_000_000_001, 8) };
+            s.venue.liquidation_fee = dec(512_345, 8);
+            s.venue.auction_discount = dec(3_000_001, 8);
+            s.venue.max_slippage = dec(50_000_001, 8);
+            let ins = &mut s.instruments[0];
+            let size_scale = match edge {
+                PriceEdge::Tiny => {
+                    ins.price.initial = dec(12_345, 10); // 0.0000012345
+                    ins.tick_size = dec(1, 10);
+                    ins.contract_size = Decimal::from(1000);
+                    Decimal::from(10_000_000_000u64)
+                }
+                PriceEdge::Huge => {
+                    ins.price.initial = dec(3_000_000_001_234_567_891, 10); // 300,000,000.1234567891
+                    ins.tick_size = dec(1, 10);
+                    ins.contract_size = dec(100_000_001, 8); // 1.00000001
+                    Decimal::ONE
+                }
+            };
+            ins.lot_size = dec(1, 8);
+            ins.price_impact = ins.price_impact / Decimal::from(100) + dec(1, 8);
+            ins.funding_rate = if ins.funding_rate.is_zero() { Decimal::ZERO } else { dec(10_000_001, 11) };
+            for (i, a) in s.accounts.iter_mut().enumerate() {
+                if a.id == "vault" {
+                    a.cash = max_amount;
+                    continue;
+                }
+                a.cash = if i == smallest { dec(1, 8) } else { amount(a.cash) };
+                a.fund_contribution = amount(a.fund_contribution);
+                a.reserves = amount(a.reserves);
+                for p in &mut a.positions {
+                    let sign = if p.size < Decimal::ZERO { -Decimal::ONE } else { Decimal::ONE };
+                    p.size = p.size * size_scale + sign * dec(12_345_678, 8);
+                }
+            }
+            for l in &mut s.waterfall {
+                match l {
+                    LayerSpec::SkinInTheGame { amount: a, .. } => *a = amount(*a),
+                    LayerSpec::Assessment { cap_multiple, .. } if largest => *cap_multiple = Decimal::from(100),
+                    LayerSpec::Assessment { cap_multiple, .. } => *cap_multiple = *cap_multiple + dec(1, 8),
+                    _ => {}
+                }
+            }
+            s
+        })
+}
