@@ -52,14 +52,14 @@ pub const RATE_DP: u32 = 8;
 /// (LCH 1×, CME 2.75×); 100× keeps cap × contribution ≤ 10^17.
 pub const CAP_MULTIPLE_MAX: Decimal = Decimal::from_parts(100, 0, 0, false, 0);
 
-/// Largest price impact (fraction of mark per 1,000,000 of notional): at 1, closing $1m moves the
-/// price by 100 %, which every max_slippage cap already stops.
-pub const PRICE_IMPACT_MAX: Decimal = Decimal::ONE;
+/// Largest price impact (fraction of mark per 1,000,000 of notional): at 100, closing $10,000
+/// moves the price by 100 %, which every max_slippage cap already stops; impact × notional ≤ 10^26.
+pub const PRICE_IMPACT_MAX: Decimal = Decimal::ONE_HUNDRED;
 
 /// Largest physical-delivery buy-in penalty (a rate of the mark): 10 = 1,000 %.
 pub const BUY_IN_PENALTY_MAX: Decimal = Decimal::TEN;
 
-/// Largest value any value may reach once the domain is checked (used in the docs' arithmetic).
+/// A `Decimal` holds 28 significant digits in every case (29 for some).
 #[cfg(test)]
 const DECIMAL_MAX_DIGITS: u32 = 28;
 
