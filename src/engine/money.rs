@@ -67,6 +67,39 @@ impl Checked for Decimal {
     }
 }
 
+/// Decimal places of every money amount the engine posts (a fee, PnL, variation margin, funding,
+/// proceeds, a buy-in, a penalty, a top-up, a haircut, a pro-rata share): 12. Why 12: a `Decimal`
+/// holds 28 significant digits exactly (its mantissa is below 2^96 ≈ 7.9 × 10^28), and validation
+/// keeps the book's money below 10^16 (`domain::BOOK_MONEY_MAX`), so every balance and sum of
+/// such amounts has at most 16 + 12 = 28 digits and is exact, with ×7.9 headroom for the sums
+/// and slippage the bound does not count. Products of the inputs' places (a fee rate of 8 places
+/// × a size of 8 × a contract size of 8 × a price of 10 = 34) would not be.
+pub const MONEY_DP: u32 = 12;
+
+/// The one rounding rule for money the engine forms: half to even ("banker's rounding", the
+/// default of IEEE 754-2008 §4.3.3 and of `rust_decimal`'s `round_dp`, which the tick grid also
+/// uses): unbiased over many postings, so no party gains from the rule on average.
+pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointNearestEven;
+
+/// `x` as a money amount the engine posts: rounded to [`MONEY_DP`] places by [`MONEY_ROUNDING`].
+/// Both sides of a double entry use the returned figure, so the ledger conserves exactly; a
+/// value with at most 12 places is returned unchanged (same digits, same scale).
+#[inline]
+pub fn to_money(x: Decimal) -> Decimal {
+    to_money_places(x, MONEY_DP)
+}
+
+/// Places of inverse PnL and of a released part of an isolated margin: 10, as the engine rounded
+/// them before the money grid existed, so the inverse presets (BitMEX 2020, OKX 2018) keep their
+/// figures digit for digit. A coarser grid than [`MONEY_DP`], so still on it.
+pub const LEGACY_MONEY_DP: u32 = 10;
+
+/// `x` rounded to `dp` ≤ [`MONEY_DP`] places by the one rule, [`MONEY_ROUNDING`].
+#[inline]
+pub fn to_money_places(x: Decimal, dp: u32) -> Decimal {
+    x.round_dp_with_strategy(dp.min(MONEY_DP), MONEY_ROUNDING)
+}
+
 /// Sum with overflow checking.
 pub fn sum_c<I: IntoIterator<Item = Decimal>>(items: I, what: &str) -> EngineResult<Decimal> {
     items.into_iter().try_fold(Decimal::ZERO, |acc, x| acc.add_c(x, what))

@@ -8,7 +8,7 @@ use super::account::{collateral_value, position_requirements, position_value, va
 use super::adl::{adl_score, adl_take};
 use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
-use super::money::{format_decimal, sum_c, Checked, EngineError, EngineResult};
+use super::money::{format_decimal, sum_c, to_money, to_money_places, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
@@ -458,6 +458,23 @@ impl<'a> Sim<'a> {
                 None => acct.snap.positions.push(Pos { inst: i, size: -net, entry: mark0, funding_entry: sim.m.funding(i, 0), isolated: None }),
             }
         }
+        // The book's money within the bound that keeps every sum exact (engine/headroom.rs).
+        super::headroom::check(
+            s,
+            &sim.m,
+            sim.accts.iter().enumerate().map(|(i, a)| super::headroom::BookEntry {
+                index: i,
+                collateral: &a.snap.collateral,
+                positions: &a.snap.positions,
+                reserves: a.reserves,
+                contribution: sim.side.contribution0.get(i),
+            }),
+            |i| match sim.infos.get(i) {
+                Some(AccountInfo { cohort: Some(c), .. }) => format!("cohorts[{}]", s.cohorts.iter().position(|x| *x.id == **c).unwrap_or(0)),
+                Some(info) => format!("accounts[{}]", s.accounts.iter().position(|x| *x.id == *info.id).unwrap_or(i)),
+                None => "accounts".into(),
+            },
+        )?;
         // Waterfall layers: the defaulter's margin is always first.
         let mut specs: Vec<LayerSpec> = waterfall.to_vec();
         if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
@@ -726,7 +743,7 @@ impl<'a> Sim<'a> {
                     let have = underlying.and_then(|k| self.accts[a].snap.collateral.get(k).copied()).unwrap_or_default(); // ok: a < len
                     let missing = (need - have.max(Decimal::ZERO)).max(Decimal::ZERO);
                     if missing > Decimal::ZERO {
-                        let cost = missing.mul_c(mark, "buy-in")?.mul_c(x.buy_in_penalty, "buy-in")?;
+                        let cost = to_money(missing.mul_c(mark, "buy-in")?.mul_c(x.buy_in_penalty, "buy-in")?);
                         self.cash_add(a, -cost)?;
                         let name = self.acct_name(a);
                         self.post(t, self.vn(names::MARKET), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)).into());
@@ -776,9 +793,7 @@ impl<'a> Sim<'a> {
             if units <= Decimal::ZERO {
                 continue;
             }
-            let price = self.m.asset_price(k, t);
-            let h = self.m.haircuts.get(k).copied().unwrap_or_default();
-            let value = units.mul_c(price, "collateral sale")?.mul_c(Decimal::ONE - h, "collateral sale")?;
+            let value = self.m.collateral_worth(k, units, t)?;
             self.accts[a].snap.collateral[k] = Decimal::ZERO; // ok: k < n
             self.cash_add(a, value)?;
             let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| self.quote.clone());
@@ -803,7 +818,7 @@ impl<'a> Sim<'a> {
         let part = if p.size.is_sign_negative() { -q } else { q };
         let full = q == p.size.abs();
         let pnl = self.m.pnl_at(p.inst, part, p.entry, price)?;
-        let funding = part.mul_c(self.m.funding(p.inst, t) - p.funding_entry, "funding owed")?;
+        let funding = self.m.funding_owed(p.inst, part, p.funding_entry, t)?;
         let realized = pnl.sub_c(funding, "realized pnl")?;
         let posted = if self.vm {
             let at_mark = self.m.pnl_at(p.inst, part, p.entry, self.m.mark(p.inst, t))?;
@@ -818,7 +833,7 @@ impl<'a> Sim<'a> {
         }
         let iso_rel = match p.isolated {
             Some(iso) if full => iso,
-            Some(iso) => iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?.round_dp(10),
+            Some(iso) => to_money_places(iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?, super::money::LEGACY_MONEY_DP),
             None => Decimal::ZERO,
         };
         self.touch(a);
@@ -912,7 +927,8 @@ impl<'a> Sim<'a> {
             }
             return Ok(());
         }
-        let top_up = (im - equity).max(Decimal::ZERO);
+        // Posted from reserves: money on the money grid (the requirement has a rate's places).
+        let top_up = to_money(im.sub_c(equity, "margin call top-up")?).max(Decimal::ZERO);
         if self.accts[a].call_step.is_none() {
             // ok: a < len
             self.accts[a].call_step = Some(t); // ok: a < len
@@ -1077,7 +1093,7 @@ impl<'a> Sim<'a> {
             self.cash_add(a, g)?;
             g
         };
-        let fee = fee_rate.mul_c(fee_base, "liquidation fee")?.min(group.max(Decimal::ZERO));
+        let fee = to_money(fee_rate.mul_c(fee_base, "liquidation fee")?).min(group.max(Decimal::ZERO));
         if fee > Decimal::ZERO {
             self.cash_add(a, -fee)?;
             self.insurance = self.insurance.add_c(fee, "insurance fund")?;
@@ -1213,7 +1229,7 @@ impl<'a> Sim<'a> {
                             .contributing_survivors(def)
                             .filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO)
                             .map(|i| {
-                                let cap_i = cap.mul_c(self.side.contribution0.get(i), "assessment cap (cap_multiple × contribution)")?;
+                                let cap_i = to_money(cap.mul_c(self.side.contribution0.get(i), "assessment cap (cap_multiple × contribution)")?);
                                 Ok((i, cap_i.sub_c(self.side.assessed.get(i), "assessment cap")?.max(Decimal::ZERO)))
                             })
                             .collect::<EngineResult<_>>()?;

@@ -59,6 +59,13 @@ pub const PRICE_IMPACT_MAX: Decimal = Decimal::ONE_HUNDRED;
 /// Largest physical-delivery buy-in penalty (a rate of the mark): 10 = 1,000 %.
 pub const BUY_IN_PENALTY_MAX: Decimal = Decimal::TEN;
 
+/// Largest money of a whole book (every amount deposited plus every position's exposure at the
+/// highest marks of the run, engine/headroom.rs): the engine posts money at 12 places
+/// (`engine::money::MONEY_DP`), and 10^16 at 12 places is 28 digits, which a `Decimal` holds
+/// exactly (×7.9 headroom for sums and slippage). The largest cleared book, LCH SwapClear's
+/// ≈ 4 × 10^14 of notional, fits 25 times.
+pub const BOOK_MONEY_MAX: Decimal = Decimal::from_parts(1_874_919_424, 2_328_306, 0, false, 0); // 10^16
+
 /// A `Decimal` holds 28 significant digits in every case (29 for some).
 #[cfg(test)]
 const DECIMAL_MAX_DIGITS: u32 = 28;
@@ -86,6 +93,8 @@ mod tests {
     fn constants_are_the_powers_they_name() {
         assert_eq!(AMOUNT_MAX, Decimal::from(1_000_000_000_000_000u64));
         assert_eq!(SIZE_MAX, Decimal::from(1_000_000_000_000u64));
+        assert_eq!(BOOK_MONEY_MAX, Decimal::from(10_000_000_000_000_000u64));
+        assert_eq!(show(BOOK_MONEY_MAX), "1e16");
         assert_eq!(show(AMOUNT_MAX), "1e15");
         assert_eq!(show(PRICE_MAX), "1e9");
         assert_eq!(show(CAP_MULTIPLE_MAX), "100");
