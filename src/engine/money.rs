@@ -100,6 +100,12 @@ pub fn to_money_places(x: Decimal, dp: u32) -> Decimal {
     x.round_dp_with_strategy(dp.min(MONEY_DP), MONEY_ROUNDING)
 }
 
+/// `a × b / c`, exact where `a × b` fits a `Decimal`; at the domain's edge (10^16 × 10^15 does
+/// not) `a × (b / c)`, a pro-rata part of `a` when `b ≤ c`. Errors name `what`.
+pub fn mul_div(a: Decimal, b: Decimal, c: Decimal, what: &str) -> EngineResult<Decimal> {
+    a.mul_c(b, what).and_then(|x| x.div_c(c, what)).or_else(|_| b.div_c(c, what).and_then(|r| a.mul_c(r, what)))
+}
+
 /// Sum with overflow checking.
 pub fn sum_c<I: IntoIterator<Item = Decimal>>(items: I, what: &str) -> EngineResult<Decimal> {
     items.into_iter().try_fold(Decimal::ZERO, |acc, x| acc.add_c(x, what))

@@ -8,7 +8,7 @@ use super::account::{collateral_value, position_requirements, position_value, va
 use super::adl::{adl_score, adl_take};
 use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
-use super::money::{format_decimal, sum_c, to_money, to_money_places, Checked, EngineError, EngineResult};
+use super::money::{format_decimal, mul_div, sum_c, to_money, to_money_places, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
@@ -565,7 +565,7 @@ impl<'a> Sim<'a> {
             let share = if total_n.is_zero() {
                 Decimal::ZERO
             } else {
-                free.mul_c(m.notional(p.inst, p.size, p.entry)?, "isolated margin")?.div_c(total_n, "isolated margin")?.round_dp(8)
+                mul_div(free, m.notional(p.inst, p.size, p.entry)?, total_n, "isolated margin")?.round_dp(8)
             };
             p.isolated = Some(share);
             assigned = assigned.add_c(share, "isolated margins")?;
@@ -833,7 +833,7 @@ impl<'a> Sim<'a> {
         }
         let iso_rel = match p.isolated {
             Some(iso) if full => iso,
-            Some(iso) => to_money_places(iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?, super::money::LEGACY_MONEY_DP),
+            Some(iso) => to_money_places(mul_div(iso, q, p.size.abs(), "isolated margin")?, super::money::LEGACY_MONEY_DP),
             None => Decimal::ZERO,
         };
         self.touch(a);
@@ -1689,7 +1689,7 @@ fn spread_bad_debt(info: &mut [Bankrupt], notionals: &[Decimal], d: Decimal) -> 
         return Ok(());
     }
     for (b, n) in info.iter_mut().zip(notionals) {
-        let share = d.mul_c(*n, "bad debt share")?.div_c(total, "bad debt share")?;
+        let share = mul_div(d, *n, total, "bad debt share")?;
         b.per_unit = share.div_c(b.size.abs(), "bad debt per contract")?;
     }
     Ok(())
