@@ -166,6 +166,32 @@ fn a_random_path_beyond_the_largest_price_is_an_error() {
     }
 }
 
+/// The book's money (amounts plus positions' exposure at the run's highest marks) is bounded by
+/// 1e16, so sums at 12 places stay within a Decimal's 28 digits: beyond it, an error naming the
+/// largest account, the figures and the bound; at it, a run that conserves.
+#[test]
+fn a_book_beyond_its_money_bound_is_refused_with_the_figures() {
+    let book = |cash: &str, n: usize| {
+        let accounts: Vec<String> = (0..n).map(|i| format!(r#"{{"id":"a{i}","cash":"{cash}"}}"#)).collect();
+        format!(r#"{{"version":1,"steps":2,"instruments":[{{"id":"X","price":{{"initial":"100"}}}}],"accounts":[{}]}}"#, accounts.join(","))
+    };
+    assert!(matches!(outcome(&book("1000000000000000", 10)), Outcome::Conserved));
+    match outcome(&book("1000000000000000", 11)) {
+        Outcome::Engine(e) => {
+            let e = e.to_string();
+            assert!(e.contains("accounts[0]: the book's money is at most 1e16") && e.contains("got 11000000000000000"), "{e}");
+        }
+        _ => panic!("11 × 1e15 of cash is beyond the book's bound"),
+    }
+    // A position of 10^15 units at a mark of 100, and the counterparty's: 2 × 10^17 of exposure.
+    let text = r#"{"version":1,"steps":2,"instruments":[{"id":"X","contract_size":"1000","counterparty":"a","price":{"initial":"100"}}],
+        "accounts":[{"id":"a","cash":"1"},{"id":"b","cash":"2","positions":[{"instrument":"X","size":"1000000000000"}]}]}"#;
+    match outcome(text) {
+        Outcome::Engine(e) => assert!(e.to_string().contains("accounts[1]: the book's money") && e.to_string().contains("exposure at the highest marks 200000000000000000"), "{e}"),
+        _ => panic!("a position worth 1e17 is beyond the book's bound"),
+    }
+}
+
 /// VMGH with the largest `max_steps`: `t + max_steps − 1` overflowed u32.
 #[test]
 fn vmgh_with_u32_max_steps_runs_and_conserves() {
@@ -187,6 +213,8 @@ fn the_domain_is_what_the_docs_say() {
         assert!(section.contains(&format!("| {bound} | {dp} |")), "docs lack `| {bound} | {dp} |`");
     }
     assert!(section.contains(&format!("| {} |", domain::show(domain::CAP_MULTIPLE_MAX))));
+    assert!(section.contains(&format!("| {} | — |", domain::show(domain::BOOK_MONEY_MAX))), "docs lack the book's money bound");
+    assert!(section.contains(&format!("`MONEY_DP = {}`", engine::money::MONEY_DP)), "docs lack the money scale");
 }
 
 /// Every example and preset is inside the domain (the property test below covers its edges).
@@ -220,6 +248,10 @@ proptest! {
         };
         let c = t.conservation().map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(c.holds(), "{:?}", c);
+        // Every amount posted is on the money grid (engine/money.rs, MONEY_DP).
+        for e in t.ledger.iter() {
+            prop_assert!(e.amount.scale() <= engine::money::MONEY_DP, "{} posted with {} places: {:?}", e.amount, e.amount.scale(), e);
+        }
         for l in &s.waterfall {
             if let LayerSpec::Assessment { cap_multiple, .. } = l {
                 prop_assert!(*cap_multiple <= domain::CAP_MULTIPLE_MAX);

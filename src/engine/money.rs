@@ -351,6 +351,23 @@ pub fn format_pct(rate: Decimal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Money is rounded half to even at 12 places; amounts with at most 12 places are untouched
+    /// (same scale, so every figure that was already on the grid prints as before).
+    #[test]
+    fn money_grid_rounds_half_to_even_and_keeps_short_amounts() {
+        use std::str::FromStr;
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(to_money(d("0.0000000000005")), d("0"));
+        assert_eq!(to_money(d("0.0000000000015")), d("0.000000000002"));
+        assert_eq!(to_money(d("-1.0000000000025")), d("-1.000000000002"));
+        assert_eq!(to_money(d("999999999999999.99999999999951")), d("1000000000000000.000000000000"));
+        for x in ["1.50", "0.000000000001", "123.4567890123"] {
+            assert_eq!(to_money(d(x)).to_string(), x);
+        }
+        assert_eq!(to_money_places(d("1.00000000005"), LEGACY_MONEY_DP), d("1.0000000000"));
+        assert_eq!(mul_div(d("1e16"), d("1e15"), d("2e15"), "t"), Ok(d("5e15")));
+    }
     use rust_decimal_macros_free::d;
 
     mod rust_decimal_macros_free {

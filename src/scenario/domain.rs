@@ -7,7 +7,9 @@
 //! keep it from ever needing to fail):
 //! - a position's notional: units (|size| × contract size ≤ 10^15) × a mark (≤ 10^9) ≤ 10^24, so
 //!   an account's sum over its positions, fees (rate ≤ 1) and PnL stay ≤ 10^27;
-//! - an account's money: ≤ 10^15 deposited, so cross-account totals (≤ 10^6 accounts) ≤ 10^21;
+//! - the book's money (all deposits plus every position's exposure over the run) ≤ 10^16
+//!   ([`BOOK_MONEY_MAX`], checked against the run's marks in engine/headroom.rs), so sums of
+//!   money posted at 12 places (engine/money.rs, `MONEY_DP`) stay exact;
 //! - an assessment: cap multiple (≤ 100) × contribution (≤ 10^15) ≤ 10^17.
 //!
 //! Decimal places are counted as written (`"1.50"` has 2): a value that `rust_decimal` had to round
