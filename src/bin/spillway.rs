@@ -148,10 +148,15 @@ mod cli {
         let mut reports = Vec::new();
         for v in &system.venues {
             let t = &v.timeline;
-            let sums = t.ledger_sums();
-            let ledger_ok = sums.values().all(|v| v.is_zero());
-            let alloc_ok = t.summary.allocated + t.summary.unallocated == t.summary.deficit;
-            all_ok &= ledger_ok && alloc_ok;
+            let c = match t.conservation() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("engine error: {e}");
+                    return 1;
+                }
+            };
+            let (sums, ledger_ok, alloc_ok) = (&c.ledger_sums, c.ledger_balances, c.allocated_plus_unallocated_equals_deficit);
+            all_ok &= c.holds();
             if summary_only {
                 let sm = &t.summary;
                 let title = if system.venues.len() > 1 { format!("{} [{}]", v.name, v.id) } else { s.name.clone() };
@@ -166,7 +171,7 @@ mod cli {
                 say!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
                 say!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
                 say!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
-                say!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
+                say!("{:<34} {:>16}", "conservation", if c.holds() { "ok" } else { "BROKEN" });
                 continue;
             }
             let accounts: Vec<_> = (0..t.accounts.len())

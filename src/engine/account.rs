@@ -113,12 +113,7 @@ pub fn collateral_value(m: &Market, coll: &[Decimal], t: u32) -> EngineResult<De
             v = v.add_c(*units, "collateral value")?;
             continue;
         }
-        let mut val = units.mul_c(m.asset_price(a, t), "collateral value")?;
-        if val > Decimal::ZERO {
-            let h = m.haircuts.get(a).copied().unwrap_or_default();
-            val = val.mul_c(Decimal::ONE - h, "collateral haircut")?;
-        }
-        v = v.add_c(val, "collateral value")?;
+        v = v.add_c(m.collateral_worth(a, *units, t)?, "collateral value")?;
     }
     Ok(v)
 }
@@ -126,7 +121,7 @@ pub fn collateral_value(m: &Market, coll: &[Decimal], t: u32) -> EngineResult<De
 /// PnL at mark minus funding owed for one position at step `t`.
 pub fn position_value(m: &Market, p: &Pos, t: u32) -> EngineResult<Decimal> {
     let pnl = m.pnl_at(p.inst, p.size, p.entry, m.mark(p.inst, t))?;
-    let funding = p.size.mul_c(m.funding(p.inst, t).sub_c(p.funding_entry, "funding owed")?, "funding owed")?;
+    let funding = m.funding_owed(p.inst, p.size, p.funding_entry, t)?;
     pnl.sub_c(funding, "position value")
 }
 

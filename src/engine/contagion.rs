@@ -136,7 +136,8 @@ fn run_all(s: &Scenario, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_m
         // Outflows of this venue along each link, step by step.
         for (li, l) in s.contagion.iter().enumerate().filter(|(_, l)| l.from == id) {
             for (step, loss) in increments(&t, l.source) {
-                let amount = loss.mul_c(l.share, "contagion share")?;
+                // Posted at the target venue: money on the money grid.
+                let amount = super::money::to_money(loss.mul_c(l.share, "contagion share")?);
                 if amount.is_zero() {
                     continue;
                 }

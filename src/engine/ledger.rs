@@ -4,7 +4,7 @@
 
 use super::chunked::Chunked;
 use super::packed::{Reader, StepRecords, Writer};
-use super::money::format_decimal;
+use super::money::{format_decimal, Checked, EngineResult};
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -126,6 +126,25 @@ pub fn signed_sums<E: Borrow<JournalEntry>>(entries: impl IntoIterator<Item = E>
         *out.entry(asset).or_default() += v;
     }
     out
+}
+
+/// [`signed_sums`] with every addition checked: a run's conservation check (the CLI's, the tests')
+/// reads this, so a balance beyond a `Decimal` is an error naming it, never a panic.
+pub fn checked_signed_sums<E: Borrow<JournalEntry>>(entries: impl IntoIterator<Item = E>) -> EngineResult<BTreeMap<String, Decimal>> {
+    let mut b: BTreeMap<(Name, Name), Decimal> = BTreeMap::new();
+    for e in entries {
+        let e = e.borrow();
+        let d = b.entry((e.debit.clone(), e.asset.clone())).or_default();
+        *d = d.add_c(e.amount, "a ledger account's balance")?;
+        let c = b.entry((e.credit.clone(), e.asset.clone())).or_default();
+        *c = c.sub_c(e.amount, "a ledger account's balance")?;
+    }
+    let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+    for ((_, asset), v) in b {
+        let x = out.entry(asset.to_string()).or_default();
+        *x = x.add_c(v, "the ledger's sum")?;
+    }
+    Ok(out)
 }
 
 /// Balance of one ledger account in one asset.

@@ -2,7 +2,7 @@
 //! and per-instrument contract terms. Valuation of a position at a price lives here.
 
 use super::margin::MarginModel;
-use super::money::{Checked, EngineResult};
+use super::money::{to_money, to_money_places, Checked, EngineResult, LEGACY_MONEY_DP};
 use crate::scenario::{ContractKind, Scenario};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -122,11 +122,29 @@ impl Market {
         };
         let q = times_size(size, m.contract_size, "position pnl")?;
         let dp = price.sub_c(entry, "position pnl")?;
+        // PnL is money the engine posts (variation margin, realized PnL): on the money grid.
         match m.kind {
-            ContractKind::Linear => q.mul_c(dp, "position pnl"),
-            // Rounded to 1e-10 so sums of money stay exact within Decimal's 28 digits.
-            ContractKind::Inverse => Ok(q.mul_c(dp, "position pnl")?.div_c(entry, "inverse pnl")?.round_dp(10)),
+            ContractKind::Linear => Ok(to_money(q.mul_c(dp, "position pnl")?)),
+            ContractKind::Inverse => Ok(to_money_places(q.mul_c(dp, "position pnl")?.div_c(entry, "inverse pnl")?, LEGACY_MONEY_DP)),
         }
+    }
+
+    /// Funding owed by `size` contracts held since the funding index stood at `entry_index`
+    /// (Drift-style: size × (index now − index at entry)), as money on the money grid.
+    pub fn funding_owed(&self, inst: usize, size: Decimal, entry_index: Decimal, t: u32) -> EngineResult<Decimal> {
+        let per_contract = self.funding(inst, t).sub_c(entry_index, "funding owed")?;
+        Ok(to_money(size.mul_c(per_contract, "funding owed")?))
+    }
+
+    /// Value of `units` of collateral asset `asset` at step `t` (a sale's proceeds): units × price,
+    /// less the asset's haircut on a positive holding, as money on the money grid.
+    pub fn collateral_worth(&self, asset: usize, units: Decimal, t: u32) -> EngineResult<Decimal> {
+        let mut val = units.mul_c(self.asset_price(asset, t), "collateral value")?;
+        if val > Decimal::ZERO {
+            let h = self.haircuts.get(asset).copied().unwrap_or_default();
+            val = val.mul_c(Decimal::ONE - h, "collateral haircut")?;
+        }
+        Ok(to_money(val))
     }
 
     /// Notional in quote currency at `price` (inverse: contracts × contract size).
@@ -153,7 +171,7 @@ impl Market {
         let raw = price.mul_c(Decimal::ONE.sub_c(signed, "slippage")?, "execution price")?;
         // Fills happen on the tick grid.
         let tick = self.meta(inst).map(|m| m.tick_size).unwrap_or_default();
-        Ok(crate::scenario::price_path::round_to_tick(raw, tick))
+        crate::scenario::price_path::round_to_tick(raw, tick).ok_or_else(|| super::money::EngineError::Overflow { what: "execution price rounded to the tick".into() })
     }
 }
 

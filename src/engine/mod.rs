@@ -6,6 +6,7 @@ pub mod adl;
 pub mod compare;
 pub mod contagion;
 mod chunked;
+mod headroom;
 mod packed;
 pub mod ledger;
 pub mod margin;

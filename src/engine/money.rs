@@ -67,6 +67,45 @@ impl Checked for Decimal {
     }
 }
 
+/// Decimal places of every money amount the engine posts (a fee, PnL, variation margin, funding,
+/// proceeds, a buy-in, a penalty, a top-up, a haircut, a pro-rata share): 12. Why 12: a `Decimal`
+/// holds 28 significant digits exactly (its mantissa is below 2^96 ≈ 7.9 × 10^28), and validation
+/// keeps the book's money below 10^16 (`domain::BOOK_MONEY_MAX`), so every balance and sum of
+/// such amounts has at most 16 + 12 = 28 digits and is exact, with ×7.9 headroom for the sums
+/// and slippage the bound does not count. Products of the inputs' places (a fee rate of 8 places
+/// × a size of 8 × a contract size of 8 × a price of 10 = 34) would not be.
+pub const MONEY_DP: u32 = 12;
+
+/// The one rounding rule for money the engine forms: half to even ("banker's rounding", the
+/// default of IEEE 754-2008 §4.3.3 and of `rust_decimal`'s `round_dp`, which the tick grid also
+/// uses): unbiased over many postings, so no party gains from the rule on average.
+pub const MONEY_ROUNDING: RoundingStrategy = RoundingStrategy::MidpointNearestEven;
+
+/// `x` as a money amount the engine posts: rounded to [`MONEY_DP`] places by [`MONEY_ROUNDING`].
+/// Both sides of a double entry use the returned figure, so the ledger conserves exactly; a
+/// value with at most 12 places is returned unchanged (same digits, same scale).
+#[inline]
+pub fn to_money(x: Decimal) -> Decimal {
+    to_money_places(x, MONEY_DP)
+}
+
+/// Places of inverse PnL and of a released part of an isolated margin: 10, as the engine rounded
+/// them before the money grid existed, so the inverse presets (BitMEX 2020, OKX 2018) keep their
+/// figures digit for digit. A coarser grid than [`MONEY_DP`], so still on it.
+pub const LEGACY_MONEY_DP: u32 = 10;
+
+/// `x` rounded to `dp` ≤ [`MONEY_DP`] places by the one rule, [`MONEY_ROUNDING`].
+#[inline]
+pub fn to_money_places(x: Decimal, dp: u32) -> Decimal {
+    x.round_dp_with_strategy(dp.min(MONEY_DP), MONEY_ROUNDING)
+}
+
+/// `a × b / c`, exact where `a × b` fits a `Decimal`; at the domain's edge (10^16 × 10^15 does
+/// not) `a × (b / c)`, a pro-rata part of `a` when `b ≤ c`. Errors name `what`.
+pub fn mul_div(a: Decimal, b: Decimal, c: Decimal, what: &str) -> EngineResult<Decimal> {
+    a.mul_c(b, what).and_then(|x| x.div_c(c, what)).or_else(|_| b.div_c(c, what).and_then(|r| a.mul_c(r, what)))
+}
+
 /// Sum with overflow checking.
 pub fn sum_c<I: IntoIterator<Item = Decimal>>(items: I, what: &str) -> EngineResult<Decimal> {
     items.into_iter().try_fold(Decimal::ZERO, |acc, x| acc.add_c(x, what))
@@ -312,6 +351,23 @@ pub fn format_pct(rate: Decimal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Money is rounded half to even at 12 places; amounts with at most 12 places are untouched
+    /// (same scale, so every figure that was already on the grid prints as before).
+    #[test]
+    fn money_grid_rounds_half_to_even_and_keeps_short_amounts() {
+        use std::str::FromStr;
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(to_money(d("0.0000000000005")), d("0"));
+        assert_eq!(to_money(d("0.0000000000015")), d("0.000000000002"));
+        assert_eq!(to_money(d("-1.0000000000025")), d("-1.000000000002"));
+        assert_eq!(to_money(d("999999999999999.99999999999951")), d("1000000000000000.000000000000"));
+        for x in ["1.50", "0.000000000001", "123.4567890123"] {
+            assert_eq!(to_money(d(x)).to_string(), x);
+        }
+        assert_eq!(to_money_places(d("1.00000000005"), LEGACY_MONEY_DP), d("1.0000000000"));
+        assert_eq!(mul_div(d("1e16"), d("1e15"), d("2e15"), "t"), Ok(d("5e15")));
+    }
     use rust_decimal_macros_free::d;
 
     mod rust_decimal_macros_free {

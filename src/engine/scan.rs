@@ -78,10 +78,15 @@ impl Ord for Edge {
     }
 }
 
-/// Guard (in money) for rounding inside the engine's own valuation: inverse PnL is rounded to
-/// 1e-10 per position at both ends; everything else is exact decimal arithmetic at these
+/// Guard (in money) for rounding inside the engine's own valuation: a position's PnL and its
+/// funding owed are each rounded to the money grid (`money::MONEY_DP` = 12 places, at most half a
+/// unit, 0.5e-12) at both ends of the band: 4 × 0.5e-12 per position; inverse PnL to 10 places
+/// (`money::LEGACY_MONEY_DP`): 2 × 0.5e-10 more, guarded by 2e-10. A collateral asset's value
+/// is rounded too: 2 × 0.5e-12 per asset. Everything else is exact decimal arithmetic at these
 /// magnitudes, and a relative 1e-18 of the sizes involved covers any last-digit rounding.
+const POSITION_ROUNDING: Decimal = Decimal::from_parts(2, 0, 0, false, 12);
 const INVERSE_ROUNDING: Decimal = Decimal::from_parts(2, 0, 0, false, 10);
+const COLLATERAL_ROUNDING: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
 /// Beyond this notional (quote units) an account is always checked (Decimal's range is ~7.9e28).
 const NOTIONAL_CAP: Decimal = Decimal::from_parts(1_661_992_960, 1_808_227_885, 5, false, 0); // 1e20
 
@@ -429,6 +434,7 @@ impl Scan {
             if !fa.continuous || fa.funding == 2 {
                 return None;
             }
+            eps = eps.checked_add(POSITION_ROUNDING)?;
             let qcs = p.size.checked_mul(fa.cs)?;
             if qcs.abs().checked_mul(fa.max_mark)? > NOTIONAL_CAP {
                 return None;
@@ -462,6 +468,7 @@ impl Scan {
                     continue;
                 }
                 scale = scale.checked_add(units.checked_mul(m.asset_price(k, t))?.abs())?;
+                eps = eps.checked_add(COLLATERAL_ROUNDING)?;
                 let Some(i) = self.asset_inst.get(k).copied().flatten() else { continue };
                 if units.abs().checked_mul(self.facts.get(i)?.max_mark)? > NOTIONAL_CAP {
                     return None;

@@ -8,7 +8,7 @@ use super::account::{collateral_value, position_requirements, position_value, va
 use super::adl::{adl_score, adl_take};
 use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
-use super::money::{format_decimal, Checked, EngineError, EngineResult};
+use super::money::{format_decimal, mul_div, sum_c, to_money, to_money_places, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
@@ -447,7 +447,7 @@ impl<'a> Sim<'a> {
             let acct = &mut sim.accts[cp]; // ok: cp found by position() above
             match acct.snap.positions.iter_mut().find(|p| p.inst == i) {
                 Some(p) => {
-                    let new = p.size - net;
+                    let new = p.size.sub_c(net, "counterparty's position")?;
                     if new.is_zero() {
                         acct.snap.positions.retain(|p| p.inst != i);
                     } else {
@@ -455,7 +455,9 @@ impl<'a> Sim<'a> {
                             p.entry = mark0;
                         } else if new.abs() > p.size.abs() {
                             // Weighted average entry of the old size and the added size at mark.
-                            p.entry = (p.entry * p.size.abs() + mark0 * net.abs()).div_c(new.abs(), "average entry")?;
+                            let old_cost = p.entry.mul_c(p.size.abs(), "counterparty's average entry")?;
+                            let added = mark0.mul_c(net.abs(), "counterparty's average entry")?;
+                            p.entry = old_cost.add_c(added, "counterparty's average entry")?.div_c(new.abs(), "average entry")?;
                         }
                         p.size = new;
                     }
@@ -463,6 +465,23 @@ impl<'a> Sim<'a> {
                 None => acct.snap.positions.push(Pos { inst: i, size: -net, entry: mark0, funding_entry: sim.m.funding(i, 0), isolated: None }),
             }
         }
+        // The book's money within the bound that keeps every sum exact (engine/headroom.rs).
+        super::headroom::check(
+            s,
+            &sim.m,
+            sim.accts.iter().enumerate().map(|(i, a)| super::headroom::BookEntry {
+                index: i,
+                collateral: &a.snap.collateral,
+                positions: &a.snap.positions,
+                reserves: a.reserves,
+                contribution: sim.side.contribution0.get(i),
+            }),
+            |i| match sim.infos.get(i) {
+                Some(AccountInfo { cohort: Some(c), .. }) => format!("cohorts[{}]", s.cohorts.iter().position(|x| *x.id == **c).unwrap_or(0)),
+                Some(info) => format!("accounts[{}]", s.accounts.iter().position(|x| *x.id == *info.id).unwrap_or(i)),
+                None => "accounts".into(),
+            },
+        )?;
         // Waterfall layers: the defaulter's margin is always first.
         let mut specs: Vec<LayerSpec> = waterfall.to_vec();
         if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
@@ -476,7 +495,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
                 LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
                 LayerSpec::SurvivorsFund => {
-                    (LayerKind::Survivors, Some((0..sim.accts.len()).map(|i| sim.side.contribution0.get(i)).sum::<Decimal>()))
+                    (LayerKind::Survivors, Some(sum_c((0..sim.accts.len()).map(|i| sim.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
                 }
                 LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
                 LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
@@ -496,9 +515,9 @@ impl<'a> Sim<'a> {
         // Opening ledger: deposits, contributions, funds (none in a summary-only run).
         let ledger_accts = if full { sim.accts.len() } else { 0 };
         for (i, a) in sim.accts.iter().enumerate().take(ledger_accts) {
-            let iso: Decimal = a.snap.positions.iter().filter_map(|p| p.isolated).sum();
+            let iso = sum_c(a.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
             for (k, units) in a.snap.collateral.iter().enumerate() {
-                let amount = if k == 0 { *units + iso } else { *units };
+                let amount = if k == 0 { units.add_c(iso, "opening collateral")? } else { *units };
                 if !amount.is_zero() {
                     let asset = sim.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
                     sim.ledger.record(0, Party::Acct(i), sim.vn(names::DEPOSITS).into(), asset, amount, "opening collateral".into());
@@ -542,21 +561,21 @@ impl<'a> Sim<'a> {
         let m = &self.m;
         let acct = &mut self.accts[a]; // ok: caller passes the last index
         let cash = acct.snap.collateral.first().copied().unwrap_or_default();
-        let explicit: Decimal = acct.snap.positions.iter().filter_map(|p| p.isolated).sum();
+        let explicit = sum_c(acct.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
         let mut total_n = Decimal::ZERO;
         for p in acct.snap.positions.iter().filter(|p| p.isolated.is_none()) {
             total_n = total_n.add_c(m.notional(p.inst, p.size, p.entry)?, "notional")?;
         }
-        let free = (cash - explicit).max(Decimal::ZERO);
+        let free = cash.sub_c(explicit, "free cash")?.max(Decimal::ZERO);
         let mut assigned = explicit;
         for p in acct.snap.positions.iter_mut().filter(|p| p.isolated.is_none()) {
             let share = if total_n.is_zero() {
                 Decimal::ZERO
             } else {
-                free.mul_c(m.notional(p.inst, p.size, p.entry)?, "isolated margin")?.div_c(total_n, "isolated margin")?.round_dp(8)
+                mul_div(free, m.notional(p.inst, p.size, p.entry)?, total_n, "isolated margin")?.round_dp(8)
             };
             p.isolated = Some(share);
-            assigned += share;
+            assigned = assigned.add_c(share, "isolated margins")?;
         }
         if let Some(c) = acct.snap.collateral.get_mut(0) {
             *c -= assigned.min(cash);
@@ -731,7 +750,7 @@ impl<'a> Sim<'a> {
                     let have = underlying.and_then(|k| self.accts[a].snap.collateral.get(k).copied()).unwrap_or_default(); // ok: a < len
                     let missing = (need - have.max(Decimal::ZERO)).max(Decimal::ZERO);
                     if missing > Decimal::ZERO {
-                        let cost = missing.mul_c(mark, "buy-in")?.mul_c(x.buy_in_penalty, "buy-in")?;
+                        let cost = to_money(missing.mul_c(mark, "buy-in")?.mul_c(x.buy_in_penalty, "buy-in")?);
                         self.cash_add(a, -cost)?;
                         let name = self.acct_name(a);
                         self.post(t, self.vn(names::MARKET), name, cost, format!("buy-in penalty on {} undelivered", format_decimal(missing, 8)).into());
@@ -781,9 +800,7 @@ impl<'a> Sim<'a> {
             if units <= Decimal::ZERO {
                 continue;
             }
-            let price = self.m.asset_price(k, t);
-            let h = self.m.haircuts.get(k).copied().unwrap_or_default();
-            let value = units.mul_c(price, "collateral sale")?.mul_c(Decimal::ONE - h, "collateral sale")?;
+            let value = self.m.collateral_worth(k, units, t)?;
             self.accts[a].snap.collateral[k] = Decimal::ZERO; // ok: k < n
             self.cash_add(a, value)?;
             let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| self.quote.clone());
@@ -808,7 +825,7 @@ impl<'a> Sim<'a> {
         let part = if p.size.is_sign_negative() { -q } else { q };
         let full = q == p.size.abs();
         let pnl = self.m.pnl_at(p.inst, part, p.entry, price)?;
-        let funding = part.mul_c(self.m.funding(p.inst, t) - p.funding_entry, "funding owed")?;
+        let funding = self.m.funding_owed(p.inst, part, p.funding_entry, t)?;
         let realized = pnl.sub_c(funding, "realized pnl")?;
         let posted = if self.vm {
             let at_mark = self.m.pnl_at(p.inst, part, p.entry, self.m.mark(p.inst, t))?;
@@ -823,7 +840,7 @@ impl<'a> Sim<'a> {
         }
         let iso_rel = match p.isolated {
             Some(iso) if full => iso,
-            Some(iso) => iso.mul_c(q, "isolated margin")?.div_c(p.size.abs(), "isolated margin")?.round_dp(10),
+            Some(iso) => to_money_places(mul_div(iso, q, p.size.abs(), "isolated margin")?, super::money::LEGACY_MONEY_DP),
             None => Decimal::ZERO,
         };
         self.touch(a);
@@ -917,7 +934,8 @@ impl<'a> Sim<'a> {
             }
             return Ok(());
         }
-        let top_up = (im - equity).max(Decimal::ZERO);
+        // Posted from reserves: money on the money grid (the requirement has a rate's places).
+        let top_up = to_money(im.sub_c(equity, "margin call top-up")?).max(Decimal::ZERO);
         if self.accts[a].call_step.is_none() {
             // ok: a < len
             self.accts[a].call_step = Some(t); // ok: a < len
@@ -962,8 +980,9 @@ impl<'a> Sim<'a> {
         self.set_status(a, Status::Defaulted);
         let msg = Msg::Default { name: self.who(a), cascade };
         self.event(t, Some(a), EventKind::Default, msg, None, None);
-        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)?.collateral // ok: a < len
-            + self.accts[a].snap.positions.iter().filter_map(|p| p.isolated).sum::<Decimal>(); // ok: a < len
+        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)? // ok: a < len
+            .collateral
+            .add_c(sum_c(self.accts[a].snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?, "defaulter's margin")?; // ok: a < len
         let mut realized_total = Decimal::ZERO;
         let mut info = Closed::new();
         let mut notionals = Notionals::new();
@@ -1081,7 +1100,7 @@ impl<'a> Sim<'a> {
             self.cash_add(a, g)?;
             g
         };
-        let fee = fee_rate.mul_c(fee_base, "liquidation fee")?.min(group.max(Decimal::ZERO));
+        let fee = to_money(fee_rate.mul_c(fee_base, "liquidation fee")?).min(group.max(Decimal::ZERO));
         if fee > Decimal::ZERO {
             self.cash_add(a, -fee)?;
             self.insurance = self.insurance.add_c(fee, "insurance fund")?;
@@ -1192,7 +1211,7 @@ impl<'a> Sim<'a> {
                 }
                 LayerKind::Survivors => {
                     let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
-                    let total: Decimal = w.iter().map(|x| x.1).sum();
+                    let total = sum_c(w.iter().map(|x| x.1), "survivors' fund")?;
                     let take = left.min(total);
                     let (shares, dust) = pro_rata(take, &w)?;
                     for (i, sh) in shares {
@@ -1212,12 +1231,16 @@ impl<'a> Sim<'a> {
                     if self.layers[l].calls_used < max_calls {
                         // ok: l < len
                         self.layers[l].calls_used += 1; // ok: l < len
+                        // What each survivor can still be called for: cap × contribution − assessed.
                         let w: Vec<(usize, Decimal)> = self
                             .contributing_survivors(def)
                             .filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO)
-                            .map(|i| (i, (cap * self.side.contribution0.get(i) - self.side.assessed.get(i)).max(Decimal::ZERO)))
-                            .collect();
-                        let total: Decimal = w.iter().map(|x| x.1).sum();
+                            .map(|i| {
+                                let cap_i = to_money(cap.mul_c(self.side.contribution0.get(i), "assessment cap (cap_multiple × contribution)")?);
+                                Ok((i, cap_i.sub_c(self.side.assessed.get(i), "assessment cap")?.max(Decimal::ZERO)))
+                            })
+                            .collect::<EngineResult<_>>()?;
+                        let total = sum_c(w.iter().map(|x| x.1), "assessment capacity")?;
                         let call = left.min(total);
                         let (shares, dust) = pro_rata(call, &w)?;
                         let mut all_paid = true;
@@ -1225,7 +1248,8 @@ impl<'a> Sim<'a> {
                             let can = sh.min(self.accts[i].reserves); // ok: from survivors()
                             self.accts[i].reserves -= can; // ok
                             let n = self.accts.len();
-                            self.side.assessed.set(i, self.side.assessed.get(i) + can, n);
+                            let assessed = self.side.assessed.get(i).add_c(can, "assessments paid")?;
+                            self.side.assessed.set(i, assessed, n);
                             self.accts[i].snap.loss += can; // ok
                             self.touch(i);
                             let memo = format!("assessment paid by {}", self.name(i));
@@ -1255,7 +1279,11 @@ impl<'a> Sim<'a> {
                         if after > Decimal::ZERO && max_steps > 1 && t < self.s.steps {
                             self.layers[l].drawn += pay; // ok: l < len
                             self.layers_dirty = true;
-                            self.pending.push(Pending { layer: l, def, left: after, until: t + max_steps - 1, info: info.to_vec() });
+                            // The window closes after max_steps − 1 more steps, or at the last step
+                            // (collect_pending closes every window there): so `until` is clamped to
+                            // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
+                            let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
+                            self.pending.push(Pending { layer: l, def, left: after, until, info: info.to_vec() });
                             let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
                             self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
                             return Ok(());
@@ -1668,7 +1696,7 @@ fn spread_bad_debt(info: &mut [Bankrupt], notionals: &[Decimal], d: Decimal) -> 
         return Ok(());
     }
     for (b, n) in info.iter_mut().zip(notionals) {
-        let share = d.mul_c(*n, "bad debt share")?.div_c(total, "bad debt share")?;
+        let share = mul_div(d, *n, total, "bad debt share")?;
         b.per_unit = share.div_c(b.size.abs(), "bad debt per contract")?;
     }
     Ok(())

@@ -817,6 +817,26 @@ fn at<T>(log: &[(u32, T)], step: u32) -> Option<&T> {
     }
 }
 
+/// What [`Timeline::conservation`] found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Conservation {
+    /// Net sum per asset of every posting (debits minus credits).
+    pub ledger_sums: std::collections::BTreeMap<String, Decimal>,
+    /// Every ledger sum is zero.
+    pub ledger_balances: bool,
+    /// allocated + unallocated = deficit, exactly.
+    pub allocated_plus_unallocated_equals_deficit: bool,
+    /// The layers' draws add up to the allocated total.
+    pub layers_sum_to_allocated: bool,
+}
+
+impl Conservation {
+    /// Value is conserved: every check holds.
+    pub fn holds(&self) -> bool {
+        self.ledger_balances && self.allocated_plus_unallocated_equals_deficit && self.layers_sum_to_allocated
+    }
+}
+
 impl Timeline {
     /// Number of frames (steps + 1).
     pub fn frames(&self) -> u32 {
@@ -919,6 +939,22 @@ impl Timeline {
     /// Net ledger sum per asset; every value is zero in a sound run.
     pub fn ledger_sums(&self) -> std::collections::BTreeMap<String, Decimal> {
         super::ledger::signed_sums(&self.ledger)
+    }
+
+    /// The run's conservation figures, with checked arithmetic (the CLI's check and the tests'):
+    /// the ledger sums to zero per asset, and allocated + unallocated = deficit to the last unit.
+    pub fn conservation(&self) -> super::money::EngineResult<Conservation> {
+        use super::money::{sum_c, Checked};
+        let ledger_sums = super::ledger::checked_signed_sums(self.ledger.iter())?;
+        let sm = &self.summary;
+        let allocated_plus_unallocated = sm.allocated.add_c(sm.unallocated, "allocated + unallocated")?;
+        let layers = sum_c(sm.by_layer.iter().copied(), "the layers' total")?;
+        Ok(Conservation {
+            ledger_balances: ledger_sums.values().all(|v| v.is_zero()),
+            ledger_sums,
+            allocated_plus_unallocated_equals_deficit: allocated_plus_unallocated == sm.deficit,
+            layers_sum_to_allocated: layers == sm.allocated,
+        })
     }
 
     /// Collateral asset ids (index 0 = quote currency).

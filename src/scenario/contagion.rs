@@ -65,6 +65,8 @@ pub fn validate(s: &Scenario) -> Vec<ValidationError> {
         }
         if l.share <= Decimal::ZERO || l.share > Decimal::ONE {
             push(format!("{p}.share"), format!("must be above 0 and at most 1 (got {})", l.share));
+        } else if super::domain::too_many_places(l.share, super::domain::RATE_DP) {
+            push(format!("{p}.share"), format!("at most {} decimal places (got {})", super::domain::RATE_DP, l.share));
         }
         if l.delay > s.steps {
             push(format!("{p}.delay"), format!("must be at most the scenario's steps ({}) (got {})", s.steps, l.delay));

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod codec;
 pub mod cohort;
 pub mod contagion;
+pub mod domain;
 pub mod presets;
 pub mod price_path;
 pub mod schema;

@@ -5,6 +5,7 @@
 //! ChaCha8 (a portable PRNG) and `libm` for exp/ln/sqrt/cos; f64 lives only inside the draw, and
 //! each price is rounded to the instrument's tick as a Decimal.
 
+use super::domain::PRICE_MAX;
 use super::schema::{Instrument, PricePath, Scenario};
 use super::ValidationError;
 use rand_chacha::ChaCha8Rng;
@@ -77,42 +78,41 @@ fn ticks_half_even(p: Decimal, tick: Decimal) -> Option<i128> {
     Some(if twice > den { away } else { q })
 }
 
-/// Round a price to the tick, never below one tick.
-pub fn round_to_tick(p: Decimal, tick: Decimal) -> Decimal {
+/// Round a price to the tick, never below one tick. `None` when the rounded price does not fit in
+/// a `Decimal` (only outside the numeric domain, e.g. a tick of 4 × 10^28: the caller reports it).
+pub fn round_to_tick(p: Decimal, tick: Decimal) -> Option<Decimal> {
     if tick <= Decimal::ZERO {
-        return p;
+        return Some(p);
     }
     let r = match ticks_half_even(p, tick) {
-        Some(k) => Decimal::from_i128_with_scale(k, 0) * tick,
+        Some(k) => Decimal::from_i128_with_scale(k, 0).checked_mul(tick)?,
         None => match p.checked_div(tick) {
-            Some(q) => q.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven) * tick,
+            Some(q) => q.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven).checked_mul(tick)?,
             None => p,
         },
     };
-    if r < tick {
-        tick
-    } else {
-        r.normalize()
-    }
+    Some(if r < tick { tick } else { r.normalize() })
 }
 
-fn scripted(path: &PricePath, t: u32) -> Decimal {
+/// The scripted price at step `t` (`None` if the interpolation overflows, which prices within the
+/// domain, ≤ 10^9 over ≤ 2^32 steps, cannot).
+fn scripted(path: &PricePath, t: u32) -> Option<Decimal> {
     let mut prev_step = 0u32;
     let mut prev_price = path.initial;
     for pt in &path.points {
         if t <= pt.step {
-            if pt.step == prev_step {
-                return pt.price;
+            if pt.step <= prev_step {
+                return Some(pt.price);
             }
             // Linear interpolation between (prev_step, prev_price) and the point.
-            let span = Decimal::from(pt.step - prev_step);
-            let done = Decimal::from(t - prev_step);
-            return prev_price + (pt.price - prev_price) * done / span;
+            let span = Decimal::from(pt.step - prev_step); // ok: pt.step > prev_step
+            let done = Decimal::from(t.saturating_sub(prev_step));
+            return prev_price.checked_add(pt.price.checked_sub(prev_price)?.checked_mul(done)?.checked_div(span)?);
         }
         prev_step = pt.step;
         prev_price = pt.price;
     }
-    prev_price
+    Some(prev_price)
 }
 
 fn err(i: usize, msg: impl Into<String>) -> ValidationError {
@@ -198,7 +198,7 @@ fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Resul
         }
         _ => {
             for t in 0..n {
-                base.push(scripted(path, t as u32));
+                base.push(scripted(path, t as u32).ok_or_else(|| err(i, format!("the interpolated price overflows at step {t}")))?);
             }
         }
     }
@@ -212,8 +212,9 @@ fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Resul
     for (t, p) in base.iter_mut().enumerate() {
         while let Some(sh) = shocks.get(si) {
             if sh.step as usize <= t {
-                factor = factor
-                    .checked_mul(Decimal::ONE + sh.change)
+                factor = Decimal::ONE
+                    .checked_add(sh.change)
+                    .and_then(|x| factor.checked_mul(x))
                     .ok_or_else(|| err(i, "shocks overflow the price"))?;
                 factor_f = factor.to_f64().unwrap_or(f64::NAN);
                 si += 1;
@@ -224,13 +225,17 @@ fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Resul
         let pf = drawn.get(t).copied().unwrap_or(f64::NAN);
         if let Some(r) = fast_round_to_tick(pf, factor_f, tick_f, ins.tick_size) {
             *p = r;
-            continue;
+        } else {
+            if pf.is_finite() {
+                *p = Decimal::from_f64(pf).ok_or_else(|| err(i, format!("random path overflowed at step {t}")))?;
+            }
+            let shocked = p.checked_mul(factor).ok_or_else(|| err(i, format!("price overflows at step {t}")))?;
+            *p = round_to_tick(shocked, ins.tick_size).ok_or_else(|| err(i, format!("price overflows the tick grid at step {t}")))?;
         }
-        if pf.is_finite() {
-            *p = Decimal::from_f64(pf).ok_or_else(|| err(i, format!("random path overflowed at step {t}")))?;
+        // Numeric domain: every mark within PRICE_MAX, so notionals stay ≤ 10^24 (domain.rs).
+        if *p > PRICE_MAX {
+            return Err(err(i, format!("the path reaches {p} at step {t}; prices are at most {}", super::domain::show(PRICE_MAX))));
         }
-        let shocked = p.checked_mul(factor).ok_or_else(|| err(i, format!("price overflows at step {t}")))?;
-        *p = round_to_tick(shocked, ins.tick_size);
     }
     Ok(base)
 }
@@ -278,7 +283,7 @@ mod tests {
     fn integer_tick_rounding_matches_decimal_division() {
         let by_division = |p: Decimal, tick: Decimal| {
             let r = p.checked_div(tick).map(|q| q.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven) * tick).unwrap_or(p);
-            if r < tick { tick } else { r.normalize() }
+            Some(if r < tick { tick } else { r.normalize() })
         };
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let ticks = ["0.5", "0.01", "1", "0.001", "5", "0.0001", "0.3", "7", "0.00000001"].map(d);
@@ -299,7 +304,7 @@ mod tests {
                 fast += 1;
             }
             assert_eq!(round_to_tick(p, tick), by_division(p, tick), "p {p} tick {tick}");
-            assert_eq!(round_to_tick(p, tick).scale(), by_division(p, tick).scale(), "p {p} tick {tick}");
+            assert_eq!(round_to_tick(p, tick).map(|x| x.scale()), by_division(p, tick).map(|x| x.scale()), "p {p} tick {tick}");
         }
         assert!(fast > 50_000, "the integer path ran {fast} times");
     }
@@ -317,7 +322,7 @@ mod tests {
             } else {
                 libm::exp(uniform_open(&mut rng) * 25.0 - 5.0)
             };
-            let exact = round_to_tick(Decimal::from_f64(p).unwrap() * factor, tick);
+            let exact = round_to_tick(Decimal::from_f64(p).unwrap() * factor, tick).unwrap();
             if let Some(fast) = fast_round_to_tick(p, factor.to_f64().unwrap(), tick.to_f64().unwrap(), tick) {
                 assert_eq!(fast, exact, "p {p} factor {factor} tick {tick}");
                 assert_eq!(fast.scale(), exact.scale());
@@ -379,8 +384,10 @@ mod tests {
 
     #[test]
     fn tick_rounding() {
-        assert_eq!(round_to_tick(d("100.26"), d("0.5")), d("100.5"));
-        assert_eq!(round_to_tick(d("0.1"), d("0.5")), d("0.5"));
+        assert_eq!(round_to_tick(d("100.26"), d("0.5")), Some(d("100.5")));
+        assert_eq!(round_to_tick(d("0.1"), d("0.5")), Some(d("0.5")));
+        // Issue 14: a tick and a price near Decimal::MAX overflowed in the multiplication.
+        assert_eq!(round_to_tick(d("70000000000000000000000000000"), d("40000000000000000000000000000")), None);
     }
 
     /// The hardware square root gives libm's bits (both are correctly rounded), so the draws and

@@ -1,5 +1,6 @@
 //! Validation: every error names the field path (`accounts[3].positions[0].size`) and why.
 
+use super::domain::{self, *};
 use super::schema::*;
 use super::{book_accounts, cohort, BookAccount, ValidationError};
 use rust_decimal::prelude::*;
@@ -26,6 +27,32 @@ impl Errs {
         if x <= Decimal::ZERO {
             self.push(path, format!("must be positive (got {x})"));
         }
+    }
+    /// The numeric domain (domain.rs): |x| ≤ `max` and at most `dp` decimal places as written.
+    fn within(&mut self, path: String, x: Decimal, max: Decimal, dp: u32) {
+        if x.abs() > max {
+            self.push(path, format!("at most {} (got {x})", domain::show(max)));
+        } else {
+            self.places(path, x, dp);
+        }
+    }
+    /// At most `dp` decimal places (a value rust_decimal rounded while parsing has more).
+    fn places(&mut self, path: String, x: Decimal, dp: u32) {
+        if domain::too_many_places(x, dp) {
+            self.push(path, format!("at most {dp} decimal places (got {x})"));
+        }
+    }
+    fn amount(&mut self, path: String, x: Decimal) {
+        self.within(path, x, AMOUNT_MAX, AMOUNT_DP);
+    }
+    fn price(&mut self, path: String, x: Decimal) {
+        self.within(path, x, PRICE_MAX, PRICE_DP);
+    }
+    fn size(&mut self, path: String, x: Decimal) {
+        self.within(path, x, SIZE_MAX, SIZE_DP);
+    }
+    fn rate_dp(&mut self, path: String, x: Decimal) {
+        self.places(path, x, RATE_DP);
     }
 }
 
@@ -62,9 +89,13 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         e.push("venue.quote", "must name the quote currency");
     }
     e.non_negative("venue.insurance_fund".into(), v.insurance_fund);
+    e.amount("venue.insurance_fund".into(), v.insurance_fund);
     e.rate("venue.liquidation_fee".into(), v.liquidation_fee, zero, one);
+    e.rate_dp("venue.liquidation_fee".into(), v.liquidation_fee);
     e.rate("venue.auction_discount".into(), v.auction_discount, zero, one);
+    e.rate_dp("venue.auction_discount".into(), v.auction_discount);
     e.rate("venue.max_slippage".into(), v.max_slippage, zero, one);
+    e.rate_dp("venue.max_slippage".into(), v.max_slippage);
 
     // Instruments.
     let mut inst_ids = HashSet::new();
@@ -79,14 +110,21 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             e.push(format!("{p}.id"), format!("duplicate instrument id `{}`", ins.id));
         }
         e.positive(format!("{p}.contract_size"), ins.contract_size);
+        e.within(format!("{p}.contract_size"), ins.contract_size, CONTRACT_SIZE_MAX, CONTRACT_SIZE_DP);
         e.positive(format!("{p}.tick_size"), ins.tick_size);
+        e.price(format!("{p}.tick_size"), ins.tick_size);
         e.positive(format!("{p}.lot_size"), ins.lot_size);
+        e.size(format!("{p}.lot_size"), ins.lot_size);
         e.non_negative(format!("{p}.price_impact"), ins.price_impact);
+        e.within(format!("{p}.price_impact"), ins.price_impact, PRICE_IMPACT_MAX, RATE_DP);
         e.rate(format!("{p}.funding_rate"), ins.funding_rate, -one, one);
+        e.rate_dp(format!("{p}.funding_rate"), ins.funding_rate);
         let m = &ins.margin;
         if m.tiers.is_empty() {
             e.rate(format!("{p}.margin.maintenance"), m.maintenance, zero, one);
+            e.rate_dp(format!("{p}.margin.maintenance"), m.maintenance);
             e.rate(format!("{p}.margin.initial"), m.initial, zero, one);
+            e.rate_dp(format!("{p}.margin.initial"), m.initial);
             if m.maintenance <= zero {
                 e.push(format!("{p}.margin.maintenance"), "must be positive");
             }
@@ -103,8 +141,11 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                     Some(f) if t.floor <= f => e.push(format!("{tp}.floor"), format!("must be above the previous floor {f}")),
                     _ => {}
                 }
+                e.amount(format!("{tp}.floor"), t.floor);
                 e.rate(format!("{tp}.maintenance"), t.maintenance, zero, one);
+                e.rate_dp(format!("{tp}.maintenance"), t.maintenance);
                 e.rate(format!("{tp}.initial"), t.initial, zero, one);
+                e.rate_dp(format!("{tp}.initial"), t.initial);
                 if t.maintenance <= zero {
                     e.push(format!("{tp}.maintenance"), "must be positive");
                 }
@@ -116,6 +157,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                 }
                 if let Some(a) = t.maintenance_amount {
                     e.non_negative(format!("{tp}.maintenance_amount"), a);
+                    e.amount(format!("{tp}.maintenance_amount"), a);
                 }
                 prev_floor = Some(t.floor);
                 prev_mmr = t.maintenance;
@@ -123,6 +165,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         }
         let pp = &ins.price;
         e.positive(format!("{p}.price.initial"), pp.initial);
+        e.price(format!("{p}.price.initial"), pp.initial);
         let mut last = 0u32;
         for (k, pt) in pp.points.iter().enumerate() {
             if pt.step <= last && !(k == 0 && pt.step > 0) {
@@ -132,6 +175,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                 e.push(format!("{p}.price.points[{k}].step"), format!("beyond the last step {}", s.steps));
             }
             e.positive(format!("{p}.price.points[{k}].price"), pt.price);
+            e.price(format!("{p}.price.points[{k}].price"), pt.price);
             last = pt.step;
         }
         for (k, sh) in pp.shocks.iter().enumerate() {
@@ -144,16 +188,26 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             if sh.step > s.steps {
                 e.push(format!("{p}.price.shocks[{k}].step"), format!("beyond the last step {}", s.steps));
             }
+            // No bound on its places: a shocked price is rounded to the tick (the reverse stress
+            // search writes shocks of many places), so a mark never carries them.
+        }
+        if let Some(top) = highest_scripted_mark(pp) {
+            if top > PRICE_MAX {
+                e.push(format!("{p}.price.shocks"), format!("the shocks take the price to {top}; prices are at most {}", domain::show(PRICE_MAX)));
+            }
         }
         if let Some(g) = &pp.gbm {
             e.rate(format!("{p}.price.gbm.volatility"), g.volatility, zero, one);
+            e.rate_dp(format!("{p}.price.gbm.volatility"), g.volatility);
             e.rate(format!("{p}.price.gbm.drift"), g.drift, -one, one);
+            e.rate_dp(format!("{p}.price.gbm.drift"), g.drift);
         }
         if let Some(x) = &ins.expiry {
             if x.step == 0 || x.step > s.steps {
                 e.push(format!("{p}.expiry.step"), format!("must be between 1 and {}", s.steps));
             }
             e.non_negative(format!("{p}.expiry.buy_in_penalty"), x.buy_in_penalty);
+            e.within(format!("{p}.expiry.buy_in_penalty"), x.buy_in_penalty, BUY_IN_PENALTY_MAX, RATE_DP);
         }
         if let Some(c) = &ins.counterparty {
             if !s.accounts.iter().any(|a| &a.id == c) {
@@ -179,7 +233,9 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             e.push(format!("{p}.id"), format!("duplicate asset id `{}`", a.id));
         }
         e.positive(format!("{p}.price"), a.price);
+        e.price(format!("{p}.price"), a.price);
         e.rate(format!("{p}.haircut"), a.haircut, zero, Decimal::new(99, 2));
+        e.rate_dp(format!("{p}.haircut"), a.haircut);
         if let Some(f) = &a.follows {
             if !inst_ids.contains(f.as_str()) {
                 e.push(format!("{p}.follows"), format!("no instrument `{f}`"));
@@ -202,6 +258,8 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                         e.push(cp, "must be between −1 and 1");
                     } else if s.correlation.get(b).and_then(|r| r.get(a)) != Some(c) {
                         e.push(cp, "the matrix must be symmetric");
+                    } else {
+                        e.rate_dp(cp, *c);
                     }
                 }
             }
@@ -223,13 +281,17 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             e.push(format!("{p}.id"), format!("duplicate account id `{}`", a.id));
         }
         e.non_negative(format!("{p}.cash"), a.cash);
+        e.amount(format!("{p}.cash"), a.cash);
         e.non_negative(format!("{p}.fund_contribution"), a.fund_contribution);
+        e.amount(format!("{p}.fund_contribution"), a.fund_contribution);
         e.non_negative(format!("{p}.reserves"), a.reserves);
+        e.amount(format!("{p}.reserves"), a.reserves);
         for (k, c) in a.collateral.iter().enumerate() {
             if c.asset != v.quote && !asset_ids.contains(c.asset.as_str()) {
                 e.push(format!("{p}.collateral[{k}].asset"), format!("no asset `{}`", c.asset));
             }
             e.non_negative(format!("{p}.collateral[{k}].amount"), c.amount);
+            e.amount(format!("{p}.collateral[{k}].amount"), c.amount);
         }
         for (k, pos) in a.positions.iter().enumerate() {
             let pp = format!("{p}.positions[{k}]");
@@ -239,11 +301,20 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             if pos.size.is_zero() {
                 e.push(format!("{pp}.size"), "must be non-zero");
             }
+            e.size(format!("{pp}.size"), pos.size);
+            if let Some(cs) = s.instruments.iter().find(|x| x.id == pos.instrument).map(|x| x.contract_size) {
+                let units = pos.size.abs().checked_mul(cs).unwrap_or(Decimal::MAX);
+                if units > UNITS_MAX && pos.size.abs() <= SIZE_MAX {
+                    e.push(format!("{pp}.size"), format!("size × contract size is at most {} units (got {units})", domain::show(UNITS_MAX)));
+                }
+            }
             if let Some(ep) = pos.entry_price {
                 e.positive(format!("{pp}.entry_price"), ep);
+                e.price(format!("{pp}.entry_price"), ep);
             }
             if let Some(m) = pos.isolated_margin {
                 e.non_negative(format!("{pp}.isolated_margin"), m);
+                e.amount(format!("{pp}.isolated_margin"), m);
             }
             if a.positions.iter().take(k).any(|q| q.instrument == pos.instrument) {
                 e.push(format!("{pp}.instrument"), "one position per instrument per account (one-way mode)");
@@ -262,7 +333,11 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             e.push(format!("{p}.instrument"), format!("no instrument `{}`", c.instrument));
         }
         e.positive(format!("{p}.notional_median"), c.notional_median);
+        e.amount(format!("{p}.notional_median"), c.notional_median);
         e.rate(format!("{p}.notional_sigma"), c.notional_sigma, zero, Decimal::from(3));
+        e.rate_dp(format!("{p}.notional_sigma"), c.notional_sigma);
+        e.rate_dp(format!("{p}.leverage_min"), c.leverage_min);
+        e.rate_dp(format!("{p}.leverage_max"), c.leverage_max);
         if c.leverage_min < one {
             e.push(format!("{p}.leverage_min"), "must be at least 1");
         }
@@ -279,9 +354,13 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     for (i, l) in s.waterfall.iter().enumerate() {
         let p = format!("waterfall[{i}]");
         match l {
-            LayerSpec::SkinInTheGame { amount, .. } => e.non_negative(format!("{p}.amount"), *amount),
+            LayerSpec::SkinInTheGame { amount, .. } => {
+                e.non_negative(format!("{p}.amount"), *amount);
+                e.amount(format!("{p}.amount"), *amount);
+            }
             LayerSpec::Assessment { cap_multiple, max_calls } => {
                 e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
+                e.within(format!("{p}.cap_multiple"), *cap_multiple, CAP_MULTIPLE_MAX, RATE_DP);
                 if *max_calls == 0 {
                     e.push(format!("{p}.max_calls"), "must be at least 1");
                 }
@@ -319,6 +398,8 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
             }
         }
     };
+    // The first generated account outside the domain, per cohort (a wide log-normal can draw one).
+    let mut outside: Vec<Option<String>> = vec![None; s.cohorts.len()];
     for a in &all {
         match *a {
             BookAccount::Listed(k) => {
@@ -326,7 +407,25 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                     add(inst_index(&pos.instrument), pos.size);
                 }
             }
-            BookAccount::Generated { cohort, drawn } => add(cohort_inst.get(cohort).copied().flatten(), drawn.size),
+            BookAccount::Generated { cohort, drawn } => {
+                let inst = cohort_inst.get(cohort).copied().flatten();
+                add(inst, drawn.size);
+                if let Some(slot) = outside.get_mut(cohort).filter(|x| x.is_none()) {
+                    let cs = inst.and_then(|i| s.instruments.get(i)).map(|x| x.contract_size).unwrap_or(Decimal::ONE);
+                    let units = drawn.size.abs().checked_mul(cs).unwrap_or(Decimal::MAX);
+                    if drawn.cash > AMOUNT_MAX || units > UNITS_MAX || drawn.size.abs() > SIZE_MAX {
+                        *slot = Some(format!(
+                            "account {} draws cash {} and size {}: cash is at most {}, size at most {} and size × contract size at most {}; lower notional_median or notional_sigma",
+                            drawn.n, drawn.cash, drawn.size, domain::show(AMOUNT_MAX), domain::show(SIZE_MAX), domain::show(UNITS_MAX)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (i, msg) in outside.into_iter().enumerate() {
+        if let Some(msg) = msg {
+            e.push(format!("cohorts[{i}]"), msg);
         }
     }
     for (i, ins) in s.instruments.iter().enumerate() {
@@ -346,6 +445,27 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     } else {
         Err(e.0)
     }
+}
+
+/// The highest mark a scripted path can reach: its highest point (interpolation stays between
+/// points) times the largest running product of its shocks (`None` when it has a random path, which
+/// the path generator bounds step by step, or when the product overflows: then it is far too high).
+fn highest_scripted_mark(pp: &PricePath) -> Option<Decimal> {
+    if pp.points.is_empty() && pp.gbm.is_some() {
+        return None;
+    }
+    let top = pp.points.iter().map(|x| x.price).fold(pp.initial, Decimal::max);
+    let mut shocks: Vec<_> = pp.shocks.iter().collect();
+    shocks.sort_by_key(|x| x.step);
+    let (mut factor, mut most) = (Decimal::ONE, Decimal::ONE);
+    for sh in shocks {
+        factor = match factor.checked_mul(Decimal::ONE.checked_add(sh.change)?) {
+            Some(f) => f,
+            None => return Some(Decimal::MAX),
+        };
+        most = most.max(factor);
+    }
+    Some(top.checked_mul(most).unwrap_or(Decimal::MAX))
 }
 
 /// The first account (listed ones in order, then each cohort's from its first) whose id an

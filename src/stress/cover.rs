@@ -144,7 +144,11 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
     }
     let accounts = expand_accounts(s).map_err(|e| StressError::Input(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))?;
     let n_inst = s.instruments.len();
-    let p0: Vec<Decimal> = s.instruments.iter().map(|i| round_to_tick(i.price.initial, i.tick_size)).collect();
+    let p0: Vec<Decimal> = s
+        .instruments
+        .iter()
+        .map(|i| round_to_tick(i.price.initial, i.tick_size).ok_or_else(|| StressError::Input(format!("`{}`: initial price overflows the tick grid", i.id))))
+        .collect::<Result<_, _>>()?;
 
     // Stress scenarios.
     let mut stresses: Vec<StressScenario> = input.scenarios.clone();
@@ -255,8 +259,8 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
         for (i, ins) in s.instruments.iter().enumerate() {
             let base = p0.get(i).copied().unwrap_or_default();
             let c = change.get(i).copied().unwrap_or_default();
-            let raw = base.checked_mul(Decimal::ONE + c).ok_or_else(|| StressError::Input(format!("`{}`: stressed price overflows", st.name)))?;
-            let price = round_to_tick(raw, ins.tick_size);
+            let raw = Decimal::ONE.checked_add(c).and_then(|f| base.checked_mul(f)).ok_or_else(|| StressError::Input(format!("`{}`: stressed price overflows", st.name)))?;
+            let price = round_to_tick(raw, ins.tick_size).ok_or_else(|| StressError::Input(format!("`{}`: stressed price overflows the tick grid", st.name)))?;
             moves.push(InstrumentMove { instrument: ins.id.clone(), change: c, price });
             marks.push(vec![base, price]);
         }

@@ -1,0 +1,128 @@
+//! The book's money bound (issue 14, "exact at every accepted magnitude"): every amount the engine
+//! posts is on the 12-place money grid (`money::MONEY_DP`), and a `Decimal` holds 28 digits
+//! exactly, so sums of money are exact while they stay below 10^16 (16 + 12 = 28 digits, ×7.9
+//! headroom to the mantissa's 7.9 × 10^28). The per-field bounds (`scenario::domain`) do not
+//! give that on their own: a million accounts of 10^15 each, or a position of 10^15 units at a
+//! mark of 10^9, would. So before a run the book's money is measured against
+//! [`domain::BOOK_MONEY_MAX`](crate::scenario::domain::BOOK_MONEY_MAX) with the marks the run
+//! will use (a random path is only known once generated; Monte Carlo runs one per seed).
+//!
+//! The book's money = every amount deposited (cash, collateral at its highest price,
+//! contributions, reserves, isolated margins, the insurance fund, skin in the game) + every
+//! position's exposure: what its PnL, funding and buy-in can come to over the run (below).
+
+use super::account::Pos;
+use super::market::Market;
+use super::money::EngineError;
+use crate::scenario::{domain, ContractKind, LayerSpec, Scenario, SettlementKind, ValidationError};
+use rust_decimal::Decimal;
+
+/// One account of the run as the check reads it.
+pub(crate) struct BookEntry<'a> {
+    /// The account's index in the run.
+    pub index: usize,
+    pub collateral: &'a [Decimal],
+    pub positions: &'a [Pos],
+    pub reserves: Decimal,
+    pub contribution: Decimal,
+}
+
+fn add(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_add(b).unwrap_or(Decimal::MAX)
+}
+
+fn mul(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_mul(b).unwrap_or(Decimal::MAX)
+}
+
+/// Per instrument: the factor a position's units are multiplied by to bound its money over the
+/// run, less the entry price (which differs per position).
+struct InstrumentReach {
+    /// Highest mark on the path.
+    high: Decimal,
+    /// 1 + |funding rate| × steps (funding owed per unit of notional, at most) + the buy-in
+    /// penalty of a physical expiry (a short that lacks the underlying pays units × mark × penalty).
+    carry: Decimal,
+    inverse: bool,
+}
+
+/// A position's exposure: linear, units × the higher of its entry and the highest mark, × carry;
+/// inverse (PnL q·(P − EP)/EP in quote), units × the larger of 1 and highest mark / entry, × carry.
+fn exposure(reach: &[InstrumentReach], p: &Pos, cs: Decimal) -> Decimal {
+    let Some(r) = reach.get(p.inst) else { return Decimal::ZERO };
+    let units = mul(p.size.abs(), cs);
+    let per_unit = if r.inverse {
+        if p.entry > Decimal::ZERO {
+            r.high.checked_div(p.entry).unwrap_or(Decimal::MAX).max(Decimal::ONE)
+        } else {
+            Decimal::MAX
+        }
+    } else {
+        r.high.max(p.entry)
+    };
+    mul(mul(units, per_unit), r.carry)
+}
+
+/// Refuse a run whose book's money exceeds [`domain::BOOK_MONEY_MAX`], naming the largest
+/// account (its path), the figures and the bound.
+/// `path_of(index)`: where an account comes from in the scenario (`accounts[3]`, `cohorts[0]`).
+pub(crate) fn check<'a>(s: &Scenario, m: &Market, book: impl Iterator<Item = BookEntry<'a>>, path_of: impl Fn(usize) -> String) -> Result<(), EngineError> {
+    let steps = Decimal::from(s.steps);
+    let reach: Vec<InstrumentReach> = s
+        .instruments
+        .iter()
+        .enumerate()
+        .map(|(i, ins)| {
+            let high = m.marks.get(i).and_then(|x| x.iter().copied().max()).unwrap_or_default();
+            let mut carry = add(Decimal::ONE, mul(ins.funding_rate.abs(), steps));
+            if let Some(x) = ins.expiry.as_ref().filter(|x| x.settlement == SettlementKind::Physical) {
+                carry = add(carry, x.buy_in_penalty);
+            }
+            InstrumentReach { high, carry, inverse: ins.kind == ContractKind::Inverse }
+        })
+        .collect();
+    let asset_high: Vec<Decimal> = m.asset_prices.iter().map(|x| x.iter().copied().max().unwrap_or(Decimal::ONE)).collect();
+    let mut amounts = s.venue.insurance_fund;
+    for l in &s.waterfall {
+        if let LayerSpec::SkinInTheGame { amount, .. } = l {
+            amounts = add(amounts, *amount);
+        }
+    }
+    let mut exposures = Decimal::ZERO;
+    let mut largest: Option<(usize, Decimal)> = None;
+    for a in book {
+        let mut own = add(a.reserves, a.contribution);
+        for (k, units) in a.collateral.iter().enumerate() {
+            own = add(own, mul(units.abs(), asset_high.get(k).copied().unwrap_or(Decimal::ONE)));
+        }
+        let mut exp = Decimal::ZERO;
+        for p in a.positions {
+            own = add(own, p.isolated.unwrap_or_default());
+            let cs = s.instruments.get(p.inst).map(|x| x.contract_size).unwrap_or(Decimal::ONE);
+            exp = add(exp, exposure(&reach, p, cs));
+        }
+        amounts = add(amounts, own);
+        exposures = add(exposures, exp);
+        let here = add(own, exp);
+        if largest.as_ref().map_or(true, |(_, x)| here > *x) {
+            largest = Some((a.index, here));
+        }
+    }
+    let total = add(amounts, exposures);
+    if total <= domain::BOOK_MONEY_MAX {
+        return Ok(());
+    }
+    let (path, most) = largest.map(|(i, x)| (path_of(i), x)).unwrap_or_else(|| ("venue".into(), Decimal::ZERO));
+    let err = ValidationError {
+        path,
+        message: format!(
+            "the book's money is at most {} so every sum stays exact at 12 decimal places (got {}: amounts {} + positions' exposure at the highest marks {}; this account {})",
+            domain::show(domain::BOOK_MONEY_MAX),
+            total.round_dp(0),
+            amounts.round_dp(0),
+            exposures.round_dp(0),
+            most.round_dp(0)
+        ),
+    };
+    Err(EngineError::Invalid { errors: vec![err.to_string()] })
+}
