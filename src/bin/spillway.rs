@@ -138,10 +138,8 @@ mod cli {
         let mut reports = Vec::new();
         for v in &system.venues {
             let t = &v.timeline;
-            let sums = t.ledger_sums();
-            let ledger_ok = sums.values().all(|v| v.is_zero());
-            let alloc_ok = t.summary.allocated + t.summary.unallocated == t.summary.deficit;
-            all_ok &= ledger_ok && alloc_ok;
+            let conservation = t.conservation();
+            all_ok &= conservation.holds();
             if summary_only {
                 let sm = &t.summary;
                 let title = if system.venues.len() > 1 { format!("{} [{}]", v.name, v.id) } else { s.name.clone() };
@@ -156,7 +154,10 @@ mod cli {
                 say!("{:<34} {:>16}", "accounts touched", sm.accounts_touched);
                 say!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
                 say!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
-                say!("{:<34} {:>16}", "conservation", if ledger_ok && alloc_ok { "ok" } else { "BROKEN" });
+                say!("{:<34} {:>16}", "conservation", if conservation.holds() { "ok" } else { "BROKEN" });
+                if !conservation.holds() {
+                    say!("  {conservation}");
+                }
                 continue;
             }
             let accounts: Vec<_> = (0..t.accounts.len())
@@ -176,7 +177,7 @@ mod cli {
                 "summary": t.summary,
                 "final_layers": t.layer_state(t.steps),
                 "insurance_fund_final": t.insurance_at(t.steps),
-                "conservation": { "ledger_sums": sums, "ledger_balances": ledger_ok, "allocated_plus_unallocated_equals_deficit": alloc_ok },
+                "conservation": conservation,
                 "final_accounts": accounts,
                 "events": t.events,
             });

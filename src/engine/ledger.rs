@@ -128,6 +128,25 @@ pub fn signed_sums<E: Borrow<JournalEntry>>(entries: impl IntoIterator<Item = E>
     out
 }
 
+/// [`signed_sums`] without a panic on overflow: per asset, `None` when a balance or the sum
+/// overflows a Decimal (amounts near `Decimal::MAX`).
+pub fn checked_signed_sums<E: Borrow<JournalEntry>>(entries: impl IntoIterator<Item = E>) -> BTreeMap<String, Option<Decimal>> {
+    let mut b: BTreeMap<(String, String), Option<Decimal>> = BTreeMap::new();
+    for e in entries {
+        let e = e.borrow();
+        let d = b.entry((e.debit.to_string(), e.asset.to_string())).or_insert(Some(Decimal::ZERO));
+        *d = d.and_then(|v| v.checked_add(e.amount));
+        let c = b.entry((e.credit.to_string(), e.asset.to_string())).or_insert(Some(Decimal::ZERO));
+        *c = c.and_then(|v| v.checked_sub(e.amount));
+    }
+    let mut out: BTreeMap<String, Option<Decimal>> = BTreeMap::new();
+    for ((_, asset), v) in b {
+        let s = out.entry(asset).or_insert(Some(Decimal::ZERO));
+        *s = s.and_then(|s| v.and_then(|v| s.checked_add(v)));
+    }
+    out
+}
+
 /// Balance of one ledger account in one asset.
 pub fn balance_of<E: Borrow<JournalEntry>>(entries: impl IntoIterator<Item = E>, account: &str, asset: &str) -> Decimal {
     entries

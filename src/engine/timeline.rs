@@ -925,6 +925,79 @@ impl Timeline {
     pub fn assets(&self) -> &[String] {
         &self.market.asset_ids
     }
+
+    /// Whether the run conserved value, to the last unit: every asset's ledger postings sum to
+    /// zero and the summary's losses allocated + unallocated equal the deficit. The CLI reports
+    /// it; the fuzz targets and the crash corpus replay assert it (`crate::fuzz_check`).
+    /// Sums are checked: one that overflows a Decimal cannot be shown to be zero, so it counts
+    /// as broken and is named, rather than aborting the check.
+    pub fn conservation(&self) -> Conservation {
+        let mut ledger_sums = std::collections::BTreeMap::new();
+        let mut overflowed = Vec::new();
+        for (asset, sum) in super::ledger::checked_signed_sums(&self.ledger) {
+            match sum {
+                Some(v) => {
+                    ledger_sums.insert(asset, v);
+                }
+                None => overflowed.push(asset),
+            }
+        }
+        let sm = &self.summary;
+        let accounted = sm.allocated.checked_add(sm.unallocated);
+        Conservation {
+            ledger_balances: overflowed.is_empty() && ledger_sums.values().all(|v| v.is_zero()),
+            allocated_plus_unallocated_equals_deficit: accounted == Some(sm.deficit),
+            ledger_sums,
+            overflowed,
+            deficit: sm.deficit,
+            allocated: sm.allocated,
+            unallocated: sm.unallocated,
+        }
+    }
+}
+
+/// A run's conservation check ([`Timeline::conservation`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Conservation {
+    /// Net ledger sum per asset; zero for every asset in a sound run. An asset whose sum
+    /// overflowed is absent here and named in `overflowed`.
+    pub ledger_sums: std::collections::BTreeMap<String, Decimal>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overflowed: Vec<String>,
+    pub ledger_balances: bool,
+    pub allocated_plus_unallocated_equals_deficit: bool,
+    #[serde(skip)]
+    pub deficit: Decimal,
+    #[serde(skip)]
+    pub allocated: Decimal,
+    #[serde(skip)]
+    pub unallocated: Decimal,
+}
+
+impl Conservation {
+    pub fn holds(&self) -> bool {
+        self.ledger_balances && self.allocated_plus_unallocated_equals_deficit
+    }
+}
+
+impl std::fmt::Display for Conservation {
+    /// What broke, in figures (empty when conservation holds).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        for asset in &self.overflowed {
+            parts.push(format!("the ledger sum of {asset} overflows a Decimal"));
+        }
+        for (asset, v) in self.ledger_sums.iter().filter(|(_, v)| !v.is_zero()) {
+            parts.push(format!("the ledger sums to {v} {asset}, not 0"));
+        }
+        if !self.allocated_plus_unallocated_equals_deficit {
+            parts.push(format!(
+                "allocated {} + unallocated {} != deficit {}",
+                self.allocated, self.unallocated, self.deficit
+            ));
+        }
+        write!(f, "{}", parts.join("; "))
+    }
 }
 
 #[cfg(test)]
