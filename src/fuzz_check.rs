@@ -114,6 +114,17 @@ mod tests {
     }
 
     #[test]
+    fn a_loss_that_goes_missing_breaks_conservation() {
+        let json = std::fs::read_to_string("examples/exhausts-waterfall.json").expect("example");
+        let mut t = engine::simulate(&scenario::from_json(&json).expect("valid")).expect("runs");
+        assert!(t.conservation().holds(), "{}", t.conservation());
+        t.summary.unallocated += rust_decimal::Decimal::new(1, 2); // one cent
+        let c = t.conservation();
+        assert!(!c.holds() && c.ledger_balances);
+        assert!(c.to_string().contains("!= deficit"), "{c}");
+    }
+
+    #[test]
     fn garbage_is_rejected() {
         assert_eq!(check_json(b"{\"version\": 2}"), Ok(Outcome::Rejected));
         assert_eq!(check_link(b"v1.s.%%%"), Ok(Outcome::Rejected));
