@@ -4,6 +4,7 @@
 //! → `Timeline` → the UI, which only formats what the engine computed.
 
 pub mod engine;
+pub mod fuzz_check;
 pub mod scenario;
 pub mod stress;
 pub mod teach;

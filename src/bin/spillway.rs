@@ -155,7 +155,6 @@ mod cli {
                     return 1;
                 }
             };
-            let (sums, ledger_ok, alloc_ok) = (&c.ledger_sums, c.ledger_balances, c.allocated_plus_unallocated_equals_deficit);
             all_ok &= c.holds();
             if summary_only {
                 let sm = &t.summary;
@@ -172,6 +171,9 @@ mod cli {
                 say!("{:<34} {:>16}", "largest single hit", format_money(sm.largest_hit));
                 say!("{:<34} {:>16}", "Gini of losses", sm.gini.to_string());
                 say!("{:<34} {:>16}", "conservation", if c.holds() { "ok" } else { "BROKEN" });
+                if !c.holds() {
+                    say!("  {c}");
+                }
                 continue;
             }
             let accounts: Vec<_> = (0..t.accounts.len())
@@ -191,7 +193,7 @@ mod cli {
                 "summary": t.summary,
                 "final_layers": t.layer_state(t.steps),
                 "insurance_fund_final": t.insurance_at(t.steps),
-                "conservation": { "ledger_sums": sums, "ledger_balances": ledger_ok, "allocated_plus_unallocated_equals_deficit": alloc_ok },
+                "conservation": c,
                 "final_accounts": accounts,
                 "events": t.events,
             });

@@ -828,6 +828,12 @@ pub struct Conservation {
     pub allocated_plus_unallocated_equals_deficit: bool,
     /// The layers' draws add up to the allocated total.
     pub layers_sum_to_allocated: bool,
+    #[serde(skip)]
+    pub deficit: Decimal,
+    #[serde(skip)]
+    pub allocated: Decimal,
+    #[serde(skip)]
+    pub unallocated: Decimal,
 }
 
 impl Conservation {
@@ -954,12 +960,35 @@ impl Timeline {
             ledger_sums,
             allocated_plus_unallocated_equals_deficit: allocated_plus_unallocated == sm.deficit,
             layers_sum_to_allocated: layers == sm.allocated,
+            deficit: sm.deficit,
+            allocated: sm.allocated,
+            unallocated: sm.unallocated,
         })
     }
 
     /// Collateral asset ids (index 0 = quote currency).
     pub fn assets(&self) -> &[String] {
         &self.market.asset_ids
+    }
+}
+
+impl std::fmt::Display for Conservation {
+    /// What broke, in figures (empty when conservation holds).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        for (asset, v) in self.ledger_sums.iter().filter(|(_, v)| !v.is_zero()) {
+            parts.push(format!("the ledger sums to {v} {asset}, not 0"));
+        }
+        if !self.allocated_plus_unallocated_equals_deficit {
+            parts.push(format!(
+                "allocated {} + unallocated {} != deficit {}",
+                self.allocated, self.unallocated, self.deficit
+            ));
+        }
+        if !self.layers_sum_to_allocated {
+            parts.push(format!("the layers' draws do not add up to allocated {}", self.allocated));
+        }
+        write!(f, "{}", parts.join("; "))
     }
 }
 
