@@ -6,12 +6,14 @@ pub mod bench;
 pub mod codec;
 pub mod cohort;
 pub mod contagion;
+pub mod limits;
 pub mod presets;
 pub mod price_path;
 pub mod schema;
 pub mod validate;
 
 pub use schema::*;
+pub use limits::{work_estimate, WorkEstimate};
 pub use validate::{prepare, validate, Prepared};
 
 use serde::{Deserialize, Serialize};
