@@ -251,6 +251,9 @@ struct SideTables {
     start_equity: Side,
     /// This step's variation-margin gain (VM settlement only).
     vm_gain: Side,
+    /// The accounts with a gain this step, in index order: the only ones a VM-gains haircut can
+    /// weigh (issue 14: a default costs the gainers, not a pass over the whole book).
+    vm_gainers: Vec<u32>,
 }
 
 /// A per-account decimal, empty until something other than a plain zero is written (reads of an
@@ -702,6 +705,7 @@ impl<'a> Sim<'a> {
 
     /// CCP style: pay and collect the change in value of every position (VM), every step.
     fn post_variation_margin(&mut self, t: u32) -> EngineResult<()> {
+        self.side.vm_gainers.clear();
         for a in 0..self.accts.len() {
             let n = self.accts.len();
             self.side.vm_gain.set(a, Decimal::ZERO, n);
@@ -720,6 +724,9 @@ impl<'a> Sim<'a> {
             }
             let n = self.accts.len();
             self.side.vm_gain.set(a, delta.max(Decimal::ZERO), n);
+            if delta > Decimal::ZERO {
+                self.side.vm_gainers.push(a as u32);
+            }
             let name = self.acct_name(a);
             self.post(t, name, self.vn(names::SETTLEMENT), delta, "variation margin".into());
         }
@@ -1409,7 +1416,15 @@ impl<'a> Sim<'a> {
 
     /// VMGH: cut this step's variation-margin gains of the other accounts, pro rata, up to `left`.
     fn vm_haircut(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
-        let w: Vec<(usize, Decimal)> = self.survivors(def).map(|i| (i, self.side.vm_gain.get(i))).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+        let w: Vec<(usize, Decimal)> = self
+            .side
+            .vm_gainers
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
+            .map(|i| (i, self.side.vm_gain.get(i)))
+            .filter(|x| x.1 > Decimal::ZERO)
+            .collect();
         let total: Decimal = w.iter().map(|x| x.1).sum();
         let take = left.min(total);
         if take.is_zero() {
