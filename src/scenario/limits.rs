@@ -4,7 +4,7 @@
 //! or file far above the caps is refused in microseconds, with a message naming the figures and
 //! the cap. Each cap and its reason: docs/scenario.md, "Limits". Measured: BENCHMARKS.md.
 
-use super::schema::{Scenario, Settlement};
+use super::schema::{LayerSpec, Scenario, Settlement};
 use super::ValidationError;
 
 /// Instruments per venue. Each one is a price series of `steps + 1` marks and funding indices
@@ -52,6 +52,16 @@ pub const SERIES_STEP_WEIGHT: u64 = 100;
 /// 1,001 under a VM-gains haircut ≈ 60 × the time and 24 × the memory per account-step).
 pub const VM_ACCOUNT_STEP_WEIGHT: u64 = 50;
 
+/// Whether a waterfall splits every default's loss over the whole book: a socialized loss over
+/// the accounts in profit, a VM-gains haircut over the step's gainers. Each such default writes a
+/// share (a ledger entry) per payer, exactly, one default after another (the next default's
+/// weights are the last one's less its shares), so the work is defaults × payers: up to
+/// accounts². Measured: `examples/cohort-10k.json` under `socialized_loss` alone, 2,986 defaults
+/// × ≈ 1,800 payers = 5.5 × 10⁶ entries, 3–12 s and 148 MB natively.
+fn splits_over_the_book(s: &Scenario) -> bool {
+    s.waterfall.iter().any(|l| matches!(l, LayerSpec::SocializedLoss | LayerSpec::VariationMarginHaircut { .. }))
+}
+
 /// What a scenario asks the engine for, from counts alone (no cohort is expanded). All venues
 /// (the scenario and its linked venues) together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,9 +76,13 @@ pub struct WorkEstimate {
     pub account_steps: u64,
     /// Σ over venues of (instruments + assets) × (steps + 1).
     pub series_steps: u64,
+    /// Σ over venues of accounts × the payers one default is split over: the whole book under a
+    /// socialized loss or VM-gains haircut, the contributors under a survivors' fund or
+    /// assessments (the most default × payer shares the venue can write).
+    pub split_pairs: u64,
     /// The weighted total the cap is read against, in account-steps of the design book:
     /// account-steps (× [`VM_ACCOUNT_STEP_WEIGHT`] on a variation-margin venue) plus
-    /// series-steps × [`SERIES_STEP_WEIGHT`].
+    /// series-steps × [`SERIES_STEP_WEIGHT`], plus split pairs.
     pub total: u64,
 }
 
@@ -85,13 +99,22 @@ fn venue_work(s: &Scenario) -> WorkEstimate {
     let account_steps = accounts.saturating_mul(frames);
     let series_steps = (s.instruments.len() as u64 + s.assets.len() as u64).saturating_mul(frames);
     let weight = if s.venue.settlement == Settlement::VariationMargin { VM_ACCOUNT_STEP_WEIGHT } else { 1 };
+    // The fund layers split each default over the contributors (listed accounts only).
+    let funds = s.waterfall.iter().any(|l| matches!(l, LayerSpec::SurvivorsFund | LayerSpec::Assessment { .. }));
+    let contributors = if funds { s.accounts.iter().filter(|a| a.fund_contribution > rust_decimal::Decimal::ZERO).count() as u64 } else { 0 };
+    let payers = if splits_over_the_book(s) { accounts } else { contributors };
+    let split_pairs = accounts.saturating_mul(payers);
     WorkEstimate {
         venues: 1,
         accounts,
         steps: u64::from(s.steps),
         account_steps,
         series_steps,
-        total: account_steps.saturating_mul(weight).saturating_add(series_steps.saturating_mul(SERIES_STEP_WEIGHT)),
+        split_pairs,
+        total: account_steps
+            .saturating_mul(weight)
+            .saturating_add(series_steps.saturating_mul(SERIES_STEP_WEIGHT))
+            .saturating_add(split_pairs),
     }
 }
 
@@ -105,6 +128,7 @@ pub fn work_estimate(s: &Scenario) -> WorkEstimate {
         w.steps = w.steps.max(x.steps);
         w.account_steps = w.account_steps.saturating_add(x.account_steps);
         w.series_steps = w.series_steps.saturating_add(x.series_steps);
+        w.split_pairs = w.split_pairs.saturating_add(x.split_pairs);
         w.total = w.total.saturating_add(x.total);
     }
     w
@@ -203,7 +227,7 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
             format!("{} accounts × {} steps = {} account-steps", grouped(w.accounts), grouped(frames), sci(w.account_steps))
         };
         let series = w.series_steps.saturating_mul(SERIES_STEP_WEIGHT);
-        let accounts_weighted = w.total.saturating_sub(series);
+        let accounts_weighted = w.total.saturating_sub(series).saturating_sub(w.split_pairs);
         if accounts_weighted != w.account_steps {
             parts += &format!(" (× {VM_ACCOUNT_STEP_WEIGHT} on a variation-margin venue)");
         }
@@ -212,6 +236,12 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
                 " plus {} price series × {} steps (× {SERIES_STEP_WEIGHT})",
                 grouped(w.series_steps / frames.max(1)),
                 grouped(frames)
+            );
+        }
+        if w.split_pairs > 0 {
+            parts += &format!(
+                " plus up to {} default × payer shares (a socialized loss or VM-gains haircut splits each default over the book, the fund layers over the contributors)",
+                sci(w.split_pairs)
             );
         }
         if w.total != w.account_steps {
@@ -301,6 +331,27 @@ mod tests {
         let errs = check(&s);
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert_eq!(errs[0].to_string(), "linked_venues[0].scenario.instruments[0].margin.tiers: 101 margin tiers; the cap is 100");
+    }
+
+    #[test]
+    fn a_split_over_the_book_counts_accounts_squared() {
+        use crate::scenario::bench::{strategy_book, Strategy};
+        let soc = strategy_book(10_000, 1_000, Strategy::SocializedLoss).unwrap();
+        let w = work_estimate(&soc);
+        assert_eq!(w.split_pairs, 10_001 * 10_001);
+        assert!(check(&soc).is_empty(), "examples/cohort-10k.json under a socialized loss runs");
+        let mut big = cohort_book(20_000, 1_000).unwrap();
+        big.waterfall = vec![LayerSpec::SocializedLoss];
+        let errs = check(&big);
+        assert_eq!(
+            errs[0].message,
+            "the scenario asks for 20,001 accounts × 1,001 steps = 2.0e7 account-steps plus up to 4.0e8 default × payer shares (a socialized loss or VM-gains haircut splits each default over the book, the fund layers over the contributors): 4.2e8 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+        );
+        assert!(check(&strategy_book(100_000, 1_000, Strategy::AutoDeleverage).unwrap()).is_empty());
+        assert!(strategy_book(100_000, 1_000, Strategy::SocializedLoss).is_err());
+        // 100 contributors: 100,101 × 100 shares at most.
+        let fund = work_estimate(&strategy_book(100_000, 1_000, Strategy::SurvivorsFundAssessments).unwrap());
+        assert_eq!(fund.split_pairs, 100_101 * 100);
     }
 
     #[test]
