@@ -34,6 +34,8 @@ mod cli {
   spillway preset [NAME]                               list presets, or print one as JSON
   spillway compare FILE.json                           the scenario under each ready-made waterfall
   spillway bench [ACCOUNTS [STEPS]] [--runs=N] [--reference]   time a cohort book N times (default: 10k and 100k × 1000, 5 runs)
+  spillway bench ACCOUNTS [STEPS] --waterfall=socialized|adl|vmgh|survivors|lp-vault   the book with its loss
+                  going to that strategy alone; --strategies: each of the five in turn
   spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]
                   [--threads T] [--volatility V] [--input STRESS.json]   stress lab, JSON out
   spillway stress --bench [--paths N] [--threads T] [--accounts A] [--steps S]   time the Monte Carlo
@@ -115,7 +117,17 @@ mod cli {
             },
             Some("stress") => stress::run(&args[1..]),
             Some("bench") => match (pos.get(1).and_then(|s| s.parse().ok()), pos.get(2).and_then(|s| s.parse().ok())) {
-                (Some(accounts), steps) => bench(accounts, steps.unwrap_or(1_000u32), runs(), flag("--reference")),
+                (Some(accounts), steps) if flag("--strategies") => bench_strategies(accounts, steps.unwrap_or(1_000u32), runs()),
+                (Some(accounts), steps) => match args.iter().find_map(|a| a.strip_prefix("--waterfall=")) {
+                    None => bench(accounts, steps.unwrap_or(1_000u32), runs(), flag("--reference"), None),
+                    Some(id) => match scenario::bench::Strategy::by_id(id) {
+                        Some(st) => bench(accounts, steps.unwrap_or(1_000u32), runs(), flag("--reference"), Some(st)),
+                        None => {
+                            eprintln!("no strategy `{id}`; known: socialized, adl, vmgh, survivors, lp-vault");
+                            2
+                        }
+                    },
+                },
                 // No size: the issue's two books, each in its own process so each peak RSS is its own.
                 (None, _) => bench_all(runs(), flag("--reference")),
             },
@@ -305,14 +317,37 @@ mod cli {
         Some(kb / 1024.0)
     }
 
-    fn bench_scenario(accounts: u32, steps: u32) -> Result<Scenario, String> {
-        scenario::bench::cohort_book(accounts, steps).map_err(|e| format!("{e:?}"))
+    fn bench_scenario(accounts: u32, steps: u32, strategy: Option<scenario::bench::Strategy>) -> Result<Scenario, String> {
+        match strategy {
+            None => scenario::bench::cohort_book(accounts, steps),
+            Some(st) => scenario::bench::strategy_book(accounts, steps, st),
+        }
+        .map_err(|e| e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n"))
+    }
+
+    /// The book under each loss-allocation strategy (issue 14), one child process each so each
+    /// peak RSS is its own.
+    fn bench_strategies(accounts: u32, steps: u32, runs: u32) -> i32 {
+        let Ok(exe) = std::env::current_exe() else {
+            eprintln!("cannot find this executable");
+            return 1;
+        };
+        let mut code = 0;
+        for st in scenario::bench::Strategy::ALL {
+            say!("strategy {}:", st.id());
+            let args = ["bench".to_string(), accounts.to_string(), steps.to_string(), format!("--runs={runs}"), format!("--waterfall={}", st.id())];
+            match std::process::Command::new(&exe).args(args).status() {
+                Ok(s) if s.success() => {}
+                _ => code = 1,
+            }
+        }
+        code
     }
 
     /// One book: wall time of `simulate`, throughput, the scenario-side share (validation and
     /// cohort expansion, which `simulate` runs), peak RSS, and the cost of scrubbing to a step.
-    fn bench(accounts: u32, steps: u32, runs: u32, reference: bool) -> i32 {
-        let s = match bench_scenario(accounts, steps) {
+    fn bench(accounts: u32, steps: u32, runs: u32, reference: bool, strategy: Option<scenario::bench::Strategy>) -> i32 {
+        let s = match bench_scenario(accounts, steps, strategy) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("{e}");
@@ -342,14 +377,16 @@ mod cli {
         let n = t.accounts.len();
         let work = (n as f64) * f64::from(steps + 1);
         say!(
-            "{} accounts × {} steps: simulate {:.3} s, {:.0} account·steps/s ({} events, {} ledger entries, deficit {})",
+            "{} accounts × {} steps: simulate {:.3} s, {:.0} account·steps/s ({} events, {} ledger entries, {} defaults, deficit {}, unallocated {})",
             n,
             steps,
             secs,
             work / secs.max(1e-9),
             t.events.len(),
             t.ledger.len(),
-            format_money(t.summary.deficit)
+            t.summary.defaults,
+            format_money(t.summary.deficit),
+            format_money(t.summary.unallocated)
         );
         if let Some(warm) = times.get(1..).filter(|w| !w.is_empty()) {
             let mut sorted = warm.to_vec();

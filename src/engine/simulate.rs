@@ -226,6 +226,25 @@ pub(crate) struct Sim<'a> {
     full: bool,
     /// Per-account decimals that most runs never set (kept off `Acct`: 64 bytes per account).
     side: SideTables,
+    /// Socialized loss: the profits it weighs, valued once per step (issue 14).
+    profits: ProfitCache,
+}
+
+/// Each account's profit since step 0 as of the step `step` (equity − starting equity), valued
+/// for the whole book at a step's first socialized default and afterwards only for the accounts
+/// changed since (`Sim::touch` lists them): marks are fixed within a step, so an account's equity
+/// changes only with its own state. A default then costs the accounts in profit, not a
+/// valuation of the whole book (was O(accounts) valuations per default: 2,986 defaults × 10,001
+/// accounts in `examples/cohort-10k.json` under a socialized-loss waterfall).
+#[derive(Default)]
+struct ProfitCache {
+    step: Option<u32>,
+    profit: Vec<Decimal>,
+    /// Accounts whose last valued profit is positive, in index order (the order the split takes).
+    positive: std::collections::BTreeSet<usize>,
+    /// Accounts changed since they were valued (each once: `is_stale`).
+    stale: Vec<u32>,
+    is_stale: Vec<bool>,
 }
 
 /// Per-account decimals most runs never set.
@@ -239,6 +258,9 @@ struct SideTables {
     start_equity: Side,
     /// This step's variation-margin gain (VM settlement only).
     vm_gain: Side,
+    /// The accounts with a gain this step, in index order: the only ones a VM-gains haircut can
+    /// weigh (issue 14: a default costs the gainers, not a pass over the whole book).
+    vm_gainers: Vec<u32>,
 }
 
 /// A per-account decimal, empty until something other than a plain zero is written (reads of an
@@ -347,6 +369,7 @@ impl<'a> Sim<'a> {
             inflow_next: 0,
             full,
             side: SideTables::default(),
+            profits: ProfitCache::default(),
             m,
         };
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
@@ -648,6 +671,12 @@ impl<'a> Sim<'a> {
                 self.changed.push(a as u32);
             }
             self.scan.invalidate(a);
+            if let Some(x) = self.profits.is_stale.get_mut(a) {
+                if !*x {
+                    *x = true;
+                    self.profits.stale.push(a as u32);
+                }
+            }
         }
     }
 
@@ -702,6 +731,7 @@ impl<'a> Sim<'a> {
 
     /// CCP style: pay and collect the change in value of every position (VM), every step.
     fn post_variation_margin(&mut self, t: u32) -> EngineResult<()> {
+        self.side.vm_gainers.clear();
         for a in 0..self.accts.len() {
             let n = self.accts.len();
             self.side.vm_gain.set(a, Decimal::ZERO, n);
@@ -720,6 +750,9 @@ impl<'a> Sim<'a> {
             }
             let n = self.accts.len();
             self.side.vm_gain.set(a, delta.max(Decimal::ZERO), n);
+            if delta > Decimal::ZERO {
+                self.side.vm_gainers.push(a as u32);
+            }
             let name = self.acct_name(a);
             self.post(t, name, self.vn(names::SETTLEMENT), delta, "variation margin".into());
         }
@@ -1291,15 +1324,15 @@ impl<'a> Sim<'a> {
                     }
                 }
                 LayerKind::Socialized => {
-                    let mut w = Vec::new();
-                    for i in self.survivors(def).collect::<Vec<_>>() {
-                        let a = &self.accts[i]; // ok: i < len
-                        let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
-                        let profit = eq - self.side.start_equity.get(i);
-                        if profit > Decimal::ZERO {
-                            w.push((i, profit));
-                        }
-                    }
+                    self.value_profits(t)?;
+                    let w: Vec<(usize, Decimal)> = self
+                        .profits
+                        .positive
+                        .iter()
+                        .copied()
+                        .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
+                        .map(|i| (i, self.profits.profit.get(i).copied().unwrap_or_default()))
+                        .collect();
                     let total: Decimal = w.iter().map(|x| x.1).sum();
                     let take = left.min(total);
                     if take > Decimal::ZERO {
@@ -1366,9 +1399,67 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    /// Bring the profit cache to step `t`: the whole book at the step's first call, else the
+    /// accounts changed since the last (`ProfitCache`). Accounts out of the run drop out.
+    fn value_profits(&mut self, t: u32) -> EngineResult<()> {
+        let n = self.accts.len();
+        let mut stale = std::mem::take(&mut self.profits.stale);
+        let all = self.profits.step != Some(t);
+        if all {
+            self.profits.step = Some(t);
+            self.profits.profit = vec![Decimal::ZERO; n];
+            self.profits.is_stale = vec![false; n];
+            self.profits.positive.clear();
+            stale.clear();
+        } else {
+            for &a in &stale {
+                if let Some(x) = self.profits.is_stale.get_mut(a as usize) {
+                    *x = false;
+                }
+            }
+        }
+        let value = |sim: &mut Self, i: usize| -> EngineResult<()> {
+            let a = &sim.accts[i]; // ok: i < n (book indices)
+            let profit = if a.defaulter || a.snap.status.is_out() {
+                Decimal::ZERO
+            } else {
+                valuate(&sim.m, &a.snap.collateral, &a.snap.positions, t)?.equity - sim.side.start_equity.get(i)
+            };
+            if let Some(x) = sim.profits.profit.get_mut(i) {
+                *x = profit;
+            }
+            if profit > Decimal::ZERO {
+                sim.profits.positive.insert(i);
+            } else {
+                sim.profits.positive.remove(&i);
+            }
+            Ok(())
+        };
+        if all {
+            for i in 0..n {
+                value(self, i)?;
+            }
+        } else {
+            for &a in &stale {
+                value(self, a as usize)?;
+            }
+        }
+        stale.clear();
+        self.profits.stale = stale;
+        Ok(())
+    }
+
     /// VMGH: cut this step's variation-margin gains of the other accounts, pro rata, up to `left`.
     fn vm_haircut(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
-        let w: Vec<(usize, Decimal)> = self.survivors(def).map(|i| (i, self.side.vm_gain.get(i))).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+        let w: Vec<(usize, Decimal)> = self
+            .side
+            .vm_gainers
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
+            .map(|i| (i, self.side.vm_gain.get(i)))
+            .filter(|x| x.1 > Decimal::ZERO)
+            .collect();
         let total: Decimal = w.iter().map(|x| x.1).sum();
         let take = left.min(total);
         if take.is_zero() {

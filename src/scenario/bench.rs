@@ -4,7 +4,8 @@
 //! slippage; 0.5 % fee to the insurance fund; then ADL. A market maker takes the imbalance.
 //! Shared by `spillway bench` (native) and the browser worker's engine bench.
 
-use super::{from_json, Scenario, ValidationError};
+use super::{from_json, AccountSpec, LayerSpec, Scenario, Settlement, ValidationError};
+use rust_decimal::Decimal;
 
 pub fn cohort_book(accounts: u32, steps: u32) -> Result<Scenario, Vec<ValidationError>> {
     let json = format!(
@@ -22,6 +23,69 @@ pub fn cohort_book(accounts: u32, steps: u32) -> Result<Scenario, Vec<Validation
         accounts - accounts / 2
     );
     from_json(&json)
+}
+
+/// The loss-allocation strategies issue 14 benchmarks, each alone behind the defaulter's margin
+/// (no insurance fund before it), so every default's bad debt reaches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    SocializedLoss,
+    AutoDeleverage,
+    /// Variation-margin gains haircut over up to 3 steps (the venue settles variation margin).
+    VmGainsHaircut,
+    /// 100 clearing members' contributions, then assessments up to 1× contribution.
+    SurvivorsFundAssessments,
+    LpVaultHaircut,
+}
+
+impl Strategy {
+    pub const ALL: [Strategy; 5] =
+        [Strategy::SocializedLoss, Strategy::AutoDeleverage, Strategy::VmGainsHaircut, Strategy::SurvivorsFundAssessments, Strategy::LpVaultHaircut];
+
+    /// The name `spillway bench --waterfall=NAME` takes.
+    pub fn id(self) -> &'static str {
+        match self {
+            Strategy::SocializedLoss => "socialized",
+            Strategy::AutoDeleverage => "adl",
+            Strategy::VmGainsHaircut => "vmgh",
+            Strategy::SurvivorsFundAssessments => "survivors",
+            Strategy::LpVaultHaircut => "lp-vault",
+        }
+    }
+
+    pub fn by_id(id: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.id() == id)
+    }
+}
+
+/// [`cohort_book`] with its loss going to `strategy` alone.
+pub fn strategy_book(accounts: u32, steps: u32, strategy: Strategy) -> Result<Scenario, Vec<ValidationError>> {
+    let mut s = cohort_book(accounts, steps)?;
+    let d = |x: i64| Decimal::from(x);
+    s.waterfall = match strategy {
+        Strategy::SocializedLoss => vec![LayerSpec::SocializedLoss],
+        Strategy::AutoDeleverage => vec![LayerSpec::AutoDeleverage],
+        Strategy::VmGainsHaircut => {
+            s.venue.settlement = Settlement::VariationMargin;
+            vec![LayerSpec::VariationMarginHaircut { max_steps: 3 }]
+        }
+        Strategy::SurvivorsFundAssessments => {
+            s.accounts.extend((1..=100).map(|k| AccountSpec {
+                id: format!("member-{k}"),
+                cash: d(1_000_000),
+                fund_contribution: d(100_000),
+                reserves: d(10_000_000),
+                ..Default::default()
+            }));
+            vec![LayerSpec::SurvivorsFund, LayerSpec::Assessment { cap_multiple: d(1), max_calls: 1_000_000 }]
+        }
+        Strategy::LpVaultHaircut => {
+            s.accounts.push(AccountSpec { id: "vault".into(), cash: d(1_000_000_000), ..Default::default() });
+            vec![LayerSpec::LpVaultHaircut { account: "vault".into() }]
+        }
+    };
+    super::validate(&s)?;
+    Ok(s)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod codec;
 pub mod cohort;
 pub mod contagion;
 pub mod domain;
+pub mod limits;
 pub mod presets;
 pub mod price_path;
 pub mod schema;
@@ -14,6 +15,7 @@ pub mod strict;
 pub mod validate;
 
 pub use schema::*;
+pub use limits::{work_estimate, WorkEstimate};
 pub use validate::{prepare, validate, Prepared};
 
 use serde::{Deserialize, Serialize};

@@ -83,6 +83,12 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     if s.steps == 0 || s.steps > MAX_STEPS {
         e.push("steps", format!("must be between 1 and {MAX_STEPS} (got {})", s.steps));
     }
+    // Caps on lists and work, from counts alone: before anything is expanded (limits.rs).
+    let over = super::limits::check(s);
+    if !over.is_empty() {
+        e.0.extend(over);
+        return Err(e.0);
+    }
     // Venue.
     let v = &s.venue;
     if v.quote.trim().is_empty() {

@@ -1,0 +1,386 @@
+//! Bounded work (issue 14 "Work without bound"): a scenario may ask for only so much. Lists are
+//! capped by count, and the run as a whole by a work estimate, both checked from counts alone —
+//! before any cohort is expanded, any price path drawn or any linked venue validated — so a link
+//! or file far above the caps is refused in microseconds, with a message naming the figures and
+//! the cap. Each cap and its reason: docs/scenario.md, "Limits". Measured: BENCHMARKS.md.
+
+use super::schema::{LayerSpec, Scenario, Settlement};
+use super::ValidationError;
+
+/// Instruments per venue. Each one is a price series of `steps + 1` marks and funding indices
+/// (≈ 55 bytes and ≈ 170 ns per instrument-step measured at 1,000 × 100,000); real books that
+/// a page can draw have a few dozen.
+pub const MAX_INSTRUMENTS: usize = 1_000;
+/// Collateral assets per venue (each a price series too).
+pub const MAX_ASSETS: usize = 100;
+/// Points of one scripted price path: the interpolation walks a path's points from the first at
+/// every step (O(steps × points)); 1,000 points over 100,000 steps is ≈ 5 × 10⁷ comparisons.
+pub const MAX_PATH_POINTS: usize = 1_000;
+/// Shocks of one price path (discrete events; sorted once per run).
+pub const MAX_SHOCKS: usize = 1_000;
+/// Margin tiers of one instrument (every margin check walks them; venues publish 10–20).
+pub const MAX_TIERS: usize = 100;
+/// Layers of one waterfall (every default walks them; real waterfalls have 5–10).
+pub const MAX_LAYERS: usize = 32;
+/// Linked venues of a scenario (each a whole run of its own).
+pub const MAX_LINKED_VENUES: usize = 16;
+/// Contagion links (ordering the venues is O(venues × links)).
+pub const MAX_CONTAGION_LINKS: usize = 256;
+/// Cohorts of one venue.
+pub const MAX_COHORTS: usize = 1_000;
+/// Rows (and columns) of the correlation matrix: validation factors it (O(k³)) and every step
+/// multiplies by it (O(k²)).
+pub const MAX_CORRELATED: usize = 64;
+/// Positions and collateral entries of one listed account (validation compares each position
+/// with the earlier ones: O(k²) per account).
+pub const MAX_POSITIONS: usize = 256;
+pub const MAX_COLLATERAL: usize = MAX_ASSETS + 1;
+/// Accounts in all venues together (listed and generated): each costs the run ≈ 760 bytes and
+/// ≈ 3 µs (its state, records, and its liquidation and default when the crash takes it), whatever
+/// the steps: 1,000,000 × 199 steps took 13 s and 760 MB natively. 2.5 × the design book.
+pub const MAX_TOTAL_ACCOUNTS: u64 = 250_000;
+/// The run's work, in account-steps (see [`WorkEstimate`]): twice the design book (100,001
+/// accounts × 1,001 steps ≈ 1.0 × 10⁸: 0.33 s and 78 MB natively, 0.35 s and 70 MB in wasm).
+pub const MAX_WORK: u64 = 200_000_000;
+
+/// One price-series step (an instrument's or asset's mark and funding index at one step) costs
+/// about as much as this many account-steps of the design book (measured: 200 instruments ×
+/// 10,001 steps, 2 × 10⁶ series-steps, took the time and memory of ≈ 2 × 10⁸ account-steps).
+pub const SERIES_STEP_WEIGHT: u64 = 100;
+/// An account-step of a variation-margin venue costs this many of the design book's: every
+/// account with a position is settled and posted to the ledger at every step (measured: 5,001 ×
+/// 1,001 under a VM-gains haircut ≈ 60 × the time and 24 × the memory per account-step).
+pub const VM_ACCOUNT_STEP_WEIGHT: u64 = 50;
+
+/// Whether a waterfall splits every default's loss over the whole book: a socialized loss over
+/// the accounts in profit, a VM-gains haircut over the step's gainers. Each such default writes a
+/// share (a ledger entry) per payer, exactly, one default after another (the next default's
+/// weights are the last one's less its shares), so the work is defaults × payers: up to
+/// accounts². Measured: `examples/cohort-10k.json` under `socialized_loss` alone, 2,986 defaults
+/// × ≈ 1,800 payers = 5.5 × 10⁶ entries, 3–12 s and 148 MB natively.
+fn splits_over_the_book(s: &Scenario) -> bool {
+    s.waterfall.iter().any(|l| matches!(l, LayerSpec::SocializedLoss | LayerSpec::VariationMarginHaircut { .. }))
+}
+
+/// A default × payer share (a pro-rata share: its division and rounding, a ledger entry, the
+/// payer's update) costs about this many account-steps of the design book. Measured at load ≈ 10
+/// on the shared 2-core VM: `examples/cohort-10k.json` under `socialized_loss` alone, 10⁸
+/// pairs at most (5.5 × 10⁶ shares written), took 11.9 s where the design book's 10⁸
+/// account-steps took 1.3 s.
+pub const SPLIT_PAIR_WEIGHT: u64 = 8;
+
+/// What a scenario asks the engine for, from counts alone (no cohort is expanded). All venues
+/// (the scenario and its linked venues) together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkEstimate {
+    /// The scenario's venue plus its linked venues.
+    pub venues: u64,
+    /// Accounts in all venues, listed and generated.
+    pub accounts: u64,
+    /// The most steps any venue runs.
+    pub steps: u64,
+    /// Σ over venues of accounts × (steps + 1).
+    pub account_steps: u64,
+    /// Σ over venues of (instruments + assets) × (steps + 1).
+    pub series_steps: u64,
+    /// Σ over venues of accounts × the payers one default is split over: the whole book under a
+    /// socialized loss or VM-gains haircut, the contributors under a survivors' fund or
+    /// assessments (the most default × payer shares the venue can write).
+    pub split_pairs: u64,
+    /// The weighted total the cap is read against, in account-steps of the design book:
+    /// account-steps (× [`VM_ACCOUNT_STEP_WEIGHT`] on a variation-margin venue) plus
+    /// series-steps × [`SERIES_STEP_WEIGHT`], plus split pairs × [`SPLIT_PAIR_WEIGHT`].
+    pub total: u64,
+}
+
+impl WorkEstimate {
+    /// The share of [`MAX_WORK`] this run takes (the page runs heavy ones in chunks).
+    pub fn fraction_of_cap(&self) -> f64 {
+        self.total as f64 / MAX_WORK as f64
+    }
+}
+
+fn venue_work(s: &Scenario) -> WorkEstimate {
+    let accounts = s.accounts.len() as u64 + s.cohorts.iter().map(|c| u64::from(c.count)).sum::<u64>();
+    let frames = u64::from(s.steps) + 1;
+    let account_steps = accounts.saturating_mul(frames);
+    let series_steps = (s.instruments.len() as u64 + s.assets.len() as u64).saturating_mul(frames);
+    let weight = if s.venue.settlement == Settlement::VariationMargin { VM_ACCOUNT_STEP_WEIGHT } else { 1 };
+    // The fund layers split each default over the contributors (listed accounts only).
+    let funds = s.waterfall.iter().any(|l| matches!(l, LayerSpec::SurvivorsFund | LayerSpec::Assessment { .. }));
+    let contributors = if funds { s.accounts.iter().filter(|a| a.fund_contribution > rust_decimal::Decimal::ZERO).count() as u64 } else { 0 };
+    let payers = if splits_over_the_book(s) { accounts } else { contributors };
+    let split_pairs = accounts.saturating_mul(payers);
+    WorkEstimate {
+        venues: 1,
+        accounts,
+        steps: u64::from(s.steps),
+        account_steps,
+        series_steps,
+        split_pairs,
+        total: account_steps
+            .saturating_mul(weight)
+            .saturating_add(series_steps.saturating_mul(SERIES_STEP_WEIGHT))
+            .saturating_add(split_pairs.saturating_mul(SPLIT_PAIR_WEIGHT)),
+    }
+}
+
+/// The work a scenario asks for, all venues together. Cheap: counts only.
+pub fn work_estimate(s: &Scenario) -> WorkEstimate {
+    let mut w = venue_work(s);
+    for v in &s.linked_venues {
+        let x = venue_work(&v.scenario);
+        w.venues += 1;
+        w.accounts = w.accounts.saturating_add(x.accounts);
+        w.steps = w.steps.max(x.steps);
+        w.account_steps = w.account_steps.saturating_add(x.account_steps);
+        w.series_steps = w.series_steps.saturating_add(x.series_steps);
+        w.split_pairs = w.split_pairs.saturating_add(x.split_pairs);
+        w.total = w.total.saturating_add(x.total);
+    }
+    w
+}
+
+/// `1234567` → `1,234,567`.
+fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `98999901` → `9.9e7` (two significant figures, rounded down so a figure over a cap never
+/// reads as the cap).
+fn sci(n: u64) -> String {
+    if n < 10_000 {
+        return grouped(n);
+    }
+    let exp = n.ilog10();
+    let tenths = n / 10u64.pow(exp - 1);
+    format!("{}.{}e{exp}", tenths / 10, tenths % 10)
+}
+
+/// Count caps of one venue's lists; `prefix` locates the venue (`""` or `linked_venues[2].scenario.`).
+fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
+    let mut cap = |path: String, what: &str, n: usize, max: usize| {
+        if n > max {
+            errs.push(ValidationError {
+                path: format!("{prefix}{path}"),
+                message: format!("{} {what}; the cap is {}", grouped(n as u64), grouped(max as u64)),
+            });
+        }
+    };
+    cap("instruments".into(), "instruments", s.instruments.len(), MAX_INSTRUMENTS);
+    cap("assets".into(), "assets", s.assets.len(), MAX_ASSETS);
+    cap("cohorts".into(), "cohorts", s.cohorts.len(), MAX_COHORTS);
+    cap("waterfall".into(), "layers", s.waterfall.len(), MAX_LAYERS);
+    cap("linked_venues".into(), "linked venues", s.linked_venues.len(), MAX_LINKED_VENUES);
+    cap("contagion".into(), "contagion links", s.contagion.len(), MAX_CONTAGION_LINKS);
+    cap("correlation".into(), "rows in the correlation matrix", s.correlation.len(), MAX_CORRELATED);
+    if let Some((a, row)) = s.correlation.iter().enumerate().find(|(_, r)| r.len() > MAX_CORRELATED) {
+        cap(format!("correlation[{a}]"), "columns in the correlation matrix", row.len(), MAX_CORRELATED);
+    }
+    // Per-item lists: the first offender of each kind only (a hostile file could have millions).
+    let inst = s.instruments.iter().take(MAX_INSTRUMENTS).enumerate();
+    if let Some((i, x)) = inst.clone().find(|(_, x)| x.price.points.len() > MAX_PATH_POINTS) {
+        cap(format!("instruments[{i}].price.points"), "points in one price path", x.price.points.len(), MAX_PATH_POINTS);
+    }
+    if let Some((i, x)) = inst.clone().find(|(_, x)| x.price.shocks.len() > MAX_SHOCKS) {
+        cap(format!("instruments[{i}].price.shocks"), "shocks in one price path", x.price.shocks.len(), MAX_SHOCKS);
+    }
+    if let Some((i, x)) = inst.clone().find(|(_, x)| x.margin.tiers.len() > MAX_TIERS) {
+        cap(format!("instruments[{i}].margin.tiers"), "margin tiers", x.margin.tiers.len(), MAX_TIERS);
+    }
+    if let Some((i, a)) = s.accounts.iter().enumerate().find(|(_, a)| a.positions.len() > MAX_POSITIONS) {
+        cap(format!("accounts[{i}].positions"), "positions in one account", a.positions.len(), MAX_POSITIONS);
+    }
+    if let Some((i, a)) = s.accounts.iter().enumerate().find(|(_, a)| a.collateral.len() > MAX_COLLATERAL) {
+        cap(format!("accounts[{i}].collateral"), "collateral entries in one account", a.collateral.len(), MAX_COLLATERAL);
+    }
+}
+
+/// Refuse a scenario whose lists or work are over the caps: every error names the figures and
+/// the cap. Counts only (no cohort expansion), so `prepare` runs it first.
+pub fn check(s: &Scenario) -> Vec<ValidationError> {
+    let mut errs = Vec::new();
+    list_caps(s, "", &mut errs);
+    for (k, v) in s.linked_venues.iter().enumerate().take(MAX_LINKED_VENUES) {
+        list_caps(&v.scenario, &format!("linked_venues[{k}].scenario."), &mut errs);
+    }
+    let w = work_estimate(s);
+    if w.accounts > MAX_TOTAL_ACCOUNTS {
+        errs.push(ValidationError {
+            path: if w.venues > 1 { "linked_venues".into() } else { "cohorts".into() },
+            message: format!(
+                "the scenario asks for {} accounts in {} venue(s); the cap is {}",
+                grouped(w.accounts),
+                w.venues,
+                grouped(MAX_TOTAL_ACCOUNTS)
+            ),
+        });
+    }
+    if w.total > MAX_WORK {
+        // Written out in full where two figures would read as the cap.
+        let sci = |n: u64| if sci(n) == sci(MAX_WORK) { grouped(n) } else { sci(n) };
+        let frames = w.steps + 1;
+        let mut parts = if w.venues > 1 {
+            format!("{} accounts in {} venues (up to {} steps) = {} account-steps", grouped(w.accounts), w.venues, grouped(frames), sci(w.account_steps))
+        } else {
+            format!("{} accounts × {} steps = {} account-steps", grouped(w.accounts), grouped(frames), sci(w.account_steps))
+        };
+        let series = w.series_steps.saturating_mul(SERIES_STEP_WEIGHT);
+        let accounts_weighted = w.total.saturating_sub(series).saturating_sub(w.split_pairs.saturating_mul(SPLIT_PAIR_WEIGHT));
+        if accounts_weighted != w.account_steps {
+            parts += &format!(" (× {VM_ACCOUNT_STEP_WEIGHT} on a variation-margin venue)");
+        }
+        if series > w.total / 100 {
+            parts += &format!(
+                " plus {} price series × {} steps (× {SERIES_STEP_WEIGHT})",
+                grouped(w.series_steps / frames.max(1)),
+                grouped(frames)
+            );
+        }
+        if w.split_pairs > 0 {
+            parts += &format!(
+                " plus up to {} default × payer shares (× {SPLIT_PAIR_WEIGHT}: a socialized loss or VM-gains haircut splits each default over the book, the fund layers over the contributors)",
+                sci(w.split_pairs)
+            );
+        }
+        if w.total != w.account_steps {
+            parts += &format!(": {} units of work", sci(w.total));
+        }
+        errs.push(ValidationError {
+            path: String::new(),
+            message: format!("the scenario asks for {parts}; the cap is {} (docs/scenario.md, Limits)", self::sci(MAX_WORK)),
+        });
+    }
+    errs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{bench::cohort_book, Cohort, Instrument, LinkedVenue};
+
+    #[test]
+    fn figures_are_written_for_people() {
+        assert_eq!(grouped(999_999), "999,999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(12), "12");
+        assert_eq!(sci(99_999_899_999), "9.9e10");
+        assert_eq!(sci(200_000_000), "2.0e8");
+        assert_eq!(sci(1_000), "1,000");
+    }
+
+    #[test]
+    fn the_design_book_is_allowed_and_twice_the_cap_is_not() {
+        let book = cohort_book(100_000, 1_000).unwrap();
+        let w = work_estimate(&book);
+        assert_eq!((w.accounts, w.account_steps, w.series_steps), (100_001, 100_001 * 1_001, 1_001));
+        assert!(check(&book).is_empty());
+        assert!(w.fraction_of_cap() < 0.6, "{w:?}");
+        let mut big = book.clone();
+        big.cohorts[0].count = 999_999 - 50_000;
+        big.steps = 100_000;
+        let errs = check(&big);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(errs[0].to_string(), "cohorts: the scenario asks for 1,000,000 accounts in 1 venue(s); the cap is 250,000");
+        assert_eq!(
+            errs[1].message,
+            "the scenario asks for 1,000,000 accounts × 100,001 steps = 1.0e11 account-steps: 1.0e11 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+        );
+        // The largest plain book at 1,000 steps.
+        assert!(check(&cohort_book(199_000, 1_000).unwrap()).is_empty());
+        let errs = cohort_book(200_000, 1_000).unwrap_err();
+        assert_eq!(
+            errs[0].message,
+            "the scenario asks for 200,001 accounts × 1,001 steps = 200,201,001 account-steps: 200,301,101 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+        );
+        // A variation-margin venue's account-steps weigh more; many price series weigh too.
+        let mut vm = cohort_book(5_000, 1_000).unwrap();
+        vm.venue.settlement = Settlement::VariationMargin;
+        let errs = check(&vm);
+        assert_eq!(
+            errs[0].message,
+            "the scenario asks for 5,001 accounts × 1,001 steps = 5.0e6 account-steps (× 50 on a variation-margin venue): 2.5e8 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+        );
+        let mut wide = cohort_book(100, 100_000).unwrap();
+        wide.instruments.extend((0..99).map(|k| Instrument { id: format!("I{k}"), ..Default::default() }));
+        let errs = check(&wide);
+        assert_eq!(
+            errs[0].message,
+            "the scenario asks for 101 accounts × 100,001 steps = 1.0e7 account-steps plus 100 price series × 100,001 steps (× 100): 1.0e9 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+        );
+    }
+
+    #[test]
+    fn lists_over_their_caps_are_named_with_the_figures() {
+        let ins = |k: usize| Instrument { id: format!("I{k}"), ..Default::default() };
+        let mut s = Scenario { steps: 1, instruments: (0..MAX_INSTRUMENTS + 1).map(ins).collect(), ..Default::default() };
+        s.cohorts = (0..MAX_COHORTS + 1).map(|k| Cohort { id: format!("c{k}"), count: 1, instrument: "I0".into(), ..Default::default() }).collect();
+        let errs = check(&s);
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(text.contains(&"instruments: 1,001 instruments; the cap is 1,000".to_string()), "{text:?}");
+        assert!(text.contains(&"cohorts: 1,001 cohorts; the cap is 1,000".to_string()), "{text:?}");
+        let mut inner = Scenario { steps: 1, instruments: vec![ins(0)], ..Default::default() };
+        inner.instruments[0].margin.tiers = vec![Default::default(); MAX_TIERS + 1];
+        let s = Scenario {
+            steps: 1,
+            instruments: vec![ins(0)],
+            linked_venues: vec![LinkedVenue { id: "v".into(), scenario: inner }],
+            ..Default::default()
+        };
+        let errs = check(&s);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].to_string(), "linked_venues[0].scenario.instruments[0].margin.tiers: 101 margin tiers; the cap is 100");
+    }
+
+    #[test]
+    fn a_split_over_the_book_counts_accounts_squared() {
+        use crate::scenario::bench::{strategy_book, Strategy};
+        let soc = strategy_book(4_000, 1_000, Strategy::SocializedLoss).unwrap();
+        let w = work_estimate(&soc);
+        assert_eq!(w.split_pairs, 4_001 * 4_001);
+        assert!(check(&soc).is_empty());
+        let mut big = cohort_book(10_000, 1_000).unwrap();
+        big.waterfall = vec![LayerSpec::SocializedLoss];
+        let errs = check(&big);
+        assert_eq!(
+            errs[0].message,
+            "the scenario asks for 10,001 accounts × 1,001 steps = 1.0e7 account-steps plus up to 1.0e8 default × payer shares (× 8: a socialized loss or VM-gains haircut splits each default over the book, the fund layers over the contributors): 8.1e8 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+        );
+        assert!(check(&strategy_book(100_000, 1_000, Strategy::AutoDeleverage).unwrap()).is_empty());
+        assert!(strategy_book(100_000, 1_000, Strategy::SocializedLoss).is_err());
+        // 100 contributors: 100,101 × 100 shares at most.
+        let fund = work_estimate(&strategy_book(100_000, 1_000, Strategy::SurvivorsFundAssessments).unwrap());
+        assert_eq!(fund.split_pairs, 100_101 * 100);
+        assert!(fund.total < MAX_WORK);
+    }
+
+    #[test]
+    fn linked_venues_add_up() {
+        let one = cohort_book(1_000, 100).unwrap();
+        let mut s = one.clone();
+        s.linked_venues = (0..3).map(|k| LinkedVenue { id: format!("v{k}"), scenario: one.clone() }).collect();
+        let w = work_estimate(&s);
+        assert_eq!((w.venues, w.accounts, w.account_steps), (4, 4 * 1_001, 4 * 1_001 * 101));
+        for v in &mut s.linked_venues {
+            v.scenario.cohorts[0].count = 100_000;
+        }
+        let errs = check(&s);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].to_string(), "linked_venues: the scenario asks for 302,504 accounts in 4 venue(s); the cap is 250,000");
+        for v in &mut s.linked_venues {
+            v.scenario.cohorts[0].count = 60_000;
+            v.scenario.steps = 1_200;
+        }
+        let errs = check(&s);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].message.starts_with("the scenario asks for 182,504 accounts in 4 venues (up to 1,201 steps) = 2.1e8 account-steps"), "{errs:?}");
+    }
+}
