@@ -14,27 +14,19 @@ use super::state::use_state;
 use crate::engine::{format_decimal, EngineResult, Progress, Run, Timeline};
 use crate::scenario::Scenario;
 
-/// Estimated work (accounts × step computations) above which a run goes in slices. A
-/// 1,000-account × 1,000-step book (1M) runs in ≈ 10 ms in the page; 2M keeps every synchronous
-/// run well inside a frame budget's worth of a long task.
+/// Work (`scenario::limits::work_estimate`'s weighted total, in account-steps of the design
+/// book) above which a run goes in slices. A 1,000-account × 1,000-step book (1M) runs in
+/// ≈ 10 ms in the page; 2M keeps every synchronous run well inside a frame budget's worth of a
+/// long task.
 pub const SYNC_WORK: u64 = 2_000_000;
 
 /// Target length of one slice. Steps are the unit, so one step heavier than this (the crash step
 /// of a large book) makes its slice longer; the next slice's size adapts to the pace measured.
 pub const SLICE_MS: f64 = 25.0;
 
-/// The page's work estimate: accounts (explicit ones plus every cohort's count, not expanded) ×
-/// the steps the engine computes (0..=steps). Stand-in for `scenario::limits::work_estimate`
-/// (being added on another branch): swap it in when merged; only `needs_slices` calls this.
-fn page_work_estimate_accounts_x_steps(s: &Scenario) -> u64 {
-    let cohort_accounts: u64 = s.cohorts.iter().map(|c| u64::from(c.count)).sum();
-    let accounts = s.accounts.len() as u64 + cohort_accounts;
-    accounts.saturating_mul(u64::from(s.steps) + 1)
-}
-
 /// Whether `s` runs in slices. Linked venues run whole (`engine::Run` runs them in `start`).
 pub fn needs_slices(s: &Scenario) -> bool {
-    s.linked_venues.is_empty() && s.contagion.is_empty() && page_work_estimate_accounts_x_steps(s) > SYNC_WORK
+    s.linked_venues.is_empty() && s.contagion.is_empty() && crate::scenario::work_estimate(s).total > SYNC_WORK
 }
 
 pub fn now_ms() -> f64 {
