@@ -87,7 +87,7 @@ const TERMS: &[Term] = &[
     Term {
         term: "bad-debt mutualization",
         definition: "Spreading a borrower's unrecoverable debt across a lending pool's depositors, for example by lowering the value of every deposit in the affected token by the same fraction.",
-        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 3, mentions: &["deficit", "survivors' default fund paid"] },
+        show_me: ShowMe { preset: "hyperliquid-jelly-2025", venue: 0, step: 5, mentions: &["deficit", "depositors' shares lose that value"] },
         see_also: &["socialized loss", "bad-debt propagation", "haircut"],
     },
     Term {
@@ -122,7 +122,7 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "write-down accounting",
-        definition: "Recording a loss that nobody paid as an explicit entry, so that the ledger still balances and the shortfall can be audited and replayed rather than vanishing.",
+        definition: "Recording a loss that nobody paid, covered by no layer, as an explicit unallocated entry, so that the ledger still balances and the shortfall can be audited and replayed rather than vanishing.",
         show_me: ShowMe { preset: "exhausts-waterfall", venue: 0, step: 10, mentions: &["covered by no layer"] },
         see_also: &["default waterfall", "bad-debt propagation"],
     },
@@ -159,7 +159,7 @@ const TERMS: &[Term] = &[
     Term {
         term: "liquidation price",
         definition: "The mark price at which an account's equity falls to its maintenance margin and the venue takes the position over. It lies a little before the bankruptcy price, leaving a buffer for the close-out.",
-        show_me: ShowMe { preset: "bitmex-2020", venue: 0, step: 11, mentions: &["liquidated at"] },
+        show_me: ShowMe { preset: "bitmex-2020", venue: 0, step: 11, mentions: &["liquidated at", "(mark"] },
         see_also: &["bankruptcy price", "maintenance margin", "mark price"],
     },
     Term {
