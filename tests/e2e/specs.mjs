@@ -2,7 +2,7 @@
 import path from 'node:path';
 
 const ready = async (page) => {
-  await page.waitForSelector('.app-header h1', { timeout: 60000 });
+  await page.waitForSelector('.app-header h1, .embed-bar', { timeout: 60000 });
   await page.waitForSelector('#waterfall [data-layer]', { timeout: 60000 });
 };
 const text = (page, sel) => page.textContent(sel).then((t) => (t || '').trim());
