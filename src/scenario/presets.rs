@@ -213,6 +213,28 @@ All sizes, margins and fund amounts are illustrative, not LME Clear's; nickel is
         sources: &[PFMI, "Hyperliquid documentation, HLP and liquidations", "Domain notes, bad-debt propagation"],
         json: include_str!("../../examples/contagion-vault-to-ccp.json"),
     },
+    Source {
+        id: "physical-delivery",
+        title: "A short that cannot deliver",
+        summary: "A nickel future settles by delivery; a short without the metal is bought in at a penalty and its deficit goes down the waterfall.",
+        narrative: "A quarterly nickel future settles by physical delivery at step 20. One short holds the metal and delivers it; another, a speculator, does not. \
+The clearing house buys the missing metal in for it at a 30% penalty over the mark, and the cost is more than the speculator's cash and reserves. \
+Its margin pays first, then its default-fund contribution, the clearing house's skin in the game and the survivors' fund. \
+Failing to deliver is another way to create a deficit, without any price crash. Illustrative figures.",
+        sources: &[PFMI, "Domain notes, physical delivery and buy-ins"],
+        json: include_str!("../../examples/physical-delivery.json"),
+    },
+    Source {
+        id: "tear-up",
+        title: "A partial tear-up ends the waterfall",
+        summary: "The exhausted-waterfall loss, with a partial tear-up as the last tool: the positions facing the defaulter are terminated and forfeit their open gains.",
+        narrative: "A 40% gap sinks a large long member, as in the exhausted-waterfall scenario. \
+Its margin, its fund contribution, the clearing house's capital, the survivors' fund and the assessment are used up in turn. \
+Instead of haircutting variation-margin gains, the clearing house then uses a partial tear-up: the contracts facing the defaulter's unsold position are terminated at the last price, and their holders give up the gains they had not yet been paid. \
+Recovery tools like this are described by CPMI-IOSCO (2017); the figures are illustrative.",
+        sources: &[PFMI, "CPMI-IOSCO, Recovery of financial market infrastructures (2017)"],
+        json: include_str!("../../examples/tear-up.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

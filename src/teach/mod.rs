@@ -2,3 +2,4 @@
 //! a preset that shows it happening.
 
 pub mod glossary;
+pub mod tour;

@@ -23,6 +23,16 @@ enum SortBy {
     Loss,
 }
 
+impl SortBy {
+    /// The order of the sorted column, for `aria-sort` (the sorts below).
+    fn direction(self) -> &'static str {
+        match self {
+            SortBy::Index | SortBy::Equity => "ascending",
+            SortBy::MarginRatio | SortBy::Loss => "descending",
+        }
+    }
+}
+
 #[component]
 pub fn AccountsView() -> impl IntoView {
     let s = use_state();
@@ -113,8 +123,10 @@ pub fn AccountsView() -> impl IntoView {
 
     let head = move |label: &'static str, by: SortBy| {
         view! {
-            <button type="button" aria-pressed=move || (sort.get() == by).to_string()
-                on:click=move |_| set_sort.set(by)>{label}</button>
+            <span role="columnheader" aria-sort=move || if sort.get() == by { by.direction() } else { "none" }>
+                <button type="button" aria-pressed=move || (sort.get() == by).to_string()
+                    on:click=move |_| set_sort.set(by)>{label}</button>
+            </span>
         }
     };
 
@@ -130,15 +142,21 @@ pub fn AccountsView() -> impl IntoView {
             </select>
             <span class="muted" id="account-count">{move || format!(" {} accounts", order.with(|r| r.len()))}</span>
         </div>
-        <div class="accounts-head" role="row">
+        // One ARIA table: a header row group and the scrolling body (a row group whose rows are
+        // the ones in view, each with its place in the whole list as `aria-rowindex`).
+        <div class="accounts-table" role="table" aria-label="Accounts" aria-rowcount=move || (order.with(|r| r.len()) + 1).to_string()>
+        <div role="rowgroup">
+        <div class="accounts-head" role="row" aria-rowindex="1">
             {head("Account", SortBy::Index)}
             {head("Equity", SortBy::Equity)}
             {head("Margin ratio", SortBy::MarginRatio)}
-            <span>"Status"</span>
-            <span>"Position"</span>
+            <span role="columnheader">"Status"</span>
+            <span role="columnheader">"Position"</span>
             {head("Lost to waterfall", SortBy::Loss)}
         </div>
-        <div class="accounts-scroll" id="accounts-scroll" role="table" aria-label="Accounts"
+        </div>
+        // Focusable, so the keyboard can scroll it.
+        <div class="accounts-scroll" id="accounts-scroll" role="rowgroup" tabindex="0"
             on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
             <div style=move || format!("height:{}px;position:relative", total_px())>
                 // A fixed set of row slots: a step rewrites the text that changed in the rows in
@@ -146,6 +164,7 @@ pub fn AccountsView() -> impl IntoView {
                 // would otherwise rebuild them all).
                 <For each=move || 0..slots.get() key=|k| *k children=move |k| view! { <AccountRow index=k rows=window/> }/>
             </div>
+        </div>
         </div>
     }
 }
@@ -177,18 +196,19 @@ fn AccountRow(index: usize, rows: Memo<Vec<Row>>) -> impl IntoView {
     let selected = move || s.selected_account.get() == Some(row.with(|r| r.account));
     view! {
         <div class="account-row" role="row" class:selected=selected
+            aria-rowindex=move || (row.with(|r| r.pos) + 2).to_string()
             data-account=move || row.with(|r| r.account.to_string())
             style:top=move || format!("{}px", row.with(|r| r.pos) as f64 * ROW_PX)
             on:click=move |_| {
                 let i = row.with_untracked(|r| r.account);
                 s.selected_account.update(|x| *x = if *x == Some(i) { None } else { Some(i) });
             }>
-            <span class="name" title=move || row.with(|r| r.role)>{get(|r| r.name.clone())}</span>
-            <span class=move || if row.with(|r| r.equity_neg) { "num neg" } else { "num" }>{get(|r| r.equity.clone())}</span>
-            <span class="num">{get(|r| r.ratio.clone())}</span>
-            <span><span class=move || format!("status {}", row.with(|r| r.status_class))>{move || row.with(|r| r.status)}</span></span>
-            <span class="name" title=get(|r| r.position.clone())>{get(|r| r.position.clone())}</span>
-            <span class=move || if row.with(|r| r.loss_neg) { "num neg" } else { "num" }>{get(|r| r.loss.clone())}</span>
+            <span role="cell" class="name" title=move || row.with(|r| r.role)>{get(|r| r.name.clone())}</span>
+            <span role="cell" class=move || if row.with(|r| r.equity_neg) { "num neg" } else { "num" }>{get(|r| r.equity.clone())}</span>
+            <span role="cell" class="num">{get(|r| r.ratio.clone())}</span>
+            <span role="cell"><span class=move || format!("status {}", row.with(|r| r.status_class))>{move || row.with(|r| r.status)}</span></span>
+            <span role="cell" class="name" title=get(|r| r.position.clone())>{get(|r| r.position.clone())}</span>
+            <span role="cell" class=move || if row.with(|r| r.loss_neg) { "num neg" } else { "num" }>{get(|r| r.loss.clone())}</span>
         </div>
     }
 }

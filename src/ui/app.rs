@@ -60,8 +60,12 @@ pub fn App() -> impl IntoView {
     share::sync_url_and_storage(s);
     s.follow_step();
 
+    if s.embed {
+        return view! { <EmbedApp/> }.into_any();
+    }
     view! {
         <div class="app">
+            <SkipToPlayer/>
             <header class="app-header">
                 <h1>"Spillway"</h1>
                 <span class="tagline">"watch a default propagate through the waterfall"</span>
@@ -70,31 +74,15 @@ pub fn App() -> impl IntoView {
                 <About/>
             </header>
             <Notice/>
-            <main class=if s.embed { "layout embed" } else { "layout" }>
-                {(!s.embed).then(|| view! {
-                    <section class="panel editor" aria-labelledby="editor-title">
-                        <h2 id="editor-title">"Scenario"</h2>
-                        <Editor/>
-                    </section>
-                })}
+            <main class="layout">
+                <section class="panel editor" aria-labelledby="editor-title">
+                    <h2 id="editor-title">"Scenario"</h2>
+                    <Editor/>
+                </section>
                 <div class="stage">
-                    <section class="panel wide" aria-labelledby="player-title">
-                        <h2 id="player-title">"Player"</h2>
-                        <ContagionView/>
-                        <RunProgressBar/>
-                        <Player/>
-                        {move || s.run_error.get().map(|e| view! {
-                            <p class="field-errors" role="alert">"This scenario cannot run: " {e} ". The last valid run stays on screen."</p>
-                        })}
-                    </section>
-                    <section class="panel" aria-labelledby="waterfall-title">
-                        <h2 id="waterfall-title">"Default waterfall"</h2>
-                        <WaterfallView/>
-                    </section>
-                    <section class="panel" aria-labelledby="narrative-title">
-                        <h2 id="narrative-title">"What happens"</h2>
-                        <Narrative/>
-                    </section>
+                    <PlayerPanel/>
+                    <WaterfallPanel/>
+                    <NarrativePanel/>
                     <section class="panel wide" aria-labelledby="charts-title">
                         <h2 id="charts-title">"Charts"</h2>
                         <Charts/>
@@ -131,6 +119,111 @@ pub fn App() -> impl IntoView {
                 <span id="run-time">{move || format!("last engine run: {:.1} ms", s.last_run_ms.get())}</span>
             </footer>
             <Tour/>
+        </div>
+    }
+    .into_any()
+}
+
+/// The first Tab stop: straight to Play, past the header and the editor (WCAG 2.4.1, bypass
+/// blocks). A button-like link that moves focus itself: a `#fragment` href would replace the
+/// scenario the address bar carries.
+#[component]
+fn SkipToPlayer() -> impl IntoView {
+    view! {
+        <a class="skip-link" id="skip-to-player" href="#btn-play" on:click=move |e| {
+            e.prevent_default();
+            if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("btn-play")) {
+                if let Ok(b) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(b) {
+                    let _ = b.focus();
+                }
+            }
+        }>"Skip to player"</a>
+    }
+}
+
+#[component]
+fn PlayerPanel() -> impl IntoView {
+    let s = super::state::use_state();
+    view! {
+        <section class="panel wide" aria-labelledby="player-title">
+            <h2 id="player-title">"Player"</h2>
+            <ContagionView/>
+            <RunProgressBar/>
+            <Player/>
+            {move || s.run_error.get().map(|e| view! {
+                <p class="field-errors" role="alert">"This scenario cannot run: " {e} ". The last valid run stays on screen."</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn WaterfallPanel() -> impl IntoView {
+    view! {
+        <section class="panel waterfall-panel" aria-labelledby="waterfall-title">
+            <h2 id="waterfall-title">"Default waterfall"</h2>
+            <WaterfallView/>
+        </section>
+    }
+}
+
+#[component]
+fn NarrativePanel() -> impl IntoView {
+    view! {
+        <section class="panel narrative-panel" aria-labelledby="narrative-title">
+            <h2 id="narrative-title">"What happens"</h2>
+            <Narrative/>
+        </section>
+    }
+}
+
+/// The same link without `embed` in its query: the full app, same fragment.
+fn without_embed(link: &str) -> String {
+    let (before, fragment) = link.split_once('#').map(|(b, f)| (b, Some(f))).unwrap_or((link, None));
+    let (path, query) = before.split_once('?').unwrap_or((before, ""));
+    let kept: Vec<&str> = query.split('&').filter(|kv| !kv.is_empty() && *kv != "embed" && !kv.starts_with("embed=")).collect();
+    let mut out = path.to_string();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
+}
+
+/// `?embed=1`, for a slide or a web page: the player, the waterfall and the story only, sized to
+/// the frame (a 1000×560 slide shows all three), and a link to the full app at the same scenario
+/// and step.
+#[component]
+fn EmbedApp() -> impl IntoView {
+    let s = super::state::use_state();
+    // The link is encoded when followed (encoding is real work: not on every step), so it opens
+    // the step on screen now.
+    let full_app = move || without_embed(&share::link(&s, Some(s.step.get_untracked())));
+    let initial = full_app();
+    view! {
+        <div class="app embed-app">
+            <header class="embed-bar">
+                <span class="embed-title">"Spillway"</span>
+                <span class="spacer"></span>
+                <a id="open-in-spillway" href=initial target="_blank" rel="noopener"
+                    on:click=move |e| {
+                        if let Some(a) = e.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()) {
+                            let _ = a.set_attribute("href", &full_app());
+                        }
+                    }>"Open in Spillway ↗"</a>
+            </header>
+            <Notice/>
+            <main class="layout embed">
+                <div class="stage">
+                    <PlayerPanel/>
+                    <WaterfallPanel/>
+                    <NarrativePanel/>
+                </div>
+            </main>
         </div>
     }
 }

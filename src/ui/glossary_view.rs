@@ -2,48 +2,53 @@
 //! preset where the thing happens.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::state::use_state;
-use crate::engine::EventKind;
 use crate::scenario::presets;
 use crate::teach::glossary;
 
-/// The first step whose events mention the term (by its longer words), else the first default.
-fn step_where_it_happens(s: &crate::ui::state::AppState, term: &str) -> u32 {
-    let words: Vec<String> = term
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.len() > 3)
-        .map(|w| w.to_lowercase())
-        .collect();
-    s.timeline.with_untracked(|t| {
-        let Some(t) = t.as_ref() else { return 0 };
-        t.events
-            .iter()
-            .find(|e| {
-                let text = e.text().to_lowercase();
-                words.iter().any(|w| text.contains(w.as_str()))
-            })
-            .or_else(|| t.events.iter().find(|e| matches!(e.kind, EventKind::Default | EventKind::Bankruptcy)))
-            .map(|e| e.step)
-            .unwrap_or(0)
-    })
+/// The id of a term's entry in the list (its `<dt>`).
+fn anchor(term: &str) -> String {
+    format!("term-{}", term.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"))
 }
 
 #[component]
 pub fn GlossaryView() -> impl IntoView {
     let s = use_state();
     let (query, set_query) = signal(String::new());
-    let open_preset = move |id: &'static str, term: &'static str| {
-        if let Some(p) = presets::by_id(id) {
+    // Opens the term's preset at the step whose story mentions it (tests/glossary_show_me.rs
+    // checks every term).
+    let show_me = move |show: glossary::ShowMe| {
+        if let Some(p) = presets::by_id(show.preset) {
             s.playing.set(false);
             s.preset_id.set(Some(p.id.to_string()));
             s.scenario.set(p.scenario);
-            s.rerun(); // now, not debounced: we need the run to find the step
-            s.step.set(step_where_it_happens(&s, term));
+            s.rerun(); // now, not debounced: the step must exist in this run
+            if show.venue > 0 {
+                s.select_venue(show.venue);
+            }
+            s.step.set(show.step);
             if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("waterfall-title")) {
                 el.scroll_into_view();
             }
         }
+    };
+    // "See also": to the term's entry, shown even if the search hid it, and focused there.
+    let go_to = move |term: &'static str| {
+        set_query.set(String::new());
+        if let Some(input) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("glossary-search")) {
+            if let Ok(input) = input.dyn_into::<web_sys::HtmlInputElement>() {
+                input.set_value("");
+            }
+        }
+        request_animation_frame(move || {
+            let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&anchor(term))) else { return };
+            el.scroll_into_view();
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
     };
     let shown = move || {
         let q = query.get().to_lowercase();
@@ -58,17 +63,26 @@ pub fn GlossaryView() -> impl IntoView {
             <input id="glossary-search" type="search" placeholder="e.g. ADL, haircut, Cover-2"
                 on:input=move |e| set_query.set(event_target_value(&e))/>
         </div>
-        <dl class="glossary" id="glossary">
+        // A focusable scroll box, so the keyboard can scroll it.
+        <div class="glossary" role="region" aria-label="Glossary terms" tabindex="0">
+        <dl id="glossary">
             {move || shown().into_iter().map(|t| view! {
-                <dt id=format!("term-{}", t.term.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "-"))>{t.term}</dt>
+                <dt id=anchor(t.term) tabindex="-1">{t.term}</dt>
                 <dd>
                     {t.definition}
-                    {t.example_preset.map(|id| view! {
-                        " " <button type="button" class="linklike" on:click=move |_| open_preset(id, t.term)>"Show me →"</button>
+                    " " <button type="button" class="linklike show-me" aria-label=format!("Show me {} happening", t.term)
+                        on:click=move |_| show_me(t.show_me)>"Show me →"</button>
+                    {(!t.see_also.is_empty()).then(|| view! {
+                        <span class="see-also">" See also: "
+                            {t.see_also.iter().copied().enumerate().map(|(k, other)| view! {
+                                {(k > 0).then_some(", ")}
+                                <button type="button" class="linklike" data-term=other on:click=move |_| go_to(other)>{other}</button>
+                            }).collect_view()}
+                        "."</span>
                     })}
-                    {(!t.see_also.is_empty()).then(|| view! { <span class="muted">" See also: " {t.see_also.join(", ")} "."</span> })}
                 </dd>
             }).collect_view()}
         </dl>
+        </div>
     }
 }

@@ -111,7 +111,7 @@ pub fn LedgerView() -> impl IntoView {
             <button type="button" id="ledger-csv" on:click=export>"Export CSV"</button>
             <span class="muted">{move || format!(" {} entries to this step", total.get())}</span>
         </div>
-        <div class="ledger-scroll" on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
+        <div class="ledger-scroll" tabindex="0" role="region" aria-label="Ledger entries (scrolls)" on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
             <table class="ledger-table" id="ledger">
                 <colgroup><col class="c-step"/><col class="c-account"/><col class="c-account"/><col class="c-amount"/><col/></colgroup>
                 <thead><tr><th>"Step"</th><th>"Debit (receives)"</th><th>"Credit (pays)"</th><th class="num">"Amount"</th><th>"Memo"</th></tr></thead>

@@ -37,7 +37,7 @@ pub fn Narrative() -> impl IntoView {
         })
     };
     view! {
-        <div class="narrative" id="narrative" aria-live="polite" aria-atomic="true">
+        <div class="narrative" id="narrative" aria-live="polite" aria-atomic="true" tabindex="0" role="region" aria-labelledby="narrative-title">
             {move || {
                 let (step, now, count, before) = lines();
                 if now.is_empty() {

@@ -1,5 +1,6 @@
 //! Player: play / pause, step back / forward, scrubber, speed, and the keyboard (space plays or
-//! pauses, ←/→ step, Home/End jump). It only moves the cursor; views follow it.
+//! pauses, ←/→ step, Home/End jump) when focus is not on another control. It only moves the
+//! cursor; views follow it.
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -10,6 +11,22 @@ use super::state::use_state;
 /// Steps per second at 1×.
 const BASE_RATE: f64 = 2.0;
 const TICK_MS: u64 = 50;
+
+/// Controls that answer the keyboard themselves: Space and Enter press a button, open a
+/// `<summary>`, follow a link; arrows move a select or a slider or scroll a focused region; keys
+/// type into a field.
+const CONTROLS: &str = "input, textarea, select, button, summary, a[href], [contenteditable], [role=button], [role=tab], [role=dialog], [tabindex='0']";
+
+/// Whether a key pressed with focus on the event's target may drive the player. The shortcuts
+/// apply only when focus is not on another control (WCAG 2.1.1: a focused control keeps its own
+/// keys). The player's own buttons keep Space and Enter (they press the button) but let the
+/// arrows, Home and End step, as they do anywhere else on the page.
+fn player_may_take(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return true };
+    let Some(control) = el.closest(CONTROLS).ok().flatten() else { return true };
+    let own_button = control.tag_name() == "BUTTON" && control.closest(".player").ok().flatten().is_some();
+    own_button && !matches!(e.key().as_str(), " " | "Enter")
+}
 
 #[component]
 pub fn Player() -> impl IntoView {
@@ -55,13 +72,7 @@ pub fn Player() -> impl IntoView {
     }
 
     let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
-        // Typing in a field must not drive the player.
-        let in_field = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .map(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.closest("[contenteditable]").ok().flatten().is_some())
-            .unwrap_or(false);
-        if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() || e.default_prevented() || !player_may_take(&e) {
             return;
         }
         match e.key().as_str() {

@@ -27,12 +27,16 @@ pub fn WaterfallView() -> impl IntoView {
     });
 
     view! {
-        <div class="waterfall" id="waterfall" role="list" aria-label="Default waterfall layers">
+        <div class="waterfall" id="waterfall">
+            // The list holds the layers only (ARIA: a list owns list items); the residual's status
+            // line sits beside it.
+            <div class="layers" role="list" aria-label="Default waterfall layers">
             <For
                 each={move || layers.get().0.into_iter().enumerate().collect::<Vec<_>>()}
                 key={|(i, info): &(usize, LayerInfo)| (*i, info.label.clone(), info.capacity)}
                 children={move |(i, info): (usize, LayerInfo)| view! { <LayerRow index=i info=info states=states scale={Signal::derive(move || layers.get().1)}/> }}
             />
+            </div>
             <div id="residual" class=move || if residual.get().is_zero() { "residual" } else { "residual alarm" } role="status">
                 {move || {
                     let r = residual.get();

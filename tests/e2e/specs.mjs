@@ -3,7 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 
 const ready = async (page) => {
-  await page.waitForSelector('.app-header h1', { timeout: 60000 });
+  await page.waitForSelector('.app-header h1, .embed-bar', { timeout: 60000 });
   await page.waitForSelector('#waterfall [data-layer]', { timeout: 60000 });
 };
 const text = (page, sel) => page.textContent(sel).then((t) => (t || '').trim());
@@ -696,5 +696,202 @@ specs.push(
       if ((await p.evaluate((k) => localStorage.getItem(k), STORAGE)) !== stored) throw new Error('the stored scenario changed');
       await p.close();
     },
+  },
+);
+
+// ---- keyboard, accessibility (axe-core), tour, glossary, embed (issue 15, items 4, 5, 7, 8) ----
+
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+// axe-core from npm, pinned in package.json (exact version) and the lock file.
+const axeSource = fs.readFileSync(fileURLToPath(new URL('./node_modules/axe-core/axe.min.js', import.meta.url)), 'utf8');
+
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 5).map((n) => n.target.join(' ') + (n.any[0]?.message ? ` (${n.any[0].message})` : '')).join('; ')}`);
+}
+const playing = (page) => page.getAttribute('#btn-play', 'aria-pressed').then((v) => v === 'true');
+const focusedId = (page) => page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+
+specs.push(
+  {
+    name: 'keyboard: Space on Copy link copies and does not toggle playback; Enter opens a section',
+    async run({ page, base }) {
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base.replace(/\/$/, '') });
+      await page.goto(base);
+      await ready(page);
+      const before = await stepLabel(page);
+      await page.focus('#share');
+      await page.keyboard.press(' ');
+      await page.waitForSelector('#share-url', { timeout: 5000 });
+      const url = await page.inputValue('#share-url');
+      const copied = await page.evaluate(() => navigator.clipboard.readText().catch(() => null));
+      if (copied !== null && copied !== url) throw new Error(`clipboard holds ${copied}, not the link ${url}`);
+      await page.waitForTimeout(800);
+      if (await playing(page)) throw new Error('Space on Copy link started playback');
+      if ((await stepLabel(page)).step !== before.step) throw new Error('Space on Copy link moved the player');
+      // A section header (<summary>) opens with Enter and Space, and the player stays put.
+      const summary = page.locator('summary').first();
+      await summary.focus();
+      const open0 = await summary.evaluate((s) => s.parentElement.open);
+      await page.keyboard.press(' ');
+      const open1 = await summary.evaluate((s) => s.parentElement.open);
+      if (open0 === open1) throw new Error('Space on a section header did not toggle it');
+      await page.waitForTimeout(600);
+      if (await playing(page)) throw new Error('Space on a section header started playback');
+      // Off any control, Space still plays and pauses.
+      await page.click('h1');
+      await page.keyboard.press(' ');
+      if (!(await playing(page))) throw new Error('Space on the page did not play');
+      await page.keyboard.press(' ');
+      if (await playing(page)) throw new Error('Space on the page did not pause');
+    },
+  },
+  {
+    name: 'keyboard: Play is reached within 4 Tab stops (skip link)',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      let stops = 0;
+      while (stops < 4 && (await focusedId(page)) !== 'btn-play') {
+        await page.keyboard.press('Tab');
+        stops++;
+        if ((await focusedId(page)) === 'skip-to-player') {
+          await page.screenshot({ path: path.join(shotsDir, 'skip-link.png') });
+          await page.keyboard.press('Enter');
+        }
+      }
+      if ((await focusedId(page)) !== 'btn-play') throw new Error(`Play not focused after ${stops} Tab stops (on ${await focusedId(page)})`);
+      console.log(`     Play reached after ${stops} Tab stop(s)`);
+      await page.keyboard.press(' ');
+      if (!(await playing(page))) throw new Error('Space on Play did not play');
+      await page.keyboard.press('Enter');
+      if (await playing(page)) throw new Error('Enter on Play did not pause');
+    },
+  },
+  {
+    name: 'accessibility: axe finds no critical or serious violation (light and dark, start and every section open)',
+    async run({ page, base, shotsDir }) {
+      const found = [];
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.goto(base);
+        await ready(page);
+        for (const v of await axeViolations(page)) found.push(`${scheme}, start: ${v}`);
+        // Mid-spill (bars part paid, part left), every <details> open, the whole story listed.
+        await page.selectOption('#preset', 'exhausts-waterfall');
+        await page.click('h1');
+        await page.keyboard.press('End');
+        await page.keyboard.press('ArrowLeft');
+        await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+        if (await page.$('#narrative-all')) await page.click('#narrative-all');
+        await page.waitForTimeout(400);
+        for (const v of await axeViolations(page)) found.push(`${scheme}, every section open: ${v}`);
+        await page.screenshot({ path: path.join(shotsDir, `axe-${scheme}.png`), fullPage: true });
+      }
+      if (found.length) throw new Error(`axe:\n${found.join('\n')}`);
+    },
+  },
+  {
+    name: 'tour: a labelled modal dialog that points at what it describes, moves the player, and closes on Escape',
+    tour: true,
+    viewport: { width: 390, height: 844 },
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.waitForSelector('#tour');
+      const dialog = await page.$eval('#tour', (d) => [d.getAttribute('role'), d.getAttribute('aria-modal'), document.getElementById(d.getAttribute('aria-labelledby'))?.textContent]);
+      if (dialog[0] !== 'dialog' || dialog[1] !== 'true' || !dialog[2]) throw new Error(`not a labelled modal dialog: ${dialog}`);
+      const text = await page.textContent('#tour');
+      if (/on the right|on the left/.test(text)) throw new Error(`the tour points by screen side: ${text}`);
+      const steps = [];
+      for (let i = 0; i < 5; i++) {
+        await page.waitForTimeout(200);
+        if (!(await page.evaluate(() => document.getElementById('tour').contains(document.activeElement)))) throw new Error(`tour step ${i + 1}: focus is outside the dialog`);
+        // The highlighted element is on screen and the dialog does not cover it.
+        const geo = await page.evaluate(() => {
+          const t = [...document.querySelectorAll('.tour-target')].map((e) => e.getBoundingClientRect());
+          const d = document.getElementById('tour').getBoundingClientRect();
+          if (!t.length) return null;
+          const top = Math.min(...t.map((r) => r.top)), bottom = Math.max(...t.map((r) => r.bottom));
+          return { top, bottom, dTop: d.top, dBottom: d.bottom, h: innerHeight };
+        });
+        if (!geo) throw new Error(`tour step ${i + 1}: nothing highlighted`);
+        if (geo.top < -1 || geo.top > geo.h) throw new Error(`tour step ${i + 1}: the highlighted element is off screen (${JSON.stringify(geo)})`);
+        const overlap = Math.min(geo.bottom, geo.dBottom) - Math.max(geo.top, geo.dTop);
+        const shown = Math.min(geo.bottom, geo.h) - Math.max(geo.top, 0);
+        if (overlap > 0 && overlap > shown / 2) throw new Error(`tour step ${i + 1}: the dialog covers the highlighted element (${JSON.stringify(geo)})`);
+        steps.push((await stepLabel(page)).step);
+        await page.screenshot({ path: path.join(shotsDir, `tour-phone-${i + 1}.png`) });
+        await page.click('#tour-next');
+      }
+      // The price move (margin call) comes before the default, and the player follows the story.
+      if (!(steps[1] < steps[2])) throw new Error(`tour steps did not move the player forward: ${steps}`);
+      // Tab stays in the dialog.
+      for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
+      if (!(await page.evaluate(() => document.getElementById('tour').contains(document.activeElement)))) throw new Error('Tab left the modal dialog');
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(100);
+      if (await page.$('#tour')) throw new Error('Escape did not close the tour');
+      if (await page.$('[inert]')) throw new Error('the page stayed inert after the tour closed');
+      const back = await focusedId(page);
+      if (back === 'BODY') throw new Error('focus was not given back after the tour closed');
+    },
+  },
+  {
+    name: 'glossary: Show me opens the step where it happens; See also goes to the term',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      await page.click('#term-write-down-accounting + dd .show-me');
+      await page.waitForTimeout(300);
+      const story = await text(page, '#narrative');
+      if (!/covered by no layer/.test(story)) throw new Error(`Show me (write-down) opened: ${story.slice(0, 200)}`);
+      await page.click('#term-partial-tear-up + dd .show-me');
+      await page.waitForTimeout(300);
+      if (!/Tear-up/.test(await text(page, '#narrative'))) throw new Error('Show me (partial tear-up) did not open the tear-up');
+      await page.fill('#glossary-search', 'clawback');
+      await page.click('#term-clawback + dd button[data-term="socialized loss"]');
+      await page.waitForTimeout(200);
+      if ((await focusedId(page)) !== 'term-socialized-loss') throw new Error(`See also went to ${await focusedId(page)}`);
+    },
+  },
+  {
+    name: 'embed at 1000×560: player, waterfall and narrative above the fold, nothing else, a link to the full app',
+    viewport: { width: 1000, height: 560 },
+    async run({ page, base, shotsDir }) {
+      // A teacher's link to Nasdaq 2018 at step 5, embedded in a slide.
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'nasdaq-2018');
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+      await page.click('#share');
+      const link = await page.inputValue('#share-url');
+      await page.goto(base + 'blank').catch(() => {});
+      await page.goto(link.replace('#', '?embed=1#'));
+      await ready(page);
+      await page.waitForTimeout(300);
+      for (const sel of ['#editor-title', '#ledger', '#accounts-scroll', '#compare-title', '#stress-title', '#glossary', 'footer', '#share']) {
+        if (await page.$(sel)) throw new Error(`embed shows ${sel}`);
+      }
+      for (const sel of ['#btn-play', '#waterfall', '#narrative']) {
+        const b = await page.locator(sel).boundingBox();
+        if (!b || b.y < 0 || b.y + Math.min(b.height, 120) > 560) throw new Error(`${sel} is not above the fold: ${JSON.stringify(b)}`);
+      }
+      const wf = await page.locator('#waterfall').boundingBox();
+      if (wf.y + wf.height > 560) throw new Error(`the waterfall runs below the fold: ${JSON.stringify(wf)}`);
+      const story = await text(page, '#narrative');
+      if (!/Step 5/.test(story)) throw new Error(`embed narrative: ${story.slice(0, 120)}`);
+      const href = await page.getAttribute('#open-in-spillway', 'href');
+      if (/embed/.test(href) || !href.includes('#v1.')) throw new Error(`open in Spillway: ${href}`);
+      const height = await page.evaluate(() => document.documentElement.scrollHeight);
+      console.log(`     embed page height ${height}px in a 560px frame`);
+      await page.screenshot({ path: path.join(shotsDir, 'embed-1000x560.png') });
+    },
+    allowConsoleErrors: [/404/],
   },
 );
