@@ -13,6 +13,7 @@ pub mod market;
 pub mod money;
 pub mod scan;
 pub mod simulate;
+pub mod spill;
 pub mod timeline;
 pub mod waterfall;
 
@@ -23,4 +24,5 @@ pub use compare::{compare, waterfall_presets, waterfall_presets_for, Comparison,
 pub use contagion::{simulate_system, ContagionFlow, SystemRun, VenueRun};
 pub use scan::ScanMode;
 pub use simulate::{simulate, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
+pub use spill::{Draw, StepDigest};
 pub use timeline::*;
