@@ -99,9 +99,15 @@ impl Draws {
         range.filter_map(|i| self.records.get(i)).map(|(_, r)| Draws::read(r)).collect()
     }
 
-    fn steps_with_draws(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = (0..self.records.len()).filter_map(|i| self.records.step_of(i)).collect();
-        v.dedup();
+    /// (step, draws at it) for each step with a draw, ascending.
+    fn counts(&self) -> Vec<(u32, usize)> {
+        let mut v: Vec<(u32, usize)> = Vec::new();
+        for step in (0..self.records.len()).filter_map(|i| self.records.step_of(i)) {
+            match v.last_mut() {
+                Some(x) if x.0 == step => x.1 += 1,
+                _ => v.push((step, 1)),
+            }
+        }
         v
     }
 }
@@ -126,7 +132,12 @@ impl Timeline {
 
     /// The steps at which some loss reached the waterfall, ascending.
     pub fn draw_steps(&self) -> Vec<u32> {
-        self.draws.steps_with_draws()
+        self.draws.counts().into_iter().map(|x| x.0).collect()
+    }
+
+    /// (step, number of draws) for each step at which some loss reached the waterfall, ascending.
+    pub fn draw_counts(&self) -> Vec<(u32, usize)> {
+        self.draws.counts()
     }
 
     /// The layers' bars while a step's spill is shown up to and including its draw `k`: a layer
@@ -244,6 +255,7 @@ mod tests {
         assert_eq!(steps.len(), 1, "one step draws on the waterfall: {steps:?}");
         let step = steps[0];
         let draws = t.draws_at(step);
+        assert_eq!(t.draw_counts(), [(step, draws.len())]);
         let kinds: Vec<String> = draws.iter().map(|x| label(&t, x)).collect();
         assert_eq!(kinds, ["DefaulterMargin", "DefaulterFundContribution", "SkinInTheGameJunior", "SurvivorsFund"]);
         let [margin, own, sig, fund] = &draws[..] else { unreachable!() };
