@@ -27,6 +27,27 @@ pub fn Narrative() -> impl IntoView {
         s.timeline.with(|t| t.as_ref()?.draws_at(step).into_iter().nth(k).map(|d| d.events))
     });
     let is_current = move |i: usize| current.with(|r| r.as_ref().is_some_and(|r| r.contains(&i)));
+    // Bring the highlighted line into the box (the box scrolls, not the page): a draw's line can
+    // sit below the box's fold. One element read per draw, after it is rendered.
+    Effect::new(move |_| {
+        if current.with(|r| r.is_none()) {
+            return;
+        }
+        request_animation_frame(|| {
+            use wasm_bindgen::JsCast;
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+            let boxed = doc.get_element_by_id("narrative").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            let line = doc.query_selector("#narrative li.current").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            let (Some(boxed), Some(line)) = (boxed, line) else { return };
+            // The line's top within the box's content (its offset parent is the box, or both share one).
+            let inside = line.offset_parent().is_some_and(|p| &p == boxed.as_ref() as &web_sys::Element);
+            let top = if inside { line.offset_top() } else { line.offset_top() - boxed.offset_top() };
+            let (shown, h) = (boxed.scroll_top(), boxed.client_height());
+            if top < shown || top + line.offset_height() > shown + h {
+                boxed.set_scroll_top((top - h / 3).max(0));
+            }
+        });
+    });
     // (step, the lines shown, how many events this step has, the latest earlier event)
     let lines = move || {
         let step = s.step.get();

@@ -71,7 +71,8 @@ pub fn WaterfallView() -> impl IntoView {
                 key={|(i, info): &(usize, LayerInfo)| (*i, info.label.clone(), info.capacity)}
                 children={move |(i, info): (usize, LayerInfo)| view! {
                     <LayerRow index=i info=info states=states scale={Signal::derive(move || layers.get().1)} active_layer=active_layer
-                        note={Signal::derive(move || draw.with(|d| d.as_ref().filter(|x| x.1.layer == Some(i)).map(|x| draw_note(&x.1))))}/>
+                        note={Signal::derive(move || draw.with(|d| d.as_ref().filter(|x| x.1.layer == Some(i)).map(|x| row_note(&x.1))))}
+                        inflow={Signal::derive(move || draw.with(|d| d.as_ref().filter(|x| x.1.layer == Some(i)).map(|x| format!("↓ {} reaches this layer", format_money(x.1.loss_in)))))}/>
                 }}
             />
             <div id="residual" class=move || format!("{}{}", if residual.get().is_zero() { "residual" } else { "residual alarm" }, if active_layer.get() == Some(None) { " active" } else { "" })
@@ -86,6 +87,16 @@ pub fn WaterfallView() -> impl IntoView {
                 }}
             </div>
         </div>
+    }
+}
+
+/// The short form beside the bar: "took €7m · €107m goes on", "empty — nothing to take".
+fn row_note(d: &Draw) -> String {
+    let on = if d.passed_on.is_zero() { "nothing goes on".to_string() } else { format!("{} goes on", format_money(d.passed_on)) };
+    match d.layer {
+        Some(_) if d.empty() && !d.state.drawn.is_zero() => "used up — nothing left to take".into(),
+        Some(_) if d.empty() => "empty — nothing to take".into(),
+        _ => format!("took {} · {on}", format_money(d.taken)),
     }
 }
 
@@ -113,6 +124,8 @@ fn LayerRow(
     active_layer: Memo<Option<Option<usize>>>,
     /// What the draw on screen did, when it is on this layer.
     note: Signal<Option<String>>,
+    /// The loss reaching this layer, shown on the link above it while it is drawn.
+    inflow: Signal<Option<String>>,
 ) -> impl IntoView {
     let is_active = move || active_layer.get() == Some(Some(index));
     let capacity = info.capacity;
@@ -144,7 +157,7 @@ fn LayerRow(
     let paid = move || format!("paid {}", format_money(state().drawn));
     view! {
         // The loss flowing into the layer being drawn lights the link above it.
-        {(index > 0).then(|| view! { <div class=move || format!("spill{}{}", if wet() { "" } else { " dry" }, if is_active() { " flowing" } else { "" }) aria-hidden="true"></div> })}
+        {(index > 0).then(|| view! { <div class=move || format!("spill{}{}", if wet() { "" } else { " dry" }, if is_active() { " flowing" } else { "" }) aria-hidden="true">{move || inflow.get()}</div> })}
         <div role="listitem" data-layer=index.to_string() title=info.description.clone()
             aria-current=move || is_active().then_some("step")
             class=move || format!("layer{}{}{}", if empty() { " empty" } else if state().exhausted { " exhausted" } else { "" }, if wet() { "" } else { " untouched" }, if is_active() { " active" } else { "" })>

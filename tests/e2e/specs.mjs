@@ -570,7 +570,7 @@ specs.push(
     name: 'spill: draw by draw with the buttons, the empty layer said so; screenshots mid-spill',
     async run({ page, base, shotsDir }) {
       await openNasdaqAt4(page, base);
-      const want = [['0', /took €56m of €170m/], ['1', /empty — nothing to take · €114m goes on/], ['2', /took €7m of €114m \(it held €7m\) · €107m goes on/], ['3', /took €107m of €107m \(it held €166m\) · nothing goes on/]];
+      const want = [["0", /took €56m · €114m goes on/], ["1", /empty — nothing to take/], ["2", /took €7m · €107m goes on/], ["3", /took €107m · nothing goes on/]];
       for (const [k, [layer, note]] of want.entries()) {
         await page.click('#btn-next-draw');
         const st = await spillState(page);
@@ -578,6 +578,14 @@ specs.push(
         if (st.layer !== layer || !note.test(st.note)) throw new Error(`draw ${k}: ${JSON.stringify(st)}`);
         if (!nasdaqLines[k].test(st.line)) throw new Error(`draw ${k}'s narrative line: ${st.line}`);
         if (!new RegExp(`^Draw ${k + 1} of 4 on `).test(st.caption)) throw new Error(`caption: ${st.caption}`);
+        if (k === 2 && !/took €7m of €114m \(it held €7m\) · €107m goes on/.test(st.caption)) throw new Error(`caption: ${st.caption}`);
+        // The highlighted line is inside the narrative box, not below its fold.
+        const seen = await page.evaluate(() => {
+          const b = document.querySelector('#narrative').getBoundingClientRect();
+          const l = document.querySelector('#narrative li.current')?.getBoundingClientRect();
+          return !!l && l.top >= b.top - 1 && l.bottom <= b.bottom + 1;
+        });
+        if (!seen) throw new Error(`draw ${k}'s narrative line is outside the narrative box`);
         if (k === 1) {
           // Before the skin in the game is drawn, it still holds its €7m.
           const sig = await text(page, '#waterfall [data-layer="2"] .figures');
