@@ -15,6 +15,7 @@ pub mod money;
 pub mod run;
 pub mod scan;
 pub mod simulate;
+pub mod spill;
 pub mod timeline;
 pub mod waterfall;
 
@@ -26,4 +27,5 @@ pub use contagion::{simulate_system, ContagionFlow, SystemRun, VenueRun};
 pub use run::{Progress, Run};
 pub use scan::ScanMode;
 pub use simulate::{simulate, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
+pub use spill::{Draw, StepDigest};
 pub use timeline::*;

@@ -10,6 +10,7 @@ use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::money::{format_decimal, mul_div, sum_c, to_money, to_money_places, Checked, EngineError, EngineResult};
 use super::scan::{Scan, ScanMode};
+use super::spill::{Draw, Draws};
 use super::timeline::*;
 use super::waterfall::{describe, gini, pro_rata};
 use crate::scenario::{
@@ -165,6 +166,15 @@ struct Bankrupt {
     per_unit: Decimal,
 }
 
+/// A draw's figures taken just before it is made (see `Sim::record_draw`).
+struct DrawStart {
+    loss_in: Decimal,
+    /// The step's events recorded so far: the draw's own lines come after.
+    ev0: usize,
+    before: Option<Decimal>,
+    remaining_before: Option<Decimal>,
+}
+
 struct Pending {
     layer: usize,
     def: usize,
@@ -197,6 +207,11 @@ pub(crate) struct Sim<'a> {
     unallocated: Decimal,
     unalloc_log: Vec<(u32, Decimal)>,
     events: Events,
+    /// Events recorded so far, per step: a draw names the lines that tell it by their offsets
+    /// within its step.
+    events_per_step: Vec<u32>,
+    /// Every draw on the waterfall, as made (the spill, layer by layer).
+    draws: Draws,
     ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
@@ -349,6 +364,8 @@ impl<'a> Sim<'a> {
             layers_dirty: true,
             unallocated: Decimal::ZERO,
             unalloc_log: vec![(0, Decimal::ZERO)],
+            events_per_step: Vec::new(),
+            draws: Draws::default(),
             events: Events::default(),
             ledger: Ledger::default(),
             queue: VecDeque::new(),
@@ -629,6 +646,89 @@ impl<'a> Sim<'a> {
             return;
         }
         self.events.record(step, account, kind, amount, layer, self.sign, msg);
+        let t = step as usize;
+        if self.events_per_step.len() <= t {
+            self.events_per_step.resize(t + 1, 0);
+        }
+        if let Some(n) = self.events_per_step.get_mut(t) {
+            *n += 1;
+        }
+    }
+
+    /// Events recorded so far at `step`.
+    fn events_so_far(&self, step: u32) -> usize {
+        self.events_per_step.get(step as usize).copied().unwrap_or(0) as usize
+    }
+
+    /// What layer `l` could still pay, as its bar shows it (`None` = rule-based): the skin in the
+    /// game left, the insurance fund, the non-defaulting members' contributions.
+    fn layer_remaining(&self, l: usize) -> Option<Decimal> {
+        match self.layers.get(l)?.kind {
+            LayerKind::Sig => self.layers.get(l).map(|x| x.sig_left),
+            LayerKind::Insurance => Some(self.insurance),
+            // Everyone else's contribution is a plain zero: same sum.
+            LayerKind::Survivors => Some(self.contributors.iter().filter_map(|&i| self.accts.get(i)).filter(|a| !a.defaulter).map(|a| a.snap.contribution).sum()),
+            _ => None,
+        }
+    }
+
+    /// Layer `l`'s bar now: cumulative drawn, remaining, exhausted (a loss went past it, or its
+    /// capacity is used up).
+    fn layer_bar(&self, l: usize) -> LayerState {
+        let remaining = self.layer_remaining(l);
+        let (drawn, exhausted) = self.layers.get(l).map(|x| (x.drawn, x.exhausted)).unwrap_or_default();
+        LayerState { drawn, remaining, exhausted: exhausted || remaining == Some(Decimal::ZERO) && drawn > Decimal::ZERO }
+    }
+
+    /// What layer `l` holds for `def`'s loss, for the draw records (`None` for rule-based layers):
+    /// the defaulter's own contribution, the skin in the game left, the insurance fund, the
+    /// survivors' contributions it can weigh, the assessments still callable, the vault's equity.
+    fn layer_balance(&self, l: usize, def: usize, t: u32) -> EngineResult<Option<Decimal>> {
+        let Some(layer) = self.layers.get(l) else { return Ok(None) };
+        Ok(match &layer.kind {
+            LayerKind::DefFund => self.accts.get(def).map(|a| a.snap.contribution),
+            LayerKind::Sig => Some(layer.sig_left),
+            LayerKind::Insurance => Some(self.insurance.max(Decimal::ZERO)),
+            LayerKind::Survivors => Some(self.contributing_survivors(def).map(|i| self.accts[i].snap.contribution).filter(|c| *c > Decimal::ZERO).sum()), // ok: i < len
+            LayerKind::Assessment { cap, max_calls } => Some(if layer.calls_used < *max_calls {
+                self.contributing_survivors(def)
+                    .filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO)
+                    .map(|i| (*cap * self.side.contribution0.get(i) - self.side.assessed.get(i)).max(Decimal::ZERO))
+                    .sum()
+            } else {
+                Decimal::ZERO
+            }),
+            LayerKind::LpVault(v) => match self.accts.get(*v) {
+                Some(a) if *v != def && !a.defaulter => Some(valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity.max(Decimal::ZERO)),
+                _ => Some(Decimal::ZERO),
+            },
+            _ => None,
+        })
+    }
+
+    /// What a draw on `layer` (`None`: the residual) starts from, taken just before it is made.
+    fn draw_start(&self, layer: Option<usize>, def: usize, t: u32, loss_in: Decimal) -> EngineResult<DrawStart> {
+        let (before, remaining_before) = match layer {
+            Some(l) if self.full => (self.layer_balance(l, def, t)?, self.layer_remaining(l)),
+            _ => (None, None),
+        };
+        Ok(DrawStart { loss_in, ev0: self.events_so_far(t), before, remaining_before })
+    }
+
+    /// Records a draw just made on `layer` (`None`: the residual no layer covered), told by the
+    /// step's events since `start`.
+    fn record_draw(&mut self, t: u32, layer: Option<usize>, def: usize, start: DrawStart, taken: Decimal, passed_on: Decimal) -> EngineResult<()> {
+        if !self.full {
+            return Ok(());
+        }
+        let (after, state) = match layer {
+            Some(l) => (self.layer_balance(l, def, t)?, self.layer_bar(l)),
+            None => (None, LayerState { drawn: self.unallocated, remaining: None, exhausted: false }),
+        };
+        let events = start.ev0..self.events_so_far(t);
+        let DrawStart { loss_in, before, remaining_before, .. } = start;
+        self.draws.record(t, &Draw { layer, account: def, loss_in, taken, passed_on, before, after, remaining_before, state, events });
+        Ok(())
     }
 
     /// An account in an event's sentence (its display name is filled in when the event is read).
@@ -1168,8 +1268,10 @@ impl<'a> Sim<'a> {
     fn allocate(&mut self, def: usize, t: u32, margin_used: Decimal, d: Decimal, info: &[Bankrupt]) -> EngineResult<()> {
         self.deficit = self.deficit.add_c(margin_used, "deficit")?.add_c(d, "deficit")?;
         self.bad_debt = self.bad_debt.add_c(d, "bad debt")?;
+        let margin_layer = self.layers.iter().position(|l| matches!(l.kind, LayerKind::DefMargin));
+        let start = self.draw_start(margin_layer, def, t, margin_used + d)?;
         if margin_used > Decimal::ZERO {
-            if let Some(l) = self.layers.iter().position(|l| matches!(l.kind, LayerKind::DefMargin)) {
+            if let Some(l) = margin_layer {
                 self.layers[l].drawn += margin_used; // ok: l found by position()
                 self.layers_dirty = true;
                 self.accts[def].snap.loss += margin_used; // ok: def < len
@@ -1178,11 +1280,15 @@ impl<'a> Sim<'a> {
                 self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(margin_used), Some(l));
             }
         }
+        if d.is_zero() && margin_used > Decimal::ZERO {
+            let msg = Msg::CoveredByOwnMargin { name: self.who(def) };
+            self.event(t, Some(def), EventKind::Default, msg, Some(margin_used), None);
+        }
+        if margin_layer.is_some() && (margin_used > Decimal::ZERO || d > Decimal::ZERO) {
+            // The first draw of the spill: the defaulter's own margin (domain.md §6).
+            self.record_draw(t, margin_layer, def, start, margin_used, d)?;
+        }
         if d.is_zero() {
-            if margin_used > Decimal::ZERO {
-                let msg = Msg::CoveredByOwnMargin { name: self.who(def) };
-                self.event(t, Some(def), EventKind::Default, msg, Some(margin_used), None);
-            }
             return Ok(());
         }
         self.run_layers(def, t, 0, d, info)
@@ -1224,6 +1330,7 @@ impl<'a> Sim<'a> {
         while l < self.layers.len() && left > Decimal::ZERO {
             let kind = self.layers[l].kind.clone(); // ok: l < len
             let mut pay = Decimal::ZERO;
+            let start = self.draw_start(Some(l), def, t, left)?;
             match kind {
                 LayerKind::DefMargin => {}
                 LayerKind::DefFund => {
@@ -1319,6 +1426,8 @@ impl<'a> Sim<'a> {
                             self.pending.push(Pending { layer: l, def, left: after, until, info: info.to_vec() });
                             let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
                             self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
+                            // Nothing passes on yet: the rest waits on the window.
+                            self.record_draw(t, Some(l), def, start, pay, Decimal::ZERO)?;
                             return Ok(());
                         }
                     }
@@ -1385,16 +1494,24 @@ impl<'a> Sim<'a> {
                 // ok: l < len
                 self.layers[l].exhausted = true; // ok: l < len
                 self.layers_dirty = true;
-                let msg = Msg::LayerExhausted { label: self.layers[l].label.clone().into(), left }; // ok: l < len
+                let label = self.layers[l].label.clone().into(); // ok: l < len
+                // A layer that never held anything (no fund contribution, a skin in the game of
+                // 0, an empty fund) is passed, not "exhausted" (issue 15).
+                let msg = if self.layers[l].drawn.is_zero() { Msg::LayerEmpty { label, left } } else { Msg::LayerExhausted { label, left } }; // ok: l < len
                 self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
+            }
+            if !matches!(kind, LayerKind::DefMargin) {
+                self.record_draw(t, Some(l), def, start, pay, left)?;
             }
             l += 1;
         }
         if left > Decimal::ZERO {
+            let start = self.draw_start(None, def, t, left)?;
             self.unallocated += left;
             self.credit_def(def, t, self.vn(names::UNALLOCATED), left, "write-down: loss no layer covered".into())?;
             let msg = Msg::Unallocated { left, name: self.who(def) };
             self.event(t, Some(def), EventKind::Unallocated, msg, Some(left), None);
+            self.record_draw(t, None, def, start, left, Decimal::ZERO)?;
         }
         Ok(())
     }
@@ -1488,19 +1605,26 @@ impl<'a> Sim<'a> {
     fn collect_pending(&mut self, t: u32) -> EngineResult<()> {
         let pend = std::mem::take(&mut self.pending);
         for mut p in pend {
+            let start = self.draw_start(Some(p.layer), p.def, t, p.left)?;
             let got = self.vm_haircut(p.def, t, p.layer, p.left)?;
             if let Some(layer) = self.layers.get_mut(p.layer) {
                 layer.drawn += got;
                 self.layers_dirty = true;
             }
             p.left -= got;
-            if p.left.is_zero() {
-                continue;
-            }
-            if t >= p.until || t == self.s.steps {
+            let closes = !p.left.is_zero() && (t >= p.until || t == self.s.steps);
+            if closes {
                 if let Some(layer) = self.layers.get_mut(p.layer) {
                     layer.exhausted = true;
                 }
+            }
+            if !got.is_zero() || closes {
+                self.record_draw(t, Some(p.layer), p.def, start, got, if closes { p.left } else { Decimal::ZERO })?;
+            }
+            if p.left.is_zero() {
+                continue;
+            }
+            if closes {
                 self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
             } else {
                 self.pending.push(p);
@@ -1685,17 +1809,8 @@ impl<'a> Sim<'a> {
         }
         if self.layers_dirty {
             self.layers_dirty = false;
-            // Everyone else's contribution is a plain zero: same sum.
-            let survivors_left: Decimal =
-                self.contributors.iter().filter_map(|&i| self.accts.get(i)).filter(|a| !a.defaulter).map(|a| a.snap.contribution).sum();
-            for (l, layer) in self.layers.iter().enumerate() {
-                let remaining = match layer.kind {
-                    LayerKind::Sig => Some(layer.sig_left),
-                    LayerKind::Insurance => Some(self.insurance),
-                    LayerKind::Survivors => Some(survivors_left),
-                    _ => None,
-                };
-                let st = LayerState { drawn: layer.drawn, remaining, exhausted: layer.exhausted || remaining == Some(Decimal::ZERO) && layer.drawn > Decimal::ZERO };
+            for l in 0..self.layers.len() {
+                let st = self.layer_bar(l);
                 if let Some(log) = self.layer_logs.get_mut(l) {
                     if log.last().map(|x| &x.1) != Some(&st) {
                         log.push((t, st));
@@ -1710,6 +1825,7 @@ impl<'a> Sim<'a> {
         // Events are pushed in step order; the stable sort (and its buffer) only if they are not.
         {
             self.events.sort_by_step(); // stable: keeps causal order within a step
+            self.draws.sort_by_step();
         }
         let by_layer: Vec<Decimal> = self.layers.iter().map(|l| l.drawn).collect();
         let allocated = by_layer.iter().try_fold(Decimal::ZERO, |a, x| a.add_c(*x, "allocated"))?;
@@ -1775,6 +1891,11 @@ impl<'a> Sim<'a> {
             },
             layer_logs: self.layer_logs,
             unallocated_log: self.unalloc_log,
+            draws: {
+                let mut d = self.draws;
+                d.seal();
+                d
+            },
         })
     }
 }

@@ -242,6 +242,15 @@ impl Events {
         self.count_before(step)..self.records.count_through(step)
     }
 
+    /// The kind and layer of event `i`, without building its sentence (a step's summary counts
+    /// 100k of them).
+    pub fn kind_at(&self, i: usize) -> Option<(EventKind, Option<usize>)> {
+        let (_, mut r) = self.records.get(i)?;
+        let _account = read_opt_index(&mut r);
+        let layer = read_opt_index(&mut r);
+        Some((KINDS.get(usize::from(r.u8())).copied().unwrap_or(EventKind::Settlement), layer))
+    }
+
     /// The events of one step.
     pub fn at_step(&self, step: u32) -> Vec<Event> {
         self.range_at(step).filter_map(|i| self.get(i)).collect()
@@ -296,6 +305,9 @@ pub(crate) enum Msg<N = Name> {
     Vault { name: N, pay: Decimal },
     LayerPaid { label: N, pay: Decimal, name: N },
     LayerExhausted { label: N, left: Decimal },
+    /// A layer that held nothing when the loss reached it (a defaulter without a fund
+    /// contribution, a skin in the game of 0, an empty insurance fund): passed, not "exhausted".
+    LayerEmpty { label: N, left: Decimal },
     Unallocated { left: Decimal, name: N },
     VmHaircut { pay: Decimal, rate: Decimal },
     Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal },
@@ -456,6 +468,11 @@ impl Msg<u64> {
                 out.u64(*from);
                 out.u8(u8::from(*source == ContagionSource::VaultHaircut));
             }
+            Msg::LayerEmpty { label, left } => {
+                out.u8(25);
+                out.u64(*label);
+                out.dec(*left);
+            }
         }
     }
 
@@ -485,7 +502,8 @@ impl Msg<u64> {
             21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u64(), size: r.dec(), inst: r.u64(), charge: r.dec() },
             22 => Msg::TearUp { count: r.u64() as usize, pay: r.dec() },
             23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
-            _ => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } }, // 24
+            24 => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
+            _ => Msg::LayerEmpty { label: r.u64(), left: r.dec() }, // 25
         }
     }
 }
@@ -513,6 +531,7 @@ impl<N> Msg<N> {
             Msg::Vault { name, pay } => Msg::Vault { name: f(name), pay },
             Msg::LayerPaid { label, pay, name } => Msg::LayerPaid { label: f(label), pay, name: f(name) },
             Msg::LayerExhausted { label, left } => Msg::LayerExhausted { label: f(label), left },
+            Msg::LayerEmpty { label, left } => Msg::LayerEmpty { label: f(label), left },
             Msg::Unallocated { left, name } => Msg::Unallocated { left, name: f(name) },
             Msg::VmHaircut { pay, rate } => Msg::VmHaircut { pay, rate },
             Msg::Deleveraged { rank, name, size, inst, charge } => Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge },
@@ -564,6 +583,7 @@ impl Msg {
             Msg::Vault { name, pay } => format!("The backstop vault {} took {} of the loss; its depositors' shares lose that value.", name, money(*pay)),
             Msg::LayerPaid { label, pay, name } => format!("{} paid {} toward {}'s deficit.", label, money(*pay), name),
             Msg::LayerExhausted { label, left } => format!("{} is exhausted; {} of the loss goes on.", label, money(*left)),
+            Msg::LayerEmpty { label, left } => format!("{} is empty — nothing to take; {} of the loss goes on.", label, money(*left)),
             Msg::Unallocated { left, name } => {
                 format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(*left), name)
             }
@@ -650,6 +670,9 @@ pub struct Timeline {
     pub(crate) layer_logs: Vec<Vec<(u32, LayerState)>>,
     #[serde(skip)]
     pub(crate) unallocated_log: Vec<(u32, Decimal)>,
+    /// Every draw on the waterfall, in step order (see [`super::spill`]).
+    #[serde(skip)]
+    pub(crate) draws: super::spill::Draws,
 }
 
 /// An account state as the logs keep it: one collateral asset and at most one position without
@@ -1068,6 +1091,7 @@ mod packed_event_tests {
             Msg::Vault { name: a.clone(), pay: d(17, 0) },
             Msg::LayerPaid { label: label.clone(), pay: d(18, 0), name: a.clone() },
             Msg::LayerExhausted { label: label.clone(), left: d(19, 0) },
+            Msg::LayerEmpty { label: label.clone(), left: d(26, 0) },
             Msg::Unallocated { left: d(20, 0), name: a.clone() },
             Msg::VmHaircut { pay: d(21, 0), rate: d(1, 3) },
             Msg::Deleveraged { rank: 3, name: a.clone(), size: d(-5, 0), inst: inst.clone(), charge: d(22, 0) },

@@ -19,6 +19,7 @@ pub mod perf;
 pub mod player;
 pub mod row_window;
 pub mod share;
+pub mod spill;
 pub mod state;
 pub mod stress_view;
 pub mod summary;

@@ -2,6 +2,11 @@
 //! reader hears what happened as the player moves. A step with very many events (a cascade through
 //! a large book) lists the first ones and offers the rest on request, so a step never builds
 //! thousands of list items.
+//!
+//! While a step's spill is shown draw by draw (`spill.rs`), the lines that tell the draw on screen
+//! are highlighted (`aria-current`). A dense step (more than 20 events, a cascade) opens on a
+//! one-line summary from the engine ("84 liquidations, 3 drew on the insurance fund") with its
+//! list folded.
 
 use leptos::prelude::*;
 
@@ -15,6 +20,34 @@ pub fn Narrative() -> impl IntoView {
     let s = use_state();
     // The step whose events are all listed: moving the cursor folds the list again.
     let show_all = RwSignal::new(None::<u32>);
+    // The lines (offsets in the step's events) of the draw on screen.
+    let current = Memo::new(move |_| {
+        let step = s.step.get();
+        let k = super::spill::active(s)?;
+        s.timeline.with(|t| t.as_ref()?.draws_at(step).into_iter().nth(k).map(|d| d.events))
+    });
+    let is_current = move |i: usize| current.with(|r| r.as_ref().is_some_and(|r| r.contains(&i)));
+    // Bring the highlighted line into the box (the box scrolls, not the page): a draw's line can
+    // sit below the box's fold. One element read per draw, after it is rendered.
+    Effect::new(move |_| {
+        if current.with(|r| r.is_none()) {
+            return;
+        }
+        request_animation_frame(|| {
+            use wasm_bindgen::JsCast;
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+            let boxed = doc.get_element_by_id("narrative").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            let line = doc.query_selector("#narrative li.current").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            let (Some(boxed), Some(line)) = (boxed, line) else { return };
+            // The line's top within the box's content (its offset parent is the box, or both share one).
+            let inside = line.offset_parent().is_some_and(|p| &p == boxed.as_ref() as &web_sys::Element);
+            let top = if inside { line.offset_top() } else { line.offset_top() - boxed.offset_top() };
+            let (shown, h) = (boxed.scroll_top(), boxed.client_height());
+            if top < shown || top + line.offset_height() > shown + h {
+                boxed.set_scroll_top((top - h / 3).max(0));
+            }
+        });
+    });
     // (step, the lines shown, how many events this step has, the latest earlier event)
     let lines = move || {
         let step = s.step.get();
@@ -36,6 +69,7 @@ pub fn Narrative() -> impl IntoView {
             (step, now, count, before)
         })
     };
+    let summary = move |step: u32| s.timeline.with(|t| t.as_ref().map(|t| t.step_summary(step)).unwrap_or_default());
     view! {
         <div class="narrative" id="narrative" aria-live="polite" aria-atomic="true" tabindex="0" role="region" aria-labelledby="narrative-title">
             {move || {
@@ -47,15 +81,27 @@ pub fn Narrative() -> impl IntoView {
                     view! { <p class="muted">{format!("Step {step}: no new events.{recall}")}</p> }.into_any()
                 } else {
                     let more = count - now.len();
-                    view! {
-                        <p><strong>{format!("Step {step}")}</strong>
-                            {(count > FIRST_EVENTS).then(|| format!(" ({count} events)"))}</p>
-                        <ol>{now.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ol>
+                    let list = view! {
+                        <ol>{now.into_iter().enumerate().map(|(i, line)| view! {
+                            <li class=move || if is_current(i) { "current" } else { "" } aria-current=move || is_current(i).then_some("true")>{line}</li>
+                        }).collect_view()}</ol>
                         {(more > 0).then(|| view! {
                             <p class="muted">{format!("…and {more} more events at this step. ")}
                                 <button type="button" id="narrative-all" on:click=move |_| show_all.set(Some(step))>{format!("Show all {count}")}</button></p>
                         })}
-                    }.into_any()
+                    };
+                    if count > FIRST_EVENTS {
+                        // A dense step: what happened in one line, the list on request.
+                        view! {
+                            <p><strong>{format!("Step {step}: ")}</strong><span id="step-summary">{summary(step)}</span></p>
+                            <details id="narrative-details" open=show_all.get_untracked() == Some(step)>
+                                <summary>{format!("The {count} events, in order")}</summary>
+                                {list}
+                            </details>
+                        }.into_any()
+                    } else {
+                        view! { <p><strong>{format!("Step {step}")}</strong></p> {list} }.into_any()
+                    }
                 }
             }}
         </div>

@@ -45,15 +45,17 @@ pub fn Player() -> impl IntoView {
         s.playing.update(|p| *p = !*p);
     };
 
+    super::spill::follow_spill(s);
     // One steady tick; speed only changes how much time each tick adds.
     let elapsed = StoredValue::new(0.0f64);
     if let Ok(handle) = set_interval_with_handle(
         move || {
-            if !s.playing.get_untracked() {
+            // A step's spill plays out before the player moves on (spill.rs).
+            if !s.playing.get_untracked() || super::spill::holds_step(s) {
                 elapsed.set_value(0.0);
                 return;
             }
-            let acc = elapsed.get_value() + TICK_MS as f64 * s.speed.get_untracked() * BASE_RATE;
+            let acc = elapsed.get_value() + TICK_MS as f64 * s.speed.get_untracked() * BASE_RATE * super::spill::pace(s);
             if acc >= 1000.0 {
                 elapsed.set_value(acc - 1000.0);
                 let now = s.step.get_untracked();
@@ -122,6 +124,7 @@ pub fn Player() -> impl IntoView {
                     s.playing.set(false);
                     if let Ok(v) = event_target_value(&e).parse::<u32>() { s.step.set(v.min(last())); }
                 }/>
+            <super::spill::SpillControls s=s/>
             <span class="step-label" id="step-label" aria-live="off">
                 {move || format!("step {} / {}", s.step.get(), last())}
             </span>

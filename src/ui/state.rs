@@ -32,6 +32,11 @@ pub struct AppState {
     /// The step the ledger shows: `step`, two frames later (see `follow_step`).
     pub ledger_step: RwSignal<u32>,
     pub playing: RwSignal<bool>,
+    /// The spill inside the step (see `spill`): `Some((step, k))` = the waterfall shows that
+    /// step's draws up to its draw `k`, the one highlighted; `None` = the step whole.
+    pub draw: RwSignal<Option<(u32, usize)>>,
+    /// While playing, steps where nothing happens pass quickly (see `spill`).
+    pub fast_quiet: RwSignal<bool>,
     /// Playback speed multiplier (0.5×–8×).
     pub speed: RwSignal<f64>,
     /// Milliseconds the last engine run took in this browser (performance.now around `simulate`).
@@ -69,6 +74,8 @@ impl AppState {
             accounts_step: RwSignal::new(step),
             ledger_step: RwSignal::new(step),
             playing: RwSignal::new(false),
+            draw: RwSignal::new(None),
+            fast_quiet: RwSignal::new(false),
             speed: RwSignal::new(1.0),
             selected_account: RwSignal::new(None),
             last_run_ms: RwSignal::new(0.0),

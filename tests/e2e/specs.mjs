@@ -895,3 +895,132 @@ specs.push(
     allowConsoleErrors: [/404/],
   },
 );
+
+// The spill, in order (issue 15): within the default's step the waterfall plays its draws one
+// layer after another, the layer drawn marked aria-current, and the narrative line of that draw
+// highlighted at the same moment.
+const spillState = (page) => page.evaluate(() => ({
+  step: document.querySelector('#step-label')?.textContent || '',
+  layer: document.querySelector('#waterfall [data-layer][aria-current="step"]')?.getAttribute('data-layer') ?? null,
+  note: document.querySelector('#waterfall [aria-current="step"] .draw-note')?.textContent || '',
+  line: [...document.querySelectorAll('#narrative li[aria-current="true"]')].map((li) => li.textContent).join(' | '),
+  caption: document.querySelector('#spill-caption')?.textContent || '',
+}));
+// Each draw's highlighted narrative line, by layer (Nasdaq 2018: margin, the defaulter's own fund
+// contribution (none), skin in the game, the survivors' fund).
+const nasdaqLines = [/own margin absorbed €56m/, /contribution is empty — nothing to take; €114m of the loss goes on/,
+  /Skin in the game \(junior\) paid €7m/, /Survivors' default fund paid €107m/];
+const openNasdaqAt4 = async (page, base) => {
+  await page.goto(base);
+  await ready(page);
+  await page.selectOption('#preset', 'nasdaq-2018');
+  await page.waitForFunction(() => /^step \d+ \/ 12$/.test(document.querySelector('#step-label')?.textContent || ''));
+  await page.click('h1');
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  if ((await stepLabel(page)).step !== 4) throw new Error('not at step 4');
+};
+specs.push(
+  {
+    name: 'spill: playing Nasdaq 2018 lights the layers in order, the narrative line following',
+    async run({ page, base }) {
+      await openNasdaqAt4(page, base);
+      // Record every change of the active draw as it plays (no polling gaps).
+      await page.evaluate(() => {
+        window.__spill = [];
+        const seen = () => {
+          const layer = document.querySelector('#waterfall [data-layer][aria-current="step"]')?.getAttribute('data-layer') ?? null;
+          const line = [...document.querySelectorAll('#narrative li[aria-current="true"]')].map((li) => li.textContent).join(' | ');
+          const last = window.__spill[window.__spill.length - 1];
+          if (layer !== null && (!last || last.layer !== layer || last.line !== line)) window.__spill.push({ layer, line });
+        };
+        new MutationObserver(seen).observe(document.body, { subtree: true, attributes: true, childList: true, attributeFilter: ['aria-current', 'class'] });
+      });
+      await page.click('#btn-play');
+      await page.waitForFunction(() => /^step 6 /.test(document.querySelector('#step-label')?.textContent || ''), null, { timeout: 30000 });
+      await page.click('#btn-play');
+      const seq = await page.evaluate(() => window.__spill);
+      // Layer changes, in order, each with its line highlighted by the time it is shown.
+      const layers = seq.map((x) => x.layer).filter((l, i, a) => i === 0 || a[i - 1] !== l);
+      if (JSON.stringify(layers) !== JSON.stringify(['0', '1', '2', '3'])) throw new Error(`layers lit in order ${layers}: ${JSON.stringify(seq)}`);
+      for (const [k, re] of nasdaqLines.entries()) {
+        if (!seq.some((x) => x.layer === String(k) && re.test(x.line))) throw new Error(`layer ${k}'s narrative line not highlighted with it: ${JSON.stringify(seq)}`);
+      }
+      // The spill ends on the step whole: no layer is current any more.
+      if ((await spillState(page)).layer !== null) throw new Error('a layer is still current after the step');
+    },
+  },
+  {
+    name: 'spill: draw by draw with the buttons, the empty layer said so; screenshots mid-spill',
+    async run({ page, base, shotsDir }) {
+      await openNasdaqAt4(page, base);
+      const want = [["0", /took €56m · €114m goes on/], ["1", /empty — nothing to take/], ["2", /took €7m · €107m goes on/], ["3", /took €107m · nothing goes on/]];
+      for (const [k, [layer, note]] of want.entries()) {
+        await page.click('#btn-next-draw');
+        const st = await spillState(page);
+        if (!/^step 5 /.test(st.step)) throw new Error(`draw ${k} is not at step 5: ${st.step}`);
+        if (st.layer !== layer || !note.test(st.note)) throw new Error(`draw ${k}: ${JSON.stringify(st)}`);
+        if (!nasdaqLines[k].test(st.line)) throw new Error(`draw ${k}'s narrative line: ${st.line}`);
+        if (!new RegExp(`^Draw ${k + 1} of 4 on `).test(st.caption)) throw new Error(`caption: ${st.caption}`);
+        if (k === 2 && !/took €7m of €114m \(it held €7m\) · €107m goes on/.test(st.caption)) throw new Error(`caption: ${st.caption}`);
+        // The highlighted line is inside the narrative box, not below its fold.
+        const seen = await page.evaluate(() => {
+          const b = document.querySelector('#narrative').getBoundingClientRect();
+          const l = document.querySelector('#narrative li.current')?.getBoundingClientRect();
+          return !!l && l.top >= b.top - 1 && l.bottom <= b.bottom + 1;
+        });
+        if (!seen) throw new Error(`draw ${k}'s narrative line is outside the narrative box`);
+        if (k === 1) {
+          // Before the skin in the game is drawn, it still holds its €7m.
+          const sig = await text(page, '#waterfall [data-layer="2"] .figures');
+          if (!/left €7m/.test(sig)) throw new Error(`skin in the game before its draw: ${sig}`);
+        }
+        if (k === 2) {
+          await page.screenshot({ path: path.join(shotsDir, 'spill-mid-desktop.png') });
+        }
+      }
+      await page.click('#btn-prev-draw');
+      if ((await spillState(page)).layer !== '2') throw new Error('previous draw did not go back to the skin in the game');
+    },
+    viewport: { width: 1280, height: 720 },
+  },
+  {
+    name: 'spill: a phone sees the draw mid-spill',
+    async run({ page, base, shotsDir }) {
+      await openNasdaqAt4(page, base);
+      for (let i = 0; i < 3; i++) await page.click('#btn-next-draw');
+      await page.locator('#spill-caption').scrollIntoViewIfNeeded();
+      const st = await spillState(page);
+      if (st.layer !== '2') throw new Error(`phone: ${JSON.stringify(st)}`);
+      await page.screenshot({ path: path.join(shotsDir, 'spill-mid-phone.png') });
+    },
+    viewport: { width: 390, height: 844 },
+  },
+  {
+    name: 'spill: a dense step opens on a summary line with its list folded',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'bitmex-2020');
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      // Find the densest step by walking forward: the one with the longest folded list.
+      let best = { n: 0, step: 0, summary: '' };
+      const { last } = await stepLabel(page);
+      for (let s = 0; s < last; s++) {
+        await page.keyboard.press('ArrowRight');
+        const got = await page.evaluate(() => ({
+          n: +(document.querySelector('#narrative-details > summary')?.textContent.match(/\d+/)?.[0] || 0),
+          open: document.querySelector('#narrative-details')?.open,
+          summary: document.querySelector('#step-summary')?.textContent || '',
+        }));
+        if (got.n && got.open) throw new Error('a dense step opened with its list unfolded');
+        if (got.n > best.n) best = { ...got, step: s + 1 };
+      }
+      if (best.n < 50) throw new Error(`no dense step found: ${JSON.stringify(best)}`);
+      if (!/^\d+ liquidations/.test(best.summary)) throw new Error(`summary: ${best.summary}`);
+      // Quiet steps pass quickly: the option is on for this run.
+      if (!(await page.isChecked('#fast-quiet'))) throw new Error('fast-forward of quiet steps is off');
+    },
+  },
+);
