@@ -231,8 +231,8 @@ Failing to deliver is another way to create a deficit, without any price crash. 
         narrative: "A 40% gap sinks a large long member, as in the exhausted-waterfall scenario. \
 Its margin, its fund contribution, the clearing house's capital, the survivors' fund and the assessment are used up in turn. \
 Instead of haircutting variation-margin gains, the clearing house then uses a partial tear-up: the contracts facing the defaulter's unsold position are terminated at the last price, and their holders give up the gains they had not yet been paid. \
-The book ends flat: nothing of the defaulter's position is left for the clearing house to carry. \
-The members whose contracts were torn up bear the rest of the loss, in proportion to the gains they gave up. \
+One member cannot meet its assessment and defaults in turn; its own margin covers its close-out. \
+The last $1.4m is paid by the three members whose contracts were torn up, out of the gains they forfeit. \
 Recovery tools like this are described by CPMI-IOSCO (2017); the figures are illustrative.",
         sources: &[PFMI, "CPMI-IOSCO, Recovery of financial market infrastructures (2017)"],
         json: include_str!("../../examples/tear-up.json"),
