@@ -200,6 +200,9 @@ pub(crate) struct Sim<'a> {
     ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
+    /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
+    /// (`settle_claims`); `until` is unused here.
+    claims: Vec<Pending>,
     deficit: Decimal,
     bad_debt: Decimal,
     defaults: usize,
@@ -325,6 +328,7 @@ impl<'a> Sim<'a> {
             names::MARKET,
             names::ROUNDING,
             names::UNALLOCATED,
+            names::LOSS_SHARING,
         ]
         .into_iter()
         .map(|x| (x, Name::from(x)))
@@ -353,6 +357,7 @@ impl<'a> Sim<'a> {
             ledger: Ledger::default(),
             queue: VecDeque::new(),
             pending: Vec::new(),
+            claims: Vec::new(),
             deficit: Decimal::ZERO,
             bad_debt: Decimal::ZERO,
             defaults: 0,
@@ -693,14 +698,14 @@ impl<'a> Sim<'a> {
         }
         self.expire(t)?;
         self.check_margins(t)?;
-        self.drain_queue(t)?;
+        self.settle_claims(t)?;
         if t == self.s.steps {
             // The run ends: any loss still waiting in a VM-haircut window goes down the waterfall.
             let pend: Vec<Pending> = std::mem::take(&mut self.pending);
             for p in pend {
                 self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
             }
-            self.drain_queue(t)?;
+            self.settle_claims(t)?;
         }
         self.record(t)
     }
@@ -1305,51 +1310,15 @@ impl<'a> Sim<'a> {
                         }
                     }
                 }
-                LayerKind::Vmgh { max_steps } => {
-                    if self.vm {
-                        pay = self.vm_haircut(def, t, l, left)?;
-                        let after = left - pay;
-                        if after > Decimal::ZERO && max_steps > 1 && t < self.s.steps {
-                            self.layers[l].drawn += pay; // ok: l < len
-                            self.layers_dirty = true;
-                            // The window closes after max_steps − 1 more steps, or at the last step
-                            // (collect_pending closes every window there): so `until` is clamped to
-                            // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
-                            let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
-                            self.pending.push(Pending { layer: l, def, left: after, until, info: info.to_vec() });
-                            let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
-                            self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
-                            return Ok(());
-                        }
-                    }
+                LayerKind::Vmgh { .. } if self.vm => {
+                    // Split once for the step with every other loss that reaches the layer.
+                    self.queue_claim(def, t, l, left, info);
+                    return Ok(());
                 }
+                LayerKind::Vmgh { .. } => {}
                 LayerKind::Socialized => {
-                    self.value_profits(t)?;
-                    let w: Vec<(usize, Decimal)> = self
-                        .profits
-                        .positive
-                        .iter()
-                        .copied()
-                        .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
-                        .map(|i| (i, self.profits.profit.get(i).copied().unwrap_or_default()))
-                        .collect();
-                    let total: Decimal = w.iter().map(|x| x.1).sum();
-                    let take = left.min(total);
-                    if take > Decimal::ZERO {
-                        let rate = take.div_c(total, "clawback rate")?;
-                        let (shares, dust) = pro_rata(take, &w)?;
-                        for (i, sh) in shares {
-                            self.charge(i, def, t, sh, "clawback")?;
-                            self.set_status(i, Status::HaircutApplied);
-                            pay += sh;
-                        }
-                        if dust > Decimal::ZERO {
-                            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
-                            pay += dust;
-                        }
-                        let msg = Msg::Socialized { count: w.len(), rate, take };
-                        self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
-                    }
+                    self.queue_claim(def, t, l, left, info);
+                    return Ok(());
                 }
                 LayerKind::Adl => {
                     pay = self.adl(def, t, l, left, info)?;
@@ -1449,62 +1418,140 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// VMGH: cut this step's variation-margin gains of the other accounts, pro rata, up to `left`.
-    fn vm_haircut(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
-        let w: Vec<(usize, Decimal)> = self
-            .side
-            .vm_gainers
-            .iter()
-            .map(|&i| i as usize)
-            .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
-            .map(|i| (i, self.side.vm_gain.get(i)))
-            .filter(|x| x.1 > Decimal::ZERO)
-            .collect();
-        let total: Decimal = w.iter().map(|x| x.1).sum();
-        let take = left.min(total);
-        if take.is_zero() {
-            return Ok(Decimal::ZERO);
-        }
-        let (shares, dust) = pro_rata(take, &w)?;
-        let mut pay = Decimal::ZERO;
-        for (i, sh) in shares {
-            let n = self.accts.len();
-            self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
-            self.charge(i, def, t, sh, "variation-margin gains haircut")?;
-            self.set_status(i, Status::HaircutApplied);
-            pay += sh;
-        }
-        if dust > Decimal::ZERO {
-            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
-            pay += dust;
-        }
-        let msg = Msg::VmHaircut { pay, rate: take.div_c(total, "haircut rate")? };
-        self.event(t, None, EventKind::Haircut, msg, Some(pay), Some(l));
-        Ok(pay)
+    /// `def`'s remaining loss joins this step's split at layer `l` (socialized loss or VMGH).
+    fn queue_claim(&mut self, def: usize, t: u32, l: usize, left: Decimal, info: &[Bankrupt]) {
+        let label = self.layers.get(l).map(|x| x.label.clone()).unwrap_or_else(|| Name::from("?"));
+        let msg = Msg::LossQueued { name: self.who(def), amount: left, label: label.into() };
+        self.event(t, Some(def), EventKind::Haircut, msg, Some(left), Some(l));
+        self.claims.push(Pending { layer: l, def, left, until: t, info: info.to_vec() });
     }
 
-    /// Pending VMGH windows collect from this step's gains; when a window closes, the rest of
-    /// the loss goes on down the waterfall.
-    fn collect_pending(&mut self, t: u32) -> EngineResult<()> {
-        let pend = std::mem::take(&mut self.pending);
-        for mut p in pend {
-            let got = self.vm_haircut(p.def, t, p.layer, p.left)?;
-            if let Some(layer) = self.layers.get_mut(p.layer) {
-                layer.drawn += got;
+    /// End of the step's default handling: each socialized-loss or VMGH layer that losses reached
+    /// splits the step's total once over its payers (per settlement cycle, as venues do: OKX's 2018
+    /// clawback socialized per weekly settlement; LCH SwapClear and ICE Clear Credit haircut VM
+    /// gains per VM cycle). What a split leaves goes on down the waterfall, which can default
+    /// members in turn (assessments) and bring new losses to a split: repeated until none waits.
+    fn settle_claims(&mut self, t: u32) -> EngineResult<()> {
+        loop {
+            self.drain_queue(t)?;
+            let Some(l) = self.claims.iter().map(|c| c.layer).min() else { return Ok(()) };
+            let (now, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.claims).into_iter().partition(|c| c.layer == l);
+            self.claims = later;
+            self.split_claims(t, l, now, false)?;
+        }
+    }
+
+    /// One pro-rata split at layer `l` of the claims' total over the layer's payers: for a
+    /// socialized loss the surviving accounts in profit (base: profit since step 0), for VMGH this
+    /// step's VM gainers (base: their gain; haircut h = min(1, total / gains)). Shares are rounded
+    /// down to 8 places, the dust comes from the rounding account; the payers' shares pass through
+    /// `venue:loss_sharing` to the defaulters (payers + defaulters entries, not their product).
+    /// The take meets the claims in the order they came (the earliest default first). `carried`:
+    /// the claims are VMGH windows left open by earlier steps (`collect_pending`).
+    fn split_claims(&mut self, t: u32, l: usize, mut claims: Vec<Pending>, carried: bool) -> EngineResult<()> {
+        let Some(kind) = self.layers.get(l).map(|x| x.kind.clone()) else { return Ok(()) };
+        let socialized = matches!(kind, LayerKind::Socialized);
+        // A loss being shared is not a payer, whatever its status (an exchange liquidation's).
+        let sharing: std::collections::BTreeSet<usize> = claims.iter().map(|c| c.def).collect();
+        let alive = |sim: &Self, i: usize| !sharing.contains(&i) && sim.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out());
+        let w: Vec<(usize, Decimal)> = if socialized {
+            self.value_profits(t)?;
+            let profits = &self.profits;
+            profits.positive.iter().copied().filter(|&i| alive(self, i)).map(|i| (i, profits.profit.get(i).copied().unwrap_or_default())).collect()
+        } else {
+            self.side.vm_gainers.iter().map(|&i| i as usize).filter(|&i| alive(self, i)).map(|i| (i, self.side.vm_gain.get(i))).filter(|x| x.1 > Decimal::ZERO).collect()
+        };
+        let losses = sum_c(claims.iter().map(|c| c.left), "the step's loss to share")?;
+        let base = sum_c(w.iter().map(|x| x.1), if socialized { "profits" } else { "variation-margin gains" })?;
+        let take = losses.min(base);
+        let pool = self.vn(names::LOSS_SHARING);
+        if take > Decimal::ZERO {
+            let rate = take.div_c(base, if socialized { "clawback rate" } else { "haircut rate" })?;
+            let (shares, dust) = pro_rata(take, &w)?;
+            let memo = if socialized { "clawback: the step's socialized loss" } else { "the step's variation-margin gains haircut" };
+            for (i, sh) in shares {
+                if !socialized {
+                    let n = self.accts.len();
+                    self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
+                }
+                self.cash_add(i, -sh)?;
+                self.accts[i].snap.loss += sh; // ok: i from the book
+                let from = self.acct_name(i);
+                self.post(t, pool.clone(), from, sh, EntryMemo::Static(memo));
+                self.set_status(i, Status::HaircutApplied);
+            }
+            self.post(t, pool.clone(), self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into());
+            let msg = if socialized { Msg::Socialized { count: w.len(), rate, take } } else { Msg::VmHaircut { pay: take, rate, count: w.len() } };
+            self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
+            if let Some(layer) = self.layers.get_mut(l) {
+                layer.drawn += take;
                 self.layers_dirty = true;
             }
-            p.left -= got;
-            if p.left.is_zero() {
+        }
+        // The take meets the claims in order; each covered part leaves the pool for its defaulter.
+        let mut rest = take;
+        for c in claims.iter_mut() {
+            let cover = c.left.min(rest);
+            rest -= cover;
+            c.left -= cover;
+            if cover.is_zero() {
                 continue;
             }
-            if t >= p.until || t == self.s.steps {
-                if let Some(layer) = self.layers.get_mut(p.layer) {
-                    layer.exhausted = true;
-                }
-                self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
-            } else {
-                self.pending.push(p);
+            self.credit_def(c.def, t, pool.clone(), cover, EntryMemo::Static(if socialized { "socialized loss" } else { "variation-margin gains haircut" }))?;
+            if !socialized && !carried {
+                let msg = Msg::LayerPaid { label: self.layers[l].label.clone().into(), pay: cover, name: self.who(c.def) }; // ok: l < len
+                self.event(t, Some(c.def), EventKind::LayerDrawn, msg, Some(cover), Some(l));
             }
+        }
+        let max_steps = match kind {
+            LayerKind::Vmgh { max_steps } => max_steps,
+            _ => 1,
+        };
+        let mut going_on = Vec::new();
+        for c in claims.into_iter().filter(|c| c.left > Decimal::ZERO) {
+            if carried {
+                if t >= c.until || t == self.s.steps {
+                    if let Some(layer) = self.layers.get_mut(l) {
+                        layer.exhausted = true;
+                    }
+                    going_on.push(c);
+                } else {
+                    self.pending.push(c);
+                }
+            } else if max_steps > 1 && t < self.s.steps {
+                // The window closes after max_steps − 1 more steps, or at the last step
+                // (collect_pending closes every window there): so `until` is clamped to
+                // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
+                let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
+                let msg = Msg::VmghWaits { left: c.left, steps: max_steps - 1 };
+                self.event(t, Some(c.def), EventKind::Haircut, msg, Some(c.left), Some(l));
+                self.pending.push(Pending { until, ..c });
+            } else {
+                going_on.push(c);
+            }
+        }
+        if !carried && !going_on.is_empty() && !self.layers[l].exhausted {
+            // ok: l < len
+            let left = sum_c(going_on.iter().map(|c| c.left), "the step's loss to share")?;
+            self.layers[l].exhausted = true; // ok: l < len
+            self.layers_dirty = true;
+            let msg = Msg::LayerExhausted { label: self.layers[l].label.clone().into(), left }; // ok: l < len
+            self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
+        }
+        for c in going_on {
+            self.run_layers(c.def, t, l + 1, c.left, &c.info)?;
+        }
+        Ok(())
+    }
+
+    /// Pending VMGH windows collect from this step's gains, one split per layer; when a window
+    /// closes, the rest of the loss goes on down the waterfall.
+    fn collect_pending(&mut self, t: u32) -> EngineResult<()> {
+        let mut pend = std::mem::take(&mut self.pending);
+        while let Some(l) = pend.iter().map(|c| c.layer).min() {
+            let (now, later): (Vec<Pending>, Vec<Pending>) = pend.into_iter().partition(|c| c.layer == l);
+            pend = later;
+            self.split_claims(t, l, now, true)?;
         }
         Ok(())
     }
