@@ -203,6 +203,8 @@ pub(crate) struct Sim<'a> {
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.
     claims: Vec<Pending>,
+    /// Shares the per-step splits may still write (`limits::MAX_BOOK_SPLIT_SHARES`).
+    share_budget: u64,
     deficit: Decimal,
     bad_debt: Decimal,
     defaults: usize,
@@ -358,6 +360,7 @@ impl<'a> Sim<'a> {
             queue: VecDeque::new(),
             pending: Vec::new(),
             claims: Vec::new(),
+            share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
             deficit: Decimal::ZERO,
             bad_debt: Decimal::ZERO,
             defaults: 0,
@@ -1466,6 +1469,15 @@ impl<'a> Sim<'a> {
         let take = losses.min(base);
         let pool = self.vn(names::LOSS_SHARING);
         if take > Decimal::ZERO {
+            // Bounded work (issue 14): a hostile book could split every step over the whole book.
+            self.share_budget = self.share_budget.checked_sub(w.len() as u64).ok_or_else(|| EngineError::Invalid {
+                errors: vec![format!(
+                    "waterfall[{l}]: at step {t} the {} would write more than {} pro-rata shares in all; the cap is {} (docs/scenario.md, Limits)",
+                    if socialized { "socialized loss" } else { "VM-gains haircut" },
+                    crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
+                    crate::scenario::limits::MAX_BOOK_SPLIT_SHARES
+                )],
+            })?;
             let rate = take.div_c(base, if socialized { "clawback rate" } else { "haircut rate" })?;
             let (shares, dust) = pro_rata(take, &w)?;
             let memo = if socialized { "clawback: the step's socialized loss" } else { "the step's variation-margin gains haircut" };
@@ -1869,5 +1881,26 @@ mod tests {
         eprintln!("valued: indexed {fast}, reference {slow}");
         assert!(slow > 100_000, "reference valued {slow}");
         assert!(fast * 10 < slow, "indexed valued {fast} of the reference's {slow}");
+    }
+
+    /// The per-step splits stop with an error naming the cap once their shares would pass it.
+    #[test]
+    fn split_shares_are_capped() {
+        let s = crate::scenario::bench::strategy_book(300, 120, crate::scenario::bench::Strategy::SocializedLoss).expect("book");
+        let run = |budget: u64| -> EngineResult<u64> {
+            let marks = price_path::generate(&s).map_err(|e| invalid(vec![e]))?;
+            let accounts = crate::scenario::book_accounts(&s).expect("accounts");
+            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, ScanMode::Indexed, true)?;
+            sim.share_budget = budget;
+            for t in 0..=s.steps {
+                sim.step(t)?;
+            }
+            Ok(budget - sim.share_budget)
+        };
+        let used = run(u64::MAX).expect("runs");
+        assert!(used > 0);
+        assert_eq!(run(used).map(|_| ()), Ok(()));
+        let err = run(used - 1).expect_err("over the cap").to_string();
+        assert!(err.contains("socialized loss would write more than") && err.contains("Limits"), "{err}");
     }
 }
