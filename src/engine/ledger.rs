@@ -100,6 +100,9 @@ pub mod names {
     pub const MARKET: &str = "external:market";
     pub const ROUNDING: &str = "venue:rounding";
     pub const UNALLOCATED: &str = "loss:unallocated";
+    /// A step's socialized loss or VM-gains haircut passes through here: the payers' shares in,
+    /// the defaulters' covered losses out (nets to zero within the step).
+    pub const LOSS_SHARING: &str = "venue:loss_sharing";
     pub fn account(id: &str) -> String {
         format!("acct:{id}")
     }

@@ -215,6 +215,11 @@ pub(crate) struct Sim<'a> {
     ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
+    /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
+    /// (`settle_claims`); `until` is unused here.
+    claims: Vec<Pending>,
+    /// Shares the per-step splits may still write (`limits::MAX_BOOK_SPLIT_SHARES`).
+    share_budget: u64,
     deficit: Decimal,
     bad_debt: Decimal,
     defaults: usize,
@@ -340,6 +345,7 @@ impl<'a> Sim<'a> {
             names::MARKET,
             names::ROUNDING,
             names::UNALLOCATED,
+            names::LOSS_SHARING,
         ]
         .into_iter()
         .map(|x| (x, Name::from(x)))
@@ -370,6 +376,8 @@ impl<'a> Sim<'a> {
             ledger: Ledger::default(),
             queue: VecDeque::new(),
             pending: Vec::new(),
+            claims: Vec::new(),
+            share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
             deficit: Decimal::ZERO,
             bad_debt: Decimal::ZERO,
             defaults: 0,
@@ -793,14 +801,14 @@ impl<'a> Sim<'a> {
         }
         self.expire(t)?;
         self.check_margins(t)?;
-        self.drain_queue(t)?;
+        self.settle_claims(t)?;
         if t == self.s.steps {
             // The run ends: any loss still waiting in a VM-haircut window goes down the waterfall.
             let pend: Vec<Pending> = std::mem::take(&mut self.pending);
             for p in pend {
                 self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
             }
-            self.drain_queue(t)?;
+            self.settle_claims(t)?;
         }
         self.record(t)
     }
@@ -1412,53 +1420,15 @@ impl<'a> Sim<'a> {
                         }
                     }
                 }
-                LayerKind::Vmgh { max_steps } => {
-                    if self.vm {
-                        pay = self.vm_haircut(def, t, l, left)?;
-                        let after = left - pay;
-                        if after > Decimal::ZERO && max_steps > 1 && t < self.s.steps {
-                            self.layers[l].drawn += pay; // ok: l < len
-                            self.layers_dirty = true;
-                            // The window closes after max_steps − 1 more steps, or at the last step
-                            // (collect_pending closes every window there): so `until` is clamped to
-                            // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
-                            let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
-                            self.pending.push(Pending { layer: l, def, left: after, until, info: info.to_vec() });
-                            let msg = Msg::VmghWaits { left: after, steps: max_steps - 1 };
-                            self.event(t, Some(def), EventKind::Haircut, msg, Some(after), Some(l));
-                            // Nothing passes on yet: the rest waits on the window.
-                            self.record_draw(t, Some(l), def, start, pay, Decimal::ZERO)?;
-                            return Ok(());
-                        }
-                    }
+                LayerKind::Vmgh { .. } if self.vm => {
+                    // Split once for the step with every other loss that reaches the layer.
+                    self.queue_claim(def, t, l, left, info);
+                    return Ok(());
                 }
+                LayerKind::Vmgh { .. } => {}
                 LayerKind::Socialized => {
-                    self.value_profits(t)?;
-                    let w: Vec<(usize, Decimal)> = self
-                        .profits
-                        .positive
-                        .iter()
-                        .copied()
-                        .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
-                        .map(|i| (i, self.profits.profit.get(i).copied().unwrap_or_default()))
-                        .collect();
-                    let total: Decimal = w.iter().map(|x| x.1).sum();
-                    let take = left.min(total);
-                    if take > Decimal::ZERO {
-                        let rate = take.div_c(total, "clawback rate")?;
-                        let (shares, dust) = pro_rata(take, &w)?;
-                        for (i, sh) in shares {
-                            self.charge(i, def, t, sh, "clawback")?;
-                            self.set_status(i, Status::HaircutApplied);
-                            pay += sh;
-                        }
-                        if dust > Decimal::ZERO {
-                            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
-                            pay += dust;
-                        }
-                        let msg = Msg::Socialized { count: w.len(), rate, take };
-                        self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
-                    }
+                    self.queue_claim(def, t, l, left, info);
+                    return Ok(());
                 }
                 LayerKind::Adl => {
                     pay = self.adl(def, t, l, left, info)?;
@@ -1566,69 +1536,166 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// VMGH: cut this step's variation-margin gains of the other accounts, pro rata, up to `left`.
-    fn vm_haircut(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
-        let w: Vec<(usize, Decimal)> = self
-            .side
-            .vm_gainers
-            .iter()
-            .map(|&i| i as usize)
-            .filter(|&i| i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()))
-            .map(|i| (i, self.side.vm_gain.get(i)))
-            .filter(|x| x.1 > Decimal::ZERO)
-            .collect();
-        let total: Decimal = w.iter().map(|x| x.1).sum();
-        let take = left.min(total);
-        if take.is_zero() {
-            return Ok(Decimal::ZERO);
-        }
-        let (shares, dust) = pro_rata(take, &w)?;
-        let mut pay = Decimal::ZERO;
-        for (i, sh) in shares {
-            let n = self.accts.len();
-            self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
-            self.charge(i, def, t, sh, "variation-margin gains haircut")?;
-            self.set_status(i, Status::HaircutApplied);
-            pay += sh;
-        }
-        if dust > Decimal::ZERO {
-            self.credit_def(def, t, self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into())?;
-            pay += dust;
-        }
-        let msg = Msg::VmHaircut { pay, rate: take.div_c(total, "haircut rate")? };
-        self.event(t, None, EventKind::Haircut, msg, Some(pay), Some(l));
-        Ok(pay)
+    /// `def`'s remaining loss joins this step's split at layer `l` (socialized loss or VMGH).
+    fn queue_claim(&mut self, def: usize, t: u32, l: usize, left: Decimal, info: &[Bankrupt]) {
+        let label = self.layers.get(l).map(|x| x.label.clone()).unwrap_or_else(|| Name::from("?"));
+        let msg = Msg::LossQueued { name: self.who(def), amount: left, label: label.into() };
+        self.event(t, Some(def), EventKind::Haircut, msg, Some(left), Some(l));
+        self.claims.push(Pending { layer: l, def, left, until: t, info: info.to_vec() });
     }
 
-    /// Pending VMGH windows collect from this step's gains; when a window closes, the rest of
-    /// the loss goes on down the waterfall.
-    fn collect_pending(&mut self, t: u32) -> EngineResult<()> {
-        let pend = std::mem::take(&mut self.pending);
-        for mut p in pend {
-            let start = self.draw_start(Some(p.layer), p.def, t, p.left)?;
-            let got = self.vm_haircut(p.def, t, p.layer, p.left)?;
-            if let Some(layer) = self.layers.get_mut(p.layer) {
-                layer.drawn += got;
+    /// End of the step's default handling: each socialized-loss or VMGH layer that losses reached
+    /// splits the step's total once over its payers (per settlement cycle, as venues do: OKX's 2018
+    /// clawback socialized per weekly settlement; LCH SwapClear and ICE Clear Credit haircut VM
+    /// gains per VM cycle). What a split leaves goes on down the waterfall, which can default
+    /// members in turn (assessments) and bring new losses to a split: repeated until none waits.
+    fn settle_claims(&mut self, t: u32) -> EngineResult<()> {
+        loop {
+            self.drain_queue(t)?;
+            let Some(l) = self.claims.iter().map(|c| c.layer).min() else { return Ok(()) };
+            let (now, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.claims).into_iter().partition(|c| c.layer == l);
+            self.claims = later;
+            self.split_claims(t, l, now, false)?;
+        }
+    }
+
+    /// One pro-rata split at layer `l` of the claims' total over the layer's payers: for a
+    /// socialized loss the surviving accounts in profit (base: profit since step 0), for VMGH this
+    /// step's VM gainers (base: their gain; haircut h = min(1, total / gains)). Shares are rounded
+    /// down to 8 places, the dust comes from the rounding account; the payers' shares pass through
+    /// `venue:loss_sharing` to the defaulters (payers + defaulters entries, not their product).
+    /// The take meets the claims in the order they came (the earliest default first). `carried`:
+    /// the claims are VMGH windows left open by earlier steps (`collect_pending`).
+    fn split_claims(&mut self, t: u32, l: usize, mut claims: Vec<Pending>, carried: bool) -> EngineResult<()> {
+        let Some(kind) = self.layers.get(l).map(|x| x.kind.clone()) else { return Ok(()) };
+        let socialized = matches!(kind, LayerKind::Socialized);
+        // A loss being shared is not a payer, whatever its status (an exchange liquidation's).
+        let sharing: std::collections::BTreeSet<usize> = claims.iter().map(|c| c.def).collect();
+        let alive = |sim: &Self, i: usize| !sharing.contains(&i) && sim.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out());
+        let w: Vec<(usize, Decimal)> = if socialized {
+            self.value_profits(t)?;
+            let profits = &self.profits;
+            profits.positive.iter().copied().filter(|&i| alive(self, i)).map(|i| (i, profits.profit.get(i).copied().unwrap_or_default())).collect()
+        } else {
+            self.side.vm_gainers.iter().map(|&i| i as usize).filter(|&i| alive(self, i)).map(|i| (i, self.side.vm_gain.get(i))).filter(|x| x.1 > Decimal::ZERO).collect()
+        };
+        // The spill's draws (issue 15): each claim's draw is told from before the split, so the
+        // split's sentence belongs to every claim it paid.
+        let starts = claims.iter().map(|c| self.draw_start(Some(l), c.def, t, c.left)).collect::<EngineResult<Vec<_>>>()?;
+        let losses = sum_c(claims.iter().map(|c| c.left), "the step's loss to share")?;
+        let base = sum_c(w.iter().map(|x| x.1), if socialized { "profits" } else { "variation-margin gains" })?;
+        let take = losses.min(base);
+        let pool = self.vn(names::LOSS_SHARING);
+        if take > Decimal::ZERO {
+            // Bounded work (issue 14): a hostile book could split every step over the whole book.
+            self.share_budget = self.share_budget.checked_sub(w.len() as u64).ok_or_else(|| EngineError::Invalid {
+                errors: vec![format!(
+                    "waterfall[{l}]: at step {t} the {} would write more than {} pro-rata shares in all; the cap is {} (docs/scenario.md, Limits)",
+                    if socialized { "socialized loss" } else { "VM-gains haircut" },
+                    crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
+                    crate::scenario::limits::MAX_BOOK_SPLIT_SHARES
+                )],
+            })?;
+            let rate = take.div_c(base, if socialized { "clawback rate" } else { "haircut rate" })?;
+            let (shares, dust) = pro_rata(take, &w)?;
+            let memo = if socialized { "clawback: the step's socialized loss" } else { "the step's variation-margin gains haircut" };
+            for (i, sh) in shares {
+                if !socialized {
+                    let n = self.accts.len();
+                    self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
+                }
+                self.cash_add(i, -sh)?;
+                self.accts[i].snap.loss += sh; // ok: i from the book
+                let from = self.acct_name(i);
+                self.post(t, pool.clone(), from, sh, EntryMemo::Static(memo));
+                self.set_status(i, Status::HaircutApplied);
+            }
+            self.post(t, pool.clone(), self.vn(names::ROUNDING), dust, "rounding of pro-rata shares".into());
+            let msg = if socialized { Msg::Socialized { count: w.len(), rate, take } } else { Msg::VmHaircut { pay: take, rate, count: w.len() } };
+            self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
+            if let Some(layer) = self.layers.get_mut(l) {
+                layer.drawn += take;
                 self.layers_dirty = true;
             }
-            p.left -= got;
-            let closes = !p.left.is_zero() && (t >= p.until || t == self.s.steps);
-            if closes {
-                if let Some(layer) = self.layers.get_mut(p.layer) {
-                    layer.exhausted = true;
-                }
-            }
-            if !got.is_zero() || closes {
-                self.record_draw(t, Some(p.layer), p.def, start, got, if closes { p.left } else { Decimal::ZERO })?;
-            }
-            if p.left.is_zero() {
+        }
+        // The take meets the claims in order; each covered part leaves the pool for its defaulter.
+        let mut rest = take;
+        let mut covers = Vec::with_capacity(claims.len());
+        for c in claims.iter_mut() {
+            let cover = c.left.min(rest);
+            covers.push(cover);
+            rest -= cover;
+            c.left -= cover;
+            if cover.is_zero() {
                 continue;
             }
-            if closes {
-                self.run_layers(p.def, t, p.layer + 1, p.left, &p.info)?;
-            } else {
-                self.pending.push(p);
+            self.credit_def(c.def, t, pool.clone(), cover, EntryMemo::Static(if socialized { "socialized loss" } else { "variation-margin gains haircut" }))?;
+            if !socialized && !carried {
+                let msg = Msg::LayerPaid { label: self.layers[l].label.clone().into(), pay: cover, name: self.who(c.def) }; // ok: l < len
+                self.event(t, Some(c.def), EventKind::LayerDrawn, msg, Some(cover), Some(l));
             }
+        }
+        let max_steps = match kind {
+            LayerKind::Vmgh { max_steps } => max_steps,
+            _ => 1,
+        };
+        let mut going_on = Vec::new();
+        let mut drawn = Vec::with_capacity(claims.len());
+        for ((c, start), cover) in claims.into_iter().zip(starts).zip(covers) {
+            // What goes on now (a window that stays open holds the rest: nothing passes yet).
+            let goes_on = c.left > Decimal::ZERO && if carried { t >= c.until || t == self.s.steps } else { !(max_steps > 1 && t < self.s.steps) };
+            drawn.push((c.def, start, cover, if goes_on { c.left } else { Decimal::ZERO }));
+            if c.left.is_zero() {
+                continue;
+            }
+            if carried {
+                if t >= c.until || t == self.s.steps {
+                    if let Some(layer) = self.layers.get_mut(l) {
+                        layer.exhausted = true;
+                    }
+                    going_on.push(c);
+                } else {
+                    self.pending.push(c);
+                }
+            } else if max_steps > 1 && t < self.s.steps {
+                // The window closes after max_steps − 1 more steps, or at the last step
+                // (collect_pending closes every window there): so `until` is clamped to
+                // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
+                let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
+                let msg = Msg::VmghWaits { left: c.left, steps: max_steps - 1 };
+                self.event(t, Some(c.def), EventKind::Haircut, msg, Some(c.left), Some(l));
+                self.pending.push(Pending { until, ..c });
+            } else {
+                going_on.push(c);
+            }
+        }
+        if !carried && !going_on.is_empty() && !self.layers[l].exhausted {
+            // ok: l < len
+            let left = sum_c(going_on.iter().map(|c| c.left), "the step's loss to share")?;
+            self.layers[l].exhausted = true; // ok: l < len
+            self.layers_dirty = true;
+            let msg = Msg::LayerExhausted { label: self.layers[l].label.clone().into(), left }; // ok: l < len
+            self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
+        }
+        for (def, start, cover, passed_on) in drawn {
+            if !cover.is_zero() || !passed_on.is_zero() {
+                self.record_draw(t, Some(l), def, start, cover, passed_on)?;
+            }
+        }
+        for c in going_on {
+            self.run_layers(c.def, t, l + 1, c.left, &c.info)?;
+        }
+        Ok(())
+    }
+
+    /// Pending VMGH windows collect from this step's gains, one split per layer; when a window
+    /// closes, the rest of the loss goes on down the waterfall.
+    fn collect_pending(&mut self, t: u32) -> EngineResult<()> {
+        let mut pend = std::mem::take(&mut self.pending);
+        while let Some(l) = pend.iter().map(|c| c.layer).min() {
+            let (now, later): (Vec<Pending>, Vec<Pending>) = pend.into_iter().partition(|c| c.layer == l);
+            pend = later;
+            self.split_claims(t, l, now, true)?;
         }
         Ok(())
     }
@@ -1943,5 +2010,26 @@ mod tests {
         eprintln!("valued: indexed {fast}, reference {slow}");
         assert!(slow > 100_000, "reference valued {slow}");
         assert!(fast * 10 < slow, "indexed valued {fast} of the reference's {slow}");
+    }
+
+    /// The per-step splits stop with an error naming the cap once their shares would pass it.
+    #[test]
+    fn split_shares_are_capped() {
+        let s = crate::scenario::bench::strategy_book(300, 120, crate::scenario::bench::Strategy::SocializedLoss).expect("book");
+        let run = |budget: u64| -> EngineResult<u64> {
+            let marks = price_path::generate(&s).map_err(|e| invalid(vec![e]))?;
+            let accounts = crate::scenario::book_accounts(&s).expect("accounts");
+            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, ScanMode::Indexed, true)?;
+            sim.share_budget = budget;
+            for t in 0..=s.steps {
+                sim.step(t)?;
+            }
+            Ok(budget - sim.share_budget)
+        };
+        let used = run(u64::MAX).expect("runs");
+        assert!(used > 0);
+        assert_eq!(run(used).map(|_| ()), Ok(()));
+        let err = run(used - 1).expect_err("over the cap").to_string();
+        assert!(err.contains("socialized loss would write more than") && err.contains("Limits"), "{err}");
     }
 }

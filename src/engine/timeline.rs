@@ -309,11 +309,13 @@ pub(crate) enum Msg<N = Name> {
     /// contribution, a skin in the game of 0, an empty insurance fund): passed, not "exhausted".
     LayerEmpty { label: N, left: Decimal },
     Unallocated { left: Decimal, name: N },
-    VmHaircut { pay: Decimal, rate: Decimal },
+    VmHaircut { pay: Decimal, rate: Decimal, count: usize },
     Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal },
     TearUp { count: usize, pay: Decimal },
     ContagionLoss { name: N, amount: Decimal, from: N, source: ContagionSource },
     ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
+    /// A default's loss joins the step's one split of a socialized-loss or VMGH layer (`label`).
+    LossQueued { name: N, amount: Decimal, label: N },
 }
 
 /// The packed form of a message (`packed`): a variant tag, then its fields in order.
@@ -436,10 +438,11 @@ impl Msg<u64> {
                 out.dec(*left);
                 out.u64(*name);
             }
-            Msg::VmHaircut { pay, rate } => {
+            Msg::VmHaircut { pay, rate, count } => {
                 out.u8(20);
                 out.dec(*pay);
                 out.dec(*rate);
+                out.u64(*count as u64);
             }
             Msg::Deleveraged { rank, name, size, inst, charge } => {
                 out.u8(21);
@@ -473,6 +476,12 @@ impl Msg<u64> {
                 out.u64(*label);
                 out.dec(*left);
             }
+            Msg::LossQueued { name, amount, label } => {
+                out.u8(26);
+                out.u64(*name);
+                out.dec(*amount);
+                out.u64(*label);
+            }
         }
     }
 
@@ -498,12 +507,13 @@ impl Msg<u64> {
             17 => Msg::LayerPaid { label: r.u64(), pay: r.dec(), name: r.u64() },
             18 => Msg::LayerExhausted { label: r.u64(), left: r.dec() },
             19 => Msg::Unallocated { left: r.dec(), name: r.u64() },
-            20 => Msg::VmHaircut { pay: r.dec(), rate: r.dec() },
+            20 => Msg::VmHaircut { pay: r.dec(), rate: r.dec(), count: r.u64() as usize },
             21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u64(), size: r.dec(), inst: r.u64(), charge: r.dec() },
             22 => Msg::TearUp { count: r.u64() as usize, pay: r.dec() },
             23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             24 => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
-            _ => Msg::LayerEmpty { label: r.u64(), left: r.dec() }, // 25
+            25 => Msg::LayerEmpty { label: r.u64(), left: r.dec() },
+            _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
     }
 }
@@ -533,11 +543,12 @@ impl<N> Msg<N> {
             Msg::LayerExhausted { label, left } => Msg::LayerExhausted { label: f(label), left },
             Msg::LayerEmpty { label, left } => Msg::LayerEmpty { label: f(label), left },
             Msg::Unallocated { left, name } => Msg::Unallocated { left, name: f(name) },
-            Msg::VmHaircut { pay, rate } => Msg::VmHaircut { pay, rate },
+            Msg::VmHaircut { pay, rate, count } => Msg::VmHaircut { pay, rate, count },
             Msg::Deleveraged { rank, name, size, inst, charge } => Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge },
             Msg::TearUp { count, pay } => Msg::TearUp { count, pay },
             Msg::ContagionLoss { name, amount, from, source } => Msg::ContagionLoss { name: f(name), amount, from: f(from), source },
             Msg::ContagionMissed { name, amount, from, source } => Msg::ContagionMissed { name: f(name), amount, from: f(from), source },
+            Msg::LossQueued { name, amount, label } => Msg::LossQueued { name: f(name), amount, label: f(label) },
         }
     }
 }
@@ -587,7 +598,12 @@ impl Msg {
             Msg::Unallocated { left, name } => {
                 format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(*left), name)
             }
-            Msg::VmHaircut { pay, rate } => format!("VM gains haircut: {} cut from this step's gains ({} of them).", money(*pay), pct(*rate)),
+            Msg::VmHaircut { pay, rate, count } => {
+                format!("VM gains haircut: {} cut from this step's gains of {} accounts ({} of them).", money(*pay), count, pct(*rate))
+            }
+            Msg::LossQueued { name, amount, label } => {
+                format!("{}'s remaining loss of {} goes to this step's split: {}.", name, money(*amount), label)
+            }
             Msg::Deleveraged { rank, name, size, inst, charge } => format!(
                 "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
                 rank, name, dec(*size, 8), inst, money(*charge)
@@ -1093,11 +1109,12 @@ mod packed_event_tests {
             Msg::LayerExhausted { label: label.clone(), left: d(19, 0) },
             Msg::LayerEmpty { label: label.clone(), left: d(26, 0) },
             Msg::Unallocated { left: d(20, 0), name: a.clone() },
-            Msg::VmHaircut { pay: d(21, 0), rate: d(1, 3) },
+            Msg::VmHaircut { pay: d(21, 0), rate: d(1, 3), count: 7 },
             Msg::Deleveraged { rank: 3, name: a.clone(), size: d(-5, 0), inst: inst.clone(), charge: d(22, 0) },
             Msg::TearUp { count: 4, pay: d(23, 0) },
             Msg::ContagionLoss { name: a.clone(), amount: d(24, 0), from: n("dex"), source: ContagionSource::VaultHaircut },
             Msg::ContagionMissed { name: a.clone(), amount: d(25, 0), from: n("dex"), source: ContagionSource::Unallocated },
+            Msg::LossQueued { name: a.clone(), amount: d(26, 0), label: label.clone() },
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

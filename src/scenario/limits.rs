@@ -52,15 +52,24 @@ pub const SERIES_STEP_WEIGHT: u64 = 100;
 /// 1,001 under a VM-gains haircut ≈ 60 × the time and 24 × the memory per account-step).
 pub const VM_ACCOUNT_STEP_WEIGHT: u64 = 50;
 
-/// Whether a waterfall splits every default's loss over the whole book: a socialized loss over
-/// the accounts in profit, a VM-gains haircut over the step's gainers. Each such default writes a
-/// share (a ledger entry) per payer, exactly, one default after another (the next default's
-/// weights are the last one's less its shares), so the work is defaults × payers: up to
-/// accounts². Measured: `examples/cohort-10k.json` under `socialized_loss` alone, 2,986 defaults
-/// × ≈ 1,800 payers = 5.5 × 10⁶ entries, 3–12 s and 148 MB natively.
+/// Whether a waterfall splits over the whole book: a socialized loss over the accounts in
+/// profit, a VM-gains haircut over the step's gainers, once per step (the step's defaults
+/// together), a share (a ledger entry) per payer: up to (steps + 1) × accounts shares, capped at
+/// run time by [`MAX_BOOK_SPLIT_SHARES`]. (Split per default, as before issue 14, the design book
+/// was out of reach: `examples/cohort-10k.json`, 2,986 defaults × ≈ 1,800 payers = 5.5 × 10⁶
+/// entries, 3–12 s and 148 MB.)
 fn splits_over_the_book(s: &Scenario) -> bool {
     s.waterfall.iter().any(|l| matches!(l, LayerSpec::SocializedLoss | LayerSpec::VariationMarginHaircut { .. }))
 }
+
+/// The pro-rata shares the per-step splits of a socialized loss or VM-gains haircut may write in
+/// one venue's run; the engine stops the run with an error naming this cap when a split would
+/// pass it. One split per step over the payers writes at most (steps + 1) × accounts shares,
+/// but a real book writes far fewer (the design book under a socialized loss: 2.6 × 10⁵ ledger
+/// entries in all), while a hostile one could write 10⁸: so the estimate counts at most this
+/// many (× [`SPLIT_PAIR_WEIGHT`]). 5 × 10⁶ shares is what `examples/cohort-10k.json` wrote
+/// under the per-default rule (148 MB, 11.9 s at load 10).
+pub const MAX_BOOK_SPLIT_SHARES: u64 = 5_000_000;
 
 /// A default × payer share (a pro-rata share: its division and rounding, a ledger entry, the
 /// payer's update) costs about this many account-steps of the design book. Measured at load ≈ 10
@@ -83,9 +92,10 @@ pub struct WorkEstimate {
     pub account_steps: u64,
     /// Σ over venues of (instruments + assets) × (steps + 1).
     pub series_steps: u64,
-    /// Σ over venues of accounts × the payers one default is split over: the whole book under a
-    /// socialized loss or VM-gains haircut, the contributors under a survivors' fund or
-    /// assessments (the most default × payer shares the venue can write).
+    /// Σ over venues of the pro-rata shares the venue can write: (steps + 1) × accounts under a
+    /// socialized loss or VM-gains haircut (one split per step), at most
+    /// [`MAX_BOOK_SPLIT_SHARES`], plus accounts × contributors under a survivors' fund or
+    /// assessments (one split per default).
     pub split_pairs: u64,
     /// The weighted total the cap is read against, in account-steps of the design book:
     /// account-steps (× [`VM_ACCOUNT_STEP_WEIGHT`] on a variation-margin venue) plus
@@ -109,8 +119,10 @@ fn venue_work(s: &Scenario) -> WorkEstimate {
     // The fund layers split each default over the contributors (listed accounts only).
     let funds = s.waterfall.iter().any(|l| matches!(l, LayerSpec::SurvivorsFund | LayerSpec::Assessment { .. }));
     let contributors = if funds { s.accounts.iter().filter(|a| a.fund_contribution > rust_decimal::Decimal::ZERO).count() as u64 } else { 0 };
-    let payers = if splits_over_the_book(s) { accounts } else { contributors };
-    let split_pairs = accounts.saturating_mul(payers);
+    // One split per step over the book (socialized loss, VMGH), one per default over the
+    // contributors (fund layers): a default is at most one account.
+    let book_splits = if splits_over_the_book(s) { frames.saturating_mul(accounts).min(MAX_BOOK_SPLIT_SHARES) } else { 0 };
+    let split_pairs = book_splits.saturating_add(accounts.saturating_mul(contributors));
     WorkEstimate {
         venues: 1,
         accounts,
@@ -247,7 +259,7 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
         }
         if w.split_pairs > 0 {
             parts += &format!(
-                " plus up to {} default × payer shares (× {SPLIT_PAIR_WEIGHT}: a socialized loss or VM-gains haircut splits each default over the book, the fund layers over the contributors)",
+                " plus up to {} pro-rata shares (× {SPLIT_PAIR_WEIGHT}: a socialized loss or VM-gains haircut splits each step over the book, the fund layers each default over the contributors)",
                 sci(w.split_pairs)
             );
         }
@@ -341,21 +353,25 @@ mod tests {
     }
 
     #[test]
-    fn a_split_over_the_book_counts_accounts_squared() {
+    fn a_split_over_the_book_counts_steps_times_accounts_up_to_the_share_cap() {
         use crate::scenario::bench::{strategy_book, Strategy};
         let soc = strategy_book(4_000, 1_000, Strategy::SocializedLoss).unwrap();
         let w = work_estimate(&soc);
-        assert_eq!(w.split_pairs, 4_001 * 4_001);
+        assert_eq!(w.split_pairs, 1_001 * 4_001);
         assert!(check(&soc).is_empty());
-        let mut big = cohort_book(10_000, 1_000).unwrap();
+        // The design book: (steps + 1) × accounts = 10⁸ shares at most, counted up to the cap the
+        // engine enforces.
+        let w = work_estimate(&strategy_book(100_000, 1_000, Strategy::SocializedLoss).unwrap());
+        assert_eq!((w.split_pairs, w.total), (MAX_BOOK_SPLIT_SHARES, 100_101_001 + 1_001 * SERIES_STEP_WEIGHT + MAX_BOOK_SPLIT_SHARES * SPLIT_PAIR_WEIGHT));
+        assert!(w.total < MAX_WORK);
+        let mut big = cohort_book(170_000, 1_000).unwrap();
         big.waterfall = vec![LayerSpec::SocializedLoss];
         let errs = check(&big);
         assert_eq!(
             errs[0].message,
-            "the scenario asks for 10,001 accounts × 1,001 steps = 1.0e7 account-steps plus up to 1.0e8 default × payer shares (× 8: a socialized loss or VM-gains haircut splits each default over the book, the fund layers over the contributors): 8.1e8 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
+            "the scenario asks for 170,001 accounts × 1,001 steps = 1.7e8 account-steps plus up to 5.0e6 pro-rata shares (× 8: a socialized loss or VM-gains haircut splits each step over the book, the fund layers each default over the contributors): 2.1e8 units of work; the cap is 2.0e8 (docs/scenario.md, Limits)"
         );
         assert!(check(&strategy_book(100_000, 1_000, Strategy::AutoDeleverage).unwrap()).is_empty());
-        assert!(strategy_book(100_000, 1_000, Strategy::SocializedLoss).is_err());
         // 100 contributors: 100,101 × 100 shares at most.
         let fund = work_estimate(&strategy_book(100_000, 1_000, Strategy::SurvivorsFundAssessments).unwrap());
         assert_eq!(fund.split_pairs, 100_101 * 100);

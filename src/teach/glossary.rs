@@ -74,7 +74,7 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "socialized loss",
-        definition: "A loss no reserve could pay, spread over other participants, typically pro rata to their profits. Traders who did nothing wrong give up part of their gains.",
+        definition: "A loss no reserve could pay, spread over other participants, typically pro rata to their profits, once per settlement period for all of that period's defaults together. Traders who did nothing wrong give up part of their gains.",
         show_me: ShowMe { preset: "okx-2018", venue: 0, step: 21, mentions: &["socialized loss"] },
         see_also: &["clawback", "loss mutualization", "bad-debt mutualization"],
     },
@@ -110,7 +110,7 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "VMGH",
-        definition: "Variation-margin gains haircutting: after its funded resources are gone, a clearing house pays members who are owed variation margin only part of it, pro rata, for a limited period, while members who owe still pay in full.",
+        definition: "Variation-margin gains haircutting: after its funded resources are gone, a clearing house pays members who are owed variation margin only part of it, pro rata, one haircut per variation-margin cycle, for a limited period, while members who owe still pay in full.",
         show_me: ShowMe { preset: "lme-nickel-2022", venue: 0, step: 6, mentions: &["vm gains haircut"] },
         see_also: &["haircut", "variation margin", "partial tear-up"],
     },
