@@ -70,7 +70,7 @@ pub const STEPS: [TourStep; 6] = [
     },
     TourStep {
         title: "4 · The defaulter pays first",
-        text: "Its own margin and its own default-fund contribution are used first: the highlighted bars turn orange as they pay.",
+        text: "The defaulter's own resources are used first: its margin, then its own default-fund contribution (this member posted none, so that bar says “empty”). A bar turns orange as it pays.",
         target: Target::Layers(OWN),
         moment: Moment::FirstDraw(OWN),
     },
