@@ -966,11 +966,12 @@ specs.push(
         if (!new RegExp(`^Draw ${k + 1} of 4 on `).test(st.caption)) throw new Error(`caption: ${st.caption}`);
         if (k === 2 && !/took €7m of €114m \(it held €7m\) · €107m goes on/.test(st.caption)) throw new Error(`caption: ${st.caption}`);
         // The highlighted line is inside the narrative box, not below its fold.
-        const seen = await page.evaluate(() => {
+        // (The box scrolls in an effect after the click's render: wait for it, up to 3 s.)
+        const seen = await page.waitForFunction(() => {
           const b = document.querySelector('#narrative').getBoundingClientRect();
           const l = document.querySelector('#narrative li.current')?.getBoundingClientRect();
           return !!l && l.top >= b.top - 1 && l.bottom <= b.bottom + 1;
-        });
+        }, null, { timeout: 3000 }).then(() => true, () => false);
         if (!seen) throw new Error(`draw ${k}'s narrative line is outside the narrative box`);
         if (k === 1) {
           // Before the skin in the game is drawn, it still holds its €7m.
