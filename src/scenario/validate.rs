@@ -56,9 +56,8 @@ impl Errs {
     }
 }
 
-/// Largest number of steps and accounts a scenario may ask for (keeps the browser responsive).
+/// Largest number of steps a scenario may ask for (accounts and work: `limits.rs`).
 pub const MAX_STEPS: u32 = 100_000;
-pub const MAX_ACCOUNTS: usize = 1_000_000;
 
 /// A validated scenario's accounts, expanded once: what validation checked and what the engine
 /// runs (explicit accounts first, then each cohort's generated accounts).
@@ -329,7 +328,6 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     }
 
     // Cohorts.
-    let mut total_accounts = s.accounts.len();
     for (i, c) in s.cohorts.iter().enumerate() {
         let p = format!("cohorts[{i}]");
         if c.id.trim().is_empty() {
@@ -350,10 +348,6 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         if c.leverage_max < c.leverage_min || c.leverage_max > Decimal::from(1000) {
             e.push(format!("{p}.leverage_max"), "must be between leverage_min and 1000");
         }
-        total_accounts = total_accounts.saturating_add(c.count as usize);
-    }
-    if total_accounts > MAX_ACCOUNTS {
-        e.push("cohorts", format!("{total_accounts} accounts in all; the limit is {MAX_ACCOUNTS}"));
     }
 
     // Waterfall.
