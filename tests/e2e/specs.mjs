@@ -143,7 +143,7 @@ export const specs = [
       await page.waitForSelector('#compare-table tbody tr');
       const n = await page.$$eval('#compare-table tbody tr', (r) => r.length);
       if (n < 4) throw new Error(`only ${n} strategies compared`);
-      await page.screenshot({ path: path.join(shotsDir, 'compare.png'), clip: await page.locator('#compare-table').boundingBox() });
+      await page.locator('#compare-table').screenshot({ path: path.join(shotsDir, 'compare.png') });
     },
   },
   {
@@ -912,10 +912,17 @@ const spillState = (page) => page.evaluate(() => ({
 // contribution (none), skin in the game, the survivors' fund).
 const nasdaqLines = [/own margin absorbed €56m/, /contribution is empty — nothing to take; €114m of the loss goes on/,
   /Skin in the game \(junior\) paid €7m/, /Survivors' default fund paid €107m/];
+// On a phone the editor is behind its tab: open it, choose, come back to the story.
+const choosePreset = async (page, id) => {
+  const phone = await page.isVisible('#tab-edit');
+  if (phone) await page.click('#tab-edit');
+  await page.selectOption('#preset', id);
+  if (phone) await page.click('#tab-watch');
+};
 const openNasdaqAt4 = async (page, base) => {
   await page.goto(base);
   await ready(page);
-  await page.selectOption('#preset', 'nasdaq-2018');
+  await choosePreset(page, 'nasdaq-2018');
   await page.waitForFunction(() => /^step \d+ \/ 12$/.test(document.querySelector('#step-label')?.textContent || ''));
   await page.click('h1');
   await page.keyboard.press('Home');
@@ -1024,6 +1031,93 @@ specs.push(
       if (!/^\d+ liquidations/.test(best.summary)) throw new Error(`summary: ${best.summary}`);
       // Quiet steps pass quickly: the option is on for this run.
       if (!(await page.isChecked('#fast-quiet'))) throw new Error('fast-forward of quiet steps is off');
+    },
+  },
+);
+
+// Issue 15, points 3 and 6: a phone opening a shared link lands on the story; compare side by side.
+const goldenLink = (name) => fs.readFileSync(fileURLToPath(new URL(`../golden/v1/${name}.txt`, import.meta.url)), 'utf8').trim();
+// Visible controls in the first screen smaller than a thumb (44 px), as "id-or-text WxH".
+const smallTargets = (page) => page.evaluate(() => [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]), summary, a[href]')]
+  .filter((e) => { const r = e.getBoundingClientRect(); const st = getComputedStyle(e); return r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && st.visibility !== 'hidden' && !e.closest('.visually-hidden'); })
+  .filter((e) => { const r = e.getBoundingClientRect(); return r.height < 43.5 || (e.tagName === 'BUTTON' && r.width < 43.5); })
+  .map((e) => `${e.id || e.textContent.trim().slice(0, 20)} ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`));
+specs.push(
+  {
+    name: 'phone: a shared link opens on the player, the waterfall and the story; the editor is one tap away',
+    viewport: { width: 390, height: 844 },
+    touch: true,
+    async run({ page, base, shotsDir }) {
+      await page.goto(`${base}#${goldenLink('preset-nasdaq-2018')}`);
+      await ready(page);
+      const box = async (sel) => page.evaluate((s) => { const r = document.querySelector(s)?.getBoundingClientRect(); return r ? { top: r.top, bottom: r.bottom, h: innerHeight } : null; }, sel);
+      for (const sel of ['#btn-play', '#scrubber', '#waterfall', '#narrative-title']) {
+        const b = await box(sel);
+        if (!b || b.top < 0 || b.top >= b.h) throw new Error(`${sel} is not in the first screen: ${JSON.stringify(b)}`);
+      }
+      if (await page.isVisible('#editor-title')) throw new Error('the editor shows on the first screen of a phone');
+      // The story is readable above the player bar, not hidden behind it.
+      const story = await box('#narrative-title'), bar = await box('.player-panel');
+      if (!(story.bottom + 60 < bar.top)) throw new Error(`the narrative is not on the first screen above the player: story ${JSON.stringify(story)}, player ${JSON.stringify(bar)}`);
+      const small = await smallTargets(page);
+      if (small.length) throw new Error(`touch targets under 44 px: ${small.join(', ')}`);
+      // One thumb: play, pause and scrub from the bar at the bottom; it stays while the story scrolls.
+      await page.tap('#btn-play');
+      await page.waitForFunction(() => !/step 0 \//.test(document.getElementById('step-label').textContent), null, { timeout: 10000 });
+      await page.tap('#btn-play');
+      await page.mouse.wheel(0, 1500);
+      await page.waitForTimeout(300);
+      const play = await box('#btn-play');
+      if (play.top < 0 || play.bottom > play.h + 1) throw new Error(`the player scrolled away: ${JSON.stringify(play)}`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: path.join(shotsDir, 'phone-shared-link.png') });
+      await page.tap('#tab-edit');
+      await page.waitForSelector('#editor-title', { state: 'visible' });
+      if (await page.isVisible('#waterfall')) throw new Error('editing on a phone still shows the waterfall under the form');
+      if ((await page.getAttribute('#tab-edit', 'aria-pressed')) !== 'true') throw new Error('the Edit tab is not marked pressed');
+      await page.screenshot({ path: path.join(shotsDir, 'phone-editor.png') });
+      await page.tap('#tab-watch');
+      await page.waitForSelector('#waterfall', { state: 'visible' });
+    },
+  },
+  {
+    name: 'desktop: editor and player side by side, no phone tabs',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      if (await page.isVisible('#tab-edit')) throw new Error('phone tabs show on a desktop');
+      for (const sel of ['#editor-title', '#waterfall', '#btn-play']) if (!(await page.isVisible(sel))) throw new Error(`${sel} hidden on a desktop`);
+    },
+  },
+  {
+    name: 'compare: the five-strategies preset opens on five waterfalls side by side that follow the player',
+    async run({ page, base, shotsDir }) {
+      await page.goto(`${base}#${goldenLink('preset-five-strategies')}`);
+      await ready(page);
+      await page.waitForSelector('#compare-cards .compare-card .mini-waterfall');
+      const cards = await page.$$eval('#compare-cards .compare-card:not(.failed)', (cs) => cs.map((c) => ({
+        label: c.querySelector('h3').textContent,
+        payers: c.querySelectorAll('.who-pays .payer').length,
+        legend: [...c.querySelectorAll('.payer-legend li')].map((l) => l.textContent),
+      })));
+      if (cards.length < 5) throw new Error(`only ${cards.length} waterfalls side by side: ${JSON.stringify(cards)}`);
+      for (const c of cards) if (!c.payers || !c.legend.length) throw new Error(`no "who paid" in ${c.label}`);
+      // The comparison is the story: it sits right under the player, above the single waterfall.
+      const order = await page.evaluate(() => [document.getElementById('compare-cards').getBoundingClientRect().top, document.getElementById('waterfall').getBoundingClientRect().top]);
+      if (!(order[0] < order[1])) throw new Error(`compare is not above the waterfall: ${order}`);
+      // Who pays differs by rule set: a clearing house's members vs a crypto venue's traders.
+      const all = cards.map((c) => c.legend.join(' ')).join(' | ');
+      if (!/Surviving members/.test(all) || !/Profitable traders/.test(all)) throw new Error(`payers do not differ: ${all}`);
+      const bars = () => page.$$eval('#compare-cards .mini-figure', (f) => f.map((x) => x.textContent).join(','));
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      const before = await bars();
+      await page.keyboard.press('End');
+      await page.waitForTimeout(400);
+      const after = await bars();
+      if (before === after) throw new Error('the small waterfalls do not follow the player');
+      await page.locator('section[aria-labelledby="compare-title"]').screenshot({ path: path.join(shotsDir, 'compare-side-by-side.png') });
     },
   },
 );
