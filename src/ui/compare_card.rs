@@ -67,7 +67,7 @@ pub fn CompareCard(comparison: Comparison) -> impl IntoView {
                         {p.party.clone()} " " <b>{format_money(p.amount)}</b> " (" {format_pct(p.share)} ")"</li>
                 }).collect_view()}
             </ul>
-            <p class="compare-figures muted">{format!("{} accounts touched · Gini {} · {} cascade defaults", m.accounts_touched, format_decimal(m.gini, 3), m.cascade_defaults)}</p>
+            <p class="compare-figures muted">{format!("{} touched · Gini {} · {} cascade default{}", if m.accounts_touched == 1 { "1 account".to_string() } else { format!("{} accounts", m.accounts_touched) }, format_decimal(m.gini, 3), m.cascade_defaults, if m.cascade_defaults == 1 { "" } else { "s" })}</p>
         </article>
     }
     .into_any()
