@@ -19,6 +19,7 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    /// Source: CPMI-IOSCO PFMI / CCP default management: hedge and auction the defaulter's portfolio, often at a discount (domain.md §6).
     /// Clearing-house default management: the portfolio is auctioned at a discount to mark; the
     /// close-out loss meets the defaulter's margin, then the rest of the waterfall.
     pub(in crate::engine) fn default_member(&mut self, a: usize, t: u32, cascade: bool) -> EngineResult<()> {

@@ -10,9 +10,6 @@ use super::timeline::*;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
-    /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
-    /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
-    /// it cannot pay is its deficit.
     /// `fraction` of position `p`, signed, rounded down to whole lots (venues trade lots); the
     /// whole position when that leaves nothing or less than a lot to close.
     pub(in crate::engine) fn partial_size(&self, p: &Pos, fraction: Decimal) -> Decimal {
@@ -31,6 +28,10 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Source: Binance USDⓈ-M liquidation and BitMEX's liquidation engine, closed beyond the bankruptcy price the insurance fund pays (domain.md §2, §4).
+    /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
+    /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
+    /// it cannot pay is its deficit.
     pub(in crate::engine) fn liquidate(&mut self, a: usize, idx: &[usize], t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
         let venue = &self.s.venue;
         let fee_rate = venue.liquidation_fee;

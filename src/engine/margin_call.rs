@@ -44,6 +44,7 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Source: Binance USDⓈ-M / BitMEX: liquidation when equity falls below maintenance (domain.md §2, §4); a clearing house calls for margin instead (§6).
     /// The margin check of one account at step `t` (liquidation, or the CCP's margin call).
     /// Returns the valuation it made (still the account's if the check changed nothing).
     pub(in crate::engine) fn check_one(&mut self, a: usize, t: u32) -> EngineResult<Option<Valuation>> {
@@ -78,6 +79,7 @@ impl<'a> Sim<'a> {
         Ok(Some(v))
     }
 
+    /// Source: CCP margin calls and default after a failed call, e.g. Nasdaq Clearing, 11 Sep 2018 (domain.md §6).
     /// Clearing house: margin call, met from reserves, or default after the grace period.
     pub(in crate::engine) fn ccp_margin(&mut self, a: usize, t: u32, equity: Decimal, mm: Decimal, im: Decimal) -> EngineResult<()> {
         if equity >= mm {

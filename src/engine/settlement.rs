@@ -12,6 +12,7 @@ use crate::scenario::SettlementKind;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
+    /// Source: bad-debt propagation, an unrecovered loss elsewhere becomes a participant's loss here (domain.md §1).
     /// Bad-debt propagation: another venue's loss is debited from the named account's cash before
     /// this step's margin check, which then treats it like any other loss (call, liquidation,
     /// default). An account already in default has nothing left here: the loss does not land.
@@ -36,6 +37,7 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    /// Source: CCP variation margin, every position's change in value paid and collected each cycle (domain.md §6, VMGH).
     /// CCP style: pay and collect the change in value of every position (VM), every step.
     pub(in crate::engine) fn post_variation_margin(&mut self, t: u32) -> EngineResult<()> {
         self.side.vm_gainers.clear();
@@ -66,6 +68,7 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
+    /// Source: physical delivery mechanics, a short who cannot deliver is bought in at a penalty (domain.md §1).
     /// Expiry: cash settlement at mark, or physical delivery with buy-in of what a short lacks.
     pub(in crate::engine) fn expire(&mut self, t: u32) -> EngineResult<()> {
         for (i, ins) in self.s.instruments.iter().enumerate() {

@@ -35,9 +35,7 @@ impl<'a> Sim<'a> {
         let expanded = expanded.into_iter();
         let m = Market::build(s, marks)?;
         let scan = Scan::new(s, &m, expanded.len(), mode);
-        let n_assets = m.asset_ids.len();
-        let quote = s.venue.quote.clone();
-        let quote_name: Name = Name::from(quote.as_str());
+        let quote_name: Name = Name::from(s.venue.quote.as_str());
         let asset_names: Vec<Name> =
             m.asset_ids.iter().enumerate().map(|(k, x)| if k == 0 { quote_name.clone() } else { Name::from(x.as_str()) }).collect();
         let venue_names = [
@@ -55,7 +53,6 @@ impl<'a> Sim<'a> {
         .map(|x| (x, Name::from(x)))
         .collect();
         let inst_names: Vec<Name> = m.meta.iter().map(|x| Name::from(x.id.as_str())).collect();
-        let cohort_names: Vec<Name> = s.cohorts.iter().map(|c| Name::from(c.id.as_str())).collect();
         let mut sim = Sim {
             s,
             vm: s.venue.settlement == Settlement::VariationMargin,
@@ -86,7 +83,7 @@ impl<'a> Sim<'a> {
             bad_debt: Decimal::ZERO,
             defaults: 0,
             cascades: 0,
-            quote: quote_name.clone(),
+            quote: quote_name,
             sign: super::money::current_sign(),
             asset_names,
             venue_names,
@@ -101,6 +98,23 @@ impl<'a> Sim<'a> {
             profits: ProfitCache::default(),
             m,
         };
+        sim.open_accounts(expanded)?;
+        sim.balance_open_interest()?;
+        sim.check_headroom()?;
+        sim.build_layers(waterfall)?;
+        sim.open_ledger()?;
+        sim.note_start_equity()?;
+        Ok(sim)
+    }
+
+    /// The book's accounts, each from its spec (a listed account) or from its cohort's terms and
+    /// its draw (a generated one); isolated accounts get their margins split.
+    fn open_accounts<E: Borrow<BookAccount>>(&mut self, expanded: impl ExactSizeIterator<Item = E>) -> EngineResult<()> {
+        let s = self.s;
+        let full = self.full;
+        let n_assets = self.m.asset_ids.len();
+        let quote = s.venue.quote.as_str();
+        let cohort_names: Vec<Name> = s.cohorts.iter().map(|c| Name::from(c.id.as_str())).collect();
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
         let n_accts = expanded.len();
@@ -125,8 +139,8 @@ impl<'a> Sim<'a> {
                         positions.push(Pos {
                             inst,
                             size: p.size,
-                            entry: p.entry_price.unwrap_or_else(|| sim.m.mark(inst, 0)),
-                            funding_entry: sim.m.funding(inst, 0),
+                            entry: p.entry_price.unwrap_or_else(|| self.m.mark(inst, 0)),
+                            funding_entry: self.m.funding(inst, 0),
                             isolated: p.isolated_margin,
                         });
                     }
@@ -144,7 +158,7 @@ impl<'a> Sim<'a> {
                         *x = drawn.cash;
                     }
                     let mut positions = Positions::new();
-                    positions.push(Pos { inst, size: drawn.size, entry: sim.m.mark(inst, 0), funding_entry: sim.m.funding(inst, 0), isolated: None });
+                    positions.push(Pos { inst, size: drawn.size, entry: self.m.mark(inst, 0), funding_entry: self.m.funding(inst, 0), isolated: None });
                     id_buf.clear();
                     crate::scenario::cohort::push_numbered(&mut id_buf, &c.id, "-", drawn.n);
                     let id = Name::from(id_buf.as_str());
@@ -158,13 +172,13 @@ impl<'a> Sim<'a> {
                 }
             };
             if fund_contribution > Decimal::ZERO || fund_contribution.scale() != 0 {
-                sim.contributors.push(sim.accts.len());
+                self.contributors.push(self.accts.len());
             }
             // Ledger names only matter when the ledger is recorded.
-            sim.infos.push(info);
-            let idx = sim.accts.len();
-            sim.side.contribution0.set(idx, fund_contribution, n_accts);
-            sim.accts.push(Acct {
+            self.infos.push(info);
+            let idx = self.accts.len();
+            self.side.contribution0.set(idx, fund_contribution, n_accts);
+            self.accts.push(Acct {
                 snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
                 reserves,
                 call_step: None,
@@ -172,20 +186,25 @@ impl<'a> Sim<'a> {
                 dirty: true,
             });
             if mode == MarginMode::Isolated {
-                let idx = sim.accts.len() - 1;
-                sim.split_isolated(idx)?;
+                let idx = self.accts.len() - 1;
+                self.split_isolated(idx)?;
             }
         }
         if full {
-            sim.ledger.set_accounts(sim.infos.iter().map(|i| i.id.clone()).collect());
-            sim.events.set_accounts(sim.infos.iter().map(|i| i.name.clone()).collect());
+            self.ledger.set_accounts(self.infos.iter().map(|i| i.id.clone()).collect());
+            self.events.set_accounts(self.infos.iter().map(|i| i.name.clone()).collect());
         }
-        // Open interest: the named counterparty takes the other side of any imbalance.
+        Ok(())
+    }
+
+    /// Open interest: the named counterparty takes the other side of any imbalance.
+    fn balance_open_interest(&mut self) -> EngineResult<()> {
+        let s = self.s;
         for (i, ins) in s.instruments.iter().enumerate() {
             let Some(cp_id) = &ins.counterparty else { continue };
-            let Some(cp) = sim.infos.iter().position(|x| *x.id == **cp_id) else { continue };
+            let Some(cp) = self.infos.iter().position(|x| *x.id == **cp_id) else { continue };
             let mut net = Decimal::ZERO;
-            for a in &sim.accts {
+            for a in &self.accts {
                 for p in &a.snap.positions {
                     if p.inst == i {
                         net = net.add_c(p.size, "open interest")?;
@@ -195,8 +214,8 @@ impl<'a> Sim<'a> {
             if net.is_zero() {
                 continue;
             }
-            let mark0 = sim.m.mark(i, 0);
-            let acct = &mut sim.accts[cp]; // ok: cp found by position() above
+            let mark0 = self.m.mark(i, 0);
+            let acct = &mut self.accts[cp]; // ok: cp found by position() above
             match acct.snap.positions.iter_mut().find(|p| p.inst == i) {
                 Some(p) => {
                     let new = p.size.sub_c(net, "counterparty's position")?;
@@ -214,27 +233,38 @@ impl<'a> Sim<'a> {
                         p.size = new;
                     }
                 }
-                None => acct.snap.positions.push(Pos { inst: i, size: -net, entry: mark0, funding_entry: sim.m.funding(i, 0), isolated: None }),
+                None => acct.snap.positions.push(Pos { inst: i, size: -net, entry: mark0, funding_entry: self.m.funding(i, 0), isolated: None }),
             }
         }
-        // The book's money within the bound that keeps every sum exact (engine/headroom.rs).
+        Ok(())
+    }
+
+    /// The book's money within the bound that keeps every sum exact (engine/headroom.rs).
+    fn check_headroom(&self) -> EngineResult<()> {
+        let s = self.s;
         super::headroom::check(
             s,
-            &sim.m,
-            sim.accts.iter().enumerate().map(|(i, a)| super::headroom::BookEntry {
+            &self.m,
+            self.accts.iter().enumerate().map(|(i, a)| super::headroom::BookEntry {
                 index: i,
                 collateral: &a.snap.collateral,
                 positions: &a.snap.positions,
                 reserves: a.reserves,
-                contribution: sim.side.contribution0.get(i),
+                contribution: self.side.contribution0.get(i),
             }),
-            |i| match sim.infos.get(i) {
+            |i| match self.infos.get(i) {
                 Some(AccountInfo { cohort: Some(c), .. }) => format!("cohorts[{}]", s.cohorts.iter().position(|x| *x.id == **c).unwrap_or(0)),
                 Some(info) => format!("accounts[{}]", s.accounts.iter().position(|x| *x.id == *info.id).unwrap_or(i)),
                 None => "accounts".into(),
             },
         )?;
-        // Waterfall layers: the defaulter's margin is always first.
+        Ok(())
+    }
+
+    /// The waterfall's layers as they run, the defaulter's margin always first (added when the
+    /// waterfall leaves it out).
+    fn build_layers(&mut self, waterfall: &[LayerSpec]) -> EngineResult<()> {
+        let s = self.s;
         let mut specs: Vec<LayerSpec> = waterfall.to_vec();
         if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
             specs.insert(0, LayerSpec::DefaulterMargin);
@@ -247,65 +277,75 @@ impl<'a> Sim<'a> {
                 LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
                 LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
                 LayerSpec::SurvivorsFund => {
-                    (LayerKind::Survivors, Some(sum_c((0..sim.accts.len()).map(|i| sim.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
+                    (LayerKind::Survivors, Some(sum_c((0..self.accts.len()).map(|i| self.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
                 }
                 LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
                 LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
                 LayerSpec::SocializedLoss => (LayerKind::Socialized, None),
                 LayerSpec::AutoDeleverage => (LayerKind::Adl, None),
                 LayerSpec::LpVaultHaircut { account } => {
-                    let v = sim.infos.iter().position(|x| *x.id == **account).ok_or_else(|| invalid(vec![]))?;
+                    let v = self.infos.iter().position(|x| *x.id == **account).ok_or_else(|| invalid(vec![]))?;
                     (LayerKind::LpVault(v), None)
                 }
                 LayerSpec::TearUp => (LayerKind::TearUp, None),
             };
             let sig_left = capacity.unwrap_or_default();
-            sim.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
-            sim.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
-            sim.layer_logs.push(Vec::new());
+            self.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
+            self.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
+            self.layer_logs.push(Vec::new());
         }
-        // Opening ledger: deposits, contributions, funds (none in a summary-only run).
-        let ledger_accts = if full { sim.accts.len() } else { 0 };
-        for (i, a) in sim.accts.iter().enumerate().take(ledger_accts) {
+        Ok(())
+    }
+
+    /// The opening ledger: deposits, fund contributions, the insurance fund, the skin in the game
+    /// committed (none in a summary-only run).
+    fn open_ledger(&mut self) -> EngineResult<()> {
+        let quote_name = self.quote.clone();
+        let ledger_accts = if self.full { self.accts.len() } else { 0 };
+        for (i, a) in self.accts.iter().enumerate().take(ledger_accts) {
             let iso = sum_c(a.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
             for (k, units) in a.snap.collateral.iter().enumerate() {
                 let amount = if k == 0 { units.add_c(iso, "opening collateral")? } else { *units };
                 if !amount.is_zero() {
-                    let asset = sim.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
-                    sim.ledger.record(0, Party::Acct(i), sim.vn(names::DEPOSITS).into(), asset, amount, "opening collateral".into());
+                    let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
+                    self.ledger.record(0, Party::Acct(i), self.vn(names::DEPOSITS).into(), asset, amount, "opening collateral".into());
                 }
             }
-            let contribution0 = sim.side.contribution0.get(i);
+            let contribution0 = self.side.contribution0.get(i);
             if contribution0 > Decimal::ZERO {
-                sim.ledger.push(JournalEntry {
+                self.ledger.push(JournalEntry {
                     step: 0,
-                    debit: sim.vn(names::DEFAULT_FUND),
-                    credit: sim.vn(names::DEPOSITS),
+                    debit: self.vn(names::DEFAULT_FUND),
+                    credit: self.vn(names::DEPOSITS),
                     amount: contribution0,
                     asset: quote_name.clone(),
-                    memo: format!("default-fund contribution of {}", sim.infos[i].name).into(), // ok: same length
+                    memo: format!("default-fund contribution of {}", self.infos[i].name).into(), // ok: same length
                 });
             }
         }
-        if sim.insurance > Decimal::ZERO {
-            sim.post(0, sim.vn(names::INSURANCE), sim.vn(names::DEPOSITS), sim.insurance, "opening insurance fund".into());
+        if self.insurance > Decimal::ZERO {
+            self.post(0, self.vn(names::INSURANCE), self.vn(names::DEPOSITS), self.insurance, "opening insurance fund".into());
         }
-        for l in 0..sim.layers.len() {
-            if matches!(sim.layers[l].kind, LayerKind::Sig) && sim.layers[l].sig_left > Decimal::ZERO {
-                let amt = sim.layers[l].sig_left;
-                let memo = format!("{} committed", sim.layers[l].label);
-                sim.post(0, sim.vn(names::CCP_CAPITAL), sim.vn(names::DEPOSITS), amt, memo.into());
+        for l in 0..self.layers.len() {
+            if matches!(self.layers[l].kind, LayerKind::Sig) && self.layers[l].sig_left > Decimal::ZERO {
+                let amt = self.layers[l].sig_left;
+                let memo = format!("{} committed", self.layers[l].label);
+                self.post(0, self.vn(names::CCP_CAPITAL), self.vn(names::DEPOSITS), amt, memo.into());
             }
         }
-        // Only the socialized-loss layer reads the starting equity.
-        let needs_start = sim.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
-        for i in (0..sim.accts.len()).filter(|_| needs_start) {
-            let a = &sim.accts[i]; // ok: i < len
-            let v = valuate(&sim.m, &a.snap.collateral, &a.snap.positions, 0)?;
-            let n = sim.accts.len();
-            sim.side.start_equity.set(i, v.equity, n);
+        Ok(())
+    }
+
+    /// Each account's equity at step 0: only the socialized-loss layer reads it (profit since).
+    fn note_start_equity(&mut self) -> EngineResult<()> {
+        let needs_start = self.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
+        for i in (0..self.accts.len()).filter(|_| needs_start) {
+            let a = &self.accts[i]; // ok: i < len
+            let v = valuate(&self.m, &a.snap.collateral, &a.snap.positions, 0)?;
+            let n = self.accts.len();
+            self.side.start_equity.set(i, v.equity, n);
         }
-        Ok(sim)
+        Ok(())
     }
 
     /// Isolated accounts without explicit margins split their cash pro rata to notional.

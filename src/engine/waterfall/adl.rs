@@ -11,6 +11,7 @@ use crate::engine::adl::{adl_score, adl_take};
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
+    /// Source: BitMEX, "Auto-Deleveraging" and "Auto-Deleveraging Examples": closed against the best-ranked opposite positions at the bankruptcy price (domain.md §4).
     /// ADL: close opposite positions, best-ranked first, at the bankruptcy price; each pays the
     /// bad debt per contract for what it takes. Never more than the bankrupt size.
     pub(in crate::engine) fn adl(&mut self, def: usize, t: u32, l: usize, mut left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
@@ -88,6 +89,7 @@ impl<'a> Sim<'a> {
         Ok(paid)
     }
 
+    /// Source: BitMEX's ranking, PnL% × effective leverage when in profit, else PnL% / leverage (domain.md §4; the formula is `engine::adl::adl_score`).
     /// The step's ADL ranking of accounts holding `inst` on the given side, best first: its index
     /// in `adl_cache`.
     pub(in crate::engine) fn adl_queue(&mut self, def: usize, t: u32, inst: usize, long: bool) -> EngineResult<usize> {

@@ -9,6 +9,7 @@ use super::distribute::{distribute, DustTo, Split};
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
+    /// Source: CCP recovery tools, partial tear-up of the contracts opposite the unauctioned book (domain.md §6; CME Base since 2016).
     /// Tear-up: positions opposite the defaulter's are terminated at mark; their open gains are
     /// forfeited pro rata up to the loss.
     pub(in crate::engine) fn tear_up(&mut self, def: usize, t: u32, left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
