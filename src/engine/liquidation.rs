@@ -7,9 +7,28 @@ use super::ledger::names;
 use super::money::{mul_div, to_money, Checked, EngineResult};
 use super::state::{Bankrupt, Closed, Group, Notionals, Sim};
 use super::timeline::*;
+use super::margin::position_prices_linear;
+use crate::scenario::ContractKind;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
+    /// The liquidation and bankruptcy prices of position `i` of account `a`, alone in its margin
+    /// group with equity `group_equity` at step `t`'s mark, for the liquidation's sentence (prices
+    /// rounded to 8 places, as the event stores prices). `None` where the group's equity is not
+    /// linear in the price: an inverse contract, or cross margin on collateral other than the
+    /// quote currency (its value moves with prices too).
+    fn position_prices(&self, a: usize, i: usize, cross: bool, group_equity: Decimal, t: u32) -> Option<(Decimal, Decimal)> {
+        let acct = self.accts.get(a)?;
+        let p = acct.snap.positions.get(i)?;
+        let meta = self.m.meta(p.inst)?;
+        if meta.kind != ContractKind::Linear || cross && acct.snap.collateral.iter().skip(1).any(|x| !x.is_zero()) {
+            return None;
+        }
+        let units = p.size.checked_mul(meta.contract_size)?;
+        let (lp, bp) = position_prices_linear(&meta.margin, group_equity, units, self.m.mark(p.inst, t)).ok()?;
+        Some((lp.round_dp(8), bp.round_dp(8)))
+    }
+
     /// `fraction` of position `p`, signed, rounded down to whole lots (venues trade lots); the
     /// whole position when that leaves nothing or less than a lot to close.
     pub(in crate::engine) fn partial_size(&self, p: &Pos, fraction: Decimal) -> Decimal {
@@ -70,6 +89,11 @@ impl<'a> Sim<'a> {
         let mut fee_base = Decimal::ZERO;
         let mut info = Closed::new();
         let mut notionals = Notionals::new();
+        // Only the position of a one-position group has its own liquidation and bankruptcy prices.
+        let prices = match idx {
+            [i] if self.full => self.position_prices(a, *i, cross, group_equity, t),
+            _ => None,
+        };
         let mut sorted = Group::from_slice(idx);
         sorted.sort_unstable_by(|x, y| y.cmp(x));
         for i in sorted {
@@ -86,7 +110,7 @@ impl<'a> Sim<'a> {
             notionals.push(n);
             info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
             let partial = fraction < Decimal::ONE;
-            let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark };
+            let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark, prices };
             let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
             self.event(t, Some(a), kind, msg, Some(r), None);
         }
@@ -147,4 +171,29 @@ pub(super) fn spread_bad_debt(info: &mut [Bankrupt], notionals: &[Decimal], d: D
         b.per_unit = share.div_c(b.size.abs(), "bad debt per contract")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// domain.md §2's isolated long (entry 10,000, margin 1,000, MMR 0.5 %) has liquidation price
+    /// 9,045.23 and bankruptcy price 9,000: the liquidation's sentence says so, whatever the mark
+    /// the step's check found it at. A short on a cross account says its own.
+    #[test]
+    fn the_liquidation_sentence_names_the_liquidation_and_bankruptcy_prices() {
+        let json = r#"{"version":1,"seed":1,"steps":10,
+            "venue":{"insurance_fund":"100000","liquidation_fee":"0.01"},
+            "instruments":[{"id":"BTC-PERP","tick_size":"0.5","lot_size":"0.001","counterparty":"mm",
+              "margin":{"initial":"0.01","maintenance":"0.005"},
+              "price":{"initial":"10000","points":[{"step":5,"price":"10000"},{"step":6,"price":"8990"},{"step":10,"price":"8990"}]}}],
+            "accounts":[{"id":"mm","role":"market_maker","cash":"100000000"},
+                        {"id":"long","name":"Long","cash":"1000","margin_mode":"isolated",
+                         "positions":[{"instrument":"BTC-PERP","size":"1","entry_price":"10000"}]}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = crate::engine::simulate(&s).expect("runs");
+        let texts: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::Liquidation).map(|e| e.text()).collect();
+        assert!(
+            texts.iter().any(|x| x.starts_with("Long's 1 BTC-PERP liquidated at ") && x.ends_with("; liquidation price 9,045.23, bankruptcy 9,000.00).")),
+            "{texts:?}"
+        );
+    }
 }
