@@ -293,7 +293,9 @@ pub(crate) enum Msg<N = Name> {
     MarginCallMet { name: N, top_up: Decimal },
     Default { name: N, cascade: bool },
     Auction { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal },
-    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal },
+    /// `prices`: the position's liquidation and bankruptcy prices, when its group was this one
+    /// position on a linear contract (`margin::position_prices_linear`).
+    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal, prices: Option<(Decimal, Decimal)> },
     Penalty { fee: Decimal, name: N },
     BeyondBankruptcy { name: N, deficit: Decimal, margin: Decimal },
     OwnMargin { name: N, amount: Decimal },
@@ -366,7 +368,7 @@ impl Msg<u64> {
                 out.dec(*price);
                 out.dec(*mark);
             }
-            Msg::Liquidated { name, size, inst, partial, price, mark } => {
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => {
                 out.u8(7);
                 out.u64(*name);
                 out.dec(*size);
@@ -374,6 +376,11 @@ impl Msg<u64> {
                 out.u8(u8::from(*partial));
                 out.dec(*price);
                 out.dec(*mark);
+                out.u8(u8::from(prices.is_some()));
+                if let Some((lp, bp)) = prices {
+                    out.dec(*lp);
+                    out.dec(*bp);
+                }
             }
             Msg::Penalty { fee, name } => {
                 out.u8(8);
@@ -494,7 +501,15 @@ impl Msg<u64> {
             4 => Msg::MarginCallMet { name: r.u64(), top_up: r.dec() },
             5 => Msg::Default { name: r.u64(), cascade: r.u8() != 0 },
             6 => Msg::Auction { name: r.u64(), size: r.dec(), inst: r.u64(), price: r.dec(), mark: r.dec() },
-            7 => Msg::Liquidated { name: r.u64(), size: r.dec(), inst: r.u64(), partial: r.u8() != 0, price: r.dec(), mark: r.dec() },
+            7 => Msg::Liquidated {
+                name: r.u64(),
+                size: r.dec(),
+                inst: r.u64(),
+                partial: r.u8() != 0,
+                price: r.dec(),
+                mark: r.dec(),
+                prices: if r.u8() != 0 { Some((r.dec(), r.dec())) } else { None },
+            },
             8 => Msg::Penalty { fee: r.dec(), name: r.u64() },
             9 => Msg::BeyondBankruptcy { name: r.u64(), deficit: r.dec(), margin: r.dec() },
             10 => Msg::OwnMargin { name: r.u64(), amount: r.dec() },
@@ -529,7 +544,7 @@ impl<N> Msg<N> {
             Msg::MarginCallMet { name, top_up } => Msg::MarginCallMet { name: f(name), top_up },
             Msg::Default { name, cascade } => Msg::Default { name: f(name), cascade },
             Msg::Auction { name, size, inst, price, mark } => Msg::Auction { name: f(name), size, inst: f(inst), price, mark },
-            Msg::Liquidated { name, size, inst, partial, price, mark } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark },
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark, prices },
             Msg::Penalty { fee, name } => Msg::Penalty { fee, name: f(name) },
             Msg::BeyondBankruptcy { name, deficit, margin } => Msg::BeyondBankruptcy { name: f(name), deficit, margin },
             Msg::OwnMargin { name, amount } => Msg::OwnMargin { name: f(name), amount },
@@ -574,9 +589,18 @@ impl Msg {
             Msg::Auction { name, size, inst, price, mark } => {
                 format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
             }
-            Msg::Liquidated { name, size, inst, partial, price, mark } => format!(
-                "{}'s {} {} {} at {} (mark {}).",
-                name, dec(*size, 8), inst, if *partial { "partially liquidated" } else { "liquidated" }, dec(*price, 8), dec(*mark, 8)
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => format!(
+                "{}'s {} {} {} at {} (mark {}{}).",
+                name,
+                dec(*size, 8),
+                inst,
+                if *partial { "partially liquidated" } else { "liquidated" },
+                dec(*price, 8),
+                dec(*mark, 8),
+                match prices {
+                    Some((lp, bp)) => format!("; liquidation price {}, bankruptcy {}", super::money::format_price(*lp), super::money::format_price(*bp)),
+                    None => String::new(),
+                }
             ),
             Msg::Penalty { fee, name } => format!("{} liquidation penalty from {} went to the insurance fund.", money(*fee), name),
             Msg::BeyondBankruptcy { name, deficit, margin } => {
@@ -1095,7 +1119,8 @@ mod packed_event_tests {
             Msg::Default { name: a.clone(), cascade: true },
             Msg::Default { name: a.clone(), cascade: false },
             Msg::Auction { name: a.clone(), size: d(-2500, 3), inst: inst.clone(), price: d(41000, 0), mark: d(42000, 0) },
-            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0) },
+            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0), prices: None },
+            Msg::Liquidated { name: a.clone(), size: d(-1, 0), inst: inst.clone(), partial: false, price: d(27410, 0), mark: d(27400, 0), prices: Some((d(2730769, 2), d(27000, 0))) },
             Msg::Penalty { fee: d(1234, 2), name: a.clone() },
             Msg::BeyondBankruptcy { name: a.clone(), deficit: d(9, 0), margin: d(10, 0) },
             Msg::OwnMargin { name: a.clone(), amount: d(11, 0) },
