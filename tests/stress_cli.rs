@@ -19,6 +19,9 @@ fn all_analyses_as_json_and_thread_independent() {
     }
     assert_eq!(one["monte_carlo"]["paths_run"], 30);
     assert!(one["cover"]["summary"].as_str().unwrap().contains("Cover-2"));
+    // Issue 20: the EMIR Art. 42(3) figure beside Cover-2, at least Cover-1, at most Cover-2.
+    let amount = |k: &str| one["cover"][k]["amount"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(amount("emir_fund_minimum") >= amount("cover1") && amount("emir_fund_minimum") <= amount("cover2"), "{}", one["cover"]);
     let (_, two) = stress(&["preset:exhausts-waterfall", "--paths", "30", "--seed", "4", "--threads", "2", "--analysis", "monte-carlo"]);
     assert_eq!(one["monte_carlo"], two["monte_carlo"]);
     assert!(two.get("cover").is_none());

@@ -129,6 +129,8 @@ struct Cover {
     default_fund: Decimal,
     cover1: CoverFig,
     cover2: CoverFig,
+    /// EMIR Art. 42(3): max(largest, second + third largest), as the stress code computes it.
+    emir_fund_minimum: CoverFig,
     scenarios: Vec<ScenarioLoss>,
     summary: String,
 }
@@ -613,7 +615,7 @@ fn cover_view(c: &Cover) -> impl IntoView {
         <p class="muted">"Default fund (sum of fund contributions): " {format_money(c.default_fund)}</p>
         <table class="ledger-table" id="stress-table">
             <thead><tr><th>"Figure"</th><th class="num">"Amount"</th><th>"Set by"</th><th>"Members"</th><th class="num">"Fund covers"</th></tr></thead>
-            <tbody>{fig("Cover-1", &c.cover1)}{fig("Cover-2", &c.cover2)}</tbody>
+            <tbody>{fig("Cover-1", &c.cover1)}{fig("Cover-2 (EMIR Art. 43(2))", &c.cover2)}{fig("EMIR Art. 42(3) fund minimum", &c.emir_fund_minimum)}</tbody>
         </table>
         <div class="ledger-scroll">
         <table class="ledger-table">
