@@ -104,3 +104,76 @@ fn stress_input_files_are_capped_and_strict() {
     assert_eq!(code, 0, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A fresh folder under the system's temp dir for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spillway-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_text(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spillway")).arg("stress").args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Issue 20: `--shard K/M` partials merge into the single run's Monte Carlo result, byte for
+/// byte (quantiles and expected shortfall included), whatever the split and the threads.
+#[test]
+fn shards_merge_into_the_single_run_byte_for_byte() {
+    let dir = scratch("shards");
+    let file = "preset:exhausts-waterfall";
+    let (code, single, err) = run_text(&[file, "--paths", "37", "--seed", "11", "--threads", "1", "--analysis", "monte-carlo"]);
+    assert_eq!(code, 0, "{err}");
+    let single: Value = serde_json::from_str(&single).unwrap();
+    let mut merged_texts = Vec::new();
+    for (m, threads) in [(1usize, "2"), (3, "1"), (5, "2")] {
+        let mut parts = Vec::new();
+        for k in (0..m).rev() {
+            let part = dir.join(format!("m{m}-{k}.json")).to_string_lossy().into_owned();
+            let shard = format!("{k}/{m}");
+            let (code, _, err) = run_text(&[file, "--paths", "37", "--seed", "11", "--threads", threads, "--shard", &shard, "--out", &part]);
+            assert_eq!(code, 0, "{err}");
+            parts.push(part);
+        }
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(|p| p.as_str()));
+        let (code, text, err) = run_text(&args);
+        assert_eq!(code, 0, "{err}");
+        let merged: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&merged["monte_carlo"]).unwrap(), serde_json::to_string_pretty(&single["monte_carlo"]).unwrap(), "M = {m}");
+        assert_eq!(merged["scenario"], single["scenario"]);
+        merged_texts.push(text);
+    }
+    assert!(merged_texts.windows(2).all(|w| w[0] == w[1]), "merged outputs differ between splits");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A shard missing, a shard twice, partials of another seed: exit 2 naming the shard.
+#[test]
+fn merge_refuses_incomplete_or_mixed_partials() {
+    let dir = scratch("badmerge");
+    let part = |name: &str, seed: &str, shard: &str| {
+        let p = dir.join(name).to_string_lossy().into_owned();
+        let (code, _, err) = run_text(&["preset:margin-covers", "--paths", "6", "--seed", seed, "--shard", shard, "--out", &p]);
+        assert_eq!(code, 0, "{err}");
+        p
+    };
+    let (a, b, c) = (part("a.json", "1", "0/3"), part("b.json", "1", "1/3"), part("c.json", "1", "2/3"));
+    let other = part("other.json", "2", "1/3");
+    let (code, _, err) = run_text(&["merge", &a, &c]);
+    assert_eq!((code, err.trim()), (2, "invalid input: shard 1/3 is missing (merge needs all 3)"));
+    let (code, _, err) = run_text(&["merge", &a, &b, &b, &c]);
+    assert_eq!(code, 2);
+    assert!(err.contains("shard 1/3 is given twice"), "{err}");
+    let (code, _, err) = run_text(&["merge", &a, &other, &c]);
+    assert_eq!(code, 2);
+    assert!(err.contains("other.json (shard 1/3): seed 2") && err.contains("seed 1"), "{err}");
+    let (code, _, err) = run_text(&["preset:margin-covers", "--shard", "3/3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("numbered 0 to 2"), "{err}");
+    let (code, _, err) = run_text(&["merge", &format!("{}", dir.join("nope.json").display())]);
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -286,9 +286,10 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
         }
         // Art. 42(3): the larger of the largest and the second plus third (the largest on a tie).
         let second_third: Decimal = top.iter().skip(1).take(2).map(|g| g.loss).sum();
-        let (e, setters) = if second_third > c1 { (second_third, top.iter().skip(1).take(2)) } else { (c1, top.iter().skip(0).take(1)) };
+        let (e, setters): (Decimal, Vec<GroupLoss>) =
+            if second_third > c1 { (second_third, top.iter().skip(1).take(2).cloned().collect()) } else { (c1, top.iter().take(1).cloned().collect()) };
         if e > emir.amount {
-            emir = CoverFigure { amount: e, scenario: Some(st.name.clone()), groups: setters.cloned().collect(), coverage: None, covered: true };
+            emir = CoverFigure { amount: e, scenario: Some(st.name.clone()), groups: setters, coverage: None, covered: true };
         }
         out_scenarios.push(ScenarioLosses { name: st.name.clone(), moves, top, total_uncovered: by_group.iter().copied().sum() });
     }
