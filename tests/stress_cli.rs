@@ -177,3 +177,30 @@ fn merge_refuses_incomplete_or_mixed_partials() {
     assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 20: shards run through a batch engine people already run (GNU parallel, installed
+/// with `apt-get install parallel`), as docs/stress-shards.md shows, merge into the single run.
+#[test]
+fn shards_run_on_gnu_parallel_and_merge() {
+    let has_parallel = Command::new("parallel").arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(has_parallel, "this test drives GNU parallel: install it (apt-get install parallel)");
+    let dir = scratch("parallel");
+    let bin = env!("CARGO_BIN_EXE_spillway");
+    let m = 4;
+    let script = format!(
+        "seq 0 {last} | parallel --will-cite -j 2 '{bin}' stress preset:exhausts-waterfall --paths 41 --seed 5 --threads 1 --shard {{}}/{m} --out '{dir}/part-{{}}.json' 2>/dev/null",
+        last = m - 1,
+        dir = dir.display()
+    );
+    let out = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let parts: Vec<String> = (0..m).map(|k| dir.join(format!("part-{k}.json")).to_string_lossy().into_owned()).collect();
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(|p| p.as_str()));
+    let (code, merged, err) = run_text(&args);
+    assert_eq!(code, 0, "{err}");
+    let (_, single, _) = run_text(&["preset:exhausts-waterfall", "--paths", "41", "--seed", "5", "--analysis", "monte-carlo"]);
+    let (merged, single): (Value, Value) = (serde_json::from_str(&merged).unwrap(), serde_json::from_str(&single).unwrap());
+    assert_eq!(serde_json::to_string_pretty(&merged["monte_carlo"]).unwrap(), serde_json::to_string_pretty(&single["monte_carlo"]).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
