@@ -204,3 +204,28 @@ fn shards_run_on_gnu_parallel_and_merge() {
     assert_eq!(serde_json::to_string_pretty(&merged["monte_carlo"]).unwrap(), serde_json::to_string_pretty(&single["monte_carlo"]).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The strategy sweep shards the same way: every strategy on each shard's paths.
+#[test]
+fn sweep_shards_merge_into_the_single_sweep() {
+    let dir = scratch("sweepshards");
+    let common = ["--paths", "9", "--seed", "2", "--analysis", "sweep", "--threads", "1"];
+    let (code, single, err) = run_text(&[&["preset:venue-insurance-adl"][..], &common[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let mut args = vec!["merge".to_string()];
+    for k in 0..2 {
+        let part = dir.join(format!("s{k}.json")).to_string_lossy().into_owned();
+        let shard = format!("{k}/2");
+        let (code, _, err) = run_text(&[&["preset:venue-insurance-adl"][..], &common[..], &["--shard", &shard, "--out", &part][..]].concat());
+        assert_eq!(code, 0, "{err}");
+        args.push(part);
+    }
+    let args: Vec<&str> = args.iter().map(|a| a.as_str()).collect();
+    let (code, merged, err) = run_text(&args);
+    assert_eq!(code, 0, "{err}");
+    let (merged, single): (Value, Value) = (serde_json::from_str(&merged).unwrap(), serde_json::from_str(&single).unwrap());
+    assert_eq!(serde_json::to_string_pretty(&merged["sweep"]).unwrap(), serde_json::to_string_pretty(&single["sweep"]).unwrap());
+    let (code, _, err) = run_text(&["preset:venue-insurance-adl", "--shard", "0/2", "--analysis", "reverse"]);
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

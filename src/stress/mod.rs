@@ -25,7 +25,7 @@ pub use monte_carlo::{
     distribution, fairness, Distribution, FairnessStats, HistogramBin, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, PartyLoss, PathFairness,
     PathFailure, PathRecord, PathRef, Progress,
 };
-pub use shard::{merge, Merged, MonteCarloPartial, Shard};
+pub use shard::{merge, merge_sweep, Merged, MonteCarloPartial, Partial, Shard, SweepPartial};
 pub use reverse::{reverse_stress, LayerThreshold, ReverseConfig, ReverseResult, ReverseStress, ThresholdStatus};
 pub use sweep::{StrategyResult, Sweep, SweepResult};
 

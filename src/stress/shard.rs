@@ -138,18 +138,10 @@ impl MonteCarloPartial {
     /// Read a partial, checking its format and version before its fields (a later version's
     /// layout would otherwise fail with a less useful message).
     pub fn from_json(text: &str) -> StressResult<Self> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| StressError::Input(format!("not JSON: {e}")))?;
-        if v.get("format").and_then(|f| f.as_str()) != Some(PARTIAL_FORMAT) {
-            return Err(StressError::Input(format!("format: not a stress partial (`format` must be \"{PARTIAL_FORMAT}\")")));
+        match Partial::from_json(text)? {
+            Partial::MonteCarlo(p) => Ok(p),
+            Partial::Sweep(_) => Err(StressError::Input(format!("format: a sweep's partial, not a Monte Carlo's (\"{PARTIAL_FORMAT}\")"))),
         }
-        match v.get("version").and_then(|x| x.as_u64()) {
-            Some(x) if x == u64::from(PARTIAL_VERSION) => {}
-            other => {
-                let got = other.map(|x| x.to_string()).unwrap_or_else(|| "none".into());
-                return Err(StressError::Input(format!("version: {got}; this spillway reads partials of version {PARTIAL_VERSION}")));
-            }
-        }
-        serde_json::from_value(v).map_err(|e| StressError::Input(format!("bad partial: {e}")))
     }
 
     pub fn to_json(&self) -> StressResult<String> {
@@ -171,9 +163,7 @@ pub fn merge(parts: &[(String, MonteCarloPartial)]) -> StressResult<Merged> {
     let Some((first_label, first)) = parts.first() else { return err("merge: no partials given".into()) };
     let count = first.shard.count;
     let paths = first.config.paths;
-    // Which partial holds each shard.
-    let mut slots: Vec<Option<usize>> = Vec::new();
-    for (i, (label, p)) in parts.iter().enumerate() {
+    for (label, p) in parts {
         if p.format != PARTIAL_FORMAT || p.version != PARTIAL_VERSION {
             return err(format!("{label}: format {} version {}; this spillway merges {PARTIAL_FORMAT} version {PARTIAL_VERSION}", p.format, p.version));
         }
@@ -203,31 +193,152 @@ pub fn merge(parts: &[(String, MonteCarloPartial)]) -> StressResult<Merged> {
             return err(format!("{label}: shard {} of {paths} paths is paths {}..{}, the partial says {}..{}", p.shard, range.start, range.end, p.from, p.to));
         }
         check_covers(label, p, range)?;
-        if slots.is_empty() {
-            slots = vec![None; count];
-        }
-        match slots.get_mut(p.shard.index) {
-            Some(Some(j)) => {
-                let other = parts.get(*j).map(|x| x.0.as_str()).unwrap_or("?");
-                return err(format!("shard {} is given twice: {other} and {label}", p.shard));
+    }
+    let order = shard_order(parts.iter().map(|(l, p)| (l.as_str(), p.shard)))?;
+    let mut records = Vec::with_capacity(paths);
+    let mut failures = Vec::new();
+    for p in order.iter().filter_map(|&i| parts.get(i)).map(|x| &x.1) {
+        records.extend(p.records.iter().cloned());
+        failures.extend(p.failures.iter().cloned());
+    }
+    Ok(Merged { scenario: first.scenario.clone(), monte_carlo: summarize(&first.config, &first.layers, &records, &failures, paths) })
+}
+
+/// The partials' indices in shard order, when they are every shard of one count exactly once
+/// (`(label, shard)` per partial; errors name the shard and the labels).
+fn shard_order<'a>(parts: impl Iterator<Item = (&'a str, Shard)>) -> StressResult<Vec<usize>> {
+    let err = |m: String| Err(StressError::Input(m));
+    let mut slots: Vec<Option<(usize, &str)>> = Vec::new();
+    let mut count = None;
+    for (i, (label, shard)) in parts.enumerate() {
+        shard.check().map_err(|e| StressError::Input(format!("{label}: {e}")))?;
+        match count {
+            None => {
+                count = Some(shard.count);
+                slots = vec![None; shard.count];
             }
-            Some(slot) => *slot = Some(i),
-            None => return err(format!("{label}: shard {} out of range", p.shard)),
+            Some(c) if c != shard.count => return err(format!("{label}: shard {shard}, but other partials are shards of {c}")),
+            _ => {}
+        }
+        match slots.get_mut(shard.index) {
+            Some(Some((_, other))) => return err(format!("shard {shard} is given twice: {other} and {label}")),
+            Some(slot) => *slot = Some((i, label)),
+            None => return err(format!("{label}: shard {shard} out of range")),
         }
     }
+    let count = count.unwrap_or(0);
     let missing: Vec<String> = slots.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(k, _)| format!("{k}/{count}")).collect();
     if !missing.is_empty() {
         let shown = if missing.len() > 10 { format!("{} and {} more", missing[..10].join(", "), missing.len() - 10) } else { missing.join(", ") }; // ok: len > 10
         let (noun, verb) = if missing.len() == 1 { ("shard", "is") } else { ("shards", "are") };
         return err(format!("{noun} {shown} {verb} missing (merge needs all {count})"));
     }
-    let mut records = Vec::with_capacity(paths);
-    let mut failures = Vec::new();
-    for p in slots.iter().flatten().filter_map(|&i| parts.get(i)).map(|x| &x.1) {
-        records.extend(p.records.iter().cloned());
-        failures.extend(p.failures.iter().cloned());
+    Ok(slots.into_iter().flatten().map(|(i, _)| i).collect())
+}
+
+/// The `format` of a sweep's partial.
+pub const SWEEP_PARTIAL_FORMAT: &str = "spillway-stress-sweep-partial";
+
+/// One strategy of a sweep shard: its Monte Carlo shard, or why it cannot run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyPartial {
+    pub label: String,
+    pub error: Option<String>,
+    pub partial: Option<MonteCarloPartial>,
+}
+
+/// A strategy sweep's shard: the same paths (`shard`'s range) under every strategy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepPartial {
+    /// Always [`SWEEP_PARTIAL_FORMAT`].
+    pub format: String,
+    pub version: u32,
+    pub scenario: String,
+    pub paths: usize,
+    pub seed: u64,
+    pub shard: Shard,
+    pub strategies: Vec<StrategyPartial>,
+}
+
+impl SweepPartial {
+    /// The partial of a sweep shard (`Sweep::shard`).
+    pub fn of(sw: &super::Sweep, scenario: &str, shard: Shard) -> StressResult<Self> {
+        let strategies = sw
+            .outcomes()
+            .map(|(label, mc)| match mc {
+                Ok(mc) => Ok(StrategyPartial { label: label.into(), error: None, partial: Some(MonteCarloPartial::of(mc, shard)?) }),
+                Err(e) => Ok(StrategyPartial { label: label.into(), error: Some(e.into()), partial: None }),
+            })
+            .collect::<StressResult<_>>()?;
+        let r = sw.result();
+        Ok(SweepPartial { format: SWEEP_PARTIAL_FORMAT.into(), version: PARTIAL_VERSION, scenario: scenario.into(), paths: r.paths, seed: r.seed, shard, strategies })
     }
-    Ok(Merged { scenario: first.scenario.clone(), monte_carlo: summarize(&first.config, &first.layers, &records, &failures, paths) })
+}
+
+/// Either kind of partial, as read from a file (by its `format`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Partial {
+    MonteCarlo(MonteCarloPartial),
+    Sweep(SweepPartial),
+}
+
+impl Partial {
+    /// Read a partial, checking its format and version before its fields (a later version's
+    /// layout would otherwise fail with a less useful message).
+    pub fn from_json(text: &str) -> StressResult<Self> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| StressError::Input(format!("not JSON: {e}")))?;
+        let format = v.get("format").and_then(|f| f.as_str()).map(str::to_string);
+        if !matches!(format.as_deref(), Some(PARTIAL_FORMAT | SWEEP_PARTIAL_FORMAT)) {
+            return Err(StressError::Input(format!("format: not a stress partial (`format` must be \"{PARTIAL_FORMAT}\" or \"{SWEEP_PARTIAL_FORMAT}\")")));
+        }
+        match v.get("version").and_then(|x| x.as_u64()) {
+            Some(x) if x == u64::from(PARTIAL_VERSION) => {}
+            other => {
+                let got = other.map(|x| x.to_string()).unwrap_or_else(|| "none".into());
+                return Err(StressError::Input(format!("version: {got}; this spillway reads partials of version {PARTIAL_VERSION}")));
+            }
+        }
+        let bad = |e: serde_json::Error| StressError::Input(format!("bad partial: {e}"));
+        Ok(if format.as_deref() == Some(PARTIAL_FORMAT) { Partial::MonteCarlo(serde_json::from_value(v).map_err(bad)?) } else { Partial::Sweep(serde_json::from_value(v).map_err(bad)?) })
+    }
+}
+
+/// Combine every shard's sweep partial into the sweep one run gives: each strategy's Monte Carlo
+/// merged as [`merge`] does, the strategies that cannot run as they are.
+pub fn merge_sweep(parts: &[(String, SweepPartial)]) -> StressResult<(String, super::SweepResult)> {
+    let err = |m: String| Err(StressError::Input(m));
+    let Some((first_label, first)) = parts.first() else { return err("merge: no partials given".into()) };
+    for (label, p) in parts {
+        if p.format != SWEEP_PARTIAL_FORMAT || p.version != PARTIAL_VERSION {
+            return err(format!("{label}: format {} version {}; this spillway merges {SWEEP_PARTIAL_FORMAT} version {PARTIAL_VERSION}", p.format, p.version));
+        }
+        let labels = |x: &SweepPartial| x.strategies.iter().map(|s| (s.label.clone(), s.error.clone())).collect::<Vec<_>>();
+        if (p.paths, p.seed) != (first.paths, first.seed) || labels(p) != labels(first) {
+            return err(format!("{label} (shard {}): another sweep (paths, seed or strategies) than {first_label} (shard {})", p.shard, first.shard));
+        }
+    }
+    let order = shard_order(parts.iter().map(|(l, p)| (l.as_str(), p.shard)))?;
+    let mut strategies = Vec::with_capacity(first.strategies.len());
+    for (j, st) in first.strategies.iter().enumerate() {
+        let result = match &st.error {
+            Some(_) => None,
+            None => {
+                let mut mc = Vec::with_capacity(order.len());
+                for &i in &order {
+                    let (label, p) = parts.get(i).ok_or_else(|| StressError::Input("merge: lost a partial".into()))?;
+                    match p.strategies.get(j).and_then(|s| s.partial.clone()) {
+                        Some(x) => mc.push((label.clone(), x)),
+                        None => return err(format!("{label} (shard {}): strategy `{}` has no partial", p.shard, st.label)),
+                    }
+                }
+                Some(merge(&mc)?.monte_carlo)
+            }
+        };
+        strategies.push(super::StrategyResult { label: st.label.clone(), error: st.error.clone(), result });
+    }
+    Ok((first.scenario.clone(), super::SweepResult { paths: first.paths, seed: first.seed, strategies }))
 }
 
 /// Records and failures of `p` are the paths of `range`, each once, in index order.
@@ -336,6 +447,44 @@ mod tests {
         let e = MonteCarloPartial::from_json(&text.to_string()).unwrap_err();
         assert_eq!(e, StressError::Input("version: 2; this spillway reads partials of version 1".into()));
         assert!(message(merge(&[])).contains("no partials"));
+    }
+
+    /// A sweep's shards (every strategy on the same paths) merge into the sweep one run gives,
+    /// strategies that cannot run included (Hyperliquid's names a vault this book lacks).
+    #[test]
+    fn sweep_shards_merge_into_the_single_sweep() {
+        let s = preset("venue-insurance-adl");
+        let cfg = MonteCarloConfig { paths: 7, seed: 3, volatility: d("0.01"), ..Default::default() };
+        let mut one = crate::stress::Sweep::new(&s, cfg.clone(), Vec::new()).unwrap();
+        one.run_batch(usize::MAX);
+        let parts: Vec<(String, SweepPartial)> = (0..3)
+            .rev()
+            .map(|k| {
+                let shard = Shard { index: k, count: 3 };
+                let mut sw = crate::stress::Sweep::shard(&s, cfg.clone(), Vec::new(), shard).unwrap();
+                while !sw.run_batch(2).finished {}
+                let text = serde_json::to_string(&SweepPartial::of(&sw, &s.name, shard).unwrap()).unwrap();
+                match Partial::from_json(&text).unwrap() {
+                    Partial::Sweep(p) => (format!("sweep{k}.json"), p),
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect();
+        let (name, merged) = merge_sweep(&parts).unwrap();
+        assert_eq!(name, s.name);
+        assert!(merged.strategies.iter().any(|x| x.error.is_some()));
+        assert_eq!(serde_json::to_string_pretty(&merged).unwrap(), serde_json::to_string_pretty(&one.result()).unwrap());
+        assert_eq!(message_of(merge_sweep(&parts[1..])), "shard 2/3 is missing (merge needs all 3)");
+        // A Monte Carlo partial is not a sweep's, and the other way round.
+        let text = serde_json::to_string(&parts[0].1).unwrap();
+        assert!(MonteCarloPartial::from_json(&text).unwrap_err().to_string().contains("a sweep's partial"));
+    }
+
+    fn message_of<T: std::fmt::Debug>(r: StressResult<T>) -> String {
+        match r {
+            Err(StressError::Input(m)) => m,
+            other => panic!("{other:?}"),
+        }
     }
 
     use rust_decimal::Decimal;
