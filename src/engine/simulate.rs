@@ -95,6 +95,17 @@ pub(crate) fn start_venue<'a>(s: &'a Scenario, waterfall: &[LayerSpec], mode: Sc
     Ok(sim)
 }
 
+/// The book as the engine holds it when step 0 starts: each account's id and state after the
+/// opening rules (isolated margins split, the counterparty's side of any open-interest
+/// imbalance). Cover-1/Cover-2 value this very book (issue 20: they read only the listed
+/// positions and missed the counterparty's).
+pub fn opening_book(s: &Scenario) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap)>> {
+    let prepared = prepare(s).map_err(invalid)?;
+    let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
+    let sim = Sim::new(s, marks, prepared.accounts, &[], ScanMode::Indexed, false)?;
+    Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).collect())
+}
+
 impl<'a> Sim<'a> {
     pub(crate) fn step(&mut self, t: u32) -> EngineResult<()> {
         self.apply_inflows(t)?;

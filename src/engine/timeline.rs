@@ -24,7 +24,8 @@ pub struct AccountInfo {
     pub cohort: Option<Name>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+// Deserialize: a stress shard's partial result carries its layers (issue 20).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct LayerInfo {
     pub label: String,
     /// The `LayerSpec` variant, e.g. "SurvivorsFund", "SkinInTheGameJunior".

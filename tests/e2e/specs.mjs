@@ -248,6 +248,37 @@ export const specs = [
     },
   },
   {
+    name: 'stress lab runs a Monte Carlo on several workers and matches the one-worker result',
+    async run({ page, base }) {
+      // The same run with navigator.hardwareConcurrency at 1 and at 4: the page starts that many
+      // workers (issue 20), each on its shard, and the merged figures must be the one worker's.
+      const runWith = async (cores) => {
+        const p = await page.context().newPage();
+        await p.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), cores);
+        await p.goto(base);
+        await ready(p);
+        await p.selectOption('#preset', 'bitmex-2020');
+        await p.selectOption('#stress-kind', 'monte_carlo');
+        await p.fill('#stress-paths', '600');
+        await p.fill('#stress-seed', '11');
+        await p.click('#stress-run');
+        await p.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+        await p.waitForSelector('#stress-table tbody tr');
+        const workers = await p.getAttribute('#stress-workers', 'data-workers');
+        const figures = await p.$eval('#stress-figures', (e) => e.textContent);
+        const table = await p.$eval('#stress-table', (e) => e.textContent);
+        if (await p.$('#stress-error')) throw new Error(`error shown on ${cores} cores: ${await text(p, '#stress-error')}`);
+        await p.close();
+        return { workers, figures, table };
+      };
+      const one = await runWith(1);
+      const four = await runWith(4);
+      if (one.workers !== '1' || four.workers !== '4') throw new Error(`workers used: ${one.workers} and ${four.workers}, expected 1 and 4`);
+      if (one.figures !== four.figures) throw new Error(`figures differ:\n1 worker:  ${one.figures}\n4 workers: ${four.figures}`);
+      if (one.table !== four.table) throw new Error(`layer table differs:\n${one.table}\n${four.table}`);
+    },
+  },
+  {
     name: 'narrow screen (360 px) still shows the frame',
     viewport: { width: 360, height: 740 },
     async run({ page, base, shotsDir }) {

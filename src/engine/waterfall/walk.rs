@@ -111,6 +111,13 @@ impl<'a> Sim<'a> {
                 let msg = if self.layers[l].drawn.is_zero() { Msg::LayerEmpty { label, left } } else { Msg::LayerExhausted { label, left } }; // ok: l < len
                 self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
             }
+            // "Or its capacity was used up" (issue 20): a layer without a bar (the defaulter's
+            // fund contribution, an assessment, a vault) that this draw emptied exactly is
+            // exhausted too, as the bar layers are (`layer_bar`).
+            if left.is_zero() && pay > Decimal::ZERO && !self.layers[l].exhausted && self.layer_remaining(l).is_none() && self.layer_balance(l, def, t)? == Some(Decimal::ZERO) {
+                self.layers[l].exhausted = true; // ok: l < len
+                self.layers_dirty = true;
+            }
             if !matches!(kind, LayerKind::DefMargin) {
                 self.record_draw(t, Some(l), def, start, pay, left)?;
             }
