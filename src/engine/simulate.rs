@@ -6,6 +6,7 @@
 
 use super::account::{collateral_value, position_requirements, position_value, valuate, valuate_maintenance, AccountSnap, Holdings, Pos, Positions, Status, Valuation};
 use super::adl::{adl_score, adl_take};
+use super::explain::SplitRule;
 use super::ledger::{names, EntryMemo, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::money::{format_decimal, mul_div, sum_c, to_money, to_money_places, Checked, EngineError, EngineResult};
@@ -212,6 +213,7 @@ pub(crate) struct Sim<'a> {
     events_per_step: Vec<u32>,
     /// Every draw on the waterfall, as made (the spill, layer by layer).
     draws: Draws,
+    splits: super::explain::Splits,
     ledger: Ledger,
     queue: VecDeque<(usize, bool)>,
     pending: Vec<Pending>,
@@ -311,7 +313,8 @@ impl Side {
 struct AdlQueue {
     key: (usize, bool),
     step: u32,
-    ranked: Vec<(usize, Decimal)>,
+    /// (account, score, [PnL %, leverage]: what made the score, for `explain`).
+    ranked: Vec<(usize, Decimal, [Decimal; 2])>,
     /// Entries before this are defaulters or hold no position on the side any more; neither
     /// can change back (positions are never reopened), so later calls skip them.
     head: usize,
@@ -372,6 +375,7 @@ impl<'a> Sim<'a> {
             unalloc_log: vec![(0, Decimal::ZERO)],
             events_per_step: Vec::new(),
             draws: Draws::default(),
+            splits: Default::default(),
             events: Events::default(),
             ledger: Ledger::default(),
             queue: VecDeque::new(),
@@ -1362,6 +1366,7 @@ impl<'a> Sim<'a> {
                     let total = sum_c(w.iter().map(|x| x.1), "survivors' fund")?;
                     let take = left.min(total);
                     let (shares, dust) = pro_rata(take, &w)?;
+                    self.split(t, l, SplitRule::SurvivorsFund, Some(def), take, total, None, &w, &shares);
                     for (i, sh) in shares {
                         self.accts[i].snap.contribution -= sh; // ok: from survivors()
                         self.accts[i].snap.loss += sh; // ok: from survivors()
@@ -1391,6 +1396,7 @@ impl<'a> Sim<'a> {
                         let total = sum_c(w.iter().map(|x| x.1), "assessment capacity")?;
                         let call = left.min(total);
                         let (shares, dust) = pro_rata(call, &w)?;
+                        self.split(t, l, SplitRule::Assessment, Some(def), call, total, Some(cap), &w, &shares);
                         let mut all_paid = true;
                         for (i, sh) in shares {
                             let can = sh.min(self.accts[i].reserves); // ok: from survivors()
@@ -1598,6 +1604,7 @@ impl<'a> Sim<'a> {
             })?;
             let rate = take.div_c(base, if socialized { "clawback rate" } else { "haircut rate" })?;
             let (shares, dust) = pro_rata(take, &w)?;
+            self.split(t, l, if socialized { SplitRule::SocializedLoss } else { SplitRule::VmHaircut }, None, take, base, None, &w, &shares);
             let memo = if socialized { "clawback: the step's socialized loss" } else { "the step's variation-margin gains haircut" };
             for (i, sh) in shares {
                 if !socialized {
@@ -1725,7 +1732,7 @@ impl<'a> Sim<'a> {
             cands.clear();
             let mut have = Decimal::ZERO;
             let mut spent_prefix = true;
-            for (rank, &(i, _)) in queue.iter().enumerate().skip(head) {
+            for (rank, &(i, ..)) in queue.iter().enumerate().skip(head) {
                 let Some(a) = self.accts.get(i) else { continue };
                 let pos = a.snap.positions.iter().find(|p| p.inst == b.inst);
                 let spent = a.defaulter || pos.map_or(true, |p| p.size.is_sign_negative() == opposite_long || p.size.is_zero());
@@ -1753,7 +1760,7 @@ impl<'a> Sim<'a> {
             }
             adl_take(&mut cands, needed);
             let mut still = needed;
-            for (rank, &(i, q, _)) in cands.iter().enumerate() {
+            for (rank, &(i, q, place)) in cands.iter().enumerate() {
                 // The hit that completes the needed quantity pays exactly what is left, so the
                 // division above leaves no dust.
                 still -= q;
@@ -1767,7 +1774,8 @@ impl<'a> Sim<'a> {
                 self.cash_add(i, r + iso)?;
                 self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
                 self.set_status(i, Status::Deleveraged);
-                let msg = Msg::Deleveraged { rank: rank + 1, name: self.who(i), size: q, inst: self.inst_id(b.inst).into(), charge };
+                let adl = self.adl_figures(qi, place, mark, b.per_unit);
+                let msg = Msg::Deleveraged { rank: rank + 1, name: self.who(i), size: q, inst: self.inst_id(b.inst).into(), charge, adl, toward: self.who(def) };
                 self.event(t, Some(i), EventKind::Deleveraged, msg, Some(charge), Some(l));
                 left -= charge;
                 paid += charge;
@@ -1775,6 +1783,22 @@ impl<'a> Sim<'a> {
             self.adl_cands = cands;
         }
         Ok(paid)
+    }
+
+    /// Record a pro-rata split for `explain` (issue 15: "why me?").
+    #[allow(clippy::too_many_arguments)]
+    fn split(&mut self, t: u32, l: impl Into<Option<usize>>, rule: SplitRule, def: Option<usize>, take: Decimal, total: Decimal, multiple: Option<Decimal>, w: &[(usize, Decimal)], shares: &[(usize, Decimal)]) {
+        if self.full {
+            self.splits.record(t, l.into(), rule, def, take, total, multiple, w, shares);
+        }
+    }
+
+    /// What ranked a hit (`place`: the surrogate score `ranked.len() − index` of `adl`'s loop).
+    fn adl_figures(&self, qi: usize, place: Decimal, mark: Decimal, per_unit: Decimal) -> crate::engine::timeline::AdlFigures {
+        let q = self.adl_cache.get(qi).map(|c| &c.ranked[..]).unwrap_or(&[]);
+        let k = usize::try_from(place.mantissa()).ok().and_then(|p| q.len().checked_sub(p)).unwrap_or(usize::MAX);
+        let (score, [pnl_pct, leverage]) = q.get(k).map(|x| (x.1, x.2)).unwrap_or_default();
+        crate::engine::timeline::AdlFigures { place: k.saturating_add(1), ranked: q.len(), score, pnl_pct, leverage, mark, per_unit }
     }
 
     /// The step's ADL ranking of accounts holding `inst` on the given side, best first: its index
@@ -1800,7 +1824,7 @@ impl<'a> Sim<'a> {
             let pct = if entry_value.is_zero() { Decimal::ZERO } else { pnl.div_c(entry_value, "ADL pnl%")? };
             let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
             let lev = if eq > Decimal::ZERO { self.m.notional(p.inst, p.size, mark)?.div_c(eq, "ADL leverage")? } else { Decimal::ZERO };
-            ranked.push((i, adl_score(pct, lev)?));
+            ranked.push((i, adl_score(pct, lev)?, [pct, lev]));
         }
         // (score, account) is unique per account: the unstable sort (no buffer) gives the one order.
         ranked.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -1839,6 +1863,7 @@ impl<'a> Sim<'a> {
             return Ok(Decimal::ZERO);
         }
         let (shares, dust) = pro_rata(take, &gains)?;
+        self.split(t, self.layers.iter().position(|x| matches!(x.kind, LayerKind::TearUp)), SplitRule::TearUp, Some(def), take, total, None, &gains, &shares);
         let mut pay = Decimal::ZERO;
         for (i, sh) in shares {
             self.charge(i, def, t, sh, "gains forfeited in tear-up")?;
@@ -1962,6 +1987,11 @@ impl<'a> Sim<'a> {
                 let mut d = self.draws;
                 d.seal();
                 d
+            },
+            splits: {
+                let mut x = self.splits;
+                x.seal();
+                x
             },
         })
     }
