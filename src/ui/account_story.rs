@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::format::status_class;
 use super::state::use_state;
-use crate::engine::explain::{account_story, AccountStory, AdlFill, LossExplanation, ShareFigures, SplitRule, Why};
+use crate::engine::explain::{account_story, AccountStory, AdlFill, LossExplanation, ShareFigures, SplitRule, StoryRow, Why};
 use crate::engine::{format_decimal, format_money_exact};
 
 /// Money to the cent, and the exact figure when it has more places (a share rounded down to 8).
@@ -107,43 +107,40 @@ fn adl_view(fills: &[AdlFill], quantity: Decimal, amount: Decimal) -> AnyView {
         let inst = fills.first().map(|f| f.instrument.clone()).unwrap_or_default();
         view! { <p class="story-sum">{format!("{} fills, {} {} taken in all: {} = the sum of the fills' charges.", fills.len(), format_decimal(quantity, 8), inst, money(amount))}</p> }
     });
-    let rows = fills
+    // One fill a line, in words with its figures: readable on a phone, and by a screen reader.
+    let items = fills
         .iter()
         .map(|f| {
-            let score_rule = if f.pnl_pct > Decimal::ZERO { "×" } else { "÷" };
+            let (op, how) = if f.pnl_pct > Decimal::ZERO { ("×", "in profit") } else { ("÷", "at a loss") };
             let rank = format!("{} of {}", ordinal(f.place), f.ranked);
-            let score = format!("{} {score_rule} {} = {}", pct(f.pnl_pct), format_decimal(f.leverage, 4), format_decimal(f.score, 4));
-            let price = f.price.map(|p| format_decimal(p, 8)).unwrap_or_else(|| "—".into());
-            let arithmetic = if f.paid_the_rest {
-                format!("{} × {} = {}; the fill completed the quantity and paid the rest of the loss: {}", format_decimal(f.quantity, 8), format_decimal(f.per_unit, 8), format_decimal(f.quantity_times_per_unit, 8), money(f.charge))
+            let score = format!("{} {op} {} = {}", pct(f.pnl_pct), format_decimal(f.leverage, 4), format_decimal(f.score, 4));
+            let price = match f.price {
+                Some(p) => format!("at the bankruptcy price {} (the mark was {})", format_decimal(p, 8), format_decimal(f.mark, 8)),
+                None => format!("at the bankruptcy price (the mark was {})", format_decimal(f.mark, 8)),
+            };
+            let charge = if f.paid_the_rest {
+                format!(
+                    "{} × {} = {}; this fill completed the quantity needed and paid the rest of the loss: {}.",
+                    format_decimal(f.quantity, 8),
+                    format_decimal(f.per_unit, 8),
+                    format_decimal(f.quantity_times_per_unit, 8),
+                    money(f.charge)
+                )
             } else {
-                format!("{} × {} = {}", format_decimal(f.quantity, 8), format_decimal(f.per_unit, 8), money(f.charge))
+                format!("{} × {} = {}.", format_decimal(f.quantity, 8), format_decimal(f.per_unit, 8), money(f.charge))
             };
             view! {
-                <tr class="adl-fill">
-                    <td>{f.step}</td>
-                    <td>{f.toward.clone()}</td>
-                    <td class="adl-rank">{rank}</td>
-                    <td class="adl-score">{score}</td>
-                    <td class="num">{format!("{} {}", format_decimal(f.quantity, 8), f.instrument)}</td>
-                    <td class="num">{format_decimal(f.mark, 8)}</td>
-                    <td class="num">{price}</td>
-                    <td>{arithmetic}</td>
-                </tr>
+                <li class="adl-fill">
+                    <span class="fill-head">{format!("Step {} · against {}", f.step, f.toward)}</span>
+                    <span class="fill-line">"Ranked " <strong class="adl-rank">{rank}</strong> {format!(" ({how}): score = PnL % {op} leverage = ")} <strong class="adl-score">{score}</strong></span>
+                    <span class="fill-line">{format!("Taken: {} {} {price}.", format_decimal(f.quantity, 8), f.instrument)}</span>
+                    <span class="fill-line">"Charge = quantity × bad debt per contract = " <strong>{charge}</strong></span>
+                </li>
             }
         })
         .collect_view();
     view! {
-        <div class="story-scroll" tabindex="0" role="region" aria-label="ADL fills (scrolls)">
-            <table class="story-table adl-fills">
-                <thead><tr>
-                    <th>"Step"</th><th>"Against"</th><th>"Rank"</th><th>"Score = PnL % × leverage"</th>
-                    <th class="num">"Taken"</th><th class="num">"Mark"</th><th class="num">"Bankruptcy price"</th>
-                    <th>"Quantity × bad debt per contract = charge"</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <ul class="adl-fills">{items}</ul>
         {total}
         <p class="muted">{ADL_RULE_SHORT}</p>
     }
@@ -151,7 +148,7 @@ fn adl_view(fills: &[AdlFill], quantity: Decimal, amount: Decimal) -> AnyView {
 }
 
 /// Next to the table: how to read a score (the rule itself is above, in full).
-const ADL_RULE_SHORT: &str = "Rank: its place in the step's ranking of the other side's positions (1st = deleveraged first). PnL % ÷ leverage applies to a position at a loss.";
+const ADL_RULE_SHORT: &str = "Rank: its place in the step's ranking of the other side's positions (1st = deleveraged first). PnL %: its unrealized profit over its entry value; leverage: its position's value over its equity.";
 
 fn share_view(s: &ShareFigures, amount: Decimal) -> AnyView {
     let rate_name = if s.rule == SplitRule::VmHaircut { "h" } else { "rate" };
@@ -190,10 +187,13 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
     let s = use_state();
     let rows = story
         .rows
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|r| {
             let step = r.step;
             let opt = |x: Option<Decimal>| x.map(|x| format_decimal(x, 8)).unwrap_or_else(|| "—".into());
+            // A solved price, to the cent: the engine's figure, rounded for the cell only.
+            let price2 = |x: Option<Decimal>| x.map(|x| format_decimal(x, 2)).unwrap_or_else(|| "—".into());
             let position = match (&r.instrument, r.size.is_zero()) {
                 (Some(i), false) => format!("{} {}", format_decimal(r.size, 8), i),
                 _ => "none".to_string(),
@@ -202,20 +202,22 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
                 <tr class:current=move || s.step.get() == step data-step=step>
                     <td>{step}</td>
                     <td class="num">{opt(r.mark)}</td>
-                    <td>{position}</td>
+                    <td class="nowrap">{position}</td>
                     <td class="num">{opt(r.entry)}</td>
                     <td class="num">{format_money_exact(r.equity)}</td>
                     <td class="num">{format_money_exact(r.maintenance)}</td>
-                    <td class="num">{opt(r.liquidation_price)}</td>
-                    <td class="num">{opt(r.bankruptcy_price)}</td>
+                    <td class="num">{price2(r.liquidation_price)}</td>
+                    <td class="num">{price2(r.bankruptcy_price)}</td>
                     <td><span class=format!("status {}", status_class(r.status))>{r.status.label()}</span></td>
                     <td class="num">{format_money_exact(r.loss)}</td>
                 </tr>
             }
         })
         .collect_view();
+    let chart = price_chart(&story.rows);
     view! {
         <h3>"Step by step: its position against the mark"</h3>
+        {chart}
         <p class="muted">"Liquidation price: where the mark would bring its equity down to the maintenance margin; bankruptcy price: where its equity would be zero (one linear position on cross margin; — otherwise)."</p>
         <div class="story-scroll story-steps" tabindex="0" role="region" aria-label="The account step by step (scrolls)">
             <table class="story-table" id="story-steps">
@@ -228,4 +230,57 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
             </table>
         </div>
     }
+}
+
+/// The mark, the liquidation price and the bankruptcy price over the steps, as an SVG line chart
+/// (drawing coordinates from the engine's prices; nothing is computed as money). `None` when the
+/// account never had a price to show.
+fn price_chart(rows: &[StoryRow]) -> Option<AnyView> {
+    use super::charts::f;
+    const W: f64 = 600.0;
+    const H: f64 = 150.0;
+    const PAD: f64 = 6.0;
+    let series: [(&str, &str, fn(&StoryRow) -> Option<Decimal>); 3] = [
+        ("Mark", "story-mark", |r| r.mark),
+        ("Liquidation price", "story-liq", |r| r.liquidation_price),
+        ("Bankruptcy price", "story-bkr", |r| r.bankruptcy_price),
+    ];
+    let values: Vec<f64> = rows.iter().flat_map(|r| series.iter().filter_map(move |s| (s.2)(r)).map(f)).collect();
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    if !lo.is_finite() || rows.len() < 2 {
+        return None;
+    }
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let last = rows.last().map(|r| r.step).unwrap_or(1).max(1) as f64;
+    let x = |step: u32| PAD + (W - 2.0 * PAD) * step as f64 / last;
+    let y = |v: f64| PAD + (H - 2.0 * PAD) * (1.0 - (v - lo) / span);
+    let lines = series
+        .iter()
+        .map(|(label, class, get)| {
+            // Broken where the price does not apply (no position, several positions).
+            let mut d = String::new();
+            let mut pen_down = false;
+            for r in rows {
+                match get(r) {
+                    Some(v) => {
+                        d.push_str(&format!("{}{:.1},{:.1} ", if pen_down { "L" } else { "M" }, x(r.step), y(f(v))));
+                        pen_down = true;
+                    }
+                    None => pen_down = false,
+                }
+            }
+            view! { <path class=*class d=d><title>{*label}</title></path> }
+        })
+        .collect_view();
+    let legend = series.iter().map(|(label, class, _)| view! { <span class=format!("legend {class}")>{*label}</span> }).collect_view();
+    let aria = format!("Mark, liquidation and bankruptcy prices from step 0 to step {}, between {} and {}", last, format_decimal(Decimal::try_from(lo).unwrap_or_default(), 2), format_decimal(Decimal::try_from(hi).unwrap_or_default(), 2));
+    Some(
+        view! {
+            <div class="story-chart">
+                <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=aria>{lines}</svg>
+                <p class="story-legend">{legend}</p>
+            </div>
+        }
+        .into_any(),
+    )
 }
