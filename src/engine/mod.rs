@@ -4,6 +4,7 @@
 pub mod account;
 pub mod adl;
 pub mod compare;
+pub mod explain;
 pub mod contagion;
 mod chunked;
 mod closing;

@@ -173,6 +173,11 @@ impl<'a> Sim<'a> {
                 d.seal();
                 d
             },
+            splits: {
+                let mut x = self.splits;
+                x.seal();
+                x
+            },
         })
     }
 }

@@ -73,6 +73,7 @@ impl<'a> Sim<'a> {
             unalloc_log: vec![(0, Decimal::ZERO)],
             events_per_step: Vec::new(),
             draws: Draws::default(),
+            splits: Default::default(),
             events: Events::default(),
             ledger: Ledger::default(),
             queue: VecDeque::new(),

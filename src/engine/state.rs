@@ -116,6 +116,8 @@ pub(crate) struct Sim<'a> {
     pub(super) events_per_step: Vec<u32>,
     /// Every draw on the waterfall, as made (the spill, layer by layer).
     pub(super) draws: Draws,
+    /// Every pro-rata split with each payer's base and share (`explain`: "why me?").
+    pub(super) splits: super::explain::Splits,
     pub(super) ledger: Ledger,
     pub(super) queue: VecDeque<(usize, bool)>,
     pub(super) pending: Vec<Pending>,
@@ -215,7 +217,8 @@ impl Side {
 pub(super) struct AdlQueue {
     pub(super) key: (usize, bool),
     pub(super) step: u32,
-    pub(super) ranked: Vec<(usize, Decimal)>,
+    /// (account, score, [PnL %, leverage]: what made the score, for `explain`).
+    pub(super) ranked: Vec<(usize, Decimal, [Decimal; 2])>,
     /// Entries before this are defaulters or hold no position on the side any more; neither
     /// can change back (positions are never reopened), so later calls skip them.
     pub(super) head: usize,

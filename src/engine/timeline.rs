@@ -313,12 +313,34 @@ pub(crate) enum Msg<N = Name> {
     LayerEmpty { label: N, left: Decimal },
     Unallocated { left: Decimal, name: N },
     VmHaircut { pay: Decimal, rate: Decimal, count: usize },
-    Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal },
+    /// `rank`: the order of the hits of this fill (the sentence's "ADL #"); `place` of `ranked`:
+    /// the account's place in the step's ranking of the opposite side, by `score` (= `pnl_pct` ×
+    /// `leverage` in profit, `pnl_pct` / `leverage` otherwise: `adl::adl_score`); the position
+    /// closed at `mark` and paid `per_unit` (the bad debt per contract) × `size` = `charge`
+    /// (the last hit pays exactly what is left): what `explain` shows (issue 15).
+    Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal, adl: AdlFigures, toward: N },
     TearUp { count: usize, pay: Decimal },
     ContagionLoss { name: N, amount: Decimal, from: N, source: ContagionSource },
     ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
     /// A default's loss joins the step's one split of a socialized-loss or VMGH layer (`label`).
     LossQueued { name: N, amount: Decimal, label: N },
+}
+
+/// Why an ADL fill hit this account, as the engine ranked it (see [`Msg::Deleveraged`]).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct AdlFigures {
+    /// 1 = ranked first.
+    pub place: usize,
+    /// How many opposite positions the step's ranking held.
+    pub ranked: usize,
+    pub score: Decimal,
+    /// (mark value − entry value) / |entry value| of the position, as a fraction.
+    pub pnl_pct: Decimal,
+    /// |mark value| / equity (0 without positive equity).
+    pub leverage: Decimal,
+    /// The mark the position closed at; the bad debt per contract is paid on top.
+    pub mark: Decimal,
+    pub per_unit: Decimal,
 }
 
 /// The packed form of a message (`packed`): a variant tag, then its fields in order.
@@ -452,13 +474,21 @@ impl Msg<u64> {
                 out.dec(*rate);
                 out.u64(*count as u64);
             }
-            Msg::Deleveraged { rank, name, size, inst, charge } => {
+            Msg::Deleveraged { rank, name, size, inst, charge, adl, toward } => {
                 out.u8(21);
                 out.u64(*rank as u64);
                 out.u64(*name);
                 out.dec(*size);
                 out.u64(*inst);
                 out.dec(*charge);
+                out.u64(adl.place as u64);
+                out.u64(adl.ranked as u64);
+                out.dec(adl.score);
+                out.dec(adl.pnl_pct);
+                out.dec(adl.leverage);
+                out.dec(adl.mark);
+                out.dec(adl.per_unit);
+                out.u64(*toward);
             }
             Msg::TearUp { count, pay } => {
                 out.u8(22);
@@ -524,7 +554,15 @@ impl Msg<u64> {
             18 => Msg::LayerExhausted { label: r.u64(), left: r.dec() },
             19 => Msg::Unallocated { left: r.dec(), name: r.u64() },
             20 => Msg::VmHaircut { pay: r.dec(), rate: r.dec(), count: r.u64() as usize },
-            21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u64(), size: r.dec(), inst: r.u64(), charge: r.dec() },
+            21 => Msg::Deleveraged {
+                rank: r.u64() as usize,
+                name: r.u64(),
+                size: r.dec(),
+                inst: r.u64(),
+                charge: r.dec(),
+                adl: AdlFigures { place: r.u64() as usize, ranked: r.u64() as usize, score: r.dec(), pnl_pct: r.dec(), leverage: r.dec(), mark: r.dec(), per_unit: r.dec() },
+                toward: r.u64(),
+            },
             22 => Msg::TearUp { count: r.u64() as usize, pay: r.dec() },
             23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             24 => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
@@ -560,7 +598,9 @@ impl<N> Msg<N> {
             Msg::LayerEmpty { label, left } => Msg::LayerEmpty { label: f(label), left },
             Msg::Unallocated { left, name } => Msg::Unallocated { left, name: f(name) },
             Msg::VmHaircut { pay, rate, count } => Msg::VmHaircut { pay, rate, count },
-            Msg::Deleveraged { rank, name, size, inst, charge } => Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge },
+            Msg::Deleveraged { rank, name, size, inst, charge, adl, toward } => {
+                Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge, adl, toward: f(toward) }
+            }
             Msg::TearUp { count, pay } => Msg::TearUp { count, pay },
             Msg::ContagionLoss { name, amount, from, source } => Msg::ContagionLoss { name: f(name), amount, from: f(from), source },
             Msg::ContagionMissed { name, amount, from, source } => Msg::ContagionMissed { name: f(name), amount, from: f(from), source },
@@ -629,7 +669,7 @@ impl Msg {
             Msg::LossQueued { name, amount, label } => {
                 format!("{}'s remaining loss of {} goes to this step's split: {}.", name, money(*amount), label)
             }
-            Msg::Deleveraged { rank, name, size, inst, charge } => format!(
+            Msg::Deleveraged { rank, name, size, inst, charge, .. } => format!(
                 "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
                 rank, name, dec(*size, 8), inst, money(*charge)
             ),
@@ -714,6 +754,9 @@ pub struct Timeline {
     /// Every draw on the waterfall, in step order (see [`super::spill`]).
     #[serde(skip)]
     pub(crate) draws: super::spill::Draws,
+    /// Every pro-rata split, with each payer's base and share (see [`super::explain`]).
+    #[serde(skip)]
+    pub(crate) splits: super::explain::Splits,
 }
 
 /// An account state as the logs keep it: one collateral asset and at most one position without
@@ -1136,7 +1179,15 @@ mod packed_event_tests {
             Msg::LayerEmpty { label: label.clone(), left: d(26, 0) },
             Msg::Unallocated { left: d(20, 0), name: a.clone() },
             Msg::VmHaircut { pay: d(21, 0), rate: d(1, 3), count: 7 },
-            Msg::Deleveraged { rank: 3, name: a.clone(), size: d(-5, 0), inst: inst.clone(), charge: d(22, 0) },
+            Msg::Deleveraged {
+                rank: 3,
+                name: a.clone(),
+                size: d(-5, 0),
+                inst: inst.clone(),
+                charge: d(22, 0),
+                adl: AdlFigures { place: 7, ranked: 70_000, score: d(-123, 4), pnl_pct: d(-5, 2), leverage: d(246, 2), mark: d(425005, 1), per_unit: d(3141, 3) },
+                toward: n("Whale"),
+            },
             Msg::TearUp { count: 4, pay: d(23, 0) },
             Msg::ContagionLoss { name: a.clone(), amount: d(24, 0), from: n("dex"), source: ContagionSource::VaultHaircut },
             Msg::ContagionMissed { name: a.clone(), amount: d(25, 0), from: n("dex"), source: ContagionSource::Unallocated },

@@ -6,6 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::about::About;
+use super::account_story::AccountStoryPanel;
 use super::accounts_view::AccountsView;
 use super::charts::Charts;
 use super::chunked_run::RunProgressBar;
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <h2 id="accounts-title">"Accounts"</h2>
                         <AccountsView/>
                     </section>
+                    <AccountStoryPanel/>
                     <section class="panel wide" aria-labelledby="summary-title">
                         <h2 id="summary-title">"Who paid, in the end"</h2>
                         <Summary/>

@@ -1,6 +1,7 @@
 //! The page: one component per file. Components format money; they never compute it.
 
 pub mod about;
+pub mod account_story;
 pub mod accounts_view;
 pub mod app;
 pub mod charts;

@@ -1183,3 +1183,62 @@ specs.push(
     },
   },
 );
+
+// "Why me?" (issue 15): an account's story, opened from its row.
+const openStory = async (page, name, how) => {
+  const row = page.locator('.account-row').filter({ has: page.locator('span.name', { hasText: new RegExp(`^${name}$`) }) });
+  await row.waitFor({ timeout: 10000 });
+  await row.scrollIntoViewIfNeeded();
+  if (how === 'key') {
+    await row.focus();
+    await page.keyboard.press('Enter');
+  } else {
+    await row.click();
+  }
+  await page.waitForFunction((n) => document.querySelector('#account-story-title')?.textContent.includes(n), name, { timeout: 5000 });
+  return text(page, '#account-story');
+};
+
+specs.push(
+  {
+    name: 'story: the deleveraged account\'s story shows its rank and score (keyboard and click), its fills summed; the ledger filters by name',
+    async run({ page, base, shotsDir }) {
+      for (const [w, h, how] of [[1280, 800, 'key'], [390, 844, 'click']]) {
+        await page.setViewportSize({ width: w, height: h });
+        await page.goto(base);
+        await ready(page);
+        await page.selectOption('#preset', 'venue-insurance-adl');
+        await page.waitForFunction(() => /Short 1/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+        await page.click('h1');
+        await page.keyboard.press('End');
+        await page.waitForTimeout(300);
+        const story = await openStory(page, 'Short 1', how);
+        // Its loss, its place in the ranking, and the score with the PnL % and leverage behind it.
+        for (const want of [/Why Short 1 lost \$26,088\.00/, /2nd of 6/, /15\.5861% × 3\.312 = 0\.5162/, /6 × 4,348 = \$26,088\.00/, /46,977/, /PnL % × leverage/]) {
+          if (!want.test(story)) throw new Error(`${w}px: the story lacks ${want}: ${story.slice(0, 600)}`);
+        }
+        // The ranking rule is text on the page, not a tooltip.
+        if (!(await page.isVisible('#account-story .story-rule'))) throw new Error('the ranking rule is not shown');
+        if (how === 'key') {
+          const focused = await page.evaluate(() => document.activeElement?.id);
+          if (focused !== 'account-story') throw new Error(`focus is on ${focused}, not the story`);
+        }
+        await page.locator('#account-story').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: path.join(shotsDir, `story-${w}x${h}.png`) });
+        if (w === 1280) {
+          await page.locator('#account-story').screenshot({ path: path.join(shotsDir, 'story-panel-1280.png') });
+          // Nine fills against Short 3 are one line, summed.
+          const s3 = await openStory(page, 'Short 3', 'click');
+          if (!/9 fills, .* taken in all: \$10,781\.30/.test(s3)) throw new Error(`Short 3's fills are not summed: ${s3.slice(0, 400)}`);
+          await page.click('#account-story-close');
+          if (await page.$('#account-story')) throw new Error('Close left the story open');
+          // The ledger finds an account by its display name.
+          await page.fill('#ledger-filter', 'short 1');
+          await page.waitForTimeout(300);
+          const ledger = await text(page, '#ledger');
+          if (!/auto-deleveraged at the bankruptcy price toward Whale/.test(ledger)) throw new Error(`ledger filtered by name: ${ledger.slice(0, 300)}`);
+        }
+      }
+    },
+  },
+);

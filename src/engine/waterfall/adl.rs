@@ -37,7 +37,7 @@ impl<'a> Sim<'a> {
             cands.clear();
             let mut have = Decimal::ZERO;
             let mut spent_prefix = true;
-            for (rank, &(i, _)) in queue.iter().enumerate().skip(head) {
+            for (rank, &(i, ..)) in queue.iter().enumerate().skip(head) {
                 let Some(a) = self.accts.get(i) else { continue };
                 let pos = a.snap.positions.iter().find(|p| p.inst == b.inst);
                 let spent = a.defaulter || pos.map_or(true, |p| p.size.is_sign_negative() == opposite_long || p.size.is_zero());
@@ -65,7 +65,7 @@ impl<'a> Sim<'a> {
             }
             adl_take(&mut cands, needed);
             let mut still = needed;
-            for (rank, &(i, q, _)) in cands.iter().enumerate() {
+            for (rank, &(i, q, place)) in cands.iter().enumerate() {
                 // The hit that completes the needed quantity pays exactly what is left, so the
                 // division above leaves no dust.
                 still -= q;
@@ -79,7 +79,8 @@ impl<'a> Sim<'a> {
                 self.cash_add(i, r + iso)?;
                 self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
                 self.set_status(i, Status::Deleveraged);
-                let msg = Msg::Deleveraged { rank: rank + 1, name: self.who(i), size: q, inst: self.inst_id(b.inst).into(), charge };
+                let adl = self.adl_figures(qi, place, mark, b.per_unit);
+                let msg = Msg::Deleveraged { rank: rank + 1, name: self.who(i), size: q, inst: self.inst_id(b.inst).into(), charge, adl, toward: self.who(def) };
                 self.event(t, Some(i), EventKind::Deleveraged, msg, Some(charge), Some(l));
                 left -= charge;
                 paid += charge;
@@ -87,6 +88,15 @@ impl<'a> Sim<'a> {
             self.adl_cands = cands;
         }
         Ok(paid)
+    }
+
+    /// What ranked a hit (`place`: the surrogate score `ranked.len() − index` of `adl`'s loop),
+    /// for `explain` (issue 15: "why me?").
+    fn adl_figures(&self, qi: usize, place: Decimal, mark: Decimal, per_unit: Decimal) -> AdlFigures {
+        let q = self.adl_cache.get(qi).map(|c| &c.ranked[..]).unwrap_or(&[]);
+        let k = usize::try_from(place.mantissa()).ok().and_then(|p| q.len().checked_sub(p)).unwrap_or(usize::MAX);
+        let (score, [pnl_pct, leverage]) = q.get(k).map(|x| (x.1, x.2)).unwrap_or_default();
+        AdlFigures { place: k.saturating_add(1), ranked: q.len(), score, pnl_pct, leverage, mark, per_unit }
     }
 
     /// Source: BitMEX's ranking, PnL% × effective leverage when in profit, else PnL% / leverage (domain.md §4; the formula is `engine::adl::adl_score`).
@@ -113,7 +123,7 @@ impl<'a> Sim<'a> {
             let pct = if entry_value.is_zero() { Decimal::ZERO } else { pnl.div_c(entry_value, "ADL pnl%")? };
             let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
             let lev = if eq > Decimal::ZERO { self.m.notional(p.inst, p.size, mark)?.div_c(eq, "ADL leverage")? } else { Decimal::ZERO };
-            ranked.push((i, adl_score(pct, lev)?));
+            ranked.push((i, adl_score(pct, lev)?, [pct, lev]));
         }
         // (score, account) is unique per account: the unstable sort (no buffer) gives the one order.
         ranked.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));

@@ -6,6 +6,7 @@ use crate::engine::ledger::{names, Name};
 use crate::engine::money::{sum_c, to_money, Checked, EngineResult};
 use crate::engine::state::Sim;
 use crate::engine::timeline::*;
+use crate::engine::explain::SplitRule;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
@@ -31,6 +32,7 @@ impl<'a> Sim<'a> {
         let total = sum_c(w.iter().map(|x| x.1), "assessment capacity")?;
         let call = left.min(total);
         let Split { shares, dust } = distribute(call, &w)?;
+        self.split(t, l, SplitRule::Assessment, Some(def), call, total, Some(cap), &w, &shares);
         let mut all_paid = true;
         for (i, sh) in shares {
             let can = sh.min(self.accts[i].reserves); // ok: from survivors()

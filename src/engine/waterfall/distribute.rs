@@ -72,6 +72,16 @@ pub(in crate::engine) enum DustTo {
 }
 
 impl<'a> Sim<'a> {
+    /// Record a split for `explain` (issue 15: "why me?"): its layer, rule, the defaulter it
+    /// paid, the amount, the total of the bases (and an assessment's cap multiple), each base and
+    /// each share. Only full runs record it.
+    #[allow(clippy::too_many_arguments)]
+    pub(in crate::engine) fn split(&mut self, t: u32, l: impl Into<Option<usize>>, rule: crate::engine::explain::SplitRule, def: Option<usize>, take: Decimal, total: Decimal, multiple: Option<Decimal>, w: &[(usize, Decimal)], shares: &[(usize, Decimal)]) {
+        if self.full {
+            self.splits.record(t, l.into(), rule, def, take, total, multiple, w, shares);
+        }
+    }
+
     /// The rule's second half: a split's dust comes from `venue:rounding` (one entry; none when
     /// there is no dust). Returns what was paid.
     pub(in crate::engine) fn pay_dust(&mut self, t: u32, to: DustTo, dust: Decimal) -> EngineResult<Decimal> {

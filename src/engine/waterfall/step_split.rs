@@ -7,6 +7,7 @@ use crate::engine::money::{sum_c, Checked, EngineError, EngineResult};
 use crate::engine::state::{Bankrupt, LayerKind, Pending, Sim};
 use crate::engine::timeline::*;
 use super::distribute::{distribute, DustTo, Split};
+use crate::engine::explain::SplitRule;
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -72,6 +73,7 @@ impl<'a> Sim<'a> {
             })?;
             let rate = take.div_c(base, if socialized { "clawback rate" } else { "haircut rate" })?;
             let Split { shares, dust } = distribute(take, &w)?;
+            self.split(t, l, if socialized { SplitRule::SocializedLoss } else { SplitRule::VmHaircut }, None, take, base, None, &w, &shares);
             let memo = if socialized { "clawback: the step's socialized loss" } else { "the step's variation-margin gains haircut" };
             for (i, sh) in shares {
                 if !socialized {

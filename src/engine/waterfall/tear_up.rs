@@ -3,9 +3,10 @@
 
 use crate::engine::account::{position_value, Status};
 use crate::engine::money::EngineResult;
-use crate::engine::state::{Bankrupt, Sim};
+use crate::engine::state::{Bankrupt, LayerKind, Sim};
 use crate::engine::timeline::*;
 use super::distribute::{distribute, DustTo, Split};
+use crate::engine::explain::SplitRule;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
@@ -40,6 +41,7 @@ impl<'a> Sim<'a> {
             return Ok(Decimal::ZERO);
         }
         let Split { shares, dust } = distribute(take, &gains)?;
+        self.split(t, self.layers.iter().position(|x| matches!(x.kind, LayerKind::TearUp)), SplitRule::TearUp, Some(def), take, total, None, &gains, &shares);
         let mut pay = Decimal::ZERO;
         for (i, sh) in shares {
             self.charge(i, def, t, sh, "gains forfeited in tear-up")?;

@@ -76,7 +76,7 @@ impl<'a> Sim<'a> {
                 LayerKind::DefFund => self.defaulter_fund(def, t, left)?,
                 LayerKind::Sig => self.skin_in_the_game(def, t, l, left)?,
                 LayerKind::Insurance => self.insurance_fund(def, t, left)?,
-                LayerKind::Survivors => self.survivors_fund(def, t, left)?,
+                LayerKind::Survivors => self.survivors_fund(def, t, l, left)?,
                 LayerKind::Assessment { cap, max_calls } => self.assessment(def, t, l, left, cap, max_calls)?,
                 // Split once for the step with every other loss that reaches the layer
                 // (`step_split.rs`); the walk goes on from there.
