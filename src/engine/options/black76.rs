@@ -101,8 +101,14 @@ impl Black76 {
         let d2 = d1 - sd;
         let pdf = norm_pdf(d1);
         let (price, delta) = match kind {
-            OptionKind::Call => (disc * (f * norm_cdf(d1) - k * norm_cdf(d2)), disc * norm_cdf(d1)),
-            OptionKind::Put => (disc * (k * norm_cdf(-d2) - f * norm_cdf(-d1)), -disc * norm_cdf(-d1)),
+            OptionKind::Call => {
+                let n1 = norm_cdf(d1);
+                (disc * (f * n1 - k * norm_cdf(d2)), disc * n1)
+            }
+            OptionKind::Put => {
+                let n1 = norm_cdf(-d1);
+                (disc * (k * norm_cdf(-d2) - f * n1), -disc * n1)
+            }
         };
         let gamma = disc * pdf / (f * sd);
         let vega = disc * f * pdf * sqrt(t);

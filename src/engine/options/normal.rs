@@ -126,13 +126,14 @@ pub fn norm_pdf(x: f64) -> f64 {
 
 /// Where the CDF switches from the series to the continued fraction.
 const SERIES_LIMIT: f64 = 3.0;
-/// Depth of the tail's continued fraction, evaluated bottom-up (converged to < 1e-16 at |x| = 3).
-const CF_DEPTH: u32 = 120;
 
 /// Source: Marsaglia, "Evaluating the Normal Distribution", J. Stat. Software 11(4), 2004:
 /// N(x) = ½ + n(x)·(x + x³/3 + x⁵/(3·5) + …) for |x| ≤ 3 (all terms one sign: no cancellation);
 /// beyond, the upper tail Q(x) = n(x)/(x + 1/(x + 2/(x + 3/(x + …)))) (Laplace's continued
 /// fraction), so far tails keep their relative accuracy (N(−8) ≈ 6.2e−16, not 0).
+/// Both stop by rules that depend only on x (the series once its terms fall below 1e-17 of the
+/// sum after they peak; the fraction at depth 12 + 450/x², which a 40-digit check showed to
+/// converge below 2e-17 from x = 3 up), so every platform runs the same operations.
 pub fn norm_cdf(x: f64) -> f64 {
     if x.is_nan() {
         return x;
@@ -141,10 +142,13 @@ pub fn norm_cdf(x: f64) -> f64 {
     if a <= SERIES_LIMIT {
         let x2 = x * x;
         let (mut term, mut sum, mut n) = (x, x, 1.0);
-        // Terms shrink like x²/(2n+1) once 2n+1 > x²; 100 terms leave < 1e-30 at |x| = 3.
-        while n <= 100.0 {
+        // Terms grow while 2n + 1 < x², then shrink at least geometrically; cap 200 terms.
+        while n <= 200.0 {
             term = term * x2 / (2.0 * n + 1.0);
             sum += term;
+            if 2.0 * n + 1.0 > x2 && term.abs() <= 1e-17 * sum.abs() {
+                break;
+            }
             n += 1.0;
         }
         return 0.5 + norm_pdf(x) * sum;
@@ -153,7 +157,7 @@ pub fn norm_cdf(x: f64) -> f64 {
         return if x > 0.0 { 1.0 } else { 0.0 };
     }
     let mut cf = a;
-    let mut k = CF_DEPTH as f64;
+    let mut k = (12.0 + 450.0 / (a * a)).ceil();
     while k >= 1.0 {
         cf = a + k / cf;
         k -= 1.0;

@@ -284,6 +284,18 @@ fn moved_exact(range: PriceRange, price: PriceMove, forward: f64) -> EngineResul
 /// option: its Black-76 value at (F', σ', T − look-ahead) less today's (coin: each over its own
 /// forward), in f64, kept to 18 places.
 pub fn leg_pnl(p: &GridParams, unit: PremiumIn, leg: &Leg, shock: &Shock) -> EngineResult<Decimal> {
+    leg_pnl_from(p, unit, leg, shock, today(unit, leg)?)
+}
+
+/// A leg's value today in the book's unit (options; 0 for futures): computed once per grid.
+fn today(unit: PremiumIn, leg: &Leg) -> EngineResult<f64> {
+    match *leg {
+        Leg::Future { .. } => Ok(0.0),
+        Leg::Option { kind, strike, forward, days, sigma, .. } => option_value(unit, kind, forward, strike, days, sigma),
+    }
+}
+
+fn leg_pnl_from(p: &GridParams, unit: PremiumIn, leg: &Leg, shock: &Shock, today: f64) -> EngineResult<Decimal> {
     match *leg {
         Leg::Future { forward, .. } => {
             let (f, f1) = moved_exact(p.price_range, shock.price, forward)?;
@@ -298,7 +310,7 @@ pub fn leg_pnl(p: &GridParams, unit: PremiumIn, leg: &Leg, shock: &Shock) -> Eng
                 return Err(invalid("grid.price_range", format!("a scenario moves the forward {forward} to {f1} (must stay > 0)")));
             }
             let s1 = shocked_sigma(p.vol, shock.vol, sigma, days);
-            let pnl = option_value(unit, kind, f1, strike, days - p.lookahead_days, s1)? - option_value(unit, kind, forward, strike, days, sigma)?;
+            let pnl = option_value(unit, kind, f1, strike, days - p.lookahead_days, s1)? - today;
             to_decimal(pnl, UNIT_DP).ok_or_else(|| invalid("grid", format!("a scenario P&L is not finite ({pnl})")))
         }
     }
@@ -391,11 +403,12 @@ pub fn grid_margin(p: &GridParams, book: &Book) -> EngineResult<GridMargin> {
         return Err(invalid("grid.scenarios", "at least one scenario is needed".into()));
     }
     let mut out = Vec::with_capacity(p.scenarios.len());
+    let values: Vec<f64> = book.legs.iter().map(|l| today(book.unit, l)).collect::<EngineResult<_>>()?;
     // Each leg's unit P&L per scenario, then the book's by exact decimal sums.
     for (index, shock) in p.scenarios.iter().enumerate() {
         let mut raw = Decimal::ZERO;
-        for leg in &book.legs {
-            let pnl = leg.qty().mul_c(leg_pnl(p, book.unit, leg, shock)?, "scenario P&L")?.round_dp(PNL_DP);
+        for (leg, value) in book.legs.iter().zip(&values) {
+            let pnl = leg.qty().mul_c(leg_pnl_from(p, book.unit, leg, shock, *value)?, "scenario P&L")?.round_dp(PNL_DP);
             raw = raw.add_c(pnl, "scenario P&L")?;
         }
         let (size, relative) = move_size(p.price_range, shock.price);
@@ -575,6 +588,43 @@ mod tests {
         let p = GridParams { scenarios: p.scenarios[..27].to_vec(), ..p };
         let book = Book { unit: PremiumIn::Quote, index: 100.0, legs: vec![Leg::Future { qty: Decimal::ONE, forward: 100.0, month: 0 }] };
         assert!(grid_margin(&p, &book).unwrap_err().to_string().contains("grid.price_range"));
+    }
+
+    /// Cost of one grid margin per account (run: `cargo test --profile native --lib grid_margin_cost
+    /// -- --ignored --nocapture`): a hedged 2-leg book and a 10-leg book under the Deribit-PM set
+    /// (35 scenarios) and the SPAN set (16).
+    #[test]
+    #[ignore]
+    fn grid_margin_cost() {
+        use crate::engine::options::span::span_params;
+        let ten = Book {
+            unit: PremiumIn::Coin,
+            index: 60000.0,
+            legs: (0..10)
+                .map(|i| if i == 9 {
+                    Leg::Future { qty: d("0.4"), forward: 60000.0, month: 0 }
+                } else {
+                    Leg::Option { qty: Decimal::from(i % 3 - 1), kind: if i % 2 == 0 { OptionKind::Call } else { OptionKind::Put }, strike: 50000.0 + 2500.0 * i as f64, forward: 60000.0, days: 7.0 + 10.0 * i as f64, sigma: 0.55 + 0.02 * i as f64 }
+                })
+                .collect(),
+        };
+        let span = span_params(6000.0, 0.15, d("300"), d("400"));
+        for (name, p, book) in [("deribit-pm, 2 legs", GridParams::deribit_pm(), hedged_book()), ("deribit-pm, 10 legs", GridParams::deribit_pm(), ten.clone()), ("span, 2 legs", span.clone(), hedged_book()), ("span, 10 legs", span, ten)] {
+            let n = 2000;
+            let t = std::time::Instant::now();
+            let mut x = Decimal::ZERO;
+            for _ in 0..n {
+                x += grid_margin(&p, std::hint::black_box(&book)).unwrap().initial;
+            }
+            let per = t.elapsed().as_secs_f64() / n as f64;
+            println!("{name}: {:.1} µs per grid margin ({} scenarios; {x})", per * 1e6, p.scenarios.len());
+        }
+        let t = std::time::Instant::now();
+        let mut acc = 0.0;
+        for i in 0..100_000 {
+            acc += Black76 { kind: OptionKind::Call, forward: 60000.0, strike: 40000.0 + i as f64 * 0.5, years: 0.1, sigma: 0.6, rate: 0.0 }.price().unwrap();
+        }
+        println!("Black-76 price: {:.0} ns ({acc})", t.elapsed().as_secs_f64() / 100_000.0 * 1e9);
     }
 
     mod properties {
