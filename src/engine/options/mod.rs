@@ -5,6 +5,7 @@
 pub mod black76;
 pub mod deribit_standard;
 pub mod hist_var;
+pub mod marks;
 pub mod normal;
 pub mod scenario_grid;
 pub mod span;
