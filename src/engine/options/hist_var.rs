@@ -3,6 +3,8 @@
 //! 10 × (1 − 0.7) = 3.0000000000000004 and the ceiling picks the 4th loss, not the 3rd)
 //! (margin-models.md §5).
 
+use super::normal::to_f64;
+use super::scenario_grid::{leg_pnl, Book, GridParams, PriceMove, PriceRange, Shock, VolMove, Weight};
 use crate::engine::money::{Checked, EngineError, EngineResult};
 use rust_decimal::{Decimal, MathematicalOps};
 
@@ -103,6 +105,28 @@ pub fn horizon_returns(path: &[Decimal], horizon: usize) -> EngineResult<Vec<Dec
     }
     path.windows(horizon + 1)
         .map(|w| w[horizon].div_c(w[0], "horizon return").map(|x| (x - Decimal::ONE).round_dp(16)))
+        .collect()
+}
+
+/// Source: margin-models.md §5 step 1: the whole book revalued under each historical change of
+/// its underlying, P&L_j = V(F·(1 + r_j)) − V(F) (options by Black-76 at today's σ and T; futures
+/// exactly), summed per position as the scenario grid does (each position's P&L to 12 places).
+/// Returns are taken to 12 places. These P&Ls feed [`tail`] / [`hist_margin`].
+pub fn book_pnl(book: &Book, returns: &[Decimal]) -> EngineResult<Vec<Decimal>> {
+    let p = GridParams { price_range: PriceRange::Relative(0.0), scenarios: Vec::new(), lookahead_days: 0.0, ..GridParams::deribit_pm() };
+    returns
+        .iter()
+        .map(|r| {
+            let shock = Shock { price: PriceMove::Relative(to_f64(r.round_dp(12))), vol: VolMove::Same, weight: Weight::Full };
+            let mut sum = Decimal::ZERO;
+            for leg in &book.legs {
+                let q = match leg {
+                    super::scenario_grid::Leg::Future { qty, .. } | super::scenario_grid::Leg::Option { qty, .. } => *qty,
+                };
+                sum = sum.add_c(q.mul_c(leg_pnl(&p, book.unit, leg, &shock)?, "historical P&L")?.round_dp(super::scenario_grid::PNL_DP), "historical P&L")?;
+            }
+            Ok(sum)
+        })
         .collect()
 }
 
@@ -212,6 +236,27 @@ mod tests {
         assert_eq!(scale_to_horizon(Decimal::ONE, 5).unwrap().round_dp(6), d("2.236068"));
         assert_eq!(horizon_returns(&[d("100"), d("110"), d("99")], 1).unwrap(), vec![d("0.1"), d("-0.1")]);
         assert_eq!(horizon_returns(&[d("100"), d("110"), d("99")], 2).unwrap(), vec![d("-0.01")]);
+    }
+
+    #[test]
+    fn a_book_over_its_own_past_path() {
+        use crate::engine::options::black76::{OptionKind, PremiumIn};
+        use crate::engine::options::scenario_grid::Leg;
+        // 2 linear futures at 100 over the path 100 → 110 → 99 → 99: returns +10 %, −10 %, 0.
+        let path = [d("100"), d("110"), d("99"), d("99")];
+        let book = Book { unit: PremiumIn::Quote, index: 100.0, legs: vec![Leg::Future { qty: d("2"), forward: 100.0, month: 0 }] };
+        let pnl = book_pnl(&book, &horizon_returns(&path, 1).unwrap()).unwrap();
+        assert_eq!(pnl, vec![d("20"), d("-20"), d("0")]);
+        // N = 3, α = 2/3 → N(1−α) = 1 → k = 1: VaR = ES = the worst loss, 20.
+        let t = tail(&pnl, d("0.6666666666666666666666666667")).unwrap();
+        assert_eq!((t.k, t.var), (1, d("20")));
+        // A short at-the-money call (K 100, 30 d, σ 0.5; worth 5.713767509): on the +10 % day the
+        // call is worth 12.275433781, on the −10 % day 1.827693354 (50-digit references), so the
+        // short's P&L is −6.561666272 and +3.886074155.
+        let call = Book { unit: PremiumIn::Quote, index: 100.0, legs: vec![Leg::Option { qty: d("-1"), kind: OptionKind::Call, strike: 100.0, forward: 100.0, days: 30.0, sigma: 0.5 }] };
+        let pnl = book_pnl(&call, &[d("0.1"), d("-0.1")]).unwrap();
+        assert!((pnl[0] - d("-6.561666272")).abs() < d("1e-9") && (pnl[1] - d("3.886074155")).abs() < d("1e-9"), "{pnl:?}");
+        assert_eq!(hist_margin(&pnl, d("0.5"), Measure::VaR, None).unwrap(), -pnl[0]);
     }
 
     #[test]
