@@ -85,6 +85,16 @@ fn wasm_run_matches_the_native_digest() {
     assert_eq!(determinism::digest(), determinism::DIGEST.trim());
 }
 
+#[path = "common/options_determinism.rs"]
+mod options_determinism;
+
+/// exp, ln, the normal CDF, Black-76 and a portfolio grid give the same bits in WebAssembly as
+/// natively (engine/options/normal.rs uses only IEEE-exact f64 operations).
+#[wasm_bindgen_test]
+fn wasm_option_models_match_the_native_digest() {
+    assert_eq!(options_determinism::digest(), options_determinism::DIGEST.trim());
+}
+
 #[wasm_bindgen_test]
 async fn waterfall_view_follows_the_step() {
     let root = container("t-waterfall");

@@ -17,6 +17,7 @@ pub mod margin;
 mod margin_call;
 pub mod market;
 pub mod money;
+pub mod options;
 mod record;
 pub mod run;
 pub mod scan;
