@@ -56,7 +56,10 @@ pub async fn run_in_slices(
     if !keep_going() {
         return None;
     }
-    let mut run = match Run::start(scenario) {
+    let starting = super::perf::Measure::new("spillway:load:run-start");
+    let started = Run::start(scenario);
+    drop(starting);
+    let mut run = match started {
         Ok(r) => r,
         Err(e) => return Some(Err(e)),
     };
@@ -85,6 +88,7 @@ pub async fn run_in_slices(
     if !keep_going() {
         return None;
     }
+    let _finishing = super::perf::Measure::new("spillway:load:run-finish");
     Some(run.finish())
 }
 

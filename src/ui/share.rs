@@ -62,7 +62,10 @@ pub fn initial_state() -> InitialState {
     if frag.is_empty() {
         return default_state(None);
     }
-    match codec::decode(&frag) {
+    let decoding = super::perf::Measure::new("spillway:load:link-decode");
+    let decoded = codec::decode(&frag);
+    drop(decoding);
+    match decoded {
         Ok(shared) => {
             let step = shared.step.unwrap_or(0);
             InitialState { scenario: shared.scenario, preset_id: shared.preset, step, venue: shared.venue, notice: None, from_link: true }

@@ -199,7 +199,15 @@ impl AppState {
             s.run_progress.set(None);
             s.last_run_ms.set(now_ms() - started);
             match outcome {
-                Ok(t) => s.show_run(scenario, Arc::new(t), None),
+                Ok(t) => {
+                    // The first render of a large run is a task of its own, not the finish's.
+                    chunked_run::yield_to_browser().await;
+                    if !current() {
+                        return;
+                    }
+                    let _showing = super::perf::Measure::new("spillway:load:show-run");
+                    s.show_run(scenario, Arc::new(t), None)
+                }
                 Err(e) => s.run_failed(e.to_string()),
             }
         });

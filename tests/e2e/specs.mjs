@@ -641,8 +641,13 @@ async function showsStoredAndPlays(p, stored) {
 // Long tasks of the page, from its first script on (buffered), for the "no task over 200 ms" check.
 const observeLongTasks = () => {
   window.__longTasks = [];
+  window.__loadPhases = [];
   new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push([e.startTime, e.duration]); })
     .observe({ type: 'longtask', buffered: true });
+  // The app's load phases (ui/perf.rs measures named spillway:load:*): which one a long task is.
+  new PerformanceObserver((l) => {
+    for (const e of l.getEntries()) if (e.name.startsWith('spillway:load:')) window.__loadPhases.push([e.name.slice(14), e.startTime, e.duration]);
+  }).observe({ type: 'measure', buffered: true });
 };
 
 specs.push(
@@ -699,8 +704,10 @@ specs.push(
       const st = await p.evaluate(() => {
         const start = performance.getEntriesByName('spillway:start')[0]?.startTime ?? 0;
         const tasks = window.__longTasks.filter(([t, d]) => t + d > start).sort((a, b) => b[1] - a[1]);
-        return { start, tasks: tasks.slice(0, 8), n: tasks.length };
+        const phases = window.__loadPhases.map(([n, t, d]) => `${n} ${d.toFixed(0)} ms at ${(t - start).toFixed(0)} ms`);
+        return { start, tasks: tasks.slice(0, 8), n: tasks.length, phases };
       });
+      console.log(`heavy link: load phases ${st.phases.join(', ')}`);
       const run = await text(p, '#run-time');
       const longest = st.tasks.length ? st.tasks[0][1] : 0;
       console.log(`heavy link: ${run}; progress seen "${during}"; long tasks (> 50 ms) after the wasm started: ${st.n}, ` +
@@ -920,6 +927,19 @@ specs.push(
       await page.click('#term-clawback + dd button[data-term="socialized loss"]');
       await page.waitForTimeout(200);
       if ((await focusedId(page)) !== 'term-socialized-loss') throw new Error(`See also went to ${await focusedId(page)}`);
+      // Cover-2 is a sizing figure: Show me opens the two-defaults preset and runs the stress lab's Cover analysis.
+      await page.fill('#glossary-search', 'Cover-2');
+      await page.click('#term-cover-2 + dd .show-me');
+      await page.waitForSelector('#stress-cover-sentence', { timeout: 30000 });
+      const cover = await text(page, '#stress-cover-sentence');
+      if (!/€1\.2k\) covers Cover-1 \(€800\.00\) by 150%, Cover-2 \(€1\.3k\) by 92\.3%/.test(cover)) throw new Error(`Cover-2 Show me: ${cover}`);
+      if (!/Bravo Power failed its margin call/.test(await text(page, '#narrative'))) throw new Error('Cover-2 Show me: the step does not show the second default');
+      await page.locator('section[aria-labelledby="stress-title"]').screenshot({ path: path.join(shotsDir, 'glossary-cover-2.png') });
+      // Risk-limit tiers: Wendy's big position, liquidated in tier 3.
+      await page.fill('#glossary-search', 'tiers');
+      await page.click('#term-risk-limit-tiers + dd .show-me');
+      await page.waitForTimeout(300);
+      if (!/maintenance tier 3 of 3/.test(await text(page, '#narrative'))) throw new Error('Show me (risk-limit tiers) did not open the tier-3 liquidation');
     },
   },
   {
