@@ -10,7 +10,14 @@ use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
     pub(in crate::engine) fn drain_queue(&mut self, t: u32) -> EngineResult<()> {
-        while let Some((a, cascade)) = self.queue.pop_front() {
+        loop {
+            // Members already closed out by a set-off first: their loss goes down the waterfall
+            // once the walk that closed them out has ended.
+            if let Some((a, margin_used, d, info)) = self.closed_out.pop_front() {
+                self.allocate(a, t, margin_used, d, &info)?;
+                continue;
+            }
+            let Some((a, cascade)) = self.queue.pop_front() else { break };
             if self.accts.get(a).map(|x| x.defaulter).unwrap_or(true) {
                 continue;
             }
@@ -23,6 +30,13 @@ impl<'a> Sim<'a> {
     /// Clearing-house default management: the portfolio is auctioned at a discount to mark; the
     /// close-out loss meets the defaulter's margin, then the rest of the waterfall.
     pub(in crate::engine) fn default_member(&mut self, a: usize, t: u32, cascade: bool) -> EngineResult<()> {
+        let (margin_used, d, info) = self.close_out(a, t, cascade)?;
+        self.allocate(a, t, margin_used, d, &info)
+    }
+
+    /// The default's first half: declared, its portfolio auctioned and its collateral sold.
+    /// Returns the margin the close-out used, the deficit beyond it and the positions closed.
+    pub(in crate::engine) fn close_out(&mut self, a: usize, t: u32, cascade: bool) -> EngineResult<(Decimal, Decimal, Closed)> {
         self.accts[a].defaulter = true; // ok: a < len
         self.defaults += 1;
         self.set_status(a, Status::Defaulted);
@@ -52,6 +66,6 @@ impl<'a> Sim<'a> {
         let loss = (-realized_total).max(Decimal::ZERO);
         let (margin_used, d) = if cash < Decimal::ZERO { (c0.max(Decimal::ZERO), -cash) } else { (loss.min(c0.max(Decimal::ZERO)), Decimal::ZERO) };
         spread_bad_debt(&mut info, &notionals, d)?;
-        self.allocate(a, t, margin_used, d, &info)
+        Ok((margin_used, d, info))
     }
 }

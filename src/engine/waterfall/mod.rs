@@ -14,6 +14,7 @@ pub mod distribute;
 mod insurance_fund;
 mod lp_vault;
 mod skin_in_the_game;
+mod set_off;
 mod socialized_loss;
 mod step_split;
 mod survivors_fund;
@@ -76,9 +77,13 @@ pub fn describe(spec: &LayerSpec) -> (String, String, &'static str) {
             "Non-defaulting members' contributions, used pro rata to contribution.".into(),
             "Surviving members",
         ),
-        LayerSpec::Assessment { cap_multiple, max_calls } => (
+        LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => (
             "Assessments".into(),
-            format!("Cash calls on surviving members, up to {cap_multiple}× their contribution, at most {max_calls} call(s); a member who cannot pay defaults in turn."),
+            match (period_cap_multiple, cooling_off_steps) {
+                (Some(pc), Some(n)) => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution per default and {pc}× across the defaults of a {n}-step cooling-off period, at most {max_calls} call(s); a member who cannot pay defaults in turn (set-off first)."),
+                (Some(pc), None) => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution per default and {pc}× across all defaults, at most {max_calls} call(s); a member who cannot pay defaults in turn (set-off first)."),
+                _ => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution, at most {max_calls} call(s); a member who cannot pay defaults in turn."),
+            },
             "Surviving members",
         ),
         LayerSpec::VariationMarginHaircut { max_steps } => (
@@ -119,7 +124,7 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
         ("cme", "CME-style clearing house", vec![
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
-            SurvivorsFund, Assessment { cap_multiple: d(2), max_calls: 1 },
+            SurvivorsFund, Assessment { cap_multiple: d(2), max_calls: 1, period_cap_multiple: None, cooling_off_steps: None },
         ]),
         // LCH / Eurex: junior SIG before survivors, assessments, then VMGH as a recovery tool
         // (EMIR Art. 45; CPMI-IOSCO recovery guidance).
@@ -127,7 +132,7 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
             SurvivorsFund, SkinInTheGame { tranche: Tranche::Senior, amount: d(0) },
-            Assessment { cap_multiple: d(1), max_calls: 1 },
+            Assessment { cap_multiple: d(1), max_calls: 1, period_cap_multiple: None, cooling_off_steps: None },
             VariationMarginHaircut { max_steps: 3 }, TearUp,
         ]),
         // BitMEX: insurance fund, then ADL ("Auto-Deleveraging" page).
