@@ -330,6 +330,9 @@ pub(crate) enum Msg<N = Name> {
     /// A re-assessment: call `call` of `max_calls` re-calls `amount` a member did not pay from
     /// the others' `headroom` under their caps.
     Recall { call: u32, max_calls: u32, amount: Decimal, headroom: Decimal },
+    /// The clearing house declared `name` in default at this step (the scenario's
+    /// `declared_defaults`), whatever its margin.
+    Declared { name: N },
     /// Why an assessment layer stopped with `left` of the loss unpaid, and its numbers.
     AssessmentStop { left: Decimal, why: AssessStop, max_calls: u32, headroom: Decimal, cap: Decimal, period_cap: Decimal },
 }
@@ -554,6 +557,10 @@ impl Msg<u64> {
                 out.dec(*amount);
                 out.dec(*headroom);
             }
+            Msg::Declared { name } => {
+                out.u8(30);
+                out.u64(*name);
+            }
             Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => {
                 out.u8(29);
                 out.dec(*left);
@@ -624,6 +631,7 @@ impl Msg<u64> {
                 cap: r.dec(),
                 period_cap: r.dec(),
             },
+            30 => Msg::Declared { name: r.u64() },
             _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
     }
@@ -664,6 +672,7 @@ impl<N> Msg<N> {
             Msg::LossQueued { name, amount, label } => Msg::LossQueued { name: f(name), amount, label: f(label) },
             Msg::SetOff { name, owed, margin, fund, toward } => Msg::SetOff { name: f(name), owed, margin, fund, toward: f(toward) },
             Msg::Recall { call, max_calls, amount, headroom } => Msg::Recall { call, max_calls, amount, headroom },
+            Msg::Declared { name } => Msg::Declared { name: f(name) },
             Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap },
         }
     }
@@ -752,6 +761,7 @@ impl Msg {
                     if rest > Decimal::ZERO { format!("; {} still unpaid", money(rest)) } else { String::new() }
                 )
             }
+            Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
             Msg::Recall { call, max_calls, amount, headroom } => format!(
                 "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",
                 call, max_calls, money(*amount), money(*headroom)
@@ -1283,6 +1293,7 @@ mod packed_event_tests {
             Msg::LossQueued { name: a.clone(), amount: d(26, 0), label: label.clone() },
             Msg::SetOff { name: a.clone(), owed: d(27, 0), margin: d(5, 0), fund: d(3, 0), toward: n("Whale") },
             Msg::Recall { call: 2, max_calls: u32::MAX, amount: d(28, 0), headroom: d(29, 0) },
+            Msg::Declared { name: a.clone() },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::Calls, max_calls: 3, headroom: d(31, 0), cap: d(275, 2), period_cap: d(55, 1) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::DefaultCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::PeriodCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },

@@ -45,6 +45,18 @@ pub struct Scenario {
     /// named account on another venue. A list of links; cycles are an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contagion: Vec<ContagionLink>,
+    /// Defaults the clearing house declares at a chosen step, whatever the account's margin
+    /// (issue 19): the account's portfolio is closed out and its loss goes down the waterfall.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_defaults: Vec<DeclaredDefault>,
+}
+
+/// A default declared at `step` on account `account` (an id in `accounts`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeclaredDefault {
+    pub account: String,
+    pub step: u32,
 }
 
 impl Default for Scenario {
@@ -64,6 +76,7 @@ impl Default for Scenario {
             waterfall: Vec::new(),
             linked_venues: Vec::new(),
             contagion: Vec::new(),
+            declared_defaults: Vec::new(),
         }
     }
 }

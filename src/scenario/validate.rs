@@ -385,6 +385,19 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         }
     }
 
+    // Declared defaults: a listed account, within the run, once each.
+    for (i, x) in s.declared_defaults.iter().enumerate() {
+        let p = format!("declared_defaults[{i}]");
+        if !s.accounts.iter().any(|a| a.id == x.account) {
+            e.push(format!("{p}.account"), format!("no account `{}` in `accounts`", x.account));
+        } else if s.declared_defaults[..i].iter().any(|y| y.account == x.account) {
+            e.push(format!("{p}.account"), format!("`{}` is already declared in default", x.account));
+        }
+        if x.step > s.steps {
+            e.push(format!("{p}.step"), format!("must be at most steps ({})", s.steps));
+        }
+    }
+
     e.0.extend(super::contagion::validate(s));
 
     if !e.0.is_empty() {

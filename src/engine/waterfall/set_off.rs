@@ -14,7 +14,8 @@ impl<'a> Sim<'a> {
     /// close-out left, then from its remaining fund contribution. Its own loss, if any, goes down
     /// the waterfall once `def`'s walk ends (`Sim::closed_out`). Returns what the set-off paid.
     pub(in crate::engine) fn set_off(&mut self, i: usize, def: usize, t: u32, l: usize, owed: Decimal) -> EngineResult<Decimal> {
-        let (margin_used, d, info) = self.close_out(i, t, true)?;
+        let msg = Msg::Default { name: self.who(i), cascade: true };
+        let (margin_used, d, info) = self.close_out(i, t, msg)?;
         let cash = self.accts[i].snap.collateral.first().copied().unwrap_or_default(); // ok: i < len (caller)
         let margin = owed.min(cash.max(Decimal::ZERO));
         if margin > Decimal::ZERO {
