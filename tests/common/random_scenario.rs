@@ -61,8 +61,9 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         0i64..20,
         any::<bool>(),
         0u64..1000,
+        prop::option::of((0usize..7, 0u32..21)),
     )
-        .prop_map(|(accs, layers, ccp, partial, shock, shock_step, impact, gbm, seed)| {
+        .prop_map(|(accs, layers, ccp, partial, shock, shock_step, impact, gbm, seed, declared)| {
             let mut s = Scenario { seed, steps: 20, ..Default::default() };
             s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
             s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
@@ -98,6 +99,10 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             }
             s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
             s.waterfall = layers;
+            // A default declared at a chosen step (issue 19).
+            if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
+                s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step });
+            }
             s
         })
 }
