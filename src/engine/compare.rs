@@ -100,8 +100,8 @@ pub struct Comparison {
     /// Who paid, in the order of `LossSummary::by_party` (unallocated last), each with its share
     /// of the deficit: the figures the side-by-side view draws.
     pub payers: Vec<Payer>,
-    /// What the comparison changed to run this rule set (a vault it created), also said in the
-    /// label.
+    /// What the comparison changed to run this rule set (a vault it created, and with what); the
+    /// label says it in short.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// The run itself, so the side-by-side view can show each waterfall at the player's step.
@@ -129,7 +129,7 @@ fn share(part: Decimal, whole: Decimal) -> Decimal {
 /// A rule set with a backstop vault (Hyperliquid's HLP) on a scenario that has no such account:
 /// the scenario with the vault created, holding the venue's insurance fund (the venue's own
 /// reserve, moved to the vault that plays its part), and the note that says so.
-fn with_vault(s: &Scenario, w: &WaterfallSpec) -> Option<(Scenario, String)> {
+fn with_vault(s: &Scenario, w: &WaterfallSpec) -> Option<(Scenario, String, String)> {
     let vault = w.layers.iter().find_map(|l| match l {
         LayerSpec::LpVaultHaircut { account } if !s.accounts.iter().any(|a| &a.id == account) => Some(account.clone()),
         _ => None,
@@ -137,7 +137,8 @@ fn with_vault(s: &Scenario, w: &WaterfallSpec) -> Option<(Scenario, String)> {
     let mut t = s.clone();
     let cash = s.venue.insurance_fund;
     t.accounts.push(crate::scenario::AccountSpec { id: vault.clone(), name: format!("{vault} vault (created)"), role: Role::LpVault, cash, ..Default::default() });
-    Some((t, format!("vault `{vault}` created, holding the insurance fund ({})", super::money::format_money(cash))))
+    let note = format!("vault `{vault}` created, holding the insurance fund ({})", super::money::format_money(cash));
+    Some((t, format!("{} (vault `{vault}` created)", w.label), note))
 }
 
 /// Run `s` once per waterfall.
@@ -145,13 +146,9 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
     let mut out = Vec::with_capacity(waterfalls.len());
     for w in waterfalls {
         let created = with_vault(s, w);
-        let (s, note) = match &created {
-            Some((t, note)) => (t, Some(note.clone())),
-            None => (s, None),
-        };
-        let label = match &note {
-            Some(n) => format!("{} ({n})", w.label),
-            None => w.label.clone(),
+        let (s, label, note) = match &created {
+            Some((t, label, note)) => (t, label.clone(), Some(note.clone())),
+            None => (s, w.label.clone(), None),
         };
         match simulate_with_waterfall(s, &w.layers) {
             Ok(t) => {
@@ -255,7 +252,7 @@ mod tests {
         assert!(hl.summary.is_some(), "{:?}", hl.error);
         let note = hl.note.clone().unwrap();
         assert!(note.starts_with("vault `hlp` created, holding the insurance fund"), "{note}");
-        assert!(hl.label.ends_with(&format!("({note})")));
+        assert_eq!(hl.label, "Hyperliquid-style venue (vault `hlp` created)");
     }
 
     #[test]
