@@ -57,7 +57,7 @@ fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
         (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(a) }),
         Just(LayerSpec::InsuranceFund),
         Just(LayerSpec::SurvivorsFund),
-        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m }),
+        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None }),
         (1u32..4).prop_map(|m| LayerSpec::VariationMarginHaircut { max_steps: m }),
         Just(LayerSpec::SocializedLoss),
         Just(LayerSpec::AutoDeleverage),

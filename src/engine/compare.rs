@@ -38,13 +38,28 @@ pub fn waterfall_presets_for(s: &Scenario) -> Vec<WaterfallSpec> {
         _ => None,
     });
     let vault = vault.or_else(|| s.accounts.iter().find(|a| a.role == Role::LpVault).map(|a| a.id.clone()));
+    // The scenario's default fund: the scale CME's published contribution is set against.
+    let fund: Decimal = s.accounts.iter().map(|a| a.fund_contribution).sum();
     let mut out = waterfall_presets();
     for w in &mut out {
+        let cme = w.label.starts_with("CME");
+        let eurex = w.label.starts_with("LCH");
         for l in &mut w.layers {
             match l {
                 LayerSpec::SkinInTheGame { tranche, amount } if amount.is_zero() => {
-                    if let Some(x) = sig(*tranche) {
-                        *amount = x;
+                    match sig(*tranche) {
+                        Some(x) => *amount = x,
+                        // CME's contribution is $100m of a $7,856.5m guaranty fund (domain.md
+                        // §6, CME Base 30 Jun 2024): the same share of this scenario's fund.
+                        None if cme && *tranche == Tranche::Junior => *amount = cme_contribution(fund),
+                        // Eurex's second skin in the game is €57m beside its €143m first one
+                        // (domain.md §6): in that ratio to the scenario's junior tranche.
+                        None if eurex && *tranche == Tranche::Senior => {
+                            if let Some(j) = sig(Tranche::Junior) {
+                                *amount = crate::engine::money::to_money_places(j * Decimal::from(57) / Decimal::from(143), 2);
+                            }
+                        }
+                        None => {}
                     }
                 }
                 LayerSpec::LpVaultHaircut { account } => {
@@ -57,6 +72,12 @@ pub fn waterfall_presets_for(s: &Scenario) -> Vec<WaterfallSpec> {
         }
     }
     out
+}
+
+/// Source: CME Clearing financial safeguards (CME Base, 30 Jun 2024): CME's contribution $100,000,000 of a guaranty fund of $7,856,528,818, domain.md §6.
+/// CME's skin in the game as the same share of a default fund of `fund`, to the cent.
+pub fn cme_contribution(fund: Decimal) -> Decimal {
+    crate::engine::money::to_money_places(fund * Decimal::from(100_000_000u64) / Decimal::from(7_856_528_818u64), 2)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -79,6 +100,10 @@ pub struct Comparison {
     /// Who paid, in the order of `LossSummary::by_party` (unallocated last), each with its share
     /// of the deficit: the figures the side-by-side view draws.
     pub payers: Vec<Payer>,
+    /// What the comparison changed to run this rule set (a vault it created, and with what); the
+    /// label says it in short.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The run itself, so the side-by-side view can show each waterfall at the player's step.
     #[serde(skip)]
     pub timeline: Option<Arc<Timeline>>,
@@ -101,10 +126,30 @@ fn share(part: Decimal, whole: Decimal) -> Decimal {
     }
 }
 
+/// A rule set with a backstop vault (Hyperliquid's HLP) on a scenario that has no such account:
+/// the scenario with the vault created, holding the venue's insurance fund (the venue's own
+/// reserve, moved to the vault that plays its part), and the note that says so.
+fn with_vault(s: &Scenario, w: &WaterfallSpec) -> Option<(Scenario, String, String)> {
+    let vault = w.layers.iter().find_map(|l| match l {
+        LayerSpec::LpVaultHaircut { account } if !s.accounts.iter().any(|a| &a.id == account) => Some(account.clone()),
+        _ => None,
+    })?;
+    let mut t = s.clone();
+    let cash = s.venue.insurance_fund;
+    t.accounts.push(crate::scenario::AccountSpec { id: vault.clone(), name: format!("{vault} vault (created)"), role: Role::LpVault, cash, ..Default::default() });
+    let note = format!("vault `{vault}` created, holding the insurance fund ({})", super::money::format_money(cash));
+    Some((t, format!("{} (vault `{vault}` created)", w.label), note))
+}
+
 /// Run `s` once per waterfall.
 pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<Comparison>> {
     let mut out = Vec::with_capacity(waterfalls.len());
     for w in waterfalls {
+        let created = with_vault(s, w);
+        let (s, label, note) = match &created {
+            Some((t, label, note)) => (t, label.clone(), Some(note.clone())),
+            None => (s, w.label.clone(), None),
+        };
         match simulate_with_waterfall(s, &w.layers) {
             Ok(t) => {
                 let sum = t.summary.clone();
@@ -122,7 +167,8 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
                 }
                 let payers = sum.by_party.iter().map(|(party, amount)| Payer { party: party.clone(), amount: *amount, share: share(*amount, sum.deficit) }).collect();
                 out.push(Comparison {
-                    label: w.label.clone(),
+                    label,
+                    note,
                     payers,
                     timeline: Some(Arc::new(t)),
                     share_non_defaulters: share(sum.deficit - defaulters - sum.unallocated, sum.deficit),
@@ -135,7 +181,8 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
                 });
             }
             Err(e) => out.push(Comparison {
-                label: w.label.clone(),
+                label,
+                note,
                 summary: None,
                 error: Some(e.to_string()),
                 per_account: Vec::new(),
@@ -161,12 +208,51 @@ mod tests {
         let fitted = waterfall_presets_for(&s);
         let cme = fitted.iter().find(|w| w.label.starts_with("CME")).unwrap();
         assert!(cme.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(7_000_000) }));
-        // No senior tranche in the scenario: the LCH rule set's senior tranche stays at zero.
+        // No senior tranche in the scenario: the LCH/Eurex rule set's is Eurex's 57 beside 143,
+        // 7,000,000 × 57 / 143 = 2,790,209.79 (issue 19).
         let lch = fitted.iter().find(|w| w.label.starts_with("LCH")).unwrap();
-        assert!(lch.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::ZERO }));
+        assert!(lch.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::new(279_020_979, 2) }));
         s.accounts[0].role = Role::LpVault;
         let hl = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("Hyperliquid")).unwrap();
         assert!(hl.layers.contains(&LayerSpec::LpVaultHaircut { account: s.accounts[0].id.clone() }));
+    }
+
+    /// Issue 19: without capital of its own in the scenario, the CME rule set carries CME's
+    /// published share of the fund ($100m of $7,856,528,818): a fund of 1,000,000 gets
+    /// 1,000,000 × 100,000,000 / 7,856,528,818 = 12,728.267… → 12,728.27; its assessments are
+    /// 2.75× per default and 5.5× in the period, Eurex's 2× and 3×. A junior tranche of 143 in
+    /// the scenario gives the Eurex rule set a senior one of 57.
+    #[test]
+    fn cme_and_eurex_carry_their_published_parameters() {
+        let mut s = Scenario::default();
+        s.accounts = vec![crate::scenario::AccountSpec { id: "m".into(), role: Role::Member, fund_contribution: Decimal::from(1_000_000), ..Default::default() }];
+        let fitted = waterfall_presets_for(&s);
+        let cme = fitted.iter().find(|w| w.label.starts_with("CME")).unwrap();
+        assert!(cme.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::new(1_272_827, 2) }));
+        assert!(cme.layers.contains(&LayerSpec::Assessment { cap_multiple: Decimal::new(275, 2), max_calls: 2, period_cap_multiple: Some(Decimal::new(55, 1)), cooling_off_steps: None }));
+        let eurex = fitted.iter().find(|w| w.label.starts_with("LCH")).unwrap();
+        assert!(eurex.layers.contains(&LayerSpec::Assessment { cap_multiple: Decimal::from(2), max_calls: 2, period_cap_multiple: Some(Decimal::from(3)), cooling_off_steps: None }));
+        s.waterfall = vec![LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(143) }];
+        let eurex = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("LCH")).unwrap();
+        assert!(eurex.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(57) }));
+    }
+
+    /// The CME and LCH/Eurex columns differ once the loss reaches the assessments (2.75× against
+    /// 2× a contribution), and the Hyperliquid rule set runs on a scenario without `hlp`: the
+    /// comparison creates its vault with the insurance fund and says so.
+    #[test]
+    fn compare_has_distinct_ccp_columns_and_creates_a_missing_vault() {
+        let s = crate::scenario::presets::by_id("exhausts-waterfall").unwrap().scenario;
+        assert!(!s.accounts.iter().any(|a| a.id == "hlp"));
+        let rows = compare(&s, &waterfall_presets_for(&s)).unwrap();
+        let row = |p: &str| rows.iter().find(|c| c.label.starts_with(p)).unwrap();
+        let (cme, eurex) = (row("CME").summary.clone().unwrap(), row("LCH").summary.clone().unwrap());
+        assert_ne!((cme.by_party.clone(), cme.unallocated), (eurex.by_party.clone(), eurex.unallocated));
+        let hl = row("Hyperliquid");
+        assert!(hl.summary.is_some(), "{:?}", hl.error);
+        let note = hl.note.clone().unwrap();
+        assert!(note.starts_with("vault `hlp` created, holding the insurance fund"), "{note}");
+        assert_eq!(hl.label, "Hyperliquid-style venue (vault `hlp` created)");
     }
 
     #[test]

@@ -214,6 +214,9 @@ pub enum Why {
     Vault,
     /// Another venue's loss passed on to this account (not a loss to this venue's waterfall).
     Contagion { from: String, source: &'static str },
+    /// Set-off: the account failed `owed` of an assessment and defaulted; `margin` came from the
+    /// surplus its close-out left, `fund` from its fund contribution (issue 19).
+    SetOff { owed: Decimal, margin: Decimal, fund: Decimal },
 }
 
 /// One loss of an account and the arithmetic behind it.
@@ -241,6 +244,7 @@ impl LossExplanation {
             Why::Share(s) => s.rule.rule_text(),
             Why::Vault => "The backstop vault takes the loss that reaches it, up to its equity; its depositors' shares lose that value.",
             Why::Contagion { .. } => "Bad-debt propagation: another venue's loss is passed on to this account by the link between the venues.",
+            Why::SetOff { .. } => "Set-off: a member that cannot pay an assessment defaults, and what it owes is netted against what it posted (the surplus its close-out left, then its fund contribution) before any of it passes on.",
         }
     }
 
@@ -396,6 +400,14 @@ pub fn explain_losses(t: &Timeline, account: usize) -> Vec<LossExplanation> {
                 }
             }
             Msg::Assessment { called, paid, .. } => assessed.push_back((e.step, e.layer, *called, *paid)),
+            Msg::SetOff { owed, margin, fund, toward, .. } if !(*margin + *fund).is_zero() => out.push(LossExplanation {
+                step: e.step,
+                layer: e.layer,
+                title: label(e.layer),
+                toward: vec![toward.to_string()],
+                amount: *margin + *fund,
+                why: Why::SetOff { owed: *owed, margin: *margin, fund: *fund },
+            }),
             Msg::Vault { pay, .. } => out.push(LossExplanation {
                 step: e.step,
                 layer: e.layer,
@@ -652,8 +664,10 @@ mod tests {
         let losses = explain_losses(&t, a);
         let l = losses.iter().find(|l| matches!(&l.why, Why::Share(s) if s.rule == SplitRule::VmHaircut)).expect("haircut");
         let s = share_of(l);
-        assert_eq!((s.base, s.total, s.take), (d("477000000"), d("1431000000"), d("1237400000")));
-        assert_eq!(s.share, d("412466666.66666666"));
+        // The take is 90m less than before set-off (issue 19): Member trader 5's unpaid
+        // assessment is netted against the surplus its close-out left. 477m is a third of 1,431m.
+        assert_eq!((s.base, s.total, s.take), (d("477000000"), d("1431000000"), d("1147400000")));
+        assert_eq!(s.share, d("382466666.66666666"));
         assert_eq!(paid_in_ledger(&t, a, "variation-margin gains haircut"), (1, s.share));
     }
 

@@ -75,10 +75,15 @@ impl<'a> Sim<'a> {
             for q in [Decimal::new(25, 2), Decimal::new(5, 1), Decimal::new(75, 2)] {
                 let mut eq = group_equity;
                 let mut mm_after = Decimal::ZERO;
+                // A fraction that rounds to every whole position is no partial liquidation: it
+                // would pass the check trivially (nothing left to margin) and pre-empt a larger
+                // fraction that keeps part of the book (issue 19: a quarter under one lot).
+                let mut keeps_some = false;
                 for &i in idx {
                     let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
                     let mark = self.m.mark(p.inst, t);
                     let part = self.partial_size(p, q);
+                    keeps_some |= part != p.size;
                     let px = self.m.exec_price(p.inst, part, mark, Decimal::ZERO, max_slip)?;
                     let slip = self.m.pnl_at(p.inst, part, mark, px)?; // ≤ 0
                     let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
@@ -86,7 +91,7 @@ impl<'a> Sim<'a> {
                     let rest = Pos { size: p.size - part, ..p.clone() };
                     mm_after += position_requirements(&self.m, &rest, t)?.0;
                 }
-                if eq >= mm_after && eq > Decimal::ZERO {
+                if keeps_some && eq >= mm_after && eq > Decimal::ZERO {
                     fraction = q;
                     break;
                 }
@@ -123,7 +128,8 @@ impl<'a> Sim<'a> {
             fee_base += n;
             notionals.push(n);
             info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
-            let partial = fraction < Decimal::ONE;
+            // Partial only where part of the position stays open.
+            let partial = qty < p.size.abs();
             let basis = if self.full { self.liq_basis(&p, cross, c0, mark)? } else { LiqBasis::default() };
             let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark, prices, basis };
             let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
@@ -132,12 +138,14 @@ impl<'a> Sim<'a> {
         // Group result before the penalty.
         let mut group = if cross {
             self.cash_add(a, realized_total)?;
-            if self.accts[a].snap.positions.iter().all(|p| p.isolated.is_some()) {
-                // ok: a < len
+            let rest: Vec<Pos> = self.accts[a].snap.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect(); // ok: a < len
+            let equity = valuate(&self.m, &self.accts[a].snap.collateral, &rest, t)?.cross_equity; // ok: a < len
+            // Only a defaulter's collateral is sold (at its haircut value, the value the equity
+            // already counts); a solvent account keeps its assets (issue 19).
+            if rest.is_empty() && equity < Decimal::ZERO {
                 self.sell_collateral(a, t)?;
             }
-            let rest: Vec<Pos> = self.accts[a].snap.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect(); // ok: a < len
-            valuate(&self.m, &self.accts[a].snap.collateral, &rest, t)?.cross_equity // ok: a < len
+            equity
         } else {
             let g = iso_total + realized_total;
             self.cash_add(a, g)?;
@@ -164,10 +172,11 @@ impl<'a> Sim<'a> {
             self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
             spread_bad_debt(&mut info, &notionals, d)?;
             self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)?;
-        } else if fraction < Decimal::ONE {
-            self.set_status(a, Status::Liquidating);
         } else if !positions_left {
             self.set_status(a, Status::Liquidated);
+        } else if fraction < Decimal::ONE {
+            // Back above maintenance; the next check that finds it so makes it healthy again.
+            self.set_status(a, Status::Liquidating);
         } else {
             self.set_status(a, Status::Healthy);
         }
@@ -226,5 +235,129 @@ mod tests {
         assert!(text("Mina").contains("(mark 9,067;") && text("Mina").contains("maintenance tier 1 of 3 (1%)"), "{}", text("Mina"));
         assert!(!text("Carol").contains("liquidated"), "Carol's cross margin rides the fall out");
         assert!(text("Ivan").contains("Isolated margin: only the $350.00 set aside"), "{}", text("Ivan"));
+    }
+}
+
+#[cfg(test)]
+mod issue19_tests {
+    use crate::engine::{simulate, EventKind, Status};
+    use rust_decimal::Decimal;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    /// Issue 19's reproducer: 3 lots long at 100, cash 40; at 90 the equity is 40 − 30 = 10 under
+    /// maintenance 0.05 × 270 = 13.50. A quarter (0.75 lot) rounds to nothing: no partial
+    /// candidate. Half closes 1 lot: fee 0.01 × 90 = 0.90, equity 10 − 0.90 = 9.10 ≥ maintenance
+    /// 0.05 × 180 = 9.00. Two lots stay; the next check (still 90) finds it healthy.
+    #[test]
+    fn a_quarter_under_one_lot_is_no_candidate() {
+        let json = r#"{"version":1,"steps":3,"venue":{"style":"exchange","insurance_fund":"100","liquidation_fee":"0.01","partial_liquidation":true},"instruments":[{"id":"PERP","lot_size":"1","counterparty":"mm","margin":{"initial":"0.1","maintenance":"0.05"},"price":{"initial":"100","points":[{"step":1,"price":"90"},{"step":3,"price":"90"}]}}],"accounts":[{"id":"L","cash":"40","positions":[{"instrument":"PERP","size":"3"}]},{"id":"mm","role":"market_maker","cash":"1000000"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        let fees: Vec<Decimal> = t.events.iter().filter(|e| e.kind == EventKind::LiquidationFee).filter_map(|e| e.amount).collect();
+        assert_eq!(fees, vec![d("0.90")]);
+        assert_eq!(t.insurance_at(1), d("100.90"));
+        let v = t.account_at(0, 1);
+        assert_eq!(v.equity, d("9.10"));
+        assert_eq!(v.positions, vec![("PERP".to_string(), d("2"))]);
+        assert!(t.events.iter().any(|e| e.kind == EventKind::PartialLiquidation));
+        assert_eq!(t.status_at(0, 1), Status::Liquidating);
+        // Back above maintenance at the next check: no longer liquidating.
+        assert_eq!(t.status_at(0, 2), Status::Healthy);
+        assert_eq!(t.status_at(0, 3), Status::Healthy);
+    }
+
+    /// One lot: every fraction rounds to the whole position, so it is a full liquidation, named so
+    /// and ending `liquidated` (not `liquidating` with no position). Cash 12, 1 lot at 100 → 90:
+    /// equity 2 < 4.50; closed for −10, fee 0.90 from the 2 left: 1.10.
+    #[test]
+    fn a_position_under_two_lots_is_closed_in_full() {
+        let json = r#"{"version":1,"steps":2,"venue":{"style":"exchange","insurance_fund":"100","liquidation_fee":"0.01","partial_liquidation":true},"instruments":[{"id":"PERP","lot_size":"1","counterparty":"mm","margin":{"initial":"0.1","maintenance":"0.05"},"price":{"initial":"100","points":[{"step":1,"price":"90"}]}}],"accounts":[{"id":"L","cash":"12","positions":[{"instrument":"PERP","size":"1"}]},{"id":"mm","role":"market_maker","cash":"1000000"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        assert!(!t.events.iter().any(|e| e.kind == EventKind::PartialLiquidation));
+        assert!(t.events.iter().any(|e| e.kind == EventKind::Liquidation));
+        assert_eq!(t.status_at(0, 1), Status::Liquidated);
+        assert_eq!(t.account_at(0, 1).equity, d("1.10"));
+    }
+
+    /// A solvent account keeps its non-quote collateral when its last position closes: 1 BTC
+    /// (10,000, haircut 20 %) beside a cash-settled future stays 1 BTC, cash unchanged.
+    #[test]
+    fn a_solvent_account_keeps_its_collateral_at_expiry() {
+        let json = r#"{"version":1,"steps":3,"venue":{"style":"exchange","insurance_fund":"100"},
+            "assets":[{"id":"BTC","price":"10000","haircut":"0.2"}],
+            "instruments":[{"id":"F","lot_size":"1","counterparty":"mm","margin":{"initial":"0.1","maintenance":"0.05"},
+              "expiry":{"step":2,"settlement":"cash"},"price":{"initial":"100"}}],
+            "accounts":[{"id":"A","cash":"100","collateral":[{"asset":"BTC","amount":"1"}],"positions":[{"instrument":"F","size":"1"}]},
+                        {"id":"mm","role":"market_maker","cash":"1000000"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        let snap = t.snapshot_at(0, 3).expect("snapshot");
+        assert_eq!(snap.collateral.first().copied(), Some(d("100")));
+        assert_eq!(snap.collateral.get(1).copied(), Some(d("1")));
+        assert_eq!(t.status_at(0, 3), Status::Settled);
+    }
+
+    /// ... and at a solvent liquidation: cash 2 and 0.001 BTC (worth 10, 8 after the haircut), 1
+    /// lot long at 100 → 92: equity 2 + 8 − 8 = 2 < 4.60. Closed for −8 (cash −6), fee 0.92 paid
+    /// from the equity of 2: cash −6.92, equity −6.92 + 8 = 1.08, and the BTC stays.
+    #[test]
+    fn a_solvent_liquidation_keeps_the_collateral() {
+        let json = r#"{"version":1,"steps":2,"venue":{"style":"exchange","insurance_fund":"100","liquidation_fee":"0.01"},
+            "assets":[{"id":"BTC","price":"10000","haircut":"0.2"}],
+            "instruments":[{"id":"PERP","lot_size":"1","counterparty":"mm","margin":{"initial":"0.1","maintenance":"0.05"},
+              "price":{"initial":"100","points":[{"step":1,"price":"92"}]}}],
+            "accounts":[{"id":"A","cash":"2","collateral":[{"asset":"BTC","amount":"0.001"}],"positions":[{"instrument":"PERP","size":"1"}]},
+                        {"id":"mm","role":"market_maker","cash":"1000000"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        let snap = t.snapshot_at(0, 1).expect("snapshot");
+        assert_eq!(snap.collateral.first().copied(), Some(d("-6.92")));
+        assert_eq!(snap.collateral.get(1).copied(), Some(d("0.001")));
+        assert_eq!(t.account_at(0, 1).equity, d("1.08"));
+        assert_eq!(t.status_at(0, 1), Status::Liquidated);
+        assert_eq!(t.summary.deficit, Decimal::ZERO);
+    }
+
+    /// A bankruptcy at cash settlement counts the defaulter's margin as the first layer: short 1
+    /// at 100 with cash 30, settled at 140 → −40: margin 30 first, bad debt 10 (insurance fund).
+    #[test]
+    fn settlement_bankruptcy_counts_the_margin_first() {
+        let json = r#"{"version":1,"steps":3,"venue":{"style":"exchange","insurance_fund":"100"},
+            "instruments":[{"id":"F","lot_size":"1","counterparty":"mm","margin":{"initial":"0.1","maintenance":"0.05"},
+              "expiry":{"step":2,"settlement":"cash"},"price":{"initial":"100","points":[{"step":1,"price":"100"},{"step":2,"price":"140"}]}}],
+            "accounts":[{"id":"S","cash":"30","positions":[{"instrument":"F","size":"-1"}]},
+                        {"id":"mm","role":"market_maker","cash":"1000000"}],
+            "waterfall":[{"kind":"defaulter_margin"},{"kind":"insurance_fund"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        assert_eq!(t.summary.deficit, d("40"));
+        assert_eq!(t.summary.bad_debt, d("10"));
+        assert_eq!(t.summary.unallocated, Decimal::ZERO);
+        assert_eq!(t.summary.by_layer.first().copied(), Some(d("30")));
+        assert_eq!(t.insurance_at(2), d("90"));
+        assert_eq!(t.loss_at(0, 2), d("30"));
+    }
+
+    /// ... and at a buy-in: short 1 at 100, physical, nothing to deliver, penalty 50 %: the
+    /// buy-in costs 1 × 100 × 0.5 = 50 against cash 30: margin 30 first, bad debt 20.
+    #[test]
+    fn buy_in_bankruptcy_counts_the_margin_first() {
+        let json = r#"{"version":1,"steps":3,"venue":{"style":"exchange","insurance_fund":"100"},
+            "assets":[{"id":"NI","price":"100"}],
+            "instruments":[{"id":"F","lot_size":"1","counterparty":"mm","underlying":"NI","margin":{"initial":"0.1","maintenance":"0.05"},
+              "expiry":{"step":2,"settlement":"physical","buy_in_penalty":"0.5"},"price":{"initial":"100"}}],
+            "accounts":[{"id":"S","cash":"30","positions":[{"instrument":"F","size":"-1"}]},
+                        {"id":"mm","role":"market_maker","cash":"1000000"}],
+            "waterfall":[{"kind":"defaulter_margin"},{"kind":"insurance_fund"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        assert_eq!(t.summary.deficit, d("50"));
+        assert_eq!(t.summary.bad_debt, d("20"));
+        assert_eq!(t.summary.by_layer.first().copied(), Some(d("30")));
+        assert_eq!(t.insurance_at(2), d("80"));
     }
 }

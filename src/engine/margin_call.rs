@@ -59,9 +59,12 @@ impl<'a> Sim<'a> {
             self.ccp_margin(a, t, v.equity, v.maintenance, v.initial)?;
             return Ok(Some(v));
         }
+        let was_liquidating = acct.snap.status == Status::Liquidating;
+        let mut acted = false;
         if v.has_cross && v.cross_equity < v.cross_maintenance {
             let idx: Group = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
             self.liquidate(a, &idx, t, v.cross_equity, true)?;
+            acted = true;
         }
         // Isolated positions, from the last so indices stay valid.
         let mut k = self.accts[a].snap.positions.len(); // ok: a < len
@@ -74,7 +77,14 @@ impl<'a> Sim<'a> {
             let eq = iso.add_c(val, "isolated equity")?;
             if eq < mm {
                 self.liquidate(a, &[k], t, eq, false)?;
+                acted = true;
             }
+        }
+        // A partial round left it above maintenance: a later check that finds it so, with no
+        // liquidation, ends the liquidation (issue 19).
+        if was_liquidating && !acted && !self.accts[a].snap.positions.is_empty() {
+            // ok: a < len
+            self.set_status(a, Status::Healthy);
         }
         Ok(Some(v))
     }

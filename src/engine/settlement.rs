@@ -3,7 +3,7 @@
 //! buy-in of what a short cannot deliver). An account left with no position and negative cash is
 //! bankrupt here.
 
-use super::account::{position_value, Status};
+use super::account::{collateral_value, position_value, valuate, Status};
 use super::ledger::{names, EntryMemo, Name};
 use super::money::{format_decimal, to_money, Checked, EngineResult};
 use super::state::Sim;
@@ -32,7 +32,7 @@ impl<'a> Sim<'a> {
             let msg = Msg::ContagionLoss { name: self.who(a), amount: f.amount, from: Name::from(f.from.as_str()).into(), source: f.source };
             self.event(t, Some(a), EventKind::ContagionLoss, msg, Some(f.amount), None);
             // With no position left to liquidate, a negative balance is a deficit at once.
-            self.bankrupt_if_negative(a, t)?;
+            self.bankrupt_if_negative(a, t, Decimal::ZERO)?;
         }
         Ok(())
     }
@@ -71,6 +71,7 @@ impl<'a> Sim<'a> {
     /// Source: physical delivery mechanics, a short who cannot deliver is bought in at a penalty (domain.md §1).
     /// Expiry: cash settlement at mark, or physical delivery with buy-in of what a short lacks.
     pub(in crate::engine) fn expire(&mut self, t: u32) -> EngineResult<()> {
+        let mut margins: Vec<(usize, Decimal)> = Vec::new();
         for (i, ins) in self.s.instruments.iter().enumerate() {
             let Some(x) = &ins.expiry else { continue };
             if x.step != t {
@@ -84,6 +85,17 @@ impl<'a> Sim<'a> {
                 if self.accts[a].snap.status.is_out() {
                     continue; // ok: a < len
                 }
+                // The account's margin before this step's settlements: the first layer of a
+                // bankruptcy here, as in a liquidation or an auction (issue 19).
+                let margin = match margins.iter().find(|x| x.0 == a) {
+                    Some(x) => x.1,
+                    None => {
+                        let acct = &self.accts[a]; // ok: a < len
+                        let m = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?.collateral;
+                        margins.push((a, m));
+                        m
+                    }
+                };
                 let size = self.accts[a].snap.positions[pidx].size; // ok: pidx found above
                 let (realized, iso) = self.close_part(a, pidx, size.abs(), mark, t)?;
                 self.cash_add(a, realized + iso)?;
@@ -104,7 +116,7 @@ impl<'a> Sim<'a> {
                 if self.accts[a].snap.positions.is_empty() {
                     self.set_status(a, Status::Settled);
                 }
-                self.bankrupt_if_negative(a, t)?;
+                self.bankrupt_if_negative(a, t, margin)?;
             }
             if settled > 0 {
                 let msg = Msg::Settled { inst: self.inst_id(i).into(), mark, count: settled };
@@ -114,11 +126,17 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// After a settlement, an account with negative cross equity is bankrupt: its deficit goes to
-    /// the waterfall.
-    pub(in crate::engine) fn bankrupt_if_negative(&mut self, a: usize, t: u32) -> EngineResult<()> {
+    /// After a settlement, an account with no position and negative equity is bankrupt: its
+    /// collateral is sold, `margin` (what it had posted before the settlement) is the first layer
+    /// and what its balance lacks goes to the waterfall. A solvent account keeps its collateral.
+    pub(in crate::engine) fn bankrupt_if_negative(&mut self, a: usize, t: u32, margin: Decimal) -> EngineResult<()> {
         let acct = &self.accts[a]; // ok: callers pass a < len
         if !acct.snap.positions.is_empty() {
+            return Ok(());
+        }
+        // Only a defaulter's collateral is sold (issue 19): at its haircut value, which the
+        // equity already counts.
+        if collateral_value(&self.m, &acct.snap.collateral, t)? >= Decimal::ZERO {
             return Ok(());
         }
         self.sell_collateral(a, t)?;
@@ -130,7 +148,7 @@ impl<'a> Sim<'a> {
             self.set_status(a, Status::Bankrupt);
             let msg = Msg::SettlementDeficit { name: self.who(a), deficit: d };
             self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
-            self.allocate(a, t, Decimal::ZERO, d, &[])?;
+            self.allocate(a, t, margin.max(Decimal::ZERO), d, &[])?;
         }
         Ok(())
     }

@@ -77,6 +77,7 @@ impl<'a> Sim<'a> {
             events: Events::default(),
             ledger: Ledger::default(),
             queue: VecDeque::new(),
+            closed_out: VecDeque::new(),
             pending: Vec::new(),
             claims: Vec::new(),
             share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
@@ -280,7 +281,10 @@ impl<'a> Sim<'a> {
                 LayerSpec::SurvivorsFund => {
                     (LayerKind::Survivors, Some(sum_c((0..self.accts.len()).map(|i| self.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
                 }
-                LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
+                LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => (
+                    LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls, period_cap: period_cap_multiple.unwrap_or(*cap_multiple), cooling_off: *cooling_off_steps },
+                    None,
+                ),
                 LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
                 LayerSpec::SocializedLoss => (LayerKind::Socialized, None),
                 LayerSpec::AutoDeleverage => (LayerKind::Adl, None),
@@ -291,7 +295,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::TearUp => (LayerKind::TearUp, None),
             };
             let sig_left = capacity.unwrap_or_default();
-            self.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
+            self.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false, assess: Default::default() });
             self.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
             self.layer_logs.push(Vec::new());
         }

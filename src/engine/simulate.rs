@@ -114,6 +114,7 @@ impl<'a> Sim<'a> {
             self.collect_pending(t)?;
         }
         self.expire(t)?;
+        self.declare_defaults(t)?;
         self.check_margins(t)?;
         self.settle_claims(t)?;
         if t == self.s.steps {

@@ -24,7 +24,9 @@ pub(super) enum LayerKind {
     Sig,
     Insurance,
     Survivors,
-    Assessment { cap: Decimal, max_calls: u32 },
+    /// `cap` per default, `period_cap` across the defaults of a cooling-off period of
+    /// `cooling_off` steps (`None`: the whole run).
+    Assessment { cap: Decimal, max_calls: u32, period_cap: Decimal, cooling_off: Option<u32> },
     Vmgh { max_steps: u32 },
     Socialized,
     Adl,
@@ -41,6 +43,20 @@ pub(super) struct LayerRt {
     pub(super) sig_left: Decimal,
     pub(super) calls_used: u32,
     pub(super) exhausted: bool,
+    /// An assessment layer's tallies for its caps (`waterfall/assessment.rs`).
+    pub(super) assess: AssessTally,
+}
+
+/// What an assessment layer has called, for its caps per default and per cooling-off period.
+#[derive(Default)]
+pub(super) struct AssessTally {
+    /// The default the layer last called for, and what each member paid toward it.
+    pub(super) def: Option<usize>,
+    pub(super) this_default: Side,
+    /// The step the current cooling-off period began, and each member's assessments paid
+    /// (`SideTables::assessed`) when it began.
+    pub(super) period_start: Option<u32>,
+    pub(super) period_base: Side,
 }
 
 pub(super) struct Acct {
@@ -120,6 +136,10 @@ pub(crate) struct Sim<'a> {
     pub(super) splits: super::explain::Splits,
     pub(super) ledger: Ledger,
     pub(super) queue: VecDeque<(usize, bool)>,
+    /// Members closed out when they failed an assessment (set-off needs their surplus at once):
+    /// their own loss (margin used, deficit, closed positions) waits for the walk in progress to
+    /// end, then goes down the waterfall (`drain_queue`).
+    pub(super) closed_out: VecDeque<(usize, Decimal, Decimal, Closed)>,
     pub(super) pending: Vec<Pending>,
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.

@@ -325,6 +325,28 @@ pub(crate) enum Msg<N = Name> {
     ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
     /// A default's loss joins the step's one split of a socialized-loss or VMGH layer (`label`).
     LossQueued { name: N, amount: Decimal, label: N },
+    /// Set-off (issue 19): `name` failed `owed` of its assessment; `margin` came from the surplus
+    /// its own close-out left, `fund` from its remaining fund contribution.
+    SetOff { name: N, owed: Decimal, margin: Decimal, fund: Decimal, toward: N },
+    /// A re-assessment: call `call` of `max_calls` re-calls `amount` a member did not pay from
+    /// the others' `headroom` under their caps.
+    Recall { call: u32, max_calls: u32, amount: Decimal, headroom: Decimal },
+    /// The clearing house declared `name` in default at this step (the scenario's
+    /// `declared_defaults`), whatever its margin.
+    Declared { name: N },
+    /// Why an assessment layer stopped with `left` of the loss unpaid, and its numbers.
+    AssessmentStop { left: Decimal, why: AssessStop, max_calls: u32, headroom: Decimal, cap: Decimal, period_cap: Decimal },
+}
+
+/// The rule that stopped an assessment layer ([`Msg::AssessmentStop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssessStop {
+    /// Every call (`max_calls`) was used, whatever headroom remains.
+    Calls,
+    /// Every member paid its cap for this default.
+    DefaultCap,
+    /// The cooling-off period's cap across its defaults is reached.
+    PeriodCap,
 }
 
 /// What a liquidated position's margin was (the glossary's "cross vs isolated margin" and
@@ -552,6 +574,34 @@ impl Msg<u64> {
                 out.dec(*amount);
                 out.u64(*label);
             }
+            Msg::SetOff { name, owed, margin, fund, toward } => {
+                out.u8(27);
+                out.u64(*name);
+                out.dec(*owed);
+                out.dec(*margin);
+                out.dec(*fund);
+                out.u64(*toward);
+            }
+            Msg::Recall { call, max_calls, amount, headroom } => {
+                out.u8(28);
+                out.u64(u64::from(*call));
+                out.u64(u64::from(*max_calls));
+                out.dec(*amount);
+                out.dec(*headroom);
+            }
+            Msg::Declared { name } => {
+                out.u8(30);
+                out.u64(*name);
+            }
+            Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => {
+                out.u8(29);
+                out.dec(*left);
+                out.u8(*why as u8);
+                out.u64(u64::from(*max_calls));
+                out.dec(*headroom);
+                out.dec(*cap);
+                out.dec(*period_cap);
+            }
         }
     }
 
@@ -603,6 +653,21 @@ impl Msg<u64> {
             23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             24 => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             25 => Msg::LayerEmpty { label: r.u64(), left: r.dec() },
+            27 => Msg::SetOff { name: r.u64(), owed: r.dec(), margin: r.dec(), fund: r.dec(), toward: r.u64() },
+            28 => Msg::Recall { call: r.u64() as u32, max_calls: r.u64() as u32, amount: r.dec(), headroom: r.dec() },
+            29 => Msg::AssessmentStop {
+                left: r.dec(),
+                why: match r.u8() {
+                    0 => AssessStop::Calls,
+                    1 => AssessStop::DefaultCap,
+                    _ => AssessStop::PeriodCap,
+                },
+                max_calls: r.u64() as u32,
+                headroom: r.dec(),
+                cap: r.dec(),
+                period_cap: r.dec(),
+            },
+            30 => Msg::Declared { name: r.u64() },
             _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
     }
@@ -641,6 +706,10 @@ impl<N> Msg<N> {
             Msg::ContagionLoss { name, amount, from, source } => Msg::ContagionLoss { name: f(name), amount, from: f(from), source },
             Msg::ContagionMissed { name, amount, from, source } => Msg::ContagionMissed { name: f(name), amount, from: f(from), source },
             Msg::LossQueued { name, amount, label } => Msg::LossQueued { name: f(name), amount, label: f(label) },
+            Msg::SetOff { name, owed, margin, fund, toward } => Msg::SetOff { name: f(name), owed, margin, fund, toward: f(toward) },
+            Msg::Recall { call, max_calls, amount, headroom } => Msg::Recall { call, max_calls, amount, headroom },
+            Msg::Declared { name } => Msg::Declared { name: f(name) },
+            Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap },
         }
     }
 }
@@ -725,6 +794,36 @@ impl Msg {
                 "{} passes {} of its {} to {}, but {} is already in default here: that loss does not land on this venue.",
                 from, money(*amount), source.label(), name, name
             ),
+            Msg::SetOff { name, owed, margin, fund, .. } => {
+                let rest = *owed - *margin - *fund;
+                format!(
+                    "Set-off: {}'s unpaid assessment of {} is netted against what it posted: {} from the surplus its close-out left, {} from its fund contribution{}.",
+                    name,
+                    money(*owed),
+                    money(*margin),
+                    money(*fund),
+                    if rest > Decimal::ZERO { format!("; {} still unpaid", money(rest)) } else { String::new() }
+                )
+            }
+            Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
+            Msg::Recall { call, max_calls, amount, headroom } => format!(
+                "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",
+                call, max_calls, money(*amount), money(*headroom)
+            ),
+            Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => match why {
+                AssessStop::Calls => format!(
+                    "Assessments stop: all {} call(s) are used ({} of headroom left under the caps); {} of the loss goes on.",
+                    max_calls, money(*headroom), money(*left)
+                ),
+                AssessStop::DefaultCap => format!(
+                    "Assessments stop: every member has paid its cap for this default ({}× its contribution); {} of the loss goes on.",
+                    dec(*cap, 8), money(*left)
+                ),
+                AssessStop::PeriodCap => format!(
+                    "Assessments stop: the cooling-off period's cap is reached ({}× a contribution across its defaults, {}× per default); {} of the loss goes on.",
+                    dec(*period_cap, 8), dec(*cap, 8), money(*left)
+                ),
+            },
         }
     }
 }
@@ -1236,6 +1335,12 @@ mod packed_event_tests {
             Msg::ContagionLoss { name: a.clone(), amount: d(24, 0), from: n("dex"), source: ContagionSource::VaultHaircut },
             Msg::ContagionMissed { name: a.clone(), amount: d(25, 0), from: n("dex"), source: ContagionSource::Unallocated },
             Msg::LossQueued { name: a.clone(), amount: d(26, 0), label: label.clone() },
+            Msg::SetOff { name: a.clone(), owed: d(27, 0), margin: d(5, 0), fund: d(3, 0), toward: n("Whale") },
+            Msg::Recall { call: 2, max_calls: u32::MAX, amount: d(28, 0), headroom: d(29, 0) },
+            Msg::Declared { name: a.clone() },
+            Msg::AssessmentStop { left: d(30, 0), why: AssessStop::Calls, max_calls: 3, headroom: d(31, 0), cap: d(275, 2), period_cap: d(55, 1) },
+            Msg::AssessmentStop { left: d(30, 0), why: AssessStop::DefaultCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
+            Msg::AssessmentStop { left: d(30, 0), why: AssessStop::PeriodCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

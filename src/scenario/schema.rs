@@ -45,6 +45,18 @@ pub struct Scenario {
     /// named account on another venue. A list of links; cycles are an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contagion: Vec<ContagionLink>,
+    /// Defaults the clearing house declares at a chosen step, whatever the account's margin
+    /// (issue 19): the account's portfolio is closed out and its loss goes down the waterfall.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_defaults: Vec<DeclaredDefault>,
+}
+
+/// A default declared at `step` on account `account` (an id in `accounts`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeclaredDefault {
+    pub account: String,
+    pub step: u32,
 }
 
 impl Default for Scenario {
@@ -64,6 +76,7 @@ impl Default for Scenario {
             waterfall: Vec::new(),
             linked_venues: Vec::new(),
             contagion: Vec::new(),
+            declared_defaults: Vec::new(),
         }
     }
 }
@@ -487,12 +500,19 @@ pub enum LayerSpec {
     InsuranceFund,
     /// Survivors' default-fund contributions, pro rata to contribution.
     SurvivorsFund,
-    /// Cash calls on survivors, each capped at `cap_multiple` × contribution, at most `max_calls`.
+    /// Cash calls on survivors, each capped at `cap_multiple` × contribution per default, at most
+    /// `max_calls` calls in the run (a share a member fails to pay is re-called from the others'
+    /// headroom while calls remain). `period_cap_multiple`: the cap across all defaults of one
+    /// cooling-off period of `cooling_off_steps` steps (absent: `cap_multiple`, and the whole run).
     Assessment {
         #[serde(default = "one")]
         cap_multiple: Decimal,
         #[serde(default = "one_u32")]
         max_calls: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        period_cap_multiple: Option<Decimal>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cooling_off_steps: Option<u32>,
     },
     /// Variation-margin gains haircutting for up to `max_steps` steps.
     VariationMarginHaircut {
@@ -535,7 +555,7 @@ impl LayerKind {
     fn fields(self) -> &'static [&'static str] {
         match self {
             LayerKind::SkinInTheGame => &["tranche", "amount"],
-            LayerKind::Assessment => &["cap_multiple", "max_calls"],
+            LayerKind::Assessment => &["cap_multiple", "max_calls", "period_cap_multiple", "cooling_off_steps"],
             LayerKind::VariationMarginHaircut => &["max_steps"],
             LayerKind::LpVaultHaircut => &["account"],
             _ => &[],
@@ -544,7 +564,7 @@ impl LayerKind {
 }
 
 /// Every field any layer kind takes (what a deserializer is told to expect).
-const LAYER_FIELDS: &[&str] = &["kind", "tranche", "amount", "cap_multiple", "max_calls", "max_steps", "account"];
+const LAYER_FIELDS: &[&str] = &["kind", "tranche", "amount", "cap_multiple", "max_calls", "period_cap_multiple", "cooling_off_steps", "max_steps", "account"];
 
 impl<'de> Deserialize<'de> for LayerSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -565,6 +585,7 @@ impl<'de> serde::de::Visitor<'de> for LayerVisitor {
         use serde::de::Error;
         let (mut kind, mut tranche, mut amount, mut cap_multiple, mut max_calls, mut max_steps, mut account) =
             (None, None, None, None, None, None, None);
+        let (mut period_cap_multiple, mut cooling_off_steps) = (None, None);
         // Each value is read as its own type, so a bad one is reported at its own path.
         let mut given: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -577,6 +598,8 @@ impl<'de> serde::de::Visitor<'de> for LayerVisitor {
                 "amount" => amount = Some(map.next_value::<Decimal>()?),
                 "cap_multiple" => cap_multiple = Some(map.next_value::<Decimal>()?),
                 "max_calls" => max_calls = Some(map.next_value::<u32>()?),
+                "period_cap_multiple" => period_cap_multiple = Some(map.next_value::<Decimal>()?),
+                "cooling_off_steps" => cooling_off_steps = Some(map.next_value::<u32>()?),
                 "max_steps" => max_steps = Some(map.next_value::<u32>()?),
                 "account" => account = Some(map.next_value::<String>()?),
                 _ => {
@@ -609,6 +632,8 @@ impl<'de> serde::de::Visitor<'de> for LayerVisitor {
             LayerKind::Assessment => LayerSpec::Assessment {
                 cap_multiple: cap_multiple.unwrap_or_else(one),
                 max_calls: max_calls.unwrap_or_else(one_u32),
+                period_cap_multiple,
+                cooling_off_steps,
             },
             LayerKind::VariationMarginHaircut => LayerSpec::VariationMarginHaircut { max_steps: max_steps.unwrap_or_else(one_u32) },
             LayerKind::SocializedLoss => LayerSpec::SocializedLoss,

@@ -358,11 +358,21 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                 e.non_negative(format!("{p}.amount"), *amount);
                 e.amount(format!("{p}.amount"), *amount);
             }
-            LayerSpec::Assessment { cap_multiple, max_calls } => {
+            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
                 e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
                 e.within(format!("{p}.cap_multiple"), *cap_multiple, CAP_MULTIPLE_MAX, RATE_DP);
                 if *max_calls == 0 {
                     e.push(format!("{p}.max_calls"), "must be at least 1");
+                }
+                if let Some(pc) = period_cap_multiple {
+                    e.non_negative(format!("{p}.period_cap_multiple"), *pc);
+                    e.within(format!("{p}.period_cap_multiple"), *pc, CAP_MULTIPLE_MAX, RATE_DP);
+                }
+                if *cooling_off_steps == Some(0) {
+                    e.push(format!("{p}.cooling_off_steps"), "must be at least 1");
+                }
+                if cooling_off_steps.is_some() && period_cap_multiple.is_none() {
+                    e.push(format!("{p}.period_cap_multiple"), "is required with cooling_off_steps (the cap across the period's defaults)");
                 }
             }
             LayerSpec::VariationMarginHaircut { max_steps } if *max_steps == 0 => {
@@ -372,6 +382,19 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
                 e.push(format!("{p}.account"), format!("no account `{account}`"))
             }
             _ => {}
+        }
+    }
+
+    // Declared defaults: a listed account, within the run, once each.
+    for (i, x) in s.declared_defaults.iter().enumerate() {
+        let p = format!("declared_defaults[{i}]");
+        if !s.accounts.iter().any(|a| a.id == x.account) {
+            e.push(format!("{p}.account"), format!("no account `{}` in `accounts`", x.account));
+        } else if s.declared_defaults[..i].iter().any(|y| y.account == x.account) {
+            e.push(format!("{p}.account"), format!("`{}` is already declared in default", x.account));
+        }
+        if x.step > s.steps {
+            e.push(format!("{p}.step"), format!("must be at most steps ({})", s.steps));
         }
     }
 

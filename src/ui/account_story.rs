@@ -89,6 +89,10 @@ fn loss_view(l: &LossExplanation) -> AnyView {
         Why::OwnMargin => view! { <p>{format!("Its own margin absorbed {} of its close-out loss.", money(l.amount))}</p> }.into_any(),
         Why::OwnFundContribution => view! { <p>{format!("Its own default-fund contribution paid {}.", money(l.amount))}</p> }.into_any(),
         Why::Vault => view! { <p>{format!("The vault paid {} of the loss that reached it.", money(l.amount))}</p> }.into_any(),
+        Why::SetOff { owed, margin, fund } => view! {
+            <p>{format!("It could not pay {} of its assessment and defaulted: {} came from the surplus its close-out left, {} from its fund contribution.", money(*owed), money(*margin), money(*fund))}</p>
+        }
+        .into_any(),
         Why::Contagion { from, source } => {
             view! { <p>{format!("{from}'s {source} passed on to it: {} (a loss to this account, not to this venue's waterfall).", money(l.amount))}</p> }.into_any()
         }

@@ -15,7 +15,14 @@ pub fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
         (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(a) }),
         Just(LayerSpec::InsuranceFund),
         Just(LayerSpec::SurvivorsFund),
-        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m }),
+        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None }),
+        // Caps per default and per cooling-off period, re-calls (issue 19).
+        (0i64..30, 1u32..4, 0i64..60, prop::option::of(1u32..6)).prop_map(|(c, m, pc, n)| LayerSpec::Assessment {
+            cap_multiple: dec(c, 1),
+            max_calls: m,
+            period_cap_multiple: Some(dec(pc, 1)),
+            cooling_off_steps: n,
+        }),
         (1u32..4).prop_map(|m| LayerSpec::VariationMarginHaircut { max_steps: m }),
         Just(LayerSpec::SocializedLoss),
         Just(LayerSpec::AutoDeleverage),
@@ -54,8 +61,9 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
         0i64..20,
         any::<bool>(),
         0u64..1000,
+        prop::option::of((0usize..7, 0u32..21)),
     )
-        .prop_map(|(accs, layers, ccp, partial, shock, shock_step, impact, gbm, seed)| {
+        .prop_map(|(accs, layers, ccp, partial, shock, shock_step, impact, gbm, seed, declared)| {
             let mut s = Scenario { seed, steps: 20, ..Default::default() };
             s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
             s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
@@ -91,6 +99,10 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             }
             s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
             s.waterfall = layers;
+            // A default declared at a chosen step (issue 19).
+            if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
+                s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step });
+            }
             s
         })
 }

@@ -38,11 +38,13 @@ impl<'a> Sim<'a> {
             LayerKind::Sig => Some(layer.sig_left),
             LayerKind::Insurance => Some(self.insurance.max(Decimal::ZERO)),
             LayerKind::Survivors => Some(self.contributing_survivors(def).map(|i| self.accts[i].snap.contribution).filter(|c| *c > Decimal::ZERO).sum()), // ok: i < len
-            LayerKind::Assessment { cap, max_calls } => Some(if layer.calls_used < *max_calls {
-                self.contributing_survivors(def)
-                    .filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO)
-                    .map(|i| (*cap * self.side.contribution0.get(i) - self.side.assessed.get(i)).max(Decimal::ZERO))
-                    .sum()
+            LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => Some(if layer.calls_used < *max_calls {
+                let caps = super::assessment::AssessCaps { cap: *cap, max_calls: *max_calls, period_cap: *period_cap, cooling_off: *cooling_off };
+                let mut h = Decimal::ZERO;
+                for i in self.contributing_survivors(def).filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO) {
+                    h += self.assessment_headroom(l, def, i, &caps)?.0;
+                }
+                h
             } else {
                 Decimal::ZERO
             }),

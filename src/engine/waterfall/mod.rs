@@ -14,6 +14,7 @@ pub mod distribute;
 mod insurance_fund;
 mod lp_vault;
 mod skin_in_the_game;
+mod set_off;
 mod socialized_loss;
 mod step_split;
 mod survivors_fund;
@@ -76,9 +77,13 @@ pub fn describe(spec: &LayerSpec) -> (String, String, &'static str) {
             "Non-defaulting members' contributions, used pro rata to contribution.".into(),
             "Surviving members",
         ),
-        LayerSpec::Assessment { cap_multiple, max_calls } => (
+        LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => (
             "Assessments".into(),
-            format!("Cash calls on surviving members, up to {cap_multiple}× their contribution, at most {max_calls} call(s); a member who cannot pay defaults in turn."),
+            match (period_cap_multiple, cooling_off_steps) {
+                (Some(pc), Some(n)) => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution per default and {pc}× across the defaults of a {n}-step cooling-off period, at most {max_calls} call(s); a member who cannot pay defaults in turn (set-off first)."),
+                (Some(pc), None) => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution per default and {pc}× across all defaults, at most {max_calls} call(s); a member who cannot pay defaults in turn (set-off first)."),
+                _ => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution, at most {max_calls} call(s); a member who cannot pay defaults in turn."),
+            },
             "Surviving members",
         ),
         LayerSpec::VariationMarginHaircut { max_steps } => (
@@ -115,19 +120,24 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
     let d = |x: i64| Decimal::from(x);
     vec![
         // CME: defaulter's margin and guaranty contribution, CME's contribution, survivors' guaranty
-        // fund, then assessments (CME Clearing financial safeguards).
+        // fund, then assessments of 2.75× a contribution per default and 5.5× across the defaults
+        // of a cooling-off period, here the whole run (CME Clearing financial safeguards, domain.md
+        // §6; the 5.5× is unverified there). A second call re-calls what a member did not pay.
+        // CME's contribution: `compare::waterfall_presets_for` sizes it to the scenario's fund.
         ("cme", "CME-style clearing house", vec![
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
-            SurvivorsFund, Assessment { cap_multiple: d(2), max_calls: 1 },
+            SurvivorsFund,
+            Assessment { cap_multiple: Decimal::new(275, 2), max_calls: 2, period_cap_multiple: Some(Decimal::new(55, 1)), cooling_off_steps: None },
         ]),
-        // LCH / Eurex: junior SIG before survivors, assessments, then VMGH as a recovery tool
-        // (EMIR Art. 45; CPMI-IOSCO recovery guidance).
+        // LCH / Eurex: junior SIG before survivors, the senior SIG beside them, assessments of 2× a
+        // contribution per default and 3× within the capped period (Eurex Clearing, domain.md §6),
+        // then VMGH as a recovery tool (EMIR Art. 45; CPMI-IOSCO recovery guidance).
         ("lch-eurex", "LCH/Eurex-style clearing house", vec![
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
             SurvivorsFund, SkinInTheGame { tranche: Tranche::Senior, amount: d(0) },
-            Assessment { cap_multiple: d(1), max_calls: 1 },
+            Assessment { cap_multiple: d(2), max_calls: 2, period_cap_multiple: Some(d(3)), cooling_off_steps: None },
             VariationMarginHaircut { max_steps: 3 }, TearUp,
         ]),
         // BitMEX: insurance fund, then ADL ("Auto-Deleveraging" page).

@@ -77,7 +77,9 @@ impl<'a> Sim<'a> {
                 LayerKind::Sig => self.skin_in_the_game(def, t, l, left)?,
                 LayerKind::Insurance => self.insurance_fund(def, t, left)?,
                 LayerKind::Survivors => self.survivors_fund(def, t, l, left)?,
-                LayerKind::Assessment { cap, max_calls } => self.assessment(def, t, l, left, cap, max_calls)?,
+                LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
+                    self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off })?
+                }
                 // Split once for the step with every other loss that reaches the layer
                 // (`step_split.rs`); the walk goes on from there.
                 LayerKind::Vmgh { .. } if self.vm => {
@@ -101,7 +103,15 @@ impl<'a> Sim<'a> {
                 self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(pay), Some(l));
             }
             left -= pay;
-            if left > Decimal::ZERO && !matches!(kind, LayerKind::DefMargin) && !self.layers[l].exhausted {
+            // An assessment layer is exhausted only once no call or no headroom remains (its own
+            // event said which rule stopped it); before that it can pay again (issue 19).
+            let spent = match kind {
+                LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
+                    self.assessment_spent(l, def, &super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off })?
+                }
+                _ => true,
+            };
+            if left > Decimal::ZERO && !matches!(kind, LayerKind::DefMargin) && !self.layers[l].exhausted && spent {
                 // ok: l < len
                 self.layers[l].exhausted = true; // ok: l < len
                 self.layers_dirty = true;

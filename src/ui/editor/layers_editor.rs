@@ -36,7 +36,7 @@ fn addable() -> Vec<LayerSpec> {
         LayerSpec::InsuranceFund,
         LayerSpec::SurvivorsFund,
         LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(1_000_000) },
-        LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 1 },
+        LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 1, period_cap_multiple: None, cooling_off_steps: None },
         LayerSpec::VariationMarginHaircut { max_steps: 3 },
         LayerSpec::SocializedLoss,
         LayerSpec::AutoDeleverage,
