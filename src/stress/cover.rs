@@ -81,7 +81,7 @@ impl Default for CoverInput {
 }
 
 /// One instrument's stressed price.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstrumentMove {
     pub instrument: String,
     pub change: Decimal,
@@ -89,14 +89,14 @@ pub struct InstrumentMove {
 }
 
 /// A group (one account, or affiliated accounts) and its stressed loss beyond margin.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupLoss {
     pub accounts: Vec<String>,
     pub label: String,
     pub loss: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioLosses {
     pub name: String,
     pub moves: Vec<InstrumentMove>,
@@ -107,7 +107,7 @@ pub struct ScenarioLosses {
 }
 
 /// Cover-1 or Cover-2: the amount, the scenario that sets it, the groups, and the fund's cover.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverFigure {
     pub amount: Decimal,
     pub scenario: Option<String>,
@@ -118,7 +118,7 @@ pub struct CoverFigure {
     pub covered: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverResult {
     /// Sum of every account's fund contribution.
     pub default_fund: Decimal,

@@ -107,7 +107,7 @@ pub fn fairness(sum: &LossSummary) -> PathFairness {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerStats {
     pub index: usize,
     pub label: String,
@@ -123,7 +123,7 @@ pub struct LayerStats {
     pub expected_draw: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistogramBin {
     pub lo: Decimal,
     pub hi: Decimal,
@@ -133,7 +133,7 @@ pub struct HistogramBin {
 /// Empirical distribution of an amount over the paths run.
 /// `q99`/`q999`: the smallest value with at least 99 % / 99.9 % of paths at or below it
 /// (sorted[⌈p·N⌉ − 1]); `es99`: the mean of the N − ⌊0.99·N⌋ largest values.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Distribution {
     pub mean: Decimal,
     pub q99: Decimal,
@@ -145,7 +145,7 @@ pub struct Distribution {
     pub histogram: Vec<HistogramBin>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartyLoss {
     pub party: String,
     /// Mean over all paths run.
@@ -155,7 +155,7 @@ pub struct PartyLoss {
 }
 
 /// Fairness figures over the paths (loss-weighted shares: E[part] / E[deficit]).
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct FairnessStats {
     pub share_non_defaulters: Decimal,
     pub share_profitable_traders: Decimal,
@@ -171,7 +171,7 @@ pub struct FairnessStats {
 }
 
 /// A path worth opening in the player: `MonteCarlo::path_scenario(index)` rebuilds it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathRef {
     pub index: usize,
     pub seed: u64,
@@ -179,7 +179,7 @@ pub struct PathRef {
     pub unallocated: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonteCarloResult {
     pub seed: u64,
     pub paths_requested: usize,

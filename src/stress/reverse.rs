@@ -43,7 +43,7 @@ impl Default for ReverseConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThresholdStatus {
     /// A threshold was found: `ticks` exhausts the layer, `ticks − 1` does not.
@@ -54,7 +54,7 @@ pub enum ThresholdStatus {
     NotReached,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerThreshold {
     pub index: usize,
     pub label: String,
@@ -66,7 +66,7 @@ pub struct LayerThreshold {
     pub moves: Vec<InstrumentMove>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReverseResult {
     pub lead_instrument: String,
     pub tick: Decimal,
