@@ -129,6 +129,9 @@ impl<'a> Sim<'a> {
                     if let Some(layer) = self.layers.get_mut(l) {
                         layer.exhausted = true;
                     }
+                    // Recorded with this step's layer states (else a window that closes on a
+                    // step where nothing else moves leaves the layer unflagged: issue 17).
+                    self.layers_dirty = true;
                     going_on.push(c);
                 } else {
                     self.pending.push(c);
