@@ -15,7 +15,7 @@
 //!
 //! Funding, slippage and auction discounts are not part of an instant stress.
 
-use super::{validated, StressError, StressResult};
+use super::{prepared, StressError, StressResult};
 use crate::engine::account::{valuate, Pos};
 use crate::engine::market::Market;
 use crate::engine::{format_money, format_pct, opening_book};
@@ -140,7 +140,7 @@ struct Member {
 
 /// Run the Cover-1 / Cover-2 analysis.
 pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
-    validated(s)?;
+    let prepared = prepared(s)?;
     if input.scenarios.len() > super::MAX_STRESS_SCENARIOS {
         return Err(StressError::Input(format!(
             "cover.scenarios: {} is more than the {} one analysis evaluates",
@@ -151,7 +151,7 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
     // The book as the engine holds it at step 0: the listed and generated accounts, isolated
     // margins split, and the position the engine books for each instrument's `counterparty`
     // (issue 20: reading only the file's positions missed it and named the wrong member).
-    let book = opening_book(s).map_err(|e| match e {
+    let book = opening_book(&prepared).map_err(|e| match e {
         crate::engine::EngineError::Invalid { errors } => StressError::Input(errors.join("; ")),
         other => StressError::Engine(other.to_string()),
     })?;

@@ -139,46 +139,24 @@ pub fn application_order(layers: &[LayerInfo]) -> Vec<usize> {
     order
 }
 
-/// The layers a run under `waterfall` will have, without running it (the engine puts the
-/// defaulter's margin first when the list lacks it).
-pub fn layer_infos(s: &Scenario, waterfall: &[LayerSpec]) -> Vec<LayerInfo> {
-    let mut specs: Vec<LayerSpec> = waterfall.to_vec();
-    if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
-        specs.insert(0, LayerSpec::DefaulterMargin);
-    }
-    specs
-        .iter()
-        .map(|spec| {
-            let (label, description, _) = crate::engine::waterfall::describe(spec);
-            let capacity = match spec {
-                LayerSpec::SkinInTheGame { amount, .. } => Some(*amount),
-                LayerSpec::InsuranceFund => Some(s.venue.insurance_fund),
-                LayerSpec::SurvivorsFund => Some(match crate::scenario::expand_accounts(s) {
-                    Ok(all) => all.iter().map(|a| a.spec.fund_contribution).sum(),
-                    Err(_) => s.accounts.iter().map(|a| a.fund_contribution).sum(),
-                }),
-                _ => None,
-            };
-            LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity }
-        })
-        .collect()
+/// The layers a run under `waterfall` will have, without running it: the engine's own list
+/// (`engine::layer_list`).
+pub fn layer_infos(s: &Scenario, waterfall: &[LayerSpec]) -> StressResult<Vec<LayerInfo>> {
+    crate::engine::layer_list(s, waterfall).map(|l| l.into_iter().map(|(_, _, info)| info).collect()).map_err(|e| StressError::Input(e.to_string()))
 }
 
-/// Check what the engine would reject about a waterfall before running many paths with it.
+/// Check a waterfall before running many paths with it (`scenario::check_waterfall`).
 pub fn check_waterfall(s: &Scenario, waterfall: &[LayerSpec]) -> StressResult<()> {
-    for (i, l) in waterfall.iter().enumerate() {
-        if let LayerSpec::LpVaultHaircut { account } = l {
-            if !s.accounts.iter().any(|a| &a.id == account) {
-                return Err(StressError::Input(format!("waterfall[{i}].account: no account `{account}`")));
-            }
-        }
-    }
-    Ok(())
+    crate::scenario::check_waterfall(s, waterfall).map_err(input_errors)
 }
 
-/// Validate a scenario, as a `StressError`.
-pub fn validated(s: &Scenario) -> StressResult<()> {
-    crate::scenario::validate(s).map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+/// Validate a scenario and expand its accounts (`scenario::prepare`), as a `StressError`.
+pub fn prepared(s: &Scenario) -> StressResult<crate::scenario::Prepared<'_>> {
+    crate::scenario::prepare(s).map_err(input_errors)
+}
+
+fn input_errors(errs: Vec<crate::scenario::ValidationError>) -> StressError {
+    StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
 }
 
 /// SplitMix64 finalizer: the seed of path `index` under the analysis seed `seed`. Independent of
@@ -312,7 +290,7 @@ mod tests {
         for id in ["reaches-default-fund", "exhausts-waterfall", "venue-insurance-adl"] {
             let s = preset(id);
             let t = crate::engine::simulate(&s).unwrap();
-            assert_eq!(layer_infos(&s, &s.waterfall), t.layers, "{id}");
+            assert_eq!(layer_infos(&s, &s.waterfall).unwrap(), t.layers, "{id}");
         }
     }
 

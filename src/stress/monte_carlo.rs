@@ -15,7 +15,7 @@
 //! `shard::merge` rebuilds from the partials exactly the result one run of all paths gives (the
 //! statistics are computed by the one function [`summarize`] from the records in path order).
 
-use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, validated, StressError, StressResult};
+use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, prepared, StressError, StressResult};
 use crate::engine::{simulate_summary, LayerInfo, LossSummary, Timeline};
 use crate::scenario::{BookAccount, Gbm, LayerSpec, Scenario};
 use rust_decimal::Decimal;
@@ -258,7 +258,7 @@ fn record(t: &Timeline, i: usize, seed: u64) -> PathRecord {
 impl MonteCarlo {
     /// Prepare a run; validates the scenario and the waterfall.
     pub fn new(scenario: &Scenario, config: MonteCarloConfig) -> StressResult<Self> {
-        validated(scenario)?;
+        prepared(scenario)?;
         super::check_paths("paths", config.paths)?;
         if config.volatility < Decimal::ZERO {
             return Err(StressError::Input("volatility: must not be negative".into()));
@@ -266,10 +266,11 @@ impl MonteCarlo {
         let waterfall = config.waterfall.clone().unwrap_or_else(|| scenario.waterfall.clone());
         check_waterfall(scenario, &waterfall)?;
         let base = prepare(scenario, &config);
-        let accounts = crate::scenario::prepare(&base)
-            .map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?
-            .accounts;
-        let layers = layer_infos(&base, &waterfall);
+        // The paths' scenario (cohorts pinned, GBM where the config asks) is another scenario
+        // than the one given (a correlation matrix may no longer fit): checked too, and its
+        // book expanded once for every path.
+        let accounts = prepared(&base)?.into_accounts();
+        let layers = layer_infos(&base, &waterfall)?;
         let end = config.paths;
         Ok(MonteCarlo { base, accounts, waterfall, config, layers, records: Vec::new(), failures: Vec::new(), start: 0, end, next: 0 })
     }

@@ -48,7 +48,7 @@ impl Sweep {
     }
 
     fn build(scenario: &Scenario, config: MonteCarloConfig, strategies: Vec<WaterfallSpec>, shard: Option<Shard>) -> StressResult<Self> {
-        super::validated(scenario)?;
+        super::prepared(scenario)?;
         let strategies = if strategies.is_empty() {
             let mut v = vec![WaterfallSpec { label: "scenario's own".into(), layers: scenario.waterfall.clone() }];
             v.extend(crate::engine::waterfall_presets_for(scenario));
