@@ -17,7 +17,6 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use spillway::scenario::*;
 use spillway::stress::{application_order, merge, MonteCarlo, MonteCarloConfig, MonteCarloPartial, Shard};
 
 #[path = "common/random_scenario.rs"]

@@ -278,6 +278,19 @@ mod tests {
         assert!(input_err(input.check()).starts_with("strategies: "));
     }
 
+    /// Issue 17: another waterfall than the scenario's own is checked by the one check
+    /// (`scenario::check_waterfall`): a negative skin in the game ran before; a missing vault
+    /// is named as before.
+    #[test]
+    fn a_sweeps_waterfall_is_checked_like_the_scenarios_own() {
+        let s = preset("margin-covers");
+        let with = |layers: Vec<LayerSpec>| MonteCarlo::new(&s, MonteCarloConfig { paths: 1, waterfall: Some(layers), ..Default::default() }).map(|_| ());
+        let sig = LayerSpec::SkinInTheGame { tranche: crate::scenario::Tranche::Junior, amount: -Decimal::ONE };
+        assert!(matches!(with(vec![sig]), Err(StressError::Input(m)) if m.starts_with("waterfall[0].amount")));
+        let vault = LayerSpec::LpVaultHaircut { account: "nobody".into() };
+        assert!(matches!(with(vec![vault]), Err(StressError::Input(m)) if m == "waterfall[0].account: no account `nobody`"));
+    }
+
     #[test]
     fn path_seeds_differ_and_are_stable() {
         assert_eq!(path_seed(1, 0), path_seed(1, 0));
