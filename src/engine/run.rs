@@ -48,11 +48,11 @@ impl<'a> Run<'a> {
     /// step 0.
     pub fn start(scenario: &'a Scenario) -> EngineResult<Run<'a>> {
         let prepared = prepare(scenario).map_err(invalid)?;
-        Run::start_prepared(&prepared)
+        Run::start_prepared(prepared)
     }
 
     /// [`Run::start`] for a scenario `scenario::prepare` already checked and expanded.
-    pub fn start_prepared(prepared: &Prepared<'a>) -> EngineResult<Run<'a>> {
+    pub fn start_prepared(prepared: Prepared<'a>) -> EngineResult<Run<'a>> {
         let scenario = prepared.scenario();
         let total = scenario.steps.saturating_add(1);
         if !scenario.contagion.is_empty() {
@@ -60,7 +60,7 @@ impl<'a> Run<'a> {
             return Ok(Run { scenario, state: State::Whole(Box::new(t)), next: total, total });
         }
         let sim = with_display_currency(&scenario.venue.quote, || {
-            start_venue(scenario, prepared.accounts(), &scenario.waterfall, ScanMode::Indexed, Vec::new())
+            start_venue(scenario, prepared.into_accounts(), &scenario.waterfall, ScanMode::Indexed, Vec::new())
         })?;
         Ok(Run { scenario, state: State::Stepping(Box::new(sim)), next: 0, total })
     }

@@ -8,6 +8,8 @@
 //! State is kept per account and written to the timeline only when it changes; valuations at a
 //! step are recomputed from the market, so nothing is copied per account per step.
 
+use std::borrow::Borrow;
+
 use super::money::{EngineError, EngineResult};
 use super::scan::ScanMode;
 use super::timeline::Timeline;
@@ -22,12 +24,13 @@ pub(super) fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineErro
 
 /// Run a scenario with its own waterfall: validates it (`scenario::prepare`), then runs it.
 pub fn simulate(s: &Scenario) -> EngineResult<Timeline> {
-    simulate_prepared(&prepare(s).map_err(invalid)?)
+    simulate_prepared(prepare(s).map_err(invalid)?)
 }
 
 /// Run a scenario `scenario::prepare` already validated and expanded, with its own waterfall
-/// (nothing is checked again).
-pub fn simulate_prepared(p: &Prepared) -> EngineResult<Timeline> {
+/// (nothing is checked again). Takes the book: the engine builds its accounts from it and frees
+/// it when the run's opening is done.
+pub fn simulate_prepared(p: Prepared) -> EngineResult<Timeline> {
     let s = p.scenario();
     with_display_currency(s, || run(p, &s.waterfall, ScanMode::Indexed))
 }
@@ -50,7 +53,7 @@ pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode)
     if waterfall != s.waterfall.as_slice() {
         check_waterfall(s, waterfall).map_err(invalid)?;
     }
-    with_display_currency(s, || run(&p, waterfall, mode))
+    with_display_currency(s, || run(p, waterfall, mode))
 }
 
 /// Event texts name amounts in the scenario's own currency (a EUR clearing house says €107m).
@@ -78,18 +81,24 @@ pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookA
     })
 }
 
-fn run(p: &Prepared, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+fn run(p: Prepared, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
     let s = p.scenario();
     if !s.contagion.is_empty() {
         // Linked venues: the upstream venues run first and their losses land here.
-        return super::contagion::main_timeline(p, waterfall, mode);
+        return super::contagion::main_timeline(&p, waterfall, mode);
     }
-    run_venue(s, p.accounts(), waterfall, mode, Vec::new())
+    run_venue(s, p.into_accounts(), waterfall, mode, Vec::new())
 }
 
 /// Run one venue (`accounts`: its prepared book) with the losses that other venues pass to its
 /// accounts (`inflows`).
-pub(crate) fn run_venue(s: &Scenario, accounts: &[BookAccount], waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Timeline> {
+pub(crate) fn run_venue<E: Borrow<BookAccount>>(
+    s: &Scenario,
+    accounts: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+    waterfall: &[LayerSpec],
+    mode: ScanMode,
+    inflows: Vec<Inflow>,
+) -> EngineResult<Timeline> {
     let mut sim = start_venue(s, accounts, waterfall, mode, inflows)?;
     for t in 0..=s.steps {
         sim.step(t)?;
@@ -100,7 +109,13 @@ pub(crate) fn run_venue(s: &Scenario, accounts: &[BookAccount], waterfall: &[Lay
 /// A venue's run before its first step: what `run_venue` steps through, and what `engine::Run`
 /// steps through in chunks (one code path, so the two give the same timeline). `accounts` is the
 /// book `scenario::prepare` expanded for `s`.
-pub(crate) fn start_venue<'a>(s: &'a Scenario, accounts: &[BookAccount], waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Sim<'a>> {
+pub(crate) fn start_venue<'a, E: Borrow<BookAccount>>(
+    s: &'a Scenario,
+    accounts: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+    waterfall: &[LayerSpec],
+    mode: ScanMode,
+    inflows: Vec<Inflow>,
+) -> EngineResult<Sim<'a>> {
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
     let mut sim = Sim::new(s, marks, accounts, waterfall, mode, true)?;
     sim.inflows = inflows;
