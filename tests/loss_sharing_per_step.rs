@@ -94,3 +94,23 @@ fn two_defaults_one_step_one_vm_gains_haircut() {
         "VM gains haircut: $100.00 cut from this step's gains of 3 accounts (10% of them).",
     );
 }
+
+/// Issue 17 (found by the stress properties on the shared generator): a VM-haircut window that
+/// closes with its loss uncut, on a step where nothing else moves, flags the layer exhausted in
+/// the recorded layer states. a1 (2 long at 100, cash 10) is bankrupt after the 56 % fall: its
+/// auction at 44 leaves 2 × 56 − 10 = 102; no account gains VM in the window (steps 3–4), so the
+/// 102 goes past the haircut, unallocated.
+#[test]
+fn a_vm_haircut_window_that_closes_uncut_is_exhausted() {
+    let json = r#"{"version":1,"steps":12,"venue":{"style":"ccp","settlement":"variation_margin","insurance_fund":"0"},
+      "instruments":[{"id":"I0","tick_size":"0.01","lot_size":"1","counterparty":"mm","price":{"initial":"100","shocks":[{"step":2,"change":"-0.56"}]}}],
+      "accounts":[{"id":"a0","cash":"10","positions":[{"instrument":"I0","size":"31"}]},{"id":"a1","cash":"10","positions":[{"instrument":"I0","size":"2"}]},
+        {"id":"mm","role":"market_maker","cash":"1000000"}],
+      "waterfall":[{"kind":"variation_margin_haircut","max_steps":2}]}"#;
+    let t = spillway::engine::simulate(&spillway::scenario::from_json(json).unwrap()).unwrap();
+    assert_eq!(t.summary.unallocated, d("102"));
+    let last = t.layer_state(t.steps);
+    assert_eq!(t.layers[1].kind, "VariationMarginHaircut");
+    assert!(last[1].exhausted, "{last:?}");
+    assert_eq!(last[1].drawn, Decimal::ZERO);
+}

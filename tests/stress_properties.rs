@@ -17,75 +17,17 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use spillway::scenario::*;
 use spillway::stress::{application_order, merge, MonteCarlo, MonteCarloConfig, MonteCarloPartial, Shard};
 
-fn dec(x: i64, scale: u32) -> Decimal {
-    Decimal::new(x, scale)
-}
-
-fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
-    prop_oneof![
-        Just(LayerSpec::DefaulterMargin),
-        Just(LayerSpec::DefaulterFundContribution),
-        (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(a) }),
-        (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(a) }),
-        Just(LayerSpec::InsuranceFund),
-        Just(LayerSpec::SurvivorsFund),
-        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None }),
-        (1u32..4).prop_map(|m| LayerSpec::VariationMarginHaircut { max_steps: m }),
-        Just(LayerSpec::SocializedLoss),
-        Just(LayerSpec::AutoDeleverage),
-        Just(LayerSpec::LpVaultHaircut { account: "vault".into() }),
-        Just(LayerSpec::TearUp),
-    ]
-}
-
-fn scenario_strategy() -> impl Strategy<Value = Scenario> {
-    (
-        prop::collection::vec((-50i64..50, 10i64..3_000, 0i64..1_000, 0i64..2_000), 2..6),
-        prop::collection::vec(layer_strategy(), 0..6),
-        any::<bool>(),
-        -50i64..10,
-        0i64..1_000,
-        0u64..1000,
-    )
-        .prop_map(|(accs, layers, ccp, shock, insurance, seed)| {
-            let mut s = Scenario { seed, steps: 12, ..Default::default() };
-            s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
-            s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
-            s.venue.insurance_fund = Decimal::from(insurance);
-            s.venue.auction_discount = dec(3, 2);
-            s.instruments.push(Instrument {
-                id: "X".into(),
-                lot_size: Decimal::ONE,
-                tick_size: dec(1, 2),
-                counterparty: Some("vault".into()),
-                price: PricePath { initial: Decimal::from(100), shocks: vec![Shock { step: 4, change: dec(shock, 2) }], ..Default::default() },
-                ..Default::default()
-            });
-            for (i, (size, cash, contribution, reserves)) in accs.into_iter().enumerate() {
-                s.accounts.push(AccountSpec {
-                    id: format!("a{i}"),
-                    role: Role::Member,
-                    cash: Decimal::from(cash),
-                    fund_contribution: Decimal::from(contribution),
-                    reserves: Decimal::from(reserves),
-                    positions: vec![PositionSpec { instrument: "X".into(), size: Decimal::from(if size == 0 { 1 } else { size }), ..Default::default() }],
-                    ..Default::default()
-                });
-            }
-            s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
-            s.waterfall = layers;
-            s
-        })
-}
+#[path = "common/random_scenario.rs"]
+mod random_scenario;
+use random_scenario::{dec, scenario_strategy_of, Shape};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn exhaustion_is_monotone_along_the_waterfall(s in scenario_strategy(), vol in 1i64..8, seed in 0u64..1000) {
+    fn exhaustion_is_monotone_along_the_waterfall(s in scenario_strategy_of(Shape::stress()), vol in 1i64..8, seed in 0u64..1000) {
         let cfg = MonteCarloConfig { paths: 12, seed, volatility: dec(vol, 2), ..Default::default() };
         let mut mc = MonteCarlo::new(&s, cfg).map_err(|e| TestCaseError::fail(e.to_string()))?;
         mc.run_batch(usize::MAX);
@@ -135,7 +77,7 @@ proptest! {
     /// any order, give the single run's result, byte for byte (quantiles and ES included).
     #[test]
     fn merged_shards_equal_one_run(
-        s in scenario_strategy(),
+        s in scenario_strategy_of(Shape::stress()),
         paths in 0usize..30,
         m in 1usize..9,
         seed in any::<u64>(),

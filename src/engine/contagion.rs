@@ -9,7 +9,7 @@ use super::scan::ScanMode;
 use super::simulate::run_venue;
 use super::timeline::{EventKind, Timeline};
 use crate::scenario::contagion::{venue_ids, venue_order, venue_scenario};
-use crate::scenario::{prepare, ContagionSource, LayerSpec, Scenario};
+use crate::scenario::{prepare, ContagionSource, LayerSpec, Prepared, Scenario};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -74,10 +74,12 @@ fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineError {
     EngineError::Invalid { errors: errs.iter().map(|e| e.to_string()).collect() }
 }
 
-/// Run every venue of the scenario (a scenario without linked venues gives one).
+/// Run every venue of the scenario (a scenario without linked venues gives one): validates it
+/// and every linked venue once (`scenario::prepare`), then runs them.
 pub fn simulate_system(s: &Scenario) -> EngineResult<SystemRun> {
+    let p = prepare(s).map_err(invalid)?;
     super::money::with_display_currency(&s.venue.quote, || {
-        let (runs, order, flows) = run_all(s, &s.waterfall, ScanMode::Indexed, false)?;
+        let (runs, order, flows) = run_all(&p, &s.waterfall, ScanMode::Indexed, false)?;
         let ids = venue_ids(s);
         let mut venues = Vec::with_capacity(runs.len());
         for (k, t) in runs.into_iter().enumerate() {
@@ -90,8 +92,8 @@ pub fn simulate_system(s: &Scenario) -> EngineResult<SystemRun> {
 }
 
 /// The scenario's own venue, with what upstream venues pass to it (run under `waterfall`).
-pub(crate) fn main_timeline(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
-    let (mut runs, _, _) = run_all(s, waterfall, mode, true)?;
+pub(crate) fn main_timeline(p: &Prepared, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+    let (mut runs, _, _) = run_all(p, waterfall, mode, true)?;
     runs.get_mut(0).and_then(Option::take).ok_or_else(|| invalid(Vec::new()))
 }
 
@@ -106,14 +108,16 @@ fn display_name(s: &Scenario, k: usize) -> String {
 
 type Runs = (Vec<Option<Timeline>>, Vec<usize>, Vec<ContagionFlow>);
 
-fn run_all(s: &Scenario, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_main: bool) -> EngineResult<Runs> {
-    prepare(s).map_err(invalid)?; // validates the venues and links (cycles included)
+/// `p`: the system as `scenario::prepare` validated it (venues, links and cycles) and expanded
+/// every venue's accounts.
+fn run_all(p: &Prepared, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_main: bool) -> EngineResult<Runs> {
+    let s = p.scenario();
     let order = venue_order(s).map_err(|e| invalid(vec![e]))?;
     let ids = venue_ids(s);
     let mut runs: Vec<Option<Timeline>> = (0..ids.len()).map(|_| None).collect();
     let mut flows: Vec<ContagionFlow> = Vec::new();
     for &k in &order {
-        let Some(vs) = venue_scenario(s, k) else { continue };
+        let (Some(vs), Some(accounts)) = (venue_scenario(s, k), p.venue_accounts(k)) else { continue };
         // Venues run side by side: a linked venue runs for the scenario's steps.
         let stretched;
         let vs = if vs.steps == s.steps {
@@ -131,7 +135,7 @@ fn run_all(s: &Scenario, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_m
             inflows.push(Inflow { step: f.lands_at, account, amount: f.amount, from: display_name(s, from_k), from_id: f.from.clone(), source: f.source });
         }
         let wf = if k == 0 { main_waterfall } else { &vs.waterfall };
-        let t = super::money::with_display_currency(&vs.venue.quote, || run_venue(vs, wf, mode, inflows.clone()))?;
+        let t = super::money::with_display_currency(&vs.venue.quote, || run_venue(vs, accounts, wf, mode, inflows.clone()))?;
         record_landings(&t, id, &mut flows);
         // Outflows of this venue along each link, step by step.
         for (li, l) in s.contagion.iter().enumerate().filter(|(_, l)| l.from == id) {

@@ -328,10 +328,7 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
     let v = valuate(&t.market, &snap.collateral, &snap.positions, step).ok()?;
     let p = snap.positions.first();
     let mark = p.map(|p| t.market.mark(p.inst, step));
-    let prices = match (p, snap.positions.len()) {
-        (Some(p), 1) if p.isolated.is_none() => prices_of(t, p, v.equity, step).ok().flatten(),
-        _ => None,
-    };
+    let prices = prices_of(t, &snap.positions, v.equity, step);
     Some(StoryRow {
         step,
         status: snap.status,
@@ -347,9 +344,26 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
     })
 }
 
+/// Where the mark would bring `account`'s equity at `step` down to its maintenance margin (its
+/// liquidation price) and to zero (its bankruptcy price), the other figures held: for an account
+/// with one linear position on cross margin; `None` otherwise (the accounts view's column and the
+/// story's rows).
+pub fn liquidation_prices(t: &Timeline, account: usize, step: u32) -> Option<(Decimal, Decimal)> {
+    let snap = t.snapshot_at(account, step)?;
+    let v = valuate(&t.market, &snap.collateral, &snap.positions, step).ok()?;
+    prices_of(t, &snap.positions, v.equity, step)
+}
+
+fn prices_of(t: &Timeline, positions: &[super::account::Pos], equity: Decimal, step: u32) -> Option<(Decimal, Decimal)> {
+    match positions {
+        [p] if p.isolated.is_none() => position_prices(t, p, equity, step).ok().flatten(),
+        _ => None,
+    }
+}
+
 /// Liquidation and bankruptcy prices of one linear position on cross margin: the wallet balance
 /// is the equity less the position's PnL at the mark, then the Binance formulas (`margin`).
-fn prices_of(t: &Timeline, p: &super::account::Pos, equity: Decimal, step: u32) -> EngineResult<Option<(Decimal, Decimal)>> {
+fn position_prices(t: &Timeline, p: &super::account::Pos, equity: Decimal, step: u32) -> EngineResult<Option<(Decimal, Decimal)>> {
     let Some(meta) = t.market.meta(p.inst) else { return Ok(None) };
     if meta.kind != ContractKind::Linear || p.size.is_zero() {
         return Ok(None);
@@ -515,6 +529,25 @@ mod tests {
     fn run(id: &str) -> Timeline {
         let p = presets::by_id(id).expect("preset");
         super::super::simulate(&p.scenario).expect("runs")
+    }
+
+    /// The accounts view's column (issue 17), by hand: one long contract at 10,000 on cross
+    /// margin with a wallet of 1,000 and a maintenance rate of 5 %: bankruptcy where the 1,000 is
+    /// gone, 10,000 − 1,000 = 9,000; liquidation where equity = 5 % of the notional:
+    /// 1,000 + (P − 10,000) = 0.05 P, P = 9,000 / 0.95 = 9,473.68421053. An isolated position:
+    /// none (the formula is cross margin's).
+    #[test]
+    fn liquidation_prices_of_an_account_row() {
+        let json = r#"{"version":1,"steps":1,"instruments":[{"id":"X","tick_size":"0.01","lot_size":"1","counterparty":"mm",
+            "margin":{"initial":"0.1","maintenance":"0.05"},"price":{"initial":"10000"}}],
+          "accounts":[{"id":"a","cash":"1000","positions":[{"instrument":"X","size":"1"}]},
+            {"id":"b","cash":"1000","margin_mode":"isolated","positions":[{"instrument":"X","size":"1"}]},
+            {"id":"mm","role":"market_maker","cash":"1000000"}]}"#;
+        let t = super::super::simulate(&crate::scenario::from_json(json).expect("valid")).expect("runs");
+        assert_eq!(liquidation_prices(&t, 0, 0), Some((d("9473.68421053"), d("9000"))));
+        assert_eq!(liquidation_prices(&t, 1, 0), None);
+        // The market maker is short 2 with 1,000,000: bankrupt at 10,000 + 1,000,000 / 2.
+        assert_eq!(liquidation_prices(&t, 2, 0).map(|x| x.1), Some(d("510000")));
     }
 
     fn account(t: &Timeline, name: &str) -> usize {

@@ -36,6 +36,7 @@ pub use compare::{compare, waterfall_presets, waterfall_presets_for, Comparison,
 pub use contagion::{simulate_system, ContagionFlow, SystemRun, VenueRun};
 pub use run::{Progress, Run};
 pub use scan::ScanMode;
-pub use simulate::{opening_book, simulate, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
+pub use setup::layer_list;
+pub use simulate::{opening_book, simulate, simulate_prepared, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
 pub use spill::{Draw, StepDigest};
 pub use timeline::*;

@@ -166,6 +166,7 @@ impl<'a> Sim<'a> {
                 l.seal();
                 l
             },
+            passed_on: self.layers.iter().map(|l| l.passed_on).collect(),
             layer_logs: self.layer_logs,
             unallocated_log: self.unalloc_log,
             draws: {

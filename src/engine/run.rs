@@ -11,9 +11,9 @@
 
 use super::money::{with_display_currency, EngineResult};
 use super::scan::ScanMode;
-use super::simulate::{simulate, start_venue, Sim};
+use super::simulate::{invalid, simulate_prepared, start_venue, Sim};
 use super::timeline::Timeline;
-use crate::scenario::Scenario;
+use crate::scenario::{prepare, Prepared, Scenario};
 
 /// How far a run has got: `done` of `total` step computations (steps `0..=scenario.steps`, so
 /// `total` is `steps + 1`).
@@ -44,15 +44,23 @@ enum State<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// Validates and expands the scenario and builds the engine's state: the work before step 0.
+    /// Validates and expands the scenario (once) and builds the engine's state: the work before
+    /// step 0.
     pub fn start(scenario: &'a Scenario) -> EngineResult<Run<'a>> {
+        let prepared = prepare(scenario).map_err(invalid)?;
+        Run::start_prepared(prepared)
+    }
+
+    /// [`Run::start`] for a scenario `scenario::prepare` already checked and expanded.
+    pub fn start_prepared(prepared: Prepared<'a>) -> EngineResult<Run<'a>> {
+        let scenario = prepared.scenario();
         let total = scenario.steps.saturating_add(1);
         if !scenario.contagion.is_empty() {
-            let t = simulate(scenario)?;
+            let t = simulate_prepared(prepared)?;
             return Ok(Run { scenario, state: State::Whole(Box::new(t)), next: total, total });
         }
         let sim = with_display_currency(&scenario.venue.quote, || {
-            start_venue(scenario, &scenario.waterfall, ScanMode::Indexed, Vec::new())
+            start_venue(scenario, prepared.into_accounts(), &scenario.waterfall, ScanMode::Indexed, Vec::new())
         })?;
         Ok(Run { scenario, state: State::Stepping(Box::new(sim)), next: 0, total })
     }
@@ -93,6 +101,7 @@ impl<'a> Run<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::simulate;
     use crate::scenario::from_json;
 
     fn examples() -> Vec<(String, Scenario)> {

@@ -263,40 +263,33 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// The waterfall's layers as they run, the defaulter's margin always first (added when the
-    /// waterfall leaves it out).
+    /// The waterfall's layers as they run ([`layer_list`]).
     fn build_layers(&mut self, waterfall: &[LayerSpec]) -> EngineResult<()> {
-        let s = self.s;
-        let mut specs: Vec<LayerSpec> = waterfall.to_vec();
-        if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
-            specs.insert(0, LayerSpec::DefaulterMargin);
-        }
-        for spec in &specs {
-            let (label, description, party) = describe(spec);
-            let (kind, capacity) = match spec {
-                LayerSpec::DefaulterMargin => (LayerKind::DefMargin, None),
-                LayerSpec::DefaulterFundContribution => (LayerKind::DefFund, None),
-                LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
-                LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
-                LayerSpec::SurvivorsFund => {
-                    (LayerKind::Survivors, Some(sum_c((0..self.accts.len()).map(|i| self.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
+        for (spec, party, info) in layer_list(self.s, waterfall)? {
+            let kind = match spec {
+                LayerSpec::DefaulterMargin => LayerKind::DefMargin,
+                LayerSpec::DefaulterFundContribution => LayerKind::DefFund,
+                LayerSpec::SkinInTheGame { .. } => LayerKind::Sig,
+                LayerSpec::InsuranceFund => LayerKind::Insurance,
+                LayerSpec::SurvivorsFund => LayerKind::Survivors,
+                LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
+                    LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls, period_cap: period_cap_multiple.unwrap_or(*cap_multiple), cooling_off: *cooling_off_steps }
                 }
-                LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => (
-                    LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls, period_cap: period_cap_multiple.unwrap_or(*cap_multiple), cooling_off: *cooling_off_steps },
-                    None,
-                ),
-                LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
-                LayerSpec::SocializedLoss => (LayerKind::Socialized, None),
-                LayerSpec::AutoDeleverage => (LayerKind::Adl, None),
+                LayerSpec::VariationMarginHaircut { max_steps } => LayerKind::Vmgh { max_steps: *max_steps },
+                LayerSpec::SocializedLoss => LayerKind::Socialized,
+                LayerSpec::AutoDeleverage => LayerKind::Adl,
                 LayerSpec::LpVaultHaircut { account } => {
-                    let v = self.infos.iter().position(|x| *x.id == **account).ok_or_else(|| invalid(vec![]))?;
-                    (LayerKind::LpVault(v), None)
+                    // `scenario::check_waterfall` (run by whoever chose this waterfall) checked the name.
+                    let v = self.infos.iter().position(|x| *x.id == **account).ok_or_else(|| {
+                        invalid(vec![crate::scenario::ValidationError { path: "waterfall".into(), message: format!("no account `{account}`") }])
+                    })?;
+                    LayerKind::LpVault(v)
                 }
-                LayerSpec::TearUp => (LayerKind::TearUp, None),
+                LayerSpec::TearUp => LayerKind::TearUp,
             };
-            let sig_left = capacity.unwrap_or_default();
-            self.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false, assess: Default::default() });
-            self.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
+            let sig_left = info.capacity.unwrap_or_default();
+            self.layers.push(LayerRt { kind, party, label: Name::from(info.label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false, passed_on: false, assess: Default::default() });
+            self.layer_infos.push(info);
             self.layer_logs.push(Vec::new());
         }
         Ok(())
@@ -381,17 +374,26 @@ impl<'a> Sim<'a> {
     }
 }
 
-/// Every LP-vault layer names an account of the book.
-pub(super) fn check_vaults(s: &Scenario, waterfall: &[LayerSpec]) -> EngineResult<()> {
-    for (i, l) in waterfall.iter().enumerate() {
-        if let LayerSpec::LpVaultHaircut { account } = l {
-            if !s.accounts.iter().any(|a| &a.id == account) {
-                return Err(invalid(vec![crate::scenario::ValidationError {
-                    path: format!("waterfall[{i}].account"),
-                    message: format!("no account `{account}`"),
-                }]));
-            }
-        }
-    }
-    Ok(())
+/// The layers a run under `waterfall` has, in the order they are listed: the defaulter's margin
+/// first when the list leaves it out, each with the party that pays it and what the timeline
+/// shows of it (label, description, capacity). The engine builds its layers from this list and
+/// the stress lab lists them before any run: one builder, so the two never differ.
+pub fn layer_list<'w>(s: &Scenario, waterfall: &'w [LayerSpec]) -> EngineResult<Vec<(&'w LayerSpec, &'static str, LayerInfo)>> {
+    const DEFAULTER_MARGIN: &LayerSpec = &LayerSpec::DefaulterMargin;
+    let implied = (!waterfall.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin))).then_some(DEFAULTER_MARGIN);
+    implied
+        .into_iter()
+        .chain(waterfall)
+        .map(|spec| {
+            let (label, description, party) = describe(spec);
+            let capacity = match spec {
+                LayerSpec::SkinInTheGame { amount, .. } => Some(*amount),
+                LayerSpec::InsuranceFund => Some(s.venue.insurance_fund),
+                // Every listed account's contribution (a cohort's accounts contribute nothing).
+                LayerSpec::SurvivorsFund => Some(sum_c(s.accounts.iter().map(|a| a.fund_contribution), "survivors' fund (sum of contributions)")?),
+                _ => None,
+            };
+            Ok((spec, party, LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity }))
+        })
+        .collect()
 }

@@ -8,22 +8,31 @@
 //! State is kept per account and written to the timeline only when it changes; valuations at a
 //! step are recomputed from the market, so nothing is copied per account per step.
 
+use std::borrow::Borrow;
+
 use super::money::{EngineError, EngineResult};
 use super::scan::ScanMode;
 use super::timeline::Timeline;
-use crate::scenario::{price_path, prepare, BookAccount, LayerSpec, Scenario};
+use crate::scenario::{check_waterfall, price_path, prepare, BookAccount, LayerSpec, Prepared, Scenario};
 
 pub(crate) use super::state::{Inflow, Sim};
 use super::state::Pending;
-use super::setup::check_vaults;
 
 pub(super) fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineError {
     EngineError::Invalid { errors: errs.iter().map(|e| e.to_string()).collect() }
 }
 
-/// Run a scenario with its own waterfall.
+/// Run a scenario with its own waterfall: validates it (`scenario::prepare`), then runs it.
 pub fn simulate(s: &Scenario) -> EngineResult<Timeline> {
-    simulate_with_waterfall(s, &s.waterfall)
+    simulate_prepared(prepare(s).map_err(invalid)?)
+}
+
+/// Run a scenario `scenario::prepare` already validated and expanded, with its own waterfall
+/// (nothing is checked again). Takes the book: the engine builds its accounts from it and frees
+/// it when the run's opening is done.
+pub fn simulate_prepared(p: Prepared) -> EngineResult<Timeline> {
+    let s = p.scenario();
+    with_display_currency(s, || run(p, &s.waterfall, ScanMode::Indexed))
 }
 
 /// Run a scenario under another waterfall (used by `compare`).
@@ -37,24 +46,32 @@ pub fn simulate_reference(s: &Scenario) -> EngineResult<Timeline> {
     simulate_with_mode(s, &s.waterfall, ScanMode::Reference)
 }
 
-/// Run a scenario under a waterfall with a chosen margin scan.
+/// Run a scenario under a waterfall with a chosen margin scan: the scenario and the waterfall
+/// are checked here, once.
 pub fn simulate_with_mode(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
-    // Event texts name amounts in the scenario's own currency (a EUR clearing house says €107m).
-    super::money::with_display_currency(&s.venue.quote, || run(s, waterfall, mode))
+    let p = prepare(s).map_err(invalid)?;
+    if waterfall != s.waterfall.as_slice() {
+        check_waterfall(s, waterfall).map_err(invalid)?;
+    }
+    with_display_currency(s, || run(p, waterfall, mode))
+}
+
+/// Event texts name amounts in the scenario's own currency (a EUR clearing house says €107m).
+fn with_display_currency<T>(s: &Scenario, f: impl FnOnce() -> T) -> T {
+    super::money::with_display_currency(&s.venue.quote, f)
 }
 
 /// Run a scenario whose accounts `scenario::prepare` already validated and expanded (`accounts`
 /// must be its result for `s`, up to the seed, which expansion does not read once cohort seeds
-/// are pinned), recording only the loss summary, the insurance fund and the layer states: no
-/// events, ledger or account states. Monte Carlo's path: the summary and layer states equal the
-/// full run's.
+/// are pinned) under a waterfall already checked (`scenario::check_waterfall`), recording only
+/// the loss summary, the insurance fund and the layer states: no events, ledger or account
+/// states. Monte Carlo's path: the summary and layer states equal the full run's.
 pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
-    super::money::with_display_currency(&s.venue.quote, || {
-        if !s.contagion.is_empty() {
-            // Linked venues run in full (their losses land through events and the ledger).
-            return run(s, waterfall, ScanMode::Indexed);
-        }
-        check_vaults(s, waterfall)?;
+    if !s.contagion.is_empty() {
+        // Linked venues run in full (their losses land through events and the ledger).
+        return simulate_with_waterfall(s, waterfall);
+    }
+    with_display_currency(s, || {
         let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
         let mut sim = Sim::new(s, marks, accounts, waterfall, ScanMode::Indexed, false)?;
         for t in 0..=s.steps {
@@ -64,18 +81,25 @@ pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookA
     })
 }
 
-
-fn run(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+fn run(p: Prepared, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Timeline> {
+    let s = p.scenario();
     if !s.contagion.is_empty() {
         // Linked venues: the upstream venues run first and their losses land here.
-        return super::contagion::main_timeline(s, waterfall, mode);
+        return super::contagion::main_timeline(&p, waterfall, mode);
     }
-    run_venue(s, waterfall, mode, Vec::new())
+    run_venue(s, p.into_accounts(), waterfall, mode, Vec::new())
 }
 
-/// Run one venue with the losses that other venues pass to its accounts (`inflows`).
-pub(crate) fn run_venue(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Timeline> {
-    let mut sim = start_venue(s, waterfall, mode, inflows)?;
+/// Run one venue (`accounts`: its prepared book) with the losses that other venues pass to its
+/// accounts (`inflows`).
+pub(crate) fn run_venue<E: Borrow<BookAccount>>(
+    s: &Scenario,
+    accounts: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+    waterfall: &[LayerSpec],
+    mode: ScanMode,
+    inflows: Vec<Inflow>,
+) -> EngineResult<Timeline> {
+    let mut sim = start_venue(s, accounts, waterfall, mode, inflows)?;
     for t in 0..=s.steps {
         sim.step(t)?;
     }
@@ -83,13 +107,17 @@ pub(crate) fn run_venue(s: &Scenario, waterfall: &[LayerSpec], mode: ScanMode, i
 }
 
 /// A venue's run before its first step: what `run_venue` steps through, and what `engine::Run`
-/// steps through in chunks (one code path, so the two give the same timeline).
-pub(crate) fn start_venue<'a>(s: &'a Scenario, waterfall: &[LayerSpec], mode: ScanMode, inflows: Vec<Inflow>) -> EngineResult<Sim<'a>> {
-    // Validation expands the cohorts; the engine runs those very accounts (expanded once).
-    let prepared = prepare(s).map_err(invalid)?;
-    check_vaults(s, waterfall)?;
+/// steps through in chunks (one code path, so the two give the same timeline). `accounts` is the
+/// book `scenario::prepare` expanded for `s`.
+pub(crate) fn start_venue<'a, E: Borrow<BookAccount>>(
+    s: &'a Scenario,
+    accounts: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+    waterfall: &[LayerSpec],
+    mode: ScanMode,
+    inflows: Vec<Inflow>,
+) -> EngineResult<Sim<'a>> {
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let mut sim = Sim::new(s, marks, prepared.accounts, waterfall, mode, true)?;
+    let mut sim = Sim::new(s, marks, accounts, waterfall, mode, true)?;
     sim.inflows = inflows;
     sim.inflows.sort_by_key(|f| f.step); // stable: keeps link order within a step
     Ok(sim)
@@ -99,10 +127,10 @@ pub(crate) fn start_venue<'a>(s: &'a Scenario, waterfall: &[LayerSpec], mode: Sc
 /// opening rules (isolated margins split, the counterparty's side of any open-interest
 /// imbalance). Cover-1/Cover-2 value this very book (issue 20: they read only the listed
 /// positions and missed the counterparty's).
-pub fn opening_book(s: &Scenario) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap)>> {
-    let prepared = prepare(s).map_err(invalid)?;
+pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap)>> {
+    let s = p.scenario();
     let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let sim = Sim::new(s, marks, prepared.accounts, &[], ScanMode::Indexed, false)?;
+    let sim = Sim::new(s, marks, p.accounts(), &[], ScanMode::Indexed, false)?;
     Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).collect())
 }
 

@@ -43,6 +43,9 @@ pub(super) struct LayerRt {
     pub(super) sig_left: Decimal,
     pub(super) calls_used: u32,
     pub(super) exhausted: bool,
+    /// Some loss went past this layer unpaid at least once in the run (an assessment stopped by
+    /// its per-default cap passes a loss on without being exhausted: issue 19).
+    pub(super) passed_on: bool,
     /// An assessment layer's tallies for its caps (`waterfall/assessment.rs`).
     pub(super) assess: AssessTally,
 }

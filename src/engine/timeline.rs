@@ -892,6 +892,11 @@ pub struct Timeline {
     pub(crate) account_logs: AccountLogs,
     #[serde(skip)]
     pub(crate) layer_logs: Vec<Vec<(u32, LayerState)>>,
+    /// Per layer: some loss went past it unpaid at least once in the run (the stress lab's
+    /// "a loss passed it, or its capacity was used up"; an assessment stopped by its cap per
+    /// default passes a loss on while it still has headroom for later defaults).
+    #[serde(skip)]
+    pub passed_on: Vec<bool>,
     #[serde(skip)]
     pub(crate) unallocated_log: Vec<(u32, Decimal)>,
     /// Every draw on the waterfall, in step order (see [`super::spill`]).

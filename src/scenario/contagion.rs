@@ -2,7 +2,7 @@
 //! "Contagion": a list of links; cycles are an error).
 
 use super::schema::*;
-use super::ValidationError;
+use super::{BookAccount, ValidationError};
 use rust_decimal::Decimal;
 
 /// Venue ids in scenario order: `main`, then each linked venue's id.
@@ -21,10 +21,17 @@ pub fn venue_scenario(s: &Scenario, k: usize) -> Option<&Scenario> {
 
 /// Check the linked venues and links; errors name the field path.
 pub fn validate(s: &Scenario) -> Vec<ValidationError> {
+    prepare_venues(s).0
+}
+
+/// Check the linked venues and links, and expand each linked venue's accounts (in
+/// `linked_venues` order; complete only when there is no error).
+pub(super) fn prepare_venues(s: &Scenario) -> (Vec<ValidationError>, Vec<Vec<BookAccount>>) {
     let mut e = Vec::new();
+    let mut venues = Vec::with_capacity(s.linked_venues.len());
     let mut push = |path: String, message: String| e.push(ValidationError { path, message });
     if s.linked_venues.is_empty() && s.contagion.is_empty() {
-        return e;
+        return (e, venues);
     }
     let ids = venue_ids(s);
     for (i, v) in s.linked_venues.iter().enumerate() {
@@ -43,9 +50,21 @@ pub fn validate(s: &Scenario) -> Vec<ValidationError> {
         if inner.venue.quote != s.venue.quote {
             push(format!("{p}.scenario.venue.quote"), format!("must be {} like the scenario's venue: losses pass between venues without conversion (got {})", s.venue.quote, inner.venue.quote));
         }
-        if let Err(errs) = super::validate(inner) {
-            for x in errs {
-                push(if x.path.is_empty() { format!("{p}.scenario") } else { format!("{p}.scenario.{}", x.path) }, x.message);
+        // A linked venue runs for the scenario's steps (engine/contagion.rs): check what runs
+        // (its own `steps`, when out of range, is reported as it is).
+        let stretched;
+        let inner = if inner.steps == s.steps || !(1..=super::validate::MAX_STEPS).contains(&inner.steps) {
+            inner
+        } else {
+            stretched = Scenario { steps: s.steps, ..inner.clone() };
+            &stretched
+        };
+        match super::prepare(inner) {
+            Ok(prepared) => venues.push(prepared.into_accounts()),
+            Err(errs) => {
+                for x in errs {
+                    push(if x.path.is_empty() { format!("{p}.scenario") } else { format!("{p}.scenario.{}", x.path) }, x.message);
+                }
             }
         }
     }
@@ -84,7 +103,7 @@ pub fn validate(s: &Scenario) -> Vec<ValidationError> {
             e.push(cycle);
         }
     }
-    e
+    (e, venues)
 }
 
 /// Venue indices (0 = main) so that every link's source runs before its target; a cycle is an

@@ -16,7 +16,7 @@ pub mod validate;
 
 pub use schema::*;
 pub use limits::{work_estimate, WorkEstimate};
-pub use validate::{prepare, validate, Prepared};
+pub use validate::{check_waterfall, prepare, validate, Prepared};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

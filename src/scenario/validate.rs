@@ -59,11 +59,40 @@ impl Errs {
 /// Largest number of steps a scenario may ask for (accounts and work: `limits.rs`).
 pub const MAX_STEPS: u32 = 100_000;
 
-/// A validated scenario's accounts, expanded once: what validation checked and what the engine
-/// runs (explicit accounts first, then each cohort's generated accounts).
+/// A validated scenario with its accounts expanded once: what validation checked and what the
+/// engine runs (explicit accounts first, then each cohort's generated accounts; each linked
+/// venue's likewise). Only [`prepare`] makes one, so holding one means the scenario is valid: the
+/// engine runs it without checking it again.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Prepared {
-    pub accounts: Vec<BookAccount>,
+pub struct Prepared<'a> {
+    scenario: &'a Scenario,
+    accounts: Vec<BookAccount>,
+    /// Linked venue `k`'s accounts (`linked_venues[k]`), expanded when the system was checked.
+    venues: Vec<Vec<BookAccount>>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn scenario(&self) -> &'a Scenario {
+        self.scenario
+    }
+
+    /// The main venue's accounts, as the engine runs them.
+    pub fn accounts(&self) -> &[BookAccount] {
+        &self.accounts
+    }
+
+    pub fn into_accounts(self) -> Vec<BookAccount> {
+        self.accounts
+    }
+
+    /// Venue `k`'s accounts: 0 is the scenario's own venue, `k ≥ 1` is `linked_venues[k − 1]`.
+    pub fn venue_accounts(&self, k: usize) -> Option<&[BookAccount]> {
+        if k == 0 {
+            Some(&self.accounts)
+        } else {
+            self.venues.get(k - 1).map(Vec::as_slice)
+        }
+    }
 }
 
 /// Check a scenario; `Ok(())` means the engine can run it.
@@ -72,7 +101,7 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<ValidationError>> {
 }
 
 /// Check a scenario and expand its cohorts (once): `Ok` means the engine can run the result.
-pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
+pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
     let mut e = Errs(Vec::new());
     let one = Decimal::ONE;
     let zero = Decimal::ZERO;
@@ -351,39 +380,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
     }
 
     // Waterfall.
-    for (i, l) in s.waterfall.iter().enumerate() {
-        let p = format!("waterfall[{i}]");
-        match l {
-            LayerSpec::SkinInTheGame { amount, .. } => {
-                e.non_negative(format!("{p}.amount"), *amount);
-                e.amount(format!("{p}.amount"), *amount);
-            }
-            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
-                e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
-                e.within(format!("{p}.cap_multiple"), *cap_multiple, CAP_MULTIPLE_MAX, RATE_DP);
-                if *max_calls == 0 {
-                    e.push(format!("{p}.max_calls"), "must be at least 1");
-                }
-                if let Some(pc) = period_cap_multiple {
-                    e.non_negative(format!("{p}.period_cap_multiple"), *pc);
-                    e.within(format!("{p}.period_cap_multiple"), *pc, CAP_MULTIPLE_MAX, RATE_DP);
-                }
-                if *cooling_off_steps == Some(0) {
-                    e.push(format!("{p}.cooling_off_steps"), "must be at least 1");
-                }
-                if cooling_off_steps.is_some() && period_cap_multiple.is_none() {
-                    e.push(format!("{p}.period_cap_multiple"), "is required with cooling_off_steps (the cap across the period's defaults)");
-                }
-            }
-            LayerSpec::VariationMarginHaircut { max_steps } if *max_steps == 0 => {
-                e.push(format!("{p}.max_steps"), "must be at least 1")
-            }
-            LayerSpec::LpVaultHaircut { account } if !s.accounts.iter().any(|a| &a.id == account) => {
-                e.push(format!("{p}.account"), format!("no account `{account}`"))
-            }
-            _ => {}
-        }
-    }
+    waterfall_errors(&mut e, s, &s.waterfall);
 
     // Declared defaults: a listed account, within the run, once each.
     for (i, x) in s.declared_defaults.iter().enumerate() {
@@ -398,7 +395,8 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         }
     }
 
-    e.0.extend(super::contagion::validate(s));
+    let (errs, venues) = super::contagion::prepare_venues(s);
+    e.0.extend(errs);
 
     if !e.0.is_empty() {
         return Err(e.0);
@@ -464,9 +462,58 @@ pub fn prepare(s: &Scenario) -> Result<Prepared, Vec<ValidationError>> {
         }
     }
     if e.0.is_empty() {
-        Ok(Prepared { accounts: all })
+        Ok(Prepared { scenario: s, accounts: all, venues })
     } else {
         Err(e.0)
+    }
+}
+
+
+/// Check a waterfall against a scenario: its own (`prepare` checks it) or another one a run is
+/// asked to use (a comparison, a stress sweep). The one place a layer's terms are checked.
+pub fn check_waterfall(s: &Scenario, waterfall: &[LayerSpec]) -> Result<(), Vec<ValidationError>> {
+    let mut e = Errs(Vec::new());
+    waterfall_errors(&mut e, s, waterfall);
+    if e.0.is_empty() {
+        Ok(())
+    } else {
+        Err(e.0)
+    }
+}
+
+fn waterfall_errors(e: &mut Errs, s: &Scenario, waterfall: &[LayerSpec]) {
+    for (i, l) in waterfall.iter().enumerate() {
+        let p = format!("waterfall[{i}]");
+        match l {
+            LayerSpec::SkinInTheGame { amount, .. } => {
+                e.non_negative(format!("{p}.amount"), *amount);
+                e.amount(format!("{p}.amount"), *amount);
+            }
+            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
+                e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
+                e.within(format!("{p}.cap_multiple"), *cap_multiple, CAP_MULTIPLE_MAX, RATE_DP);
+                if *max_calls == 0 {
+                    e.push(format!("{p}.max_calls"), "must be at least 1");
+                }
+                if let Some(pc) = period_cap_multiple {
+                    e.non_negative(format!("{p}.period_cap_multiple"), *pc);
+                    e.within(format!("{p}.period_cap_multiple"), *pc, CAP_MULTIPLE_MAX, RATE_DP);
+                }
+                if *cooling_off_steps == Some(0) {
+                    e.push(format!("{p}.cooling_off_steps"), "must be at least 1");
+                }
+                if cooling_off_steps.is_some() && period_cap_multiple.is_none() {
+                    e.push(format!("{p}.period_cap_multiple"), "is required with cooling_off_steps (the cap across the period's defaults)");
+                }
+            }
+            LayerSpec::VariationMarginHaircut { max_steps } if *max_steps == 0 => {
+                e.push(format!("{p}.max_steps"), "must be at least 1")
+            }
+            LayerSpec::LpVaultHaircut { account } if !s.accounts.iter().any(|a| &a.id == account) => {
+                e.push(format!("{p}.account"), format!("no account `{account}`"))
+            }
+            _ => {}
+        }
     }
 }
 

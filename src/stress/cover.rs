@@ -15,7 +15,7 @@
 //!
 //! Funding, slippage and auction discounts are not part of an instant stress.
 
-use super::{validated, StressError, StressResult};
+use super::{prepared, StressError, StressResult};
 use crate::engine::account::{valuate, Pos};
 use crate::engine::market::Market;
 use crate::engine::{format_money, format_pct, opening_book};
@@ -81,7 +81,7 @@ impl Default for CoverInput {
 }
 
 /// One instrument's stressed price.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstrumentMove {
     pub instrument: String,
     pub change: Decimal,
@@ -89,14 +89,14 @@ pub struct InstrumentMove {
 }
 
 /// A group (one account, or affiliated accounts) and its stressed loss beyond margin.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupLoss {
     pub accounts: Vec<String>,
     pub label: String,
     pub loss: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioLosses {
     pub name: String,
     pub moves: Vec<InstrumentMove>,
@@ -107,7 +107,7 @@ pub struct ScenarioLosses {
 }
 
 /// Cover-1 or Cover-2: the amount, the scenario that sets it, the groups, and the fund's cover.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverFigure {
     pub amount: Decimal,
     pub scenario: Option<String>,
@@ -118,7 +118,7 @@ pub struct CoverFigure {
     pub covered: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CoverResult {
     /// Sum of every account's fund contribution.
     pub default_fund: Decimal,
@@ -145,7 +145,7 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
 }
 
 fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
-    validated(s)?;
+    let prepared = prepared(s)?;
     if input.scenarios.len() > super::MAX_STRESS_SCENARIOS {
         return Err(StressError::Input(format!(
             "cover.scenarios: {} is more than the {} one analysis evaluates",
@@ -156,7 +156,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
     // The book as the engine holds it at step 0: the listed and generated accounts, isolated
     // margins split, and the position the engine books for each instrument's `counterparty`
     // (issue 20: reading only the file's positions missed it and named the wrong member).
-    let book = opening_book(s).map_err(|e| match e {
+    let book = opening_book(&prepared).map_err(|e| match e {
         crate::engine::EngineError::Invalid { errors } => StressError::Input(errors.join("; ")),
         other => StressError::Engine(other.to_string()),
     })?;

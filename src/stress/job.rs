@@ -300,6 +300,26 @@ mod tests {
         }
     }
 
+    /// Issue 17: the page reads the worker's result into the stress lab's own types (no copies);
+    /// every kind reads back whole and writes out the same JSON again.
+    #[test]
+    fn the_page_reads_every_result_into_the_stress_types() {
+        fn same<T: serde::de::DeserializeOwned + Serialize>(result: &Value) {
+            let read: T = serde_json::from_value(result.clone()).unwrap();
+            assert_eq!(&serde_json::to_value(read).unwrap(), result);
+        }
+        for kind in [JobKind::MonteCarlo, JobKind::Cover, JobKind::Reverse, JobKind::Sweep] {
+            let msgs = run(&request(kind, 6));
+            let Some(WorkerMessage::Result { result, .. }) = msgs.last() else { panic!("{kind:?}: {msgs:?}") };
+            match kind {
+                JobKind::MonteCarlo => same::<MonteCarloResult>(result),
+                JobKind::Cover => same::<super::super::CoverResult>(result),
+                JobKind::Reverse => same::<super::super::ReverseResult>(result),
+                JobKind::Sweep => same::<super::super::SweepResult>(result),
+            }
+        }
+    }
+
     #[test]
     fn bad_requests_become_error_messages() {
         let msgs = run("{not json");

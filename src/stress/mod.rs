@@ -124,7 +124,8 @@ pub fn layer_outcomes(t: &Timeline) -> Vec<LayerOutcome> {
         let exhausted = if info.kind == "DefaulterMargin" {
             t.summary.bad_debt > rust_decimal::Decimal::ZERO
         } else {
-            states.get(l).map(|s| s.exhausted).unwrap_or(false)
+            // "A loss passed it, or its capacity was used up" (docs/stress.md).
+            states.get(l).map(|s| s.exhausted).unwrap_or(false) || t.passed_on.get(l).copied().unwrap_or(false)
         };
         out.push(LayerOutcome { touched: drawn > rust_decimal::Decimal::ZERO, exhausted });
     }
@@ -139,46 +140,24 @@ pub fn application_order(layers: &[LayerInfo]) -> Vec<usize> {
     order
 }
 
-/// The layers a run under `waterfall` will have, without running it (the engine puts the
-/// defaulter's margin first when the list lacks it).
-pub fn layer_infos(s: &Scenario, waterfall: &[LayerSpec]) -> Vec<LayerInfo> {
-    let mut specs: Vec<LayerSpec> = waterfall.to_vec();
-    if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
-        specs.insert(0, LayerSpec::DefaulterMargin);
-    }
-    specs
-        .iter()
-        .map(|spec| {
-            let (label, description, _) = crate::engine::waterfall::describe(spec);
-            let capacity = match spec {
-                LayerSpec::SkinInTheGame { amount, .. } => Some(*amount),
-                LayerSpec::InsuranceFund => Some(s.venue.insurance_fund),
-                LayerSpec::SurvivorsFund => Some(match crate::scenario::expand_accounts(s) {
-                    Ok(all) => all.iter().map(|a| a.spec.fund_contribution).sum(),
-                    Err(_) => s.accounts.iter().map(|a| a.fund_contribution).sum(),
-                }),
-                _ => None,
-            };
-            LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity }
-        })
-        .collect()
+/// The layers a run under `waterfall` will have, without running it: the engine's own list
+/// (`engine::layer_list`).
+pub fn layer_infos(s: &Scenario, waterfall: &[LayerSpec]) -> StressResult<Vec<LayerInfo>> {
+    crate::engine::layer_list(s, waterfall).map(|l| l.into_iter().map(|(_, _, info)| info).collect()).map_err(|e| StressError::Input(e.to_string()))
 }
 
-/// Check what the engine would reject about a waterfall before running many paths with it.
+/// Check a waterfall before running many paths with it (`scenario::check_waterfall`).
 pub fn check_waterfall(s: &Scenario, waterfall: &[LayerSpec]) -> StressResult<()> {
-    for (i, l) in waterfall.iter().enumerate() {
-        if let LayerSpec::LpVaultHaircut { account } = l {
-            if !s.accounts.iter().any(|a| &a.id == account) {
-                return Err(StressError::Input(format!("waterfall[{i}].account: no account `{account}`")));
-            }
-        }
-    }
-    Ok(())
+    crate::scenario::check_waterfall(s, waterfall).map_err(input_errors)
 }
 
-/// Validate a scenario, as a `StressError`.
-pub fn validated(s: &Scenario) -> StressResult<()> {
-    crate::scenario::validate(s).map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))
+/// Validate a scenario and expand its accounts (`scenario::prepare`), as a `StressError`.
+pub fn prepared(s: &Scenario) -> StressResult<crate::scenario::Prepared<'_>> {
+    crate::scenario::prepare(s).map_err(input_errors)
+}
+
+fn input_errors(errs: Vec<crate::scenario::ValidationError>) -> StressError {
+    StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))
 }
 
 /// SplitMix64 finalizer: the seed of path `index` under the analysis seed `seed`. Independent of
@@ -300,6 +279,19 @@ mod tests {
         assert!(input_err(input.check()).starts_with("strategies: "));
     }
 
+    /// Issue 17: another waterfall than the scenario's own is checked by the one check
+    /// (`scenario::check_waterfall`): a negative skin in the game ran before; a missing vault
+    /// is named as before.
+    #[test]
+    fn a_sweeps_waterfall_is_checked_like_the_scenarios_own() {
+        let s = preset("margin-covers");
+        let with = |layers: Vec<LayerSpec>| MonteCarlo::new(&s, MonteCarloConfig { paths: 1, waterfall: Some(layers), ..Default::default() }).map(|_| ());
+        let sig = LayerSpec::SkinInTheGame { tranche: crate::scenario::Tranche::Junior, amount: -Decimal::ONE };
+        assert!(matches!(with(vec![sig]), Err(StressError::Input(m)) if m.starts_with("waterfall[0].amount")));
+        let vault = LayerSpec::LpVaultHaircut { account: "nobody".into() };
+        assert!(matches!(with(vec![vault]), Err(StressError::Input(m)) if m == "waterfall[0].account: no account `nobody`"));
+    }
+
     #[test]
     fn path_seeds_differ_and_are_stable() {
         assert_eq!(path_seed(1, 0), path_seed(1, 0));
@@ -312,7 +304,7 @@ mod tests {
         for id in ["reaches-default-fund", "exhausts-waterfall", "venue-insurance-adl"] {
             let s = preset(id);
             let t = crate::engine::simulate(&s).unwrap();
-            assert_eq!(layer_infos(&s, &s.waterfall), t.layers, "{id}");
+            assert_eq!(layer_infos(&s, &s.waterfall).unwrap(), t.layers, "{id}");
         }
     }
 

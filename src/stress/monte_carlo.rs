@@ -15,7 +15,7 @@
 //! `shard::merge` rebuilds from the partials exactly the result one run of all paths gives (the
 //! statistics are computed by the one function [`summarize`] from the records in path order).
 
-use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, validated, StressError, StressResult};
+use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, prepared, StressError, StressResult};
 use crate::engine::{simulate_summary, LayerInfo, LossSummary, Timeline};
 use crate::scenario::{BookAccount, Gbm, LayerSpec, Scenario};
 use rust_decimal::Decimal;
@@ -107,7 +107,7 @@ pub fn fairness(sum: &LossSummary) -> PathFairness {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerStats {
     pub index: usize,
     pub label: String,
@@ -123,7 +123,7 @@ pub struct LayerStats {
     pub expected_draw: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistogramBin {
     pub lo: Decimal,
     pub hi: Decimal,
@@ -133,7 +133,7 @@ pub struct HistogramBin {
 /// Empirical distribution of an amount over the paths run.
 /// `q99`/`q999`: the smallest value with at least 99 % / 99.9 % of paths at or below it
 /// (sorted[⌈p·N⌉ − 1]); `es99`: the mean of the N − ⌊0.99·N⌋ largest values.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Distribution {
     pub mean: Decimal,
     pub q99: Decimal,
@@ -145,7 +145,7 @@ pub struct Distribution {
     pub histogram: Vec<HistogramBin>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartyLoss {
     pub party: String,
     /// Mean over all paths run.
@@ -155,7 +155,7 @@ pub struct PartyLoss {
 }
 
 /// Fairness figures over the paths (loss-weighted shares: E[part] / E[deficit]).
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct FairnessStats {
     pub share_non_defaulters: Decimal,
     pub share_profitable_traders: Decimal,
@@ -171,7 +171,7 @@ pub struct FairnessStats {
 }
 
 /// A path worth opening in the player: `MonteCarlo::path_scenario(index)` rebuilds it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathRef {
     pub index: usize,
     pub seed: u64,
@@ -179,7 +179,7 @@ pub struct PathRef {
     pub unallocated: Decimal,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonteCarloResult {
     pub seed: u64,
     pub paths_requested: usize,
@@ -258,7 +258,7 @@ fn record(t: &Timeline, i: usize, seed: u64) -> PathRecord {
 impl MonteCarlo {
     /// Prepare a run; validates the scenario and the waterfall.
     pub fn new(scenario: &Scenario, config: MonteCarloConfig) -> StressResult<Self> {
-        validated(scenario)?;
+        prepared(scenario)?;
         super::check_paths("paths", config.paths)?;
         if config.volatility < Decimal::ZERO {
             return Err(StressError::Input("volatility: must not be negative".into()));
@@ -266,10 +266,11 @@ impl MonteCarlo {
         let waterfall = config.waterfall.clone().unwrap_or_else(|| scenario.waterfall.clone());
         check_waterfall(scenario, &waterfall)?;
         let base = prepare(scenario, &config);
-        let accounts = crate::scenario::prepare(&base)
-            .map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?
-            .accounts;
-        let layers = layer_infos(&base, &waterfall);
+        // The paths' scenario (cohorts pinned, GBM where the config asks) is another scenario
+        // than the one given (a correlation matrix may no longer fit): checked too, and its
+        // book expanded once for every path.
+        let accounts = prepared(&base)?.into_accounts();
+        let layers = layer_infos(&base, &waterfall)?;
         let end = config.paths;
         Ok(MonteCarlo { base, accounts, waterfall, config, layers, records: Vec::new(), failures: Vec::new(), start: 0, end, next: 0 })
     }

@@ -12,7 +12,7 @@
 //! (the usual case); the engine does not guarantee that in general (e.g. ADL, cascades).
 
 use super::cover::{InstrumentMove, InstrumentShock};
-use super::{check_waterfall, layer_infos, layer_outcomes, validated, StressError, StressResult};
+use super::{check_waterfall, layer_infos, layer_outcomes, prepared, StressError, StressResult};
 use crate::engine::{simulate_with_waterfall, LayerInfo};
 use crate::scenario::price_path::generate;
 use crate::scenario::{LayerSpec, Scenario, Shock};
@@ -43,7 +43,7 @@ impl Default for ReverseConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ThresholdStatus {
     /// A threshold was found: `ticks` exhausts the layer, `ticks − 1` does not.
@@ -54,7 +54,7 @@ pub enum ThresholdStatus {
     NotReached,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayerThreshold {
     pub index: usize,
     pub label: String,
@@ -66,7 +66,7 @@ pub struct LayerThreshold {
     pub moves: Vec<InstrumentMove>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReverseResult {
     pub lead_instrument: String,
     pub tick: Decimal,
@@ -98,7 +98,7 @@ pub struct ReverseStress {
 
 impl ReverseStress {
     pub fn new(s: &Scenario, c: &ReverseConfig) -> StressResult<Self> {
-        validated(s)?;
+        prepared(s)?;
         let waterfall = c.waterfall.clone().unwrap_or_else(|| s.waterfall.clone());
         check_waterfall(s, &waterfall)?;
         let direction = if c.direction.is_empty() {
@@ -157,7 +157,7 @@ impl ReverseStress {
             max = max.min((p_ref / tick).floor() - Decimal::ONE);
         }
         let max_ticks = max.max(Decimal::ZERO).to_u64().unwrap_or(0);
-        let layers = layer_infos(&base, &waterfall);
+        let layers = layer_infos(&base, &waterfall)?;
         Ok(ReverseStress { base, waterfall, layers, dir, direction, lead, tick, p_ref, at_step, max_ticks, cache: BTreeMap::new() })
     }
 

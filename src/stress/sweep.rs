@@ -9,9 +9,9 @@ use super::shard::Shard;
 use super::{StressError, StressResult};
 use crate::engine::WaterfallSpec;
 use crate::scenario::Scenario;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrategyResult {
     pub label: String,
     /// Why this waterfall cannot run on the scenario (e.g. it names a vault the scenario lacks).
@@ -19,7 +19,7 @@ pub struct StrategyResult {
     pub result: Option<MonteCarloResult>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepResult {
     pub paths: usize,
     pub seed: u64,
@@ -48,7 +48,7 @@ impl Sweep {
     }
 
     fn build(scenario: &Scenario, config: MonteCarloConfig, strategies: Vec<WaterfallSpec>, shard: Option<Shard>) -> StressResult<Self> {
-        super::validated(scenario)?;
+        super::prepared(scenario)?;
         let strategies = if strategies.is_empty() {
             let mut v = vec![WaterfallSpec { label: "scenario's own".into(), layers: scenario.waterfall.clone() }];
             v.extend(crate::engine::waterfall_presets_for(scenario));

@@ -1,4 +1,5 @@
-//! Accounts: every account with equity, margin ratio, status and what it lost to the waterfall.
+//! Accounts: every account with equity, margin ratio, status, position, liquidation and bankruptcy
+//! prices (the engine's, `explain::liquidation_prices`) and what it lost to the waterfall.
 //! Sortable, filterable by cohort, and virtualized: only the rows in view are in the DOM, so
 //! 10,000 accounts scroll smoothly.
 
@@ -6,7 +7,8 @@ use leptos::prelude::*;
 
 use super::format::status_class;
 use super::state::use_state;
-use crate::engine::{format_money, format_pct};
+use crate::engine::explain::liquidation_prices;
+use crate::engine::{format_money, format_pct, format_price};
 
 const ROW_PX: f64 = 28.0;
 const VIEW_PX: f64 = 320.0;
@@ -110,6 +112,7 @@ pub fn AccountsView() -> impl IntoView {
                         status: v.status.label(),
                         status_class: status_class(v.status),
                         position: v.positions.iter().map(|(inst, q)| format!("{q} {inst}")).collect::<Vec<_>>().join(", "),
+                        prices: liquidation_prices(t, i, step).map(|(lp, bp)| format!("{} / {}", format_price(lp), format_price(bp))).unwrap_or_else(|| "—".into()),
                         loss: format_money(v.loss_to_waterfall),
                         loss_neg: !v.loss_to_waterfall.is_zero(),
                     }
@@ -152,6 +155,7 @@ pub fn AccountsView() -> impl IntoView {
             {head("Margin ratio", SortBy::MarginRatio)}
             <span role="columnheader">"Status"</span>
             <span role="columnheader">"Position"</span>
+            <span role="columnheader" title="Liquidation price / bankruptcy price: where the mark would bring the account's equity to its maintenance margin / to zero (one linear position on cross margin)">"Liq. / bankr. price"</span>
             {head("Lost to waterfall", SortBy::Loss)}
         </div>
         </div>
@@ -182,6 +186,8 @@ struct Row {
     status: &'static str,
     status_class: &'static str,
     position: String,
+    /// Liquidation / bankruptcy price (`engine::liquidation_prices`), or "—".
+    prices: String,
     loss: String,
     loss_neg: bool,
 }
@@ -209,6 +215,7 @@ fn AccountRow(index: usize, rows: Memo<Vec<Row>>) -> impl IntoView {
             <span role="cell" class="num">{get(|r| r.ratio.clone())}</span>
             <span role="cell"><span class=move || format!("status {}", row.with(|r| r.status_class))>{move || row.with(|r| r.status)}</span></span>
             <span role="cell" class="name" title=get(|r| r.position.clone())>{get(|r| r.position.clone())}</span>
+            <span role="cell" class="num">{get(|r| r.prices.clone())}</span>
             <span role="cell" class=move || if row.with(|r| r.loss_neg) { "num neg" } else { "num" }>{get(|r| r.loss.clone())}</span>
         </div>
     }

@@ -26,155 +26,18 @@ use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets_
 use crate::scenario::{LayerSpec, Scenario};
 use crate::stress::job::{worker_count, JobKind, JobRequest, ShardedJob};
 use std::rc::Rc;
-use crate::stress::{MonteCarlo, MonteCarloConfig, StressInput};
+use crate::stress::{CoverFigure, CoverResult, Distribution, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, ReverseResult, StressInput, SweepResult, ThresholdStatus};
 
 /// trunk writes this loader next to index.html for the `data-type="worker"` bin.
 const WORKER_URL: &str = "./spillway-worker_loader.js";
 
-// ---- results as the worker sends them (mirrors of the `Serialize`-only stress types) ----
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct McLayer {
-    label: String,
-    capacity: Option<Decimal>,
-    p_touched: Decimal,
-    p_exhausted: Decimal,
-    expected_draw: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Bin {
-    lo: Decimal,
-    hi: Decimal,
-    count: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize, Default)]
-#[serde(default)]
-struct Dist {
-    mean: Decimal,
-    q99: Decimal,
-    q999: Decimal,
-    es99: Decimal,
-    max: Decimal,
-    p_positive: Decimal,
-    histogram: Vec<Bin>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Party {
-    party: String,
-    expected: Decimal,
-    p_hit: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize, Default)]
-#[serde(default)]
-struct Fair {
-    share_non_defaulters: Decimal,
-    share_profitable_traders: Decimal,
-    share_unallocated: Decimal,
-    mean_gini: Decimal,
-    max_largest_hit: Decimal,
-    p_default: Decimal,
-    p_cascade: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Worst {
-    index: usize,
-    deficit: Decimal,
-    unallocated: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Mc {
-    paths_run: usize,
-    paths_failed: usize,
-    first_error: Option<String>,
-    layers: Vec<McLayer>,
-    residual: Dist,
-    deficit: Dist,
-    by_party: Vec<Party>,
-    fairness: Fair,
-    worst_path: Option<Worst>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Group {
-    label: String,
-    loss: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct CoverFig {
-    amount: Decimal,
-    scenario: Option<String>,
-    groups: Vec<Group>,
-    coverage: Option<Decimal>,
-    covered: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Move {
-    instrument: String,
-    change: Decimal,
-    price: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct ScenarioLoss {
-    name: String,
-    top: Vec<Group>,
-    total_uncovered: Decimal,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Cover {
-    default_fund: Decimal,
-    cover1: CoverFig,
-    cover2: CoverFig,
-    /// EMIR Art. 42(3): max(largest, second + third largest), as the stress code computes it.
-    emir_fund_minimum: CoverFig,
-    scenarios: Vec<ScenarioLoss>,
-    summary: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Threshold {
-    label: String,
-    status: String,
-    ticks: Option<u64>,
-    moves: Vec<Move>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Reverse {
-    lead_instrument: String,
-    reference_price: Decimal,
-    at_step: u32,
-    runs: usize,
-    layers: Vec<Threshold>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Strategy {
-    label: String,
-    error: Option<String>,
-    result: Option<Mc>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct SweepR {
-    strategies: Vec<Strategy>,
-}
-
 #[derive(Clone, Debug, PartialEq)]
+/// A finished analysis: the stress lab's own result types, as the worker serialized them.
 enum Body {
-    MonteCarlo(Box<Mc>),
-    Cover(Box<Cover>),
-    Reverse(Box<Reverse>),
-    Sweep(Box<SweepR>),
+    MonteCarlo(Box<MonteCarloResult>),
+    Cover(Box<CoverResult>),
+    Reverse(Box<ReverseResult>),
+    Sweep(Box<SweepResult>),
 }
 
 /// A finished run, with what it was asked (to rebuild a path for the player).
@@ -356,10 +219,7 @@ fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
                             let p = g.borrow().progress_now();
                             ui.state.set(RunState::Running { done: p.done, total: p.total, elapsed_ms: js_sys::Date::now() - t0, indeterminate });
                         }
-                        Ok(Some(r)) => {
-                            let body = serde_json::to_value(r).map_err(|e| e.to_string()).and_then(|v| parse_body(kind, v));
-                            done(body, js_sys::Date::now() - t0)
-                        }
+                        Ok(Some(r)) => done(Ok(Body::MonteCarlo(Box::new(r))), js_sys::Date::now() - t0),
                         Err(e) => fail(format!("The shards could not be merged: {e}")),
                     }
                 }
@@ -397,7 +257,7 @@ use super::charts::{f, fit, palette, DrawResult};
 
 
 /// P(touched) and P(exhausted) per layer, first layer at the top.
-fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[McLayer]) -> DrawResult {
+fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[LayerStats]) -> DrawResult {
     let dpr = fit(&canvas);
     let p = palette();
     let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
@@ -431,7 +291,7 @@ fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[McLayer]) -> Dr
     let (_, yr) = chart.plotting_area().get_pixel_range();
     let band = ((yr.end - yr.start).max(1) as f64 / n as f64).max(4.0);
     let (outer, half) = ((band * 0.12) as u32, (band * 0.5) as u32);
-    let bars = |pick: fn(&McLayer) -> Decimal, upper: bool, color: RGBColor| {
+    let bars = |pick: fn(&LayerStats) -> Decimal, upper: bool, color: RGBColor| {
         layers
             .iter()
             .enumerate()
@@ -469,7 +329,7 @@ fn draw_layer_odds(canvas: web_sys::HtmlCanvasElement, layers: &[McLayer]) -> Dr
 }
 
 /// A per-path amount's histogram (paths on a log scale, so the tail shows) with q99 and q99.9 marked.
-fn draw_histogram(canvas: web_sys::HtmlCanvasElement, d: &Dist, title: &str) -> DrawResult {
+fn draw_histogram(canvas: web_sys::HtmlCanvasElement, d: &Distribution, title: &str) -> DrawResult {
     let dpr = fit(&canvas);
     let p = palette();
     let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
@@ -525,7 +385,7 @@ fn draw_histogram(canvas: web_sys::HtmlCanvasElement, d: &Dist, title: &str) -> 
 }
 
 /// The lead instrument's price path with each layer's reverse-stress threshold price.
-fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &Reverse) -> DrawResult {
+fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &ReverseResult) -> DrawResult {
     let dpr = fit(&canvas);
     let p = palette();
     let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
@@ -535,7 +395,7 @@ fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &Reverse
     let marks: Vec<(String, f64)> = r
         .layers
         .iter()
-        .filter(|l| l.status == "found")
+        .filter(|l| l.status == ThresholdStatus::Found)
         .filter_map(|l| l.moves.iter().find(|m| m.instrument == r.lead_instrument).map(|m| (l.label.clone(), f(m.price))))
         .collect();
     let all = path.iter().copied().chain(marks.iter().map(|m| m.1)).chain(std::iter::once(f(r.reference_price)));
@@ -606,7 +466,7 @@ fn path_of(fin: &Finished, waterfall: Option<Vec<LayerSpec>>, index: usize) -> R
     MonteCarlo::new(&fin.scenario, config).map(|mc| mc.path_scenario(index)).map_err(|e| e.to_string())
 }
 
-fn mc_tables(mc: &Mc) -> impl IntoView {
+fn mc_tables(mc: &MonteCarloResult) -> impl IntoView {
     let r = &mc.residual;
     let figures = vec![
         ("Paths run", format!("{}{}", mc.paths_run, if mc.paths_failed > 0 { format!(" ({} failed)", mc.paths_failed) } else { String::new() })),
@@ -654,8 +514,8 @@ fn mc_tables(mc: &Mc) -> impl IntoView {
     }
 }
 
-fn cover_view(c: &Cover) -> impl IntoView {
-    let fig = |name: &'static str, x: &CoverFig| {
+fn cover_view(c: &CoverResult) -> impl IntoView {
+    let fig = |name: &'static str, x: &CoverFigure| {
         let groups = x.groups.iter().map(|g| format!("{} ({})", g.label, format_money(g.loss))).collect::<Vec<_>>().join(" + ");
         view! { <tr>
             <td>{name}</td><td class="num">{format_money(x.amount)}</td>
@@ -684,7 +544,7 @@ fn cover_view(c: &Cover) -> impl IntoView {
     }
 }
 
-fn reverse_table(r: &Reverse) -> impl IntoView {
+fn reverse_table(r: &ReverseResult) -> impl IntoView {
     view! {
         <p class="muted">
             "Smallest instant shock of " {r.lead_instrument.clone()} " at step " {r.at_step} " (from " {format_decimal(r.reference_price, 2)}
@@ -695,10 +555,10 @@ fn reverse_table(r: &Reverse) -> impl IntoView {
             <tbody>
                 {r.layers.iter().map(|l| {
                     let lead = l.moves.iter().find(|m| m.instrument == r.lead_instrument);
-                    let status = match l.status.as_str() {
-                        "found" => "at this shock",
-                        "at_zero" => "already, without a shock",
-                        _ => "not even at the largest shock searched",
+                    let status = match l.status {
+                        ThresholdStatus::Found => "at this shock",
+                        ThresholdStatus::AtZero => "already, without a shock",
+                        ThresholdStatus::NotReached => "not even at the largest shock searched",
                     };
                     view! { <tr>
                         <td>{l.label.clone()}</td><td>{status}</td>

@@ -1,4 +1,14 @@
-//! Random small scenarios and random waterfalls for the property tests (engine and contagion).
+//! The one random-scenario generator of the property suites (engine, contagion, numeric domain,
+//! stress lab, margin scan): random books and random waterfalls, sized by a [`Shape`].
+//!
+//! Cases per suite: engine_properties 96 per property (`Shape::small`: conservation and
+//! determinism, mutated scenarios); engine_contagion 48 (two small books linked); numeric_domain
+//! 64 (`edge_scenario_strategy`: small books moved to the domain's edges); stress_properties 48
+//! (12 Monte Carlo paths each) and 24 (shards merged) on `Shape::stress`; engine_event_scan 160
+//! on `Shape::varied`. (codec_golden's round trips edit the presets instead: links of real books.)
+#![allow(dead_code)]
+
+use std::ops::Range;
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -8,8 +18,10 @@ pub fn dec(x: i64, scale: u32) -> Decimal {
     Decimal::new(x, scale)
 }
 
+/// Every layer kind, each with random parameters.
 pub fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
     prop_oneof![
+        Just(LayerSpec::DefaulterMargin),
         Just(LayerSpec::DefaulterFundContribution),
         (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(a) }),
         (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(a) }),
@@ -31,80 +43,208 @@ pub fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
     ]
 }
 
+/// How big and how varied the books are. Every suite draws from [`scenario_strategy`]; the shape
+/// only sets the ranges (a full engine run per case costs more on big books).
+#[derive(Clone, Debug)]
+pub struct Shape {
+    /// Instruments `I0`, `I1`, …
+    pub instruments: Range<usize>,
+    /// Explicit members `a0`, `a1`, … (each with a position in every instrument it draws).
+    pub accounts: Range<usize>,
+    pub cohorts: Range<usize>,
+    pub layers: Range<usize>,
+    pub steps: Range<u32>,
+    /// Inverse contracts, margin tiers, a mark that moves between points, collateral in a coin
+    /// that follows a mark, a margin-call grace period, a CCP on unrealized PnL.
+    pub varied: bool,
+}
+
+impl Shape {
+    /// One linear instrument, a few members, 20 steps (engine, contagion, numeric domain).
+    pub fn small() -> Shape {
+        Shape { instruments: 1..2, accounts: 1..7, cohorts: 0..1, layers: 0..6, steps: 20..21, varied: false }
+    }
+    /// Small books over 12 steps: each case is many Monte Carlo paths (stress lab).
+    pub fn stress() -> Shape {
+        Shape { instruments: 1..2, accounts: 2..6, cohorts: 0..1, layers: 0..6, steps: 12..13, varied: false }
+    }
+    /// Several instruments of every kind, cohorts, up to 40 steps (the margin scan against the
+    /// per-account loop).
+    pub fn varied() -> Shape {
+        Shape { instruments: 1..4, accounts: 0..7, cohorts: 0..3, layers: 0..6, steps: 5..40, varied: true }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Ins {
+    pub inverse: bool,
+    pub tiers: u8,
+    pub funding: i64,
+    pub gbm: bool,
+    pub shock: i64,
+    pub shock_step: u32,
+    pub impact: i64,
+}
+
+pub fn instrument_strategy() -> impl Strategy<Value = Ins> {
+    (any::<bool>(), 0u8..3, -3i64..4, any::<bool>(), -60i64..40, 0u32..41, 0i64..20).prop_map(
+        |(inverse, tiers, funding, gbm, shock, shock_step, impact)| Ins { inverse, tiers, funding, gbm, shock, shock_step, impact },
+    )
+}
+
 #[derive(Debug, Clone)]
 pub struct Acc {
-    pub size: i64,
+    /// One size per instrument (zero: no position; the first is never zero).
+    pub sizes: Vec<i64>,
     pub cash: i64,
+    pub coin: i64,
     pub contribution: i64,
     pub reserves: i64,
     pub isolated: bool,
 }
 
 pub fn account_strategy() -> impl Strategy<Value = Acc> {
-    (-50i64..50, 10i64..3_000, 0i64..1_000, 0i64..2_000, any::<bool>()).prop_map(|(size, cash, contribution, reserves, isolated)| Acc {
-        size: if size == 0 { 1 } else { size },
-        cash,
-        contribution,
-        reserves,
-        isolated,
-    })
+    (prop::collection::vec(-50i64..50, 3), 10i64..4_000, 0i64..3, 0i64..1_000, 0i64..2_000, any::<bool>()).prop_map(
+        |(sizes, cash, coin, contribution, reserves, isolated)| Acc { sizes, cash, coin, contribution, reserves, isolated },
+    )
 }
 
-pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
+#[derive(Debug, Clone)]
+pub struct Coh {
+    pub inst: usize,
+    pub long: bool,
+    pub count: u32,
+    pub lev_max: i64,
+    pub isolated: bool,
+}
+
+pub fn cohort_strategy() -> impl Strategy<Value = Coh> {
+    (0usize..3, any::<bool>(), 1u32..40, 2i64..40, any::<bool>()).prop_map(|(inst, long, count, lev_max, isolated)| Coh { inst, long, count, lev_max, isolated })
+}
+
+fn margin(tiers: u8) -> MarginSpec {
+    match tiers {
+        0 => MarginSpec { initial: dec(1, 1), maintenance: dec(5, 2), tiers: Vec::new() },
+        // Computed tier amounts: continuous requirement.
+        1 => MarginSpec {
+            tiers: vec![
+                Tier { floor: Decimal::ZERO, initial: dec(5, 2), maintenance: dec(25, 3), maintenance_amount: None },
+                Tier { floor: Decimal::from(2_000), initial: dec(1, 1), maintenance: dec(5, 2), maintenance_amount: None },
+            ],
+            ..Default::default()
+        },
+        // An explicit amount that makes the requirement jump: never banded.
+        _ => MarginSpec {
+            tiers: vec![
+                Tier { floor: Decimal::ZERO, initial: dec(5, 2), maintenance: dec(25, 3), maintenance_amount: None },
+                Tier { floor: Decimal::from(1_500), initial: dec(1, 1), maintenance: dec(6, 2), maintenance_amount: Some(Decimal::from(5)) },
+            ],
+            ..Default::default()
+        },
+    }
+}
+
+/// A random book of `shape`: members `a0…`, cohorts, the market maker `mm` (every instrument's
+/// counterparty, so open interest balances) and the LP vault `vault`, under a random waterfall.
+pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
     (
-        prop::collection::vec(account_strategy(), 1..7),
-        prop::collection::vec(layer_strategy(), 0..6),
-        any::<bool>(),
-        any::<bool>(),
-        -60i64..40,
-        1u32..20,
-        0i64..20,
-        any::<bool>(),
-        0u64..1000,
-        prop::option::of((0usize..7, 0u32..21)),
+        prop::collection::vec(instrument_strategy(), shape.instruments.clone()),
+        prop::collection::vec(account_strategy(), shape.accounts.clone()),
+        prop::collection::vec(cohort_strategy(), shape.cohorts.clone()),
+        prop::collection::vec(layer_strategy(), shape.layers.clone()),
+        (0u8..3, any::<bool>(), 0u32..3, any::<bool>(), 0i64..1_000),
+        (0u64..1000, shape.steps.clone(), prop::option::of((0usize..7, 0u32..41))),
     )
-        .prop_map(|(accs, layers, ccp, partial, shock, shock_step, impact, gbm, seed, declared)| {
-            let mut s = Scenario { seed, steps: 20, ..Default::default() };
-            s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
-            s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
-            s.venue.insurance_fund = Decimal::from(500);
+        .prop_map(move |(insts, accs, cohorts, layers, (style, partial, grace, coin_follows, insurance), (seed, steps, declared))| {
+            let varied = shape.varied;
+            let mut s = Scenario { seed, steps, ..Default::default() };
+            // 0: exchange; 1: CCP with variation margin; 2 (varied books only): CCP on unrealized PnL.
+            let style = if varied { style } else { style % 2 };
+            s.venue.style = if style == 0 { VenueStyle::Exchange } else { VenueStyle::Ccp };
+            s.venue.settlement = if style == 1 { Settlement::VariationMargin } else { Settlement::Unrealized };
+            s.venue.insurance_fund = Decimal::from(insurance);
             s.venue.partial_liquidation = partial;
+            if varied {
+                s.venue.margin_call_grace = grace;
+                s.assets.push(Asset {
+                    id: "COIN".into(),
+                    price: Decimal::from(100),
+                    follows: if coin_follows { Some("I0".into()) } else { None },
+                    haircut: dec(2, 1),
+                });
+            }
             s.venue.auction_discount = dec(3, 2);
-            s.instruments.push(Instrument {
-                id: "X".into(),
-                lot_size: Decimal::ONE,
-                tick_size: dec(1, 2),
-                price_impact: Decimal::from(impact),
-                counterparty: Some("vault".into()),
-                funding_rate: if gbm { dec(1, 4) } else { Decimal::ZERO },
-                price: PricePath {
-                    initial: Decimal::from(100),
-                    shocks: vec![Shock { step: shock_step, change: dec(shock, 2) }],
-                    gbm: if gbm { Some(Gbm { drift: Decimal::ZERO, volatility: dec(3, 2) }) } else { None },
+            for (k, ins) in insts.iter().enumerate() {
+                let inverse = varied && ins.inverse;
+                s.instruments.push(Instrument {
+                    id: format!("I{k}"),
+                    kind: if inverse { ContractKind::Inverse } else { ContractKind::Linear },
+                    contract_size: if inverse { Decimal::from(10) } else { Decimal::ONE },
+                    lot_size: Decimal::ONE,
+                    tick_size: dec(1, 2),
+                    price_impact: Decimal::from(ins.impact),
+                    counterparty: Some("mm".into()),
+                    funding_rate: if varied { dec(ins.funding, 4) } else if ins.gbm { dec(1, 4) } else { Decimal::ZERO },
+                    margin: margin(if varied { ins.tiers } else { 0 }),
+                    price: PricePath {
+                        initial: Decimal::from(100 + 50 * k as i64),
+                        shocks: vec![Shock { step: ins.shock_step % (steps + 1), change: dec(ins.shock, 2) }],
+                        gbm: if ins.gbm { Some(Gbm { drift: Decimal::ZERO, volatility: dec(3, 2) }) } else { None },
+                        points: if varied && !ins.gbm { vec![PricePoint { step: steps / 2, price: Decimal::from(90 + 50 * k as i64) }] } else { Vec::new() },
+                    },
                     ..Default::default()
-                },
-                ..Default::default()
-            });
+                });
+            }
             for (i, a) in accs.iter().enumerate() {
+                let positions = a
+                    .sizes
+                    .iter()
+                    .take(insts.len())
+                    .enumerate()
+                    .map(|(k, &size)| (k, if k == 0 && size == 0 { 1 } else { size }))
+                    .filter(|&(_, size)| size != 0)
+                    .map(|(k, size)| PositionSpec { instrument: format!("I{k}"), size: Decimal::from(size), ..Default::default() })
+                    .collect();
                 s.accounts.push(AccountSpec {
                     id: format!("a{i}"),
                     role: Role::Member,
                     margin_mode: if a.isolated { MarginMode::Isolated } else { MarginMode::Cross },
                     cash: Decimal::from(a.cash),
+                    collateral: if varied && a.coin > 0 { vec![CollateralSpec { asset: "COIN".into(), amount: Decimal::from(a.coin) }] } else { Vec::new() },
                     fund_contribution: Decimal::from(a.contribution),
                     reserves: Decimal::from(a.reserves),
-                    positions: vec![PositionSpec { instrument: "X".into(), size: Decimal::from(a.size), ..Default::default() }],
+                    positions,
                     ..Default::default()
                 });
             }
+            for (c, h) in cohorts.iter().enumerate() {
+                s.cohorts.push(Cohort {
+                    id: format!("c{c}"),
+                    count: h.count,
+                    instrument: format!("I{}", h.inst % insts.len()),
+                    side: if h.long { Side::Long } else { Side::Short },
+                    notional_median: Decimal::from(400),
+                    notional_sigma: dec(5, 1),
+                    leverage_min: Decimal::from(2),
+                    leverage_max: Decimal::from(h.lev_max),
+                    margin_mode: if h.isolated { MarginMode::Isolated } else { MarginMode::Cross },
+                    ..Default::default()
+                });
+            }
+            s.accounts.push(AccountSpec { id: "mm".into(), role: Role::MarketMaker, cash: Decimal::from(1_000_000), ..Default::default() });
             s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
             s.waterfall = layers;
             // A default declared at a chosen step (issue 19).
             if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
-                s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step });
+                s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step: step % (steps + 1) });
             }
             s
         })
+}
+
+/// The small shape (engine, contagion, numeric domain).
+pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
+    scenario_strategy_of(Shape::small())
 }
 
 /// Where [`edge_scenario_strategy`] puts the instrument's price.
@@ -134,8 +274,7 @@ pub enum ExpiryEdge {
 /// largest assessment multiple and positions worth up to ≈ 10^15. Every product of these (a fee
 /// of 8 places × a size of 8 × a contract size of 8 × a price of 10) has more than the engine's
 /// 12 money places: the engine rounds each amount it posts (engine/money.rs, `to_money`), and the
-/// run must conserve exactly. Open interest still balances through the vault.
-#[allow(dead_code)]
+/// run must conserve exactly. Open interest still balances through the market maker.
 pub fn edge_scenario_strategy() -> impl Strategy<Value = Scenario> {
     (
         scenario_strategy(),
@@ -198,7 +337,7 @@ pub fn edge_scenario_strategy() -> impl Strategy<Value = Scenario> {
             ins.lot_size = dec(1, 8);
             ins.price_impact = ins.price_impact * dec(1_234_567, 8);
             for (i, a) in s.accounts.iter_mut().enumerate() {
-                if a.id == "vault" {
+                if a.id == "vault" || a.id == "mm" {
                     a.cash = max_amount;
                     continue;
                 }

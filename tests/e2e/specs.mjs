@@ -124,14 +124,18 @@ export const specs = [
     allowConsoleErrors: [/404/],
   },
   {
-    name: 'accounts list is virtualized and sortable',
-    async run({ page, base }) {
+    name: 'accounts list is virtualized and sortable, with liquidation / bankruptcy prices',
+    async run({ page, base, shotsDir }) {
       await page.goto(base);
       await ready(page);
       const rows = await page.$$eval('#accounts-scroll .account-row', (r) => r.length);
       if (rows < 1) throw new Error('no account rows');
       const count = +(await text(page, '#account-count')).match(/(\d+)/)[1];
       if (rows > 40) throw new Error(`not virtualized: ${rows} rows in the DOM for ${count} accounts`);
+      // Issue 17: the engine's liquidation / bankruptcy prices, formatted (e.g. "27,307.69 / 27,000.00").
+      const prices = await page.$$eval('#accounts-scroll .account-row', (r) => r.map((x) => x.children[5].textContent));
+      if (!prices.some((p) => /^[\d,]+\.\d\d \/ [\d,]+\.\d\d$/.test(p))) throw new Error(`no prices: ${prices.join(' | ')}`);
+      await page.locator('.accounts-table').screenshot({ path: path.join(shotsDir, 'accounts-prices.png') });
     },
   },
   {

@@ -129,6 +129,9 @@ impl<'a> Sim<'a> {
                     if let Some(layer) = self.layers.get_mut(l) {
                         layer.exhausted = true;
                     }
+                    // Recorded with this step's layer states (else a window that closes on a
+                    // step where nothing else moves leaves the layer unflagged: issue 17).
+                    self.layers_dirty = true;
                     going_on.push(c);
                 } else {
                     self.pending.push(c);
@@ -157,6 +160,9 @@ impl<'a> Sim<'a> {
             if !cover.is_zero() || !passed_on.is_zero() {
                 self.record_draw(t, Some(l), def, start, cover, passed_on)?;
             }
+        }
+        if !going_on.is_empty() {
+            self.layers[l].passed_on = true; // ok: l < len
         }
         for c in going_on {
             self.run_layers(c.def, t, l + 1, c.left, &c.info)?;

@@ -103,6 +103,9 @@ impl<'a> Sim<'a> {
                 self.event(t, Some(def), EventKind::LayerDrawn, msg, Some(pay), Some(l));
             }
             left -= pay;
+            if left > Decimal::ZERO && !matches!(kind, LayerKind::DefMargin) {
+                self.layers[l].passed_on = true; // ok: l < len
+            }
             // An assessment layer is exhausted only once no call or no headroom remains (its own
             // event said which rule stopped it); before that it can pay again (issue 19).
             let spent = match kind {
