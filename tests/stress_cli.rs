@@ -19,6 +19,9 @@ fn all_analyses_as_json_and_thread_independent() {
     }
     assert_eq!(one["monte_carlo"]["paths_run"], 30);
     assert!(one["cover"]["summary"].as_str().unwrap().contains("Cover-2"));
+    // Issue 20: the EMIR Art. 42(3) figure beside Cover-2, at least Cover-1, at most Cover-2.
+    let amount = |k: &str| one["cover"][k]["amount"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(amount("emir_fund_minimum") >= amount("cover1") && amount("emir_fund_minimum") <= amount("cover2"), "{}", one["cover"]);
     let (_, two) = stress(&["preset:exhausts-waterfall", "--paths", "30", "--seed", "4", "--threads", "2", "--analysis", "monte-carlo"]);
     assert_eq!(one["monte_carlo"], two["monte_carlo"]);
     assert!(two.get("cover").is_none());
@@ -99,5 +102,130 @@ fn stress_input_files_are_capped_and_strict() {
     assert!(code == 2 && err.contains("strategies[0].layers[0]: unknown field `share`"), "{err}");
     let (code, err) = run("ok.json", r#"{"monte_carlo":{"paths":5}}"#);
     assert_eq!(code, 0, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh folder under the system's temp dir for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("spillway-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_text(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_spillway")).arg("stress").args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Issue 20: `--shard K/M` partials merge into the single run's Monte Carlo result, byte for
+/// byte (quantiles and expected shortfall included), whatever the split and the threads.
+#[test]
+fn shards_merge_into_the_single_run_byte_for_byte() {
+    let dir = scratch("shards");
+    let file = "preset:exhausts-waterfall";
+    let (code, single, err) = run_text(&[file, "--paths", "37", "--seed", "11", "--threads", "1", "--analysis", "monte-carlo"]);
+    assert_eq!(code, 0, "{err}");
+    let single: Value = serde_json::from_str(&single).unwrap();
+    let mut merged_texts = Vec::new();
+    for (m, threads) in [(1usize, "2"), (3, "1"), (5, "2")] {
+        let mut parts = Vec::new();
+        for k in (0..m).rev() {
+            let part = dir.join(format!("m{m}-{k}.json")).to_string_lossy().into_owned();
+            let shard = format!("{k}/{m}");
+            let (code, _, err) = run_text(&[file, "--paths", "37", "--seed", "11", "--threads", threads, "--shard", &shard, "--out", &part]);
+            assert_eq!(code, 0, "{err}");
+            parts.push(part);
+        }
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(|p| p.as_str()));
+        let (code, text, err) = run_text(&args);
+        assert_eq!(code, 0, "{err}");
+        let merged: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&merged["monte_carlo"]).unwrap(), serde_json::to_string_pretty(&single["monte_carlo"]).unwrap(), "M = {m}");
+        assert_eq!(merged["scenario"], single["scenario"]);
+        merged_texts.push(text);
+    }
+    assert!(merged_texts.windows(2).all(|w| w[0] == w[1]), "merged outputs differ between splits");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A shard missing, a shard twice, partials of another seed: exit 2 naming the shard.
+#[test]
+fn merge_refuses_incomplete_or_mixed_partials() {
+    let dir = scratch("badmerge");
+    let part = |name: &str, seed: &str, shard: &str| {
+        let p = dir.join(name).to_string_lossy().into_owned();
+        let (code, _, err) = run_text(&["preset:margin-covers", "--paths", "6", "--seed", seed, "--shard", shard, "--out", &p]);
+        assert_eq!(code, 0, "{err}");
+        p
+    };
+    let (a, b, c) = (part("a.json", "1", "0/3"), part("b.json", "1", "1/3"), part("c.json", "1", "2/3"));
+    let other = part("other.json", "2", "1/3");
+    let (code, _, err) = run_text(&["merge", &a, &c]);
+    assert_eq!((code, err.trim()), (2, "invalid input: shard 1/3 is missing (merge needs all 3)"));
+    let (code, _, err) = run_text(&["merge", &a, &b, &b, &c]);
+    assert_eq!(code, 2);
+    assert!(err.contains("shard 1/3 is given twice"), "{err}");
+    let (code, _, err) = run_text(&["merge", &a, &other, &c]);
+    assert_eq!(code, 2);
+    assert!(err.contains("other.json (shard 1/3): seed 2") && err.contains("seed 1"), "{err}");
+    let (code, _, err) = run_text(&["preset:margin-covers", "--shard", "3/3"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("numbered 0 to 2"), "{err}");
+    let (code, _, err) = run_text(&["merge", &format!("{}", dir.join("nope.json").display())]);
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 20: shards run through a batch engine people already run (GNU parallel, installed
+/// with `apt-get install parallel`), as docs/stress-shards.md shows, merge into the single run.
+#[test]
+fn shards_run_on_gnu_parallel_and_merge() {
+    let has_parallel = Command::new("parallel").arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(has_parallel, "this test drives GNU parallel: install it (apt-get install parallel)");
+    let dir = scratch("parallel");
+    let bin = env!("CARGO_BIN_EXE_spillway");
+    let m = 4;
+    let script = format!(
+        "seq 0 {last} | parallel --will-cite -j 2 '{bin}' stress preset:exhausts-waterfall --paths 41 --seed 5 --threads 1 --shard {{}}/{m} --out '{dir}/part-{{}}.json' 2>/dev/null",
+        last = m - 1,
+        dir = dir.display()
+    );
+    let out = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let parts: Vec<String> = (0..m).map(|k| dir.join(format!("part-{k}.json")).to_string_lossy().into_owned()).collect();
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(|p| p.as_str()));
+    let (code, merged, err) = run_text(&args);
+    assert_eq!(code, 0, "{err}");
+    let (_, single, _) = run_text(&["preset:exhausts-waterfall", "--paths", "41", "--seed", "5", "--analysis", "monte-carlo"]);
+    let (merged, single): (Value, Value) = (serde_json::from_str(&merged).unwrap(), serde_json::from_str(&single).unwrap());
+    assert_eq!(serde_json::to_string_pretty(&merged["monte_carlo"]).unwrap(), serde_json::to_string_pretty(&single["monte_carlo"]).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The strategy sweep shards the same way: every strategy on each shard's paths.
+#[test]
+fn sweep_shards_merge_into_the_single_sweep() {
+    let dir = scratch("sweepshards");
+    let common = ["--paths", "9", "--seed", "2", "--analysis", "sweep", "--threads", "1"];
+    let (code, single, err) = run_text(&[&["preset:venue-insurance-adl"][..], &common[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let mut args = vec!["merge".to_string()];
+    for k in 0..2 {
+        let part = dir.join(format!("s{k}.json")).to_string_lossy().into_owned();
+        let shard = format!("{k}/2");
+        let (code, _, err) = run_text(&[&["preset:venue-insurance-adl"][..], &common[..], &["--shard", &shard, "--out", &part][..]].concat());
+        assert_eq!(code, 0, "{err}");
+        args.push(part);
+    }
+    let args: Vec<&str> = args.iter().map(|a| a.as_str()).collect();
+    let (code, merged, err) = run_text(&args);
+    assert_eq!(code, 0, "{err}");
+    let (merged, single): (Value, Value) = (serde_json::from_str(&merged).unwrap(), serde_json::from_str(&single).unwrap());
+    assert_eq!(serde_json::to_string_pretty(&merged["sweep"]).unwrap(), serde_json::to_string_pretty(&single["sweep"]).unwrap());
+    let (code, _, err) = run_text(&["preset:venue-insurance-adl", "--shard", "0/2", "--analysis", "reverse"]);
+    assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,7 +18,7 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use spillway::scenario::*;
-use spillway::stress::{application_order, MonteCarlo, MonteCarloConfig};
+use spillway::stress::{application_order, merge, MonteCarlo, MonteCarloConfig, MonteCarloPartial, Shard};
 
 fn dec(x: i64, scale: u32) -> Decimal {
     Decimal::new(x, scale)
@@ -125,5 +125,42 @@ proptest! {
         if let Some(last) = order.last().map(|&l| &st[l]) {
             prop_assert!(r.residual.p_positive <= last.p_exhausted);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Issue 20: any number of shards, run in any batch sizes, written as JSON and merged in
+    /// any order, give the single run's result, byte for byte (quantiles and ES included).
+    #[test]
+    fn merged_shards_equal_one_run(
+        s in scenario_strategy(),
+        paths in 0usize..30,
+        m in 1usize..9,
+        seed in any::<u64>(),
+        batch in 1usize..8,
+        rotate in 0usize..8,
+        reverse in any::<bool>(),
+    ) {
+        let cfg = MonteCarloConfig { paths, seed, volatility: dec(3, 2), ..Default::default() };
+        let mut one = MonteCarlo::new(&s, cfg.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        one.run_batch(usize::MAX);
+        let mut parts = Vec::new();
+        for k in 0..m {
+            let shard = Shard { index: k, count: m };
+            let mut mc = MonteCarlo::shard(&s, cfg.clone(), shard).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            while !mc.run_batch(batch).finished {}
+            let text = MonteCarloPartial::of(&mc, shard).and_then(|p| p.to_json()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            parts.push((format!("part{k}"), MonteCarloPartial::from_json(&text).map_err(|e| TestCaseError::fail(e.to_string()))?));
+        }
+        parts.rotate_left(rotate % m);
+        if reverse {
+            parts.reverse();
+        }
+        let merged = merge(&parts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let text = |v: &spillway::stress::MonteCarloResult| serde_json::to_string_pretty(&serde_json::json!(v)).unwrap_or_default();
+        prop_assert_eq!(text(&merged.monte_carlo), text(&one.result()));
+        prop_assert_eq!(merged.monte_carlo, one.result());
     }
 }

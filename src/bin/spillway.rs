@@ -38,6 +38,10 @@ mod cli {
                   going to that strategy alone; --strategies: each of the five in turn
   spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]
                   [--threads T] [--volatility V] [--input STRESS.json]   stress lab, JSON out
+  spillway stress FILE.json --shard K/M [--analysis monte-carlo|sweep] [--paths N] [--seed S] [--out PART.json] [...]
+                  run shard K (0 to M-1) of the paths, write its partial result (versioned JSON)
+  spillway stress merge PART.json... [--out FILE]   combine every shard's partial into the result a single
+                  run gives (byte for byte; docs/stress-shards.md)
   spillway stress --bench [--paths N] [--threads T] [--accounts A] [--steps S]   time the Monte Carlo
                   (paths: at most 1,000,000 per analysis, a sweep's strategies together; threads: 1 to 256)
   spillway --help                                      this text";
@@ -466,7 +470,7 @@ mod cli {
         use spillway::stress::{self, MonteCarlo, MonteCarloConfig, StressInput, Sweep};
         use std::time::Instant;
 
-        const VALUE_FLAGS: &[&str] = &["--paths", "--seed", "--analysis", "--threads", "--volatility", "--input", "--accounts", "--steps"];
+        const VALUE_FLAGS: &[&str] = &["--paths", "--seed", "--analysis", "--threads", "--volatility", "--input", "--accounts", "--steps", "--shard", "--out"];
 
         fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
             args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(|s| s.as_str())
@@ -514,7 +518,101 @@ mod cli {
             2
         }
 
+        /// Print `text` to stdout, or write it to `--out FILE`.
+        fn emit(args: &[String], text: &str) -> Result<(), i32> {
+            match opt(args, "--out") {
+                None => {
+                    say!("{text}");
+                    Ok(())
+                }
+                Some(p) => std::fs::write(p, format!("{text}\n")).map_err(|e| {
+                    eprintln!("cannot write {p}: {e}");
+                    1
+                }),
+            }
+        }
+
+        /// `spillway stress merge PART.json...`: the Monte Carlo result of all shards, as the
+        /// document a single run prints without its `threads` and `seconds` (which describe the
+        /// machine, not the result).
+        fn merge(args: &[String]) -> Result<i32, i32> {
+            let mut parts = Vec::new();
+            let mut i = 0;
+            while let Some(a) = args.get(i) {
+                if a == "--out" {
+                    i += 2;
+                    continue;
+                }
+                if a.starts_with("--") {
+                    eprintln!("{a}: merge takes partial files and --out FILE");
+                    return Err(2);
+                }
+                let text = std::fs::read_to_string(a).map_err(|e| {
+                    eprintln!("cannot read {a}: {e}");
+                    2
+                })?;
+                let p = stress::Partial::from_json(&text).map_err(|e| {
+                    eprintln!("{a}: {e}");
+                    2
+                })?;
+                parts.push((a.clone(), p));
+                i += 1;
+            }
+            if parts.is_empty() {
+                eprintln!("usage: spillway stress merge PART.json... [--out FILE]");
+                return Err(2);
+            }
+            let mut mc = Vec::new();
+            let mut sweep = Vec::new();
+            for (label, p) in parts {
+                match p {
+                    stress::Partial::MonteCarlo(p) => mc.push((label, p)),
+                    stress::Partial::Sweep(p) => sweep.push((label, p)),
+                }
+            }
+            // Through a `Value`, as the single run's document is built, so the text is the same.
+            let out = match (mc.is_empty(), sweep.is_empty()) {
+                (false, true) => {
+                    let m = stress::merge(&mc).map_err(invalid)?;
+                    json!({ "scenario": m.scenario, "monte_carlo": m.monte_carlo })
+                }
+                (true, false) => {
+                    let (scenario, r) = stress::merge_sweep(&sweep).map_err(invalid)?;
+                    json!({ "scenario": scenario, "sweep": r })
+                }
+                _ => {
+                    eprintln!("merge: Monte Carlo and sweep partials given together; merge each run on its own");
+                    return Err(2);
+                }
+            };
+            emit(args, &serde_json::to_string_pretty(&out).unwrap_or_default())?;
+            Ok(0)
+        }
+
+        /// `--shard K/M`: run that shard of the Monte Carlo's paths (or of every sweep strategy's)
+        /// and write its partial.
+        fn shard(s: &spillway::scenario::Scenario, input: StressInput, sweep: bool, shard: stress::Shard, threads: usize, args: &[String]) -> Result<i32, i32> {
+            let text = if sweep {
+                let specs = input.strategies.into_iter().map(Into::into).collect();
+                let mut sw = Sweep::shard(s, input.monte_carlo, specs, shard).map_err(invalid)?;
+                let total = sw.progress().total;
+                drive(&format!("sweep shard {shard}"), total, |n| sw.run_batch_parallel(n, threads));
+                stress::SweepPartial::of(&sw, &s.name, shard).and_then(|p| serde_json::to_string(&p).map_err(|e| stress::StressError::Engine(e.to_string())))
+            } else {
+                let mut mc = MonteCarlo::shard(s, input.monte_carlo, shard).map_err(invalid)?;
+                let total = mc.progress().total;
+                drive(&format!("monte carlo shard {shard}"), total, |n| mc.run_batch_parallel(n, threads));
+                stress::MonteCarloPartial::of(&mc, shard).and_then(|p| p.to_json())
+            }
+            .map_err(invalid)?;
+            emit(args, &text)?;
+            Ok(0)
+        }
+
         fn go(args: &[String]) -> Result<i32, i32> {
+            if args.first().is_some_and(|a| a == "merge") {
+                return merge(&args[1..]);
+            }
             // Checked before anything runs (stress::MAX_THREADS, MAX_PATHS): too many threads fail
             // to spawn and too many paths fail to allocate, both as an abort.
             let threads = match parsed::<usize>(args, "--threads")? {
@@ -573,6 +671,18 @@ mod cli {
                 })?;
             }
             input.check().map_err(invalid)?;
+            if let Some(k) = opt(args, "--shard") {
+                let sh = stress::Shard::parse(k).map_err(invalid)?;
+                let sweep = match opt(args, "--analysis") {
+                    None | Some("monte-carlo") => false,
+                    Some("sweep") => true,
+                    Some(_) => {
+                        eprintln!("--shard: shards the Monte Carlo (--analysis monte-carlo, the default) or the sweep (--analysis sweep)");
+                        return Err(2);
+                    }
+                };
+                return shard(&s, input, sweep, sh, threads, args);
+            }
             let analysis = opt(args, "--analysis").unwrap_or("all");
             let all = analysis == "all";
             if !["all", "cover", "monte-carlo", "reverse", "sweep"].contains(&analysis) {

@@ -17,16 +17,10 @@ pub fn adl_score(pnl_pct: Decimal, effective_leverage: Decimal) -> EngineResult<
     }
 }
 
-/// Who is deleveraged for how much: candidates `(account, quantity, score)`, highest score first
-/// (ties: lower account index first); never more than `needed` in total.
-pub fn adl_select(candidates: &[(usize, Decimal, Decimal)], needed: Decimal) -> Vec<(usize, Decimal)> {
-    let mut hits = candidates.to_vec();
-    adl_take(&mut hits, needed);
-    hits.into_iter().map(|(acct, take, _)| (acct, take)).collect()
-}
-
-/// [`adl_select`] in place, for the step loop (no allocation): `candidates` (one entry per
-/// account) becomes the hits in order, each with the quantity it gives up.
+/// Who is deleveraged for how much, in place (the step loop allocates nothing): `candidates`
+/// `(account, quantity, score)`, one entry per account, becomes the hits, highest score first
+/// (ties: lower account index first), each with the quantity it gives up; never more than
+/// `needed` in total.
 pub fn adl_take(candidates: &mut Vec<(usize, Decimal, Decimal)>, needed: Decimal) {
     candidates.retain(|c| c.1 > Decimal::ZERO);
     // (score, account) is unique per account: the unstable sort gives the one order.
@@ -50,6 +44,13 @@ mod tests {
 
     fn d(x: i64) -> Decimal {
         Decimal::from(x)
+    }
+
+    /// [`adl_take`] on a copy: the hits as (account, quantity).
+    fn adl_select(candidates: &[(usize, Decimal, Decimal)], needed: Decimal) -> Vec<(usize, Decimal)> {
+        let mut hits = candidates.to_vec();
+        adl_take(&mut hits, needed);
+        hits.into_iter().map(|(acct, take, _)| (acct, take)).collect()
     }
 
     // domain.md §4 (BitMEX example): six longs (account: qty, score); a short of 20 is liquidated:

@@ -4,11 +4,12 @@
 
 use super::money::EngineResult;
 use super::simulate::simulate_with_waterfall;
-use super::timeline::LossSummary;
+use super::timeline::{LossSummary, Timeline};
 use super::waterfall::rule_presets;
 use crate::scenario::{LayerSpec, Role, Scenario, Tranche};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A named waterfall to compare.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -75,6 +76,21 @@ pub struct Comparison {
     pub share_profitable_traders: Decimal,
     /// Share left unallocated.
     pub share_unallocated: Decimal,
+    /// Who paid, in the order of `LossSummary::by_party` (unallocated last), each with its share
+    /// of the deficit: the figures the side-by-side view draws.
+    pub payers: Vec<Payer>,
+    /// The run itself, so the side-by-side view can show each waterfall at the player's step.
+    #[serde(skip)]
+    pub timeline: Option<Arc<Timeline>>,
+}
+
+/// A party's part of the loss under one waterfall.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Payer {
+    pub party: String,
+    pub amount: Decimal,
+    /// `amount / deficit`, 6 places (0 when there is no deficit).
+    pub share: Decimal,
 }
 
 fn share(part: Decimal, whole: Decimal) -> Decimal {
@@ -104,8 +120,11 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
                         None => per_cohort.push((key, v)),
                     }
                 }
+                let payers = sum.by_party.iter().map(|(party, amount)| Payer { party: party.clone(), amount: *amount, share: share(*amount, sum.deficit) }).collect();
                 out.push(Comparison {
                     label: w.label.clone(),
+                    payers,
+                    timeline: Some(Arc::new(t)),
                     share_non_defaulters: share(sum.deficit - defaulters - sum.unallocated, sum.deficit),
                     share_profitable_traders: share(party("Profitable traders"), sum.deficit),
                     share_unallocated: share(sum.unallocated, sum.deficit),
@@ -124,6 +143,8 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
                 share_non_defaulters: Decimal::ZERO,
                 share_profitable_traders: Decimal::ZERO,
                 share_unallocated: Decimal::ZERO,
+                payers: Vec::new(),
+                timeline: None,
             }),
         }
     }
@@ -146,5 +167,23 @@ mod tests {
         s.accounts[0].role = Role::LpVault;
         let hl = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("Hyperliquid")).unwrap();
         assert!(hl.layers.contains(&LayerSpec::LpVaultHaircut { account: s.accounts[0].id.clone() }));
+    }
+
+    #[test]
+    fn payers_add_up_to_the_deficit_under_every_waterfall() {
+        let s = crate::scenario::presets::by_id("five-strategies").unwrap().scenario;
+        let rows = compare(&s, &waterfall_presets_for(&s)).unwrap();
+        let mut ran = 0;
+        for c in &rows {
+            let Some(m) = &c.summary else { continue };
+            ran += 1;
+            let total: Decimal = c.payers.iter().map(|p| p.amount).sum();
+            assert_eq!(total, m.deficit, "{}", c.label);
+            assert!(c.payers.iter().all(|p| p.share > Decimal::ZERO && p.share <= Decimal::ONE), "{}", c.label);
+            let t = c.timeline.as_ref().unwrap();
+            let drawn: Decimal = t.layer_state(t.steps).iter().map(|l| l.drawn).sum();
+            assert_eq!(drawn, m.allocated, "{}: the run kept for the side-by-side view is this waterfall's", c.label);
+        }
+        assert!(ran >= 5, "the five strategies run: {ran}");
     }
 }

@@ -135,6 +135,19 @@ pub fn bankruptcy_price_linear(entry: Decimal, wb: Decimal, side: Decimal, qty: 
     entry.sub_c(side.mul_c(wb.div_c(qty.abs(), "bankruptcy price")?, "bankruptcy price")?, "bankruptcy price")
 }
 
+/// A position's liquidation and bankruptcy prices on a linear contract, read from its margin
+/// group's equity at the mark (the group being this one position): the Binance formula with
+/// EP = mark and WB = that equity, which already holds the PnL from entry to mark and the funding
+/// owed, so the prices are where the engine's own valuation reaches maintenance and zero.
+/// `units` is the signed size in units of the underlying (contracts × contract size).
+/// Returns (liquidation price, bankruptcy price).
+pub fn position_prices_linear(model: &MarginModel, equity_at_mark: Decimal, units: Decimal, mark: Decimal) -> EngineResult<(Decimal, Decimal)> {
+    let side = if units.is_sign_negative() { Decimal::NEGATIVE_ONE } else { Decimal::ONE };
+    let lp = liquidation_price_linear_tiered(model, equity_at_mark, Decimal::ZERO, Decimal::ZERO, side, units, mark)?;
+    let bp = bankruptcy_price_linear(mark, equity_at_mark, side, units)?;
+    Ok((lp, bp))
+}
+
 /// Inverse bankruptcy price (domain.md §3): long 1/(1/EP + M/Q), short 1/(1/EP − M/Q);
 /// `qty` in quote units (contracts × contract size), `margin` in the base coin.
 pub fn bankruptcy_price_inverse(entry: Decimal, margin: Decimal, side: Decimal, qty: Decimal) -> EngineResult<Decimal> {
@@ -172,6 +185,19 @@ mod tests {
         assert_eq!(short.round_dp(24), d("10945.273631840796019900497512"));
         assert_eq!(bankruptcy_price_linear(d("10000"), d("1000"), d("1"), d("1")).unwrap(), d("9000"));
         assert_eq!(bankruptcy_price_linear(d("10000"), d("1000"), d("-1"), d("1")).unwrap(), d("11000"));
+    }
+
+    // Read from the equity at the mark, the prices are the entry-based ones: domain.md §2's long
+    // (entry 10,000, WB 1,000) seen at a mark of 9,500 has equity 500 there.
+    #[test]
+    fn position_prices_from_the_equity_at_mark() {
+        let m = MarginModel::from_spec(&MarginSpec { initial: d("0.01"), maintenance: d("0.005"), tiers: vec![] }).unwrap();
+        let (lp, bp) = position_prices_linear(&m, d("500"), d("1"), d("9500")).unwrap();
+        assert_eq!(lp.round_dp(24), d("9045.226130653266331658291457"));
+        assert_eq!(bp, d("9000"));
+        let (lp, bp) = position_prices_linear(&m, d("1500"), d("-1"), d("9500")).unwrap();
+        assert_eq!(lp.round_dp(24), d("10945.273631840796019900497512"));
+        assert_eq!(bp, d("11000"));
     }
 
     // domain.md §3: Q = 10,000 USD, EP = 10,000, M = 0.1 BTC, mmr = 0.5 %.

@@ -111,72 +111,6 @@ pub fn sum_c<I: IntoIterator<Item = Decimal>>(items: I, what: &str) -> EngineRes
     items.into_iter().try_fold(Decimal::ZERO, |acc, x| acc.add_c(x, what))
 }
 
-macro_rules! newtype {
-    ($name:ident, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Decimal);
-
-        impl $name {
-            pub const ZERO: $name = $name(Decimal::ZERO);
-            pub fn new(d: Decimal) -> Self {
-                $name(d)
-            }
-            pub fn get(self) -> Decimal {
-                self.0
-            }
-            pub fn checked_add(self, rhs: Self, what: &str) -> EngineResult<Self> {
-                self.0.add_c(rhs.0, what).map($name)
-            }
-            pub fn checked_sub(self, rhs: Self, what: &str) -> EngineResult<Self> {
-                self.0.sub_c(rhs.0, what).map($name)
-            }
-            pub fn is_negative(self) -> bool {
-                self.0.is_sign_negative() && !self.0.is_zero()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-    };
-}
-
-newtype!(Money, "An amount of the venue's quote currency (e.g. USD).");
-newtype!(Price, "A price in quote currency per unit of the underlying.");
-newtype!(Qty, "A signed position size in contracts (positive long, negative short).");
-
-impl Qty {
-    /// Notional value of this quantity at `price` (|q| × contract size × price).
-    pub fn notional(self, price: Price, contract_size: Decimal) -> EngineResult<Money> {
-        self.0
-            .abs()
-            .mul_c(contract_size, "notional")?
-            .mul_c(price.0, "notional")
-            .map(Money)
-    }
-    /// +1 for a long, −1 for a short, 0 for flat.
-    pub fn side(self) -> Decimal {
-        if self.0.is_zero() {
-            Decimal::ZERO
-        } else if self.0.is_sign_negative() {
-            Decimal::NEGATIVE_ONE
-        } else {
-            Decimal::ONE
-        }
-    }
-}
-
-impl Money {
-    /// Money spread over a quantity: a price per unit.
-    pub fn per(self, q: Qty, what: &str) -> EngineResult<Price> {
-        self.0.div_c(q.0, what).map(Price)
-    }
-}
-
 const MINUS: char = '\u{2212}';
 
 /// Digits of a non-negative decimal's mantissa, most significant first, into `buf`; returns the
@@ -342,6 +276,19 @@ pub fn format_decimal(x: Decimal, dp: u32) -> String {
     out
 }
 
+/// A price with grouping and exactly two decimals, as venues quote liquidation and bankruptcy
+/// prices: `27,307.69`, `27,000.00`.
+pub fn format_price(x: Decimal) -> String {
+    let neg = x.is_sign_negative() && !x.round_dp(2).is_zero();
+    let r = x.abs().round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let mut out = String::with_capacity(24);
+    if neg {
+        out.push(MINUS);
+    }
+    push_plain(&mut out, r, 2, true);
+    out
+}
+
 /// A rate as a percentage with one decimal: `17.5%`.
 pub fn format_pct(rate: Decimal) -> String {
     let p = (rate * Decimal::ONE_HUNDRED).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
@@ -496,10 +443,11 @@ mod tests {
     }
 
     #[test]
-    fn newtypes() {
-        let q = Qty(d("-2"));
-        assert_eq!(q.side(), Decimal::NEGATIVE_ONE);
-        assert_eq!(q.notional(Price(d("100")), d("1")).map(|m| m.0), Ok(d("200")));
+    fn prices_print_with_two_decimals() {
+        assert_eq!(format_price(d("27307.692307")), "27,307.69");
+        assert_eq!(format_price(d("27000")), "27,000.00");
+        assert_eq!(format_price(d("-0.004")), "0.00");
+        assert_eq!(format_price(d("-1234.5")), "\u{2212}1,234.50");
     }
 }
 

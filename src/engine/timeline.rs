@@ -24,7 +24,8 @@ pub struct AccountInfo {
     pub cohort: Option<Name>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+// Deserialize: a stress shard's partial result carries its layers (issue 20).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct LayerInfo {
     pub label: String,
     /// The `LayerSpec` variant, e.g. "SurvivorsFund", "SkinInTheGameJunior".
@@ -293,7 +294,9 @@ pub(crate) enum Msg<N = Name> {
     MarginCallMet { name: N, top_up: Decimal },
     Default { name: N, cascade: bool },
     Auction { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal },
-    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal },
+    /// `prices`: the position's liquidation and bankruptcy prices, when its group was this one
+    /// position on a linear contract (`margin::position_prices_linear`).
+    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal, prices: Option<(Decimal, Decimal)> },
     Penalty { fee: Decimal, name: N },
     BeyondBankruptcy { name: N, deficit: Decimal, margin: Decimal },
     OwnMargin { name: N, amount: Decimal },
@@ -310,12 +313,34 @@ pub(crate) enum Msg<N = Name> {
     LayerEmpty { label: N, left: Decimal },
     Unallocated { left: Decimal, name: N },
     VmHaircut { pay: Decimal, rate: Decimal, count: usize },
-    Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal },
+    /// `rank`: the order of the hits of this fill (the sentence's "ADL #"); `place` of `ranked`:
+    /// the account's place in the step's ranking of the opposite side, by `score` (= `pnl_pct` ×
+    /// `leverage` in profit, `pnl_pct` / `leverage` otherwise: `adl::adl_score`); the position
+    /// closed at `mark` and paid `per_unit` (the bad debt per contract) × `size` = `charge`
+    /// (the last hit pays exactly what is left): what `explain` shows (issue 15).
+    Deleveraged { rank: usize, name: N, size: Decimal, inst: N, charge: Decimal, adl: AdlFigures, toward: N },
     TearUp { count: usize, pay: Decimal },
     ContagionLoss { name: N, amount: Decimal, from: N, source: ContagionSource },
     ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
     /// A default's loss joins the step's one split of a socialized-loss or VMGH layer (`label`).
     LossQueued { name: N, amount: Decimal, label: N },
+}
+
+/// Why an ADL fill hit this account, as the engine ranked it (see [`Msg::Deleveraged`]).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct AdlFigures {
+    /// 1 = ranked first.
+    pub place: usize,
+    /// How many opposite positions the step's ranking held.
+    pub ranked: usize,
+    pub score: Decimal,
+    /// (mark value − entry value) / |entry value| of the position, as a fraction.
+    pub pnl_pct: Decimal,
+    /// |mark value| / equity (0 without positive equity).
+    pub leverage: Decimal,
+    /// The mark the position closed at; the bad debt per contract is paid on top.
+    pub mark: Decimal,
+    pub per_unit: Decimal,
 }
 
 /// The packed form of a message (`packed`): a variant tag, then its fields in order.
@@ -366,7 +391,7 @@ impl Msg<u64> {
                 out.dec(*price);
                 out.dec(*mark);
             }
-            Msg::Liquidated { name, size, inst, partial, price, mark } => {
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => {
                 out.u8(7);
                 out.u64(*name);
                 out.dec(*size);
@@ -374,6 +399,11 @@ impl Msg<u64> {
                 out.u8(u8::from(*partial));
                 out.dec(*price);
                 out.dec(*mark);
+                out.u8(u8::from(prices.is_some()));
+                if let Some((lp, bp)) = prices {
+                    out.dec(*lp);
+                    out.dec(*bp);
+                }
             }
             Msg::Penalty { fee, name } => {
                 out.u8(8);
@@ -444,13 +474,21 @@ impl Msg<u64> {
                 out.dec(*rate);
                 out.u64(*count as u64);
             }
-            Msg::Deleveraged { rank, name, size, inst, charge } => {
+            Msg::Deleveraged { rank, name, size, inst, charge, adl, toward } => {
                 out.u8(21);
                 out.u64(*rank as u64);
                 out.u64(*name);
                 out.dec(*size);
                 out.u64(*inst);
                 out.dec(*charge);
+                out.u64(adl.place as u64);
+                out.u64(adl.ranked as u64);
+                out.dec(adl.score);
+                out.dec(adl.pnl_pct);
+                out.dec(adl.leverage);
+                out.dec(adl.mark);
+                out.dec(adl.per_unit);
+                out.u64(*toward);
             }
             Msg::TearUp { count, pay } => {
                 out.u8(22);
@@ -494,7 +532,15 @@ impl Msg<u64> {
             4 => Msg::MarginCallMet { name: r.u64(), top_up: r.dec() },
             5 => Msg::Default { name: r.u64(), cascade: r.u8() != 0 },
             6 => Msg::Auction { name: r.u64(), size: r.dec(), inst: r.u64(), price: r.dec(), mark: r.dec() },
-            7 => Msg::Liquidated { name: r.u64(), size: r.dec(), inst: r.u64(), partial: r.u8() != 0, price: r.dec(), mark: r.dec() },
+            7 => Msg::Liquidated {
+                name: r.u64(),
+                size: r.dec(),
+                inst: r.u64(),
+                partial: r.u8() != 0,
+                price: r.dec(),
+                mark: r.dec(),
+                prices: if r.u8() != 0 { Some((r.dec(), r.dec())) } else { None },
+            },
             8 => Msg::Penalty { fee: r.dec(), name: r.u64() },
             9 => Msg::BeyondBankruptcy { name: r.u64(), deficit: r.dec(), margin: r.dec() },
             10 => Msg::OwnMargin { name: r.u64(), amount: r.dec() },
@@ -508,7 +554,15 @@ impl Msg<u64> {
             18 => Msg::LayerExhausted { label: r.u64(), left: r.dec() },
             19 => Msg::Unallocated { left: r.dec(), name: r.u64() },
             20 => Msg::VmHaircut { pay: r.dec(), rate: r.dec(), count: r.u64() as usize },
-            21 => Msg::Deleveraged { rank: r.u64() as usize, name: r.u64(), size: r.dec(), inst: r.u64(), charge: r.dec() },
+            21 => Msg::Deleveraged {
+                rank: r.u64() as usize,
+                name: r.u64(),
+                size: r.dec(),
+                inst: r.u64(),
+                charge: r.dec(),
+                adl: AdlFigures { place: r.u64() as usize, ranked: r.u64() as usize, score: r.dec(), pnl_pct: r.dec(), leverage: r.dec(), mark: r.dec(), per_unit: r.dec() },
+                toward: r.u64(),
+            },
             22 => Msg::TearUp { count: r.u64() as usize, pay: r.dec() },
             23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             24 => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
@@ -529,7 +583,7 @@ impl<N> Msg<N> {
             Msg::MarginCallMet { name, top_up } => Msg::MarginCallMet { name: f(name), top_up },
             Msg::Default { name, cascade } => Msg::Default { name: f(name), cascade },
             Msg::Auction { name, size, inst, price, mark } => Msg::Auction { name: f(name), size, inst: f(inst), price, mark },
-            Msg::Liquidated { name, size, inst, partial, price, mark } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark },
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark, prices },
             Msg::Penalty { fee, name } => Msg::Penalty { fee, name: f(name) },
             Msg::BeyondBankruptcy { name, deficit, margin } => Msg::BeyondBankruptcy { name: f(name), deficit, margin },
             Msg::OwnMargin { name, amount } => Msg::OwnMargin { name: f(name), amount },
@@ -544,7 +598,9 @@ impl<N> Msg<N> {
             Msg::LayerEmpty { label, left } => Msg::LayerEmpty { label: f(label), left },
             Msg::Unallocated { left, name } => Msg::Unallocated { left, name: f(name) },
             Msg::VmHaircut { pay, rate, count } => Msg::VmHaircut { pay, rate, count },
-            Msg::Deleveraged { rank, name, size, inst, charge } => Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge },
+            Msg::Deleveraged { rank, name, size, inst, charge, adl, toward } => {
+                Msg::Deleveraged { rank, name: f(name), size, inst: f(inst), charge, adl, toward: f(toward) }
+            }
             Msg::TearUp { count, pay } => Msg::TearUp { count, pay },
             Msg::ContagionLoss { name, amount, from, source } => Msg::ContagionLoss { name: f(name), amount, from: f(from), source },
             Msg::ContagionMissed { name, amount, from, source } => Msg::ContagionMissed { name: f(name), amount, from: f(from), source },
@@ -574,9 +630,18 @@ impl Msg {
             Msg::Auction { name, size, inst, price, mark } => {
                 format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
             }
-            Msg::Liquidated { name, size, inst, partial, price, mark } => format!(
-                "{}'s {} {} {} at {} (mark {}).",
-                name, dec(*size, 8), inst, if *partial { "partially liquidated" } else { "liquidated" }, dec(*price, 8), dec(*mark, 8)
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => format!(
+                "{}'s {} {} {} at {} (mark {}{}).",
+                name,
+                dec(*size, 8),
+                inst,
+                if *partial { "partially liquidated" } else { "liquidated" },
+                dec(*price, 8),
+                dec(*mark, 8),
+                match prices {
+                    Some((lp, bp)) => format!("; liquidation price {}, bankruptcy {}", super::money::format_price(*lp), super::money::format_price(*bp)),
+                    None => String::new(),
+                }
             ),
             Msg::Penalty { fee, name } => format!("{} liquidation penalty from {} went to the insurance fund.", money(*fee), name),
             Msg::BeyondBankruptcy { name, deficit, margin } => {
@@ -604,7 +669,7 @@ impl Msg {
             Msg::LossQueued { name, amount, label } => {
                 format!("{}'s remaining loss of {} goes to this step's split: {}.", name, money(*amount), label)
             }
-            Msg::Deleveraged { rank, name, size, inst, charge } => format!(
+            Msg::Deleveraged { rank, name, size, inst, charge, .. } => format!(
                 "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
                 rank, name, dec(*size, 8), inst, money(*charge)
             ),
@@ -689,6 +754,9 @@ pub struct Timeline {
     /// Every draw on the waterfall, in step order (see [`super::spill`]).
     #[serde(skip)]
     pub(crate) draws: super::spill::Draws,
+    /// Every pro-rata split, with each payer's base and share (see [`super::explain`]).
+    #[serde(skip)]
+    pub(crate) splits: super::explain::Splits,
 }
 
 /// An account state as the logs keep it: one collateral asset and at most one position without
@@ -1095,7 +1163,8 @@ mod packed_event_tests {
             Msg::Default { name: a.clone(), cascade: true },
             Msg::Default { name: a.clone(), cascade: false },
             Msg::Auction { name: a.clone(), size: d(-2500, 3), inst: inst.clone(), price: d(41000, 0), mark: d(42000, 0) },
-            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0) },
+            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0), prices: None },
+            Msg::Liquidated { name: a.clone(), size: d(-1, 0), inst: inst.clone(), partial: false, price: d(27410, 0), mark: d(27400, 0), prices: Some((d(2730769, 2), d(27000, 0))) },
             Msg::Penalty { fee: d(1234, 2), name: a.clone() },
             Msg::BeyondBankruptcy { name: a.clone(), deficit: d(9, 0), margin: d(10, 0) },
             Msg::OwnMargin { name: a.clone(), amount: d(11, 0) },
@@ -1110,7 +1179,15 @@ mod packed_event_tests {
             Msg::LayerEmpty { label: label.clone(), left: d(26, 0) },
             Msg::Unallocated { left: d(20, 0), name: a.clone() },
             Msg::VmHaircut { pay: d(21, 0), rate: d(1, 3), count: 7 },
-            Msg::Deleveraged { rank: 3, name: a.clone(), size: d(-5, 0), inst: inst.clone(), charge: d(22, 0) },
+            Msg::Deleveraged {
+                rank: 3,
+                name: a.clone(),
+                size: d(-5, 0),
+                inst: inst.clone(),
+                charge: d(22, 0),
+                adl: AdlFigures { place: 7, ranked: 70_000, score: d(-123, 4), pnl_pct: d(-5, 2), leverage: d(246, 2), mark: d(425005, 1), per_unit: d(3141, 3) },
+                toward: n("Whale"),
+            },
             Msg::TearUp { count: 4, pay: d(23, 0) },
             Msg::ContagionLoss { name: a.clone(), amount: d(24, 0), from: n("dex"), source: ContagionSource::VaultHaircut },
             Msg::ContagionMissed { name: a.clone(), amount: d(25, 0), from: n("dex"), source: ContagionSource::Unallocated },

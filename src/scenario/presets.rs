@@ -249,6 +249,13 @@ pub fn by_id(id: &str) -> Option<Preset> {
     SOURCES.iter().find(|s| s.id == id)?.decode()
 }
 
+/// Presets whose story is a comparison: they open on the side-by-side compare view, already run.
+const OPEN_ON_COMPARE: &[&str] = &["five-strategies"];
+
+pub fn opens_on_compare(id: &str) -> bool {
+    OPEN_ON_COMPARE.contains(&id)
+}
+
 /// Preset ids, cheaply (no decoding).
 pub fn ids() -> Vec<&'static str> {
     SOURCES.iter().map(|s| s.id).collect()

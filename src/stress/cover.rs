@@ -1,24 +1,26 @@
-//! Cover-1 / Cover-2 (PFMI Principle 4; EMIR Art. 43 asks Cover-2 of EU CCPs): under each stress
-//! scenario (an instant relative move per instrument), each member's stressed loss beyond its
-//! margin; Cover-1 is the largest, Cover-2 the two largest together, both within one scenario,
-//! with affiliated accounts counted as one group; compared with the default fund (the sum of the
-//! fund contributions).
+//! Cover-1 / Cover-2 (PFMI Principle 4; EMIR Art. 43(2) asks Cover-2 of EU CCPs): under each
+//! stress scenario (an instant relative move per instrument), each member's stressed loss beyond
+//! its margin; Cover-1 is the largest, Cover-2 the two largest together, both within one
+//! scenario, with affiliated accounts counted as one group; compared with the default fund (the
+//! sum of the fund contributions). Beside them, the EMIR default-fund minimum (Art. 42(3)): the
+//! larger of the largest member's loss and the second plus third largest, within one scenario.
 //!
-//! The loss is computed exactly from positions with the engine's own valuation
+//! The book is the one the engine holds at step 0 (`engine::opening_book`): listed and generated
+//! accounts, the position the engine books for an instrument's `counterparty`, isolated margins
+//! split as the engine splits them. The loss is computed exactly with the engine's own valuation
 //! (`engine::account::valuate`: collateral after haircuts, assets that follow an instrument move
 //! with it, linear and inverse PnL), at the stressed price rounded to the tick:
 //! - cross positions: `max(0, −(collateral + Σ PnL))`;
-//! - each isolated position: `max(0, −(isolated margin + PnL))` (isolated accounts without
-//!   explicit margins split their cash pro rata to entry notional, as the engine does).
+//! - each isolated position: `max(0, −(isolated margin + PnL))`.
 //!
 //! Funding, slippage and auction discounts are not part of an instant stress.
 
 use super::{validated, StressError, StressResult};
 use crate::engine::account::{valuate, Pos};
 use crate::engine::market::Market;
-use crate::engine::{format_money, format_pct};
+use crate::engine::{format_money, format_pct, opening_book};
 use crate::scenario::price_path::{generate, round_to_tick};
-use crate::scenario::{expand_accounts, MarginMode, Scenario};
+use crate::scenario::Scenario;
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -121,7 +123,11 @@ pub struct CoverResult {
     /// Sum of every account's fund contribution.
     pub default_fund: Decimal,
     pub cover1: CoverFigure,
+    /// Largest + second largest (EMIR Art. 43(2)).
     pub cover2: CoverFigure,
+    /// EMIR Art. 42(3): the default fund must cover max(largest, second + third largest) member
+    /// loss, within one scenario; `groups` are the member(s) that set it.
+    pub emir_fund_minimum: CoverFigure,
     pub scenarios: Vec<ScenarioLosses>,
     /// "The fund (…) covers Cover-1 (…) by 140 %, Cover-2 (…) by 85 %."
     pub summary: String,
@@ -142,7 +148,13 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
             super::MAX_STRESS_SCENARIOS
         )));
     }
-    let accounts = expand_accounts(s).map_err(|e| StressError::Input(e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ")))?;
+    // The book as the engine holds it at step 0: the listed and generated accounts, isolated
+    // margins split, and the position the engine books for each instrument's `counterparty`
+    // (issue 20: reading only the file's positions missed it and named the wrong member).
+    let book = opening_book(s).map_err(|e| match e {
+        crate::engine::EngineError::Invalid { errors } => StressError::Input(errors.join("; ")),
+        other => StressError::Engine(other.to_string()),
+    })?;
     let n_inst = s.instruments.len();
     let p0: Vec<Decimal> = s
         .instruments
@@ -177,8 +189,8 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
     }
 
     // Groups: index of each account's group.
-    let index: HashMap<&str, usize> = accounts.iter().enumerate().map(|(i, a)| (a.spec.id.as_str(), i)).collect();
-    let mut group_of: Vec<Option<usize>> = vec![None; accounts.len()];
+    let index: HashMap<&str, usize> = book.iter().enumerate().map(|(i, (id, _))| (&**id, i)).collect();
+    let mut group_of: Vec<Option<usize>> = vec![None; book.len()];
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (g, ids) in input.groups.iter().enumerate() {
         let mut members = Vec::new();
@@ -203,47 +215,32 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
         }
     }
     let label = |g: &[usize]| -> (Vec<String>, String) {
-        let ids: Vec<String> = g.iter().filter_map(|&i| accounts.get(i)).map(|a| a.spec.id.clone()).collect();
+        let ids: Vec<String> = g.iter().filter_map(|&i| book.get(i)).map(|(id, _)| id.to_string()).collect();
         let text = if ids.len() <= 3 { ids.join(" + ") } else { format!("{} + {} more", ids[..2].join(" + "), ids.len() - 2) }; // ok: len > 3
         (ids, text)
     };
 
-    // Accounts as the engine holds them at step 0.
+    // The stressed prices are valued on a one-step market from the step-0 prices, without
+    // funding (an instant stress has none).
     let mut flat = s.clone();
     flat.steps = 1;
     for ins in flat.instruments.iter_mut() {
         ins.funding_rate = Decimal::ZERO;
     }
-    let m0 = Market::build(&flat, p0.iter().map(|p| vec![*p, *p]).collect()).map_err(|e| StressError::Engine(e.to_string()))?;
-    let asset_index = |id: &str| if id == s.venue.quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
-    let mut members = Vec::with_capacity(accounts.len());
-    for ea in &accounts {
-        let a = &ea.spec;
-        let mut coll = vec![Decimal::ZERO; s.assets.len() + 1];
-        if let Some(c) = coll.get_mut(0) {
-            *c = a.cash;
-        }
-        for c in &a.collateral {
-            if let Some(slot) = asset_index(&c.asset).and_then(|i| coll.get_mut(i)) {
-                *slot += c.amount;
-            }
-        }
-        let mut positions = Vec::with_capacity(a.positions.len());
-        for p in &a.positions {
-            let inst = s.instruments.iter().position(|x| x.id == p.instrument).ok_or_else(|| StressError::Input(format!("no instrument `{}`", p.instrument)))?;
-            let entry = p.entry_price.unwrap_or_else(|| m0.mark(inst, 0));
-            positions.push(Pos { inst, size: p.size, entry, funding_entry: Decimal::ZERO, isolated: p.isolated_margin });
-        }
-        if a.margin_mode == MarginMode::Isolated {
-            split_isolated(&m0, &mut coll, &mut positions)?;
-        }
-        members.push(Member { collateral: coll, positions });
-    }
+    let members: Vec<Member> = book
+        .iter()
+        .map(|(_, snap)| Member {
+            collateral: snap.collateral.to_vec(),
+            // Funding accrued before step 0 is not part of an instant stress.
+            positions: snap.positions.iter().map(|p| Pos { funding_entry: Decimal::ZERO, ..p.clone() }).collect(),
+        })
+        .collect();
 
     // Losses per scenario.
     let mut out_scenarios = Vec::with_capacity(stresses.len());
     let mut cover1 = CoverFigure { amount: Decimal::ZERO, scenario: None, groups: Vec::new(), coverage: None, covered: true };
     let mut cover2 = cover1.clone();
+    let mut emir = cover1.clone();
     for st in &stresses {
         let mut change = vec![Decimal::ZERO; n_inst];
         for sh in &st.shocks {
@@ -287,11 +284,18 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
         if c2 > cover2.amount {
             cover2 = CoverFigure { amount: c2, scenario: Some(st.name.clone()), groups: top.iter().take(2).cloned().collect(), coverage: None, covered: true };
         }
+        // Art. 42(3): the larger of the largest and the second plus third (the largest on a tie).
+        let second_third: Decimal = top.iter().skip(1).take(2).map(|g| g.loss).sum();
+        let (e, setters): (Decimal, Vec<GroupLoss>) =
+            if second_third > c1 { (second_third, top.iter().skip(1).take(2).cloned().collect()) } else { (c1, top.iter().take(1).cloned().collect()) };
+        if e > emir.amount {
+            emir = CoverFigure { amount: e, scenario: Some(st.name.clone()), groups: setters, coverage: None, covered: true };
+        }
         out_scenarios.push(ScenarioLosses { name: st.name.clone(), moves, top, total_uncovered: by_group.iter().copied().sum() });
     }
 
-    let fund: Decimal = accounts.iter().map(|a| a.spec.fund_contribution).sum();
-    for c in [&mut cover1, &mut cover2] {
+    let fund: Decimal = book.iter().map(|(_, a)| a.contribution).sum();
+    for c in [&mut cover1, &mut cover2, &mut emir] {
         c.coverage = if c.amount > Decimal::ZERO { fund.checked_div(c.amount).map(|r| r.round_dp(4)) } else { None };
         c.covered = c.amount <= fund;
     }
@@ -300,14 +304,16 @@ pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
         None => "fully (no loss beyond margin)".to_string(),
     };
     let summary = format!(
-        "The default fund ({}) covers Cover-1 ({}) {}, Cover-2 ({}) {}.",
+        "The default fund ({}) covers Cover-1 ({}) {}, Cover-2 ({}) {}, the EMIR Art. 42(3) minimum ({}) {}.",
         format_money(fund),
         format_money(cover1.amount),
         pct(&cover1),
         format_money(cover2.amount),
-        pct(&cover2)
+        pct(&cover2),
+        format_money(emir.amount),
+        pct(&emir)
     );
-    Ok(CoverResult { default_fund: fund, cover1, cover2, scenarios: out_scenarios, summary })
+    Ok(CoverResult { default_fund: fund, cover1, cover2, emir_fund_minimum: emir, scenarios: out_scenarios, summary })
 }
 
 /// ±k·σ·√horizon per instrument (alone), plus all-up and all-down.
@@ -353,33 +359,6 @@ fn uncovered(m: &Market, mem: &Member) -> StressResult<Decimal> {
         loss += (-v.equity).max(Decimal::ZERO);
     }
     Ok(loss)
-}
-
-/// Isolated accounts without explicit margins: cash split pro rata to entry notional (engine rule).
-fn split_isolated(m: &Market, coll: &mut [Decimal], positions: &mut [Pos]) -> StressResult<()> {
-    let eng = |e: crate::engine::EngineError| StressError::Engine(e.to_string());
-    let cash = coll.first().copied().unwrap_or_default();
-    let explicit: Decimal = positions.iter().filter_map(|p| p.isolated).sum();
-    let mut total = Decimal::ZERO;
-    for p in positions.iter().filter(|p| p.isolated.is_none()) {
-        total += m.notional(p.inst, p.size, p.entry).map_err(eng)?;
-    }
-    let free = (cash - explicit).max(Decimal::ZERO);
-    let mut assigned = explicit;
-    for p in positions.iter_mut().filter(|p| p.isolated.is_none()) {
-        let share = if total.is_zero() {
-            Decimal::ZERO
-        } else {
-            let n = m.notional(p.inst, p.size, p.entry).map_err(eng)?;
-            free.checked_mul(n).and_then(|x| x.checked_div(total)).map(|x| x.round_dp(8)).unwrap_or_default()
-        };
-        p.isolated = Some(share);
-        assigned += share;
-    }
-    if let Some(c) = coll.first_mut() {
-        *c -= assigned.min(cash);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -496,6 +475,74 @@ mod tests {
         assert!(matches!(cover(&s, &bad), Err(StressError::Input(_))));
         let bad = CoverInput { groups: vec![vec!["Z".into()]], ..down10() };
         assert!(matches!(cover(&s, &bad), Err(StressError::Input(_))));
+    }
+
+    /// Issue 20: the engine books the other side of an open-interest imbalance for the
+    /// instrument's `counterparty`; Cover must value it. F at 100 (margin 10 %/5 %, no fee):
+    /// A long 1,000 (cash 50,000), B short 200 (cash 1,500), so `mm` (cash 5,000, no listed
+    /// position) holds short 800 at 100. Up 10 %: mm loses 8,000 on 5,000 → 3,000 beyond margin;
+    /// B loses 2,000 on 1,500 → 500. Cover-1 = mm's 3,000 (reading only the file's positions
+    /// gave B's 500), Cover-2 = 3,500, and the engine, shocked the same way at step 1, finds the
+    /// same 3,500 of bad debt (loss beyond the defaulters' margin).
+    #[test]
+    fn cover_values_the_counterpartys_booked_position() {
+        let acct = |id: &str, size: Option<&str>, cash: &str| AccountSpec {
+            id: id.into(),
+            cash: d(cash),
+            positions: size.map(|z| vec![PositionSpec { instrument: "F".into(), size: d(z), ..Default::default() }]).unwrap_or_default(),
+            ..Default::default()
+        };
+        let mut s = Scenario {
+            steps: 2,
+            instruments: vec![Instrument {
+                id: "F".into(),
+                counterparty: Some("mm".into()),
+                price: PricePath { initial: d("100"), ..Default::default() },
+                ..Default::default()
+            }],
+            accounts: vec![acct("A", Some("1000"), "50000"), acct("B", Some("-200"), "1500"), acct("mm", None, "5000")],
+            ..Default::default()
+        };
+        s.venue.liquidation_fee = Decimal::ZERO;
+        let up = CoverInput {
+            scenarios: vec![StressScenario { name: "F +10 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("0.1") }] }],
+            include_path: false,
+            ..Default::default()
+        };
+        let r = cover(&s, &up).unwrap();
+        assert_eq!(r.cover1.amount, d("3000"));
+        assert_eq!(r.cover1.groups[0].accounts, vec!["mm"]);
+        assert_eq!(r.cover2.amount, d("3500"));
+        assert_eq!(r.scenarios[0].total_uncovered, d("3500"));
+        // The engine under the same move at step 1.
+        s.instruments[0].price.shocks = vec![crate::scenario::Shock { step: 1, change: d("0.1") }];
+        let t = crate::engine::simulate(&s).unwrap();
+        assert_eq!(t.summary.bad_debt, d("3500"));
+    }
+
+    /// EMIR Art. 42(3) beside Cover-2 (Art. 43(2)). Down 10 %: A (cash 6,000) 4,000 beyond
+    /// margin, B 3,000, C 2,000 → max(4,000, 3,000 + 2,000) = 5,000, set by B and C; Cover-2 =
+    /// 7,000. With A and C affiliated: 6,000 and 3,000 → 6,000, set by A + C alone.
+    #[test]
+    fn emir_fund_minimum_is_the_larger_of_the_largest_and_the_next_two() {
+        let mut s = four();
+        s.accounts[0].cash = d("6000");
+        let r = cover(&s, &down10()).unwrap();
+        assert_eq!(r.cover1.amount, d("4000"));
+        assert_eq!(r.cover2.amount, d("7000"));
+        assert_eq!(r.emir_fund_minimum.amount, d("5000"));
+        assert_eq!(r.emir_fund_minimum.groups.iter().map(|g| g.label.as_str()).collect::<Vec<_>>(), vec!["B", "C"]);
+        assert_eq!(r.emir_fund_minimum.coverage, Some(d("1.4")));
+        assert!(r.summary.contains("EMIR Art. 42(3) minimum"), "{}", r.summary);
+        let mut input = down10();
+        input.groups = vec![vec!["A".into(), "C".into()]];
+        let r = cover(&s, &input).unwrap();
+        assert_eq!(r.emir_fund_minimum.amount, d("6000"));
+        assert_eq!(r.emir_fund_minimum.groups[0].accounts, vec!["A", "C"]);
+        // The hand-checked book: A 5,000 against B + C 5,000: the largest alone on a tie.
+        let r = cover(&four(), &down10()).unwrap();
+        assert_eq!(r.emir_fund_minimum.amount, d("5000"));
+        assert_eq!(r.emir_fund_minimum.groups[0].accounts, vec!["A"]);
     }
 
     #[test]

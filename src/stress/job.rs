@@ -4,7 +4,8 @@
 //! Pure (no browser API), so the protocol is tested natively; `src/bin/spillway-worker.rs` only
 //! moves these JSON texts across `postMessage`.
 
-use super::{cover, reverse_stress, MonteCarlo, Progress, StressError, StressInput, StressResult, Sweep};
+use super::shard::{merge, MonteCarloPartial, Shard};
+use super::{cover, reverse_stress, MonteCarlo, MonteCarloResult, Progress, StressError, StressInput, StressResult, Sweep};
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,6 +31,10 @@ pub struct JobRequest {
     /// Most paths per batch (progress is posted after each batch); 0 = the default.
     #[serde(default)]
     pub batch: usize,
+    /// Run only this shard of a Monte Carlo's paths and post its partial (issue 20: the page
+    /// runs one shard per worker and merges them, [`ShardedJob`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
 /// Default and most paths per batch.
@@ -45,6 +50,8 @@ pub enum WorkerMessage {
     /// The finished analysis: `result` is the serialized `MonteCarloResult`, `CoverResult`,
     /// `ReverseResult` or `SweepResult`, as `kind` says.
     Result { kind: JobKind, elapsed_ms: f64, result: Value },
+    /// A shard's finished Monte Carlo: the serialized `MonteCarloPartial`.
+    Partial { shard: Shard, elapsed_ms: f64, partial: Value },
     Error { message: String },
 }
 
@@ -57,6 +64,7 @@ impl WorkerMessage {
 
 enum State {
     MonteCarlo(Box<MonteCarlo>),
+    Shard(Box<MonteCarlo>, Shard),
     Sweep(Box<Sweep>),
     /// Cover and reverse run in one call: their result is ready at start.
     Done(Value),
@@ -82,15 +90,19 @@ impl Job {
     /// Validate the input and start; cover and reverse compute their whole result here.
     pub fn start(req: JobRequest) -> StressResult<Job> {
         req.input.check()?;
-        let JobRequest { kind, scenario, input, .. } = req;
-        let state = match kind {
-            JobKind::MonteCarlo => State::MonteCarlo(Box::new(MonteCarlo::new(&scenario, input.monte_carlo)?)),
-            JobKind::Sweep => {
+        let JobRequest { kind, scenario, input, shard, .. } = req;
+        if shard.is_some() && kind != JobKind::MonteCarlo {
+            return Err(StressError::Input("shard: only a Monte Carlo runs in shards".into()));
+        }
+        let state = match (kind, shard) {
+            (JobKind::MonteCarlo, Some(sh)) => State::Shard(Box::new(MonteCarlo::shard(&scenario, input.monte_carlo, sh)?), sh),
+            (JobKind::MonteCarlo, None) => State::MonteCarlo(Box::new(MonteCarlo::new(&scenario, input.monte_carlo)?)),
+            (JobKind::Sweep, _) => {
                 let specs = input.strategies.into_iter().map(Into::into).collect();
                 State::Sweep(Box::new(Sweep::new(&scenario, input.monte_carlo, specs)?))
             }
-            JobKind::Cover => State::Done(to_value(&cover(&scenario, &input.cover)?)?),
-            JobKind::Reverse => State::Done(to_value(&reverse_stress(&scenario, &input.reverse)?)?),
+            (JobKind::Cover, _) => State::Done(to_value(&cover(&scenario, &input.cover)?)?),
+            (JobKind::Reverse, _) => State::Done(to_value(&reverse_stress(&scenario, &input.reverse)?)?),
         };
         Ok(Job { kind, state })
     }
@@ -101,7 +113,7 @@ impl Job {
 
     pub fn progress(&self) -> Progress {
         match &self.state {
-            State::MonteCarlo(mc) => mc.progress(),
+            State::MonteCarlo(mc) | State::Shard(mc, _) => mc.progress(),
             State::Sweep(sw) => sw.progress(),
             State::Done(_) => Progress { done: 1, total: 1, failed: 0, finished: true },
         }
@@ -110,16 +122,24 @@ impl Job {
     /// Run up to `n` more paths.
     pub fn step(&mut self, n: usize) -> Progress {
         match &mut self.state {
-            State::MonteCarlo(mc) => mc.run_batch(n),
+            State::MonteCarlo(mc) | State::Shard(mc, _) => mc.run_batch(n),
             State::Sweep(sw) => sw.run_batch(n),
             State::Done(_) => self.progress(),
         }
     }
 
-    /// The result so far (complete once `progress().finished`).
+    /// The finished message: the result, or a shard's partial.
+    pub fn finished(&self, elapsed_ms: f64) -> StressResult<WorkerMessage> {
+        Ok(match &self.state {
+            State::Shard(mc, sh) => WorkerMessage::Partial { shard: *sh, elapsed_ms, partial: to_value(&MonteCarloPartial::of(mc, *sh)?)? },
+            _ => WorkerMessage::Result { kind: self.kind, elapsed_ms, result: self.result()? },
+        })
+    }
+
+    /// The result so far (complete once `progress().finished`); a shard's statistics alone.
     pub fn result(&self) -> StressResult<Value> {
         match &self.state {
-            State::MonteCarlo(mc) => to_value(&mc.result()),
+            State::MonteCarlo(mc) | State::Shard(mc, _) => to_value(&mc.result()),
             State::Sweep(sw) => to_value(&sw.result()),
             State::Done(v) => Ok(v.clone()),
         }
@@ -158,9 +178,73 @@ pub fn run_to_end(text: &str, target_ms: f64, mut now_ms: impl FnMut() -> f64, m
             batch = max_batch;
         }
     }
-    match job.result() {
-        Ok(result) => post(WorkerMessage::Result { kind: job.kind(), elapsed_ms: now_ms() - t0, result }),
+    match job.finished(now_ms() - t0) {
+        Ok(m) => post(m),
         Err(e) => post(WorkerMessage::Error { message: e.to_string() }),
+    }
+}
+
+/// Most workers the page runs one Monte Carlo on (each holds the book: memory grows with them).
+pub const MAX_WORKERS: usize = 8;
+
+/// How many workers a Monte Carlo of `paths` paths runs on, given the browser's
+/// `navigator.hardwareConcurrency` (`None` when it does not say): one per core, at most
+/// [`MAX_WORKERS`], never more than paths.
+pub fn worker_count(paths: usize, hardware: Option<usize>) -> usize {
+    hardware.unwrap_or(1).clamp(1, MAX_WORKERS).min(paths.max(1))
+}
+
+/// The page's side of a Monte Carlo on several workers: shard `k` of the request goes to worker
+/// `k`; their progress is summed; when every partial is in, `shard::merge` gives the result one
+/// worker running every path gives.
+pub struct ShardedJob {
+    done: Vec<usize>,
+    total: Vec<usize>,
+    failed: Vec<usize>,
+    parts: Vec<Option<MonteCarloPartial>>,
+}
+
+impl ShardedJob {
+    /// The requests, one per worker (`req` with its shard set), and the job that gathers them.
+    pub fn split(req: &JobRequest, workers: usize) -> (Vec<JobRequest>, ShardedJob) {
+        let count = workers.max(1);
+        let reqs = (0..count).map(|index| JobRequest { shard: Some(Shard { index, count }), ..req.clone() }).collect();
+        (reqs, ShardedJob { done: vec![0; count], total: vec![0; count], failed: vec![0; count], parts: vec![None; count] })
+    }
+
+    /// Worker `k`'s progress; the whole run's.
+    pub fn progress(&mut self, k: usize, p: Progress) -> Progress {
+        if let (Some(d), Some(t), Some(f)) = (self.done.get_mut(k), self.total.get_mut(k), self.failed.get_mut(k)) {
+            (*d, *t, *f) = (p.done, p.total, p.failed);
+        }
+        self.overall()
+    }
+
+    /// The whole run's progress now.
+    pub fn progress_now(&self) -> Progress {
+        self.overall()
+    }
+
+    fn overall(&self) -> Progress {
+        let done = self.done.iter().sum();
+        Progress { done, total: self.total.iter().sum(), failed: self.failed.iter().sum(), finished: self.parts.iter().all(Option::is_some) }
+    }
+
+    /// Worker `k`'s partial; the merged result once every worker's is in.
+    pub fn finish(&mut self, k: usize, partial: Value) -> StressResult<Option<MonteCarloResult>> {
+        let p: MonteCarloPartial = serde_json::from_value(partial).map_err(|e| StressError::Engine(format!("worker {k}: unreadable partial: {e}")))?;
+        if let (Some(d), Some(t)) = (self.done.get_mut(k), self.total.get_mut(k)) {
+            (*d, *t) = (p.to - p.from, p.to - p.from);
+        }
+        match self.parts.get_mut(k) {
+            Some(slot) => *slot = Some(p),
+            None => return Err(StressError::Engine(format!("worker {k}: no such worker"))),
+        }
+        if !self.overall().finished {
+            return Ok(None);
+        }
+        let parts: Vec<(String, MonteCarloPartial)> = self.parts.iter().flatten().enumerate().map(|(i, p)| (format!("worker {i}"), p.clone())).collect();
+        Ok(Some(merge(&parts)?.monte_carlo))
     }
 }
 
@@ -173,7 +257,7 @@ mod tests {
         let mut input = StressInput::default();
         input.monte_carlo.paths = paths;
         input.monte_carlo.seed = 3;
-        serde_json::to_string(&JobRequest { kind, scenario: preset("exhausts-waterfall"), input, batch: 7 }).unwrap()
+        serde_json::to_string(&JobRequest { kind, scenario: preset("exhausts-waterfall"), input, batch: 7, shard: None }).unwrap()
     }
 
     fn run(text: &str) -> Vec<WorkerMessage> {
@@ -236,6 +320,43 @@ mod tests {
                 "{kind:?}: {msgs:?}"
             );
         }
+    }
+
+    /// Issue 20: the page's Monte Carlo on several workers, each running its shard through the
+    /// worker protocol, merges into the one-worker result, whatever the number of workers.
+    #[test]
+    fn sharded_workers_merge_into_the_one_worker_result() {
+        let one = run(&request(JobKind::MonteCarlo, 29));
+        let Some(WorkerMessage::Result { result: single, .. }) = one.last() else { panic!("{one:?}") };
+        let req: JobRequest = serde_json::from_str(&request(JobKind::MonteCarlo, 29)).unwrap();
+        for workers in [1, 2, 3, 8] {
+            let (reqs, mut job) = ShardedJob::split(&req, workers);
+            let mut merged = None;
+            // Finish in reverse order, as workers may.
+            for (k, r) in reqs.iter().enumerate().rev() {
+                let msgs = run(&serde_json::to_string(r).unwrap());
+                for m in msgs {
+                    match m {
+                        WorkerMessage::Progress { done, total, failed, .. } => {
+                            let p = job.progress(k, Progress { done, total, failed, finished: false });
+                            assert!(p.done <= p.total && !p.finished);
+                        }
+                        WorkerMessage::Partial { shard, partial, .. } => {
+                            assert_eq!(shard, Shard { index: k, count: workers });
+                            merged = job.finish(k, partial).unwrap();
+                            assert_eq!(merged.is_some(), k == 0);
+                        }
+                        other => panic!("{other:?}"),
+                    }
+                }
+            }
+            assert_eq!(&serde_json::to_value(merged.unwrap()).unwrap(), single, "{workers} workers");
+        }
+        assert_eq!((worker_count(10_000, Some(2)), worker_count(10_000, None), worker_count(3, Some(16)), worker_count(10_000, Some(64))), (2, 1, 3, MAX_WORKERS));
+        // Only a Monte Carlo shards.
+        let mut bad: JobRequest = serde_json::from_str(&request(JobKind::Cover, 4)).unwrap();
+        bad.shard = Some(Shard { index: 0, count: 2 });
+        assert!(matches!(&run(&serde_json::to_string(&bad).unwrap())[..], [WorkerMessage::Error { message }] if message.contains("only a Monte Carlo")));
     }
 
     #[test]

@@ -17,13 +17,15 @@ pub mod cover;
 pub mod job;
 pub mod monte_carlo;
 pub mod reverse;
+pub mod shard;
 pub mod sweep;
 
 pub use cover::{cover, CoverFigure, CoverInput, CoverResult, GenerateShocks, GroupLoss, InstrumentMove, InstrumentShock, ScenarioLosses, StressScenario};
 pub use monte_carlo::{
     distribution, fairness, Distribution, FairnessStats, HistogramBin, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, PartyLoss, PathFairness,
-    PathRecord, PathRef, Progress,
+    PathFailure, PathRecord, PathRef, Progress,
 };
+pub use shard::{merge, merge_sweep, Merged, MonteCarloPartial, Partial, Shard, SweepPartial};
 pub use reverse::{reverse_stress, LayerThreshold, ReverseConfig, ReverseResult, ReverseStress, ThresholdStatus};
 pub use sweep::{StrategyResult, Sweep, SweepResult};
 

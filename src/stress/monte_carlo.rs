@@ -9,6 +9,11 @@
 //! The browser worker loops `run_batch(n)` (each call returns `Progress`; to cancel, stop calling)
 //! and reads `result()` at any time (a partial result covers the paths done). Natively,
 //! `run_batch_parallel` splits a batch across threads.
+//!
+//! A run can also be one shard of the paths (`MonteCarlo::shard`, issue 20): it runs only its
+//! range of path indices and hands back a `shard::MonteCarloPartial` with every path's record;
+//! `shard::merge` rebuilds from the partials exactly the result one run of all paths gives (the
+//! statistics are computed by the one function [`summarize`] from the records in path order).
 
 use super::{check_waterfall, layer_infos, layer_outcomes, path_seed, pin_cohort_seeds, validated, StressError, StressResult};
 use crate::engine::{simulate_summary, LayerInfo, LossSummary, Timeline};
@@ -49,7 +54,8 @@ pub struct Progress {
 }
 
 /// Fairness figures of one run (the definitions of `engine::compare`, domain.md §8).
-#[derive(Clone, Debug, PartialEq, Default, Serialize)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PathFairness {
     pub share_non_defaulters: Decimal,
     pub share_profitable_traders: Decimal,
@@ -62,7 +68,8 @@ pub struct PathFairness {
 }
 
 /// What one path leaves behind (kept for every path, in index order).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PathRecord {
     pub index: usize,
     pub seed: u64,
@@ -190,6 +197,14 @@ pub struct MonteCarloResult {
     pub worst_path: Option<PathRef>,
 }
 
+/// A path the engine could not run, and why (`"path {index}: …"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathFailure {
+    pub index: usize,
+    pub error: String,
+}
+
 /// A Monte Carlo run in progress.
 pub struct MonteCarlo {
     base: Scenario,
@@ -200,8 +215,11 @@ pub struct MonteCarlo {
     config: MonteCarloConfig,
     layers: Vec<LayerInfo>,
     records: Vec<PathRecord>,
-    failed: usize,
-    first_error: Option<String>,
+    /// Paths that failed, in index order.
+    failures: Vec<PathFailure>,
+    /// The path indices this run covers: all of them, or one shard's range.
+    start: usize,
+    end: usize,
     next: usize,
 }
 
@@ -252,7 +270,31 @@ impl MonteCarlo {
             .map_err(|errs| StressError::Input(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")))?
             .accounts;
         let layers = layer_infos(&base, &waterfall);
-        Ok(MonteCarlo { base, accounts, waterfall, config, layers, records: Vec::new(), failed: 0, first_error: None, next: 0 })
+        let end = config.paths;
+        Ok(MonteCarlo { base, accounts, waterfall, config, layers, records: Vec::new(), failures: Vec::new(), start: 0, end, next: 0 })
+    }
+
+    /// Prepare one shard of a run: only the paths of `shard`'s range (`shard::Shard::range`).
+    pub fn shard(scenario: &Scenario, config: MonteCarloConfig, shard: super::shard::Shard) -> StressResult<Self> {
+        let mut mc = MonteCarlo::new(scenario, config)?;
+        let r = shard.range(mc.config.paths)?;
+        (mc.start, mc.next, mc.end) = (r.start, r.start, r.end);
+        Ok(mc)
+    }
+
+    /// The path indices this run covers.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    /// The scenario the paths start from (cohorts pinned, GBM added where the config asks).
+    pub fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    /// The paths that failed so far, in index order.
+    pub fn failures(&self) -> &[PathFailure] {
+        &self.failures
     }
 
     pub fn config(&self) -> &MonteCarloConfig {
@@ -269,7 +311,7 @@ impl MonteCarlo {
     }
 
     pub fn progress(&self) -> Progress {
-        Progress { done: self.next, total: self.config.paths, failed: self.failed, finished: self.next >= self.config.paths }
+        Progress { done: self.next - self.start, total: self.end - self.start, failed: self.failures.len(), finished: self.next >= self.end }
     }
 
     /// The scenario path `index` runs (to open it in the player); its waterfall is the one used.
@@ -279,24 +321,19 @@ impl MonteCarlo {
         s
     }
 
-    fn absorb(&mut self, r: Result<PathRecord, String>) {
+    fn absorb(&mut self, index: usize, r: Result<PathRecord, String>) {
         match r {
             Ok(rec) => self.records.push(rec),
-            Err(e) => {
-                self.failed += 1;
-                if self.first_error.is_none() {
-                    self.first_error = Some(e);
-                }
-            }
+            Err(error) => self.failures.push(PathFailure { index, error }),
         }
     }
 
     /// Run up to `n` more paths on this thread.
     pub fn run_batch(&mut self, n: usize) -> Progress {
-        let end = self.next.saturating_add(n).min(self.config.paths);
+        let end = self.next.saturating_add(n).min(self.end);
         for i in self.next..end {
             let r = run_path(&self.base, &self.accounts, &self.waterfall, self.config.seed, i);
-            self.absorb(r);
+            self.absorb(i, r);
         }
         self.next = end.max(self.next);
         self.progress()
@@ -305,7 +342,7 @@ impl MonteCarlo {
     /// Run up to `n` more paths split across `threads` threads (same result as `run_batch`).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn run_batch_parallel(&mut self, n: usize, threads: usize) -> Progress {
-        let end = self.next.saturating_add(n).min(self.config.paths);
+        let end = self.next.saturating_add(n).min(self.end);
         let count = end.saturating_sub(self.next);
         // At most MAX_THREADS: spawning more fails (callers check; a library caller is clamped).
         let threads = threads.clamp(1, count.clamp(1, super::MAX_THREADS));
@@ -314,22 +351,22 @@ impl MonteCarlo {
         }
         let chunk = count.div_ceil(threads);
         let (base, accts, wf, seed, start) = (&self.base, &self.accounts, &self.waterfall, self.config.seed, self.next);
-        let results: Vec<Vec<Result<PathRecord, String>>> = std::thread::scope(|sc| {
+        let results: Vec<Vec<(usize, Result<PathRecord, String>)>> = std::thread::scope(|sc| {
             let handles: Vec<_> = (0..threads)
                 .map(|k| {
                     let lo = start + k * chunk;
                     let hi = (lo + chunk).min(end);
-                    sc.spawn(move || (lo..hi).map(|i| run_path(base, accts, wf, seed, i)).collect::<Vec<_>>())
+                    sc.spawn(move || (lo..hi).map(|i| (i, run_path(base, accts, wf, seed, i))).collect::<Vec<_>>())
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| vec![Err("a worker thread panicked".to_string())]))
+                .map(|h| h.join().unwrap_or_else(|_| vec![(start, Err("a worker thread panicked".to_string()))]))
                 .collect()
         });
         for chunk in results {
-            for r in chunk {
-                self.absorb(r);
+            for (i, r) in chunk {
+                self.absorb(i, r);
             }
         }
         self.next = end.max(self.next);
@@ -338,82 +375,87 @@ impl MonteCarlo {
 
     /// Statistics over the paths run so far.
     pub fn result(&self) -> MonteCarloResult {
-        let recs = &self.records;
-        let n = recs.len();
-        let nd = Decimal::from(n as u64);
-        let p = |c: usize| share(Decimal::from(c as u64), nd);
-        let mean = |x: Decimal| if n == 0 { Decimal::ZERO } else { x.checked_div(nd).map(|v| v.round_dp(8)).unwrap_or_default() };
-        let layers = self
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(l, info)| {
-                let touched = recs.iter().filter(|r| r.touched.get(l).copied().unwrap_or(false)).count();
-                let exhausted = recs.iter().filter(|r| r.exhausted.get(l).copied().unwrap_or(false)).count();
-                LayerStats {
-                    index: l,
-                    label: info.label.clone(),
-                    kind: info.kind.clone(),
-                    capacity: info.capacity,
-                    touched,
-                    exhausted,
-                    p_touched: p(touched),
-                    p_exhausted: p(exhausted),
-                    expected_draw: mean(recs.iter().filter_map(|r| r.drawn.get(l)).copied().sum()),
-                }
-            })
-            .collect::<Vec<_>>();
-        let mut party_names: Vec<String> = Vec::new();
-        for r in recs {
-            for (name, _) in &r.by_party {
-                if !party_names.contains(name) {
-                    party_names.push(name.clone());
-                }
+        summarize(&self.config, &self.layers, &self.records, &self.failures, self.next - self.start)
+    }
+}
+
+/// The statistics of a run from its per-path records (in path order) and failures (in path
+/// order): what `MonteCarlo::result` reports and what `shard::merge` rebuilds from partials.
+pub fn summarize(config: &MonteCarloConfig, layers: &[LayerInfo], records: &[PathRecord], failures: &[PathFailure], paths_run: usize) -> MonteCarloResult {
+    let recs = records;
+    let n = recs.len();
+    let nd = Decimal::from(n as u64);
+    let p = |c: usize| share(Decimal::from(c as u64), nd);
+    let mean = |x: Decimal| if n == 0 { Decimal::ZERO } else { x.checked_div(nd).map(|v| v.round_dp(8)).unwrap_or_default() };
+    let layers = layers
+        .iter()
+        .enumerate()
+        .map(|(l, info)| {
+            let touched = recs.iter().filter(|r| r.touched.get(l).copied().unwrap_or(false)).count();
+            let exhausted = recs.iter().filter(|r| r.exhausted.get(l).copied().unwrap_or(false)).count();
+            LayerStats {
+                index: l,
+                label: info.label.clone(),
+                kind: info.kind.clone(),
+                capacity: info.capacity,
+                touched,
+                exhausted,
+                p_touched: p(touched),
+                p_exhausted: p(exhausted),
+                expected_draw: mean(recs.iter().filter_map(|r| r.drawn.get(l)).copied().sum()),
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut party_names: Vec<String> = Vec::new();
+    for r in recs {
+        for (name, _) in &r.by_party {
+            if !party_names.contains(name) {
+                party_names.push(name.clone());
             }
         }
-        let by_party = party_names
-            .iter()
-            .map(|name| {
-                let total: Decimal = recs.iter().flat_map(|r| r.by_party.iter()).filter(|x| &x.0 == name).map(|x| x.1).sum();
-                let hit = recs.iter().filter(|r| r.by_party.iter().any(|x| &x.0 == name && x.1 > Decimal::ZERO)).count();
-                PartyLoss { party: name.clone(), expected: mean(total), p_hit: p(hit) }
-            })
-            .collect();
-        let residual = distribution(recs.iter().map(|r| r.unallocated).collect());
-        let deficit = distribution(recs.iter().map(|r| r.deficit).collect());
-        let with_loss: Vec<&PathRecord> = recs.iter().filter(|r| r.deficit > Decimal::ZERO).collect();
-        let nl = Decimal::from(with_loss.len() as u64);
-        let mean_l = |x: Decimal| if with_loss.is_empty() { Decimal::ZERO } else { x.checked_div(nl).map(|v| v.round_dp(8)).unwrap_or_default() };
-        let total_deficit: Decimal = recs.iter().map(|r| r.deficit).sum();
-        let weighted = |f: &dyn Fn(&PathRecord) -> Decimal| share(recs.iter().map(|r| f(r) * r.deficit).sum::<Decimal>(), total_deficit);
-        let fairness = FairnessStats {
-            share_non_defaulters: weighted(&|r| r.fairness.share_non_defaulters),
-            share_profitable_traders: weighted(&|r| r.fairness.share_profitable_traders),
-            share_unallocated: share(recs.iter().map(|r| r.unallocated).sum(), total_deficit),
-            mean_accounts_touched: mean_l(Decimal::from(with_loss.iter().map(|r| r.fairness.accounts_touched as u64).sum::<u64>())),
-            mean_largest_hit: mean_l(with_loss.iter().map(|r| r.fairness.largest_hit).sum()),
-            mean_gini: mean_l(with_loss.iter().map(|r| r.fairness.gini).sum()),
-            max_largest_hit: recs.iter().map(|r| r.fairness.largest_hit).max().unwrap_or_default(),
-            p_default: p(recs.iter().filter(|r| r.fairness.defaults > 0).count()),
-            p_cascade: p(recs.iter().filter(|r| r.fairness.cascade_defaults > 0).count()),
-        };
-        let worst_path = recs
-            .iter()
-            .max_by(|a, b| a.unallocated.cmp(&b.unallocated).then(a.deficit.cmp(&b.deficit)).then(b.index.cmp(&a.index)))
-            .map(|r| PathRef { index: r.index, seed: r.seed, deficit: r.deficit, unallocated: r.unallocated });
-        MonteCarloResult {
-            seed: self.config.seed,
-            paths_requested: self.config.paths,
-            paths_run: self.next,
-            paths_failed: self.failed,
-            first_error: self.first_error.clone(),
-            layers,
-            residual,
-            deficit,
-            by_party,
-            fairness,
-            worst_path,
-        }
+    }
+    let by_party = party_names
+        .iter()
+        .map(|name| {
+            let total: Decimal = recs.iter().flat_map(|r| r.by_party.iter()).filter(|x| &x.0 == name).map(|x| x.1).sum();
+            let hit = recs.iter().filter(|r| r.by_party.iter().any(|x| &x.0 == name && x.1 > Decimal::ZERO)).count();
+            PartyLoss { party: name.clone(), expected: mean(total), p_hit: p(hit) }
+        })
+        .collect();
+    let residual = distribution(recs.iter().map(|r| r.unallocated).collect());
+    let deficit = distribution(recs.iter().map(|r| r.deficit).collect());
+    let with_loss: Vec<&PathRecord> = recs.iter().filter(|r| r.deficit > Decimal::ZERO).collect();
+    let nl = Decimal::from(with_loss.len() as u64);
+    let mean_l = |x: Decimal| if with_loss.is_empty() { Decimal::ZERO } else { x.checked_div(nl).map(|v| v.round_dp(8)).unwrap_or_default() };
+    let total_deficit: Decimal = recs.iter().map(|r| r.deficit).sum();
+    let weighted = |f: &dyn Fn(&PathRecord) -> Decimal| share(recs.iter().map(|r| f(r) * r.deficit).sum::<Decimal>(), total_deficit);
+    let fairness = FairnessStats {
+        share_non_defaulters: weighted(&|r| r.fairness.share_non_defaulters),
+        share_profitable_traders: weighted(&|r| r.fairness.share_profitable_traders),
+        share_unallocated: share(recs.iter().map(|r| r.unallocated).sum(), total_deficit),
+        mean_accounts_touched: mean_l(Decimal::from(with_loss.iter().map(|r| r.fairness.accounts_touched as u64).sum::<u64>())),
+        mean_largest_hit: mean_l(with_loss.iter().map(|r| r.fairness.largest_hit).sum()),
+        mean_gini: mean_l(with_loss.iter().map(|r| r.fairness.gini).sum()),
+        max_largest_hit: recs.iter().map(|r| r.fairness.largest_hit).max().unwrap_or_default(),
+        p_default: p(recs.iter().filter(|r| r.fairness.defaults > 0).count()),
+        p_cascade: p(recs.iter().filter(|r| r.fairness.cascade_defaults > 0).count()),
+    };
+    let worst_path = recs
+        .iter()
+        .max_by(|a, b| a.unallocated.cmp(&b.unallocated).then(a.deficit.cmp(&b.deficit)).then(b.index.cmp(&a.index)))
+        .map(|r| PathRef { index: r.index, seed: r.seed, deficit: r.deficit, unallocated: r.unallocated });
+    MonteCarloResult {
+        seed: config.seed,
+        paths_requested: config.paths,
+        paths_run,
+        paths_failed: failures.len(),
+        first_error: failures.first().map(|f| f.error.clone()),
+        layers,
+        residual,
+        deficit,
+        by_party,
+        fairness,
+        worst_path,
     }
 }
 

@@ -348,6 +348,43 @@ mod tests {
         assert_eq!(f.moves[1].change * d("2"), f.moves[0].change);
     }
 
+    /// Issue 20: one rule for "exhausted" on every layer, "or its capacity was used up". F at
+    /// 100 (tick 1, no fee); A long 100 on 1,000 of cash with a 500 fund contribution, under
+    /// [fund contribution, skin in the game 300]. A drop of n ticks leaves 100·n − 1,000 beyond
+    /// A's margin: n = 15 uses the contribution up exactly, n = 18 the skin in the game. The
+    /// contribution was not flagged at exact equality (the skin in the game was), so its
+    /// threshold came out one tick late, at 16.
+    #[test]
+    fn a_fund_contribution_used_up_exactly_is_exhausted_like_skin_in_the_game() {
+        use crate::scenario::{AccountSpec, Instrument, LayerSpec, PositionSpec, PricePath};
+        let acct = |id: &str, size: &str, cash: &str, fund: &str| AccountSpec {
+            id: id.into(),
+            cash: d(cash),
+            fund_contribution: d(fund),
+            positions: vec![PositionSpec { instrument: "F".into(), size: d(size), ..Default::default() }],
+            ..Default::default()
+        };
+        let mut s = Scenario {
+            steps: 2,
+            instruments: vec![Instrument { id: "F".into(), tick_size: d("1"), price: PricePath { initial: d("100"), ..Default::default() }, ..Default::default() }],
+            accounts: vec![acct("A", "100", "1000", "500"), acct("B", "-100", "1000000", "0")],
+            waterfall: vec![LayerSpec::DefaulterFundContribution, LayerSpec::SkinInTheGame { tranche: Default::default(), amount: d("300") }],
+            ..Default::default()
+        };
+        s.venue.liquidation_fee = Decimal::ZERO;
+        let rs = ReverseStress::new(&s, &ReverseConfig { at_step: Some(1), ..Default::default() }).unwrap();
+        let outcomes = |n: u64| super::super::layer_outcomes(&crate::engine::simulate(&rs.scenario_at(n)).unwrap());
+        // Layers: margin, fund contribution, skin in the game.
+        let at15 = outcomes(15);
+        assert!(at15[1].touched && at15[1].exhausted, "{at15:?}");
+        assert!(!outcomes(14)[1].exhausted);
+        let at18 = outcomes(18);
+        assert!(at18[2].exhausted && !outcomes(17)[2].exhausted, "{at18:?}");
+        let r = check_thresholds(&s, &ReverseConfig { at_step: Some(1), ..Default::default() });
+        let ticks: Vec<Option<u64>> = r.layers.iter().map(|l| l.ticks).collect();
+        assert_eq!(ticks, vec![Some(11), Some(15), Some(18)], "{r:#?}");
+    }
+
     #[test]
     fn bad_direction_is_an_input_error() {
         let s = preset("reaches-default-fund");

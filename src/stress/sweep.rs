@@ -5,6 +5,7 @@
 //! aggregated over the paths.
 
 use super::monte_carlo::{MonteCarlo, MonteCarloConfig, MonteCarloResult, Progress};
+use super::shard::Shard;
 use super::{StressError, StressResult};
 use crate::engine::WaterfallSpec;
 use crate::scenario::Scenario;
@@ -36,6 +37,17 @@ impl Sweep {
     /// `strategies` empty = the scenario's own waterfall followed by `engine::waterfall_presets_for(scenario)`.
     /// `config.waterfall` is ignored. Fails only when the scenario itself is unusable.
     pub fn new(scenario: &Scenario, config: MonteCarloConfig, strategies: Vec<WaterfallSpec>) -> StressResult<Self> {
+        Sweep::build(scenario, config, strategies, None)
+    }
+
+    /// One shard of a sweep: every strategy on the paths of `shard` (issue 20; merged by
+    /// `shard::merge_sweep`).
+    pub fn shard(scenario: &Scenario, config: MonteCarloConfig, strategies: Vec<WaterfallSpec>, shard: Shard) -> StressResult<Self> {
+        shard.check()?;
+        Sweep::build(scenario, config, strategies, Some(shard))
+    }
+
+    fn build(scenario: &Scenario, config: MonteCarloConfig, strategies: Vec<WaterfallSpec>, shard: Option<Shard>) -> StressResult<Self> {
         super::validated(scenario)?;
         let strategies = if strategies.is_empty() {
             let mut v = vec![WaterfallSpec { label: "scenario's own".into(), layers: scenario.waterfall.clone() }];
@@ -53,7 +65,11 @@ impl Sweep {
             .into_iter()
             .map(|w| {
                 let cfg = MonteCarloConfig { waterfall: Some(w.layers), ..config.clone() };
-                (w.label, MonteCarlo::new(scenario, cfg).map_err(|e| e.to_string()))
+                let mc = match shard {
+                    Some(sh) => MonteCarlo::shard(scenario, cfg, sh),
+                    None => MonteCarlo::new(scenario, cfg),
+                };
+                (w.label, mc.map_err(|e| e.to_string()))
             })
             .collect();
         Ok(Sweep { runs, paths: config.paths, seed: config.seed })
@@ -103,6 +119,11 @@ impl Sweep {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn run_batch_parallel(&mut self, n: usize, threads: usize) -> Progress {
         self.step(n, threads)
+    }
+
+    /// Each strategy's Monte Carlo, or why it cannot run.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&str, Result<&MonteCarlo, &str>)> {
+        self.runs.iter().map(|(l, r)| (l.as_str(), r.as_ref().map_err(String::as_str)))
     }
 
     /// Each strategy's Monte Carlo (`None` for one that cannot run).

@@ -194,15 +194,16 @@ fn AccountRow(index: usize, rows: Memo<Vec<Row>>) -> impl IntoView {
     let row = Memo::new(move |_| rows.with(|r| r.get(index).cloned().unwrap_or_default()));
     let get = move |f: fn(&Row) -> String| move || row.with(f);
     let selected = move || s.selected_account.get() == Some(row.with(|r| r.account));
+    let toggle = move |i: usize| s.selected_account.update(|x| *x = if *x == Some(i) { None } else { Some(i) });
     view! {
         <div class="account-row" role="row" class:selected=selected
             aria-rowindex=move || (row.with(|r| r.pos) + 2).to_string()
             data-account=move || row.with(|r| r.account.to_string())
             style:top=move || format!("{}px", row.with(|r| r.pos) as f64 * ROW_PX)
-            on:click=move |_| {
-                let i = row.with_untracked(|r| r.account);
-                s.selected_account.update(|x| *x = if *x == Some(i) { None } else { Some(i) });
-            }>
+            // Click, tap or Enter opens the account's story ("why me?", `account_story`).
+            tabindex="0" title="Why? Open its story (click, tap or Enter)"
+            on:click=move |_| toggle(row.with_untracked(|r| r.account))
+            on:keydown=move |e| if e.key() == "Enter" { e.prevent_default(); toggle(row.with_untracked(|r| r.account)); }>
             <span role="cell" class="name" title=move || row.with(|r| r.role)>{get(|r| r.name.clone())}</span>
             <span role="cell" class=move || if row.with(|r| r.equity_neg) { "num neg" } else { "num" }>{get(|r| r.equity.clone())}</span>
             <span role="cell" class="num">{get(|r| r.ratio.clone())}</span>

@@ -6,6 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::about::About;
+use super::account_story::AccountStoryPanel;
 use super::accounts_view::AccountsView;
 use super::charts::Charts;
 use super::chunked_run::RunProgressBar;
@@ -16,6 +17,7 @@ use super::glossary_view::GlossaryView;
 use super::ledger_view::LedgerView;
 use super::narrative::Narrative;
 use super::notice::Notice;
+use super::phone_tabs::PhoneTabs;
 use super::player::Player;
 use super::share::{self, ShareButton};
 use super::state::AppState;
@@ -73,13 +75,14 @@ pub fn App() -> impl IntoView {
                 <ShareButton/>
                 <About/>
             </header>
+            <PhoneTabs/>
             <Notice/>
-            <main class="layout">
-                <section class="panel editor" aria-labelledby="editor-title">
+            <main class=move || if s.editing.get() { "layout editing" } else { "layout" }>
+                <section class="panel editor" id="editor-panel" aria-labelledby="editor-title">
                     <h2 id="editor-title">"Scenario"</h2>
                     <Editor/>
                 </section>
-                <div class="stage">
+                <div class="stage" id="stage">
                     <PlayerPanel/>
                     <WaterfallPanel/>
                     <NarrativePanel/>
@@ -91,11 +94,16 @@ pub fn App() -> impl IntoView {
                         <h2 id="accounts-title">"Accounts"</h2>
                         <AccountsView/>
                     </section>
+                    <AccountStoryPanel/>
                     <section class="panel wide" aria-labelledby="summary-title">
                         <h2 id="summary-title">"Who paid, in the end"</h2>
                         <Summary/>
                     </section>
-                    <section class="panel wide" aria-labelledby="compare-title">
+                    // A comparison preset opens on this view: it moves up, under the player.
+                    <section aria-labelledby="compare-title" class=move || {
+                        let first = s.preset_id.with(|p| p.as_deref().is_some_and(crate::scenario::presets::opens_on_compare));
+                        if first { "panel wide compare-panel compare-first" } else { "panel wide compare-panel" }
+                    }>
                         <h2 id="compare-title">"Compare waterfalls"</h2>
                         <CompareView/>
                     </section>
@@ -145,7 +153,7 @@ fn SkipToPlayer() -> impl IntoView {
 fn PlayerPanel() -> impl IntoView {
     let s = super::state::use_state();
     view! {
-        <section class="panel wide" aria-labelledby="player-title">
+        <section class="panel wide player-panel" aria-labelledby="player-title">
             <h2 id="player-title">"Player"</h2>
             <ContagionView/>
             <RunProgressBar/>

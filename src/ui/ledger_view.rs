@@ -6,7 +6,10 @@ use leptos::prelude::*;
 
 use super::download;
 use super::state::use_state;
-use crate::engine::JournalEntry;
+use std::collections::HashSet;
+
+use crate::engine::ledger::names;
+use crate::engine::{JournalEntry, Timeline};
 
 /// Row height in CSS pixels: `.ledger-table tbody tr` in the stylesheet has the same height.
 const ROW_PX: f64 = 22.0;
@@ -15,6 +18,15 @@ const VIEW_PX: f64 = 280.0;
 /// The rows the DOM holds at a scroll offset (`row_window::rows_held` for this list's sizes).
 fn rows_held(scroll_top: f64) -> (usize, usize) {
     super::row_window::rows_held(scroll_top, ROW_PX, VIEW_PX)
+}
+
+/// The ledger names (`acct:{id}`) of the accounts whose display name contains `f`, ignoring case.
+fn named_accounts(t: &Timeline, f: &str) -> HashSet<String> {
+    let f = f.to_lowercase();
+    if f.is_empty() {
+        return HashSet::new();
+    }
+    t.accounts.iter().filter(|a| a.name.to_lowercase().contains(&f)).map(|a| names::account(&a.id)).collect()
 }
 
 fn csv_field(s: &str) -> String {
@@ -37,7 +49,11 @@ pub fn LedgerView() -> impl IntoView {
     let s = use_state();
     let (filter, set_filter) = signal(String::new());
     let (scroll_top, set_scroll_top) = signal(0.0f64);
-    let matches = move |e: &JournalEntry, f: &str| f.is_empty() || e.debit.contains(f) || e.credit.contains(f) || e.memo.contains(f);
+    // An entry matches the filter by its ledger account names (`acct:{id}`, `venue:…`), its memo,
+    // or the display name of an account it moves money for (issue 15: people know names, not ids).
+    let matches = move |e: &JournalEntry, f: &str, named: &HashSet<String>| {
+        f.is_empty() || e.debit.contains(f) || e.credit.contains(f) || e.memo.contains(f) || named.contains(&*e.debit) || named.contains(&*e.credit)
+    };
     // Per run and filter (not per step): the indices of the matching entries, in ledger (step) order.
     // `None` when every entry matches, which needs no list.
     let matching = Memo::new(move |_| {
@@ -47,7 +63,8 @@ pub fn LedgerView() -> impl IntoView {
         }
         s.timeline.with(|t| {
             Some(t.as_ref().map(|t| {
-                t.ledger.iter().enumerate().filter(|(_, e)| matches(e, &f)).map(|(i, _)| i as u32).collect::<Vec<u32>>()
+                let named = named_accounts(t, &f);
+                t.ledger.iter().enumerate().filter(|(_, e)| matches(e, &f, &named)).map(|(i, _)| i as u32).collect::<Vec<u32>>()
             }).unwrap_or_default())
         })
     });
@@ -93,7 +110,8 @@ pub fn LedgerView() -> impl IntoView {
         let f = filter.get_untracked();
         let csv = s.timeline.with_untracked(|t| {
             t.as_ref().map(|t| {
-                let rows: Vec<JournalEntry> = t.ledger.iter().filter(|e| e.step <= step && matches(e, &f)).collect();
+                let named = named_accounts(t, &f);
+                let rows: Vec<JournalEntry> = t.ledger.iter().filter(|e| e.step <= step && matches(e, &f, &named)).collect();
                 to_csv(&rows)
             })
         });
@@ -106,7 +124,7 @@ pub fn LedgerView() -> impl IntoView {
     view! {
         <div class="row">
             <label for="ledger-filter">"Filter by account "</label>
-            <input id="ledger-filter" type="search" placeholder="e.g. acct:A or insurance"
+            <input id="ledger-filter" type="search" placeholder="e.g. Short 1, acct:A or insurance"
                 prop:value=filter on:input=move |e| set_filter.set(event_target_value(&e))/>
             <button type="button" id="ledger-csv" on:click=export>"Export CSV"</button>
             <span class="muted">{move || format!(" {} entries to this step", total.get())}</span>

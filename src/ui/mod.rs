@@ -1,10 +1,12 @@
 //! The page: one component per file. Components format money; they never compute it.
 
 pub mod about;
+pub mod account_story;
 pub mod accounts_view;
 pub mod app;
 pub mod charts;
 pub mod chunked_run;
+pub mod compare_card;
 pub mod compare_view;
 pub mod contagion_view;
 pub mod download;
@@ -16,6 +18,7 @@ pub mod narrative;
 pub mod notice;
 pub mod panic_panel;
 pub mod perf;
+pub mod phone_tabs;
 pub mod player;
 pub mod row_window;
 pub mod share;

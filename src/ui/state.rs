@@ -43,6 +43,9 @@ pub struct AppState {
     pub last_run_ms: RwSignal<f64>,
     /// `?embed=1`: the editor is hidden, for slides and web pages.
     pub embed: bool,
+    /// On a narrow screen the editor and the player views take turns (`phone_tabs`); a wide
+    /// screen shows both and ignores this.
+    pub editing: RwSignal<bool>,
     /// The account whose rows and ledger entries are highlighted (index into `Timeline::accounts`).
     pub selected_account: RwSignal<Option<usize>>,
     /// The scenario (and preset) of the run on screen: what Cancel goes back to, and the only
@@ -80,6 +83,7 @@ impl AppState {
             selected_account: RwSignal::new(None),
             last_run_ms: RwSignal::new(0.0),
             embed: embed_mode(),
+            editing: RwSignal::new(false),
             ran: RwSignal::new(None),
             ran_preset: StoredValue::new(None),
             run_progress: RwSignal::new(None),

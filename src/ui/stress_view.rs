@@ -1,7 +1,11 @@
 //! Stress lab (issue 7): Monte Carlo, Cover-1/Cover-2, reverse stress and the strategy sweep, run
 //! in a Web Worker (`src/bin/spillway-worker.rs`) so the page and the player stay live. Progress,
-//! time left and Cancel (which terminates the worker); results as charts, tables, and a button
+//! time left and Cancel (which terminates the workers); results as charts, tables, and a button
 //! that opens the worst path in the player.
+//!
+//! A Monte Carlo runs on one worker per core (`navigator.hardwareConcurrency`, at most
+//! `job::MAX_WORKERS`), each on its shard of the paths; `job::ShardedJob` sums their progress
+//! and merges their partials into the result one worker gives (issue 20).
 
 use std::cell::{Cell, RefCell};
 use std::str::FromStr;
@@ -20,7 +24,8 @@ use wasm_bindgen::JsCast;
 use super::state::{use_state, AppState};
 use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets_for, Timeline};
 use crate::scenario::{LayerSpec, Scenario};
-use crate::stress::job::{JobKind, JobRequest};
+use crate::stress::job::{worker_count, JobKind, JobRequest, ShardedJob};
+use std::rc::Rc;
 use crate::stress::{MonteCarlo, MonteCarloConfig, StressInput};
 
 /// trunk writes this loader next to index.html for the `data-type="worker"` bin.
@@ -129,6 +134,8 @@ struct Cover {
     default_fund: Decimal,
     cover1: CoverFig,
     cover2: CoverFig,
+    /// EMIR Art. 42(3): max(largest, second + third largest), as the stress code computes it.
+    emir_fund_minimum: CoverFig,
     scenarios: Vec<ScenarioLoss>,
     summary: String,
 }
@@ -195,16 +202,26 @@ enum Incoming {
     Ready,
     Progress { done: usize, total: usize, elapsed_ms: f64 },
     Result { elapsed_ms: f64, result: serde_json::Value },
+    /// A shard's partial (the serialized `MonteCarloPartial`).
+    Partial { partial: serde_json::Value },
     Error { message: String },
 }
 
-// ---- the live worker: one at a time, replaced on every run ----
+// ---- the live run: its workers, replaced on every run ----
 
 struct Live {
     id: u64,
-    worker: web_sys::Worker,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+    workers: Vec<web_sys::Worker>,
+    _on_message: Vec<Closure<dyn FnMut(web_sys::MessageEvent)>>,
+    _on_error: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl Live {
+    fn terminate(&self) {
+        for w in &self.workers {
+            w.terminate();
+        }
+    }
 }
 
 thread_local! {
@@ -216,10 +233,10 @@ fn current_id() -> Option<u64> {
     LIVE.with(|l| l.borrow().as_ref().map(|x| x.id))
 }
 
-/// Terminate the live worker (cancel): the browser stops it mid-batch.
+/// Terminate the live workers (cancel): the browser stops them mid-batch.
 fn stop() {
     if let Some(live) = LIVE.with(|l| l.borrow_mut().take()) {
-        live.worker.terminate();
+        live.terminate();
     }
 }
 
@@ -228,7 +245,7 @@ fn stop() {
 fn finish(id: u64) {
     LIVE.with(|l| {
         if let Some(live) = l.borrow().as_ref().filter(|x| x.id == id) {
-            live.worker.terminate();
+            live.terminate();
         }
     });
     set_timeout(
@@ -246,6 +263,8 @@ struct Ui {
     state: RwSignal<RunState>,
     error: RwSignal<Option<String>>,
     finished: RwSignal<Option<Finished>>,
+    /// Workers the current run uses.
+    workers: RwSignal<usize>,
 }
 
 fn parse_body(kind: JobKind, v: serde_json::Value) -> Result<Body, String> {
@@ -258,11 +277,10 @@ fn parse_body(kind: JobKind, v: serde_json::Value) -> Result<Body, String> {
     })
 }
 
-/// Start a worker for `req`; every message updates `ui` unless a newer run replaced this one.
+/// Start the workers for `req` (a Monte Carlo: one per core, each on its shard; anything else:
+/// one); every message updates `ui` unless a newer run replaced this one.
 fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
     stop();
-    let text = serde_json::to_string(&req).map_err(|e| format!("cannot encode the request: {e}"))?;
-    let worker = web_sys::Worker::new(WORKER_URL).map_err(|e| format!("the browser refused to start the stress worker ({e:?})"))?;
     let id = NEXT_ID.with(|n| {
         let id = n.get();
         n.set(id + 1);
@@ -270,67 +288,104 @@ fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
     });
     let kind = req.kind;
     let indeterminate = matches!(kind, JobKind::Cover | JobKind::Reverse);
-    let (scenario, config) = (req.scenario, req.input.monte_carlo);
-    let poster = worker.clone();
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-        if current_id() != Some(id) {
-            return; // a message from a run that was cancelled or replaced
-        }
-        let Some(data) = e.data().as_string() else { return };
-        let msg = match serde_json::from_str::<Incoming>(&data) {
-            Ok(m) => m,
-            Err(err) => {
-                ui.error.set(Some(format!("The stress worker sent something unreadable: {err}")));
-                ui.state.set(RunState::Idle);
-                return finish(id);
-            }
-        };
-        match msg {
-            Incoming::Ready => {
-                if poster.post_message(&JsValue::from_str(&text)).is_err() {
-                    ui.error.set(Some("Could not send the scenario to the stress worker.".into()));
-                    ui.state.set(RunState::Idle);
-                    finish(id);
-                }
-            }
-            Incoming::Progress { done, total, elapsed_ms } => ui.state.set(RunState::Running { done, total, elapsed_ms, indeterminate }),
-            Incoming::Result { elapsed_ms, result } => {
-                match parse_body(kind, result) {
-                    Ok(body) => {
-                        ui.finished.set(Some(Finished { elapsed_ms, body, scenario: scenario.clone(), config: config.clone() }));
-                        ui.state.set(RunState::Done);
-                    }
-                    Err(m) => {
-                        ui.error.set(Some(m));
-                        ui.state.set(RunState::Idle);
-                    }
-                }
-                finish(id);
-            }
-            Incoming::Error { message } => {
-                ui.error.set(Some(format!("The analysis could not run: {message}")));
-                ui.state.set(RunState::Idle);
-                finish(id);
-            }
-        }
-    });
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-        if current_id() != Some(id) {
-            return;
-        }
-        // Handled here: a failed worker is reported in the panel, not as an uncaught page error.
-        e.prevent_default();
-        let detail = e.dyn_ref::<web_sys::ErrorEvent>().map(|x| x.message()).filter(|m| !m.is_empty());
-        ui.error.set(Some(match detail {
-            Some(m) => format!("The stress worker stopped: {m}"),
-            None => "The stress worker could not be loaded or stopped unexpectedly.".into(),
-        }));
+    let (scenario, config) = (req.scenario.clone(), req.input.monte_carlo.clone());
+    let (reqs, gather) = if kind == JobKind::MonteCarlo {
+        let hardware = web_sys::window().map(|w| w.navigator().hardware_concurrency()).filter(|n| n.is_finite() && *n >= 1.0).map(|n| n as usize);
+        let (reqs, job) = ShardedJob::split(&req, worker_count(config.paths, hardware));
+        (reqs, Some(Rc::new(RefCell::new(job))))
+    } else {
+        (vec![req], None)
+    };
+    let t0 = js_sys::Date::now();
+    let mut live = Live { id, workers: Vec::new(), _on_message: Vec::new(), _on_error: Vec::new() };
+    let fail = move |m: String| {
+        ui.error.set(Some(m));
         ui.state.set(RunState::Idle);
         finish(id);
-    });
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    LIVE.with(|l| *l.borrow_mut() = Some(Live { id, worker, _on_message: on_message, _on_error: on_error }));
+    };
+    for (k, r) in reqs.into_iter().enumerate() {
+        let text = serde_json::to_string(&r).map_err(|e| format!("cannot encode the request: {e}"))?;
+        let worker = match web_sys::Worker::new(WORKER_URL) {
+            Ok(w) => w,
+            Err(e) => {
+                live.terminate();
+                return Err(format!("the browser refused to start the stress worker ({e:?})"));
+            }
+        };
+        let poster = worker.clone();
+        let (scenario, config, gather) = (scenario.clone(), config.clone(), gather.clone());
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            if current_id() != Some(id) {
+                return; // a message from a run that was cancelled or replaced
+            }
+            let Some(data) = e.data().as_string() else { return };
+            let msg = match serde_json::from_str::<Incoming>(&data) {
+                Ok(m) => m,
+                Err(err) => return fail(format!("The stress worker sent something unreadable: {err}")),
+            };
+            let done = |body: Result<Body, String>, elapsed_ms: f64| match body {
+                Ok(body) => {
+                    ui.finished.set(Some(Finished { elapsed_ms, body, scenario: scenario.clone(), config: config.clone() }));
+                    ui.state.set(RunState::Done);
+                    finish(id);
+                }
+                Err(m) => fail(m),
+            };
+            match msg {
+                Incoming::Ready => {
+                    if poster.post_message(&JsValue::from_str(&text)).is_err() {
+                        fail("Could not send the scenario to the stress worker.".into());
+                    }
+                }
+                Incoming::Progress { done, total, elapsed_ms } => {
+                    let (done, total, elapsed_ms) = match &gather {
+                        Some(g) => {
+                            let p = g.borrow_mut().progress(k, crate::stress::Progress { done, total, failed: 0, finished: false });
+                            (p.done, p.total, js_sys::Date::now() - t0)
+                        }
+                        None => (done, total, elapsed_ms),
+                    };
+                    ui.state.set(RunState::Running { done, total, elapsed_ms, indeterminate });
+                }
+                Incoming::Result { elapsed_ms, result } => done(parse_body(kind, result), elapsed_ms),
+                Incoming::Partial { partial } => {
+                    let Some(g) = &gather else { return fail("The stress worker sent a shard nobody asked for.".into()) };
+                    let merged = g.borrow_mut().finish(k, partial);
+                    match merged {
+                        Ok(None) => {
+                            let p = g.borrow().progress_now();
+                            ui.state.set(RunState::Running { done: p.done, total: p.total, elapsed_ms: js_sys::Date::now() - t0, indeterminate });
+                        }
+                        Ok(Some(r)) => {
+                            let body = serde_json::to_value(r).map_err(|e| e.to_string()).and_then(|v| parse_body(kind, v));
+                            done(body, js_sys::Date::now() - t0)
+                        }
+                        Err(e) => fail(format!("The shards could not be merged: {e}")),
+                    }
+                }
+                Incoming::Error { message } => fail(format!("The analysis could not run: {message}")),
+            }
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if current_id() != Some(id) {
+                return;
+            }
+            // Handled here: a failed worker is reported in the panel, not as an uncaught page error.
+            e.prevent_default();
+            let detail = e.dyn_ref::<web_sys::ErrorEvent>().map(|x| x.message()).filter(|m| !m.is_empty());
+            fail(match detail {
+                Some(m) => format!("The stress worker stopped: {m}"),
+                None => "The stress worker could not be loaded or stopped unexpectedly.".into(),
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        live.workers.push(worker);
+        live._on_message.push(on_message);
+        live._on_error.push(on_error);
+    }
+    ui.workers.set(live.workers.len());
+    LIVE.with(|l| *l.borrow_mut() = Some(live));
     ui.state.set(RunState::Starting { indeterminate });
     Ok(())
 }
@@ -613,7 +668,7 @@ fn cover_view(c: &Cover) -> impl IntoView {
         <p class="muted">"Default fund (sum of fund contributions): " {format_money(c.default_fund)}</p>
         <table class="ledger-table" id="stress-table">
             <thead><tr><th>"Figure"</th><th class="num">"Amount"</th><th>"Set by"</th><th>"Members"</th><th class="num">"Fund covers"</th></tr></thead>
-            <tbody>{fig("Cover-1", &c.cover1)}{fig("Cover-2", &c.cover2)}</tbody>
+            <tbody>{fig("Cover-1", &c.cover1)}{fig("Cover-2 (EMIR Art. 43(2))", &c.cover2)}{fig("EMIR Art. 42(3) fund minimum", &c.emir_fund_minimum)}</tbody>
         </table>
         <div class="ledger-scroll">
         <table class="ledger-table">
@@ -660,7 +715,7 @@ fn reverse_table(r: &Reverse) -> impl IntoView {
 #[component]
 pub fn StressView() -> impl IntoView {
     let s = use_state();
-    let ui = Ui { state: RwSignal::new(RunState::Idle), error: RwSignal::new(None), finished: RwSignal::new(None) };
+    let ui = Ui { state: RwSignal::new(RunState::Idle), error: RwSignal::new(None), finished: RwSignal::new(None), workers: RwSignal::new(1) };
     let kind = RwSignal::new(JobKind::MonteCarlo);
     let paths = RwSignal::new("1000".to_string());
     let seed = RwSignal::new("1".to_string());
@@ -694,6 +749,7 @@ pub fn StressView() -> impl IntoView {
             scenario: s.scenario.get_untracked(),
             input: StressInput { monte_carlo: config, ..Default::default() },
             batch: crate::stress::job::DEFAULT_BATCH,
+            shard: None,
         };
         if let Err(e) = start(ui, req) {
             ui.error.set(Some(e));
@@ -775,6 +831,9 @@ pub fn StressView() -> impl IntoView {
                     view! { <progress id="stress-progress" aria-label="Stress run progress" max=total.to_string() value=done.to_string()></progress> }.into_any()
                 }}
                 <span id="stress-status" class="muted" aria-live="polite">{label}</span>
+                <span id="stress-workers" class="muted" data-workers=move || ui.workers.get().to_string()>
+                    {move || match ui.workers.get() { 1 => String::new(), n => format!("on {n} workers") }}
+                </span>
             </div>
         })
     };

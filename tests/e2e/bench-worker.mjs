@@ -1,6 +1,7 @@
 // Times the stress worker in headless Chromium: N paths (default 10,000) of the
 // `stress::bench_scenario(100, 250)` Monte Carlo, the same job `spillway stress --bench` runs natively.
-// Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]
+// Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]   (WORKERS=2: the paths in 2 shards on 2 workers at
+//        once, as the page runs them since issue 20; the time is until the last shard's partial)
 //    or: node tests/e2e/bench-worker.mjs DIST engine [ACCOUNTS] [STEPS] — issue 8's cohort book, one
 //        `simulate` in the worker (wasm), RUNS times (env, default 12): its time and the wasm memory it
 //        needed (`./x bench` natively).
@@ -73,6 +74,29 @@ try {
     const from = Math.floor(runs.length / 2);
     const steady = runs.slice(from).map((r) => r.simulate_ms / 1000).sort((a, b) => a - b);
     if (runs.length > 1) console.log(`steady state (runs ${from + 1}–${runs.length}): min ${steady[0].toFixed(3)} s, median ${steady[steady.length >> 1].toFixed(3)} s`);
+  } else if (Number(process.env.WORKERS || 1) > 1) {
+    const count = Number(process.env.WORKERS);
+    const reqs = [...Array(count).keys()].map((index) => JSON.stringify({ ...JSON.parse(request), shard: { index, count } }));
+    const out = await page.evaluate((reqs) => new Promise((resolve, reject) => {
+      // Every worker loads its wasm first; the clock starts when the last one is ready and all start at once.
+      const ws = reqs.map(() => new Worker('./spillway-worker_loader.js'));
+      let ready = 0, left = reqs.length, t0 = 0, paths = 0;
+      ws.forEach((w, k) => {
+        w.onerror = (e) => reject(new Error(e.message || 'worker error'));
+        w.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type === 'ready' && ++ready === ws.length) { t0 = performance.now(); ws.forEach((x, j) => x.postMessage(reqs[j])); }
+          else if (m.type === 'error') reject(new Error(m.message));
+          else if (m.type === 'partial') {
+            paths += m.partial.records.length + m.partial.failures.length;
+            w.terminate();
+            if (--left === 0) resolve({ wall_ms: performance.now() - t0, paths });
+          }
+        };
+      });
+    }), reqs);
+    console.log(`${out.paths} paths of 100 accounts x 250 steps on ${count} browser workers: ${(out.wall_ms / 1000).toFixed(2)} s ` +
+      `(${(out.wall_ms / out.paths).toFixed(3)} ms/path, ${(out.paths / out.wall_ms * 1000).toFixed(0)} paths/s)`);
   } else {
     const out = await page.evaluate((req) => new Promise((resolve, reject) => {
       const w = new Worker('./spillway-worker_loader.js');
@@ -91,7 +115,7 @@ try {
       };
     }), request);
     console.log(`${out.paths} paths of 100 accounts x 250 steps in the browser worker: ${(out.wall_ms / 1000).toFixed(2)} s ` +
-      `(${(out.wall_ms / out.paths).toFixed(2)} ms/path; worker clock ${(out.worker_ms / 1000).toFixed(2)} s); failed ${out.failed}; ` +
+      `(${(out.wall_ms / out.paths).toFixed(2)} ms/path, ${(out.paths / out.wall_ms * 1000).toFixed(0)} paths/s; worker clock ${(out.worker_ms / 1000).toFixed(2)} s); failed ${out.failed}; ` +
       `P(insurance fund touched) ${out.p_insurance}, P(ADL touched) ${out.p_adl}, mean deficit ${out.mean_deficit}`);
   }
 } finally {

@@ -32,7 +32,7 @@ try {
   const only = process.env.SPEC ? new RegExp(process.env.SPEC, 'i') : null;
   for (const spec of specs.filter((s) => !only || only.test(s.name))) {
     const context = await browser.newContext({ viewport: spec.viewport || { width: 1366, height: 900 },
-      deviceScaleFactor: 1 });
+      deviceScaleFactor: 1, hasTouch: !!spec.touch });
     // The first-visit tour is covered by its own spec; elsewhere it would sit over the page.
     if (!spec.tour) await context.addInitScript(() => localStorage.setItem('spillway.tour.seen', '1'));
     const page = await context.newPage();

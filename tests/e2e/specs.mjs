@@ -143,7 +143,7 @@ export const specs = [
       await page.waitForSelector('#compare-table tbody tr');
       const n = await page.$$eval('#compare-table tbody tr', (r) => r.length);
       if (n < 4) throw new Error(`only ${n} strategies compared`);
-      await page.screenshot({ path: path.join(shotsDir, 'compare.png'), clip: await page.locator('#compare-table').boundingBox() });
+      await page.locator('#compare-table').screenshot({ path: path.join(shotsDir, 'compare.png') });
     },
   },
   {
@@ -245,6 +245,37 @@ export const specs = [
       await page.click('#stress-run');
       const err = await text(page, '#stress-error');
       if (!/Paths/.test(err)) throw new Error(`no message for bad paths: ${err}`);
+    },
+  },
+  {
+    name: 'stress lab runs a Monte Carlo on several workers and matches the one-worker result',
+    async run({ page, base }) {
+      // The same run with navigator.hardwareConcurrency at 1 and at 4: the page starts that many
+      // workers (issue 20), each on its shard, and the merged figures must be the one worker's.
+      const runWith = async (cores) => {
+        const p = await page.context().newPage();
+        await p.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), cores);
+        await p.goto(base);
+        await ready(p);
+        await p.selectOption('#preset', 'bitmex-2020');
+        await p.selectOption('#stress-kind', 'monte_carlo');
+        await p.fill('#stress-paths', '600');
+        await p.fill('#stress-seed', '11');
+        await p.click('#stress-run');
+        await p.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+        await p.waitForSelector('#stress-table tbody tr');
+        const workers = await p.getAttribute('#stress-workers', 'data-workers');
+        const figures = await p.$eval('#stress-figures', (e) => e.textContent);
+        const table = await p.$eval('#stress-table', (e) => e.textContent);
+        if (await p.$('#stress-error')) throw new Error(`error shown on ${cores} cores: ${await text(p, '#stress-error')}`);
+        await p.close();
+        return { workers, figures, table };
+      };
+      const one = await runWith(1);
+      const four = await runWith(4);
+      if (one.workers !== '1' || four.workers !== '4') throw new Error(`workers used: ${one.workers} and ${four.workers}, expected 1 and 4`);
+      if (one.figures !== four.figures) throw new Error(`figures differ:\n1 worker:  ${one.figures}\n4 workers: ${four.figures}`);
+      if (one.table !== four.table) throw new Error(`layer table differs:\n${one.table}\n${four.table}`);
     },
   },
   {
@@ -499,6 +530,37 @@ specs.push(
             charts: charts.length, chart: q(charts.map(([, d]) => d), 0.5), chartMax: charts.length ? Math.max(...charts.map(([, d]) => d)) : 0,
           };
         }, 3);
+        // The spill's frames (issue 15): draw by draw through the steps with draws from step 59 on
+        // (the shock's cascade), each draw's frame measured as a step's is (click → the updates
+        // settle, style + layout, the next paint); per draw the least of PASSES passes.
+        const spill = await page.evaluate(async (PASSES) => {
+          const idle = (ms) => new Promise((r) => setTimeout(r, ms));
+          const paint = () => new Promise((r) => requestAnimationFrame(() => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
+          const sc = document.querySelector('#scrubber');
+          const passes = [];
+          for (let pass = 0; pass < PASSES; pass++) {
+            sc.value = '59';
+            sc.dispatchEvent(new Event('input', { bubbles: true }));
+            await idle(150);
+            await paint();
+            const rows = [];
+            for (let i = 0; i < 40; i++) {
+              const t0 = performance.now();
+              document.querySelector('#btn-next-draw').click();
+              await idle(0);
+              void document.body.offsetHeight;
+              const t1 = performance.now();
+              rows.push(t1 - t0 + await paint());
+              await idle(30);
+            }
+            passes.push(rows);
+          }
+          const least = passes[0].map((_, i) => Math.min(...passes.map((r) => r[i])));
+          const v = [...least].sort((a, b) => a - b);
+          const q = (p) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
+          return { n: v.length, median: q(0.5), p95: q(0.95), max: v[v.length - 1], caption: document.getElementById('spill-caption')?.textContent || '' };
+        }, 3);
+        figures.push(`perf: ${n} accounts: spill draw frame work over ${spill.n} draws (least of 3 passes) median ${spill.median.toFixed(1)} ms, p95 ${spill.p95.toFixed(1)} ms, max ${spill.max.toFixed(1)} ms (last: ${spill.caption.slice(0, 60)})`);
         figures.push(`perf: ${n} accounts: engine run ${runMs.toFixed(1)} ms, edit→re-run→redraw ${editMs.toFixed(1)} ms (least of ${editsText}), ` +
           `step frame work over ${st.n} steps (least of ${st.raw[4]} passes) median ${st.median.toFixed(1)} ms, p95 ${st.p95.toFixed(1)} ms, max ${st.max.toFixed(1)} ms ` +
           `at step ${st.worst.step} (step frame ${st.worst.first.toFixed(1)}: script ${st.worst.script.toFixed(1)}, style+layout ${st.worst.layout.toFixed(1)}, paint ${st.worst.paint.toFixed(1)}; ` +
@@ -912,10 +974,17 @@ const spillState = (page) => page.evaluate(() => ({
 // contribution (none), skin in the game, the survivors' fund).
 const nasdaqLines = [/own margin absorbed €56m/, /contribution is empty — nothing to take; €114m of the loss goes on/,
   /Skin in the game \(junior\) paid €7m/, /Survivors' default fund paid €107m/];
+// On a phone the editor is behind its tab: open it, choose, come back to the story.
+const choosePreset = async (page, id) => {
+  const phone = await page.isVisible('#tab-edit');
+  if (phone) await page.click('#tab-edit');
+  await page.selectOption('#preset', id);
+  if (phone) await page.click('#tab-watch');
+};
 const openNasdaqAt4 = async (page, base) => {
   await page.goto(base);
   await ready(page);
-  await page.selectOption('#preset', 'nasdaq-2018');
+  await choosePreset(page, 'nasdaq-2018');
   await page.waitForFunction(() => /^step \d+ \/ 12$/.test(document.querySelector('#step-label')?.textContent || ''));
   await page.click('h1');
   await page.keyboard.press('Home');
@@ -1144,3 +1213,148 @@ specs.push({
     await p.close();
   },
 });
+// Issue 15, points 3 and 6: a phone opening a shared link lands on the story; compare side by side.
+const goldenLink = (name) => fs.readFileSync(fileURLToPath(new URL(`../golden/v1/${name}.txt`, import.meta.url)), 'utf8').trim();
+// Visible controls in the first screen smaller than a thumb (44 px), as "id-or-text WxH".
+const smallTargets = (page) => page.evaluate(() => [...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]), summary, a[href]')]
+  .filter((e) => { const r = e.getBoundingClientRect(); const st = getComputedStyle(e); return r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && st.visibility !== 'hidden' && !e.closest('.visually-hidden'); })
+  .filter((e) => { const r = e.getBoundingClientRect(); return r.height < 43.5 || (e.tagName === 'BUTTON' && r.width < 43.5); })
+  .map((e) => `${e.id || e.textContent.trim().slice(0, 20)} ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`));
+specs.push(
+  {
+    name: 'phone: a shared link opens on the player, the waterfall and the story; the editor is one tap away',
+    viewport: { width: 390, height: 844 },
+    touch: true,
+    async run({ page, base, shotsDir }) {
+      await page.goto(`${base}#${goldenLink('preset-nasdaq-2018')}`);
+      await ready(page);
+      const box = async (sel) => page.evaluate((s) => { const r = document.querySelector(s)?.getBoundingClientRect(); return r ? { top: r.top, bottom: r.bottom, h: innerHeight } : null; }, sel);
+      for (const sel of ['#btn-play', '#scrubber', '#waterfall', '#narrative-title']) {
+        const b = await box(sel);
+        if (!b || b.top < 0 || b.top >= b.h) throw new Error(`${sel} is not in the first screen: ${JSON.stringify(b)}`);
+      }
+      if (await page.isVisible('#editor-title')) throw new Error('the editor shows on the first screen of a phone');
+      // The story is readable above the player bar, not hidden behind it.
+      const story = await box('#narrative-title'), bar = await box('.player-panel');
+      if (!(story.bottom + 60 < bar.top)) throw new Error(`the narrative is not on the first screen above the player: story ${JSON.stringify(story)}, player ${JSON.stringify(bar)}`);
+      const small = await smallTargets(page);
+      if (small.length) throw new Error(`touch targets under 44 px: ${small.join(', ')}`);
+      // One thumb: play, pause and scrub from the bar at the bottom; it stays while the story scrolls.
+      await page.tap('#btn-play');
+      await page.waitForFunction(() => !/step 0 \//.test(document.getElementById('step-label').textContent), null, { timeout: 10000 });
+      await page.tap('#btn-play');
+      await page.mouse.wheel(0, 1500);
+      await page.waitForTimeout(300);
+      const play = await box('#btn-play');
+      if (play.top < 0 || play.bottom > play.h + 1) throw new Error(`the player scrolled away: ${JSON.stringify(play)}`);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: path.join(shotsDir, 'phone-shared-link.png') });
+      await page.tap('#tab-edit');
+      await page.waitForSelector('#editor-title', { state: 'visible' });
+      if (await page.isVisible('#waterfall')) throw new Error('editing on a phone still shows the waterfall under the form');
+      if ((await page.getAttribute('#tab-edit', 'aria-pressed')) !== 'true') throw new Error('the Edit tab is not marked pressed');
+      await page.screenshot({ path: path.join(shotsDir, 'phone-editor.png') });
+      await page.tap('#tab-watch');
+      await page.waitForSelector('#waterfall', { state: 'visible' });
+    },
+  },
+  {
+    name: 'desktop: editor and player side by side, no phone tabs',
+    async run({ page, base }) {
+      await page.goto(base);
+      await ready(page);
+      if (await page.isVisible('#tab-edit')) throw new Error('phone tabs show on a desktop');
+      for (const sel of ['#editor-title', '#waterfall', '#btn-play']) if (!(await page.isVisible(sel))) throw new Error(`${sel} hidden on a desktop`);
+    },
+  },
+  {
+    name: 'compare: the five-strategies preset opens on five waterfalls side by side that follow the player',
+    async run({ page, base, shotsDir }) {
+      await page.goto(`${base}#${goldenLink('preset-five-strategies')}`);
+      await ready(page);
+      await page.waitForSelector('#compare-cards .compare-card .mini-waterfall');
+      const cards = await page.$$eval('#compare-cards .compare-card:not(.failed)', (cs) => cs.map((c) => ({
+        label: c.querySelector('h3').textContent,
+        payers: c.querySelectorAll('.who-pays .payer').length,
+        legend: [...c.querySelectorAll('.payer-legend li')].map((l) => l.textContent),
+      })));
+      if (cards.length < 5) throw new Error(`only ${cards.length} waterfalls side by side: ${JSON.stringify(cards)}`);
+      for (const c of cards) if (!c.payers || !c.legend.length) throw new Error(`no "who paid" in ${c.label}`);
+      // The comparison is the story: it sits right under the player, above the single waterfall.
+      const order = await page.evaluate(() => [document.getElementById('compare-cards').getBoundingClientRect().top, document.getElementById('waterfall').getBoundingClientRect().top]);
+      if (!(order[0] < order[1])) throw new Error(`compare is not above the waterfall: ${order}`);
+      // Who pays differs by rule set: a clearing house's members vs a crypto venue's traders.
+      const all = cards.map((c) => c.legend.join(' ')).join(' | ');
+      if (!/Surviving members/.test(all) || !/Profitable traders/.test(all)) throw new Error(`payers do not differ: ${all}`);
+      const bars = () => page.$$eval('#compare-cards .mini-figure', (f) => f.map((x) => x.textContent).join(','));
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      const before = await bars();
+      await page.keyboard.press('End');
+      await page.waitForTimeout(400);
+      const after = await bars();
+      if (before === after) throw new Error('the small waterfalls do not follow the player');
+      await page.locator('section[aria-labelledby="compare-title"]').screenshot({ path: path.join(shotsDir, 'compare-side-by-side.png') });
+    },
+  },
+);
+
+// "Why me?" (issue 15): an account's story, opened from its row.
+const openStory = async (page, name, how) => {
+  const row = page.locator('.account-row').filter({ has: page.locator('span.name', { hasText: new RegExp(`^${name}$`) }) });
+  await row.waitFor({ timeout: 10000 });
+  await row.scrollIntoViewIfNeeded();
+  if (how === 'key') {
+    await row.focus();
+    await page.keyboard.press('Enter');
+  } else {
+    await row.click();
+  }
+  await page.waitForFunction((n) => document.querySelector('#account-story-title')?.textContent.includes(n), name, { timeout: 5000 });
+  return text(page, '#account-story');
+};
+
+specs.push(
+  {
+    name: 'story: the deleveraged account\'s story shows its rank and score (keyboard and click), its fills summed; the ledger filters by name',
+    async run({ page, base, shotsDir }) {
+      for (const [w, h, how] of [[1280, 800, 'key'], [390, 844, 'click']]) {
+        await page.setViewportSize({ width: w, height: h });
+        await page.goto(base);
+        await ready(page);
+        await page.selectOption('#preset', 'venue-insurance-adl');
+        await page.waitForFunction(() => /Short 1/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+        await page.click('h1');
+        await page.keyboard.press('End');
+        await page.waitForTimeout(300);
+        const story = await openStory(page, 'Short 1', how);
+        // Its loss, its place in the ranking, and the score with the PnL % and leverage behind it.
+        for (const want of [/Why Short 1 lost \$26,088\.00/, /2nd of 6/, /15\.5861% × 3\.312 = 0\.5162/, /6 × 4,348 = \$26,088\.00/, /46,977/, /PnL % × leverage/]) {
+          if (!want.test(story)) throw new Error(`${w}px: the story lacks ${want}: ${story.slice(0, 600)}`);
+        }
+        // The ranking rule is text on the page, not a tooltip.
+        if (!(await page.isVisible('#account-story .story-rule'))) throw new Error('the ranking rule is not shown');
+        if (how === 'key') {
+          const focused = await page.evaluate(() => document.activeElement?.id);
+          if (focused !== 'account-story') throw new Error(`focus is on ${focused}, not the story`);
+        }
+        await page.locator('#account-story').scrollIntoViewIfNeeded();
+        await page.screenshot({ path: path.join(shotsDir, `story-${w}x${h}.png`) });
+        if (w === 1280) {
+          await page.locator('#account-story').screenshot({ path: path.join(shotsDir, 'story-panel-1280.png') });
+          // Nine fills against Short 3 are one line, summed.
+          const s3 = await openStory(page, 'Short 3', 'click');
+          if (!/9 fills, .* taken in all: \$10,781\.30/.test(s3)) throw new Error(`Short 3's fills are not summed: ${s3.slice(0, 400)}`);
+          await page.click('#account-story-close');
+          if (await page.$('#account-story')) throw new Error('Close left the story open');
+          // The ledger finds an account by its display name.
+          await page.fill('#ledger-filter', 'short 1');
+          await page.waitForTimeout(300);
+          const ledger = await text(page, '#ledger');
+          if (!/auto-deleveraged at the bankruptcy price toward Whale/.test(ledger)) throw new Error(`ledger filtered by name: ${ledger.slice(0, 300)}`);
+        }
+      }
+    },
+  },
+);

@@ -1,44 +1,29 @@
-//! Default waterfall: the ordered layers that absorb a defaulter's loss, and the pure allocation
-//! helpers (pro rata with named rounding, Gini of losses).
+//! Default waterfall: the ordered layers that absorb a defaulter's loss. This file holds what the
+//! layers are (labels, descriptions, ready-made waterfalls) and the Gini of losses; the walk and
+//! each layer's rule are the files beside it, one per layer kind (`docs/architecture.md`).
 //!
 //! Order and vocabulary: CPMI-IOSCO PFMI / CCP disclosures (domain.md §6) for clearing houses;
 //! BitMEX, OKX, Drift, Hyperliquid (domain.md §4–§7) for venues.
 
-use super::money::{Checked, EngineResult};
+mod adl;
+mod assessment;
+mod balances;
+mod defaulter_fund;
+mod defaulter_margin;
+pub mod distribute;
+mod insurance_fund;
+mod lp_vault;
+mod skin_in_the_game;
+mod socialized_loss;
+mod step_split;
+mod survivors_fund;
+mod tear_up;
+mod vm_haircut;
+mod walk;
+
+pub use distribute::{distribute, Split, SHARE_DP};
 use crate::scenario::{LayerSpec, Tranche};
 use rust_decimal::Decimal;
-
-/// Shares are rounded down to this many decimals; the dust goes to the rounding account.
-pub const SHARE_DP: u32 = 8;
-
-/// Split `amount` pro rata to `weights` (account, weight), each share rounded down to
-/// [`SHARE_DP`]; returns the shares and the dust (`amount − Σ shares`, ≥ 0).
-/// Requires `amount ≤ Σ weights` for each share to stay within its weight.
-pub fn pro_rata(amount: Decimal, weights: &[(usize, Decimal)]) -> EngineResult<(Vec<(usize, Decimal)>, Decimal)> {
-    let total = weights.iter().try_fold(Decimal::ZERO, |a, (_, w)| a.add_c(*w, "pro-rata weights"))?;
-    if total <= Decimal::ZERO || amount <= Decimal::ZERO {
-        return Ok((Vec::new(), amount.max(Decimal::ZERO)));
-    }
-    let mut shares = Vec::with_capacity(weights.len());
-    let mut sum = Decimal::ZERO;
-    for &(a, w) in weights {
-        if w <= Decimal::ZERO {
-            continue;
-        }
-        // share = amount × w / total, rounded down so the sum never exceeds amount.
-        let share = amount
-            .mul_c(w, "pro-rata share")
-            .or_else(|_| amount.div_c(total, "pro-rata share").and_then(|r| r.mul_c(w, "pro-rata share")))?
-            .div_c(total, "pro-rata share")
-            .or_else(|_| amount.div_c(total, "pro-rata share").and_then(|r| r.mul_c(w, "pro-rata share")))?;
-        let share = share.round_dp_with_strategy(SHARE_DP, rust_decimal::RoundingStrategy::ToZero).min(w);
-        if share > Decimal::ZERO {
-            sum = sum.add_c(share, "pro-rata sum")?;
-            shares.push((a, share));
-        }
-    }
-    Ok((shares, amount.sub_c(sum, "rounding dust")?.max(Decimal::ZERO)))
-}
 
 /// Gini coefficient of non-negative losses: G = Σᵢ(2i − n − 1)·xᵢ / (n·Σx), x sorted ascending.
 pub fn gini(values: &[Decimal]) -> Decimal {
@@ -165,20 +150,6 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
-    }
-
-    #[test]
-    fn pro_rata_rounds_down_and_reports_dust() {
-        let (shares, dust) = pro_rata(d("1"), &[(0, d("1")), (1, d("1")), (2, d("1"))]).unwrap();
-        let sum: Decimal = shares.iter().map(|s| s.1).sum();
-        assert_eq!(sum + dust, d("1"));
-        assert_eq!(shares[0].1, d("0.33333333"));
-        assert_eq!(dust, d("0.00000001"));
-        // Survivors' fund worked example: 107 from contributions 100 / 50 / 16 (total 166).
-        let (shares, dust) = pro_rata(d("107"), &[(0, d("100")), (1, d("50")), (2, d("16"))]).unwrap();
-        let sum: Decimal = shares.iter().map(|s| s.1).sum();
-        assert_eq!(sum + dust, d("107"));
-        assert_eq!(shares[0].1, d("64.45783132"));
     }
 
     #[test]

@@ -1,0 +1,199 @@
+//! An exchange's liquidation of a margin group (the cross positions, or one isolated position):
+//! partial when a quarter, half or three quarters restores maintenance; otherwise closed in full,
+//! with the penalty to the insurance fund and any deficit to the waterfall.
+
+use super::account::{collateral_value, position_requirements, valuate, Pos, Status};
+use super::ledger::names;
+use super::money::{mul_div, to_money, Checked, EngineResult};
+use super::state::{Bankrupt, Closed, Group, Notionals, Sim};
+use super::timeline::*;
+use super::margin::position_prices_linear;
+use crate::scenario::ContractKind;
+use rust_decimal::Decimal;
+
+impl<'a> Sim<'a> {
+    /// The liquidation and bankruptcy prices of position `i` of account `a`, alone in its margin
+    /// group with equity `group_equity` at step `t`'s mark, for the liquidation's sentence (prices
+    /// rounded to 8 places, as the event stores prices). `None` where the group's equity is not
+    /// linear in the price: an inverse contract, or cross margin on collateral other than the
+    /// quote currency (its value moves with prices too).
+    fn position_prices(&self, a: usize, i: usize, cross: bool, group_equity: Decimal, t: u32) -> Option<(Decimal, Decimal)> {
+        let acct = self.accts.get(a)?;
+        let p = acct.snap.positions.get(i)?;
+        let meta = self.m.meta(p.inst)?;
+        if meta.kind != ContractKind::Linear || cross && acct.snap.collateral.iter().skip(1).any(|x| !x.is_zero()) {
+            return None;
+        }
+        let units = p.size.checked_mul(meta.contract_size)?;
+        let (lp, bp) = position_prices_linear(&meta.margin, group_equity, units, self.m.mark(p.inst, t)).ok()?;
+        Some((lp.round_dp(8), bp.round_dp(8)))
+    }
+
+    /// `fraction` of position `p`, signed, rounded down to whole lots (venues trade lots); the
+    /// whole position when that leaves nothing or less than a lot to close.
+    pub(in crate::engine) fn partial_size(&self, p: &Pos, fraction: Decimal) -> Decimal {
+        if fraction >= Decimal::ONE {
+            return p.size;
+        }
+        let lot = self.m.meta.get(p.inst).map(|x| x.lot_size).filter(|l| *l > Decimal::ZERO).unwrap_or(Decimal::ONE);
+        let lots = (p.size.abs() * fraction / lot).floor();
+        let part = lots * lot;
+        if part <= Decimal::ZERO || part >= p.size.abs() {
+            p.size
+        } else if p.size < Decimal::ZERO {
+            -part
+        } else {
+            part
+        }
+    }
+
+    /// Source: Binance USDⓈ-M liquidation and BitMEX's liquidation engine, closed beyond the bankruptcy price the insurance fund pays (domain.md §2, §4).
+    /// Exchange liquidation of a margin group (the cross positions, or one isolated position):
+    /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
+    /// it cannot pay is its deficit.
+    pub(in crate::engine) fn liquidate(&mut self, a: usize, idx: &[usize], t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
+        let venue = &self.s.venue;
+        let fee_rate = venue.liquidation_fee;
+        let max_slip = venue.max_slippage;
+        // Partial liquidation: the smallest quarter that brings the group back above maintenance.
+        let mut fraction = Decimal::ONE;
+        if venue.partial_liquidation {
+            for q in [Decimal::new(25, 2), Decimal::new(5, 1), Decimal::new(75, 2)] {
+                let mut eq = group_equity;
+                let mut mm_after = Decimal::ZERO;
+                for &i in idx {
+                    let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
+                    let mark = self.m.mark(p.inst, t);
+                    let part = self.partial_size(p, q);
+                    let px = self.m.exec_price(p.inst, part, mark, Decimal::ZERO, max_slip)?;
+                    let slip = self.m.pnl_at(p.inst, part, mark, px)?; // ≤ 0
+                    let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
+                    eq = eq + slip - fee;
+                    let rest = Pos { size: p.size - part, ..p.clone() };
+                    mm_after += position_requirements(&self.m, &rest, t)?.0;
+                }
+                if eq >= mm_after && eq > Decimal::ZERO {
+                    fraction = q;
+                    break;
+                }
+            }
+        }
+        let c0 = if cross {
+            collateral_value(&self.m, &self.accts[a].snap.collateral, t)? // ok: a < len
+        } else {
+            idx.first().and_then(|&i| self.accts[a].snap.positions.get(i)).and_then(|p| p.isolated).unwrap_or_default() // ok: a < len
+        };
+        self.set_status(a, Status::Liquidating);
+        let mut realized_total = Decimal::ZERO;
+        let mut iso_total = Decimal::ZERO;
+        let mut fee_base = Decimal::ZERO;
+        let mut info = Closed::new();
+        let mut notionals = Notionals::new();
+        // Only the position of a one-position group has its own liquidation and bankruptcy prices.
+        let prices = match idx {
+            [i] if self.full => self.position_prices(a, *i, cross, group_equity, t),
+            _ => None,
+        };
+        let mut sorted = Group::from_slice(idx);
+        sorted.sort_unstable_by(|x, y| y.cmp(x));
+        for i in sorted {
+            let Some(p) = self.accts[a].snap.positions.get(i).cloned() else { continue }; // ok: a < len
+            let mark = self.m.mark(p.inst, t);
+            let qty = self.partial_size(&p, fraction).abs();
+            let signed = if p.size < Decimal::ZERO { -qty } else { qty };
+            let px = self.m.exec_price(p.inst, signed, mark, Decimal::ZERO, max_slip)?;
+            let (r, iso) = self.close_part(a, i, qty, px, t)?;
+            realized_total += r;
+            iso_total += iso;
+            let n = self.m.notional(p.inst, signed, mark)?;
+            fee_base += n;
+            notionals.push(n);
+            info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
+            let partial = fraction < Decimal::ONE;
+            let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark, prices };
+            let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
+            self.event(t, Some(a), kind, msg, Some(r), None);
+        }
+        // Group result before the penalty.
+        let mut group = if cross {
+            self.cash_add(a, realized_total)?;
+            if self.accts[a].snap.positions.iter().all(|p| p.isolated.is_some()) {
+                // ok: a < len
+                self.sell_collateral(a, t)?;
+            }
+            let rest: Vec<Pos> = self.accts[a].snap.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect(); // ok: a < len
+            valuate(&self.m, &self.accts[a].snap.collateral, &rest, t)?.cross_equity // ok: a < len
+        } else {
+            let g = iso_total + realized_total;
+            self.cash_add(a, g)?;
+            g
+        };
+        let fee = to_money(fee_rate.mul_c(fee_base, "liquidation fee")?).min(group.max(Decimal::ZERO));
+        if fee > Decimal::ZERO {
+            self.cash_add(a, -fee)?;
+            self.insurance = self.insurance.add_c(fee, "insurance fund")?;
+            self.layers_dirty = true;
+            group -= fee;
+            let n = self.acct_name(a);
+            self.post(t, self.vn(names::INSURANCE), n, fee, "liquidation penalty".into());
+            let msg = Msg::Penalty { fee, name: self.who(a) };
+            self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
+        }
+        let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
+        if group < Decimal::ZERO && fraction == Decimal::ONE {
+            let d = -group;
+            self.accts[a].defaulter = !positions_left; // ok: a < len
+            self.defaults += 1;
+            self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
+            let msg = Msg::BeyondBankruptcy { name: self.who(a), deficit: d, margin: c0.max(Decimal::ZERO) };
+            self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
+            spread_bad_debt(&mut info, &notionals, d)?;
+            self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)?;
+        } else if fraction < Decimal::ONE {
+            self.set_status(a, Status::Liquidating);
+        } else if !positions_left {
+            self.set_status(a, Status::Liquidated);
+        } else {
+            self.set_status(a, Status::Healthy);
+        }
+        Ok(())
+    }
+}
+
+/// Spread a group's bad debt over its closed positions by notional: bad debt per contract.
+pub(super) fn spread_bad_debt(info: &mut [Bankrupt], notionals: &[Decimal], d: Decimal) -> EngineResult<()> {
+    let total: Decimal = notionals.iter().copied().sum();
+    if total.is_zero() || d.is_zero() {
+        return Ok(());
+    }
+    for (b, n) in info.iter_mut().zip(notionals) {
+        let share = mul_div(d, *n, total, "bad debt share")?;
+        b.per_unit = share.div_c(b.size.abs(), "bad debt per contract")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// domain.md §2's isolated long (entry 10,000, margin 1,000, MMR 0.5 %) has liquidation price
+    /// 9,045.23 and bankruptcy price 9,000: the liquidation's sentence says so, whatever the mark
+    /// the step's check found it at. A short on a cross account says its own.
+    #[test]
+    fn the_liquidation_sentence_names_the_liquidation_and_bankruptcy_prices() {
+        let json = r#"{"version":1,"seed":1,"steps":10,
+            "venue":{"insurance_fund":"100000","liquidation_fee":"0.01"},
+            "instruments":[{"id":"BTC-PERP","tick_size":"0.5","lot_size":"0.001","counterparty":"mm",
+              "margin":{"initial":"0.01","maintenance":"0.005"},
+              "price":{"initial":"10000","points":[{"step":5,"price":"10000"},{"step":6,"price":"8990"},{"step":10,"price":"8990"}]}}],
+            "accounts":[{"id":"mm","role":"market_maker","cash":"100000000"},
+                        {"id":"long","name":"Long","cash":"1000","margin_mode":"isolated",
+                         "positions":[{"instrument":"BTC-PERP","size":"1","entry_price":"10000"}]}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let t = crate::engine::simulate(&s).expect("runs");
+        let texts: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::Liquidation).map(|e| e.text()).collect();
+        assert!(
+            texts.iter().any(|x| x.starts_with("Long's 1 BTC-PERP liquidated at ") && x.ends_with("; liquidation price 9,045.23, bankruptcy 9,000.00).")),
+            "{texts:?}"
+        );
+    }
+}

@@ -1,0 +1,393 @@
+//! A run's opening: the book's accounts (listed, or drawn from cohorts), isolated margins split
+//! by notional, the named counterparty balancing open interest, the money bound, the waterfall's
+//! layers, the opening ledger (deposits, fund contributions, insurance fund, skin in the game).
+
+use super::account::{valuate, Pos, Status};
+use super::ledger::{names, JournalEntry, Name, Party};
+use super::money::{mul_div, sum_c, Checked, EngineResult};
+use super::scan::ScanMode;
+use super::state::{Acct, LayerKind, LayerRt, Sim};
+use super::timeline::*;
+use super::account::{AccountSnap, Holdings, Positions};
+use super::ledger::Ledger;
+use super::market::Market;
+use super::scan::Scan;
+use super::simulate::invalid;
+use super::spill::Draws;
+use super::state::{ProfitCache, SideTables};
+use super::waterfall::describe;
+use crate::scenario::{BookAccount, LayerSpec, MarginMode, Scenario, Settlement, VenueStyle};
+use std::borrow::Borrow;
+use std::collections::VecDeque;
+use rust_decimal::Decimal;
+
+impl<'a> Sim<'a> {
+    /// `expanded`: the book as validation expanded it (owned, or borrowed and reused by Monte
+    /// Carlo); a generated account's state is built from its draw and its cohort's terms.
+    pub(in crate::engine) fn new<E: Borrow<BookAccount>>(
+        s: &'a Scenario,
+        marks: Vec<Vec<Decimal>>,
+        expanded: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
+        waterfall: &[LayerSpec],
+        mode: ScanMode,
+        full: bool,
+    ) -> EngineResult<Self> {
+        let expanded = expanded.into_iter();
+        let m = Market::build(s, marks)?;
+        let scan = Scan::new(s, &m, expanded.len(), mode);
+        let quote_name: Name = Name::from(s.venue.quote.as_str());
+        let asset_names: Vec<Name> =
+            m.asset_ids.iter().enumerate().map(|(k, x)| if k == 0 { quote_name.clone() } else { Name::from(x.as_str()) }).collect();
+        let venue_names = [
+            names::DEPOSITS,
+            names::SETTLEMENT,
+            names::INSURANCE,
+            names::DEFAULT_FUND,
+            names::CCP_CAPITAL,
+            names::MARKET,
+            names::ROUNDING,
+            names::UNALLOCATED,
+            names::LOSS_SHARING,
+        ]
+        .into_iter()
+        .map(|x| (x, Name::from(x)))
+        .collect();
+        let inst_names: Vec<Name> = m.meta.iter().map(|x| Name::from(x.id.as_str())).collect();
+        let mut sim = Sim {
+            s,
+            vm: s.venue.settlement == Settlement::VariationMargin,
+            ccp: s.venue.style == VenueStyle::Ccp,
+            accts: Vec::with_capacity(expanded.len()),
+            infos: Vec::with_capacity(expanded.len()),
+            changed: (0..expanded.len() as u32).collect(),
+            logs: AccountLogs::with_accounts(if full { expanded.len() } else { 0 }),
+            contributors: Vec::new(),
+            scan,
+            insurance: s.venue.insurance_fund,
+            insurance_series: Vec::with_capacity(s.steps as usize + 1),
+            layers: Vec::new(),
+            layer_infos: Vec::new(),
+            layer_logs: Vec::new(),
+            layers_dirty: true,
+            unallocated: Decimal::ZERO,
+            unalloc_log: vec![(0, Decimal::ZERO)],
+            events_per_step: Vec::new(),
+            draws: Draws::default(),
+            splits: Default::default(),
+            events: Events::default(),
+            ledger: Ledger::default(),
+            queue: VecDeque::new(),
+            pending: Vec::new(),
+            claims: Vec::new(),
+            share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
+            deficit: Decimal::ZERO,
+            bad_debt: Decimal::ZERO,
+            defaults: 0,
+            cascades: 0,
+            quote: quote_name,
+            sign: super::money::current_sign(),
+            asset_names,
+            venue_names,
+            inst_names,
+            adl_cache: Vec::new(),
+            adl_cands: Vec::new(),
+            valued: 0,
+            inflows: Vec::new(),
+            inflow_next: 0,
+            full,
+            side: SideTables::default(),
+            profits: ProfitCache::default(),
+            m,
+        };
+        sim.open_accounts(expanded)?;
+        sim.balance_open_interest()?;
+        sim.check_headroom()?;
+        sim.build_layers(waterfall)?;
+        sim.open_ledger()?;
+        sim.note_start_equity()?;
+        Ok(sim)
+    }
+
+    /// The book's accounts, each from its spec (a listed account) or from its cohort's terms and
+    /// its draw (a generated one); isolated accounts get their margins split.
+    fn open_accounts<E: Borrow<BookAccount>>(&mut self, expanded: impl ExactSizeIterator<Item = E>) -> EngineResult<()> {
+        let s = self.s;
+        let full = self.full;
+        let n_assets = self.m.asset_ids.len();
+        let quote = s.venue.quote.as_str();
+        let cohort_names: Vec<Name> = s.cohorts.iter().map(|c| Name::from(c.id.as_str())).collect();
+        let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
+        let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
+        let n_accts = expanded.len();
+        let cohort_inst: Vec<Option<usize>> = s.cohorts.iter().map(|c| inst_index(&c.instrument)).collect();
+        let mut id_buf = String::new();
+        for b in expanded {
+            let (info, mode, coll, positions, fund_contribution, reserves) = match *b.borrow() {
+                BookAccount::Listed(k) => {
+                    let a = s.accounts.get(k).ok_or_else(|| invalid(vec![]))?;
+                    let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
+                    if let Some(c) = coll.get_mut(0) {
+                        *c = a.cash;
+                    }
+                    for c in &a.collateral {
+                        if let Some(slot) = asset_index(&c.asset).and_then(|i| coll.get_mut(i)) {
+                            *slot = slot.add_c(c.amount, "opening collateral")?;
+                        }
+                    }
+                    let mut positions = Positions::with_capacity(a.positions.len());
+                    for p in &a.positions {
+                        let inst = inst_index(&p.instrument).ok_or_else(|| invalid(vec![]))?;
+                        positions.push(Pos {
+                            inst,
+                            size: p.size,
+                            entry: p.entry_price.unwrap_or_else(|| self.m.mark(inst, 0)),
+                            funding_entry: self.m.funding(inst, 0),
+                            isolated: p.isolated_margin,
+                        });
+                    }
+                    let id = Name::from(a.id.as_str());
+                    let name = if a.name.is_empty() || a.name == a.id { id.clone() } else { Name::from(a.name.as_str()) };
+                    let info = AccountInfo { id, name, role: a.role.label(), cohort: None };
+                    (info, a.margin_mode, coll, positions, a.fund_contribution, a.reserves)
+                }
+                // A generated account: the cohort's terms and its draw (no spec was built for it).
+                BookAccount::Generated { cohort, drawn } => {
+                    let c = s.cohorts.get(cohort).ok_or_else(|| invalid(vec![]))?;
+                    let inst = cohort_inst.get(cohort).copied().flatten().ok_or_else(|| invalid(vec![]))?;
+                    let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
+                    if let Some(x) = coll.get_mut(0) {
+                        *x = drawn.cash;
+                    }
+                    let mut positions = Positions::new();
+                    positions.push(Pos { inst, size: drawn.size, entry: self.m.mark(inst, 0), funding_entry: self.m.funding(inst, 0), isolated: None });
+                    id_buf.clear();
+                    crate::scenario::cohort::push_numbered(&mut id_buf, &c.id, "-", drawn.n);
+                    let id = Name::from(id_buf.as_str());
+                    // An unnamed cohort's accounts show their id; a named one's "{name} #{n}" never equals it.
+                    let name = match crate::scenario::cohort::display_name(c, drawn.n) {
+                        Some(n) => Name::from(n),
+                        None => id.clone(),
+                    };
+                    let info = AccountInfo { id, name, role: c.role.label(), cohort: cohort_names.get(cohort).cloned() };
+                    (info, c.margin_mode, coll, positions, Decimal::ZERO, Decimal::ZERO)
+                }
+            };
+            if fund_contribution > Decimal::ZERO || fund_contribution.scale() != 0 {
+                self.contributors.push(self.accts.len());
+            }
+            // Ledger names only matter when the ledger is recorded.
+            self.infos.push(info);
+            let idx = self.accts.len();
+            self.side.contribution0.set(idx, fund_contribution, n_accts);
+            self.accts.push(Acct {
+                snap: AccountSnap { collateral: coll, positions, status: Status::Healthy, loss: Decimal::ZERO, contribution: fund_contribution },
+                reserves,
+                call_step: None,
+                defaulter: false,
+                dirty: true,
+            });
+            if mode == MarginMode::Isolated {
+                let idx = self.accts.len() - 1;
+                self.split_isolated(idx)?;
+            }
+        }
+        if full {
+            self.ledger.set_accounts(self.infos.iter().map(|i| i.id.clone()).collect());
+            self.events.set_accounts(self.infos.iter().map(|i| i.name.clone()).collect());
+        }
+        Ok(())
+    }
+
+    /// Open interest: the named counterparty takes the other side of any imbalance.
+    fn balance_open_interest(&mut self) -> EngineResult<()> {
+        let s = self.s;
+        for (i, ins) in s.instruments.iter().enumerate() {
+            let Some(cp_id) = &ins.counterparty else { continue };
+            let Some(cp) = self.infos.iter().position(|x| *x.id == **cp_id) else { continue };
+            let mut net = Decimal::ZERO;
+            for a in &self.accts {
+                for p in &a.snap.positions {
+                    if p.inst == i {
+                        net = net.add_c(p.size, "open interest")?;
+                    }
+                }
+            }
+            if net.is_zero() {
+                continue;
+            }
+            let mark0 = self.m.mark(i, 0);
+            let acct = &mut self.accts[cp]; // ok: cp found by position() above
+            match acct.snap.positions.iter_mut().find(|p| p.inst == i) {
+                Some(p) => {
+                    let new = p.size.sub_c(net, "counterparty's position")?;
+                    if new.is_zero() {
+                        acct.snap.positions.retain(|p| p.inst != i);
+                    } else {
+                        if new.is_sign_negative() != p.size.is_sign_negative() {
+                            p.entry = mark0;
+                        } else if new.abs() > p.size.abs() {
+                            // Weighted average entry of the old size and the added size at mark.
+                            let old_cost = p.entry.mul_c(p.size.abs(), "counterparty's average entry")?;
+                            let added = mark0.mul_c(net.abs(), "counterparty's average entry")?;
+                            p.entry = old_cost.add_c(added, "counterparty's average entry")?.div_c(new.abs(), "average entry")?;
+                        }
+                        p.size = new;
+                    }
+                }
+                None => acct.snap.positions.push(Pos { inst: i, size: -net, entry: mark0, funding_entry: self.m.funding(i, 0), isolated: None }),
+            }
+        }
+        Ok(())
+    }
+
+    /// The book's money within the bound that keeps every sum exact (engine/headroom.rs).
+    fn check_headroom(&self) -> EngineResult<()> {
+        let s = self.s;
+        super::headroom::check(
+            s,
+            &self.m,
+            self.accts.iter().enumerate().map(|(i, a)| super::headroom::BookEntry {
+                index: i,
+                collateral: &a.snap.collateral,
+                positions: &a.snap.positions,
+                reserves: a.reserves,
+                contribution: self.side.contribution0.get(i),
+            }),
+            |i| match self.infos.get(i) {
+                Some(AccountInfo { cohort: Some(c), .. }) => format!("cohorts[{}]", s.cohorts.iter().position(|x| *x.id == **c).unwrap_or(0)),
+                Some(info) => format!("accounts[{}]", s.accounts.iter().position(|x| *x.id == *info.id).unwrap_or(i)),
+                None => "accounts".into(),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// The waterfall's layers as they run, the defaulter's margin always first (added when the
+    /// waterfall leaves it out).
+    fn build_layers(&mut self, waterfall: &[LayerSpec]) -> EngineResult<()> {
+        let s = self.s;
+        let mut specs: Vec<LayerSpec> = waterfall.to_vec();
+        if !specs.iter().any(|l| matches!(l, LayerSpec::DefaulterMargin)) {
+            specs.insert(0, LayerSpec::DefaulterMargin);
+        }
+        for spec in &specs {
+            let (label, description, party) = describe(spec);
+            let (kind, capacity) = match spec {
+                LayerSpec::DefaulterMargin => (LayerKind::DefMargin, None),
+                LayerSpec::DefaulterFundContribution => (LayerKind::DefFund, None),
+                LayerSpec::SkinInTheGame { amount, .. } => (LayerKind::Sig, Some(*amount)),
+                LayerSpec::InsuranceFund => (LayerKind::Insurance, Some(s.venue.insurance_fund)),
+                LayerSpec::SurvivorsFund => {
+                    (LayerKind::Survivors, Some(sum_c((0..self.accts.len()).map(|i| self.side.contribution0.get(i)), "survivors' fund (sum of contributions)")?))
+                }
+                LayerSpec::Assessment { cap_multiple, max_calls } => (LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls }, None),
+                LayerSpec::VariationMarginHaircut { max_steps } => (LayerKind::Vmgh { max_steps: *max_steps }, None),
+                LayerSpec::SocializedLoss => (LayerKind::Socialized, None),
+                LayerSpec::AutoDeleverage => (LayerKind::Adl, None),
+                LayerSpec::LpVaultHaircut { account } => {
+                    let v = self.infos.iter().position(|x| *x.id == **account).ok_or_else(|| invalid(vec![]))?;
+                    (LayerKind::LpVault(v), None)
+                }
+                LayerSpec::TearUp => (LayerKind::TearUp, None),
+            };
+            let sig_left = capacity.unwrap_or_default();
+            self.layers.push(LayerRt { kind, party, label: Name::from(label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false });
+            self.layer_infos.push(LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity });
+            self.layer_logs.push(Vec::new());
+        }
+        Ok(())
+    }
+
+    /// The opening ledger: deposits, fund contributions, the insurance fund, the skin in the game
+    /// committed (none in a summary-only run).
+    fn open_ledger(&mut self) -> EngineResult<()> {
+        let quote_name = self.quote.clone();
+        let ledger_accts = if self.full { self.accts.len() } else { 0 };
+        for (i, a) in self.accts.iter().enumerate().take(ledger_accts) {
+            let iso = sum_c(a.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
+            for (k, units) in a.snap.collateral.iter().enumerate() {
+                let amount = if k == 0 { units.add_c(iso, "opening collateral")? } else { *units };
+                if !amount.is_zero() {
+                    let asset = self.asset_names.get(k).cloned().unwrap_or_else(|| quote_name.clone());
+                    self.ledger.record(0, Party::Acct(i), self.vn(names::DEPOSITS).into(), asset, amount, "opening collateral".into());
+                }
+            }
+            let contribution0 = self.side.contribution0.get(i);
+            if contribution0 > Decimal::ZERO {
+                self.ledger.push(JournalEntry {
+                    step: 0,
+                    debit: self.vn(names::DEFAULT_FUND),
+                    credit: self.vn(names::DEPOSITS),
+                    amount: contribution0,
+                    asset: quote_name.clone(),
+                    memo: format!("default-fund contribution of {}", self.infos[i].name).into(), // ok: same length
+                });
+            }
+        }
+        if self.insurance > Decimal::ZERO {
+            self.post(0, self.vn(names::INSURANCE), self.vn(names::DEPOSITS), self.insurance, "opening insurance fund".into());
+        }
+        for l in 0..self.layers.len() {
+            if matches!(self.layers[l].kind, LayerKind::Sig) && self.layers[l].sig_left > Decimal::ZERO {
+                let amt = self.layers[l].sig_left;
+                let memo = format!("{} committed", self.layers[l].label);
+                self.post(0, self.vn(names::CCP_CAPITAL), self.vn(names::DEPOSITS), amt, memo.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Each account's equity at step 0: only the socialized-loss layer reads it (profit since).
+    fn note_start_equity(&mut self) -> EngineResult<()> {
+        let needs_start = self.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
+        for i in (0..self.accts.len()).filter(|_| needs_start) {
+            let a = &self.accts[i]; // ok: i < len
+            let v = valuate(&self.m, &a.snap.collateral, &a.snap.positions, 0)?;
+            let n = self.accts.len();
+            self.side.start_equity.set(i, v.equity, n);
+        }
+        Ok(())
+    }
+
+    /// Isolated accounts without explicit margins split their cash pro rata to notional.
+    pub(in crate::engine) fn split_isolated(&mut self, a: usize) -> EngineResult<()> {
+        let m = &self.m;
+        let acct = &mut self.accts[a]; // ok: caller passes the last index
+        let cash = acct.snap.collateral.first().copied().unwrap_or_default();
+        let explicit = sum_c(acct.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
+        let mut total_n = Decimal::ZERO;
+        for p in acct.snap.positions.iter().filter(|p| p.isolated.is_none()) {
+            total_n = total_n.add_c(m.notional(p.inst, p.size, p.entry)?, "notional")?;
+        }
+        let free = cash.sub_c(explicit, "free cash")?.max(Decimal::ZERO);
+        let mut assigned = explicit;
+        for p in acct.snap.positions.iter_mut().filter(|p| p.isolated.is_none()) {
+            let share = if total_n.is_zero() {
+                Decimal::ZERO
+            } else {
+                mul_div(free, m.notional(p.inst, p.size, p.entry)?, total_n, "isolated margin")?.round_dp(8)
+            };
+            p.isolated = Some(share);
+            assigned = assigned.add_c(share, "isolated margins")?;
+        }
+        if let Some(c) = acct.snap.collateral.get_mut(0) {
+            *c -= assigned.min(cash);
+        }
+        Ok(())
+    }
+}
+
+/// Every LP-vault layer names an account of the book.
+pub(super) fn check_vaults(s: &Scenario, waterfall: &[LayerSpec]) -> EngineResult<()> {
+    for (i, l) in waterfall.iter().enumerate() {
+        if let LayerSpec::LpVaultHaircut { account } = l {
+            if !s.accounts.iter().any(|a| &a.id == account) {
+                return Err(invalid(vec![crate::scenario::ValidationError {
+                    path: format!("waterfall[{i}].account"),
+                    message: format!("no account `{account}`"),
+                }]));
+            }
+        }
+    }
+    Ok(())
+}

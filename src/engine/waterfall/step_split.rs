@@ -1,0 +1,196 @@
+//! The per-step split shared by the socialized loss and the VM-gains haircut: losses that reach
+//! such a layer wait for the step's one pro-rata split over its payers.
+
+use crate::engine::account::Status;
+use crate::engine::ledger::{names, EntryMemo, Name};
+use crate::engine::money::{sum_c, Checked, EngineError, EngineResult};
+use crate::engine::state::{Bankrupt, LayerKind, Pending, Sim};
+use crate::engine::timeline::*;
+use super::distribute::{distribute, DustTo, Split};
+use crate::engine::explain::SplitRule;
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+
+impl<'a> Sim<'a> {
+    /// Whether account `i` can pay a share of the step's split: in the run, not in default, and
+    /// not one of the losses being shared (whatever its status: an exchange liquidation's).
+    pub(in crate::engine) fn can_share(&self, i: usize, sharing: &BTreeSet<usize>) -> bool {
+        !sharing.contains(&i) && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out())
+    }
+
+    /// `def`'s remaining loss joins this step's split at layer `l` (socialized loss or VMGH).
+    pub(in crate::engine) fn queue_claim(&mut self, def: usize, t: u32, l: usize, left: Decimal, info: &[Bankrupt]) {
+        let label = self.layers.get(l).map(|x| x.label.clone()).unwrap_or_else(|| Name::from("?"));
+        let msg = Msg::LossQueued { name: self.who(def), amount: left, label: label.into() };
+        self.event(t, Some(def), EventKind::Haircut, msg, Some(left), Some(l));
+        self.claims.push(Pending { layer: l, def, left, until: t, info: info.to_vec() });
+    }
+
+    /// End of the step's default handling: each socialized-loss or VMGH layer that losses reached
+    /// splits the step's total once over its payers (per settlement cycle, as venues do: OKX's 2018
+    /// clawback socialized per weekly settlement; LCH SwapClear and ICE Clear Credit haircut VM
+    /// gains per VM cycle). What a split leaves goes on down the waterfall, which can default
+    /// members in turn (assessments) and bring new losses to a split: repeated until none waits.
+    pub(in crate::engine) fn settle_claims(&mut self, t: u32) -> EngineResult<()> {
+        loop {
+            self.drain_queue(t)?;
+            let Some(l) = self.claims.iter().map(|c| c.layer).min() else { return Ok(()) };
+            let (now, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.claims).into_iter().partition(|c| c.layer == l);
+            self.claims = later;
+            self.split_claims(t, l, now, false)?;
+        }
+    }
+
+    /// One pro-rata split at layer `l` of the claims' total over the layer's payers: for a
+    /// socialized loss the surviving accounts in profit (base: profit since step 0), for VMGH this
+    /// step's VM gainers (base: their gain; haircut h = min(1, total / gains)). Shares are rounded
+    /// down to 8 places, the dust comes from the rounding account; the payers' shares pass through
+    /// `venue:loss_sharing` to the defaulters (payers + defaulters entries, not their product).
+    /// The take meets the claims in the order they came (the earliest default first). `carried`:
+    /// the claims are VMGH windows left open by earlier steps (`collect_pending`).
+    pub(in crate::engine) fn split_claims(&mut self, t: u32, l: usize, mut claims: Vec<Pending>, carried: bool) -> EngineResult<()> {
+        let Some(kind) = self.layers.get(l).map(|x| x.kind.clone()) else { return Ok(()) };
+        let socialized = matches!(kind, LayerKind::Socialized);
+        // A loss being shared is not a payer, whatever its status (an exchange liquidation's).
+        let sharing: BTreeSet<usize> = claims.iter().map(|c| c.def).collect();
+        let w: Vec<(usize, Decimal)> = if socialized { self.socialized_payers(t, &sharing)? } else { self.vm_gain_payers(&sharing) };
+        // The spill's draws (issue 15): each claim's draw is told from before the split, so the
+        // split's sentence belongs to every claim it paid.
+        let starts = claims.iter().map(|c| self.draw_start(Some(l), c.def, t, c.left)).collect::<EngineResult<Vec<_>>>()?;
+        let losses = sum_c(claims.iter().map(|c| c.left), "the step's loss to share")?;
+        let base = sum_c(w.iter().map(|x| x.1), if socialized { "profits" } else { "variation-margin gains" })?;
+        let take = losses.min(base);
+        let pool = self.vn(names::LOSS_SHARING);
+        if take > Decimal::ZERO {
+            // Bounded work (issue 14): a hostile book could split every step over the whole book.
+            self.share_budget = self.share_budget.checked_sub(w.len() as u64).ok_or_else(|| EngineError::Invalid {
+                errors: vec![format!(
+                    "waterfall[{l}]: at step {t} the {} would write more than {} pro-rata shares in all; the cap is {} (docs/scenario.md, Limits)",
+                    if socialized { "socialized loss" } else { "VM-gains haircut" },
+                    crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
+                    crate::scenario::limits::MAX_BOOK_SPLIT_SHARES
+                )],
+            })?;
+            let rate = take.div_c(base, if socialized { "clawback rate" } else { "haircut rate" })?;
+            let Split { shares, dust } = distribute(take, &w)?;
+            self.split(t, l, if socialized { SplitRule::SocializedLoss } else { SplitRule::VmHaircut }, None, take, base, None, &w, &shares);
+            let memo = if socialized { "clawback: the step's socialized loss" } else { "the step's variation-margin gains haircut" };
+            for (i, sh) in shares {
+                if !socialized {
+                    let n = self.accts.len();
+                    self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
+                }
+                self.cash_add(i, -sh)?;
+                self.accts[i].snap.loss += sh; // ok: i from the book
+                let from = self.acct_name(i);
+                self.post(t, pool.clone(), from, sh, EntryMemo::Static(memo));
+                self.set_status(i, Status::HaircutApplied);
+            }
+            self.pay_dust(t, DustTo::Pool, dust)?;
+            let msg = if socialized { Msg::Socialized { count: w.len(), rate, take } } else { Msg::VmHaircut { pay: take, rate, count: w.len() } };
+            self.event(t, None, EventKind::Haircut, msg, Some(take), Some(l));
+            if let Some(layer) = self.layers.get_mut(l) {
+                layer.drawn += take;
+                self.layers_dirty = true;
+            }
+        }
+        // The take meets the claims in order; each covered part leaves the pool for its defaulter.
+        let mut rest = take;
+        let mut covers = Vec::with_capacity(claims.len());
+        for c in claims.iter_mut() {
+            let cover = c.left.min(rest);
+            covers.push(cover);
+            rest -= cover;
+            c.left -= cover;
+            if cover.is_zero() {
+                continue;
+            }
+            self.credit_def(c.def, t, pool.clone(), cover, EntryMemo::Static(if socialized { "socialized loss" } else { "variation-margin gains haircut" }))?;
+            if !socialized && !carried {
+                let msg = Msg::LayerPaid { label: self.layers[l].label.clone().into(), pay: cover, name: self.who(c.def) }; // ok: l < len
+                self.event(t, Some(c.def), EventKind::LayerDrawn, msg, Some(cover), Some(l));
+            }
+        }
+        let max_steps = match kind {
+            LayerKind::Vmgh { max_steps } => max_steps,
+            _ => 1,
+        };
+        let mut going_on = Vec::new();
+        let mut drawn = Vec::with_capacity(claims.len());
+        for ((c, start), cover) in claims.into_iter().zip(starts).zip(covers) {
+            // What goes on now (a window that stays open holds the rest: nothing passes yet).
+            let goes_on = c.left > Decimal::ZERO && if carried { t >= c.until || t == self.s.steps } else { !(max_steps > 1 && t < self.s.steps) };
+            drawn.push((c.def, start, cover, if goes_on { c.left } else { Decimal::ZERO }));
+            if c.left.is_zero() {
+                continue;
+            }
+            if carried {
+                if t >= c.until || t == self.s.steps {
+                    if let Some(layer) = self.layers.get_mut(l) {
+                        layer.exhausted = true;
+                    }
+                    going_on.push(c);
+                } else {
+                    self.pending.push(c);
+                }
+            } else if max_steps > 1 && t < self.s.steps {
+                // The window closes after max_steps − 1 more steps, or at the last step
+                // (collect_pending closes every window there): so `until` is clamped to
+                // the run's steps, exactly, instead of overflowing u32 for a huge max_steps.
+                let until = t.saturating_add(max_steps - 1).min(self.s.steps); // ok: max_steps > 1
+                let msg = Msg::VmghWaits { left: c.left, steps: max_steps - 1 };
+                self.event(t, Some(c.def), EventKind::Haircut, msg, Some(c.left), Some(l));
+                self.pending.push(Pending { until, ..c });
+            } else {
+                going_on.push(c);
+            }
+        }
+        if !carried && !going_on.is_empty() && !self.layers[l].exhausted {
+            // ok: l < len
+            let left = sum_c(going_on.iter().map(|c| c.left), "the step's loss to share")?;
+            self.layers[l].exhausted = true; // ok: l < len
+            self.layers_dirty = true;
+            let msg = Msg::LayerExhausted { label: self.layers[l].label.clone().into(), left }; // ok: l < len
+            self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
+        }
+        for (def, start, cover, passed_on) in drawn {
+            if !cover.is_zero() || !passed_on.is_zero() {
+                self.record_draw(t, Some(l), def, start, cover, passed_on)?;
+            }
+        }
+        for c in going_on {
+            self.run_layers(c.def, t, l + 1, c.left, &c.info)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::money::EngineResult;
+    use crate::engine::scan::ScanMode;
+    use crate::engine::simulate::invalid;
+    use crate::engine::state::Sim;
+    use crate::scenario::price_path;
+
+    /// The per-step splits stop with an error naming the cap once their shares would pass it.
+    #[test]
+    fn split_shares_are_capped() {
+        let s = crate::scenario::bench::strategy_book(300, 120, crate::scenario::bench::Strategy::SocializedLoss).expect("book");
+        let run = |budget: u64| -> EngineResult<u64> {
+            let marks = price_path::generate(&s).map_err(|e| invalid(vec![e]))?;
+            let accounts = crate::scenario::book_accounts(&s).expect("accounts");
+            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, ScanMode::Indexed, true)?;
+            sim.share_budget = budget;
+            for t in 0..=s.steps {
+                sim.step(t)?;
+            }
+            Ok(budget - sim.share_budget)
+        };
+        let used = run(u64::MAX).expect("runs");
+        assert!(used > 0);
+        assert_eq!(run(used).map(|_| ()), Ok(()));
+        let err = run(used - 1).expect_err("over the cap").to_string();
+        assert!(err.contains("socialized loss would write more than") && err.contains("Limits"), "{err}");
+    }
+}
