@@ -178,6 +178,24 @@ fn every_preset_with_one_tweak_is_short() {
 // ---------------------------------------------------------------------------------------------
 // Golden corpus: every v1 link ever written must keep opening the same scenario.
 
+/// Every preset has its link in the corpus, so a later change to a preset's content is caught.
+/// A new preset's link is recorded with SPILLWAY_WRITE_GOLDEN=1 (existing files are never
+/// rewritten: they are the links people shared).
+#[test]
+fn every_preset_has_a_golden_link() {
+    let dir = golden_dir();
+    let write = std::env::var_os("SPILLWAY_WRITE_GOLDEN").is_some();
+    for p in presets::all() {
+        let txt = dir.join(format!("preset-{}.txt", p.id));
+        if txt.exists() {
+            continue;
+        }
+        assert!(write, "preset {} has no golden link: rerun with SPILLWAY_WRITE_GOLDEN=1 to record it", p.id);
+        std::fs::write(&txt, codec::encode(&p.scenario, None) + "\n").unwrap();
+        std::fs::write(txt.with_extension("json"), scenario::to_json(&p.scenario) + "\n").unwrap();
+    }
+}
+
 #[test]
 fn golden_links_keep_decoding_to_the_same_scenario() {
     let dir = golden_dir();

@@ -63,3 +63,28 @@ fn mentions_come_from_the_term_or_its_definition() {
         assert!(shared, "{}: {:?} share no word with the term or its definition", term.term, term.show_me.mentions);
     }
 }
+
+/// Cover-1 and Cover-2 are sizing figures: their "Show me" also runs the stress lab's Cover
+/// analysis on the preset, which must name the figure and, for Cover-2, set it above Cover-1 (two
+/// members' losses, not one) with a fund that covers Cover-1 but not Cover-2.
+#[test]
+fn cover_terms_open_a_cover_analysis_that_shows_them() {
+    use spillway::stress::{cover::cover, cover::CoverInput, job::JobKind};
+    for name in ["Cover-1", "Cover-2"] {
+        let term = glossary::find(name).unwrap();
+        assert_eq!(term.show_me.stress, Some(JobKind::Cover), "{name}");
+        let p = presets::by_id(term.show_me.preset).unwrap();
+        let r = cover(&p.scenario, &CoverInput::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(r.summary.contains(name), "{name}: {}", r.summary);
+        assert!(r.cover1.amount > rust_decimal::Decimal::ZERO, "{name}: Cover-1 is zero");
+    }
+    let p = presets::by_id(glossary::find("Cover-2").unwrap().show_me.preset).unwrap();
+    let r = cover(&p.scenario, &CoverInput::default()).unwrap();
+    // Hand figures: after the 20% gap Alpha (long 100 at 100, cash 1,200) is worth 1,200 − 2,000
+    // = −800 and Bravo (long 60, cash 700) −500; the fund is 300 + 200 + 400 + 300 = 1,200.
+    assert_eq!(r.default_fund, rust_decimal::Decimal::from(1200));
+    assert_eq!(r.cover1.amount, rust_decimal::Decimal::from(800));
+    assert_eq!(r.cover2.amount, rust_decimal::Decimal::from(1300));
+    assert!(r.cover1.covered && !r.cover2.covered);
+    assert!(r.summary.starts_with("The default fund (€1.2k)"), "{}", r.summary);
+}

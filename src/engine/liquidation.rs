@@ -29,6 +29,20 @@ impl<'a> Sim<'a> {
         Some((lp.round_dp(8), bp.round_dp(8)))
     }
 
+    /// What the liquidated position's margin was, for the sentence: its isolated margin (`c0`)
+    /// when isolated, and its risk-limit tier at mark when the instrument has tiers.
+    fn liq_basis(&self, p: &Pos, cross: bool, c0: Decimal, mark: Decimal) -> EngineResult<LiqBasis> {
+        let tiers = self.m.meta(p.inst).map(|x| &x.margin.tiers[..]).unwrap_or(&[]);
+        let tier = if tiers.len() > 1 {
+            let notional = self.m.notional(p.inst, p.size, mark)?.abs();
+            let k = tiers.partition_point(|t| t.floor <= notional).max(1);
+            tiers.get(k - 1).map(|t| TierNote { tier: k as u32, of: tiers.len() as u32, maintenance: t.maintenance, notional })
+        } else {
+            None
+        };
+        Ok(LiqBasis { isolated: (!cross).then_some(c0), tier })
+    }
+
     /// `fraction` of position `p`, signed, rounded down to whole lots (venues trade lots); the
     /// whole position when that leaves nothing or less than a lot to close.
     pub(in crate::engine) fn partial_size(&self, p: &Pos, fraction: Decimal) -> Decimal {
@@ -110,7 +124,8 @@ impl<'a> Sim<'a> {
             notionals.push(n);
             info.push(Bankrupt { inst: p.inst, size: signed, per_unit: Decimal::ZERO });
             let partial = fraction < Decimal::ONE;
-            let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark, prices };
+            let basis = if self.full { self.liq_basis(&p, cross, c0, mark)? } else { LiqBasis::default() };
+            let msg = Msg::Liquidated { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), partial, price: px, mark, prices, basis };
             let kind = if partial { EventKind::PartialLiquidation } else { EventKind::Liquidation };
             self.event(t, Some(a), kind, msg, Some(r), None);
         }
@@ -192,8 +207,24 @@ mod tests {
         let t = crate::engine::simulate(&s).expect("runs");
         let texts: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::Liquidation).map(|e| e.text()).collect();
         assert!(
-            texts.iter().any(|x| x.starts_with("Long's 1 BTC-PERP liquidated at ") && x.ends_with("; liquidation price 9,045.23, bankruptcy 9,000.00).")),
+            texts.iter().any(|x| x.starts_with("Long's 1 BTC-PERP liquidated at ")
+                && x.contains("; liquidation price 9,045.23, bankruptcy 9,000.00).")
+                && x.ends_with(" Isolated margin: only the $1k set aside for this position was at risk; the rest of the account is untouched.")),
             "{texts:?}"
         );
+    }
+
+    /// The margin-modes preset's tier table (1 % to $100k, 2.5 % to $500k, 5 % above): Wendy's
+    /// 60 BTC liquidated at a mark of 9,200 are $552,000 of notional, tier 3 of 3 at 5 %; Mina's
+    /// 1 BTC at 9,067 is tier 1 at 1 %. A flat-rate instrument names no tier (test above).
+    #[test]
+    fn the_liquidation_sentence_names_the_risk_limit_tier() {
+        let p = crate::scenario::presets::by_id("margin-modes").expect("preset");
+        let t = crate::engine::simulate(&p.scenario).expect("runs");
+        let text = |who: &str| t.events.iter().find(|e| e.kind == crate::engine::EventKind::Liquidation && e.text().starts_with(who)).map(|e| e.text()).unwrap_or_default();
+        assert!(text("Wendy").ends_with(" Its notional of $552k sits in maintenance tier 3 of 3 (5%): the larger the position, the higher the rate."), "{}", text("Wendy"));
+        assert!(text("Mina").contains("(mark 9,067;") && text("Mina").contains("maintenance tier 1 of 3 (1%)"), "{}", text("Mina"));
+        assert!(!text("Carol").contains("liquidated"), "Carol's cross margin rides the fall out");
+        assert!(text("Ivan").contains("Isolated margin: only the $350.00 set aside"), "{}", text("Ivan"));
     }
 }

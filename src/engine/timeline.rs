@@ -296,7 +296,8 @@ pub(crate) enum Msg<N = Name> {
     Auction { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal },
     /// `prices`: the position's liquidation and bankruptcy prices, when its group was this one
     /// position on a linear contract (`margin::position_prices_linear`).
-    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal, prices: Option<(Decimal, Decimal)> },
+    /// `basis`: the margin the position stood on (isolated or cross; its maintenance tier).
+    Liquidated { name: N, size: Decimal, inst: N, partial: bool, price: Decimal, mark: Decimal, prices: Option<(Decimal, Decimal)>, basis: LiqBasis },
     Penalty { fee: Decimal, name: N },
     BeyondBankruptcy { name: N, deficit: Decimal, margin: Decimal },
     OwnMargin { name: N, amount: Decimal },
@@ -324,6 +325,26 @@ pub(crate) enum Msg<N = Name> {
     ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
     /// A default's loss joins the step's one split of a socialized-loss or VMGH layer (`label`).
     LossQueued { name: N, amount: Decimal, label: N },
+}
+
+/// What a liquidated position's margin was (the glossary's "cross vs isolated margin" and
+/// "risk-limit tiers" are seen here).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct LiqBasis {
+    /// The isolated margin the position stood on alone; `None` under cross margin.
+    pub isolated: Option<Decimal>,
+    /// With risk-limit tiers: the tier the position's notional at mark fell in (1 = the
+    /// lowest), how many tiers, the tier's maintenance rate, and the notional.
+    pub tier: Option<TierNote>,
+}
+
+/// A position's risk-limit tier at the liquidation (see [`LiqBasis`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TierNote {
+    pub tier: u32,
+    pub of: u32,
+    pub maintenance: Decimal,
+    pub notional: Decimal,
 }
 
 /// Why an ADL fill hit this account, as the engine ranked it (see [`Msg::Deleveraged`]).
@@ -391,7 +412,7 @@ impl Msg<u64> {
                 out.dec(*price);
                 out.dec(*mark);
             }
-            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => {
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices, basis } => {
                 out.u8(7);
                 out.u64(*name);
                 out.dec(*size);
@@ -403,6 +424,17 @@ impl Msg<u64> {
                 if let Some((lp, bp)) = prices {
                     out.dec(*lp);
                     out.dec(*bp);
+                }
+                out.u8(u8::from(basis.isolated.is_some()));
+                if let Some(iso) = basis.isolated {
+                    out.dec(iso);
+                }
+                out.u8(u8::from(basis.tier.is_some()));
+                if let Some(t) = basis.tier {
+                    out.u64(u64::from(t.tier));
+                    out.u64(u64::from(t.of));
+                    out.dec(t.maintenance);
+                    out.dec(t.notional);
                 }
             }
             Msg::Penalty { fee, name } => {
@@ -540,6 +572,10 @@ impl Msg<u64> {
                 price: r.dec(),
                 mark: r.dec(),
                 prices: if r.u8() != 0 { Some((r.dec(), r.dec())) } else { None },
+                basis: LiqBasis {
+                    isolated: if r.u8() != 0 { Some(r.dec()) } else { None },
+                    tier: if r.u8() != 0 { Some(TierNote { tier: r.u64() as u32, of: r.u64() as u32, maintenance: r.dec(), notional: r.dec() }) } else { None },
+                },
             },
             8 => Msg::Penalty { fee: r.dec(), name: r.u64() },
             9 => Msg::BeyondBankruptcy { name: r.u64(), deficit: r.dec(), margin: r.dec() },
@@ -583,7 +619,7 @@ impl<N> Msg<N> {
             Msg::MarginCallMet { name, top_up } => Msg::MarginCallMet { name: f(name), top_up },
             Msg::Default { name, cascade } => Msg::Default { name: f(name), cascade },
             Msg::Auction { name, size, inst, price, mark } => Msg::Auction { name: f(name), size, inst: f(inst), price, mark },
-            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark, prices },
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices, basis } => Msg::Liquidated { name: f(name), size, inst: f(inst), partial, price, mark, prices, basis },
             Msg::Penalty { fee, name } => Msg::Penalty { fee, name: f(name) },
             Msg::BeyondBankruptcy { name, deficit, margin } => Msg::BeyondBankruptcy { name: f(name), deficit, margin },
             Msg::OwnMargin { name, amount } => Msg::OwnMargin { name: f(name), amount },
@@ -630,8 +666,8 @@ impl Msg {
             Msg::Auction { name, size, inst, price, mark } => {
                 format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
             }
-            Msg::Liquidated { name, size, inst, partial, price, mark, prices } => format!(
-                "{}'s {} {} {} at {} (mark {}{}).",
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices, basis } => format!(
+                "{}'s {} {} {} at {} (mark {}{}).{}{}",
                 name,
                 dec(*size, 8),
                 inst,
@@ -640,6 +676,14 @@ impl Msg {
                 dec(*mark, 8),
                 match prices {
                     Some((lp, bp)) => format!("; liquidation price {}, bankruptcy {}", super::money::format_price(*lp), super::money::format_price(*bp)),
+                    None => String::new(),
+                },
+                match basis.isolated {
+                    Some(iso) => format!(" Isolated margin: only the {} set aside for this position was at risk; the rest of the account is untouched.", money(iso)),
+                    None => String::new(),
+                },
+                match basis.tier {
+                    Some(t) => format!(" Its notional of {} sits in maintenance tier {} of {} ({}): the larger the position, the higher the rate.", money(t.notional), t.tier, t.of, pct(t.maintenance)),
                     None => String::new(),
                 }
             ),
@@ -1163,8 +1207,8 @@ mod packed_event_tests {
             Msg::Default { name: a.clone(), cascade: true },
             Msg::Default { name: a.clone(), cascade: false },
             Msg::Auction { name: a.clone(), size: d(-2500, 3), inst: inst.clone(), price: d(41000, 0), mark: d(42000, 0) },
-            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0), prices: None },
-            Msg::Liquidated { name: a.clone(), size: d(-1, 0), inst: inst.clone(), partial: false, price: d(27410, 0), mark: d(27400, 0), prices: Some((d(2730769, 2), d(27000, 0))) },
+            Msg::Liquidated { name: a.clone(), size: d(412, 3), inst: inst.clone(), partial: true, price: d(425005, 1), mark: d(42600, 0), prices: None, basis: LiqBasis::default() },
+            Msg::Liquidated { name: a.clone(), size: d(-1, 0), inst: inst.clone(), partial: false, price: d(27410, 0), mark: d(27400, 0), prices: Some((d(2730769, 2), d(27000, 0))), basis: LiqBasis { isolated: Some(d(1000, 0)), tier: Some(TierNote { tier: 2, of: 3, maintenance: d(25, 3), notional: d(274, 1) }) } },
             Msg::Penalty { fee: d(1234, 2), name: a.clone() },
             Msg::BeyondBankruptcy { name: a.clone(), deficit: d(9, 0), margin: d(10, 0) },
             Msg::OwnMargin { name: a.clone(), amount: d(11, 0) },

@@ -237,6 +237,32 @@ Recovery tools like this are described by CPMI-IOSCO (2017); the figures are ill
         sources: &[PFMI, "CPMI-IOSCO, Recovery of financial market infrastructures (2017)"],
         json: include_str!("../../examples/tear-up.json"),
     },
+    Source {
+        id: "margin-modes",
+        title: "Cross vs isolated margin, and risk-limit tiers",
+        summary: "Four traders long the same perpetual as it falls 10%: isolated margin loses only what was set aside, a big position's higher maintenance tier liquidates it first, and cross margin rides the fall out.",
+        narrative: "Four traders are long the same perpetual at 10,000 on an exchange that publishes risk-limit tiers: 1% maintenance up to $100k of notional, 2.5% up to $500k, 5% above. \
+Ivan holds 1 BTC on isolated margin with $350 set aside from his $2,000: at step 2 that position alone is liquidated, and the other $1,650 in his account is untouched. \
+Carol holds the same 1 BTC on cross margin: all of her $2,000 backs it, so she rides out the whole 10% fall and ends with $1,500 (the other side of the same rule: under cross margin a loss can take the whole balance). \
+Wendy and Mina are both at 10× leverage, but Wendy's 60 BTC sit in the 5% tier, so she is liquidated at step 6 while Mina, 1 BTC in the 1% tier, lasts until step 8. \
+Closing Wendy's $552k moves the price about 3% (the liquidation's price impact), past her bankruptcy price: the insurance fund pays the $6.3k deficit. \
+That is why tiers exist: a big position costs more to close, so it must be closed earlier. The figures are illustrative; the tier table has the shape Binance and Bybit publish.",
+        sources: &["Binance, USDⓈ-M Futures: Leverage and Margin (risk-limit tiers) and How to Calculate Liquidation Price", "BitMEX, Cross and Isolated Margin", "Bybit, Risk Limit"],
+        json: include_str!("../../examples/margin-modes.json"),
+    },
+    Source {
+        id: "cover-2",
+        title: "Two members default at once (Cover-2)",
+        summary: "A 20% gap breaks two clearing members on the same day; the default fund covers the larger default alone (Cover-1) but not both (Cover-2).",
+        narrative: "Two clearing members, Alpha and Bravo, are long a power future; Charlie and Delta are short. \
+A 20% gap at step 4 takes both longs below zero equity, and neither can meet its margin call: both are declared in default at step 5. \
+Alpha's close-out leaves €960 beyond its margin, Bravo's €590: each goes through its own fund contribution, the clearing house's skin in the game and the survivors' fund, and the last €206 is assessed on the two survivors. \
+This is the case Cover-2 sizes for: a fund that survives the default of the two members whose defaults would cost the most, together, in extreme but plausible conditions (EMIR Article 43 requires it of EU clearing houses). \
+Open the stress lab's Cover-1 / Cover-2: the €1,200 fund covers Alpha's default alone 150% (Cover-1) but both defaults only 92% (Cover-2). \
+The figures are illustrative.",
+        sources: &[PFMI, "Regulation (EU) No 648/2012 (EMIR), Articles 42 and 43", "Commission Delegated Regulation (EU) No 153/2013, Article 29"],
+        json: include_str!("../../examples/cover-2.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

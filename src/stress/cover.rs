@@ -138,8 +138,13 @@ struct Member {
     positions: Vec<Pos>,
 }
 
-/// Run the Cover-1 / Cover-2 analysis.
+/// Run the Cover-1 / Cover-2 analysis. Its sentences name amounts in the scenario's own
+/// currency (a EUR clearing house's fund is €166m, not $166m).
 pub fn cover(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
+    crate::engine::money::with_display_currency(&s.venue.quote, || cover_in_currency(s, input))
+}
+
+fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResult> {
     validated(s)?;
     if input.scenarios.len() > super::MAX_STRESS_SCENARIOS {
         return Err(StressError::Input(format!(

@@ -29,7 +29,10 @@ pub fn GlossaryView() -> impl IntoView {
                 s.select_venue(show.venue);
             }
             s.step.set(show.step);
-            if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("waterfall-title")) {
+            if let Some(kind) = show.stress {
+                // A sizing figure: the stress lab computes it on this preset (and scrolls to it).
+                s.stress_request.set(Some(kind));
+            } else if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("waterfall-title")) {
                 el.scroll_into_view();
             }
         }

@@ -46,6 +46,9 @@ pub struct AppState {
     /// On a narrow screen the editor and the player views take turns (`phone_tabs`); a wide
     /// screen shows both and ignores this.
     pub editing: RwSignal<bool>,
+    /// A stress analysis another view asks the stress lab to run now (the glossary's Cover-1 /
+    /// Cover-2 "Show me"); the stress lab takes it and clears it.
+    pub stress_request: RwSignal<Option<crate::stress::job::JobKind>>,
     /// The account whose rows and ledger entries are highlighted (index into `Timeline::accounts`).
     pub selected_account: RwSignal<Option<usize>>,
     /// The scenario (and preset) of the run on screen: what Cancel goes back to, and the only
@@ -81,6 +84,7 @@ impl AppState {
             fast_quiet: RwSignal::new(false),
             speed: RwSignal::new(1.0),
             selected_account: RwSignal::new(None),
+            stress_request: RwSignal::new(None),
             last_run_ms: RwSignal::new(0.0),
             embed: embed_mode(),
             editing: RwSignal::new(false),

@@ -726,7 +726,7 @@ pub fn StressView() -> impl IntoView {
     on_cleanup(stop);
 
     let running = move || matches!(ui.state.get(), RunState::Starting { .. } | RunState::Running { .. });
-    let run = move |_| {
+    let run_now = move || {
         ui.error.set(None);
         let parsed = (|| -> Result<MonteCarloConfig, String> {
             let n: usize = paths.get_untracked().trim().parse().map_err(|_| "Paths: a whole number, e.g. 1000.".to_string())?;
@@ -756,6 +756,22 @@ pub fn StressView() -> impl IntoView {
             ui.state.set(RunState::Idle);
         }
     };
+    let run = move |_| run_now();
+    // Another view's request (the glossary's Cover "Show me"): this analysis, on the scenario now
+    // on screen, brought into view.
+    Effect::new(move |_| {
+        let Some(k) = s.stress_request.get() else { return };
+        s.stress_request.set(None);
+        if running() {
+            stop();
+            ui.state.set(RunState::Idle);
+        }
+        kind.set(k);
+        run_now();
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("stress-title")) {
+            el.scroll_into_view();
+        }
+    });
     let cancel = move |_| {
         stop();
         ui.state.set(RunState::Cancelled);
