@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { specs } from './specs.mjs';
-import { staticServer, listen } from '../../tools/static-server.mjs';
+import { staticServer, listen, precompress } from '../../tools/static-server.mjs';
 
 const [distDir = 'dist', shotsDir = 'target/e2e'] = process.argv.slice(2);
 fs.mkdirSync(shotsDir, { recursive: true });
@@ -17,6 +17,8 @@ for (const f of fs.readdirSync(shotsDir)) if (f.endsWith('.png')) fs.rmSync(path
 // as a host should (the load-time spec measures both).
 const server = await listen(staticServer(distDir));
 const base = `http://127.0.0.1:${server.address().port}/`;
+// Precompressed beforehand, as a host serves them (brotli at quality 11 takes seconds per load otherwise).
+precompress(distDir);
 const compressed = await listen(staticServer(distDir, { compress: true }));
 const compressedBase = `http://127.0.0.1:${compressed.address().port}/`;
 let browser;
