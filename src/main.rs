@@ -8,6 +8,11 @@ fn main() {
     }
     spillway::ui::panic_panel::install();
     leptos::mount::mount_to_body(spillway::ui::app::App);
+    // The static loader (index.html) goes in the same task as the mount, so no frame shows both
+    // or neither; the app's header takes the place of the loader's identical one.
+    if let Some(loader) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("loader")) {
+        loader.remove();
+    }
 }
 
 /// Draws the bug panel as a panic would, for the end-to-end test of its buttons: the release build

@@ -2,37 +2,25 @@
 // (driven by playwright-core: no chromedriver version pairing, real input events, screenshots),
 // check what a person would see, and save screenshots under target/e2e/.
 // The server and the browser are closed in `finally`, even when a check fails.
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { specs } from './specs.mjs';
+import { staticServer, listen, precompress } from '../../tools/static-server.mjs';
 
 const [distDir = 'dist', shotsDir = 'target/e2e'] = process.argv.slice(2);
 fs.mkdirSync(shotsDir, { recursive: true });
 // Screenshots are this run's only: a FAILED-*.png left by an earlier run would look like a failure now.
 for (const f of fs.readdirSync(shotsDir)) if (f.endsWith('.png')) fs.rmSync(path.join(shotsDir, f));
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
-
-function serve(dir) {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let file = path.join(dir, decodeURIComponent(url.pathname));
-    if (!file.startsWith(path.resolve(dir))) { res.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) { res.writeHead(404).end('not found'); return; }
-      res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-      res.end(body);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-const server = await serve(path.resolve(distDir));
+// As the issue measured: no compression. A second server sends the same files brotli/gzip-encoded,
+// as a host should (the load-time spec measures both).
+const server = await listen(staticServer(distDir));
 const base = `http://127.0.0.1:${server.address().port}/`;
+// Precompressed beforehand, as a host serves them (brotli at quality 11 takes seconds per load otherwise).
+precompress(distDir);
+const compressed = await listen(staticServer(distDir, { compress: true }));
+const compressedBase = `http://127.0.0.1:${compressed.address().port}/`;
 let browser;
 let passed = 0, failed = 0;
 try {
@@ -55,7 +43,7 @@ try {
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     const t0 = Date.now();
     try {
-      await spec.run({ page, base, shotsDir, problems });
+      await spec.run({ page, base, compressedBase, shotsDir, problems });
       const allowed = spec.allowConsoleErrors || [];
       const unexpected = problems.filter((p) => !allowed.some((re) => re.test(p)));
       if (unexpected.length) throw new Error(unexpected.join('\n'));
@@ -72,6 +60,7 @@ try {
 } finally {
   if (browser) await browser.close().catch(() => {});
   server.close();
+  compressed.close();
 }
 console.log(`e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

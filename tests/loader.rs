@@ -1,0 +1,29 @@
+//! The static loader in index.html (issue 16) names a preset link's scenario before the engine
+//! loads, from a table of its own (the wasm is not there yet to ask). This keeps that table equal
+//! to the presets the engine opens.
+
+use spillway::scenario::presets;
+
+/// The `var PRESET_NAMES = {...};` line of index.html's inline script, as JSON.
+fn loader_table() -> serde_json::Map<String, serde_json::Value> {
+    let html = include_str!("../index.html");
+    let line = html.lines().map(str::trim).find_map(|l| l.strip_prefix("var PRESET_NAMES = ")).expect("index.html has a PRESET_NAMES line");
+    let json = line.strip_suffix(';').expect("the PRESET_NAMES line ends with ';'");
+    serde_json::from_str(json).expect("PRESET_NAMES is a JSON object")
+}
+
+#[test]
+fn the_loader_names_every_preset_as_the_app_does() {
+    let table = loader_table();
+    let all = presets::all();
+    assert_eq!(all.len(), presets::ids().len(), "every preset decodes");
+    for p in &all {
+        assert_eq!(
+            table.get(p.id).and_then(|v| v.as_str()),
+            Some(p.scenario.name.as_str()),
+            "index.html PRESET_NAMES[{:?}] should be the preset's scenario name",
+            p.id
+        );
+    }
+    assert_eq!(table.len(), all.len(), "index.html PRESET_NAMES names a preset that does not exist");
+}
