@@ -131,6 +131,8 @@ fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             s.venue.partial_liquidation = partial;
             s.venue.margin_call_grace = grace;
             s.venue.auction_discount = dec(3, 2);
+            // Every ADL rule (issue 19), from the seed (the strategy's shape stays as it was).
+            s.venue.adl = [AdlRule::Bitmex, AdlRule::Hyperliquid, AdlRule::Dydx, AdlRule::Drift][(seed % 4) as usize];
             s.assets.push(Asset {
                 id: "COIN".into(),
                 price: Decimal::from(100),

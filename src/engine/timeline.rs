@@ -6,7 +6,7 @@ pub(crate) use super::chunked::Chunked;
 use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::packed::{Reader, StepRecords, Writer};
-use crate::scenario::ContagionSource;
+use crate::scenario::{AdlRule, ContagionSource};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -66,6 +66,8 @@ pub enum EventKind {
     BuyIn,
     /// Another venue's loss passed on to an account here (bad-debt propagation).
     ContagionLoss,
+    /// What an ADL fill took against what the deficit needed (issue 19).
+    AdlTaken,
 }
 
 /// One event of a run. Serializes with its sentence rendered (`text`), exactly as before.
@@ -121,7 +123,7 @@ pub struct Events {
 }
 
 /// Every `EventKind`, in declaration order (`kind as u8` indexes it).
-const KINDS: [EventKind; 18] = [
+const KINDS: [EventKind; 19] = [
     EventKind::MarginCall,
     EventKind::MarginCallMet,
     EventKind::Liquidation,
@@ -140,6 +142,7 @@ const KINDS: [EventKind; 18] = [
     EventKind::Settlement,
     EventKind::BuyIn,
     EventKind::ContagionLoss,
+    EventKind::AdlTaken,
 ];
 
 /// `None` as 0, `Some(x)` as x + 1.
@@ -324,6 +327,12 @@ pub(crate) enum Msg<N = Name> {
     ContagionMissed { name: N, amount: Decimal, from: N, source: ContagionSource },
     /// A default's loss joins the step's one split of a socialized-loss or VMGH layer (`label`).
     LossQueued { name: N, amount: Decimal, label: N },
+    /// One ADL fill on `inst` under `rule`: the deficit it had to cover (`needed`), what its
+    /// hits paid (`charged`), and the open profit (at mark) of the quantities it closed
+    /// (`profit_closed`): beyond `needed`, the overshoot (issue 19).
+    AdlTaken { inst: N, rule: AdlRule, needed: Decimal, charged: Decimal, profit_closed: Decimal },
+    /// Drift: `take` charged to `count` open positions of `inst`, `delta` per contract.
+    PerUnitSocialized { inst: N, delta: Decimal, count: usize, take: Decimal },
 }
 
 /// Why an ADL fill hit this account, as the engine ranked it (see [`Msg::Deleveraged`]).
@@ -520,6 +529,21 @@ impl Msg<u64> {
                 out.dec(*amount);
                 out.u64(*label);
             }
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => {
+                out.u8(40);
+                out.u64(*inst);
+                out.u8(*rule as u8);
+                out.dec(*needed);
+                out.dec(*charged);
+                out.dec(*profit_closed);
+            }
+            Msg::PerUnitSocialized { inst, delta, count, take } => {
+                out.u8(41);
+                out.u64(*inst);
+                out.dec(*delta);
+                out.u64(*count as u64);
+                out.dec(*take);
+            }
         }
     }
 
@@ -567,6 +591,19 @@ impl Msg<u64> {
             23 => Msg::ContagionLoss { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             24 => Msg::ContagionMissed { name: r.u64(), amount: r.dec(), from: r.u64(), source: if r.u8() == 1 { ContagionSource::VaultHaircut } else { ContagionSource::Unallocated } },
             25 => Msg::LayerEmpty { label: r.u64(), left: r.dec() },
+            40 => Msg::AdlTaken {
+                inst: r.u64(),
+                rule: match r.u8() {
+                    1 => AdlRule::Hyperliquid,
+                    2 => AdlRule::Dydx,
+                    3 => AdlRule::Drift,
+                    _ => AdlRule::Bitmex,
+                },
+                needed: r.dec(),
+                charged: r.dec(),
+                profit_closed: r.dec(),
+            },
+            41 => Msg::PerUnitSocialized { inst: r.u64(), delta: r.dec(), count: r.u64() as usize, take: r.dec() },
             _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
     }
@@ -605,6 +642,8 @@ impl<N> Msg<N> {
             Msg::ContagionLoss { name, amount, from, source } => Msg::ContagionLoss { name: f(name), amount, from: f(from), source },
             Msg::ContagionMissed { name, amount, from, source } => Msg::ContagionMissed { name: f(name), amount, from: f(from), source },
             Msg::LossQueued { name, amount, label } => Msg::LossQueued { name: f(name), amount, label: f(label) },
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => Msg::AdlTaken { inst: f(inst), rule, needed, charged, profit_closed },
+            Msg::PerUnitSocialized { inst, delta, count, take } => Msg::PerUnitSocialized { inst: f(inst), delta, count, take },
         }
     }
 }
@@ -673,6 +712,18 @@ impl Msg {
                 "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
                 rank, name, dec(*size, 8), inst, money(*charge)
             ),
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } if profit_closed.is_zero() => format!(
+                "ADL ({}) on {}: the deficit needed {}; {} was charged and no open profit was closed.",
+                rule.label(), inst, money(*needed), money(*charged)
+            ),
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => format!(
+                "ADL ({}) on {}: the deficit needed {}; the hits paid {}, and the positions closed carried {} of open profit, {} beyond the need.",
+                rule.label(), inst, money(*needed), money(*charged), money(*profit_closed), money((*profit_closed - *needed).max(Decimal::ZERO))
+            ),
+            Msg::PerUnitSocialized { inst, delta, count, take } => format!(
+                "Per-unit socialization: {} charged to {} open {} position(s), {} per contract, through funding.",
+                money(*take), count, inst, dec(*delta, 8)
+            ),
             Msg::TearUp { count, pay } => format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", count, money(*pay)),
             Msg::ContagionLoss { name, amount, from, source } => {
                 format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", name, money(*amount), from, source.label())
@@ -725,6 +776,25 @@ pub struct LossSummary {
     pub defaults: usize,
     /// Defaults caused by an assessment a member could not pay.
     pub cascade_defaults: usize,
+    /// What ADL took against what the deficit needed, over the run (runs without an ADL fill: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adl: Option<AdlTotals>,
+}
+
+/// ADL over a run (issue 19): the fairness figure of Hyperliquid's 10 Oct 2025 event, where the
+/// queue closed positions carrying far more profit than the bad debt (domain.md, Chitra 2025).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AdlTotals {
+    /// ADL fills (one per bankrupt position that reached the layer).
+    pub fills: usize,
+    /// The deficit the fills had to cover.
+    pub needed: Decimal,
+    /// What the hits paid (≤ needed; less when the queue ran out).
+    pub charged: Decimal,
+    /// The open profit, at mark, of every quantity the fills closed.
+    pub profit_closed: Decimal,
+    /// Σ over fills of max(0, profit closed − needed): profit taken off winners beyond the need.
+    pub overshoot: Decimal,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1192,6 +1262,9 @@ mod packed_event_tests {
             Msg::ContagionLoss { name: a.clone(), amount: d(24, 0), from: n("dex"), source: ContagionSource::VaultHaircut },
             Msg::ContagionMissed { name: a.clone(), amount: d(25, 0), from: n("dex"), source: ContagionSource::Unallocated },
             Msg::LossQueued { name: a.clone(), amount: d(26, 0), label: label.clone() },
+            Msg::AdlTaken { inst: inst.clone(), rule: AdlRule::Hyperliquid, needed: d(27, 0), charged: d(27, 0), profit_closed: d(2701, 2) },
+            Msg::AdlTaken { inst: inst.clone(), rule: AdlRule::Drift, needed: d(28, 0), charged: d(28, 0), profit_closed: d(0, 0) },
+            Msg::PerUnitSocialized { inst: inst.clone(), delta: d(29, 3), count: 12, take: d(29, 0) },
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

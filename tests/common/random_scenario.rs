@@ -62,6 +62,9 @@ pub fn scenario_strategy() -> impl Strategy<Value = Scenario> {
             s.venue.insurance_fund = Decimal::from(500);
             s.venue.partial_liquidation = partial;
             s.venue.auction_discount = dec(3, 2);
+            // Every ADL rule (issue 19), from the seed so the strategy's shape (and the stored
+            // regressions) stay as they were.
+            s.venue.adl = [AdlRule::Bitmex, AdlRule::Hyperliquid, AdlRule::Dydx, AdlRule::Drift][(seed % 4) as usize];
             s.instruments.push(Instrument {
                 id: "X".into(),
                 lot_size: Decimal::ONE,
