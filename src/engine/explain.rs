@@ -141,6 +141,8 @@ impl Splits {
 /// One ADL fill against the account.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdlFill {
+    /// How the venue ranked the queue (`venue.adl`): the score is that rule's.
+    pub rule: crate::scenario::AdlRule,
     pub step: u32,
     /// The bankrupt account the fill closed against.
     pub toward: String,
@@ -476,6 +478,7 @@ fn adl_fill(t: &Timeline, account: usize, step: u32, inst: &str, quantity: Decim
         Some(if was_short { f.mark + per_price } else { f.mark - per_price })
     });
     AdlFill {
+        rule: t.adl_rule,
         step,
         toward: toward.to_string(),
         instrument: inst.to_string(),

@@ -179,6 +179,7 @@ impl<'a> Sim<'a> {
                 x.seal();
                 x
             },
+            adl_rule: self.s.venue.adl,
         })
     }
 }

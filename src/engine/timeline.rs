@@ -827,6 +827,9 @@ pub struct Timeline {
     /// Every pro-rata split, with each payer's base and share (see [`super::explain`]).
     #[serde(skip)]
     pub(crate) splits: super::explain::Splits,
+    /// How the run's ADL ranked its hits (`venue.adl`), for `explain`.
+    #[serde(skip)]
+    pub adl_rule: AdlRule,
 }
 
 /// An account state as the logs keep it: one collateral asset and at most one position without
