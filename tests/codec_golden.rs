@@ -158,7 +158,7 @@ fn every_preset_with_one_tweak_is_short() {
     for p in presets::all() {
         let plain = codec::encode(&p.scenario, None);
         println!("{:<24} as is: {:>3} chars  {plain}", p.id, plain.len());
-        assert!(plain.starts_with(&format!("v1.p.{}.", p.id)), "{plain}");
+        assert!(plain.starts_with(&format!("v1.p.{}.", presets::link_key(p.id))), "{plain}");
         for (name, tweak) in tweaks() {
             let mut s = p.scenario.clone();
             tweak(&mut s);
@@ -186,7 +186,8 @@ fn every_preset_has_a_golden_link() {
     let dir = golden_dir();
     let write = std::env::var_os("SPILLWAY_WRITE_GOLDEN").is_some();
     for p in presets::all() {
-        let txt = dir.join(format!("preset-{}.txt", p.id));
+        // Under its link key: a re-told preset's links carry a new key (`presets::link_key`).
+        let txt = dir.join(format!("preset-{}.txt", presets::link_key(p.id)));
         if txt.exists() {
             continue;
         }
@@ -415,4 +416,22 @@ fn every_error_message_is_plain_text() {
     assert!(!e.to_string().contains('<'), "{e}");
     assert!(matches!(codec::decode("v9.s.AAAA"), Err(CodecError::FutureVersion(9))));
     assert!(codec::decode("v9.s.AAAA").unwrap_err().to_string().contains("made with a newer Spillway"));
+}
+
+/// Issue 19: a re-told preset is linked under a new key; a link made before it was re-told still
+/// opens the scenario it was made from (its earlier content, frozen), without the new story.
+#[test]
+fn retold_presets_keep_their_old_links() {
+    for id in ["nasdaq-2018", "bitmex-2020", "okx-2018", "mango-2022", "lme-nickel-2022", "hyperliquid-jelly-2025", "reaches-default-fund"] {
+        let key = presets::link_key(id);
+        assert_ne!(key, id, "{id} is re-told: a new key");
+        let (now, s) = presets::by_link_key(key).unwrap();
+        assert_eq!(now, Some(id));
+        assert_eq!(s, presets::by_id(id).unwrap().scenario);
+        let (before, old) = presets::by_link_key(id).unwrap();
+        assert_eq!(before, None, "{id}: the earlier version has no current story");
+        assert_ne!(old, s, "{id}: the earlier content is kept as it was");
+        scenario::validate(&old).unwrap();
+    }
+    assert_eq!(presets::link_key("margin-covers"), "margin-covers");
 }

@@ -31,6 +31,8 @@ pub enum SplitRule {
     VmHaircut,
     /// Base: each terminated position's open gain.
     TearUp,
+    /// Base: each open position's size (as its notional at the mark): Drift's per-unit Δ.
+    PerUnit,
 }
 
 impl SplitRule {
@@ -42,6 +44,7 @@ impl SplitRule {
             SplitRule::SocializedLoss => "its profit since the start",
             SplitRule::VmHaircut => "its variation-margin gain this step",
             SplitRule::TearUp => "the open gain of its terminated position",
+            SplitRule::PerUnit => "the size of its open position (at the mark)",
         }
     }
 
@@ -53,6 +56,7 @@ impl SplitRule {
             SplitRule::SocializedLoss => "A clawback: the step's loss is taken from every surviving account in profit, in proportion to its profit since the start (one rate for all: loss ÷ all profits).",
             SplitRule::VmHaircut => "Variation-margin gains haircut: the step's loss is cut from the accounts whose variation margin gained this step, at one rate h = loss ÷ all gains (at most 100%).",
             SplitRule::TearUp => "Tear-up: positions opposite the defaulter's are terminated at the mark, and their open gains are forfeited in proportion to each gain, up to the loss.",
+            SplitRule::PerUnit => "Drift's socialization: no position is closed; the loss is charged to every open position of the contract, long or short, at one amount per contract (Δ = loss ÷ all contracts open), through its funding.",
         }
     }
 }
@@ -137,6 +141,8 @@ impl Splits {
 /// One ADL fill against the account.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdlFill {
+    /// How the venue ranked the queue (`venue.adl`): the score is that rule's.
+    pub rule: crate::scenario::AdlRule,
     pub step: u32,
     /// The bankrupt account the fill closed against.
     pub toward: String,
@@ -498,6 +504,7 @@ fn adl_fill(t: &Timeline, account: usize, step: u32, inst: &str, quantity: Decim
         Some(if was_short { f.mark + per_price } else { f.mark - per_price })
     });
     AdlFill {
+        rule: t.adl_rule,
         step,
         toward: toward.to_string(),
         instrument: inst.to_string(),
@@ -587,7 +594,10 @@ mod tests {
                         assert_eq!(*quantity, fills.iter().map(|f| f.quantity).sum::<Decimal>());
                         for f in fills {
                             assert!(f.place >= 1 && f.place <= f.ranked, "{id}: place {} of {}", f.place, f.ranked);
-                            assert_eq!(super::super::adl::adl_score(f.pnl_pct, f.leverage).ok(), Some(f.score), "{id}");
+                            // The score is the venue's rule's (`venue.adl`): BitMEX's formula by default.
+                            if f.rule == crate::scenario::AdlRule::Bitmex {
+                                assert_eq!(super::super::adl::adl_score(f.pnl_pct, f.leverage).ok(), Some(f.score), "{id}");
+                            }
                         }
                     }
                 }

@@ -141,6 +141,7 @@ impl<'a> Sim<'a> {
             gini: gini(&losses),
             defaults: self.defaults,
             cascade_defaults: self.cascades,
+            adl: (self.adl_totals.fills > 0).then(|| self.adl_totals.clone()),
         };
         Ok(Timeline {
             steps: self.s.steps,
@@ -179,6 +180,7 @@ impl<'a> Sim<'a> {
                 x.seal();
                 x
             },
+            adl_rule: self.s.venue.adl,
         })
     }
 }

@@ -92,6 +92,7 @@ impl<'a> Sim<'a> {
             inst_names,
             adl_cache: Vec::new(),
             adl_cands: Vec::new(),
+            adl_totals: Default::default(),
             valued: 0,
             inflows: Vec::new(),
             inflow_next: 0,

@@ -259,12 +259,13 @@ mod tests {
         let kinds: Vec<String> = draws.iter().map(|x| label(&t, x)).collect();
         assert_eq!(kinds, ["DefaulterMargin", "DefaulterFundContribution", "SkinInTheGameJunior", "SurvivorsFund"]);
         let [margin, own, sig, fund] = &draws[..] else { unreachable!() };
-        assert_eq!(margin.taken, d("56000000"));
-        assert_eq!(margin.passed_on, d("114000000"));
-        assert_eq!(margin.loss_in, d("170000000"));
-        // The defaulter's own contribution held nothing: passed, not "exhausted".
-        assert!(own.empty());
-        assert_eq!((own.before, own.after, own.loss_in, own.passed_on), (Some(Decimal::ZERO), Some(Decimal::ZERO), d("114000000"), d("114000000")));
+        // Issue 19's telling: EUR 36m of own resources (30m margin, 6m contribution), a 150m loss.
+        assert_eq!(margin.taken, d("30000000"));
+        assert_eq!(margin.passed_on, d("120000000"));
+        assert_eq!(margin.loss_in, d("150000000"));
+        // The defaulter's own contribution pays its 6m and is used up.
+        assert!(!own.empty());
+        assert_eq!((own.before, own.taken, own.after, own.loss_in, own.passed_on), (Some(d("6000000")), d("6000000"), Some(Decimal::ZERO), d("120000000"), d("114000000")));
         assert_eq!((sig.before, sig.taken, sig.after, sig.passed_on), (Some(d("7000000")), d("7000000"), Some(Decimal::ZERO), d("107000000")));
         assert!(sig.state.exhausted);
         // 107m in pro-rata shares rounded down; the rounding account pays the 3e-8 of dust, so
@@ -279,10 +280,12 @@ mod tests {
             last = x.events.end;
         }
         let own_lines: Vec<String> = events[own.events.clone()].iter().map(|e| e.text()).collect();
-        assert_eq!(own_lines, ["Defaulter's fund contribution is empty — nothing to take; €114m of the loss goes on."]);
+        assert_eq!(
+            own_lines,
+            ["Defaulter's fund contribution paid €6m toward Individual member (spread trader)'s deficit.", "Defaulter's fund contribution is exhausted; €114m of the loss goes on."]
+        );
         assert!(events[sig.events.clone()].iter().any(|e| e.text().starts_with("Skin in the game (junior) paid €7m")));
         assert!(events[sig.events.clone()].iter().any(|e| e.text().contains("is exhausted")));
-        assert!(!events.iter().any(|e| e.text().contains("contribution is exhausted")));
         // The last draw's bars are the step's end states.
         assert_eq!(t.layer_state_at_draw(step, draws.len() - 1), t.layer_state(step));
     }
@@ -297,7 +300,7 @@ mod tests {
         assert_eq!(at(0)[2].remaining, Some(d("7000000")));
         assert_eq!(at(0)[2].drawn, Decimal::ZERO);
         assert_eq!(at(0)[3].remaining, Some(d("166000000")));
-        assert_eq!(at(0)[0].drawn, d("56000000"));
+        assert_eq!(at(0)[0].drawn, d("30000000"));
         // After the skin-in-the-game draw: it is used up, the fund still untouched.
         assert_eq!((at(2)[2].drawn, at(2)[2].remaining), (d("7000000"), Some(Decimal::ZERO)));
         assert_eq!(at(2)[3].drawn, Decimal::ZERO);

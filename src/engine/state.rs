@@ -166,6 +166,8 @@ pub(crate) struct Sim<'a> {
     pub(super) adl_cache: Vec<AdlQueue>,
     /// ADL's candidates and hits, a buffer reused across defaults (no allocation per default).
     pub(super) adl_cands: Vec<(usize, Decimal, Decimal)>,
+    /// What ADL took against what it needed, so far (`LossSummary::adl`).
+    pub(super) adl_totals: AdlTotals,
     /// Margin checks that valued an account (for the scan's tests).
     pub(super) valued: u64,
     /// Losses passed on by other venues, by step; `inflow_next` is the first not yet applied.

@@ -6,7 +6,7 @@ pub(crate) use super::chunked::Chunked;
 use super::ledger::{ser_name, ser_opt_name, Interner, JournalEntry, Ledger, Name, Party};
 use super::market::Market;
 use super::packed::{Reader, StepRecords, Writer};
-use crate::scenario::ContagionSource;
+use crate::scenario::{AdlRule, ContagionSource};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -66,6 +66,8 @@ pub enum EventKind {
     BuyIn,
     /// Another venue's loss passed on to an account here (bad-debt propagation).
     ContagionLoss,
+    /// What an ADL fill took against what the deficit needed (issue 19).
+    AdlTaken,
 }
 
 /// One event of a run. Serializes with its sentence rendered (`text`), exactly as before.
@@ -121,7 +123,7 @@ pub struct Events {
 }
 
 /// Every `EventKind`, in declaration order (`kind as u8` indexes it).
-const KINDS: [EventKind; 18] = [
+const KINDS: [EventKind; 19] = [
     EventKind::MarginCall,
     EventKind::MarginCallMet,
     EventKind::Liquidation,
@@ -140,6 +142,7 @@ const KINDS: [EventKind; 18] = [
     EventKind::Settlement,
     EventKind::BuyIn,
     EventKind::ContagionLoss,
+    EventKind::AdlTaken,
 ];
 
 /// `None` as 0, `Some(x)` as x + 1.
@@ -336,6 +339,12 @@ pub(crate) enum Msg<N = Name> {
     Declared { name: N },
     /// Why an assessment layer stopped with `left` of the loss unpaid, and its numbers.
     AssessmentStop { left: Decimal, why: AssessStop, max_calls: u32, headroom: Decimal, cap: Decimal, period_cap: Decimal },
+    /// One ADL fill on `inst` under `rule`: the deficit it had to cover (`needed`), what its
+    /// hits paid (`charged`), and the open profit (at mark) of the quantities it closed
+    /// (`profit_closed`): beyond `needed`, the overshoot (issue 19).
+    AdlTaken { inst: N, rule: AdlRule, needed: Decimal, charged: Decimal, profit_closed: Decimal },
+    /// Drift: `take` charged to `count` open positions of `inst`, `delta` per contract.
+    PerUnitSocialized { inst: N, delta: Decimal, count: usize, take: Decimal },
 }
 
 /// The rule that stopped an assessment layer ([`Msg::AssessmentStop`]).
@@ -602,6 +611,21 @@ impl Msg<u64> {
                 out.dec(*cap);
                 out.dec(*period_cap);
             }
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => {
+                out.u8(40);
+                out.u64(*inst);
+                out.u8(*rule as u8);
+                out.dec(*needed);
+                out.dec(*charged);
+                out.dec(*profit_closed);
+            }
+            Msg::PerUnitSocialized { inst, delta, count, take } => {
+                out.u8(41);
+                out.u64(*inst);
+                out.dec(*delta);
+                out.u64(*count as u64);
+                out.dec(*take);
+            }
         }
     }
 
@@ -668,6 +692,19 @@ impl Msg<u64> {
                 period_cap: r.dec(),
             },
             30 => Msg::Declared { name: r.u64() },
+            40 => Msg::AdlTaken {
+                inst: r.u64(),
+                rule: match r.u8() {
+                    1 => AdlRule::Hyperliquid,
+                    2 => AdlRule::Dydx,
+                    3 => AdlRule::Drift,
+                    _ => AdlRule::Bitmex,
+                },
+                needed: r.dec(),
+                charged: r.dec(),
+                profit_closed: r.dec(),
+            },
+            41 => Msg::PerUnitSocialized { inst: r.u64(), delta: r.dec(), count: r.u64() as usize, take: r.dec() },
             _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
     }
@@ -710,6 +747,8 @@ impl<N> Msg<N> {
             Msg::Recall { call, max_calls, amount, headroom } => Msg::Recall { call, max_calls, amount, headroom },
             Msg::Declared { name } => Msg::Declared { name: f(name) },
             Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap },
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => Msg::AdlTaken { inst: f(inst), rule, needed, charged, profit_closed },
+            Msg::PerUnitSocialized { inst, delta, count, take } => Msg::PerUnitSocialized { inst: f(inst), delta, count, take },
         }
     }
 }
@@ -785,6 +824,18 @@ impl Msg {
             Msg::Deleveraged { rank, name, size, inst, charge, .. } => format!(
                 "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
                 rank, name, dec(*size, 8), inst, money(*charge)
+            ),
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } if profit_closed.is_zero() => format!(
+                "ADL ({}) on {}: the deficit needed {}; {} was charged and no open profit was closed.",
+                rule.label(), inst, money(*needed), money(*charged)
+            ),
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => format!(
+                "ADL ({}) on {}: the deficit needed {}; the hits paid {}, and the positions closed carried {} of open profit, {} beyond the need.",
+                rule.label(), inst, money(*needed), money(*charged), money(*profit_closed), money((*profit_closed - *needed).max(Decimal::ZERO))
+            ),
+            Msg::PerUnitSocialized { inst, delta, count, take } => format!(
+                "Per-unit socialization: {} charged to {} open {} position(s), {} per contract, through funding.",
+                money(*take), count, inst, dec(*delta, 8)
             ),
             Msg::TearUp { count, pay } => format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", count, money(*pay)),
             Msg::ContagionLoss { name, amount, from, source } => {
@@ -868,6 +919,25 @@ pub struct LossSummary {
     pub defaults: usize,
     /// Defaults caused by an assessment a member could not pay.
     pub cascade_defaults: usize,
+    /// What ADL took against what the deficit needed, over the run (runs without an ADL fill: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adl: Option<AdlTotals>,
+}
+
+/// ADL over a run (issue 19): the fairness figure of Hyperliquid's 10 Oct 2025 event, where the
+/// queue closed positions carrying far more profit than the bad debt (domain.md, Chitra 2025).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AdlTotals {
+    /// ADL fills (one per bankrupt position that reached the layer).
+    pub fills: usize,
+    /// The deficit the fills had to cover.
+    pub needed: Decimal,
+    /// What the hits paid (≤ needed; less when the queue ran out).
+    pub charged: Decimal,
+    /// The open profit, at mark, of every quantity the fills closed.
+    pub profit_closed: Decimal,
+    /// Σ over fills of max(0, profit closed − needed): profit taken off winners beyond the need.
+    pub overshoot: Decimal,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -905,6 +975,9 @@ pub struct Timeline {
     /// Every pro-rata split, with each payer's base and share (see [`super::explain`]).
     #[serde(skip)]
     pub(crate) splits: super::explain::Splits,
+    /// How the run's ADL ranked its hits (`venue.adl`), for `explain`.
+    #[serde(skip)]
+    pub adl_rule: AdlRule,
 }
 
 /// An account state as the logs keep it: one collateral asset and at most one position without
@@ -1346,6 +1419,9 @@ mod packed_event_tests {
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::Calls, max_calls: 3, headroom: d(31, 0), cap: d(275, 2), period_cap: d(55, 1) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::DefaultCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::PeriodCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
+            Msg::AdlTaken { inst: inst.clone(), rule: AdlRule::Hyperliquid, needed: d(27, 0), charged: d(27, 0), profit_closed: d(2701, 2) },
+            Msg::AdlTaken { inst: inst.clone(), rule: AdlRule::Drift, needed: d(28, 0), charged: d(28, 0), profit_closed: d(0, 0) },
+            Msg::PerUnitSocialized { inst: inst.clone(), delta: d(29, 3), count: 12, take: d(29, 0) },
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

@@ -191,7 +191,7 @@ fn preset_candidate(scenario: &Scenario, target: &Value, at: At) -> Option<Strin
         .into_iter()
         .filter_map(|p| Some((p.id, patch_text(&serde_json::to_value(&p.scenario).ok()?, target))))
         .min_by_key(|(_, patch)| patch.len())?;
-    let link = pack(&header(Some(id), at), patch.as_bytes());
+    let link = pack(&header(Some(presets::link_key(id)), at), patch.as_bytes());
     exact(&link, scenario).then_some(link)
 }
 
@@ -261,6 +261,8 @@ pub fn decode(fragment: &str) -> Result<Shared, CodecError> {
             }]));
         }
     }
+    // The current preset's id (its story shows); none for a preset's earlier version.
+    let preset = preset.and_then(|key| presets::by_link_key(&key).and_then(|(id, _)| id).map(str::to_string));
     Ok(Shared { scenario, step, preset, venue: at.venue })
 }
 
@@ -368,8 +370,8 @@ fn unpack(fragment: &str) -> Result<(Value, At, Option<String>), CodecError> {
             }])
         })?,
         Some(id) => {
-            let base = presets::by_id(id).ok_or_else(|| CodecError::UnknownPreset(id.clone()))?;
-            let base = serde_json::to_value(&base.scenario).map_err(|e| {
+            let (_, base) = presets::by_link_key(id).ok_or_else(|| CodecError::UnknownPreset(id.clone()))?;
+            let base = serde_json::to_value(&base).map_err(|e| {
                 CodecError::Invalid(vec![ValidationError {
                     path: String::new(),
                     message: format!("preset `{id}`: {e}"),

@@ -184,6 +184,43 @@ pub struct Venue {
     pub auction_discount: Decimal,
     /// Cap on the slippage of one liquidation, as a fraction of mark.
     pub max_slippage: Decimal,
+    /// How an `auto_deleverage` layer picks and charges its counterparties (BitMEX when absent,
+    /// so scenarios and links written before it keep their meaning).
+    #[serde(skip_serializing_if = "AdlRule::is_bitmex")]
+    pub adl: AdlRule,
+}
+
+/// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
+/// "Crypto and on-chain").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AdlRule {
+    /// Ranked by PnL % × effective leverage (PnL % / leverage at a loss), closed at the
+    /// bankruptcy price, the last hit partly.
+    #[default]
+    Bitmex,
+    /// Ranked by (mark / entry) × (notional / account value), closed at the bankruptcy price.
+    Hyperliquid,
+    /// dYdX v4: offsetting positions taken in a seeded pseudo-random order, without ranking.
+    Dydx,
+    /// Drift: no position is closed; the loss is a per-unit Δ = loss / (Σ|longs| + Σ|shorts|)
+    /// charged to every open position of the instrument, through its funding.
+    Drift,
+}
+
+impl AdlRule {
+    pub fn is_bitmex(&self) -> bool {
+        *self == AdlRule::Bitmex
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AdlRule::Bitmex => "BitMEX ranking",
+            AdlRule::Hyperliquid => "Hyperliquid ranking",
+            AdlRule::Dydx => "dYdX unranked selection",
+            AdlRule::Drift => "Drift per-unit socialization",
+        }
+    }
 }
 
 impl Default for Venue {
@@ -199,6 +236,7 @@ impl Default for Venue {
             margin_call_grace: 1,
             auction_discount: Decimal::ZERO,
             max_slippage: Decimal::new(5, 1),
+            adl: AdlRule::Bitmex,
         }
     }
 }

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::format::status_class;
 use super::state::use_state;
+use crate::scenario::AdlRule;
 use crate::engine::explain::{account_story, AccountStory, AdlFill, LossExplanation, ShareFigures, SplitRule, StoryRow, Why};
 use crate::engine::{format_decimal, format_money_exact};
 
@@ -118,6 +119,15 @@ fn adl_view(fills: &[AdlFill], quantity: Decimal, amount: Decimal) -> AnyView {
             let (op, how) = if f.pnl_pct > Decimal::ZERO { ("×", "in profit") } else { ("÷", "at a loss") };
             let rank = format!("{} of {}", ordinal(f.place), f.ranked);
             let score = format!("{} {op} {} = {}", pct(f.pnl_pct), format_decimal(f.leverage, 4), format_decimal(f.score, 4));
+            // The score line in the venue's own rule (`venue.adl`).
+            let (rule_text, score) = match f.rule {
+                AdlRule::Hyperliquid => (
+                    " (Hyperliquid's key): (mark ÷ entry, entry ÷ mark for a short) × notional ÷ account value, with notional ÷ account value = ".to_string(),
+                    format!("{} → key {}", format_decimal(f.leverage, 4), format_decimal(f.score, 4)),
+                ),
+                AdlRule::Dydx => (" (dYdX: offsetting positions in a seeded random order, not ranked by profit or leverage)".to_string(), String::new()),
+                _ => (format!(" ({how}): score = PnL % {op} leverage = "), score),
+            };
             let price = match f.price {
                 Some(p) => format!("at the bankruptcy price {} (the mark was {})", format_decimal(p, 8), format_decimal(f.mark, 8)),
                 None => format!("at the bankruptcy price (the mark was {})", format_decimal(f.mark, 8)),
@@ -136,7 +146,7 @@ fn adl_view(fills: &[AdlFill], quantity: Decimal, amount: Decimal) -> AnyView {
             view! {
                 <li class="adl-fill">
                     <span class="fill-head">{format!("Step {} · against {}", f.step, f.toward)}</span>
-                    <span class="fill-line">"Ranked " <strong class="adl-rank">{rank}</strong> {format!(" ({how}): score = PnL % {op} leverage = ")} <strong class="adl-score">{score}</strong></span>
+                    <span class="fill-line">"Ranked " <strong class="adl-rank">{rank}</strong> {rule_text} <strong class="adl-score">{score}</strong></span>
                     <span class="fill-line">{format!("Taken: {} {} {price}.", format_decimal(f.quantity, 8), f.instrument)}</span>
                     <span class="fill-line">"Charge = quantity × bad debt per contract = " <strong>{charge}</strong></span>
                 </li>

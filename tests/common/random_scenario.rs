@@ -174,6 +174,8 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
                 });
             }
             s.venue.auction_discount = dec(3, 2);
+            // Every ADL rule (issue 19), from the seed (the strategy's shape stays as it was).
+            s.venue.adl = [AdlRule::Bitmex, AdlRule::Hyperliquid, AdlRule::Dydx, AdlRule::Drift][(seed % 4) as usize];
             for (k, ins) in insts.iter().enumerate() {
                 let inverse = varied && ins.inverse;
                 s.instruments.push(Instrument {

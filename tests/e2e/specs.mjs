@@ -1293,6 +1293,33 @@ specs.push(
     },
   },
   {
+    name: 'presets: a re-told episode lists its published figures; the ADL preset picks Hyperliquid ranking and reports its overshoot',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'nasdaq-2018');
+      await page.waitForSelector('#preset-story');
+      await page.click('#preset-story summary');
+      const figures = await text(page, '#published-figures');
+      if (!/EUR 114m/.test(figures) || !/EUR 36m/.test(figures)) throw new Error(`published figures: ${figures}`);
+      const story = await text(page, '#preset-story');
+      if (!/one session/i.test(story) || /two sessions/.test(story)) throw new Error(`Nasdaq story: ${story.slice(0, 300)}`);
+      if (!/illustrative/.test(story)) throw new Error('the story does not say what is illustrative');
+      await page.locator('#preset-story').screenshot({ path: path.join(shotsDir, 'preset-published-figures.png') });
+      await page.selectOption('#preset', 'hyperliquid-adl-2025');
+      await page.waitForFunction(() => document.querySelector('#venue-adl')?.value === 'hyperliquid', null, { timeout: 60000 });
+      await page.waitForFunction(() => !/^step 0 \/ 0/.test(document.querySelector('#step-label')?.textContent || ''), null, { timeout: 60000 });
+      // Step 8: the crash's second wave, where the queue deleverages shorts.
+      await page.click('h1');
+      await page.keyboard.press('Home');
+      for (let k = 0; k < 8; k++) await page.keyboard.press('ArrowRight');
+      await page.waitForFunction(() => /step 8 \//.test(document.querySelector('#step-label')?.textContent || ''), null, { timeout: 60000 });
+      if (await page.$('#narrative-all')) await page.click('#narrative-all');
+      await page.waitForFunction(() => /ADL \(Hyperliquid ranking\).*beyond the need/.test(document.querySelector('#narrative')?.textContent || ''), null, { timeout: 60000 });
+      await page.screenshot({ path: path.join(shotsDir, 'hyperliquid-adl-2025.png'), fullPage: false });
+    },
+  },
+  {
     name: 'compare: the five-strategies preset opens on five waterfalls side by side that follow the player',
     async run({ page, base, shotsDir }) {
       await page.goto(`${base}#${goldenLink('preset-five-strategies')}`);

@@ -7,19 +7,29 @@ use crate::engine::money::{Checked, EngineResult};
 use crate::engine::state::{AdlQueue, Bankrupt, Sim};
 use crate::engine::timeline::*;
 use super::distribute::round_share;
-use crate::engine::adl::{adl_score, adl_take};
+use crate::engine::adl::{adl_score, adl_take, dydx_key, hyperliquid_key};
+use crate::scenario::AdlRule;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
     /// Source: BitMEX, "Auto-Deleveraging" and "Auto-Deleveraging Examples": closed against the best-ranked opposite positions at the bankruptcy price (domain.md §4).
     /// ADL: close opposite positions, best-ranked first, at the bankruptcy price; each pays the
     /// bad debt per contract for what it takes. Never more than the bankrupt size.
+    /// Every rule (`venue.adl`) reports what it took against what the deficit needed
+    /// (`adl_report`); Drift's closes no position (`adl_drift`).
     pub(in crate::engine) fn adl(&mut self, def: usize, t: u32, l: usize, mut left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
+        if self.s.venue.adl == AdlRule::Drift {
+            return self.adl_drift(def, t, l, left, info);
+        }
         let mut paid = Decimal::ZERO;
         for b in info {
             if left.is_zero() || b.per_unit <= Decimal::ZERO {
                 continue;
             }
+            let (needed_money, paid_before) = (left, paid);
+            // The open profit (at mark) of the quantities the queue closes: what the fill took
+            // off the winners' books, against the `needed_money` it had to cover (issue 19).
+            let mut profit_closed = Decimal::ZERO;
             // Quantity on the lot grid, rounded up, never more than the bankrupt size.
             let lot = self.m.meta(b.inst).map(|x| x.lot_size).unwrap_or_default();
             let raw = left.div_c(b.per_unit, "ADL quantity")?;
@@ -75,6 +85,9 @@ impl<'a> Sim<'a> {
                     round_share(q.mul_c(b.per_unit, "ADL charge")?).min(left)
                 };
                 let Some(pidx) = self.accts[i].snap.positions.iter().position(|p| p.inst == b.inst) else { continue }; // ok: i < len
+                let p = &self.accts[i].snap.positions[pidx]; // ok: found above
+                let signed = if p.size.is_sign_negative() { -q } else { q };
+                profit_closed += self.m.pnl_at(b.inst, signed, p.entry, mark)?.max(Decimal::ZERO);
                 let (r, iso) = self.close_part(i, pidx, q, mark, t)?;
                 self.cash_add(i, r + iso)?;
                 self.charge(i, def, t, charge, "auto-deleveraged at the bankruptcy price")?;
@@ -86,8 +99,22 @@ impl<'a> Sim<'a> {
                 paid += charge;
             }
             self.adl_cands = cands;
+            self.adl_report(t, l, b.inst, needed_money, paid - paid_before, profit_closed);
         }
         Ok(paid)
+    }
+
+    /// What one ADL fill took against what the deficit needed: an event and the run's totals
+    /// (`LossSummary::adl`). The fairness figure of Hyperliquid's 10 Oct 2025 event: the queue
+    /// closed positions carrying far more profit than the bad debt (domain.md, Chitra 2025).
+    pub(in crate::engine) fn adl_report(&mut self, t: u32, l: usize, inst: usize, needed: Decimal, charged: Decimal, profit_closed: Decimal) {
+        self.adl_totals.fills += 1;
+        self.adl_totals.needed += needed;
+        self.adl_totals.charged += charged;
+        self.adl_totals.profit_closed += profit_closed;
+        self.adl_totals.overshoot += (profit_closed - needed).max(Decimal::ZERO);
+        let msg = Msg::AdlTaken { inst: self.inst_id(inst).into(), rule: self.s.venue.adl, needed, charged, profit_closed };
+        self.event(t, None, EventKind::AdlTaken, msg, Some(charged), Some(l));
     }
 
     /// What ranked a hit (`place`: the surrogate score `ranked.len() − index` of `adl`'s loop),
@@ -99,7 +126,7 @@ impl<'a> Sim<'a> {
         AdlFigures { place: k.saturating_add(1), ranked: q.len(), score, pnl_pct, leverage, mark, per_unit }
     }
 
-    /// Source: BitMEX's ranking, PnL% × effective leverage when in profit, else PnL% / leverage (domain.md §4; the formula is `engine::adl::adl_score`).
+    /// Source: BitMEX's ranking, PnL% × effective leverage when in profit, else PnL% / leverage (domain.md §4; the formula is `engine::adl::adl_score`); Hyperliquid's key and dYdX's seeded order by `venue.adl` (`engine::adl`).
     /// The step's ADL ranking of accounts holding `inst` on the given side, best first: its index
     /// in `adl_cache`.
     pub(in crate::engine) fn adl_queue(&mut self, def: usize, t: u32, inst: usize, long: bool) -> EngineResult<usize> {
@@ -117,13 +144,19 @@ impl<'a> Sim<'a> {
             if p.size.is_zero() || p.size.is_sign_negative() == long {
                 continue;
             }
-            // PnL% = (mark value − entry value) / |entry value|; leverage = |mark value| / equity.
+            // PnL% = (mark value − entry value) / |entry value|; leverage = |mark value| / equity
+            // (Hyperliquid's notional / account value).
             let pnl = self.m.pnl_at(p.inst, p.size, p.entry, mark)?;
             let entry_value = self.m.notional(p.inst, p.size, p.entry)?;
             let pct = if entry_value.is_zero() { Decimal::ZERO } else { pnl.div_c(entry_value, "ADL pnl%")? };
             let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
             let lev = if eq > Decimal::ZERO { self.m.notional(p.inst, p.size, mark)?.div_c(eq, "ADL leverage")? } else { Decimal::ZERO };
-            ranked.push((i, adl_score(pct, lev)?, [pct, lev]));
+            let score = match self.s.venue.adl {
+                AdlRule::Hyperliquid => hyperliquid_key(mark, p.entry, !p.size.is_sign_negative(), lev)?,
+                AdlRule::Dydx => dydx_key(self.s.seed, t, inst, i),
+                AdlRule::Bitmex | AdlRule::Drift => adl_score(pct, lev)?,
+            };
+            ranked.push((i, score, [pct, lev]));
         }
         // (score, account) is unique per account: the unstable sort (no buffer) gives the one order.
         ranked.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));

@@ -6,6 +6,7 @@
 //! BitMEX, OKX, Drift, Hyperliquid (domain.md §4–§7) for venues.
 
 mod adl;
+mod adl_drift;
 mod assessment;
 mod balances;
 mod defaulter_fund;

@@ -13,6 +13,9 @@ use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
+use crate::scenario::{AdlRule, ValidationError};
+use crate::ui::state::use_state;
+
 pub use field_errors::FieldErrors;
 use json_editor::JsonEditor;
 use layers_editor::LayersEditor;
@@ -32,6 +35,7 @@ pub fn Editor() -> impl IntoView {
                 get=|s| s.venue.liquidation_fee set=|s, v| { s.venue.liquidation_fee = v; Ok(()) }/>
             <NumberField id="venue-auction" label="Auction discount to mark (CCP close-out)" path="venue.auction_discount"
                 get=|s| s.venue.auction_discount set=|s, v| { s.venue.auction_discount = v; Ok(()) }/>
+            <AdlRuleSelect/>
             <NumberField id="steps" label="Steps" path="steps"
                 get=|s| Decimal::from(s.steps)
                 set=|s, v| {
@@ -51,5 +55,31 @@ pub fn Editor() -> impl IntoView {
             <summary>"Everything (JSON: accounts, cohorts, instruments…)"</summary>
             <JsonEditor/>
         </details>
+    }
+}
+
+/// `venue.adl`: how an auto-deleveraging layer picks and charges its counterparties.
+#[component]
+fn AdlRuleSelect() -> impl IntoView {
+    const RULES: [(AdlRule, &str); 4] = [
+        (AdlRule::Bitmex, "bitmex"),
+        (AdlRule::Hyperliquid, "hyperliquid"),
+        (AdlRule::Dydx, "dydx"),
+        (AdlRule::Drift, "drift"),
+    ];
+    let s = use_state();
+    let errors = RwSignal::new(Vec::<ValidationError>::new());
+    let set = move |value: String| {
+        if let Some(&(rule, _)) = RULES.iter().find(|r| r.1 == value) {
+            errors.set(s.edit(|sc| sc.venue.adl = rule).err().unwrap_or_default());
+        }
+    };
+    let current = move || s.scenario.with(|sc| RULES.iter().find(|r| r.0 == sc.venue.adl).map(|r| r.1).unwrap_or("bitmex"));
+    view! {
+        <label for="venue-adl">"Auto-deleveraging rule"</label>
+        <select id="venue-adl" prop:value=current on:change=move |e| set(event_target_value(&e))>
+            {RULES.into_iter().map(|(rule, value)| view! { <option value=value>{rule.label()}</option> }).collect_view()}
+        </select>
+        <FieldErrors errors=errors/>
     }
 }

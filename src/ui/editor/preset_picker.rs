@@ -35,12 +35,19 @@ pub fn PresetPicker() -> impl IntoView {
         <p class="preset-summary" id="preset-summary">{summary}</p>
         {move || {
             let id = s.preset_id.get();
-            all.with_value(|ps| ps.iter().find(|p| Some(p.id) == id.as_deref()).map(|p| (p.narrative, p.sources)))
-                .filter(|(n, _)| !n.is_empty())
-                .map(|(narrative, sources)| view! {
+            all.with_value(|ps| ps.iter().find(|p| Some(p.id) == id.as_deref()).map(|p| (p.narrative, p.sources, p.published, p.illustrative)))
+                .filter(|(n, ..)| !n.is_empty())
+                .map(|(narrative, sources, published, illustrative)| view! {
                     <details class="preset-story" id="preset-story">
                         <summary>"The story behind this scenario"</summary>
                         <p>{narrative}</p>
+                        {(!published.is_empty()).then(|| view! {
+                            <p>"Published figures:"</p>
+                            <ul class="published-figures" id="published-figures">
+                                {published.iter().map(|f| view! { <li>{format!("{}: {} ({})", f.what, f.stated, f.source)}</li> }).collect_view()}
+                            </ul>
+                        })}
+                        <p>{illustrative}</p>
                         {(!sources.is_empty()).then(|| view! {
                             <p class="muted">"Sources: " {sources.join("; ")}</p>
                         })}
