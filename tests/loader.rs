@@ -17,13 +17,22 @@ fn the_loader_names_every_preset_as_the_app_does() {
     let table = loader_table();
     let all = presets::all();
     assert_eq!(all.len(), presets::ids().len(), "every preset decodes");
+    // Keyed as links name presets: a re-told preset by its new key, and its earlier content
+    // (which older links still open) by the old one.
+    let mut keys = 0;
     for p in &all {
+        let key = presets::link_key(p.id);
         assert_eq!(
-            table.get(p.id).and_then(|v| v.as_str()),
+            table.get(key).and_then(|v| v.as_str()),
             Some(p.scenario.name.as_str()),
-            "index.html PRESET_NAMES[{:?}] should be the preset's scenario name",
-            p.id
+            "index.html PRESET_NAMES[{key:?}] should be the preset's scenario name"
         );
+        keys += 1;
+        if key != p.id {
+            let (_, before) = presets::by_link_key(p.id).expect("the earlier content stays");
+            assert_eq!(table.get(p.id).and_then(|v| v.as_str()), Some(before.name.as_str()), "PRESET_NAMES[{:?}]: the earlier content's name", p.id);
+            keys += 1;
+        }
     }
-    assert_eq!(table.len(), all.len(), "index.html PRESET_NAMES names a preset that does not exist");
+    assert_eq!(table.len(), keys, "index.html PRESET_NAMES names a preset that does not exist");
 }
