@@ -29,6 +29,7 @@ pub fn GlossaryView() -> impl IntoView {
                 s.select_venue(show.venue);
             }
             s.step.set(show.step);
+            s.narrative_open.set(Some(show.step));
             if let Some(kind) = show.stress {
                 // A sizing figure: the stress lab computes it on this preset (and scrolls to it).
                 s.stress_request.set(Some(kind));

@@ -19,7 +19,9 @@ const FIRST_EVENTS: usize = 20;
 pub fn Narrative() -> impl IntoView {
     let s = use_state();
     // The step whose events are all listed: moving the cursor folds the list again.
-    let show_all = RwSignal::new(None::<u32>);
+    // The step whose whole list is open (a dense step folds it); the glossary's "Show me" opens
+    // its step's list, so the term it shows is on screen.
+    let show_all = s.narrative_open;
     // The lines (offsets in the step's events) of the draw on screen.
     let current = Memo::new(move |_| {
         let step = s.step.get();

@@ -49,6 +49,8 @@ pub struct AppState {
     /// A stress analysis another view asks the stress lab to run now (the glossary's Cover-1 /
     /// Cover-2 "Show me"); the stress lab takes it and clears it.
     pub stress_request: RwSignal<Option<crate::stress::job::JobKind>>,
+    /// The step whose events the narrative lists in full (a dense step folds them).
+    pub narrative_open: RwSignal<Option<u32>>,
     /// The account whose rows and ledger entries are highlighted (index into `Timeline::accounts`).
     pub selected_account: RwSignal<Option<usize>>,
     /// The scenario (and preset) of the run on screen: what Cancel goes back to, and the only
@@ -85,6 +87,7 @@ impl AppState {
             speed: RwSignal::new(1.0),
             selected_account: RwSignal::new(None),
             stress_request: RwSignal::new(None),
+            narrative_open: RwSignal::new(None),
             last_run_ms: RwSignal::new(0.0),
             embed: embed_mode(),
             editing: RwSignal::new(false),
