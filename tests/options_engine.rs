@@ -285,3 +285,31 @@ proptest! {
         }
     }
 }
+
+/// The options-seller preset with hand-computed figures (Black-76 by hand, margin-models.md §1):
+/// put 7,000 at F 8,000, 10 days, σ 0.6: 30.728 → 30.5; call 9,000: 48.613 → 48.5; after the
+/// gap (F 5,600, 7 days, σ 1.5) put 1,493.562 → 1,493.5, call 5.633 → 5.5.
+#[test]
+fn options_seller_preset_by_hand() {
+    let p = presets::by_id("options-seller").expect("preset");
+    let t = engine::simulate(&p.scenario).unwrap();
+    assert_eq!((t.mark(1, 0), t.mark(2, 0)), (d("30.5"), d("48.5")));
+    assert_eq!((t.mark(1, 3), t.mark(2, 3)), (d("1493.5"), d("5.5")));
+    // Premium received 100 × (30.5 + 48.5) = 7,900; maintenance 100 × (max(600, 2.2875) + 30.5)
+    // + 100 × (600 + 48.5) = 127,900 ≤ equity 130,000.
+    let seller = t.account_at(0, 0);
+    assert_eq!(seller.collateral, d("137900"));
+    assert_eq!(seller.maintenance, d("127900"));
+    assert_eq!(seller.status, engine::Status::Healthy);
+    // Close-out: the put bought back at 1,493.5 × (1 + 0.05 × 149,350 / 10^6) = 1,504.65 → 1,504.5,
+    // the call at 5.5: 150,450 + 550 = 151,000 against 137,900: a deficit of 13,100.
+    let sm = &t.summary;
+    assert_eq!(sm.deficit, d("151000"));
+    assert_eq!(sm.bad_debt, d("13100"));
+    assert_eq!(sm.by_layer, vec![d("137900"), d("8000"), d("5100")]);
+    assert_eq!(sm.unallocated, Decimal::ZERO);
+    // Socialized pro rata to profit: the miner 60 × 1,463 = 87,780, the speculator
+    // 40 × 1,463 − 100 × 43 = 54,220: 5,100 × 87,780 / 142,000 = 3,152.66197183…
+    assert_eq!(t.account_at(1, 10).loss_to_waterfall.round_dp(6), d("3152.661972"));
+    assert!(t.ledger_sums().values().all(|v| v.is_zero()));
+}
