@@ -313,3 +313,32 @@ fn options_seller_preset_by_hand() {
     assert_eq!(t.account_at(1, 10).loss_to_waterfall.round_dp(6), d("3152.661972"));
     assert!(t.ledger_sums().values().all(|v| v.is_zero()));
 }
+
+/// The account story carries each option holder's greeks (engine figures; the UI formats them).
+/// Step 0 of the one-call book: F 60,000, K 65,000, 30 days, σ 0.6 (margin-models.md §7 row 1):
+/// delta 0.3522260125, gamma 3.597077737e-5, vega 6,386.044859, theta −23,309.06374 a year
+/// (−63.86 a day). The seller's are the negatives.
+#[test]
+fn the_story_shows_the_greeks() {
+    let t = engine::simulate(&call_book(PremiumUnit::Quote, SettlementKind::Cash)).unwrap();
+    let buyer = engine::explain::account_story(&t, 0).unwrap();
+    let g = buyer.rows[0].greeks.expect("greeks at step 0");
+    assert_eq!(g.delta, d("0.352226"));
+    assert_eq!(g.gamma, d("0.0000359708"));
+    assert_eq!(g.vega, d("6386.0449"));
+    assert_eq!(g.theta_per_day, d("-63.8604"));
+    let seller = engine::explain::account_story(&t, 1).unwrap();
+    assert_eq!(seller.rows[0].greeks.unwrap().delta, d("-0.352226"));
+    // At expiry the option is gone: no greeks.
+    assert!(buyer.rows.last().unwrap().greeks.is_none());
+    // The preset's miner, long 60 puts 7,000: before the gap (F 8,000, 10 days, σ 0.6,
+    // d1 = 1.39421) delta = −60 × N(−d1) = −4.897614; after it (F 5,600, 7 days, σ 1.5,
+    // d1 = −0.97035) −50.043831 (by hand with erf).
+    let p = presets::by_id("options-seller").unwrap();
+    let t = engine::simulate(&p.scenario).unwrap();
+    let st = engine::explain::account_story(&t, 1).unwrap();
+    assert_eq!(st.rows[0].greeks.unwrap().delta, d("-4.897614"));
+    assert_eq!(st.rows[3].greeks.unwrap().delta, d("-50.043831"));
+    // The seller was closed out at step 3: no option left, no greeks.
+    assert!(engine::explain::account_story(&t, 0).unwrap().rows[3].greeks.is_none());
+}

@@ -271,6 +271,8 @@ pub struct StoryRow {
     pub bankruptcy_price: Option<Decimal>,
     /// Its loss to the waterfall so far.
     pub loss: Decimal,
+    /// Its greeks when it holds a live option (issue 18; engine/option_greeks.rs).
+    pub greeks: Option<super::option_greeks::AccountGreeks>,
 }
 
 /// An account's story: its state step by step and its losses.
@@ -340,6 +342,7 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
         liquidation_price: prices.map(|x| x.0),
         bankruptcy_price: prices.map(|x| x.1),
         loss: snap.loss,
+        greeks: super::option_greeks::greeks_at(&t.market, &snap.positions, step),
     })
 }
 

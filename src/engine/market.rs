@@ -31,6 +31,8 @@ pub struct OptionMeta {
     pub premium_in: PremiumIn,
     pub strike: Decimal,
     pub expiry: u32,
+    /// Calendar days one step spans (T = (expiry − t) × days_per_step / 365).
+    pub days_per_step: Decimal,
 }
 
 /// Everything price-like, per step. Frames are read from here on demand.
@@ -47,6 +49,9 @@ pub struct Market {
     pub haircuts: Vec<Decimal>,
     #[serde(skip)]
     pub meta: Vec<InstrumentMeta>,
+    /// Each option's implied volatility per step (empty for other instruments): the greeks read it.
+    #[serde(skip)]
+    pub vols: Vec<Vec<Decimal>>,
 }
 
 /// `q × contract size`, skipping the multiplication for a contract size of exactly `1` (scale 0):
@@ -87,6 +92,7 @@ impl Market {
                         },
                         strike: o.strike,
                         expiry: ins.expiry.as_ref().map(|x| x.step).unwrap_or(s.steps),
+                        days_per_step: o.days_per_step,
                     })
                 }),
             });
@@ -119,7 +125,14 @@ impl Market {
             };
             asset_prices.push(series);
         }
-        Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta })
+        let mut vols = Vec::with_capacity(s.instruments.len());
+        for (i, ins) in s.instruments.iter().enumerate() {
+            vols.push(match ins.option {
+                Some(_) => crate::scenario::option_path::vol_path(s, i).map_err(|e| super::money::EngineError::Invalid { errors: vec![e.to_string()] })?,
+                None => Vec::new(),
+            });
+        }
+        Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols })
     }
 
     #[inline]

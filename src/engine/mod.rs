@@ -19,6 +19,7 @@ pub mod market;
 pub mod money;
 pub mod options;
 mod option_book;
+pub mod option_greeks;
 pub mod option_margin;
 mod record;
 pub mod run;
