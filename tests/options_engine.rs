@@ -342,3 +342,12 @@ fn the_story_shows_the_greeks() {
     // The seller was closed out at step 3: no option left, no greeks.
     assert!(engine::explain::account_story(&t, 0).unwrap().rows[3].greeks.is_none());
 }
+
+/// A premium-style option position is carried at entry 0: the story shows no entry for it.
+#[test]
+fn the_story_shows_no_entry_for_a_premium_style_option() {
+    let t = engine::simulate(&call_book(PremiumUnit::Quote, SettlementKind::Cash)).unwrap();
+    let st = engine::explain::account_story(&t, 0).unwrap();
+    assert_eq!(st.rows[0].instrument.as_deref(), Some("C65"));
+    assert_eq!(st.rows[0].entry, None);
+}

@@ -335,7 +335,9 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
         status: snap.status,
         instrument: p.and_then(|p| t.instruments.get(p.inst).cloned()),
         size: p.map(|p| p.size).unwrap_or_default(),
-        entry: p.map(|p| p.entry),
+        // An option bought or sold premium-style is carried at entry 0 (its premium was paid at
+        // opening, option_book.rs): no entry price to show.
+        entry: p.filter(|p| !(p.entry.is_zero() && t.market.option(p.inst).is_some())).map(|p| p.entry),
         mark,
         equity: v.equity,
         maintenance: v.maintenance,

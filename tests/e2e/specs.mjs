@@ -1269,5 +1269,8 @@ specs.push({
     }
     await page.locator('#account-story').scrollIntoViewIfNeeded();
     await page.locator('#account-story').screenshot({ path: path.join(shotsDir, 'options-story-greeks.png') });
+    // The greeks columns, scrolled into view.
+    await page.$eval('#account-story .story-steps', (el) => { el.scrollLeft = el.scrollWidth; });
+    await page.locator('#account-story .story-steps').screenshot({ path: path.join(shotsDir, 'options-story-greeks-columns.png') });
   },
 });
