@@ -87,6 +87,9 @@ fn physical_exercise_opens_the_future_at_the_strike() {
     assert_eq!(seller.equity, d("17238"));
     // The seller's short future now needs the perpetual's 5 % of 70,000 = 3,500.
     assert_eq!(seller.maintenance, d("3500"));
+    let said: Vec<String> = t.events_at(30).iter().map(|e| serde_json::to_value(e).unwrap()["text"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(said.iter().any(|x| x == "buyer's 1 C65 exercised: 1 BTC-PERP opened at 65,000."), "{said:?}");
+    assert!(said.iter().any(|x| x == "seller's −1 C65 exercised: −1 BTC-PERP opened at 65,000."), "{said:?}");
     assert!(t.ledger_sums().values().all(|v| v.is_zero()));
 }
 

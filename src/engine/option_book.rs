@@ -14,6 +14,7 @@ use super::ledger::{names, EntryMemo, Name};
 use super::money::{format_decimal, to_money, Checked, EngineResult};
 use super::options::black76::OptionKind;
 use super::state::Sim;
+use super::timeline::{EventKind, Msg};
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
@@ -85,6 +86,9 @@ impl<'a> Sim<'a> {
             self.accts[a].snap.positions.push(Pos { inst: o.underlying, size: contracts, entry: price, funding_entry, isolated: None }); // ok: a < len
             self.touch(a);
         }
+        let into = if o.kind == OptionKind::Put { -p.size } else { p.size }.mul_c(cs_opt, "exercise")?.div_c(cs_und, "exercise")?;
+        let msg = Msg::Exercised { name: self.who(a), size: p.size, inst: self.inst_id(p.inst).into(), into, under: self.inst_id(o.underlying).into(), price };
+        self.event(t, Some(a), EventKind::Settlement, msg, None, None);
         Ok(())
     }
 }
