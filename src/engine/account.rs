@@ -127,6 +127,9 @@ pub fn position_value(m: &Market, p: &Pos, t: u32) -> EngineResult<Decimal> {
 
 /// Maintenance and initial requirement of one position at step `t`.
 pub fn position_requirements(m: &Market, p: &Pos, t: u32) -> EngineResult<(Decimal, Decimal)> {
+    if let Some(o) = m.option(p.inst) {
+        return super::option_margin::option_requirements(m, o, p.inst, p.size, t);
+    }
     let notional = m.notional(p.inst, p.size, m.mark(p.inst, t))?;
     match m.meta(p.inst) {
         Some(meta) => Ok((meta.margin.maintenance(notional)?, meta.margin.initial(notional)?)),
@@ -151,6 +154,10 @@ fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial
         let val = position_value(m, p, t)?;
         let notional = m.notional(p.inst, p.size, m.mark(p.inst, t))?;
         let (mm, im) = match m.meta(p.inst) {
+            Some(meta) if meta.option.is_some() => {
+                let (mm, im) = position_requirements(m, p, t)?;
+                (mm, if initial { im } else { Decimal::ZERO })
+            }
             Some(meta) => (meta.margin.maintenance(notional)?, if initial { meta.margin.initial(notional)? } else { Decimal::ZERO }),
             None => (Decimal::ZERO, Decimal::ZERO),
         };

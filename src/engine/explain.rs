@@ -281,6 +281,8 @@ pub struct StoryRow {
     pub bankruptcy_price: Option<Decimal>,
     /// Its loss to the waterfall so far.
     pub loss: Decimal,
+    /// Its greeks when it holds a live option (issue 18; engine/option_greeks.rs).
+    pub greeks: Option<super::option_greeks::AccountGreeks>,
 }
 
 /// An account's story: its state step by step and its losses.
@@ -340,13 +342,16 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
         status: snap.status,
         instrument: p.and_then(|p| t.instruments.get(p.inst).cloned()),
         size: p.map(|p| p.size).unwrap_or_default(),
-        entry: p.map(|p| p.entry),
+        // An option bought or sold premium-style is carried at entry 0 (its premium was paid at
+        // opening, option_book.rs): no entry price to show.
+        entry: p.filter(|p| !(p.entry.is_zero() && t.market.option(p.inst).is_some())).map(|p| p.entry),
         mark,
         equity: v.equity,
         maintenance: v.maintenance,
         liquidation_price: prices.map(|x| x.0),
         bankruptcy_price: prices.map(|x| x.1),
         loss: snap.loss,
+        greeks: super::option_greeks::greeks_at(&t.market, &snap.positions, step),
     })
 }
 
@@ -371,7 +376,8 @@ fn prices_of(t: &Timeline, positions: &[super::account::Pos], equity: Decimal, s
 /// is the equity less the position's PnL at the mark, then the Binance formulas (`margin`).
 fn position_prices(t: &Timeline, p: &super::account::Pos, equity: Decimal, step: u32) -> EngineResult<Option<(Decimal, Decimal)>> {
     let Some(meta) = t.market.meta(p.inst) else { return Ok(None) };
-    if meta.kind != ContractKind::Linear || p.size.is_zero() {
+    // An option's margin is not the notional rate: the Binance prices do not apply.
+    if meta.kind != ContractKind::Linear || meta.option.is_some() || p.size.is_zero() {
         return Ok(None);
     }
     let mark = t.market.mark(p.inst, step);

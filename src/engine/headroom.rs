@@ -81,6 +81,21 @@ pub(crate) fn check<'a>(s: &Scenario, m: &Market, book: impl Iterator<Item = Boo
             InstrumentReach { high, carry, inverse: ins.kind == ContractKind::Inverse }
         })
         .collect();
+    // A physically settled option becomes a position in its underlying at the strike (issue 18,
+    // option_book.rs): its exposure is bounded as that position's, at the higher of the strike
+    // and the underlying's highest mark, with the underlying's carry.
+    let reach: Vec<InstrumentReach> = reach
+        .iter()
+        .zip(&s.instruments)
+        .map(|(r, ins)| {
+            let physical = ins.expiry.as_ref().is_some_and(|x| x.settlement == SettlementKind::Physical);
+            let und = ins.option.as_ref().filter(|_| physical).and_then(|o| s.instruments.iter().position(|x| x.id == o.on).map(|u| (o, u)));
+            match und.and_then(|(o, u)| reach.get(u).map(|ur| (o, ur))) {
+                Some((o, ur)) => InstrumentReach { high: r.high.max(ur.high).max(o.strike), carry: r.carry.max(ur.carry), inverse: false },
+                None => InstrumentReach { high: r.high, carry: r.carry, inverse: r.inverse },
+            }
+        })
+        .collect();
     let asset_high: Vec<Decimal> = m.asset_prices.iter().map(|x| x.iter().copied().max().unwrap_or(Decimal::ONE)).collect();
     let mut amounts = s.venue.insurance_fund;
     for l in &s.waterfall {

@@ -21,7 +21,8 @@ impl<'a> Sim<'a> {
         let acct = self.accts.get(a)?;
         let p = acct.snap.positions.get(i)?;
         let meta = self.m.meta(p.inst)?;
-        if meta.kind != ContractKind::Linear || cross && acct.snap.collateral.iter().skip(1).any(|x| !x.is_zero()) {
+        // An option's margin is not the notional rate: the Binance prices do not apply.
+        if meta.kind != ContractKind::Linear || meta.option.is_some() || cross && acct.snap.collateral.iter().skip(1).any(|x| !x.is_zero()) {
             return None;
         }
         let units = p.size.checked_mul(meta.contract_size)?;

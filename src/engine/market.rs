@@ -3,7 +3,8 @@
 
 use super::margin::MarginModel;
 use super::money::{to_money, to_money_places, Checked, EngineResult, LEGACY_MONEY_DP};
-use crate::scenario::{ContractKind, Scenario};
+use super::options::black76::{OptionKind, PremiumIn};
+use crate::scenario::{ContractKind, OptionType, PremiumUnit, Scenario};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -17,6 +18,21 @@ pub struct InstrumentMeta {
     pub tick_size: Decimal,
     pub price_impact: Decimal,
     pub margin: MarginModel,
+    /// An option's terms (issue 18): its margin is Deribit's standard option margin
+    /// (engine/option_margin.rs), not the notional rate.
+    pub option: Option<OptionMeta>,
+}
+
+/// What the engine needs of an option: its underlying instrument, right, strike and expiry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OptionMeta {
+    pub underlying: usize,
+    pub kind: OptionKind,
+    pub premium_in: PremiumIn,
+    pub strike: Decimal,
+    pub expiry: u32,
+    /// Calendar days one step spans (T = (expiry − t) × days_per_step / 365).
+    pub days_per_step: Decimal,
 }
 
 /// Everything price-like, per step. Frames are read from here on demand.
@@ -33,6 +49,9 @@ pub struct Market {
     pub haircuts: Vec<Decimal>,
     #[serde(skip)]
     pub meta: Vec<InstrumentMeta>,
+    /// Each option's implied volatility per step (empty for other instruments): the greeks read it.
+    #[serde(skip)]
+    pub vols: Vec<Vec<Decimal>>,
 }
 
 /// `q × contract size`, skipping the multiplication for a contract size of exactly `1` (scale 0):
@@ -60,6 +79,22 @@ impl Market {
                 tick_size: ins.tick_size,
                 price_impact: ins.price_impact,
                 margin: MarginModel::from_spec(&ins.margin)?,
+                option: ins.option.as_ref().and_then(|o| {
+                    Some(OptionMeta {
+                        underlying: s.instruments.iter().position(|x| x.id == o.on)?,
+                        kind: match o.kind {
+                            OptionType::Call => OptionKind::Call,
+                            OptionType::Put => OptionKind::Put,
+                        },
+                        premium_in: match o.premium {
+                            PremiumUnit::Quote => PremiumIn::Quote,
+                            PremiumUnit::Coin => PremiumIn::Coin,
+                        },
+                        strike: o.strike,
+                        expiry: ins.expiry.as_ref().map(|x| x.step).unwrap_or(s.steps),
+                        days_per_step: o.days_per_step,
+                    })
+                }),
             });
             let mut idx = Vec::with_capacity(n);
             let mut cum = Decimal::ZERO;
@@ -90,7 +125,14 @@ impl Market {
             };
             asset_prices.push(series);
         }
-        Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta })
+        let mut vols = Vec::with_capacity(s.instruments.len());
+        for (i, ins) in s.instruments.iter().enumerate() {
+            vols.push(match ins.option {
+                Some(_) => crate::scenario::option_path::vol_path(s, i).map_err(|e| super::money::EngineError::Invalid { errors: vec![e.to_string()] })?,
+                None => Vec::new(),
+            });
+        }
+        Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols })
     }
 
     #[inline]
@@ -110,6 +152,12 @@ impl Market {
 
     pub fn meta(&self, inst: usize) -> Option<&InstrumentMeta> {
         self.meta.get(inst)
+    }
+
+    /// The option terms of instrument `inst`, if it is an option.
+    #[inline]
+    pub fn option(&self, inst: usize) -> Option<&OptionMeta> {
+        self.meta.get(inst).and_then(|m| m.option.as_ref())
     }
 
     /// PnL of `size` contracts entered at `entry`, valued at `price`, in quote currency.

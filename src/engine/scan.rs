@@ -51,6 +51,9 @@ struct InstFacts {
     /// Largest |mark| of the run: accounts whose notional could approach Decimal's range are
     /// always checked, so an overflow error surfaces exactly as in the reference.
     max_mark: Decimal,
+    /// An option (issue 18): its underlying instrument and the maintenance rate of the standard
+    /// option margin (option_margin.rs), which moves with the underlying's mark too.
+    option: Option<(usize, f64)>,
 }
 
 /// A band edge in a heap: ordered by price, then account (f64 total order; never NaN).
@@ -181,6 +184,7 @@ impl Scan {
                 funding,
                 marks: marks_d.iter().map(|x| f(*x)).collect(),
                 max_mark: marks_d.iter().map(|x| x.abs()).max().unwrap_or_default(),
+                option: meta.option.map(|o| (o.underlying, f(super::options::deribit_standard::StandardParams::default().maintenance))),
             });
         }
         let mut asset_inst = vec![None];
@@ -431,6 +435,32 @@ impl Scan {
                 _ => {}
             }
             let fa = self.facts.get(p.inst)?;
+            if let Some((u, mm)) = fa.option {
+                // An option (issue 18): value q·cs·M; a short's standard maintenance is
+                // |q|·cs·(mm·S + M) (call) or |q|·cs·(max(mm·S, mm·M) + M) (put), so the group's
+                // slope in M lies in [q·cs − |q·cs|(1 + mm), q·cs − |q·cs|] and in the underlying's
+                // S in [−|q·cs|·mm, 0]; a long's is q·cs in M only. Bands on both marks: a move of
+                // the underlying or of the volatility (through M) wakes the account.
+                eps = eps.checked_add(POSITION_ROUNDING)?;
+                let qcs = p.size.checked_mul(fa.cs)?;
+                let fu = self.facts.get(u)?;
+                if qcs.abs().checked_mul(fa.max_mark.max(fu.max_mark))? > NOTIONAL_CAP {
+                    return None;
+                }
+                scale = scale.checked_add(qcs.checked_mul(m.mark(p.inst, t))?.abs())?.checked_add(qcs.checked_mul(m.mark(u, t))?.abs())?;
+                let q = f(qcs);
+                let aq = q.abs();
+                if !q.is_finite() {
+                    return None;
+                }
+                if p.size < Decimal::ZERO {
+                    self.add_slope(p.inst, q - aq * (1.0 + mm), q - aq, aq * (2.0 + mm))?;
+                    self.add_slope(u, -aq * mm, 0.0, aq * mm)?;
+                } else {
+                    self.add_slope(p.inst, q, q, aq)?;
+                }
+                continue;
+            }
             if !fa.continuous || fa.funding == 2 {
                 return None;
             }

@@ -97,6 +97,13 @@ impl<'a> Sim<'a> {
                     }
                 };
                 let size = self.accts[a].snap.positions[pidx].size; // ok: pidx found above
+                if x.settlement == SettlementKind::Physical && self.m.option(i).is_some() {
+                    // A physically settled option becomes a futures position (option_book.rs).
+                    self.exercise(a, pidx, t)?;
+                    settled += 1;
+                    self.bankrupt_if_negative(a, t, margin)?;
+                    continue;
+                }
                 let (realized, iso) = self.close_part(a, pidx, size.abs(), mark, t)?;
                 self.cash_add(a, realized + iso)?;
                 settled += 1;

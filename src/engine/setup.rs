@@ -106,6 +106,7 @@ impl<'a> Sim<'a> {
         sim.check_headroom()?;
         sim.build_layers(waterfall)?;
         sim.open_ledger()?;
+        sim.pay_premiums()?;
         sim.note_start_equity()?;
         Ok(sim)
     }

@@ -292,6 +292,8 @@ impl Serialize for Events {
 pub(crate) enum Msg<N = Name> {
     BuyIn { name: N, missing: Decimal, inst: N, penalty: Decimal, cost: Decimal },
     Settled { inst: N, mark: Decimal, count: usize },
+    /// A physically settled option exercised into its underlying (issue 18, option_book.rs).
+    Exercised { name: N, size: Decimal, inst: N, into: Decimal, under: N, price: Decimal },
     SettlementDeficit { name: N, deficit: Decimal },
     MarginCall { name: N, equity: Decimal, required: Decimal, top_up: Decimal },
     MarginCallMet { name: N, top_up: Decimal },
@@ -626,6 +628,15 @@ impl Msg<u64> {
                 out.u64(*count as u64);
                 out.dec(*take);
             }
+            Msg::Exercised { name, size, inst, into, under, price } => {
+                out.u8(50);
+                out.u64(*name);
+                out.dec(*size);
+                out.u64(*inst);
+                out.dec(*into);
+                out.u64(*under);
+                out.dec(*price);
+            }
         }
     }
 
@@ -705,6 +716,7 @@ impl Msg<u64> {
                 profit_closed: r.dec(),
             },
             41 => Msg::PerUnitSocialized { inst: r.u64(), delta: r.dec(), count: r.u64() as usize, take: r.dec() },
+            50 => Msg::Exercised { name: r.u64(), size: r.dec(), inst: r.u64(), into: r.dec(), under: r.u64(), price: r.dec() },
             _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
     }
@@ -716,6 +728,7 @@ impl<N> Msg<N> {
         match self {
             Msg::BuyIn { name, missing, inst, penalty, cost } => Msg::BuyIn { name: f(name), missing, inst: f(inst), penalty, cost },
             Msg::Settled { inst, mark, count } => Msg::Settled { inst: f(inst), mark, count },
+            Msg::Exercised { name, size, inst, into, under, price } => Msg::Exercised { name: f(name), size, inst: f(inst), into, under: f(under), price },
             Msg::SettlementDeficit { name, deficit } => Msg::SettlementDeficit { name: f(name), deficit },
             Msg::MarginCall { name, equity, required, top_up } => Msg::MarginCall { name: f(name), equity, required, top_up },
             Msg::MarginCallMet { name, top_up } => Msg::MarginCallMet { name: f(name), top_up },
@@ -763,6 +776,10 @@ impl Msg {
                 name, dec(*missing, 8), inst, pct(*penalty), money(*cost)
             ),
             Msg::Settled { inst, mark, count } => format!("{} expired and settled at {} ({} position(s)).", inst, dec(*mark, 8), count),
+            Msg::Exercised { name, size, inst, into, under, price } => format!(
+                "{}'s {} {} exercised: {} {} opened at {}.",
+                name, dec(*size, 8), inst, dec(*into, 8), under, dec(*price, 8)
+            ),
             Msg::SettlementDeficit { name, deficit } => format!("{} cannot pay its settlement: a deficit of {}.", name, money(*deficit)),
             Msg::MarginCall { name, equity, required, top_up } => format!(
                 "Margin call: {} is below maintenance ({} equity vs {} required) and must post {}.",
@@ -1378,6 +1395,7 @@ mod packed_event_tests {
         let msgs: Vec<Msg> = vec![
             Msg::BuyIn { name: a.clone(), missing: d(15, 1), inst: inst.clone(), penalty: d(5, 2), cost: d(-123456789, 4) },
             Msg::Settled { inst: inst.clone(), mark: d(425005, 1), count: 70_000 },
+            Msg::Exercised { name: a.clone(), size: d(-15, 1), inst: n("C65"), into: d(-15, 1), under: inst.clone(), price: d(65000, 0) },
             Msg::SettlementDeficit { name: a.clone(), deficit: Decimal::MAX },
             Msg::MarginCall { name: a.clone(), equity: d(-1, 28), required: d(3, 0), top_up: Decimal::ZERO },
             Msg::MarginCallMet { name: a.clone(), top_up: d(7, 2) },

@@ -9,10 +9,12 @@ pub mod contagion;
 pub mod domain;
 pub mod limits;
 pub mod presets;
+pub mod option_path;
 pub mod price_path;
 pub mod schema;
 pub mod strict;
 pub mod validate;
+pub mod validate_option;
 
 pub use schema::*;
 pub use limits::{work_estimate, WorkEstimate};

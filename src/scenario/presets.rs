@@ -423,6 +423,27 @@ The figures are illustrative.",
         illustrative: ALL_ILLUSTRATIVE,
         json: include_str!("../../examples/cover-2.json"),
     },
+    Source {
+        id: "options-seller",
+        title: "An options seller blows up (short volatility)",
+        summary: "A fund short out-of-the-money puts and calls is hit by a 30% gap and volatility jumping from 60% to 150%; its deficit goes through the insurance fund and is socialized among the accounts in profit.",
+        narrative: "A fund sells 100 puts struck at 7,000 and 100 calls struck at 9,000 on a bitcoin perpetual at 8,000, ten days from expiry, for $7,900 of premium (Black-76 at 60% volatility, rounded to the tick). \
+The venue margins options the Deribit way: a long option has paid its premium and needs nothing, a short one needs 7.5% of the underlying plus its mark, so the fund's $130,000 covers a maintenance requirement of $127,900. \
+At step 3 the price gaps down 30% to 5,600 and implied volatility jumps to 150%, the way volatility spikes when a market falls (the VIX went from 17 to 37 in two days of February 2018, sinking the LJM funds). \
+Each put is now worth 1,493.5 instead of 30.5: 1,400 is intrinsic value and 93.5 is the volatility spike, so the fund owes $149,900 on a book it holds $137,900 against. \
+The liquidation engine buys the options back at the mark plus its price impact and leaves a $13,100 deficit. \
+The insurance fund pays its $8,000 and the last $5,100 is socialized: the two accounts in profit, the put buyers, give up 3.6% of their profit. \
+Real blow-ups of option sellers look like this at a larger scale: OptionSellers.com's short natural-gas options left about 300 accounts owing their broker some $35m in November 2018. \
+The figures here are illustrative.",
+        sources: &[
+            "Deribit, 'Options' and 'Liquidations' (standard option margin)",
+            "SLCG, LJM Preservation and Growth Fund (February 2018)",
+            "INTL FCStone filing on the OptionSellers.com accounts (November 2018)",
+        ],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/options-seller-2018.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

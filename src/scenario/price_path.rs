@@ -161,10 +161,12 @@ pub fn generate(s: &Scenario) -> Result<Vec<Vec<Decimal>>, ValidationError> {
         let gbm_pos = gbm_idx.iter().position(|&g| g == i);
         out.push(path_for(i, ins, n, gbm_pos.and_then(|g| draws.get(g)))?);
     }
+    // Options last: their marks read their underlyings' (issue 18, option_path.rs).
+    super::option_path::apply(s, &mut out)?;
     Ok(out)
 }
 
-fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Result<Vec<Decimal>, ValidationError> {
+pub(super) fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Result<Vec<Decimal>, ValidationError> {
     let path = &ins.price;
     let mut base: Vec<Decimal> = Vec::with_capacity(n);
     // The GBM price as drawn (f64), per step, when the fast rounding below may use it.

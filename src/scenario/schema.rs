@@ -371,6 +371,62 @@ pub struct Instrument {
     pub counterparty: Option<String>,
     /// The underlying asset id (inverse contracts are margined in it; physical delivery uses it).
     pub underlying: Option<String>,
+    /// A European option on another instrument of the scenario (issue 18): its marks come from
+    /// the underlying's marks and its own volatility path (the `price` path is ignored).
+    /// Absent for futures and perpetuals, and then not written, so older links read unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option: Option<OptionTerms>,
+}
+
+/// A call (the right to buy the underlying at the strike) or a put (the right to sell).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionType {
+    #[default]
+    Call,
+    Put,
+}
+
+/// What an option's premium and payoff are counted in: the quote currency, or the underlying
+/// coin (Deribit's inverse options; the run still keeps its money in the quote currency, so a
+/// coin mark is converted at the underlying's mark).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PremiumUnit {
+    #[default]
+    Quote,
+    Coin,
+}
+
+/// An option's terms. Its expiry (step, cash or physical settlement) is the instrument's `expiry`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OptionTerms {
+    /// The underlying instrument's id (a future or perpetual of this scenario, not an option).
+    pub on: String,
+    /// `call` or `put`.
+    pub kind: OptionType,
+    pub strike: Decimal,
+    /// Calendar days one step spans (time to expiry T = steps left × days_per_step / 365).
+    #[serde(default = "one")]
+    pub days_per_step: Decimal,
+    pub premium: PremiumUnit,
+    /// Implied volatility σ, annualised (0.6 = 60 %), as a path: initial, points, shocks
+    /// (`gbm` is not supported for volatility yet).
+    pub volatility: PricePath,
+}
+
+impl Default for OptionTerms {
+    fn default() -> Self {
+        OptionTerms {
+            on: String::new(),
+            kind: OptionType::Call,
+            strike: Decimal::ZERO,
+            days_per_step: Decimal::ONE,
+            premium: PremiumUnit::Quote,
+            volatility: PricePath::default(),
+        }
+    }
 }
 
 impl Default for Instrument {
@@ -388,6 +444,7 @@ impl Default for Instrument {
             price: PricePath::default(),
             counterparty: None,
             underlying: None,
+            option: None,
         }
     }
 }

@@ -197,7 +197,8 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
                 prev_mmr = t.maintenance;
             }
         }
-        let pp = &ins.price;
+        // An option's own price path is ignored (its marks come from option.on): validate_option.rs.
+        let pp = if ins.option.is_some() { &super::validate_option::IGNORED_PATH } else { &ins.price };
         e.positive(format!("{p}.price.initial"), pp.initial);
         e.price(format!("{p}.price.initial"), pp.initial);
         let mut last = 0u32;
@@ -397,6 +398,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
 
     let (errs, venues) = super::contagion::prepare_venues(s);
     e.0.extend(errs);
+    e.0.extend(super::validate_option::check(s));
 
     if !e.0.is_empty() {
         return Err(e.0);

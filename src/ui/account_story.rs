@@ -199,6 +199,8 @@ fn share_view(s: &ShareFigures, amount: Decimal) -> AnyView {
 #[component]
 fn StoryTable(story: AccountStory) -> impl IntoView {
     let s = use_state();
+    // Greeks columns only for an account that held a live option (the engine's figures).
+    let has_greeks = story.rows.iter().any(|r| r.greeks.is_some());
     let rows = story
         .rows
         .iter()
@@ -224,6 +226,17 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
                     <td class="num">{price2(r.bankruptcy_price)}</td>
                     <td><span class=format!("status {}", status_class(r.status))>{r.status.label()}</span></td>
                     <td class="num">{format_money_exact(r.loss)}</td>
+                    {has_greeks.then(|| {
+                        let g = |f: fn(&crate::engine::option_greeks::AccountGreeks) -> Decimal, dp: u32| {
+                            r.greeks.as_ref().map(|x| format_decimal(f(x), dp)).unwrap_or_else(|| "—".into())
+                        };
+                        view! {
+                            <td class="num story-delta">{g(|x| x.delta, 4)}</td>
+                            <td class="num">{g(|x| x.gamma, 8)}</td>
+                            <td class="num">{g(|x| x.vega, 2)}</td>
+                            <td class="num">{g(|x| x.theta_per_day, 2)}</td>
+                        }
+                    })}
                 </tr>
             }
         })
@@ -239,6 +252,12 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
                     <th>"Step"</th><th class="num">"Mark"</th><th>"Position"</th><th class="num">"Entry"</th>
                     <th class="num">"Equity"</th><th class="num">"Maintenance"</th><th class="num">"Liquidation price"</th>
                     <th class="num">"Bankruptcy price"</th><th>"Status"</th><th class="num">"Lost so far"</th>
+                    {has_greeks.then(|| view! {
+                        <th class="num" title="Change in the account's value per unit move of the underlying (options by Black-76, futures one per unit)">"Delta"</th>
+                        <th class="num" title="Change in delta per unit move of the underlying">"Gamma"</th>
+                        <th class="num" title="Change in value per 1.00 (100 vol points) of implied volatility">"Vega"</th>
+                        <th class="num" title="Change in value per day that passes, all else equal">"Theta / day"</th>
+                    })}
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>

@@ -1427,3 +1427,35 @@ specs.push(
     },
   },
 );
+
+// Issue 18: an options preset plays to its end, and an option holder's story shows its greeks.
+specs.push({
+  name: 'options: the options-seller preset plays; an option holder\'s story shows delta, gamma, vega and theta',
+  async run({ page, base, shotsDir }) {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(base);
+    await ready(page);
+    await page.selectOption('#preset', 'options-seller');
+    await page.waitForFunction(() => /Miner/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+    await page.click('h1');
+    await page.keyboard.press('End');
+    await page.waitForTimeout(300);
+    const narrative = await text(page, '#narrative');
+    if (!/Socialized loss|socialized/i.test(narrative) && !/Step 10/.test(narrative)) throw new Error(`narrative at the end: ${narrative.slice(0, 300)}`);
+    const row = page.locator('.account-row').filter({ has: page.locator('span.name', { hasText: /^Miner/ }) });
+    await row.waitFor({ timeout: 10000 });
+    await row.scrollIntoViewIfNeeded();
+    await row.click();
+    await page.waitForFunction(() => /Miner/.test(document.querySelector('#account-story-title')?.textContent || ''), null, { timeout: 5000 });
+    const story = await text(page, '#account-story');
+    // The engine's figures: delta −4.8976 before the gap, −50.0438 after it (tests/options_engine.rs).
+    for (const want of [/Delta/, /Gamma/, /Vega/, /Theta \/ day/, /[−-]4\.8976/, /[−-]50\.0438/]) {
+      if (!want.test(story)) throw new Error(`the story lacks ${want}: ${story.slice(0, 800)}`);
+    }
+    await page.locator('#account-story').scrollIntoViewIfNeeded();
+    await page.locator('#account-story').screenshot({ path: path.join(shotsDir, 'options-story-greeks.png') });
+    // The greeks columns, scrolled into view.
+    await page.$eval('#account-story .story-steps', (el) => { el.scrollLeft = el.scrollWidth; });
+    await page.locator('#account-story .story-steps').screenshot({ path: path.join(shotsDir, 'options-story-greeks-columns.png') });
+  },
+});
