@@ -38,7 +38,10 @@ impl<'a> Sim<'a> {
                 w.push((i, self.m.notional(b.inst, size, mark)?));
             }
             let total = w.iter().try_fold(Decimal::ZERO, |a, x| a.add_c(x.1, "Drift weights"))?;
-            let take = own.min(total);
+            // Money is posted on the money grid (MONEY_DP places): a notional weight or size × bad
+            // debt per unit carries more places; rounded down, so `take` stays within the weights and
+            // the split's dust is money too (found by the numeric-domain property).
+            let take = own.min(total).round_dp_with_strategy(crate::engine::money::MONEY_DP, rust_decimal::RoundingStrategy::ToZero);
             let mut pay = Decimal::ZERO;
             if take > Decimal::ZERO {
                 let Split { shares, dust } = distribute(take, &w)?;
