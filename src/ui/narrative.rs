@@ -35,20 +35,7 @@ pub fn Narrative() -> impl IntoView {
         if current.with(|r| r.is_none()) {
             return;
         }
-        request_animation_frame(|| {
-            use wasm_bindgen::JsCast;
-            let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-            let boxed = doc.get_element_by_id("narrative").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-            let line = doc.query_selector("#narrative li.current").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
-            let (Some(boxed), Some(line)) = (boxed, line) else { return };
-            // The line's top within the box's content (its offset parent is the box, or both share one).
-            let inside = line.offset_parent().is_some_and(|p| &p == boxed.as_ref() as &web_sys::Element);
-            let top = if inside { line.offset_top() } else { line.offset_top() - boxed.offset_top() };
-            let (shown, h) = (boxed.scroll_top(), boxed.client_height());
-            if top < shown || top + line.offset_height() > shown + h {
-                boxed.set_scroll_top((top - h / 3).max(0));
-            }
-        });
+        scroll_current_into_box(3);
     });
     // (step, the lines shown, how many events this step has, the latest earlier event)
     let lines = move || {
@@ -108,4 +95,30 @@ pub fn Narrative() -> impl IntoView {
             }}
         </div>
     }
+}
+
+/// Scrolls the narrative box (not the page) so the highlighted line is inside it. Runs after the
+/// next frame's render; when the step's list is not rendered yet (the first draw of a step), it
+/// tries again on the following frames, `tries` times.
+fn scroll_current_into_box(tries: u32) {
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+        let boxed = doc.get_element_by_id("narrative").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        let line = doc.query_selector("#narrative li.current").ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        let (Some(boxed), Some(line)) = (boxed, line) else {
+            if tries > 0 {
+                scroll_current_into_box(tries - 1);
+            }
+            return;
+        };
+        // Where the line is against the box's visible area (inside its border), on screen: a
+        // long name wraps the line, and offsets ignore the border (a line 2 px past the fold).
+        let (b, r) = (boxed.get_bounding_client_rect(), line.get_bounding_client_rect());
+        let (h, top_in) = (boxed.client_height(), b.top() + f64::from(boxed.client_top()));
+        if r.top() < top_in || r.bottom() > top_in + f64::from(h) {
+            let offset = (r.top() - top_in) as i32;
+            boxed.set_scroll_top((boxed.scroll_top() + offset - h / 3).max(0));
+        }
+    });
 }
