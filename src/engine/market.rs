@@ -4,7 +4,7 @@
 use super::margin::MarginModel;
 use super::money::{to_money, to_money_places, Checked, EngineResult, LEGACY_MONEY_DP};
 use super::options::black76::{OptionKind, PremiumIn};
-use crate::scenario::{ContractKind, OptionType, PremiumUnit, Scenario};
+use crate::scenario::{ContractKind, Scenario};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -82,14 +82,8 @@ impl Market {
                 option: ins.option.as_ref().and_then(|o| {
                     Some(OptionMeta {
                         underlying: s.instruments.iter().position(|x| x.id == o.on)?,
-                        kind: match o.kind {
-                            OptionType::Call => OptionKind::Call,
-                            OptionType::Put => OptionKind::Put,
-                        },
-                        premium_in: match o.premium {
-                            PremiumUnit::Quote => PremiumIn::Quote,
-                            PremiumUnit::Coin => PremiumIn::Coin,
-                        },
+                        kind: o.kind.into(),
+                        premium_in: o.premium.into(),
                         strike: o.strike,
                         expiry: ins.expiry.as_ref().map(|x| x.step).unwrap_or(s.steps),
                         days_per_step: o.days_per_step,

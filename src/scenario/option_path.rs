@@ -6,10 +6,9 @@
 //! option mark is a price of the format's domain like any other.
 
 use super::domain::{PRICE_DP, PRICE_MAX};
-use super::schema::{Instrument, OptionType, PremiumUnit, Scenario};
+use super::schema::{Instrument, PremiumUnit, Scenario};
 use super::validate_option::VOL_MAX;
 use super::ValidationError;
-use crate::engine::options::black76::{OptionKind, PremiumIn};
 use crate::engine::options::marks::{option_marks, OptionTerms as MarkTerms};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -47,14 +46,8 @@ pub fn apply(s: &Scenario, marks: &mut [Vec<Decimal>]) -> Result<(), ValidationE
         let under = marks.get(u).cloned().unwrap_or_default();
         let vol = vol_path(s, i)?;
         let terms = MarkTerms {
-            kind: match o.kind {
-                OptionType::Call => OptionKind::Call,
-                OptionType::Put => OptionKind::Put,
-            },
-            premium_in: match o.premium {
-                PremiumUnit::Quote => PremiumIn::Quote,
-                PremiumUnit::Coin => PremiumIn::Coin,
-            },
+            kind: o.kind.into(),
+            premium_in: o.premium.into(),
             strike: o.strike,
             expiry_step: expiry,
             days_per_step: o.days_per_step,

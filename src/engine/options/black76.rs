@@ -229,3 +229,24 @@ mod tests {
         }
     }
 }
+
+/// The scenario format's option type, as the model names it (one conversion, used by the
+/// engine's market and the scenario's option marks).
+impl From<crate::scenario::OptionType> for OptionKind {
+    fn from(t: crate::scenario::OptionType) -> Self {
+        match t {
+            crate::scenario::OptionType::Call => OptionKind::Call,
+            crate::scenario::OptionType::Put => OptionKind::Put,
+        }
+    }
+}
+
+/// The scenario format's premium unit, as the model names it.
+impl From<crate::scenario::PremiumUnit> for PremiumIn {
+    fn from(u: crate::scenario::PremiumUnit) -> Self {
+        match u {
+            crate::scenario::PremiumUnit::Quote => PremiumIn::Quote,
+            crate::scenario::PremiumUnit::Coin => PremiumIn::Coin,
+        }
+    }
+}
