@@ -241,7 +241,7 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
             }
         })
         .collect_view();
-    let chart = price_chart(&story.rows);
+    let chart = price_chart(&story.rows, story.losses.iter().map(|l| l.step).collect(), s.step.into());
     view! {
         <h3>"Step by step: its position against the mark"</h3>
         {chart}
@@ -268,7 +268,7 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
 /// The mark, the liquidation price and the bankruptcy price over the steps, as an SVG line chart
 /// (drawing coordinates from the engine's prices; nothing is computed as money). `None` when the
 /// account never had a price to show.
-fn price_chart(rows: &[StoryRow]) -> Option<AnyView> {
+fn price_chart(rows: &[StoryRow], loss_steps: Vec<u32>, current: Signal<u32>) -> Option<AnyView> {
     use super::charts::f;
     const W: f64 = 600.0;
     const H: f64 = 150.0;
@@ -278,14 +278,18 @@ fn price_chart(rows: &[StoryRow]) -> Option<AnyView> {
         ("Liquidation price", "story-liq", |r| r.liquidation_price),
         ("Bankruptcy price", "story-bkr", |r| r.bankruptcy_price),
     ];
-    let values: Vec<f64> = rows.iter().flat_map(|r| series.iter().filter_map(move |s| (s.2)(r)).map(f)).collect();
-    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    if !lo.is_finite() || rows.len() < 2 {
+    // The extremes are the engine's own prices (chosen, not computed), labelled on the axis.
+    let prices: Vec<Decimal> = rows.iter().flat_map(|r| series.iter().filter_map(move |s| (s.2)(r))).collect();
+    let (Some(&lo_price), Some(&hi_price)) = (prices.iter().min(), prices.iter().max()) else {
+        return None;
+    };
+    if rows.len() < 2 {
         return None;
     }
+    let (lo, hi) = (f(lo_price), f(hi_price));
     let span = if hi > lo { hi - lo } else { 1.0 };
     let last = rows.last().map(|r| r.step).unwrap_or(1).max(1) as f64;
-    let x = |step: u32| PAD + (W - 2.0 * PAD) * step as f64 / last;
+    let x = move |step: u32| PAD + (W - 2.0 * PAD) * step as f64 / last;
     let y = |v: f64| PAD + (H - 2.0 * PAD) * (1.0 - (v - lo) / span);
     let lines = series
         .iter()
@@ -305,13 +309,29 @@ fn price_chart(rows: &[StoryRow]) -> Option<AnyView> {
             view! { <path class=*class d=d><title>{*label}</title></path> }
         })
         .collect_view();
+    // Where it lost (each loss's step) and where the player stands, as vertical rules.
+    let losses = loss_steps
+        .into_iter()
+        .map(|st| view! { <line class="story-loss-at" x1=x(st) x2=x(st) y1=0 y2=H><title>{format!("a loss at step {st}")}</title></line> })
+        .collect_view();
+    let cursor = move || {
+        let st = current.get();
+        (st as f64 <= last).then(|| view! { <line class="story-now" x1=x(st) x2=x(st) y1=0 y2=H /> })
+    };
     let legend = series.iter().map(|(label, class, _)| view! { <span class=format!("legend {class}")>{*label}</span> }).collect_view();
-    let aria = format!("Mark, liquidation and bankruptcy prices from step 0 to step {}, between {} and {}", last, format_decimal(Decimal::try_from(lo).unwrap_or_default(), 2), format_decimal(Decimal::try_from(hi).unwrap_or_default(), 2));
+    let first = rows.first().map(|r| r.step).unwrap_or(0);
+    let (lo_label, hi_label) = (format_decimal(lo_price, 8), format_decimal(hi_price, 8));
+    let aria = format!("Mark, liquidation and bankruptcy prices from step {first} to step {last}, between {lo_label} and {hi_label}");
     Some(
         view! {
             <div class="story-chart">
-                <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=aria>{lines}</svg>
-                <p class="story-legend">{legend}</p>
+                <div class="story-plot">
+                    <div class="story-y" aria-hidden="true"><span>{hi_label}</span><span>{lo_label}</span></div>
+                    <svg viewBox=format!("0 0 {W} {H}") preserveAspectRatio="none" role="img" aria-label=aria>{losses}{lines}{cursor}</svg>
+                    <span></span>
+                    <div class="story-x" aria-hidden="true"><span>{format!("step {first}")}</span><span>{format!("step {last}")}</span></div>
+                </div>
+                <p class="story-legend">{legend}<span class="legend story-loss-at">"A loss"</span><span class="legend story-now">"The player's step"</span></p>
             </div>
         }
         .into_any(),
