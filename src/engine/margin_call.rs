@@ -145,9 +145,9 @@ mod tests {
                        {"id":"s","count":300,"instrument":"P","side":"short","notional_median":"20000","leverage_min":"2","leverage_max":"20"}]}"#;
         let s = crate::scenario::from_json(json).expect("scenario");
         let run = |mode| {
-            let marks = price_path::generate(&s).expect("marks");
+            let paths = price_path::paths(&s).expect("paths");
             let accounts = crate::scenario::book_accounts(&s).expect("accounts");
-            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode, true).expect("sim");
+            let mut sim = Sim::new(&s, paths, accounts, &s.waterfall, mode, true).expect("sim");
             for t in 0..=s.steps {
                 sim.step(t).expect("step");
             }

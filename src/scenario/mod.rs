@@ -18,7 +18,7 @@ pub mod validate_option;
 
 pub use schema::*;
 pub use limits::{work_estimate, WorkEstimate};
-pub use validate::{check_waterfall, prepare, validate, Prepared};
+pub use validate::{check_shocks, check_waterfall, prepare, validate, validated, Prepared, Validated};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
