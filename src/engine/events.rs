@@ -6,7 +6,8 @@
 //! To add an event:
 //! 1. add one line to `messages!` below: `TAG => Variant { field: Type, … },` with doc comments
 //!    above it if useful. TAG is a new number (tags are what the packed log stores: never reuse,
-//!    renumber or reorder one; a repeated tag is an "unreachable pattern" error). Field types are
+//!    renumber or reorder one; a repeated tag is an "unreachable pattern" warning and fails the
+//!    test `message_tags_are_distinct`). Field types are
 //!    single names: `N` (a name: account, instrument, layer label; the account is packed as its
 //!    index), `Decimal`, `usize`, `u32`, `bool`, `Prices`, `LiqBasis`, `AdlFigures`,
 //!    `ContagionSource`, `AssessStop`, `AdlRule`; a new one implements `packed::Field` (and gets a
@@ -17,6 +18,12 @@
 //!
 //! The engine records it with `Sim::event(t, account, EventKind::…, Msg::Variant { … }, amount,
 //! layer)`; storage, reading, serialization and the sentence follow.
+//!
+//! Porting a variant written the older way (a hand-written `put` arm `out.u8(TAG); out.u64(*name);
+//! out.dec(*x); …`, a `read` arm and a `map` arm): the `put` arm gives the line — its tag, and its
+//! fields in the order it wrote them (`out.u64` of a name → `N`, `out.dec` → `Decimal`, …); the
+//! `read` and `map` arms are then generated. The packed bytes stay the same (the test
+//! `every_event_reads_back_as_recorded` pins them for every variant).
 
 use super::ledger::Name;
 use super::packed::{Field, Reader, Writer};
