@@ -137,6 +137,33 @@ pub fn position_requirements(m: &Market, p: &Pos, t: u32) -> EngineResult<(Decim
     }
 }
 
+/// Source: Binance USDⓈ-M "Cross margin and isolated margin"; BitMEX isolated margin (domain.md §2, §4).
+/// An isolated position's equity at step `t`: its isolated margin plus its value (PnL at mark
+/// minus funding owed); `None` for a position on cross margin. Only this margin stands behind the
+/// position: the account's cross collateral does not.
+pub fn isolated_equity(m: &Market, p: &Pos, t: u32) -> EngineResult<Option<Decimal>> {
+    match p.isolated {
+        Some(iso) => Ok(Some(iso.add_c(position_value(m, p, t)?, "isolated equity")?)),
+        None => Ok(None),
+    }
+}
+
+/// Source: Binance USDⓈ-M "Cross margin and isolated margin" (domain.md §2); Cover-1/Cover-2 (PFMI Principle 4, §6).
+/// What an account's margin does not cover at step `t`, margin group by margin group: the cross
+/// group's negative equity (collateral plus the cross positions' value) plus each isolated
+/// position's negative [`isolated_equity`] (cross cash does not cover an isolated position, nor
+/// an isolated margin a cross loss). What the stress lab's Cover-1/Cover-2 count per member.
+pub fn uncovered_by_margin(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Decimal> {
+    let v = valuate_maintenance(m, coll, positions, t)?;
+    let mut loss = (-v.cross_equity).max(Decimal::ZERO);
+    for p in positions {
+        if let Some(eq) = isolated_equity(m, p, t)? {
+            loss = loss.add_c((-eq).max(Decimal::ZERO), "loss beyond margin")?;
+        }
+    }
+    Ok(loss)
+}
+
 /// Value an account at step `t`.
 pub fn valuate(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
     valuate_with(m, coll, positions, t, true)

@@ -77,9 +77,14 @@ fn invalid(errs: Vec<crate::scenario::ValidationError>) -> EngineError {
 /// Run every venue of the scenario (a scenario without linked venues gives one): validates it
 /// and every linked venue once (`scenario::prepare`), then runs them.
 pub fn simulate_system(s: &Scenario) -> EngineResult<SystemRun> {
-    let p = prepare(s).map_err(invalid)?;
+    simulate_system_prepared(&prepare(s).map_err(invalid)?)
+}
+
+/// [`simulate_system`] for a scenario `scenario::prepare` already checked and expanded.
+pub fn simulate_system_prepared(p: &Prepared) -> EngineResult<SystemRun> {
+    let s = p.scenario();
     super::money::with_display_currency(&s.venue.quote, || {
-        let (runs, order, flows) = run_all(&p, &s.waterfall, ScanMode::Indexed, false)?;
+        let (runs, order, flows) = run_all(p, &s.waterfall, ScanMode::Indexed, false)?;
         let ids = venue_ids(s);
         let mut venues = Vec::with_capacity(runs.len());
         for (k, t) in runs.into_iter().enumerate() {
@@ -135,7 +140,9 @@ fn run_all(p: &Prepared, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_m
             inflows.push(Inflow { step: f.lands_at, account, amount: f.amount, from: display_name(s, from_k), from_id: f.from.clone(), source: f.source });
         }
         let wf = if k == 0 { main_waterfall } else { &vs.waterfall };
-        let t = super::money::with_display_currency(&vs.venue.quote, || run_venue(vs, accounts, wf, mode, inflows.clone()))?;
+        // The venue's paths, evaluated once before its run (as it runs: stretched).
+        let paths = crate::scenario::price_path::paths(vs).map_err(|e| invalid(vec![e]))?;
+        let t = super::money::with_display_currency(&vs.venue.quote, || run_venue(vs, paths, accounts, wf, mode, inflows.clone()))?;
         record_landings(&t, id, &mut flows);
         // Outflows of this venue along each link, step by step.
         for (li, l) in s.contagion.iter().enumerate().filter(|(_, l)| l.from == id) {

@@ -2,8 +2,8 @@
 //! can be replayed like an audit. Write-downs are entries too (against `loss:unallocated`), and
 //! rounding dust goes to the named `rounding` account, never silently lost or created.
 
-use super::chunked::Chunked;
-use super::packed::{Reader, StepRecords, Writer};
+use super::packed::{packed_log_api, Decoded, Names, Reader, StepRecords, Writer};
+pub(crate) use super::packed::Party;
 use super::money::{format_decimal, Checked, EngineResult};
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
@@ -189,27 +189,12 @@ pub(crate) fn ser_opt_name<S: Serializer>(x: &Option<Name>, s: S) -> Result<S::O
 /// exactly as the `Vec<JournalEntry>` it replaces.
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
-    names: Interner,
+    /// Names, and the account ids for the ledger names of [`Party::Acct`].
+    names: Names,
     statics: Vec<&'static str>,
-    /// Account ids, for the ledger names of [`Party::Acct`].
-    accounts: Vec<Name>,
     records: StepRecords,
     /// Static memo index by (address, length).
     by_static: HashMap<(usize, usize), u32, BuildHasherDefault<AddrHasher>>,
-}
-
-/// One side of an entry as the engine records it: an account by index (no `acct:{id}` string
-/// per account while recording), or a named ledger account.
-#[derive(Clone, Debug)]
-pub(crate) enum Party {
-    Acct(usize),
-    Named(Name),
-}
-
-impl From<Name> for Party {
-    fn from(n: Name) -> Party {
-        Party::Named(n)
-    }
 }
 
 /// Memo codes in the packed record.
@@ -239,57 +224,10 @@ impl Hasher for AddrHasher {
     }
 }
 
-/// A table of shared names, each referred to by a `u32` index.
-///
-/// Interning looks the name's address up in a small direct-mapped cache, not in a map of every
-/// name: a name that fell out of the cache gets a second index (one more 16-byte pointer to the
-/// same text), which is rare (an account's entries and events come in bursts) and much cheaper
-/// in time and memory than a hash map of 100k addresses.
-#[derive(Clone, Debug, Default)]
-pub struct Interner {
-    names: Chunked<Name>,
-    /// While recording: (address of a name's text, its index); address 0 = empty slot. The table
-    /// keeps every interned name alive, so a cached address cannot belong to another name.
-    cache: Vec<(usize, u32)>,
-}
-
-const CACHE_SLOTS: usize = 1 << 14;
-
-impl Interner {
-    pub(crate) fn id(&mut self, n: Name) -> u32 {
-        let addr = n.as_ptr() as usize;
-        if self.cache.is_empty() {
-            self.cache = vec![(0, 0); CACHE_SLOTS];
-        }
-        let slot = ((addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 50) as usize % CACHE_SLOTS;
-        if let Some(c) = self.cache.get_mut(slot) {
-            if c.0 == addr && addr != 0 {
-                return c.1;
-            }
-            let id = self.names.len() as u32;
-            *c = (addr, id);
-            self.names.push(n);
-            return id;
-        }
-        self.names.push(n);
-        self.names.len() as u32 - 1
-    }
-
-    pub(crate) fn get(&self, i: u32) -> Name {
-        self.names.get(i as usize).cloned().unwrap_or_else(|| Name::from(""))
-    }
-
-    /// Recording is over: drop the cache and spare capacity.
-    pub(crate) fn seal(&mut self) {
-        self.cache = Vec::new();
-        self.names.shrink_to_fit();
-    }
-}
-
 impl Ledger {
     /// The ids of the run's accounts (their ledger names are `acct:{id}`).
     pub(crate) fn set_accounts(&mut self, ids: Vec<Name>) {
-        self.accounts = ids;
+        self.names.set_accounts(ids);
     }
 
     fn static_id(&mut self, x: &'static str) -> u32 {
@@ -302,10 +240,7 @@ impl Ledger {
     }
 
     fn party(&mut self, w: &mut Writer, p: Party) {
-        match p {
-            Party::Acct(a) => w.u64((a as u64) << 1 | 1),
-            Party::Named(n) => w.u64(u64::from(self.names.id(n)) << 1),
-        }
+        w.u64(self.names.code(p));
     }
 
     /// Record an entry: `amount` of `asset` to `debit` from `credit` (names are interned).
@@ -313,7 +248,7 @@ impl Ledger {
         let mut w = Writer::new();
         self.party(&mut w, debit);
         self.party(&mut w, credit);
-        w.u64(u64::from(self.names.id(asset)));
+        w.u64(u64::from(self.names.intern(asset)));
         w.dec(amount);
         match memo {
             EntryMemo::Static(x) => {
@@ -322,18 +257,18 @@ impl Ledger {
             }
             EntryMemo::Text(n) => {
                 w.u8(MEMO_TEXT);
-                w.u64(u64::from(self.names.id(n)));
+                w.u64(u64::from(self.names.intern(n)));
             }
             EntryMemo::Closed(size, inst, price) => {
                 w.u8(MEMO_CLOSED);
                 w.dec(size);
-                w.u64(u64::from(self.names.id(inst)));
+                w.u64(u64::from(self.names.intern(inst)));
                 w.dec(price);
             }
             EntryMemo::Toward(what, n) => {
                 w.u8(MEMO_TOWARD);
                 w.u64(u64::from(self.static_id(what)));
-                w.u64(u64::from(self.names.id(n)));
+                w.u64(u64::from(self.names.intern(n)));
             }
         }
         self.records.push(step, w.bytes());
@@ -356,12 +291,9 @@ impl Ledger {
     }
 
     fn read_party(&self, r: &mut Reader) -> Name {
-        let x = r.u64();
-        if x & 1 == 1 {
-            let id = usize::try_from(x >> 1).ok().and_then(|a| self.accounts.get(a));
-            Name::from(names::account(id.map_or("", |n| &**n)))
-        } else {
-            self.names.get((x >> 1) as u32)
+        match self.names.decode(r.u64()) {
+            Decoded::Account(id) => Name::from(names::account(id.map_or("", |n| &**n))),
+            Decoded::Named(n) => n,
         }
     }
 
@@ -386,74 +318,9 @@ impl Ledger {
         JournalEntry { step, debit, credit, amount, asset, memo }
     }
 
-    /// Bytes held by the packed fields (for the memory figures).
-    pub fn packed_bytes(&self) -> usize {
-        self.records.bytes()
-    }
-
-    pub fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.records.len() == 0
-    }
-
-    /// Entry `i`, built on demand.
-    pub fn get(&self, i: usize) -> Option<JournalEntry> {
-        self.records.get(i).map(|r| self.entry(r))
-    }
-
-    /// The step of entry `i` (no entry is built).
-    pub fn step_of(&self, i: usize) -> Option<u32> {
-        self.records.step_of(i)
-    }
-
-    /// Every entry in order, built one at a time.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = JournalEntry> + ExactSizeIterator + '_ {
-        self.records.iter().map(|r| self.entry(r))
-    }
-
-    /// Number of entries recorded at or before `step` (the ledger is in step order).
-    pub fn count_through(&self, step: u32) -> usize {
-        self.records.count_through(step)
-    }
-
-    /// Index range of the entries of one step.
-    pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
-        self.records.count_before(step)..self.count_through(step)
-    }
-
-    /// The entries of one step.
-    pub fn at_step(&self, step: u32) -> Vec<JournalEntry> {
-        self.range_at(step).filter_map(|i| self.get(i)).collect()
-    }
 }
 
-impl PartialEq for Ledger {
-    fn eq(&self, o: &Ledger) -> bool {
-        self.len() == o.len() && self.iter().zip(o.iter()).all(|(a, b)| a == b)
-    }
-}
-
-impl<'a> IntoIterator for &'a Ledger {
-    type Item = JournalEntry;
-    type IntoIter = Box<dyn Iterator<Item = JournalEntry> + 'a>;
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
-    }
-}
-
-impl Serialize for Ledger {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.len()))?;
-        for e in self.iter() {
-            seq.serialize_element(&e)?;
-        }
-        seq.end()
-    }
-}
+packed_log_api!(Ledger, JournalEntry, entry);
 
 #[cfg(test)]
 mod compact_tests {

@@ -2,7 +2,7 @@
 //! clearing house calls for margin, takes it from reserves, or declares a default after the grace
 //! period. The indexed scan (`scan.rs`) decides which accounts need the check.
 
-use super::account::{position_requirements, position_value, valuate, valuate_maintenance, Status, Valuation};
+use super::account::{isolated_equity, position_requirements, valuate, valuate_maintenance, Status, Valuation};
 use super::ledger::{names, Name};
 use super::money::{to_money, Checked, EngineResult};
 use super::scan::ScanMode;
@@ -71,10 +71,8 @@ impl<'a> Sim<'a> {
         while k > 0 {
             k -= 1;
             let Some(p) = self.accts[a].snap.positions.get(k) else { continue }; // ok: a < len
-            let Some(iso) = p.isolated else { continue };
-            let val = position_value(&self.m, p, t)?;
+            let Some(eq) = isolated_equity(&self.m, p, t)? else { continue };
             let (mm, _) = position_requirements(&self.m, p, t)?;
-            let eq = iso.add_c(val, "isolated equity")?;
             if eq < mm {
                 self.liquidate(a, &[k], t, eq, false)?;
                 acted = true;
@@ -147,9 +145,9 @@ mod tests {
                        {"id":"s","count":300,"instrument":"P","side":"short","notional_median":"20000","leverage_min":"2","leverage_max":"20"}]}"#;
         let s = crate::scenario::from_json(json).expect("scenario");
         let run = |mode| {
-            let marks = price_path::generate(&s).expect("marks");
+            let paths = price_path::paths(&s).expect("paths");
             let accounts = crate::scenario::book_accounts(&s).expect("accounts");
-            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, mode, true).expect("sim");
+            let mut sim = Sim::new(&s, paths, accounts, &s.waterfall, mode, true).expect("sim");
             for t in 0..=s.steps {
                 sim.step(t).expect("step");
             }

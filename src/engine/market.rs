@@ -2,6 +2,7 @@
 //! and per-instrument contract terms. Valuation of a position at a price lives here.
 
 use super::margin::MarginModel;
+use crate::scenario::price_path::Paths;
 use super::money::{to_money, to_money_places, Checked, EngineResult, LEGACY_MONEY_DP};
 use super::options::black76::{OptionKind, PremiumIn};
 use crate::scenario::{ContractKind, Scenario};
@@ -66,7 +67,10 @@ fn times_size(q: Decimal, cs: Decimal, what: &str) -> EngineResult<Decimal> {
 }
 
 impl Market {
-    pub fn build(s: &Scenario, marks: Vec<Vec<Decimal>>) -> EngineResult<Market> {
+    /// The market of a run from its scenario and its paths, evaluated before the run
+    /// (`Prepared::paths`): nothing here calls back into path code.
+    pub fn build(s: &Scenario, paths: Paths) -> EngineResult<Market> {
+        let Paths { marks, vols } = paths;
         let n = s.steps as usize + 1;
         let mut meta = Vec::with_capacity(s.instruments.len());
         let mut funding_index = Vec::with_capacity(s.instruments.len());
@@ -118,13 +122,6 @@ impl Market {
                 None => vec![a.price; n],
             };
             asset_prices.push(series);
-        }
-        let mut vols = Vec::with_capacity(s.instruments.len());
-        for (i, ins) in s.instruments.iter().enumerate() {
-            vols.push(match ins.option {
-                Some(_) => crate::scenario::option_path::vol_path(s, i).map_err(|e| super::money::EngineError::Invalid { errors: vec![e.to_string()] })?,
-                None => Vec::new(),
-            });
         }
         Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols })
     }
@@ -243,7 +240,7 @@ mod tests {
         let mut s = Scenario { steps: 2, ..Default::default() };
         s.instruments.push(Instrument { id: "L".into(), ..Default::default() });
         s.instruments.push(Instrument { id: "I".into(), kind: ContractKind::Inverse, ..Default::default() });
-        let m = Market::build(&s, vec![vec![d("100"); 3], vec![d("10000"); 3]]).unwrap();
+        let m = Market::build(&s, Paths { marks: vec![vec![d("100"); 3], vec![d("10000"); 3]], vols: Vec::new() }).unwrap();
         assert_eq!(m.pnl_at(0, d("2"), d("100"), d("90")).unwrap(), d("-20"));
         // 10,000 USD long from 10,000 to 9,090.909...: loses ≈ 0.1 BTC ≈ 909.09 USD at that price.
         let p = m.pnl_at(1, d("10000"), d("10000"), d("9000")).unwrap();
@@ -256,7 +253,7 @@ mod tests {
     fn funding_index_accumulates() {
         let mut s = Scenario { steps: 3, ..Default::default() };
         s.instruments.push(Instrument { id: "L".into(), funding_rate: d("0.001"), ..Default::default() });
-        let m = Market::build(&s, vec![vec![d("100"); 4]]).unwrap();
+        let m = Market::build(&s, Paths { marks: vec![vec![d("100"); 4]], vols: Vec::new() }).unwrap();
         assert_eq!(m.funding(0, 3), d("0.3"));
     }
 

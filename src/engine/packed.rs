@@ -5,6 +5,7 @@
 //! The encoding is exact: a decimal decodes to the same mantissa, scale and sign (also −0).
 
 use super::chunked::Chunked;
+use super::ledger::Name;
 use rust_decimal::Decimal;
 
 /// Bytes per arena chunk; a record never straddles two chunks.
@@ -129,6 +130,283 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A value as it packs into a record: what an event's declaration (`events.rs`) stores for each
+/// field of each message, in declaration order. A new field type implements this once.
+pub(crate) trait Field: Sized {
+    fn put(&self, w: &mut Writer);
+    fn read(r: &mut Reader) -> Self;
+}
+
+/// A name (see [`Names`]) or a plain count: a varint.
+impl Field for u64 {
+    fn put(&self, w: &mut Writer) {
+        w.u64(*self);
+    }
+    fn read(r: &mut Reader) -> Self {
+        r.u64()
+    }
+}
+
+impl Field for usize {
+    fn put(&self, w: &mut Writer) {
+        w.u64(*self as u64);
+    }
+    fn read(r: &mut Reader) -> Self {
+        r.u64() as usize
+    }
+}
+
+impl Field for u32 {
+    fn put(&self, w: &mut Writer) {
+        w.u64(u64::from(*self));
+    }
+    fn read(r: &mut Reader) -> Self {
+        r.u32()
+    }
+}
+
+impl Field for bool {
+    fn put(&self, w: &mut Writer) {
+        w.u8(u8::from(*self));
+    }
+    fn read(r: &mut Reader) -> Self {
+        r.u8() != 0
+    }
+}
+
+impl Field for Decimal {
+    fn put(&self, w: &mut Writer) {
+        w.dec(*self);
+    }
+    fn read(r: &mut Reader) -> Self {
+        r.dec()
+    }
+}
+
+/// A flag byte (0 or 1), then the value when present.
+impl<T: Field> Field for Option<T> {
+    fn put(&self, w: &mut Writer) {
+        w.u8(u8::from(self.is_some()));
+        if let Some(x) = self {
+            x.put(w);
+        }
+    }
+    fn read(r: &mut Reader) -> Self {
+        if r.u8() != 0 {
+            Some(T::read(r))
+        } else {
+            None
+        }
+    }
+}
+
+impl<A: Field, B: Field> Field for (A, B) {
+    fn put(&self, w: &mut Writer) {
+        self.0.put(w);
+        self.1.put(w);
+    }
+    fn read(r: &mut Reader) -> Self {
+        let a = A::read(r);
+        (a, B::read(r))
+    }
+}
+
+/// A table of shared names, each referred to by a `u32` index.
+///
+/// Interning looks the name's address up in a small direct-mapped cache, not in a map of every
+/// name: a name that fell out of the cache gets a second index (one more 16-byte pointer to the
+/// same text), which is rare (an account's entries and events come in bursts) and much cheaper
+/// in time and memory than a hash map of 100k addresses.
+#[derive(Clone, Debug, Default)]
+pub struct Interner {
+    names: Chunked<Name>,
+    /// While recording: (address of a name's text, its index); address 0 = empty slot. The table
+    /// keeps every interned name alive, so a cached address cannot belong to another name.
+    cache: Vec<(usize, u32)>,
+}
+
+const CACHE_SLOTS: usize = 1 << 14;
+
+impl Interner {
+    pub(crate) fn id(&mut self, n: Name) -> u32 {
+        let addr = n.as_ptr() as usize;
+        if self.cache.is_empty() {
+            self.cache = vec![(0, 0); CACHE_SLOTS];
+        }
+        let slot = ((addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 50) as usize % CACHE_SLOTS;
+        if let Some(c) = self.cache.get_mut(slot) {
+            if c.0 == addr && addr != 0 {
+                return c.1;
+            }
+            let id = self.names.len() as u32;
+            *c = (addr, id);
+            self.names.push(n);
+            return id;
+        }
+        self.names.push(n);
+        self.names.len() as u32 - 1
+    }
+
+    pub(crate) fn get(&self, i: u32) -> Name {
+        self.names.get(i as usize).cloned().unwrap_or_else(|| Name::from(""))
+    }
+
+    /// Recording is over: drop the cache and spare capacity.
+    pub(crate) fn seal(&mut self) {
+        self.cache = Vec::new();
+        self.names.shrink_to_fit();
+    }
+}
+
+/// One name as the engine records it: a run's account by index (no string per account while
+/// recording), or any other name.
+#[derive(Clone, Debug)]
+pub(crate) enum Party {
+    Acct(usize),
+    Named(Name),
+}
+
+impl From<Name> for Party {
+    fn from(n: Name) -> Party {
+        Party::Named(n)
+    }
+}
+
+/// A packed name read back: an account's index (with its entry in the log's account list, if
+/// any), or the name itself.
+pub(crate) enum Decoded<'a> {
+    Account(Option<&'a Name>),
+    Named(Name),
+}
+
+/// The names of a packed log (events, journal): a [`Party`] packs as one varint — an account as
+/// `index << 1 | 1`, any other name as `interned index << 1`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Names {
+    table: Interner,
+    /// The run's accounts, as this log names them (display names, or ids).
+    accounts: Vec<Name>,
+}
+
+impl Names {
+    pub(crate) fn set_accounts(&mut self, accounts: Vec<Name>) {
+        self.accounts = accounts;
+    }
+
+    /// The varint a party packs as.
+    pub(crate) fn code(&mut self, p: Party) -> u64 {
+        match p {
+            Party::Acct(a) => (a as u64) << 1 | 1,
+            Party::Named(n) => u64::from(self.table.id(n)) << 1,
+        }
+    }
+
+    pub(crate) fn decode(&self, x: u64) -> Decoded<'_> {
+        if x & 1 == 1 {
+            Decoded::Account(usize::try_from(x >> 1).ok().and_then(|a| self.accounts.get(a)))
+        } else {
+            Decoded::Named(self.table.get((x >> 1) as u32))
+        }
+    }
+
+    /// A name by its plain index in the table (not a party: an asset, a memo's name).
+    pub(crate) fn intern(&mut self, n: Name) -> u32 {
+        self.table.id(n)
+    }
+
+    pub(crate) fn get(&self, i: u32) -> Name {
+        self.table.get(i)
+    }
+
+    /// Recording is over: drop the interning cache.
+    pub(crate) fn seal(&mut self) {
+        self.table.seal();
+    }
+}
+
+/// The read side every packed log shares (events, the journal): `$log` holds its
+/// [`StepRecords`] as `records`, and `$decode(&self, (step, reader)) -> $item` builds one item.
+/// Items are built on demand; the log compares and serializes as the `Vec<$item>` it replaces.
+macro_rules! packed_log_api {
+    ($log:ty, $item:ty, $decode:ident) => {
+        impl $log {
+            pub fn len(&self) -> usize {
+                self.records.len()
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.records.len() == 0
+            }
+
+            /// Item `i`, built on demand.
+            pub fn get(&self, i: usize) -> Option<$item> {
+                self.records.get(i).map(|r| self.$decode(r))
+            }
+
+            /// The step of item `i` (nothing is built).
+            pub fn step_of(&self, i: usize) -> Option<u32> {
+                self.records.step_of(i)
+            }
+
+            /// Every item in order, built one at a time.
+            pub fn iter(&self) -> impl DoubleEndedIterator<Item = $item> + ExactSizeIterator + '_ {
+                self.records.iter().map(|r| self.$decode(r))
+            }
+
+            /// Number of items before `step` (the log is in step order).
+            pub fn count_before(&self, step: u32) -> usize {
+                self.records.count_before(step)
+            }
+
+            /// Number of items at or before `step`.
+            pub fn count_through(&self, step: u32) -> usize {
+                self.records.count_through(step)
+            }
+
+            /// Index range of the items of one step.
+            pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
+                self.records.count_before(step)..self.records.count_through(step)
+            }
+
+            /// The items of one step.
+            pub fn at_step(&self, step: u32) -> Vec<$item> {
+                self.range_at(step).filter_map(|i| self.get(i)).collect()
+            }
+
+            /// Bytes held by the packed fields (for the memory figures).
+            pub fn packed_bytes(&self) -> usize {
+                self.records.bytes()
+            }
+        }
+
+        impl PartialEq for $log {
+            fn eq(&self, o: &$log) -> bool {
+                self.len() == o.len() && self.iter().zip(o.iter()).all(|(a, b)| a == b)
+            }
+        }
+
+        impl<'a> IntoIterator for &'a $log {
+            type Item = $item;
+            type IntoIter = Box<dyn Iterator<Item = $item> + 'a>;
+            fn into_iter(self) -> Self::IntoIter {
+                Box::new(self.iter())
+            }
+        }
+
+        impl serde::Serialize for $log {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(self.len()))?;
+                for e in self.iter() {
+                    seq.serialize_element(&e)?;
+                }
+                seq.end()
+            }
+        }
+    };
+}
+pub(crate) use packed_log_api;
+
 /// Append-only storage of variable-length records in 64 KiB chunks (no copy on growth); a
 /// record is addressed by (chunk, offset).
 #[derive(Clone, Debug, Default)]
@@ -246,6 +524,12 @@ impl StepRecords {
     /// Bytes held by the records' fields.
     pub(crate) fn bytes(&self) -> usize {
         self.bytes.bytes()
+    }
+
+    /// Every record's bytes, in the arena's order (tests pin the encoding with it).
+    #[cfg(test)]
+    pub(crate) fn all_bytes(&self) -> Vec<u8> {
+        self.bytes.chunks.concat()
     }
 }
 

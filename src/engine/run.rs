@@ -60,7 +60,8 @@ impl<'a> Run<'a> {
             return Ok(Run { scenario, state: State::Whole(Box::new(t)), next: total, total });
         }
         let sim = with_display_currency(&scenario.venue.quote, || {
-            start_venue(scenario, prepared.into_accounts(), &scenario.waterfall, ScanMode::Indexed, Vec::new())
+            let paths = prepared.paths().map_err(|e| invalid(vec![e]))?;
+            start_venue(scenario, paths, prepared.into_accounts(), &scenario.waterfall, ScanMode::Indexed, Vec::new())
         })?;
         Ok(Run { scenario, state: State::Stepping(Box::new(sim)), next: 0, total })
     }

@@ -16,6 +16,7 @@ use super::simulate::invalid;
 use super::spill::Draws;
 use super::state::{ProfitCache, SideTables};
 use super::waterfall::describe;
+use crate::scenario::price_path::Paths;
 use crate::scenario::{BookAccount, LayerSpec, MarginMode, Scenario, Settlement, VenueStyle};
 use std::borrow::Borrow;
 use std::collections::VecDeque;
@@ -26,14 +27,14 @@ impl<'a> Sim<'a> {
     /// Carlo); a generated account's state is built from its draw and its cohort's terms.
     pub(in crate::engine) fn new<E: Borrow<BookAccount>>(
         s: &'a Scenario,
-        marks: Vec<Vec<Decimal>>,
+        paths: Paths,
         expanded: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
         waterfall: &[LayerSpec],
         mode: ScanMode,
         full: bool,
     ) -> EngineResult<Self> {
         let expanded = expanded.into_iter();
-        let m = Market::build(s, marks)?;
+        let m = Market::build(s, paths)?;
         let scan = Scan::new(s, &m, expanded.len(), mode);
         let quote_name: Name = Name::from(s.venue.quote.as_str());
         let asset_names: Vec<Name> =

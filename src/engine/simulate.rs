@@ -13,7 +13,8 @@ use std::borrow::Borrow;
 use super::money::{EngineError, EngineResult};
 use super::scan::ScanMode;
 use super::timeline::Timeline;
-use crate::scenario::{check_waterfall, price_path, prepare, BookAccount, LayerSpec, Prepared, Scenario};
+use crate::scenario::price_path::{self, Paths};
+use crate::scenario::{check_waterfall, prepare, BookAccount, LayerSpec, Prepared, Scenario};
 
 pub(crate) use super::state::{Inflow, Sim};
 use super::state::Pending;
@@ -72,12 +73,26 @@ pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookA
         return simulate_with_waterfall(s, waterfall);
     }
     with_display_currency(s, || {
-        let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-        let mut sim = Sim::new(s, marks, accounts, waterfall, ScanMode::Indexed, false)?;
+        let paths = price_path::paths(s).map_err(|e| invalid(vec![e]))?;
+        let mut sim = Sim::new(s, paths, accounts, waterfall, ScanMode::Indexed, false)?;
         for t in 0..=s.steps {
             sim.step(t)?;
         }
         sim.finish()
+    })
+}
+
+/// Run in full (events, ledger, account states) a scenario whose book `scenario::prepare` already
+/// expanded (`accounts`: its result for a scenario that differs from `s` only in what the book
+/// does not read, e.g. price shocks; cohort seeds pinned) under a waterfall already checked. The
+/// reverse stress search's grid points: one book prepared once, many shocks.
+pub fn simulate_expanded(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
+    if !s.contagion.is_empty() {
+        return simulate_with_waterfall(s, waterfall);
+    }
+    with_display_currency(s, || {
+        let paths = price_path::paths(s).map_err(|e| invalid(vec![e]))?;
+        run_venue(s, paths, accounts, waterfall, ScanMode::Indexed, Vec::new())
     })
 }
 
@@ -87,19 +102,21 @@ fn run(p: Prepared, waterfall: &[LayerSpec], mode: ScanMode) -> EngineResult<Tim
         // Linked venues: the upstream venues run first and their losses land here.
         return super::contagion::main_timeline(&p, waterfall, mode);
     }
-    run_venue(s, p.into_accounts(), waterfall, mode, Vec::new())
+    let paths = p.paths().map_err(|e| invalid(vec![e]))?;
+    run_venue(s, paths, p.into_accounts(), waterfall, mode, Vec::new())
 }
 
-/// Run one venue (`accounts`: its prepared book) with the losses that other venues pass to its
-/// accounts (`inflows`).
+/// Run one venue (`accounts`: its prepared book; `paths`: its marks and σ paths) with the losses
+/// that other venues pass to its accounts (`inflows`).
 pub(crate) fn run_venue<E: Borrow<BookAccount>>(
     s: &Scenario,
+    paths: Paths,
     accounts: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
     waterfall: &[LayerSpec],
     mode: ScanMode,
     inflows: Vec<Inflow>,
 ) -> EngineResult<Timeline> {
-    let mut sim = start_venue(s, accounts, waterfall, mode, inflows)?;
+    let mut sim = start_venue(s, paths, accounts, waterfall, mode, inflows)?;
     for t in 0..=s.steps {
         sim.step(t)?;
     }
@@ -111,13 +128,13 @@ pub(crate) fn run_venue<E: Borrow<BookAccount>>(
 /// book `scenario::prepare` expanded for `s`.
 pub(crate) fn start_venue<'a, E: Borrow<BookAccount>>(
     s: &'a Scenario,
+    paths: Paths,
     accounts: impl IntoIterator<Item = E, IntoIter = impl ExactSizeIterator<Item = E>>,
     waterfall: &[LayerSpec],
     mode: ScanMode,
     inflows: Vec<Inflow>,
 ) -> EngineResult<Sim<'a>> {
-    let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let mut sim = Sim::new(s, marks, accounts, waterfall, mode, true)?;
+    let mut sim = Sim::new(s, paths, accounts, waterfall, mode, true)?;
     sim.inflows = inflows;
     sim.inflows.sort_by_key(|f| f.step); // stable: keeps link order within a step
     Ok(sim)
@@ -129,8 +146,8 @@ pub(crate) fn start_venue<'a, E: Borrow<BookAccount>>(
 /// positions and missed the counterparty's).
 pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap)>> {
     let s = p.scenario();
-    let marks = price_path::generate(s).map_err(|e| invalid(vec![e]))?;
-    let sim = Sim::new(s, marks, p.accounts(), &[], ScanMode::Indexed, false)?;
+    let paths = p.paths().map_err(|e| invalid(vec![e]))?;
+    let sim = Sim::new(s, paths, p.accounts(), &[], ScanMode::Indexed, false)?;
     Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).collect())
 }
 

@@ -18,7 +18,7 @@ pub mod validate_option;
 
 pub use schema::*;
 pub use limits::{work_estimate, WorkEstimate};
-pub use validate::{check_waterfall, prepare, validate, Prepared};
+pub use validate::{check_shocks, check_waterfall, prepare, validate, validated, Prepared, Validated};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -103,14 +103,25 @@ pub fn from_json(text: &str) -> Result<Scenario, Vec<ValidationError>> {
     from_value(strict::parse(text.as_bytes()).map_err(|e| vec![e])?)
 }
 
+/// [`from_json`], keeping what validation expanded ([`Validated`]): the page runs it without
+/// validating it again.
+pub fn validated_from_json(text: &str) -> Result<Validated, Vec<ValidationError>> {
+    validated(decode_value(strict::parse(text.as_bytes()).map_err(|e| vec![e])?)?)
+}
+
 /// Decode a parsed JSON value strictly, then validate.
 pub fn from_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
+    let s = decode_value(value)?;
+    validate(&s)?;
+    Ok(s)
+}
+
+/// Decode a parsed JSON value strictly (not validated).
+fn decode_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
     if !value.is_object() {
         return Err(vec![ValidationError { path: String::new(), message: "a scenario must be a JSON object {…}".into() }]);
     }
-    let s: Scenario = strict::decode(&value).map_err(|e| vec![e])?;
-    validate(&s)?;
-    Ok(s)
+    strict::decode(&value).map_err(|e| vec![e])
 }
 
 /// Serialize a scenario as pretty JSON.

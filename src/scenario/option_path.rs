@@ -33,8 +33,15 @@ pub fn vol_path(s: &Scenario, i: usize) -> Result<Vec<Decimal>, ValidationError>
     Ok(v)
 }
 
-/// Replace each option's marks in `marks` (`[instrument][step]`, the underlyings already drawn).
-pub fn apply(s: &Scenario, marks: &mut [Vec<Decimal>]) -> Result<(), ValidationError> {
+/// Every instrument's σ path (empty for an instrument that is not an option).
+pub fn vol_paths(s: &Scenario) -> Result<Vec<Vec<Decimal>>, ValidationError> {
+    (0..s.instruments.len()).map(|i| if s.instruments.get(i).is_some_and(|x| x.option.is_some()) { vol_path(s, i) } else { Ok(Vec::new()) }).collect()
+}
+
+/// Replace each option's marks in `marks` (`[instrument][step]`, the underlyings already drawn);
+/// returns every instrument's σ path (empty for an instrument that is not an option).
+pub fn apply(s: &Scenario, marks: &mut [Vec<Decimal>]) -> Result<Vec<Vec<Decimal>>, ValidationError> {
+    let mut vols = vec![Vec::new(); s.instruments.len()];
     for (i, ins) in s.instruments.iter().enumerate() {
         let Some(o) = &ins.option else { continue };
         let p = format!("instruments[{i}].option");
@@ -73,6 +80,9 @@ pub fn apply(s: &Scenario, marks: &mut [Vec<Decimal>]) -> Result<(), ValidationE
         if let Some(slot) = marks.get_mut(i) {
             *slot = quoted;
         }
+        if let Some(slot) = vols.get_mut(i) {
+            *slot = vol;
+        }
     }
-    Ok(())
+    Ok(vols)
 }

@@ -119,8 +119,22 @@ fn err(i: usize, msg: impl Into<String>) -> ValidationError {
     ValidationError { path: format!("instruments[{i}].price"), message: msg.into() }
 }
 
+/// A scenario's paths as a run reads them, evaluated once before the run (the engine takes them as
+/// data and calls no path code while it runs): every instrument's marks, `[instrument][step]` for
+/// steps 0..=steps, and each option's σ path (empty for other instruments).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Paths {
+    pub marks: Vec<Vec<Decimal>>,
+    pub vols: Vec<Vec<Decimal>>,
+}
+
 /// Marks for every instrument, `[instrument][step]` for steps 0..=steps.
 pub fn generate(s: &Scenario) -> Result<Vec<Vec<Decimal>>, ValidationError> {
+    paths(s).map(|p| p.marks)
+}
+
+/// Every instrument's marks and σ path ([`Paths`]).
+pub fn paths(s: &Scenario) -> Result<Paths, ValidationError> {
     let n = s.steps as usize + 1;
     let gbm_idx: Vec<usize> = s
         .instruments
@@ -162,8 +176,8 @@ pub fn generate(s: &Scenario) -> Result<Vec<Vec<Decimal>>, ValidationError> {
         out.push(path_for(i, ins, n, gbm_pos.and_then(|g| draws.get(g)))?);
     }
     // Options last: their marks read their underlyings' (issue 18, option_path.rs).
-    super::option_path::apply(s, &mut out)?;
-    Ok(out)
+    let vols = super::option_path::apply(s, &mut out)?;
+    Ok(Paths { marks: out, vols })
 }
 
 pub(super) fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Result<Vec<Decimal>, ValidationError> {

@@ -76,6 +76,11 @@ impl<'a> Prepared<'a> {
         self.scenario
     }
 
+    /// The scenario's marks and σ paths, evaluated once before a run ([`super::price_path::Paths`]).
+    pub fn paths(&self) -> Result<super::price_path::Paths, ValidationError> {
+        super::price_path::paths(self.scenario)
+    }
+
     /// The main venue's accounts, as the engine runs them.
     pub fn accounts(&self) -> &[BookAccount] {
         &self.accounts
@@ -93,6 +98,72 @@ impl<'a> Prepared<'a> {
             self.venues.get(k - 1).map(Vec::as_slice)
         }
     }
+}
+
+/// A price path's shocks: each change above −1 and at most 100, at a step of the run, and the
+/// scripted path they shock within the price domain.
+fn check_path_shocks(e: &mut Errs, p: &str, pp: &PricePath, steps: u32) {
+    for (k, sh) in pp.shocks.iter().enumerate() {
+        if sh.change <= -Decimal::ONE {
+            e.push(format!("{p}.price.shocks[{k}].change"), "must be above −1 (a price cannot reach zero)");
+        }
+        if sh.change > Decimal::from(100) {
+            e.push(format!("{p}.price.shocks[{k}].change"), "must be at most 100 (×101)");
+        }
+        if sh.step > steps {
+            e.push(format!("{p}.price.shocks[{k}].step"), format!("beyond the last step {steps}"));
+        }
+        // No bound on its places: a shocked price is rounded to the tick (the reverse stress
+        // search writes shocks of many places), so a mark never carries them.
+    }
+    if let Some(top) = highest_scripted_mark(pp) {
+        if top > PRICE_MAX {
+            e.push(format!("{p}.price.shocks"), format!("the shocks take the price to {top}; prices are at most {}", domain::show(PRICE_MAX)));
+        }
+    }
+}
+
+/// Check only the instruments' price shocks (the checks `prepare` makes of them): for a scenario
+/// that differs from one already prepared by its shocks alone (the reverse stress search's grid
+/// points), so its book need not be validated and expanded again.
+pub fn check_shocks(s: &Scenario) -> Result<(), Vec<ValidationError>> {
+    let mut e = Errs(Vec::new());
+    for (i, ins) in s.instruments.iter().enumerate() {
+        if ins.option.is_none() {
+            check_path_shocks(&mut e, &format!("instruments[{i}]"), &ins.price, s.steps);
+        }
+    }
+    if e.0.is_empty() {
+        Ok(())
+    } else {
+        Err(e.0)
+    }
+}
+
+/// A validated scenario that owns its scenario ([`Prepared`] borrows one): what the page holds
+/// after an edit, so the run reuses the edit's validation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Validated {
+    scenario: Scenario,
+    accounts: Vec<BookAccount>,
+    venues: Vec<Vec<BookAccount>>,
+}
+
+impl Validated {
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The [`Prepared`] scenario the engine runs (its book copied, not expanded again).
+    pub fn prepared(&self) -> Prepared<'_> {
+        Prepared { scenario: &self.scenario, accounts: self.accounts.clone(), venues: self.venues.clone() }
+    }
+}
+
+/// [`prepare`] a scenario and keep it with its book ([`Validated`]).
+pub fn validated(s: Scenario) -> Result<Validated, Vec<ValidationError>> {
+    let Prepared { accounts, venues, .. } = prepare(&s)?;
+    Ok(Validated { scenario: s, accounts, venues })
 }
 
 /// Check a scenario; `Ok(())` means the engine can run it.
@@ -213,24 +284,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
             e.price(format!("{p}.price.points[{k}].price"), pt.price);
             last = pt.step;
         }
-        for (k, sh) in pp.shocks.iter().enumerate() {
-            if sh.change <= -one {
-                e.push(format!("{p}.price.shocks[{k}].change"), "must be above −1 (a price cannot reach zero)");
-            }
-            if sh.change > Decimal::from(100) {
-                e.push(format!("{p}.price.shocks[{k}].change"), "must be at most 100 (×101)");
-            }
-            if sh.step > s.steps {
-                e.push(format!("{p}.price.shocks[{k}].step"), format!("beyond the last step {}", s.steps));
-            }
-            // No bound on its places: a shocked price is rounded to the tick (the reverse stress
-            // search writes shocks of many places), so a mark never carries them.
-        }
-        if let Some(top) = highest_scripted_mark(pp) {
-            if top > PRICE_MAX {
-                e.push(format!("{p}.price.shocks"), format!("the shocks take the price to {top}; prices are at most {}", domain::show(PRICE_MAX)));
-            }
-        }
+        check_path_shocks(&mut e, &p, pp, s.steps);
         if let Some(g) = &pp.gbm {
             e.rate(format!("{p}.price.gbm.volatility"), g.volatility, zero, one);
             e.rate_dp(format!("{p}.price.gbm.volatility"), g.volatility);

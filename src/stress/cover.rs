@@ -16,7 +16,8 @@
 //! Funding, slippage and auction discounts are not part of an instant stress.
 
 use super::{prepared, StressError, StressResult};
-use crate::engine::account::{valuate, Pos};
+use crate::engine::account::{uncovered_by_margin, Pos};
+use crate::engine::money::{sum_c, Checked};
 use crate::engine::market::Market;
 use crate::engine::{format_money, format_pct, opening_book};
 use crate::scenario::price_path::{generate, round_to_tick};
@@ -266,12 +267,13 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
             moves.push(InstrumentMove { instrument: ins.id.clone(), change: c, price });
             marks.push(vec![base, price]);
         }
-        let m = Market::build(&flat, marks).map_err(|e| StressError::Engine(e.to_string()))?;
+        let vols = crate::scenario::option_path::vol_paths(&flat).map_err(|e| StressError::Input(e.to_string()))?;
+        let m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols }).map_err(eng)?;
         let mut by_group = vec![Decimal::ZERO; groups.len()];
         for (i, mem) in members.iter().enumerate() {
             let loss = uncovered(&m, mem)?;
             if let Some(slot) = group_of.get(i).copied().flatten().and_then(|g| by_group.get_mut(g)) {
-                *slot += loss;
+                *slot = slot.add_c(loss, "a group's loss beyond margin").map_err(eng)?;
             }
         }
         let mut order: Vec<usize> = (0..groups.len()).filter(|&g| by_group.get(g).is_some_and(|x| *x > Decimal::ZERO)).collect();
@@ -282,7 +284,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
         };
         let top: Vec<GroupLoss> = order.iter().take(5).map(|&g| gl(g)).collect();
         let c1 = top.first().map(|g| g.loss).unwrap_or_default();
-        let c2 = top.iter().take(2).map(|g| g.loss).sum::<Decimal>();
+        let c2 = sum_c(top.iter().take(2).map(|g| g.loss), "Cover-2").map_err(eng)?;
         if c1 > cover1.amount {
             cover1 = CoverFigure { amount: c1, scenario: Some(st.name.clone()), groups: top.iter().take(1).cloned().collect(), coverage: None, covered: true };
         }
@@ -290,13 +292,14 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
             cover2 = CoverFigure { amount: c2, scenario: Some(st.name.clone()), groups: top.iter().take(2).cloned().collect(), coverage: None, covered: true };
         }
         // Art. 42(3): the larger of the largest and the second plus third (the largest on a tie).
-        let second_third: Decimal = top.iter().skip(1).take(2).map(|g| g.loss).sum();
+        let second_third = sum_c(top.iter().skip(1).take(2).map(|g| g.loss), "the second and third largest losses").map_err(eng)?;
         let (e, setters): (Decimal, Vec<GroupLoss>) =
             if second_third > c1 { (second_third, top.iter().skip(1).take(2).cloned().collect()) } else { (c1, top.iter().take(1).cloned().collect()) };
         if e > emir.amount {
             emir = CoverFigure { amount: e, scenario: Some(st.name.clone()), groups: setters, coverage: None, covered: true };
         }
-        out_scenarios.push(ScenarioLosses { name: st.name.clone(), moves, top, total_uncovered: by_group.iter().copied().sum() });
+        let total_uncovered = sum_c(by_group.iter().copied(), "the total loss beyond margin").map_err(eng)?;
+        out_scenarios.push(ScenarioLosses { name: st.name.clone(), moves, top, total_uncovered });
     }
 
     let fund: Decimal = book.iter().map(|(_, a)| a.contribution).sum();
@@ -353,17 +356,14 @@ fn generated(s: &Scenario, g: &GenerateShocks) -> StressResult<Vec<StressScenari
     Ok(out)
 }
 
-/// An account's loss beyond its margin at step 1 of `m` (the stressed prices).
+/// An account's loss beyond its margin at step 1 of `m` (the stressed prices): the engine's
+/// split by margin group (`account::uncovered_by_margin`), an overflow an error.
 fn uncovered(m: &Market, mem: &Member) -> StressResult<Decimal> {
-    let eng = |e: crate::engine::EngineError| StressError::Engine(e.to_string());
-    let cross: Vec<Pos> = mem.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect();
-    let v = valuate(m, &mem.collateral, &cross, 1).map_err(eng)?;
-    let mut loss = (-v.cross_equity).max(Decimal::ZERO);
-    for p in mem.positions.iter().filter(|p| p.isolated.is_some()) {
-        let v = valuate(m, &[], std::slice::from_ref(p), 1).map_err(eng)?;
-        loss += (-v.equity).max(Decimal::ZERO);
-    }
-    Ok(loss)
+    uncovered_by_margin(m, &mem.collateral, &mem.positions, 1).map_err(eng)
+}
+
+fn eng(e: crate::engine::EngineError) -> StressError {
+    StressError::Engine(e.to_string())
 }
 
 #[cfg(test)]
@@ -460,6 +460,38 @@ mod tests {
         s.accounts[0].positions[0].isolated_margin = Some(d("1000"));
         let r = cover(&s, &down10()).unwrap();
         assert_eq!(r.cover1.amount, d("9000"));
+    }
+
+    /// Cover and the engine split an isolated account the same way (one function,
+    /// `account::uncovered_by_margin`): A (isolated 1,000, cash 4,000, long 1,000 at 100) after
+    /// −10 % loses 10,000 on its isolated position → 9,000 beyond its isolated margin; the
+    /// engine, the price moving −10 % at step 1 (no slippage), liquidates that position alone
+    /// with a deficit of 9,000 and leaves A's 4,000 of cash untouched.
+    #[test]
+    fn cover_and_engine_agree_on_an_isolated_account() {
+        let mut s = four();
+        s.accounts[0].cash = d("4000");
+        s.accounts[0].positions[0].isolated_margin = Some(d("1000"));
+        // Requirements low enough that nobody is liquidated before the move (A's 1,000 isolated
+        // on 100,000 of notional is 1 %, above 0.5 % maintenance).
+        s.instruments[0].margin = crate::scenario::MarginSpec { initial: d("0.01"), maintenance: d("0.005"), tiers: Vec::new() };
+        let cover_a = cover(&s, &down10()).unwrap();
+        let a = cover_a.scenarios[0].top.iter().find(|g| g.accounts == ["A"]).map(|g| g.loss);
+        assert_eq!(a, Some(d("9000")));
+        s.instruments[0].price.shocks = vec![crate::scenario::Shock { step: 1, change: d("-0.1") }];
+        let t = crate::engine::simulate(&s).unwrap();
+        let deficits: Vec<(Option<usize>, Decimal)> = t
+            .events
+            .iter()
+            .filter_map(|e| match e.msg {
+                crate::engine::timeline::Msg::BeyondBankruptcy { deficit, .. } => Some((e.account, deficit)),
+                _ => None,
+            })
+            .collect();
+        assert!(deficits.contains(&(Some(0), d("9000"))), "{deficits:?} {:?}", t.events.iter().map(|e| e.text()).collect::<Vec<_>>());
+        let isolated = t.events.iter().any(|e| matches!(e.msg, crate::engine::timeline::Msg::Liquidated { basis, .. } if e.account == Some(0) && basis.isolated == Some(d("1000"))));
+        assert!(isolated);
+        assert_eq!(t.snapshot_at(0, s.steps).map(|x| x.collateral[0]), Some(d("4000")));
     }
 
     #[test]

@@ -259,17 +259,23 @@ impl MonteCarlo {
     /// Prepare a run; validates the scenario and the waterfall.
     pub fn new(scenario: &Scenario, config: MonteCarloConfig) -> StressResult<Self> {
         prepared(scenario)?;
+        MonteCarlo::on_base(scenario, config, None)
+    }
+
+    /// [`MonteCarlo::new`] for a scenario already checked; `shared`: the paths' base already
+    /// prepared for `config` up to its waterfall ([`PathsBase::new`]; a sweep's strategies share
+    /// one), or `None` to prepare it here.
+    pub(crate) fn on_base(scenario: &Scenario, config: MonteCarloConfig, shared: Option<&StressResult<PathsBase>>) -> StressResult<Self> {
         super::check_paths("paths", config.paths)?;
         if config.volatility < Decimal::ZERO {
             return Err(StressError::Input("volatility: must not be negative".into()));
         }
         let waterfall = config.waterfall.clone().unwrap_or_else(|| scenario.waterfall.clone());
         check_waterfall(scenario, &waterfall)?;
-        let base = prepare(scenario, &config);
-        // The paths' scenario (cohorts pinned, GBM where the config asks) is another scenario
-        // than the one given (a correlation matrix may no longer fit): checked too, and its
-        // book expanded once for every path.
-        let accounts = prepared(&base)?.into_accounts();
+        let PathsBase { base, accounts } = match shared {
+            Some(b) => b.clone()?,
+            None => PathsBase::new(scenario, &config)?,
+        };
         let layers = layer_infos(&base, &waterfall)?;
         let end = config.paths;
         Ok(MonteCarlo { base, accounts, waterfall, config, layers, records: Vec::new(), failures: Vec::new(), start: 0, end, next: 0 })
@@ -277,7 +283,13 @@ impl MonteCarlo {
 
     /// Prepare one shard of a run: only the paths of `shard`'s range (`shard::Shard::range`).
     pub fn shard(scenario: &Scenario, config: MonteCarloConfig, shard: super::shard::Shard) -> StressResult<Self> {
-        let mut mc = MonteCarlo::new(scenario, config)?;
+        prepared(scenario)?;
+        MonteCarlo::shard_on_base(scenario, config, shard, None)
+    }
+
+    /// [`MonteCarlo::shard`] on a shared base (see [`MonteCarlo::on_base`]).
+    pub(crate) fn shard_on_base(scenario: &Scenario, config: MonteCarloConfig, shard: super::shard::Shard, shared: Option<&StressResult<PathsBase>>) -> StressResult<Self> {
+        let mut mc = MonteCarlo::on_base(scenario, config, shared)?;
         let r = shard.range(mc.config.paths)?;
         (mc.start, mc.next, mc.end) = (r.start, r.start, r.end);
         Ok(mc)
@@ -457,6 +469,24 @@ pub fn summarize(config: &MonteCarloConfig, layers: &[LayerInfo], records: &[Pat
         by_party,
         fairness,
         worst_path,
+    }
+}
+
+/// The scenario every path starts from and its book, validated and expanded once for every path
+/// (and, in a sweep, for every strategy: the base does not read the waterfall).
+#[derive(Clone, Debug)]
+pub(crate) struct PathsBase {
+    base: Scenario,
+    accounts: Vec<BookAccount>,
+}
+
+impl PathsBase {
+    /// The paths' scenario (cohorts pinned, GBM where the config asks) is another scenario than
+    /// the one given (a correlation matrix may no longer fit): checked too.
+    pub(crate) fn new(scenario: &Scenario, config: &MonteCarloConfig) -> StressResult<PathsBase> {
+        let base = prepare(scenario, config);
+        let accounts = prepared(&base)?.into_accounts();
+        Ok(PathsBase { base, accounts })
     }
 }
 

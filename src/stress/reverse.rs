@@ -13,9 +13,9 @@
 
 use super::cover::{InstrumentMove, InstrumentShock};
 use super::{check_waterfall, layer_infos, layer_outcomes, prepared, StressError, StressResult};
-use crate::engine::{simulate_with_waterfall, LayerInfo};
+use crate::engine::{simulate_expanded, LayerInfo};
 use crate::scenario::price_path::generate;
-use crate::scenario::{LayerSpec, Scenario, Shock};
+use crate::scenario::{BookAccount, LayerSpec, Scenario, Shock};
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -83,6 +83,9 @@ pub struct ReverseResult {
 /// A prepared reverse stress search.
 pub struct ReverseStress {
     base: Scenario,
+    /// `base`'s book, validated and expanded once: a grid point differs from `base` only in its
+    /// shocks (checked per point by `scenario::check_shocks`).
+    accounts: Vec<BookAccount>,
     waterfall: Vec<LayerSpec>,
     layers: Vec<LayerInfo>,
     /// (instrument index, weight / |lead weight|).
@@ -158,7 +161,12 @@ impl ReverseStress {
         }
         let max_ticks = max.max(Decimal::ZERO).to_u64().unwrap_or(0);
         let layers = layer_infos(&base, &waterfall)?;
-        Ok(ReverseStress { base, waterfall, layers, dir, direction, lead, tick, p_ref, at_step, max_ticks, cache: BTreeMap::new() })
+        let accounts = {
+            let mut searched = base.clone();
+            searched.waterfall = waterfall.clone();
+            prepared(&searched)?.into_accounts()
+        };
+        Ok(ReverseStress { base, accounts, waterfall, layers, dir, direction, lead, tick, p_ref, at_step, max_ticks, cache: BTreeMap::new() })
     }
 
     /// The relative change of each directed instrument for a shock of `ticks`.
@@ -191,7 +199,10 @@ impl ReverseStress {
             return Ok(v.clone());
         }
         let s = self.scenario_at(ticks);
-        let t = simulate_with_waterfall(&s, &self.waterfall).map_err(|e| StressError::Engine(format!("shock of {ticks} ticks: {e}")))?;
+        let t = crate::scenario::check_shocks(&s)
+            .map_err(|errs| crate::engine::EngineError::Invalid { errors: errs.iter().map(|e| e.to_string()).collect() })
+            .and_then(|()| simulate_expanded(&s, &self.waterfall, &self.accounts))
+            .map_err(|e| StressError::Engine(format!("shock of {ticks} ticks: {e}")))?;
         let flags: Vec<bool> = layer_outcomes(&t).iter().map(|o| o.exhausted).collect();
         let marks: Vec<Decimal> = (0..s.instruments.len()).map(|i| t.mark(i, self.at_step)).collect();
         self.cache.insert(ticks, (flags.clone(), marks.clone()));

@@ -4,7 +4,7 @@
 //! profitable traders, left unallocated; accounts touched; largest hit; Gini; cascades),
 //! aggregated over the paths.
 
-use super::monte_carlo::{MonteCarlo, MonteCarloConfig, MonteCarloResult, Progress};
+use super::monte_carlo::{MonteCarlo, MonteCarloConfig, MonteCarloResult, PathsBase, Progress};
 use super::shard::Shard;
 use super::{StressError, StressResult};
 use crate::engine::WaterfallSpec;
@@ -61,13 +61,15 @@ impl Sweep {
         }
         // The cap is on the engine runs of the whole sweep, as for one Monte Carlo.
         super::check_paths("sweep (paths × strategies)", config.paths.saturating_mul(strategies.len()))?;
+        // The paths' base is prepared once for every strategy (only the waterfall differs).
+        let base = PathsBase::new(scenario, &config);
         let runs = strategies
             .into_iter()
             .map(|w| {
                 let cfg = MonteCarloConfig { waterfall: Some(w.layers), ..config.clone() };
                 let mc = match shard {
-                    Some(sh) => MonteCarlo::shard(scenario, cfg, sh),
-                    None => MonteCarlo::new(scenario, cfg),
+                    Some(sh) => MonteCarlo::shard_on_base(scenario, cfg, sh, Some(&base)),
+                    None => MonteCarlo::on_base(scenario, cfg, Some(&base)),
                 };
                 (w.label, mc.map_err(|e| e.to_string()))
             })

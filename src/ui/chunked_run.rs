@@ -49,6 +49,7 @@ pub async fn yield_to_browser() {
 /// false between slices (cancelled, or superseded by a newer run).
 pub async fn run_in_slices(
     scenario: &Scenario,
+    validated: Option<&crate::scenario::Validated>,
     keep_going: impl Fn() -> bool,
     on_progress: impl Fn(Progress),
 ) -> Option<EngineResult<Timeline>> {
@@ -57,7 +58,11 @@ pub async fn run_in_slices(
         return None;
     }
     let starting = super::perf::Measure::new("spillway:load:run-start");
-    let started = Run::start(scenario);
+    // An edit validated the scenario already: its book is reused, not checked again.
+    let started = match validated {
+        Some(v) => Run::start_prepared(v.prepared()),
+        None => Run::start(scenario),
+    };
     drop(starting);
     let mut run = match started {
         Ok(r) => r,

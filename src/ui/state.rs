@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::chunked_run::{self, now_ms};
 use crate::engine::{self, Progress, SystemRun, Timeline};
-use crate::scenario::{Scenario, ValidationError};
+use crate::scenario::{Scenario, Validated, ValidationError};
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -63,6 +63,9 @@ pub struct AppState {
     run_generation: StoredValue<u64>,
     /// The scenario of the run in slices, if one is going (an equal rerun does not restart it).
     in_flight: StoredValue<Option<Scenario>>,
+    /// The last edit's validation: the scenario it checked with its book (`scenario::Validated`).
+    /// A run of that same scenario reuses it instead of validating again (issue 17).
+    validated: StoredValue<Option<Arc<Validated>>>,
     /// The scenario came from the link and has not run yet: if its run fails or is cancelled,
     /// the page falls back to the scenario stored here (issue 14: the stored scenario stays).
     opening_link: StoredValue<bool>,
@@ -96,6 +99,7 @@ impl AppState {
             run_progress: RwSignal::new(None),
             run_generation: StoredValue::new(0),
             in_flight: StoredValue::new(None),
+            validated: StoredValue::new(None),
             opening_link: StoredValue::new(false),
         }
     }
@@ -121,15 +125,25 @@ impl AppState {
             return;
         }
         if chunked_run::needs_slices(&scenario) {
-            self.run_in_slices(scenario);
+            let validated = self.validated_for(&scenario);
+            self.run_in_slices(scenario, validated);
             return;
         }
         let started = now_ms();
+        let validated = self.validated_for(&scenario);
         // Linked venues: every venue runs; the one on screen is picked from the system run.
         let result = if scenario.linked_venues.is_empty() {
-            engine::simulate(&scenario).map(|t| (Arc::new(t), None))
+            match &validated {
+                Some(v) => engine::simulate_prepared(v.prepared()),
+                None => engine::simulate(&scenario),
+            }
+            .map(|t| (Arc::new(t), None))
         } else {
-            engine::simulate_system(&scenario).and_then(|sys| {
+            match &validated {
+                Some(v) => engine::simulate_system_prepared(&v.prepared()),
+                None => engine::simulate_system(&scenario),
+            }
+            .and_then(|sys| {
                 let k = self.venue.get_untracked().min(sys.venues.len().saturating_sub(1));
                 self.venue.set(k);
                 let t = sys.venues.get(k).map(|v| v.timeline.clone()).ok_or(engine::EngineError::Invalid { errors: Vec::new() })?;
@@ -184,7 +198,13 @@ impl AppState {
         self.rerun();
     }
 
-    fn run_in_slices(&self, scenario: Scenario) {
+    /// The last edit's validation if it checked `scenario` (a preset, a link or an undo sets the
+    /// scenario without one: the engine validates those).
+    fn validated_for(&self, scenario: &Scenario) -> Option<Arc<Validated>> {
+        self.validated.with_value(|v| v.as_ref().filter(|v| v.scenario() == scenario).cloned())
+    }
+
+    fn run_in_slices(&self, scenario: Scenario, validated: Option<Arc<Validated>>) {
         let s = *self;
         let mine = self.run_generation.get_value();
         self.in_flight.set_value(Some(scenario.clone()));
@@ -193,7 +213,7 @@ impl AppState {
         let current = move || s.run_generation.try_get_value() == Some(mine);
         wasm_bindgen_futures::spawn_local(async move {
             let started = now_ms();
-            let outcome = chunked_run::run_in_slices(&scenario, current, |p| {
+            let outcome = chunked_run::run_in_slices(&scenario, validated.as_deref(), current, |p| {
                 s.run_progress.try_set(Some(p));
             })
             .await;
@@ -284,9 +304,16 @@ impl AppState {
     /// Takes an edited scenario if it validates; otherwise returns the errors (with field paths)
     /// and keeps the current scenario on screen.
     pub fn apply(&self, next: Scenario) -> Result<(), Vec<ValidationError>> {
-        crate::scenario::validate(&next)?;
-        self.scenario.set(next);
+        self.take_validated(crate::scenario::validated(next)?);
         Ok(())
+    }
+
+    /// Puts a scenario validated by an edit or an import on screen, its validation kept for the
+    /// run it starts: it is checked once, there.
+    pub fn take_validated(&self, v: Validated) {
+        let scenario = v.scenario().clone();
+        self.validated.set_value(Some(Arc::new(v)));
+        self.scenario.set(scenario);
     }
 
     /// Edits a copy of the scenario with `edit` and applies it.

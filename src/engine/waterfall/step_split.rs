@@ -184,9 +184,9 @@ mod tests {
     fn split_shares_are_capped() {
         let s = crate::scenario::bench::strategy_book(300, 120, crate::scenario::bench::Strategy::SocializedLoss).expect("book");
         let run = |budget: u64| -> EngineResult<u64> {
-            let marks = price_path::generate(&s).map_err(|e| invalid(vec![e]))?;
+            let paths = price_path::paths(&s).map_err(|e| invalid(vec![e]))?;
             let accounts = crate::scenario::book_accounts(&s).expect("accounts");
-            let mut sim = Sim::new(&s, marks, accounts, &s.waterfall, ScanMode::Indexed, true)?;
+            let mut sim = Sim::new(&s, paths, accounts, &s.waterfall, ScanMode::Indexed, true)?;
             sim.share_budget = budget;
             for t in 0..=s.steps {
                 sim.step(t)?;

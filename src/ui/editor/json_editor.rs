@@ -22,10 +22,10 @@ pub fn JsonEditor() -> impl IntoView {
             text.set(json);
         }
     });
-    let apply_text = move |source: &str, body: String| match scenario::from_json(&body) {
-        Ok(sc) => {
+    let apply_text = move |source: &str, body: String| match scenario::validated_from_json(&body) {
+        Ok(v) => {
             s.preset_id.set(None);
-            s.scenario.set(sc);
+            s.take_validated(v);
             s.step.set(0);
             dirty.set(false);
             errors.set(Vec::new());

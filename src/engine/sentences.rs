@@ -1,0 +1,135 @@
+//! The English sentence of every event ([`Msg::render`]): one match arm per message declared in
+//! `events.rs`. The golden digests (tests/golden/) pin every sentence byte for byte.
+
+use super::events::{AssessStop, Msg};
+use rust_decimal::Decimal;
+
+impl Msg {
+    /// The sentence, with the money sign currently in effect.
+    pub(crate) fn render(&self) -> String {
+        use super::money::{format_decimal as dec, format_money as money, format_pct as pct};
+        match self {
+            Msg::BuyIn { name, missing, inst, penalty, cost } => format!(
+                "{} could not deliver {} {}; the venue bought in at a {} penalty, costing {}.",
+                name, dec(*missing, 8), inst, pct(*penalty), money(*cost)
+            ),
+            Msg::Settled { inst, mark, count } => format!("{} expired and settled at {} ({} position(s)).", inst, dec(*mark, 8), count),
+            Msg::Exercised { name, size, inst, into, under, price } => format!(
+                "{}'s {} {} exercised: {} {} opened at {}.",
+                name, dec(*size, 8), inst, dec(*into, 8), under, dec(*price, 8)
+            ),
+            Msg::SettlementDeficit { name, deficit } => format!("{} cannot pay its settlement: a deficit of {}.", name, money(*deficit)),
+            Msg::MarginCall { name, equity, required, top_up } => format!(
+                "Margin call: {} is below maintenance ({} equity vs {} required) and must post {}.",
+                name, money(*equity), money(*required), money(*top_up)
+            ),
+            Msg::MarginCallMet { name, top_up } => format!("{} met its margin call with {} from its reserves.", name, money(*top_up)),
+            Msg::Default { name, cascade: true } => format!("{} could not pay its assessment and is declared in default in turn (cascade).", name),
+            Msg::Default { name, cascade: false } => format!("{} failed its margin call and is declared in default; its portfolio goes to auction.", name),
+            Msg::Auction { name, size, inst, price, mark } => {
+                format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
+            }
+            Msg::Liquidated { name, size, inst, partial, price, mark, prices, basis } => format!(
+                "{}'s {} {} {} at {} (mark {}{}).{}{}",
+                name,
+                dec(*size, 8),
+                inst,
+                if *partial { "partially liquidated" } else { "liquidated" },
+                dec(*price, 8),
+                dec(*mark, 8),
+                match prices {
+                    Some((lp, bp)) => format!("; liquidation price {}, bankruptcy {}", super::money::format_price(*lp), super::money::format_price(*bp)),
+                    None => String::new(),
+                },
+                match basis.isolated {
+                    Some(iso) => format!(" Isolated margin: only the {} set aside for this position was at risk; the rest of the account is untouched.", money(iso)),
+                    None => String::new(),
+                },
+                match basis.tier {
+                    Some(t) => format!(" Its notional of {} sits in maintenance tier {} of {} ({}): the larger the position, the higher the rate.", money(t.notional), t.tier, t.of, pct(t.maintenance)),
+                    None => String::new(),
+                }
+            ),
+            Msg::Penalty { fee, name } => format!("{} liquidation penalty from {} went to the insurance fund.", money(*fee), name),
+            Msg::BeyondBankruptcy { name, deficit, margin } => {
+                format!("{} closed beyond its bankruptcy price: a deficit of {} after its margin of {}.", name, money(*deficit), money(*margin))
+            }
+            Msg::OwnMargin { name, amount } => format!("{}'s own margin absorbed {} of the loss.", name, money(*amount)),
+            Msg::CoveredByOwnMargin { name } => format!("The loss on {} was covered by its own margin: nothing reaches the mutualized layers.", name),
+            Msg::Assessment { name, called, paid } => format!("Assessment: {} was called for {} and paid {}.", name, money(*called), money(*paid)),
+            Msg::AssessmentShort { name, short } => format!("{} cannot meet its assessment ({} short): it will default in turn.", name, money(*short)),
+            Msg::VmghWaits { left, steps } => format!("{} of the loss waits on variation-margin haircuts for up to {} more step(s).", money(*left), steps),
+            Msg::Socialized { count, rate, take } => format!(
+                "Socialized loss: {} accounts in profit give up {} of their profit ({} in all).",
+                count, pct(*rate), money(*take)
+            ),
+            Msg::Vault { name, pay } => format!("The backstop vault {} took {} of the loss; its depositors' shares lose that value.", name, money(*pay)),
+            Msg::LayerPaid { label, pay, name } => format!("{} paid {} toward {}'s deficit.", label, money(*pay), name),
+            Msg::LayerExhausted { label, left } => format!("{} is exhausted; {} of the loss goes on.", label, money(*left)),
+            Msg::LayerEmpty { label, left } => format!("{} is empty — nothing to take; {} of the loss goes on.", label, money(*left)),
+            Msg::Unallocated { left, name } => {
+                format!("{} of {}'s deficit is covered by no layer: the venue is insolvent by that amount.", money(*left), name)
+            }
+            Msg::VmHaircut { pay, rate, count } => {
+                format!("VM gains haircut: {} cut from this step's gains of {} accounts ({} of them).", money(*pay), count, pct(*rate))
+            }
+            Msg::LossQueued { name, amount, label } => {
+                format!("{}'s remaining loss of {} goes to this step's split: {}.", name, money(*amount), label)
+            }
+            Msg::Deleveraged { rank, name, size, inst, charge, .. } => format!(
+                "ADL #{}: {} was deleveraged by {} {} at the bankruptcy price, giving up {}.",
+                rank, name, dec(*size, 8), inst, money(*charge)
+            ),
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } if profit_closed.is_zero() => format!(
+                "ADL ({}) on {}: the deficit needed {}; {} was charged and no open profit was closed.",
+                rule.label(), inst, money(*needed), money(*charged)
+            ),
+            Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => format!(
+                "ADL ({}) on {}: the deficit needed {}; the hits paid {}, and the positions closed carried {} of open profit, {} beyond the need.",
+                rule.label(), inst, money(*needed), money(*charged), money(*profit_closed), money((*profit_closed - *needed).max(Decimal::ZERO))
+            ),
+            Msg::PerUnitSocialized { inst, delta, count, take } => format!(
+                "Per-unit socialization: {} charged to {} open {} position(s), {} per contract, through funding.",
+                money(*take), count, inst, dec(*delta, 8)
+            ),
+            Msg::TearUp { count, pay } => format!("Tear-up: {} opposite positions terminated; {} of open gains forfeited.", count, money(*pay)),
+            Msg::ContagionLoss { name, amount, from, source } => {
+                format!("{} loses {}: {}'s {} is passed on to it (bad-debt propagation).", name, money(*amount), from, source.label())
+            }
+            Msg::ContagionMissed { name, amount, from, source } => format!(
+                "{} passes {} of its {} to {}, but {} is already in default here: that loss does not land on this venue.",
+                from, money(*amount), source.label(), name, name
+            ),
+            Msg::SetOff { name, owed, margin, fund, .. } => {
+                let rest = *owed - *margin - *fund;
+                format!(
+                    "Set-off: {}'s unpaid assessment of {} is netted against what it posted: {} from the surplus its close-out left, {} from its fund contribution{}.",
+                    name,
+                    money(*owed),
+                    money(*margin),
+                    money(*fund),
+                    if rest > Decimal::ZERO { format!("; {} still unpaid", money(rest)) } else { String::new() }
+                )
+            }
+            Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
+            Msg::Recall { call, max_calls, amount, headroom } => format!(
+                "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",
+                call, max_calls, money(*amount), money(*headroom)
+            ),
+            Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => match why {
+                AssessStop::Calls => format!(
+                    "Assessments stop: all {} call(s) are used ({} of headroom left under the caps); {} of the loss goes on.",
+                    max_calls, money(*headroom), money(*left)
+                ),
+                AssessStop::DefaultCap => format!(
+                    "Assessments stop: every member has paid its cap for this default ({}× its contribution); {} of the loss goes on.",
+                    dec(*cap, 8), money(*left)
+                ),
+                AssessStop::PeriodCap => format!(
+                    "Assessments stop: the cooling-off period's cap is reached ({}× a contribution across its defaults, {}× per default); {} of the loss goes on.",
+                    dec(*period_cap, 8), dec(*cap, 8), money(*left)
+                ),
+            },
+        }
+    }
+}
