@@ -68,6 +68,12 @@ pub enum EventKind {
     ContagionLoss,
     /// What an ADL fill took against what the deficit needed (issue 19).
     AdlTaken,
+    /// A range of steps' trades busted (issue 19, trade_cancellation.rs).
+    TradesCancelled,
+    /// A backstop vault took a liquidated account's positions over (issue 19, backstop.rs).
+    BackstopTakeover,
+    /// An account took cash out, borrowing against its collateral (issue 19, withdrawal.rs).
+    Withdrawal,
 }
 
 /// One event of a run. Serializes with its sentence rendered (`text`), exactly as before.
@@ -123,7 +129,7 @@ pub struct Events {
 }
 
 /// Every `EventKind`, in declaration order (`kind as u8` indexes it).
-const KINDS: [EventKind; 19] = [
+const KINDS: [EventKind; 22] = [
     EventKind::MarginCall,
     EventKind::MarginCallMet,
     EventKind::Liquidation,
@@ -143,6 +149,9 @@ const KINDS: [EventKind; 19] = [
     EventKind::BuyIn,
     EventKind::ContagionLoss,
     EventKind::AdlTaken,
+    EventKind::TradesCancelled,
+    EventKind::BackstopTakeover,
+    EventKind::Withdrawal,
 ];
 
 /// `None` as 0, `Some(x)` as x + 1.
@@ -339,6 +348,15 @@ pub(crate) enum Msg<N = Name> {
     /// The clearing house declared `name` in default at this step (the scenario's
     /// `declared_defaults`), whatever its margin.
     Declared { name: N },
+    /// Issue 19 (trade_cancellation.rs): the trades of steps `from..=to` are busted; `fills`
+    /// close-outs of `notional` and `vm` of variation margin revert, by `entries` ledger entries.
+    TradesCancelled { from: u32, to: u32, fills: u64, notional: Decimal, vm: Decimal, entries: u64 },
+    /// Issue 19 (backstop.rs): `vault` takes over `name`'s `count` position(s) (the first:
+    /// `size` `inst` at `mark`) with its collateral; `equity` (at mark) goes with them.
+    BackstopTakeover { vault: N, name: N, size: Decimal, inst: N, mark: Decimal, count: u64, equity: Decimal },
+    /// Issue 19 (withdrawal.rs): `name` took `amount` of the `asked` out; `borrowed` of it beyond
+    /// its cash, against `headroom` (equity less initial margin) before.
+    Withdrawn { name: N, amount: Decimal, asked: Decimal, borrowed: Decimal, headroom: Decimal },
     /// Why an assessment layer stopped with `left` of the loss unpaid, and its numbers.
     AssessmentStop { left: Decimal, why: AssessStop, max_calls: u32, headroom: Decimal, cap: Decimal, period_cap: Decimal },
     /// One ADL fill on `inst` under `rule`: the deficit it had to cover (`needed`), what its
@@ -628,6 +646,33 @@ impl Msg<u64> {
                 out.u64(*count as u64);
                 out.dec(*take);
             }
+            Msg::TradesCancelled { from, to, fills, notional, vm, entries } => {
+                out.u8(60);
+                out.u64(u64::from(*from));
+                out.u64(u64::from(*to));
+                out.u64(*fills);
+                out.dec(*notional);
+                out.dec(*vm);
+                out.u64(*entries);
+            }
+            Msg::BackstopTakeover { vault, name, size, inst, mark, count, equity } => {
+                out.u8(61);
+                out.u64(*vault);
+                out.u64(*name);
+                out.dec(*size);
+                out.u64(*inst);
+                out.dec(*mark);
+                out.u64(*count);
+                out.dec(*equity);
+            }
+            Msg::Withdrawn { name, amount, asked, borrowed, headroom } => {
+                out.u8(62);
+                out.u64(*name);
+                out.dec(*amount);
+                out.dec(*asked);
+                out.dec(*borrowed);
+                out.dec(*headroom);
+            }
             Msg::Exercised { name, size, inst, into, under, price } => {
                 out.u8(50);
                 out.u64(*name);
@@ -716,6 +761,9 @@ impl Msg<u64> {
                 profit_closed: r.dec(),
             },
             41 => Msg::PerUnitSocialized { inst: r.u64(), delta: r.dec(), count: r.u64() as usize, take: r.dec() },
+            60 => Msg::TradesCancelled { from: r.u64() as u32, to: r.u64() as u32, fills: r.u64(), notional: r.dec(), vm: r.dec(), entries: r.u64() },
+            61 => Msg::BackstopTakeover { vault: r.u64(), name: r.u64(), size: r.dec(), inst: r.u64(), mark: r.dec(), count: r.u64(), equity: r.dec() },
+            62 => Msg::Withdrawn { name: r.u64(), amount: r.dec(), asked: r.dec(), borrowed: r.dec(), headroom: r.dec() },
             50 => Msg::Exercised { name: r.u64(), size: r.dec(), inst: r.u64(), into: r.dec(), under: r.u64(), price: r.dec() },
             _ => Msg::LossQueued { name: r.u64(), amount: r.dec(), label: r.u64() }, // 26
         }
@@ -729,6 +777,12 @@ impl<N> Msg<N> {
             Msg::BuyIn { name, missing, inst, penalty, cost } => Msg::BuyIn { name: f(name), missing, inst: f(inst), penalty, cost },
             Msg::Settled { inst, mark, count } => Msg::Settled { inst: f(inst), mark, count },
             Msg::Exercised { name, size, inst, into, under, price } => Msg::Exercised { name: f(name), size, inst: f(inst), into, under: f(under), price },
+            Msg::TradesCancelled { from, to, fills, notional, vm, entries } => Msg::TradesCancelled { from, to, fills, notional, vm, entries },
+            Msg::BackstopTakeover { vault, name, size, inst, mark, count, equity } => {
+                let vault = f(vault);
+                Msg::BackstopTakeover { vault, name: f(name), size, inst: f(inst), mark, count, equity }
+            }
+            Msg::Withdrawn { name, amount, asked, borrowed, headroom } => Msg::Withdrawn { name: f(name), amount, asked, borrowed, headroom },
             Msg::SettlementDeficit { name, deficit } => Msg::SettlementDeficit { name: f(name), deficit },
             Msg::MarginCall { name, equity, required, top_up } => Msg::MarginCall { name: f(name), equity, required, top_up },
             Msg::MarginCallMet { name, top_up } => Msg::MarginCallMet { name: f(name), top_up },
@@ -873,6 +927,24 @@ impl Msg {
                     if rest > Decimal::ZERO { format!("; {} still unpaid", money(rest)) } else { String::new() }
                 )
             }
+            Msg::TradesCancelled { from, to, fills, notional, vm, entries } => format!(
+                "Trading suspended: the trades of {} are cancelled, as the LME cancelled the day's nickel trades (LME notice of 8 March 2022). {} close-out(s) worth {} and {} of variation margin revert ({} ledger entries reversed): every position, balance and fund is back where it stood at step {}, and this step settles against that step's mark.",
+                if from == to { format!("step {from}") } else { format!("steps {from} to {to}") },
+                fills, money(*notional), money(*vm), entries, from.saturating_sub(1)
+            ),
+            Msg::BackstopTakeover { vault, name, size, inst, mark, count, equity } => format!(
+                "Backstop: {} takes over {}'s {} {}{} at mark {} with its collateral, {} of equity in all (the trader keeps nothing, owes nothing); the vault carries the position, marked to market, until it closes or settles.",
+                vault, name, dec(*size, 8), inst,
+                if *count > 1 { format!(" and {} more position(s)", count - 1) } else { String::new() },
+                dec(*mark, 8), money(*equity)
+            ),
+            Msg::Withdrawn { name, amount, asked, borrowed, headroom } => format!(
+                "{} withdraws {}{}{}; its equity less initial margin was {} (unrealized profit and haircut collateral counted).",
+                name, money(*amount),
+                if amount < asked { format!(" of the {} asked (more would take it below its initial margin)", money(*asked)) } else { String::new() },
+                if borrowed.is_zero() { String::new() } else { format!(", {} of it borrowed against its collateral beyond its cash", money(*borrowed)) },
+                money(*headroom)
+            ),
             Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
             Msg::Recall { call, max_calls, amount, headroom } => format!(
                 "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",
@@ -1434,6 +1506,9 @@ mod packed_event_tests {
             Msg::SetOff { name: a.clone(), owed: d(27, 0), margin: d(5, 0), fund: d(3, 0), toward: n("Whale") },
             Msg::Recall { call: 2, max_calls: u32::MAX, amount: d(28, 0), headroom: d(29, 0) },
             Msg::Declared { name: a.clone() },
+            Msg::TradesCancelled { from: 5, to: 6, fills: 2, notional: d(64, 8), vm: d(31, 0), entries: 17 },
+            Msg::BackstopTakeover { vault: n("HLP"), name: a.clone(), size: d(-430, 0), inst: inst.clone(), mark: d(39, 3), count: 2, equity: d(-12, 0) },
+            Msg::Withdrawn { name: a.clone(), amount: d(116, 0), asked: d(150, 0), borrowed: d(111, 0), headroom: d(116, 0) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::Calls, max_calls: 3, headroom: d(31, 0), cap: d(275, 2), period_cap: d(55, 1) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::DefaultCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
             Msg::AssessmentStop { left: d(30, 0), why: AssessStop::PeriodCap, max_calls: 3, headroom: Decimal::ZERO, cap: d(2, 0), period_cap: d(3, 0) },
