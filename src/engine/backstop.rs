@@ -126,3 +126,72 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{simulate, EventKind, Status};
+    use crate::scenario::from_json;
+    use rust_decimal::Decimal;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    /// A short of 100 at 1.00 on 10 of cash; the price goes 1 → 1.02 → 1.5 → 1.2 → settles at
+    /// 1.0 at step 4. The vault `v` (cash `vault_cash`) is the backstop.
+    fn scenario(vault_cash: &str) -> String {
+        format!(
+            r#"{{"version":1,"steps":4,"venue":{{"style":"exchange","insurance_fund":"0","liquidation_fee":"0","backstop_vault":"v"}},
+            "instruments":[{{"id":"P","lot_size":"1","margin":{{"initial":"0.1","maintenance":"0.05"}},"expiry":{{"step":4,"settlement":"cash"}},
+              "price":{{"initial":"1","points":[{{"step":1,"price":"1.02"}},{{"step":2,"price":"1.5"}},{{"step":3,"price":"1.2"}},{{"step":4,"price":"1"}}]}}}}],
+            "accounts":[{{"id":"s","cash":"10","positions":[{{"instrument":"P","size":"-100"}}]}},
+                        {{"id":"lng","cash":"1000","positions":[{{"instrument":"P","size":"100"}}]}},
+                        {{"id":"v","role":"lp_vault","cash":"{vault_cash}"}}],
+            "waterfall":[{{"kind":"defaulter_margin"}},{{"kind":"insurance_fund"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn the_vault_carries_the_short_marked_to_market_and_settles_it() {
+        let t = simulate(&from_json(&scenario("100")).unwrap()).unwrap();
+        // Step 1 at 1.02: equity 10 − 2 = 8 ≥ maintenance 5.10. Step 2 at 1.5: the short's equity
+        // 10 + 100 × (1 − 1.5) = −40 < maintenance: the vault takes the −100 over at entry 1.00
+        // with the 10 of cash, i.e. at the bankruptcy price 1.10.
+        let e = t.events_at(2).into_iter().find(|e| e.kind == EventKind::BackstopTakeover).expect("the takeover");
+        assert_eq!(e.amount, Some(d("-40")));
+        assert_eq!(t.status_at(0, 2), Status::Liquidated);
+        assert_eq!(t.account_at(0, 2).equity, Decimal::ZERO);
+        // The vault, marked to market: 110 − 50 = 60 at step 2, 110 − 20 = 90 at step 3 …
+        assert_eq!(t.account_at(2, 2).equity, d("60"));
+        assert_eq!(t.account_at(2, 3).equity, d("90"));
+        // … and settled at 1.00 at step 4: cash 110, a result of +10 (the trader's margin).
+        assert_eq!(t.snapshot_at(2, 4).unwrap().collateral[0], d("110"));
+        assert!(t.snapshot_at(2, 4).unwrap().positions.is_empty());
+        // No loss reached the waterfall.
+        assert_eq!(t.summary.deficit, Decimal::ZERO);
+        assert_eq!(t.summary.defaults, 0);
+    }
+
+    #[test]
+    fn a_vault_whose_equity_is_exhausted_is_liquidated_and_the_next_layer_acts() {
+        let t = simulate(&from_json(&scenario("20")).unwrap()).unwrap();
+        // The vault takes the short over (collateral 20 + 10 = 30, open loss 50 at 1.5): equity
+        // −20, below maintenance; it is closed in the book at 1.5: a loss of 50, its own margin of
+        // 30 first, the insurance fund is empty: 20 unallocated.
+        assert!(t.events_at(2).iter().any(|e| e.kind == EventKind::BackstopTakeover));
+        assert_eq!(t.status_at(2, 2), Status::Bankrupt);
+        assert_eq!(t.summary.deficit, d("50"));
+        assert_eq!(t.summary.by_layer[0], d("30"));
+        assert_eq!(t.summary.unallocated, d("20"));
+    }
+
+    #[test]
+    fn the_vault_is_validated_by_field() {
+        let err = |x: &str| {
+            let s = scenario("1").replace(r#""backstop_vault":"v""#, x);
+            crate::scenario::validate(&serde_json::from_str::<crate::scenario::Scenario>(&s).unwrap()).unwrap_err().iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+        };
+        assert!(err(r#""backstop_vault":"nobody""#).contains("venue.backstop_vault: no account `nobody`"));
+        assert!(err(r#""backstop_vault":"lng""#).contains("must have the role lp_vault"));
+    }
+}
