@@ -928,9 +928,10 @@ impl Msg {
                 )
             }
             Msg::TradesCancelled { from, to, fills, notional, vm, entries } => format!(
-                "Trading suspended: the trades of {} are cancelled, as the LME cancelled the day's nickel trades (LME notice of 8 March 2022). {} close-out(s) worth {} and {} of variation margin revert ({} ledger entries reversed): every position, balance and fund is back where it stood at step {}, and this step settles against that step's mark.",
+                "Trading suspended: the trades of {} are cancelled, as the LME cancelled the day's nickel trades (LME notice of 8 March 2022). {}{} of variation margin reverts ({} ledger entries reversed): every position, balance, margin call and fund is back where it stood at step {}, and this step settles against that step's mark.",
                 if from == to { format!("step {from}") } else { format!("steps {from} to {to}") },
-                fills, money(*notional), money(*vm), entries, from.saturating_sub(1)
+                if *fills == 0 { String::new() } else { format!("{} close-out(s) worth {} (liquidations, auctions, ADL) are undone and ", fills, money(*notional)) },
+                money(*vm), entries, from.saturating_sub(1)
             ),
             Msg::BackstopTakeover { vault, name, size, inst, mark, count, equity } => format!(
                 "Backstop: {} takes over {}'s {} {}{} at mark {} with its collateral, {} of equity in all (the trader keeps nothing, owes nothing); the vault carries the position, marked to market, until it closes or settles.",
