@@ -934,7 +934,7 @@ impl Msg {
                 money(*vm), entries, from.saturating_sub(1)
             ),
             Msg::BackstopTakeover { vault, name, size, inst, mark, count, equity } => format!(
-                "Backstop: {} takes over {}'s {} {}{} at mark {} with its collateral, {} of equity in all (the trader keeps nothing, owes nothing); the vault carries the position, marked to market, until it closes or settles.",
+                "The backstop vault {} takes over {}'s {} {}{} at mark {} with its collateral, {} of equity in all (the trader keeps nothing, owes nothing); the vault carries the position, marked to market, until it closes or settles.",
                 vault, name, dec(*size, 8), inst,
                 if *count > 1 { format!(" and {} more position(s)", count - 1) } else { String::new() },
                 dec(*mark, 8), money(*equity)
