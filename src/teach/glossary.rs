@@ -90,7 +90,7 @@ const TERMS: &[Term] = &[
     Term {
         term: "bad-debt mutualization",
         definition: "Spreading a borrower's unrecoverable debt across a lending pool's depositors, for example by lowering the value of every deposit in the affected token by the same fraction.",
-        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 4, mentions: &["deficit", "survivors' default fund paid"], stress: None },
+        show_me: ShowMe { preset: "hyperliquid-adl-2025", venue: 0, step: 7, mentions: &["deficit", "depositors' shares lose that value"], stress: None },
         see_also: &["socialized loss", "bad-debt propagation", "haircut"],
     },
     Term {
