@@ -80,7 +80,9 @@ impl<'a> Sim<'a> {
             p.isolated = None;
             self.carry(v, p, t)?;
         }
-        self.set_status(a, Status::Liquidated);
+        // An account whose other (isolated) positions stay open is still in the run.
+        let left = self.accts.get(a).is_some_and(|x| !x.snap.positions.is_empty());
+        self.set_status(a, if left { Status::Healthy } else { Status::Liquidated });
         self.touch(a);
         self.touch(v);
         if let Some((inst, size)) = first {
