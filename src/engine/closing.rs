@@ -59,6 +59,8 @@ impl<'a> Sim<'a> {
             None => Decimal::ZERO,
         };
         self.touch(a);
+        self.closes.0 += 1;
+        self.closes.1 = self.closes.1.add_c(self.m.notional(p.inst, part, price)?.abs(), "closed notional")?;
         let acct = &mut self.accts[a]; // ok: a < len
         let remaining = p.size - part;
         if remaining.is_zero() {

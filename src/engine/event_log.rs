@@ -208,7 +208,8 @@ mod packed_event_tests {
             let e = Event {
                 step: k as u32 / 3,
                 account: if k % 4 == 0 { None } else { Some(k * 1000) },
-                kind: KINDS[k % KINDS.len()],
+                // The 19 kinds the pinned bytes were written with (later kinds: the test below).
+                kind: KINDS[k % 19],
                 amount: if k % 5 == 0 { None } else { Some(d(k as i64 - 7, (k % 29) as u32)) },
                 layer: if k % 2 == 0 { None } else { Some(k) },
                 sign: (k % 3) as u8,
@@ -234,6 +235,31 @@ mod packed_event_tests {
         for (k, kind) in KINDS.iter().enumerate() {
             assert_eq!(*kind as usize, k, "KINDS is in declaration order");
         }
+    }
+
+    /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
+    /// backstop takeover and withdrawal, tags 60-62).
+    #[test]
+    fn later_events_read_back_as_recorded() {
+        let n = |x: &str| Name::from(x);
+        let d = |m: i64, s: u32| Decimal::new(m, s);
+        let a = n("Kestrel Capital");
+        let msgs: Vec<(EventKind, Msg)> = vec![
+            (EventKind::TradesCancelled, Msg::TradesCancelled { from: 5, to: 6, fills: 2, notional: d(64, 8), vm: d(31, 0), entries: 17 }),
+            (EventKind::BackstopTakeover, Msg::BackstopTakeover { vault: n("HLP"), name: a.clone(), size: d(-430, 0), inst: n("JELLY"), mark: d(39, 3), count: 2, equity: d(-12, 0) }),
+            (EventKind::Withdrawal, Msg::Withdrawn { name: a.clone(), amount: d(116, 0), asked: d(150, 0), borrowed: d(111, 0), headroom: d(116, 0) }),
+        ];
+        let mut ev = Events::default();
+        ev.set_accounts(vec![n("someone"), a.clone()]);
+        let mut want = Vec::new();
+        for (k, (kind, msg)) in msgs.into_iter().enumerate() {
+            let e = Event { step: k as u32, account: Some(1), kind, amount: Some(d(k as i64, 2)), layer: None, sign: 0, msg };
+            let by_index = e.msg.clone().map(|x| if x == a { Party::Acct(1) } else { Party::Named(x) });
+            ev.record(e.step, e.account, e.kind, e.amount, e.layer, e.sign, by_index);
+            want.push(e);
+        }
+        ev.seal();
+        assert_eq!(ev.iter().collect::<Vec<_>>(), want);
     }
 
     /// Each message has its own tag (a repeated one would read as the first).

@@ -126,6 +126,12 @@ event_kinds! {
     ContagionLoss,
     /// What an ADL fill took against what the deficit needed (issue 19).
     AdlTaken,
+    /// A range of steps' trades busted (issue 19, trade_cancellation.rs).
+    TradesCancelled,
+    /// A backstop vault took a liquidated account's positions over (issue 19, backstop.rs).
+    BackstopTakeover,
+    /// An account took cash out, borrowing against its collateral (issue 19, withdrawal.rs).
+    Withdrawal,
 }
 
 messages! {
@@ -186,6 +192,15 @@ messages! {
     41 => PerUnitSocialized { inst: N, delta: Decimal, count: usize, take: Decimal },
     /// A physically settled option exercised into its underlying (issue 18, option_book.rs).
     50 => Exercised { name: N, size: Decimal, inst: N, into: Decimal, under: N, price: Decimal },
+    /// Issue 19 (trade_cancellation.rs): the trades of steps `from..=to` are busted; `fills`
+    /// close-outs of `notional` and `vm` of variation margin revert, by `entries` ledger entries.
+    60 => TradesCancelled { from: u32, to: u32, fills: u64, notional: Decimal, vm: Decimal, entries: u64 },
+    /// Issue 19 (backstop.rs): `vault` takes over `name`'s `count` position(s) (the first:
+    /// `size` `inst` at `mark`) with its collateral; `equity` (at mark) goes with them.
+    61 => BackstopTakeover { vault: N, name: N, size: Decimal, inst: N, mark: Decimal, count: u64, equity: Decimal },
+    /// Issue 19 (withdrawal.rs): `name` took `amount` of the `asked` out; `borrowed` of it beyond
+    /// its cash, against `headroom` (equity less initial margin) before.
+    62 => Withdrawn { name: N, amount: Decimal, asked: Decimal, borrowed: Decimal, headroom: Decimal },
 }
 
 impl Msg<u64> {

@@ -708,7 +708,7 @@ mod tests {
     /// LME nickel 2022: a VM haircut is the gain × h, h = the loss ÷ all gains.
     #[test]
     fn vm_haircut_is_gain_times_h() {
-        let t = run("lme-nickel-2022");
+        let t = run("lme-nickel-2022-stood");
         let a = account(&t, "Member bank 1");
         let losses = explain_losses(&t, a);
         let l = losses.iter().find(|l| matches!(&l.why, Why::Share(s) if s.rule == SplitRule::VmHaircut)).expect("haircut");

@@ -103,6 +103,8 @@ pub mod names {
     /// A step's socialized loss or VM-gains haircut passes through here: the payers' shares in,
     /// the defaulters' covered losses out (nets to zero within the step).
     pub const LOSS_SHARING: &str = "venue:loss_sharing";
+    /// Cash taken out of the venue by its accounts (issue 19, withdrawal.rs).
+    pub const WITHDRAWALS: &str = "external:withdrawals";
     pub fn account(id: &str) -> String {
         format!("acct:{id}")
     }
@@ -318,6 +320,25 @@ impl Ledger {
         JournalEntry { step, debit, credit, amount, asset, memo }
     }
 
+    /// Entry `i` as the engine recorded it (its sides as parties, not rendered names), for a
+    /// reversal (trade_cancellation.rs): (debit, credit, asset, amount, memo).
+    pub(crate) fn raw(&self, i: usize) -> Option<(Party, Party, Name, Decimal, EntryMemo)> {
+        let (_, mut r) = self.records.get(i)?;
+        let party = |r: &mut Reader| {
+            let x = r.u64();
+            if x & 1 == 1 {
+                Party::Acct(usize::try_from(x >> 1).unwrap_or(usize::MAX))
+            } else {
+                Party::Named(self.names.get((x >> 1) as u32))
+            }
+        };
+        let debit = party(&mut r);
+        let credit = party(&mut r);
+        let asset = self.names.get(r.u32());
+        let amount = r.dec();
+        let e = self.get(i)?;
+        Some((debit, credit, asset, amount, e.memo))
+    }
 }
 
 packed_log_api!(Ledger, JournalEntry, entry);

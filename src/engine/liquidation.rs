@@ -67,6 +67,10 @@ impl<'a> Sim<'a> {
     /// close at mark with slippage; penalty to the insurance fund while the group can pay; what
     /// it cannot pay is its deficit.
     pub(in crate::engine) fn liquidate(&mut self, a: usize, idx: &[usize], t: u32, group_equity: Decimal, cross: bool) -> EngineResult<()> {
+        // A backstop vault takes the group over instead of the book (backstop.rs).
+        if self.backstop_takeover(a, idx, t, group_equity, cross)? {
+            return Ok(());
+        }
         let venue = &self.s.venue;
         let fee_rate = venue.liquidation_fee;
         let max_slip = venue.max_slippage;

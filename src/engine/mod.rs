@@ -34,6 +34,9 @@ mod setup;
 pub mod simulate;
 pub mod spill;
 mod state;
+mod trade_cancellation;
+mod backstop;
+mod withdrawal;
 pub mod timeline;
 pub mod waterfall;
 

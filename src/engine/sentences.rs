@@ -111,6 +111,25 @@ impl Msg {
                     if rest > Decimal::ZERO { format!("; {} still unpaid", money(rest)) } else { String::new() }
                 )
             }
+            Msg::TradesCancelled { from, to, fills, notional, vm, entries } => format!(
+                "Trading suspended: the trades of {} are cancelled, as the LME cancelled the day's nickel trades (LME notice of 8 March 2022). {}{} of variation margin reverts ({} ledger entries reversed): every position, balance, margin call and fund is back where it stood at step {}, and this step settles against that step's mark.",
+                if from == to { format!("step {from}") } else { format!("steps {from} to {to}") },
+                if *fills == 0 { String::new() } else { format!("{} close-out(s) worth {} (liquidations, auctions, ADL) are undone and ", fills, money(*notional)) },
+                money(*vm), entries, from.saturating_sub(1)
+            ),
+            Msg::BackstopTakeover { vault, name, size, inst, mark, count, equity } => format!(
+                "The backstop vault {} takes over {}'s {} {}{} at mark {} with its collateral, {} of equity in all (the trader keeps nothing, owes nothing); the vault carries the position, marked to market, until it closes or settles.",
+                vault, name, dec(*size, 8), inst,
+                if *count > 1 { format!(" and {} more position(s)", count - 1) } else { String::new() },
+                dec(*mark, 8), money(*equity)
+            ),
+            Msg::Withdrawn { name, amount, asked, borrowed, headroom } => format!(
+                "{} withdraws {}{}{}; its equity less initial margin was {} (unrealized profit and haircut collateral counted).",
+                name, money(*amount),
+                if amount < asked { format!(" of the {} asked (more would take it below its initial margin)", money(*asked)) } else { String::new() },
+                if borrowed.is_zero() { String::new() } else { format!(", {} of it borrowed against its collateral beyond its cash", money(*borrowed)) },
+                money(*headroom)
+            ),
             Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
             Msg::Recall { call, max_calls, amount, headroom } => format!(
                 "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",

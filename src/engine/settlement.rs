@@ -51,7 +51,8 @@ impl<'a> Sim<'a> {
             let mut delta = Decimal::ZERO;
             for p in &acct_ref.snap.positions {
                 let now = position_value(&self.m, p, t)?;
-                let before = if t == 0 { Decimal::ZERO } else { position_value(&self.m, p, t - 1)? };
+                // After a trade cancellation, from the last mark that stands (trade_cancellation.rs).
+                let before = if t == 0 { Decimal::ZERO } else { position_value(&self.m, p, self.settled_before(t))? };
                 delta = delta.add_c(now.sub_c(before, "variation margin")?, "variation margin")?;
             }
             if delta.is_zero() {

@@ -49,6 +49,7 @@ impl<'a> Sim<'a> {
             names::ROUNDING,
             names::UNALLOCATED,
             names::LOSS_SHARING,
+            names::WITHDRAWALS,
         ]
         .into_iter()
         .map(|x| (x, Name::from(x)))
@@ -100,9 +101,22 @@ impl<'a> Sim<'a> {
             full,
             side: SideTables::default(),
             profits: ProfitCache::default(),
+            checkpoint: None,
+            closes: (0, Decimal::ZERO),
+            backstop: None,
+            withdrawals: Vec::new(),
+            withdrawal_next: 0,
             m,
         };
         sim.open_accounts(expanded)?;
+        // Validation checked the name (an `lp_vault` account of the scenario).
+        sim.backstop = s.venue.backstop_vault.as_ref().and_then(|v| sim.infos.iter().position(|x| *x.id == **v));
+        if !s.withdrawals.is_empty() {
+            // By id: a hostile file may list 10,000 withdrawals over 250,000 accounts.
+            let ids: std::collections::HashMap<&str, usize> = sim.infos.iter().enumerate().map(|(i, x)| (&*x.id, i)).collect();
+            sim.withdrawals = s.withdrawals.iter().filter_map(|w| ids.get(w.account.as_str()).map(|&a| (w.step, a, w.amount))).collect();
+        }
+        sim.withdrawals.sort_by_key(|w| w.0); // stable: keeps the scenario's order within a step
         sim.balance_open_interest()?;
         sim.check_headroom()?;
         sim.build_layers(waterfall)?;

@@ -1,6 +1,6 @@
 //! Running a venue: the entry points (`simulate` and its variants) and the order of one step.
 //!
-//! Each step: losses passed on by linked venues → variation margin (a clearing house) → expiry →
+//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → variation margin (a clearing house) → withdrawals → expiry →
 //! margin checks (liquidation, margin calls, defaults, each default's walk down the waterfall) →
 //! the step's loss-sharing splits → record. Each of these is its own file (`docs/architecture.md`
 //! lists them with their sources); the run's state is `state.rs`.
@@ -153,11 +153,13 @@ pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, supe
 
 impl<'a> Sim<'a> {
     pub(crate) fn step(&mut self, t: u32) -> EngineResult<()> {
+        self.cancel_trades(t)?;
         self.apply_inflows(t)?;
         if self.vm {
             self.post_variation_margin(t)?;
             self.collect_pending(t)?;
         }
+        self.withdraw(t)?;
         self.expire(t)?;
         self.declare_defaults(t)?;
         self.check_margins(t)?;

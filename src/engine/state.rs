@@ -34,6 +34,7 @@ pub(super) enum LayerKind {
     TearUp,
 }
 
+#[derive(Clone)]
 pub(super) struct LayerRt {
     pub(super) kind: LayerKind,
     pub(super) party: &'static str,
@@ -51,7 +52,7 @@ pub(super) struct LayerRt {
 }
 
 /// What an assessment layer has called, for its caps per default and per cooling-off period.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct AssessTally {
     /// The default the layer last called for, and what each member paid toward it.
     pub(super) def: Option<usize>,
@@ -62,6 +63,7 @@ pub(super) struct AssessTally {
     pub(super) period_base: Side,
 }
 
+#[derive(Clone)]
 pub(super) struct Acct {
     pub(super) snap: AccountSnap,
     pub(super) reserves: Decimal,
@@ -98,6 +100,7 @@ pub(super) struct DrawStart {
     pub(super) remaining_before: Option<Decimal>,
 }
 
+#[derive(Clone)]
 pub(super) struct Pending {
     pub(super) layer: usize,
     pub(super) def: usize,
@@ -179,6 +182,17 @@ pub(crate) struct Sim<'a> {
     pub(super) side: SideTables,
     /// Socialized loss: the profits it weighs, valued once per step (issue 14).
     pub(super) profits: ProfitCache,
+    /// The venue as it stood before a trade-cancellation range began (trade_cancellation.rs).
+    pub(super) checkpoint: Option<Box<super::trade_cancellation::Checkpoint>>,
+    /// Positions closed so far (liquidations, auctions, ADL, expiries) and their notional: what
+    /// a trade cancellation reports it reverted.
+    pub(super) closes: (u64, Decimal),
+    /// The venue's backstop vault (`venue.backstop_vault`), by account index (backstop.rs).
+    pub(super) backstop: Option<usize>,
+    /// The scenario's withdrawals as (step, account, amount), in step order (stable), and the
+    /// first not yet made (withdrawal.rs).
+    pub(super) withdrawals: Vec<(u32, usize, Decimal)>,
+    pub(super) withdrawal_next: usize,
 }
 
 /// Each account's profit since step 0 as of the step `step` (equity − starting equity), valued
@@ -199,7 +213,7 @@ pub(super) struct ProfitCache {
 }
 
 /// Per-account decimals most runs never set.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct SideTables {
     /// Opening default-fund contribution.
     pub(super) contribution0: Side,
@@ -216,7 +230,7 @@ pub(super) struct SideTables {
 
 /// A per-account decimal, empty until something other than a plain zero is written (reads of an
 /// unwritten account give a plain zero, as the field it replaces started with).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Side(Vec<Decimal>);
 
 impl Side {

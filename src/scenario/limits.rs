@@ -28,6 +28,10 @@ pub const MAX_LINKED_VENUES: usize = 16;
 pub const MAX_CONTAGION_LINKS: usize = 256;
 /// Cohorts of one venue.
 pub const MAX_COHORTS: usize = 1_000;
+/// Trade cancellations in one scenario (each copies the venue's state once: issue 19).
+pub const MAX_TRADE_CANCELLATIONS: usize = 100;
+/// Withdrawals in one scenario.
+pub const MAX_WITHDRAWALS: usize = 10_000;
 /// Rows (and columns) of the correlation matrix: validation factors it (O(k³)) and every step
 /// multiplies by it (O(k²)).
 pub const MAX_CORRELATED: usize = 64;
@@ -194,6 +198,8 @@ fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
     cap("linked_venues".into(), "linked venues", s.linked_venues.len(), MAX_LINKED_VENUES);
     cap("contagion".into(), "contagion links", s.contagion.len(), MAX_CONTAGION_LINKS);
     cap("correlation".into(), "rows in the correlation matrix", s.correlation.len(), MAX_CORRELATED);
+    cap("trade_cancellations".into(), "trade cancellations", s.trade_cancellations.len(), MAX_TRADE_CANCELLATIONS);
+    cap("withdrawals".into(), "withdrawals", s.withdrawals.len(), MAX_WITHDRAWALS);
     if let Some((a, row)) = s.correlation.iter().enumerate().find(|(_, r)| r.len() > MAX_CORRELATED) {
         cap(format!("correlation[{a}]"), "columns in the correlation matrix", row.len(), MAX_CORRELATED);
     }

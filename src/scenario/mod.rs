@@ -15,6 +15,7 @@ pub mod schema;
 pub mod strict;
 pub mod validate;
 pub mod validate_option;
+pub mod validate_intervention;
 
 pub use schema::*;
 pub use limits::{work_estimate, WorkEstimate};

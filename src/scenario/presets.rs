@@ -66,6 +66,11 @@ pub enum RunFigure {
     InsuranceChange,
     /// `summary.adl.overshoot` over `summary.adl.needed` (how many times the need it took beyond it).
     AdlOvershootRatio,
+    /// Everything the run's accounts withdrew (the `Withdrawal` events' amounts).
+    Withdrawn,
+    /// An account's equity less its equity at step 0: the lowest over the run, and the last.
+    AccountLow { account: &'static str },
+    AccountLast { account: &'static str },
 }
 
 
@@ -265,46 +270,49 @@ BTC amounts are converted to dollars at 7,480 (10 BTC = USD 74,800; 2,500 BTC = 
     },
     Source {
         id: "mango-2022",
-        title: "Mango Markets, October 2022 (manipulated collateral)",
-        summary: "A long credited at a pumped MNGO price collapses with its MNGO collateral: about $114m of bad debt, and what the protocol's deposit cut would have taken; in reality $67m came back, the treasury paid about $42m and depositors were repaid.",
-        narrative: "The attacker used two accounts: one short and one long MNGO perpetuals, then pushed MNGO's price up many times over on thin spot markets that fed the oracle. \
-The long's paper profit counted as collateral, and against it the attacker borrowed and withdrew about $116m of other depositors' tokens (SEC). \
-The engine has no loans and no withdrawals, so the run starts just after the withdrawal: the long is marked at the pumped price of 0.91 (its profit up to there has been paid out, which is what the borrowing did), and the account still holds some cash and MNGO tokens whose price follows the manipulated market. \
-At step 3 the pump unwinds: the long and the MNGO collateral lose value together, and the account is liquidated far past its bankruptcy price. \
-The deficit of about $114m goes first to a small insurance fund, then to the depositors, pro rata to their deposits: what a deposit-index cut would take (the 'default-fund contributions' stand for the deposits; Mango v4 cuts the deposit index of each token on its own, the 2022 exploit hit v3). \
+        title: "Mango Markets, October 2022 (a loan against a pumped price)",
+        summary: "A long of 483 million MNGO-PERP, pumped from 0.0382 to 0.91, is borrowed against: $116m is withdrawn, the price falls back, and about $115m of bad debt is left; in reality $67m came back, the treasury paid about $42m and depositors were repaid.",
+        narrative: "The attacker used two accounts: one bought 483 million MNGO perpetuals at 0.0382 from the other, on $5m USDC each, then pushed MNGO's oracle price to 0.91 on thin spot markets. \
+The long's paper profit, about $421m, counted as collateral: at step 2 the account borrows against it and withdraws $116m of other depositors' tokens (SEC), which its equity less initial margin allowed many times over. \
+The withdrawal leaves the account's cash at minus $111m, a loan secured by nothing but the pumped mark. \
+At step 4 the price falls back to where it was; the long is liquidated far past its bankruptcy price, and the loan becomes a deficit of about $115m ($116m drawn, less the $5m deposit, plus the long's small loss at 0.03). \
+Under the protocol's rule the DAO treasury's insurance fund (about $70m) pays first, then a deposit-index cut takes the rest from depositors, pro rata to their deposits (the 'default-fund contributions' stand for the deposits; Mango v4 cuts the deposit index of each token on its own, the 2022 exploit hit v3). \
 That is the rule, not what happened: after a DAO vote the attacker returned $67m and kept $47m, the DAO treasury paid about $42m of the rest, and depositors were repaid from a snapshot taken an hour before the attack. \
-So depositors lost about nothing in the end; the run shows the loss the protocol's own rule would have spread before any settlement.",
-        sources: &["Mango v4 source code (health, liquidation and token bankruptcy)", "SEC complaint against Avraham Eisenberg, 20 January 2023", "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022"],
+So depositors lost about nothing in the end; the run shows the loss the protocol's own rule would have spread before that settlement, which no rule of the engine expresses.",
+        sources: &["Mango v4 source code (health, liquidation and token bankruptcy)", "SEC complaint against Avraham Eisenberg, 20 January 2023", "Lim / Genesis and Solidus Labs analyses of the exploit, October 2022", "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022"],
         published: &[
-            Published { what: "drained by borrowing against the inflated collateral", stated: "about $116m", source: "SEC complaint against Avraham Eisenberg, 20 January 2023", check: run(RunFigure::BadDebt, "116000000", "2500000") },
+            Published { what: "borrowed and withdrawn against the inflated collateral", stated: "$116m", source: "SEC complaint against Avraham Eisenberg, 20 January 2023", check: run(RunFigure::Withdrawn, "116000000", "0") },
+            Published { what: "bad debt left when the price fell back", stated: "about $115m", source: "SEC complaint against Avraham Eisenberg, 20 January 2023 ($116m drained, $5m of the attacker's own USDC in the account)", check: run(RunFigure::BadDebt, "116000000", "1500000") },
+            Published { what: "the attacker's perpetual position", stated: "483 million", source: "Lim / Genesis and Solidus Labs analyses of the exploit, October 2022", check: Check::Stated },
+            Published { what: "entry price and pumped price", stated: "from 0.0382 to 0.91", source: "Lim / Genesis and Solidus Labs analyses of the exploit, October 2022", check: run(RunFigure::MarkHigh, "0.91", "0") },
             Published { what: "returned by the attacker", stated: "$67m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: Check::Stated },
             Published { what: "kept by the attacker", stated: "$47m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: Check::Stated },
             Published { what: "paid by the DAO treasury", stated: "about $42m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: Check::Stated },
         ],
-        illustrative: "The perpetual sizes (160m MNGO here, 483m in the SEC complaint), the deposits, the insurance fund and the prices after the pump are illustrative.",
+        illustrative: "The depositor groups and their deposits, the short side's collateral, the insurance fund standing for the treasury (about $70m) and the steps of the pump are illustrative.",
         json: include_str!("../../examples/mango-2022.json"),
     },
     Source {
         id: "hyperliquid-jelly-2025",
-        title: "Hyperliquid, March 2025 (JELLY and the HLP vault)",
-        summary: "A squeezed JELLY short is absorbed by the HLP vault, whose loss reaches about $12.5m; JELLY is then delisted and settled at 0.0095.",
-        narrative: "A trader holds a short of about 430 million JELLY entered near 0.0095, a position of about $4m, with thin margin. \
-JELLY is then pushed up more than fourfold in a few steps; the short is liquidated, the order book cannot take it, and the HLP liquidator vault absorbs it. \
-The engine has no position transfer, so it closes the short at the 0.04 mark and charges the vault the whole deficit at once: about $12.5m, inside the $12-13.5m unrealized loss reported for HLP. \
-Auto-deleveraging is the next layer but is not needed, because the vault can pay; in reality HLP did not trigger ADL because its liquidator shared collateral with the other HLP vaults. \
-Validators then delisted JELLY and settled every open position at 0.0095, which the run shows as the contract's expiry at step 11: the pumping longs' paper gains vanish. \
-In reality HLP was still carrying the short at that moment, so the settlement closed it near its entry; HLP's result for the whole day was about +$0.7m, while the engine, which has already realized the loss, shows what the vault would have lost had the market been closed at the peak. \
+        title: "Hyperliquid, March 2025 (JELLY: HLP carries the short)",
+        summary: "A squeezed JELLY short is taken over by the HLP vault, which carries it at an unrealized loss of about $12m; JELLY is then delisted and settled at 0.0095, and HLP ends the day up about +$0.7m.",
+        narrative: "A trader holds a short of about 430 million JELLY entered at 0.0095, a position of about $4m, on $0.7m of margin. \
+JELLY is then pushed up more than fourfold; at step 5 the short is liquidated, the order book cannot take it, and the HLP liquidator vault takes it over with the trader's margin (venue.backstop_vault): the trader loses the margin and owes nothing, and no loss reaches the waterfall. \
+HLP carries the short, marked to market every step: at the peak of 0.039 its unrealized loss on the position is about $12.7m, about $12m net of the margin it took over, which is the figure reported for HLP. \
+Auto-deleveraging is the next layer, for the case the vault's own equity ran out; it is not needed, and in reality HLP did not trigger ADL because its liquidator shared collateral with the other HLP vaults. \
+Validators then delisted JELLY and settled every open position at 0.0095, which the run shows as the contract's expiry at step 11: the pumping longs' paper gains vanish, and HLP's short closes at its entry. \
+HLP ends up by the trader's margin, $0.7m, matching its reported result for the whole day of about +$0.7m. \
 Non-flagged longs were later refunded as if settled at 0.037555, an off-venue payment the engine does not model. \
 Afterwards Hyperliquid capped the liquidator vault and set ADL to start when its loss passes a threshold.",
         sources: &["Hyperliquid statement on JELLY, 26 March 2025", "Lookonchain and press reports, March 2025"],
         published: &[
-            Published { what: "HLP's unrealized loss", stated: "$12-13.5m", source: "Lookonchain and press reports, March 2025", check: run(RunFigure::Drawn { kind: "LpVaultHaircut", per: "1" }, "12750000", "750000") },
+            Published { what: "HLP's unrealized loss at the peak", stated: "about $12m", source: "Lookonchain and press reports, March 2025", check: run(RunFigure::AccountLow { account: "hlp" }, "-12000000", "750000") },
+            Published { what: "HLP's result for the day", stated: "about +$0.7m", source: "Hyperliquid statement on JELLY, 26 March 2025", check: run(RunFigure::AccountLast { account: "hlp" }, "700000", "100000") },
             Published { what: "settlement price", stated: "0.0095", source: "Hyperliquid statement on JELLY, 26 March 2025", check: run(RunFigure::MarkLast, "0.0095", "0") },
             Published { what: "the short", stated: "about 430 million JELLY", source: "Hyperliquid statement on JELLY, 26 March 2025", check: Check::Stated },
-            Published { what: "HLP's result for the day", stated: "about +$0.7m", source: "Hyperliquid statement on JELLY, 26 March 2025", check: Check::Stated },
             Published { what: "refund price for non-flagged longs", stated: "0.037555", source: "Hyperliquid statement on JELLY, 26 March 2025", check: Check::Stated },
         ],
-        illustrative: "The other accounts, the trader's margin and the path of the squeeze are illustrative.",
+        illustrative: "The other accounts, the trader's margin, the vault's size and the path of the squeeze are illustrative.",
         json: include_str!("../../examples/hyperliquid-jelly-2025.json"),
     },
     Source {
@@ -335,25 +343,45 @@ Open an ADL'd account's story to see its rank, its key and what it gave up, or s
     },
     Source {
         id: "lme-nickel-2022",
-        title: "LME nickel, March 2022 (had the trades stood)",
-        summary: "Nickel rises about 248% in two sessions to 101,365 $/t; the run shows what a short member's default would have done to the clearing house's waterfall, which the LME avoided by cancelling about $12bn of trades.",
+        title: "LME nickel, March 2022 (the trades cancelled)",
+        summary: "Nickel rises about 248% to 101,365 $/t; a short member is called for more than it has, and the LME suspends trading and cancels the morning's trades, about $12bn of them, instead of letting members default.",
         narrative: "Nickel rises from 29,130 $/t on 4 March to 101,365 on 8 March, about 248% in two sessions. \
-A large short member pays the first variation-margin call from its reserves, but the next move asks for more than it has, and after the grace step it is declared in default. \
-The clearing house auctions the short at a 5% premium to a spiking market; the close-out loss far exceeds the member's margin. \
-The waterfall runs in order: the defaulter's margin and contribution, the clearing house's skin in the game, the survivors' fund, and assessments, one of which a thin member cannot pay, so it defaults in turn. \
-The rest is taken by cutting the winning members' variation-margin gains. \
-None of this happened: the LME suspended trading at 08:15 and cancelled the trades made that day, about $12bn of them (the court's figure), rather than face margin calls of over $19bn that about a quarter of its members might not have met. \
-The engine cannot cancel trades, so the run shows the counterfactual the cancellation avoided, not the event itself. \
-All sizes, margins and fund amounts are illustrative, not LME Clear's; nickel is also physically deliverable, and a short unable to deliver would face a buy-in (see the physical-delivery example).",
+A large short member pays the first variation-margin call from its reserves at the 7 March close (step 4). \
+On the morning of 8 March (step 5) the price more than doubles again, and the member is called for about $3.6bn more than it has. \
+The LME suspended trading at 08:15 and cancelled the trades made that day, about $12bn of them (the court's figure), rather than face margin calls of over $19bn that about a quarter of its members might not have met. \
+The run does the same at step 6: the trades of step 5 are cancelled, the variation margin paid in them reverts through the ledger, the margin call lapses, and every position and balance is back where it stood at the 7 March close, the mark the market settles from when it reopens. \
+No member defaults and the waterfall is never touched; the preset lme-nickel-2022-stood shows, with the same book, what a default would have done had the trades stood. \
+The High Court dismissed the claims of Elliott and Jane Street against the cancellation (2023; appeal dismissed 2024), and the FCA fined the LME GBP 9.2m in 2025 for its controls before the event. \
+All sizes, margins and fund amounts are illustrative, not LME Clear's.",
         sources: &["LME notices of 8 March 2022 (suspension and cancellation)", "High Court, Elliott and Jane Street v LME, [2023] EWHC 2969 (Admin)", "Reuters (Andy Home), March 2022; FCA final notice, 19 March 2025", PFMI],
         published: &[
             Published { what: "peak price", stated: "101,365 $/t", source: "Reuters (Andy Home), March 2022; FCA final notice, 19 March 2025", check: run(RunFigure::MarkHigh, "101365", "500") },
             Published { what: "price before the squeeze", stated: "29,130 $/t", source: "Reuters (Andy Home), March 2022; FCA final notice, 19 March 2025", check: run(RunFigure::MarkStart, "29130", "300") },
             Published { what: "trades cancelled", stated: "about $12bn", source: "High Court, Elliott and Jane Street v LME, [2023] EWHC 2969 (Admin)", check: Check::Stated },
             Published { what: "margin calls avoided", stated: "over $19bn", source: "High Court, Elliott and Jane Street v LME, [2023] EWHC 2969 (Admin)", check: Check::Stated },
+            Published { what: "FCA fine", stated: "GBP 9.2m", source: "Reuters (Andy Home), March 2022; FCA final notice, 19 March 2025", check: Check::Stated },
+        ],
+        illustrative: "The members, their positions, margins and fund contributions, the waterfall's amounts and the prices after the reopening are illustrative.",
+        json: include_str!("../../examples/lme-nickel-2022.json"),
+    },
+    Source {
+        id: "lme-nickel-2022-stood",
+        title: "LME nickel, March 2022 (had the trades stood)",
+        summary: "The counterfactual of lme-nickel-2022: had the LME not cancelled the trades of 8 March, a short member's default as nickel reached 101,365 $/t would have run through the clearing house's whole waterfall.",
+        narrative: "Nickel rises from 29,130 $/t on 4 March to 101,365 on 8 March, about 248% in two sessions. \
+A large short member pays the first variation-margin call from its reserves, but the next move asks for more than it has, and after the grace step it is declared in default. \
+The clearing house auctions the short at a 5% premium to a spiking market; the close-out loss far exceeds the member's margin. \
+The waterfall runs in order: the defaulter's margin and contribution, the clearing house's skin in the game, the survivors' fund, and assessments, one of which a thin member cannot pay, so it defaults in turn. \
+The rest is taken by cutting the winning members' variation-margin gains. \
+None of this happened: the LME suspended trading at 08:15 and cancelled the trades made that day, about $12bn of them (the court's figure); the preset lme-nickel-2022 runs that cancellation, and this one shows what it avoided. \
+All sizes, margins and fund amounts are illustrative, not LME Clear's; nickel is also physically deliverable, and a short unable to deliver would face a buy-in (see the physical-delivery example).",
+        sources: &["LME notices of 8 March 2022 (suspension and cancellation)", "High Court, Elliott and Jane Street v LME, [2023] EWHC 2969 (Admin)", "Reuters (Andy Home), March 2022; FCA final notice, 19 March 2025", PFMI],
+        published: &[
+            Published { what: "peak price", stated: "101,365 $/t", source: "Reuters (Andy Home), March 2022; FCA final notice, 19 March 2025", check: run(RunFigure::MarkHigh, "101365", "500") },
+            Published { what: "trades cancelled", stated: "about $12bn", source: "High Court, Elliott and Jane Street v LME, [2023] EWHC 2969 (Admin)", check: Check::Stated },
         ],
         illustrative: "The members, their positions, margins and fund contributions, and the waterfall's amounts are illustrative.",
-        json: include_str!("../../examples/lme-nickel-2022.json"),
+        json: include_str!("../../examples/lme-nickel-2022-stood.json"),
     },
     Source {
         id: "contagion-vault-to-ccp",
@@ -462,9 +490,9 @@ const RETOLD: &[(&str, &str)] = &[
     ("nasdaq-2018", "nasdaq-2018-r19"),
     ("bitmex-2020", "bitmex-2020-r19"),
     ("okx-2018", "okx-2018-r19"),
-    ("mango-2022", "mango-2022-r19"),
-    ("lme-nickel-2022", "lme-nickel-2022-r19"),
-    ("hyperliquid-jelly-2025", "hyperliquid-jelly-2025-r19"),
+    ("mango-2022", "mango-2022-r19b"),
+    ("lme-nickel-2022", "lme-nickel-2022-r19b"),
+    ("hyperliquid-jelly-2025", "hyperliquid-jelly-2025-r19b"),
     ("reaches-default-fund", "reaches-default-fund-r19"),
 ];
 
@@ -477,6 +505,11 @@ const BEFORE_19: &[(&str, &str)] = &[
     ("lme-nickel-2022", include_str!("presets_before_19/lme-nickel-2022.json")),
     ("hyperliquid-jelly-2025", include_str!("presets_before_19/hyperliquid-jelly-2025.json")),
     ("reaches-default-fund", include_str!("presets_before_19/reaches-default-fund.json")),
+    // Re-told again in issue 19 (loans and withdrawals, the backstop vault, the cancellation):
+    // the first re-telling stays under its key.
+    ("mango-2022-r19", include_str!("presets_r19/mango-2022.json")),
+    ("lme-nickel-2022-r19", include_str!("presets_r19/lme-nickel-2022.json")),
+    ("hyperliquid-jelly-2025-r19", include_str!("presets_r19/hyperliquid-jelly-2025.json")),
 ];
 
 /// The key a link names preset `id`'s current content by.
@@ -492,6 +525,11 @@ pub fn by_link_key(key: &str) -> Option<(Option<&'static str>, Scenario)> {
     }
     let json = BEFORE_19.iter().find(|b| b.0 == key)?.1;
     serde_json::from_str::<Scenario>(json).ok().map(|s| (None, s))
+}
+
+/// Every key an earlier content of a re-told preset is linked under (index.html names each).
+pub fn frozen_keys() -> Vec<&'static str> {
+    BEFORE_19.iter().map(|b| b.0).collect()
 }
 
 /// Presets whose story is a comparison: they open on the side-by-side compare view, already run.

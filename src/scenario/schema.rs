@@ -49,6 +49,34 @@ pub struct Scenario {
     /// (issue 19): the account's portfolio is closed out and its loss goes down the waterfall.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub declared_defaults: Vec<DeclaredDefault>,
+    /// Ranges of steps whose trades the venue busts (issue 19; the LME's nickel trades of
+    /// 8 March 2022): at the step after a range, every position, balance, fund and loss returns
+    /// to where it stood before the range, and that step settles against the mark before it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trade_cancellations: Vec<TradeCancellation>,
+    /// Cash an account takes out at a step, borrowing against its collateral (unrealized profit
+    /// included where the venue counts it) when it takes more than its cash (issue 19; Mango
+    /// Markets, October 2022).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawals: Vec<Withdrawal>,
+}
+
+/// The trades of steps `from..=to` are cancelled; the cancellation acts at step `to + 1`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TradeCancellation {
+    pub from: u32,
+    pub to: u32,
+}
+
+/// Account `account` withdraws `amount` of the quote currency at `step`, as far as its initial
+/// margin allows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Withdrawal {
+    pub account: String,
+    pub step: u32,
+    pub amount: Decimal,
 }
 
 /// A default declared at `step` on account `account` (an id in `accounts`).
@@ -77,6 +105,8 @@ impl Default for Scenario {
             linked_venues: Vec::new(),
             contagion: Vec::new(),
             declared_defaults: Vec::new(),
+            trade_cancellations: Vec::new(),
+            withdrawals: Vec::new(),
         }
     }
 }
@@ -188,6 +218,11 @@ pub struct Venue {
     /// so scenarios and links written before it keep their meaning).
     #[serde(skip_serializing_if = "AdlRule::is_bitmex")]
     pub adl: AdlRule,
+    /// An `lp_vault` account that takes over a liquidated account's positions and collateral
+    /// and carries them, marked to market, instead of closing them in the book (issue 19;
+    /// Hyperliquid's HLP liquidator). Absent: liquidations close in the book.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backstop_vault: Option<String>,
 }
 
 /// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
@@ -237,6 +272,7 @@ impl Default for Venue {
             auction_discount: Decimal::ZERO,
             max_slippage: Decimal::new(5, 1),
             adl: AdlRule::Bitmex,
+            backstop_vault: None,
         }
     }
 }

@@ -90,7 +90,7 @@ const TERMS: &[Term] = &[
     Term {
         term: "bad-debt mutualization",
         definition: "Spreading a borrower's unrecoverable debt across a lending pool's depositors, for example by lowering the value of every deposit in the affected token by the same fraction.",
-        show_me: ShowMe { preset: "hyperliquid-jelly-2025", venue: 0, step: 5, mentions: &["deficit", "depositors' shares lose that value"], stress: None },
+        show_me: ShowMe { preset: "hyperliquid-adl-2025", venue: 0, step: 7, mentions: &["deficit", "depositors' shares lose that value"], stress: None },
         see_also: &["socialized loss", "bad-debt propagation", "haircut"],
     },
     Term {
@@ -108,13 +108,13 @@ const TERMS: &[Term] = &[
     Term {
         term: "haircut",
         definition: "Cutting what is owed or counted to cover a shortfall: a collateral haircut values an asset below its price, a loss haircut reduces gains, vault shares or deposits pro rata.",
-        show_me: ShowMe { preset: "lme-nickel-2022", venue: 0, step: 6, mentions: &["haircut"], stress: None },
+        show_me: ShowMe { preset: "lme-nickel-2022-stood", venue: 0, step: 6, mentions: &["haircut"], stress: None },
         see_also: &["VMGH", "LP vault / backstop", "bad-debt mutualization"],
     },
     Term {
         term: "VMGH",
         definition: "Variation-margin gains haircutting: after its funded resources are gone, a clearing house pays members who are owed variation margin only part of it, pro rata, one haircut per variation-margin cycle, for a limited period, while members who owe still pay in full.",
-        show_me: ShowMe { preset: "lme-nickel-2022", venue: 0, step: 6, mentions: &["vm gains haircut"], stress: None },
+        show_me: ShowMe { preset: "lme-nickel-2022-stood", venue: 0, step: 6, mentions: &["vm gains haircut"], stress: None },
         see_also: &["haircut", "variation margin", "partial tear-up"],
     },
     Term {
@@ -186,7 +186,7 @@ const TERMS: &[Term] = &[
     Term {
         term: "mark price",
         definition: "The price a venue uses to value positions and trigger liquidations, usually derived from an index or oracle rather than the last trade. Whoever can move the mark can move everyone's margin.",
-        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 3, mentions: &["(mark"], stress: None },
+        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 4, mentions: &["(mark"], stress: None },
         see_also: &["liquidation price", "bankruptcy price"],
     },
     Term {

@@ -240,6 +240,20 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
             if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
                 s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step: step % (steps + 1) });
             }
+            // Issue 19's interventions, from the seed (the strategy's shape stays as it was): a
+            // busted range, a withdrawal (a loan when it passes the cash), the backstop vault.
+            if seed % 5 == 1 && steps >= 2 {
+                let from = 1 + (seed / 5) as u32 % (steps - 1);
+                let to = (from + (seed / 7) as u32 % 3).min(steps - 1);
+                s.trade_cancellations.push(TradeCancellation { from, to });
+            }
+            if seed % 3 == 0 && !accs.is_empty() {
+                let amount = Decimal::from(10 + (seed / 3) % 2_000);
+                s.withdrawals.push(Withdrawal { account: format!("a{}", (seed / 11) as usize % accs.len()), step: (seed / 13) as u32 % (steps + 1), amount });
+            }
+            if style == 0 && seed % 7 < 2 {
+                s.venue.backstop_vault = Some("vault".into());
+            }
             s
         })
 }

@@ -1,0 +1,68 @@
+//! Validation of the venue's interventions in a run (issue 19): trade cancellations, withdrawals
+//! and the backstop vault. Every error names the field (`trade_cancellations[1].to`,
+//! `withdrawals[0].account`, `venue.backstop_vault`); `validate::prepare` calls [`check`]. Their
+//! counts are capped in `limits.rs`.
+
+use super::domain::{self, AMOUNT_DP, AMOUNT_MAX};
+use super::schema::*;
+use super::ValidationError;
+use rust_decimal::Decimal;
+
+/// The intervention rules, over the whole scenario.
+pub fn check(s: &Scenario) -> Vec<ValidationError> {
+    let mut e: Vec<ValidationError> = Vec::new();
+    let mut push = |path: String, msg: String| e.push(ValidationError { path, message: msg });
+
+    // Cancellations: in order, apart, inside the run, each followed by the step that applies it.
+    let mut last_to: Option<u32> = None;
+    for (i, c) in s.trade_cancellations.iter().enumerate().take(super::limits::MAX_TRADE_CANCELLATIONS) {
+        let p = format!("trade_cancellations[{i}]");
+        if c.from == 0 {
+            push(format!("{p}.from"), "must be at least 1 (step 0 is the opening book, not a trade)".into());
+        }
+        if c.to < c.from {
+            push(format!("{p}.to"), format!("must be at least from ({})", c.from));
+        }
+        if c.to >= s.steps {
+            push(format!("{p}.to"), format!("must be before the last step ({}): the cancellation acts at the step after the range", s.steps));
+        }
+        if let Some(prev) = last_to {
+            if c.from <= prev {
+                push(format!("{p}.from"), format!("must come after the previous range, which ends at step {prev}"));
+            }
+        }
+        last_to = Some(last_to.map_or(c.to, |x| x.max(c.to)));
+    }
+
+    // Withdrawals: a listed account, within the run, a positive amount of money.
+    for (i, w) in s.withdrawals.iter().enumerate().take(super::limits::MAX_WITHDRAWALS) {
+        let p = format!("withdrawals[{i}]");
+        if !s.accounts.iter().any(|a| a.id == w.account) {
+            push(format!("{p}.account"), format!("no account `{}` in `accounts`", w.account));
+        }
+        if w.step > s.steps {
+            push(format!("{p}.step"), format!("must be at most steps ({})", s.steps));
+        }
+        if w.amount <= Decimal::ZERO {
+            push(format!("{p}.amount"), format!("must be positive (got {})", w.amount));
+        } else if w.amount > AMOUNT_MAX {
+            push(format!("{p}.amount"), format!("at most {} (got {})", domain::show(AMOUNT_MAX), w.amount));
+        } else if domain::too_many_places(w.amount, AMOUNT_DP) {
+            push(format!("{p}.amount"), format!("at most {AMOUNT_DP} decimal places (got {})", w.amount));
+        }
+    }
+
+    // The backstop vault: a listed `lp_vault` account on an exchange.
+    if let Some(v) = &s.venue.backstop_vault {
+        let p = "venue.backstop_vault".to_string();
+        match s.accounts.iter().find(|a| &a.id == v) {
+            None => push(p, format!("no account `{v}` in `accounts`")),
+            Some(a) if a.role != Role::LpVault => push(p, format!("`{v}` must have the role lp_vault (it has {})", a.role.label())),
+            Some(_) if s.venue.style != VenueStyle::Exchange => {
+                push(p, "a backstop vault takes over liquidations: only an exchange liquidates (a clearing house auctions)".into())
+            }
+            Some(_) => {}
+        }
+    }
+    e
+}
