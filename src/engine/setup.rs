@@ -78,6 +78,7 @@ impl<'a> Sim<'a> {
             ledger: Ledger::default(),
             queue: VecDeque::new(),
             closed_out: VecDeque::new(),
+            in_default: Vec::new(),
             pending: Vec::new(),
             claims: Vec::new(),
             share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,

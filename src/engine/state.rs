@@ -143,6 +143,11 @@ pub(crate) struct Sim<'a> {
     /// their own loss (margin used, deficit, closed positions) waits for the walk in progress to
     /// end, then goes down the waterfall (`drain_queue`).
     pub(super) closed_out: VecDeque<(usize, Decimal, Decimal, Closed)>,
+    /// Members already in default this step but not yet closed out (queued after a failed margin
+    /// call, or declared for this step): not survivors, although their own walk has not started
+    /// (issue 19: Cover-2's first default drew on the second defaulter's contribution). Empty
+    /// until a first default is queued.
+    pub(super) in_default: Vec<bool>,
     pub(super) pending: Vec<Pending>,
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.
