@@ -79,6 +79,7 @@ impl<'a> Sim<'a> {
             queue: VecDeque::new(),
             closed_out: VecDeque::new(),
             in_default: Vec::new(),
+            fund_drawn_at: None,
             pending: Vec::new(),
             claims: Vec::new(),
             share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,

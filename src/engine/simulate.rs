@@ -137,6 +137,7 @@ pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, supe
 impl<'a> Sim<'a> {
     pub(crate) fn step(&mut self, t: u32) -> EngineResult<()> {
         self.apply_inflows(t)?;
+        self.replenish(t)?;
         if self.vm {
             self.post_variation_margin(t)?;
             self.collect_pending(t)?;

@@ -148,6 +148,9 @@ pub(crate) struct Sim<'a> {
     /// (issue 19: Cover-2's first default drew on the second defaulter's contribution). Empty
     /// until a first default is queued.
     pub(super) in_default: Vec<bool>,
+    /// The first step the survivors' fund was drawn since it was last replenished
+    /// (`venue.replenish_within_steps`, `waterfall/replenish.rs`).
+    pub(super) fund_drawn_at: Option<u32>,
     pub(super) pending: Vec<Pending>,
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.

@@ -68,6 +68,8 @@ pub enum EventKind {
     ContagionLoss,
     /// What an ADL fill took against what the deficit needed (issue 19).
     AdlTaken,
+    /// Members pay back the default fund a default used (issue 19).
+    Replenishment,
 }
 
 /// One event of a run. Serializes with its sentence rendered (`text`), exactly as before.
@@ -123,7 +125,7 @@ pub struct Events {
 }
 
 /// Every `EventKind`, in declaration order (`kind as u8` indexes it).
-const KINDS: [EventKind; 19] = [
+const KINDS: [EventKind; 20] = [
     EventKind::MarginCall,
     EventKind::MarginCallMet,
     EventKind::Liquidation,
@@ -143,6 +145,7 @@ const KINDS: [EventKind; 19] = [
     EventKind::BuyIn,
     EventKind::ContagionLoss,
     EventKind::AdlTaken,
+    EventKind::Replenishment,
 ];
 
 /// `None` as 0, `Some(x)` as x + 1.
@@ -347,6 +350,12 @@ pub(crate) enum Msg<N = Name> {
     AdlTaken { inst: N, rule: AdlRule, needed: Decimal, charged: Decimal, profit_closed: Decimal },
     /// Drift: `take` charged to `count` open positions of `inst`, `delta` per contract.
     PerUnitSocialized { inst: N, delta: Decimal, count: usize, take: Decimal },
+    /// Replenishment (issue 19): `name`'s share `due` of the default fund used, of which it
+    /// `paid` from its reserves (the rest is short).
+    Replenished { name: N, due: Decimal, paid: Decimal },
+    /// The replenishment as a whole: `used` of the survivors' contributions called back `steps`
+    /// after the fund was drawn; `paid` came in, `short` did not.
+    FundReplenished { used: Decimal, paid: Decimal, short: Decimal, steps: u32 },
 }
 
 /// The rule that stopped an assessment layer ([`Msg::AssessmentStop`]).
@@ -628,6 +637,19 @@ impl Msg<u64> {
                 out.u64(*count as u64);
                 out.dec(*take);
             }
+            Msg::Replenished { name, due, paid } => {
+                out.u8(31);
+                out.u64(*name);
+                out.dec(*due);
+                out.dec(*paid);
+            }
+            Msg::FundReplenished { used, paid, short, steps } => {
+                out.u8(32);
+                out.dec(*used);
+                out.dec(*paid);
+                out.dec(*short);
+                out.u64(u64::from(*steps));
+            }
             Msg::Exercised { name, size, inst, into, under, price } => {
                 out.u8(50);
                 out.u64(*name);
@@ -703,6 +725,8 @@ impl Msg<u64> {
                 period_cap: r.dec(),
             },
             30 => Msg::Declared { name: r.u64() },
+            31 => Msg::Replenished { name: r.u64(), due: r.dec(), paid: r.dec() },
+            32 => Msg::FundReplenished { used: r.dec(), paid: r.dec(), short: r.dec(), steps: r.u64() as u32 },
             40 => Msg::AdlTaken {
                 inst: r.u64(),
                 rule: match r.u8() {
@@ -759,6 +783,8 @@ impl<N> Msg<N> {
             Msg::SetOff { name, owed, margin, fund, toward } => Msg::SetOff { name: f(name), owed, margin, fund, toward: f(toward) },
             Msg::Recall { call, max_calls, amount, headroom } => Msg::Recall { call, max_calls, amount, headroom },
             Msg::Declared { name } => Msg::Declared { name: f(name) },
+            Msg::Replenished { name, due, paid } => Msg::Replenished { name: f(name), due, paid },
+            Msg::FundReplenished { used, paid, short, steps } => Msg::FundReplenished { used, paid, short, steps },
             Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap } => Msg::AssessmentStop { left, why, max_calls, headroom, cap, period_cap },
             Msg::AdlTaken { inst, rule, needed, charged, profit_closed } => Msg::AdlTaken { inst: f(inst), rule, needed, charged, profit_closed },
             Msg::PerUnitSocialized { inst, delta, count, take } => Msg::PerUnitSocialized { inst: f(inst), delta, count, take },
@@ -874,6 +900,16 @@ impl Msg {
                 )
             }
             Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
+            Msg::Replenished { name, due, paid } if paid >= due => format!("Replenishment: {} pays {} back into the default fund, its share of what the default used.", name, money(*paid)),
+            Msg::Replenished { name, due, paid } => format!(
+                "Replenishment: {} owes {} to the default fund but pays only {} from its reserves; {} short (a failure to pay the clearing house may declare a default).",
+                name, money(*due), money(*paid), money(*due - *paid)
+            ),
+            Msg::FundReplenished { used, paid, short, steps } => format!(
+                "The default fund is replenished {} step(s) after it was drawn: {} of the members' contributions had been used; {} paid back pro rata to their contributions{}.",
+                steps, money(*used), money(*paid),
+                if short > &Decimal::ZERO { format!(", {} short", money(*short)) } else { String::new() }
+            ),
             Msg::Recall { call, max_calls, amount, headroom } => format!(
                 "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",
                 call, max_calls, money(*amount), money(*headroom)
@@ -1440,6 +1476,8 @@ mod packed_event_tests {
             Msg::AdlTaken { inst: inst.clone(), rule: AdlRule::Hyperliquid, needed: d(27, 0), charged: d(27, 0), profit_closed: d(2701, 2) },
             Msg::AdlTaken { inst: inst.clone(), rule: AdlRule::Drift, needed: d(28, 0), charged: d(28, 0), profit_closed: d(0, 0) },
             Msg::PerUnitSocialized { inst: inst.clone(), delta: d(29, 3), count: 12, take: d(29, 0) },
+            Msg::Replenished { name: a.clone(), due: d(31, 0), paid: d(30, 0) },
+            Msg::FundReplenished { used: d(32, 0), paid: d(31, 0), short: d(1, 0), steps: 2 },
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

@@ -188,6 +188,12 @@ pub struct Venue {
     /// so scenarios and links written before it keep their meaning).
     #[serde(skip_serializing_if = "AdlRule::is_bitmex")]
     pub adl: AdlRule,
+    /// CCP: the surviving members pay back the default-fund contributions a default used, pro
+    /// rata to their contributions, this many steps after the step the fund was first drawn
+    /// (Nasdaq Clearing, Sep 2018: within two business days). Absent: never replenished (written
+    /// only when given, so older scenarios and links are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replenish_within_steps: Option<u32>,
 }
 
 /// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
@@ -237,6 +243,7 @@ impl Default for Venue {
             auction_discount: Decimal::ZERO,
             max_slippage: Decimal::new(5, 1),
             adl: AdlRule::Bitmex,
+            replenish_within_steps: None,
         }
     }
 }

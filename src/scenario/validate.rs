@@ -130,6 +130,14 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
     e.rate_dp("venue.auction_discount".into(), v.auction_discount);
     e.rate("venue.max_slippage".into(), v.max_slippage, zero, one);
     e.rate_dp("venue.max_slippage".into(), v.max_slippage);
+    if let Some(n) = v.replenish_within_steps {
+        if n == 0 || n > s.steps {
+            e.push("venue.replenish_within_steps", format!("must be between 1 and the run's steps ({}) (got {n})", s.steps));
+        }
+        if !s.waterfall.iter().any(|l| matches!(l, LayerSpec::SurvivorsFund)) {
+            e.push("venue.replenish_within_steps", "replenishes the survivors' default fund: the waterfall needs a `survivors_fund` layer");
+        }
+    }
 
     // Instruments.
     let mut inst_ids = HashSet::new();

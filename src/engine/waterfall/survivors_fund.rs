@@ -25,6 +25,9 @@ impl<'a> Sim<'a> {
             self.credit_def(def, t, self.vn(names::DEFAULT_FUND), sh, memo.into())?;
             pay += sh;
         }
+        if pay > Decimal::ZERO && self.fund_drawn_at.is_none() {
+            self.fund_drawn_at = Some(t);
+        }
         pay += self.pay_dust(t, DustTo::Defaulter(def), dust)?;
         Ok(pay)
     }
