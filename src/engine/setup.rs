@@ -80,6 +80,8 @@ impl<'a> Sim<'a> {
             closed_out: VecDeque::new(),
             in_default: Vec::new(),
             fund_drawn_at: None,
+            inst_fund: Vec::new(),
+            member_fund: Vec::new(),
             pending: Vec::new(),
             claims: Vec::new(),
             share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
@@ -104,6 +106,7 @@ impl<'a> Sim<'a> {
             m,
         };
         sim.open_accounts(expanded)?;
+        sim.assign_funds();
         sim.balance_open_interest()?;
         sim.check_headroom()?;
         sim.build_layers(waterfall)?;

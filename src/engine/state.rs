@@ -151,6 +151,10 @@ pub(crate) struct Sim<'a> {
     /// The first step the survivors' fund was drawn since it was last replenished
     /// (`venue.replenish_within_steps`, `waterfall/replenish.rs`).
     pub(super) fund_drawn_at: Option<u32>,
+    /// Several default funds (`default_funds`): each instrument's fund (0 = the general fund,
+    /// k + 1 = `default_funds[k]`) and each account's (its contribution's). Empty without them.
+    pub(super) inst_fund: Vec<usize>,
+    pub(super) member_fund: Vec<usize>,
     pub(super) pending: Vec<Pending>,
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.

@@ -49,6 +49,22 @@ pub struct Scenario {
     /// (issue 19): the account's portfolio is closed out and its loss goes down the waterfall.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub declared_defaults: Vec<DeclaredDefault>,
+    /// Several default funds (issue 19): one per service or instrument group, each naming its
+    /// instruments. A member's contribution belongs to the fund its `fund` names (none: the
+    /// general fund, of the instruments no fund lists); a default's survivors' fund layer draws
+    /// on the funds of the instruments its loss came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub default_funds: Vec<DefaultFund>,
+}
+
+/// A default fund of its own for a group of instruments (LCH's and Nasdaq Clearing's funds per
+/// service; `docs/scenario.md`, `default_funds`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DefaultFund {
+    pub id: String,
+    /// Instrument ids, each in at most one fund.
+    pub instruments: Vec<String>,
 }
 
 /// A default declared at `step` on account `account` (an id in `accounts`).
@@ -77,6 +93,7 @@ impl Default for Scenario {
             linked_venues: Vec::new(),
             contagion: Vec::new(),
             declared_defaults: Vec::new(),
+            default_funds: Vec::new(),
         }
     }
 }
@@ -524,6 +541,10 @@ pub struct AccountSpec {
     pub fund_contribution: Decimal,
     /// Cash outside the venue, used to meet margin calls and assessments.
     pub reserves: Decimal,
+    /// The default fund (`default_funds[].id`) its `fund_contribution` belongs to; empty: the
+    /// general fund.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fund: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -404,6 +404,31 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
         }
     }
 
+    // Default funds: named once each; each instrument in at most one; a member's `fund` names one.
+    for (k, f) in s.default_funds.iter().enumerate() {
+        let p = format!("default_funds[{k}]");
+        if f.id.trim().is_empty() {
+            e.push(format!("{p}.id"), "must not be empty");
+        } else if s.default_funds[..k].iter().any(|g| g.id == f.id) {
+            e.push(format!("{p}.id"), format!("duplicate default fund id `{}`", f.id));
+        }
+        if f.instruments.is_empty() {
+            e.push(format!("{p}.instruments"), "needs at least one instrument");
+        }
+        for (j, x) in f.instruments.iter().enumerate() {
+            if !s.instruments.iter().any(|i| i.id == *x) {
+                e.push(format!("{p}.instruments[{j}]"), format!("no instrument `{x}` in `instruments`"));
+            } else if let Some(g) = s.default_funds[..k].iter().find(|g| g.instruments.contains(x)).or_else(|| f.instruments[..j].contains(x).then_some(f)) {
+                e.push(format!("{p}.instruments[{j}]"), format!("`{x}` is already in default fund `{}`: an instrument belongs to one fund", g.id));
+            }
+        }
+    }
+    for (i, a) in s.accounts.iter().enumerate() {
+        if !a.fund.is_empty() && !s.default_funds.iter().any(|f| f.id == a.fund) {
+            e.push(format!("accounts[{i}].fund"), format!("no default fund `{}` in `default_funds`", a.fund));
+        }
+    }
+
     let (errs, venues) = super::contagion::prepare_venues(s);
     e.0.extend(errs);
     e.0.extend(super::validate_option::check(s));

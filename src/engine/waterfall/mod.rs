@@ -9,6 +9,7 @@ mod adl;
 mod adl_drift;
 mod assessment;
 mod balances;
+mod default_funds;
 mod defaulter_fund;
 mod defaulter_margin;
 pub mod distribute;

@@ -3,15 +3,27 @@
 use super::distribute::{distribute, DustTo, Split};
 use crate::engine::ledger::names;
 use crate::engine::money::{sum_c, EngineResult};
-use crate::engine::state::Sim;
+use crate::engine::state::{Bankrupt, Sim};
 use crate::engine::explain::SplitRule;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
     /// Source: CPMI-IOSCO PFMI Principle 4 and CCP disclosures, survivors' contributions pro rata to contribution; Nasdaq Clearing 2018 used €107m of €166m (domain.md §6).
-    /// Takes up to `left` from the surviving contributors, pro rata to what each still has in.
-    pub(in crate::engine) fn survivors_fund(&mut self, def: usize, t: u32, l: usize, left: Decimal) -> EngineResult<Decimal> {
-        let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+    /// Takes up to `left` from the surviving contributors, pro rata to what each still has in;
+    /// with several default funds, each fund's part of the loss (`fund_parts`) from that fund's
+    /// members only.
+    pub(in crate::engine) fn survivors_fund(&mut self, def: usize, t: u32, l: usize, left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
+        let mut pay = Decimal::ZERO;
+        for (fund, part) in self.fund_parts(left, info)? {
+            pay += self.survivors_fund_part(def, t, l, fund, part)?;
+        }
+        Ok(pay)
+    }
+
+    /// Up to `left` from the surviving contributors of fund `fund` (every contributor without
+    /// `default_funds`).
+    fn survivors_fund_part(&mut self, def: usize, t: u32, l: usize, fund: usize, left: Decimal) -> EngineResult<Decimal> {
+        let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).filter(|&i| self.member_fund_of(i) == fund).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
         let total = sum_c(w.iter().map(|x| x.1), "survivors' fund")?;
         let take = left.min(total);
         let Split { shares, dust } = distribute(take, &w)?;
