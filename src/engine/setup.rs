@@ -82,6 +82,7 @@ impl<'a> Sim<'a> {
             fund_drawn_at: None,
             inst_fund: Vec::new(),
             member_fund: Vec::new(),
+            inst_insurance: if s.instruments.iter().any(|i| i.insurance_fund.is_some()) { s.instruments.iter().map(|i| i.insurance_fund).collect() } else { Vec::new() },
             pending: Vec::new(),
             claims: Vec::new(),
             share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
@@ -326,6 +327,12 @@ impl<'a> Sim<'a> {
                     asset: quote_name.clone(),
                     memo: format!("default-fund contribution of {}", self.infos[i].name).into(), // ok: same length
                 });
+            }
+        }
+        for k in 0..self.inst_insurance.len() {
+            if let Some(x) = self.inst_insurance.get(k).copied().flatten().filter(|x| *x > Decimal::ZERO) {
+                let memo = format!("opening insurance fund of {}", self.inst_id(k));
+                self.post(0, self.inst_insurance_name(k), self.vn(names::DEPOSITS), x, memo.into());
             }
         }
         if self.insurance > Decimal::ZERO {

@@ -155,6 +155,9 @@ pub(crate) struct Sim<'a> {
     /// k + 1 = `default_funds[k]`) and each account's (its contribution's). Empty without them.
     pub(super) inst_fund: Vec<usize>,
     pub(super) member_fund: Vec<usize>,
+    /// Each instrument's own insurance fund balance (`instruments[].insurance_fund`; `None`: the
+    /// venue's fund). Empty when no instrument has one.
+    pub(super) inst_insurance: Vec<Option<Decimal>>,
     pub(super) pending: Vec<Pending>,
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.

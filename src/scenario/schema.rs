@@ -400,6 +400,11 @@ pub struct Instrument {
     /// Absent for futures and perpetuals, and then not written, so older links read unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub option: Option<OptionTerms>,
+    /// This contract's own insurance fund (crypto venues' per-contract funds, BitMEX; Drift's
+    /// per-market fund): its opening balance. Liquidation penalties on the contract go to it and
+    /// a deficit on the contract is paid from it only. Absent: the venue's fund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insurance_fund: Option<Decimal>,
 }
 
 /// A call (the right to buy the underlying at the strike) or a put (the right to sell).
@@ -469,6 +474,7 @@ impl Default for Instrument {
             counterparty: None,
             underlying: None,
             option: None,
+            insurance_fund: None,
         }
     }
 }

@@ -404,6 +404,13 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
         }
     }
 
+    // Per-contract insurance funds: an amount like the venue's.
+    for (i, ins) in s.instruments.iter().enumerate() {
+        if let Some(x) = ins.insurance_fund {
+            e.non_negative(format!("instruments[{i}].insurance_fund"), x);
+            e.amount(format!("instruments[{i}].insurance_fund"), x);
+        }
+    }
     // Default funds: named once each; each instrument in at most one; a member's `fund` names one.
     for (k, f) in s.default_funds.iter().enumerate() {
         let p = format!("default_funds[{k}]");

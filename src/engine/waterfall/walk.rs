@@ -92,7 +92,7 @@ impl<'a> Sim<'a> {
                 LayerKind::DefMargin => Decimal::ZERO,
                 LayerKind::DefFund => self.defaulter_fund(def, t, left)?,
                 LayerKind::Sig => self.skin_in_the_game(def, t, l, left)?,
-                LayerKind::Insurance => self.insurance_fund(def, t, left)?,
+                LayerKind::Insurance => self.insurance_fund(def, t, left, info)?,
                 LayerKind::Survivors => self.survivors_fund(def, t, l, left, info)?,
                 LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
                     self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off })?
