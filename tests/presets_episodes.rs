@@ -173,6 +173,15 @@ fn nasdaq_2018_reproduces_the_reported_split() {
     assert_eq!(s.defaults, 1);
     // Both legs of the spread were closed out by the clearing house.
     assert_eq!(t.events.iter().filter(|e| e.kind == EventKind::Liquidation).count(), 2);
+    // Members replenished the fund within two business days (Reuters / Nasdaq, 21 Sep 2018): the
+    // default at step 5 (11 Sep), the payments at step 7; the fund is whole again.
+    let l = t.layers.iter().position(|x| x.kind == "SurvivorsFund").unwrap();
+    let paid: Decimal = t.events_at(7).iter().filter(|e| e.kind == EventKind::Replenishment && e.account.is_some()).filter_map(|e| e.amount).sum();
+    assert_eq!(paid, fund - (fund - paid), "the payments");
+    assert_eq!(t.layer_state(6)[l].remaining, Some(contributions - paid));
+    assert_eq!(t.layer_state(7)[l].remaining, Some(contributions));
+    within_1pct(paid, d("107000000"), "replenished");
+    assert!(t.events.iter().filter(|e| e.kind == EventKind::Replenishment).all(|e| e.step == 7));
 }
 
 #[test]

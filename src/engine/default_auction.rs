@@ -39,6 +39,15 @@ impl<'a> Sim<'a> {
     /// The scenario's `declared_defaults` of step `t`: each account still in the run is declared
     /// in default, closed out and its loss goes down the waterfall, whatever its margin.
     pub(in crate::engine) fn declare_defaults(&mut self, t: u32) -> EngineResult<()> {
+        // Every member declared for this step is in default before the first walk starts: none
+        // of them is a survivor of another's (issue 19).
+        for x in self.s.declared_defaults.iter().filter(|x| x.step == t) {
+            if let Some(a) = self.infos.iter().position(|i| *i.id == *x.account) {
+                if self.accts.get(a).is_some_and(|x| !x.defaulter && !x.snap.status.is_out()) {
+                    self.mark_in_default(a);
+                }
+            }
+        }
         for k in 0..self.s.declared_defaults.len() {
             let Some(x) = self.s.declared_defaults.get(k).filter(|x| x.step == t) else { continue };
             let Some(a) = self.infos.iter().position(|i| *i.id == *x.account) else { continue };

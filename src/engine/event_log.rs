@@ -238,7 +238,7 @@ mod packed_event_tests {
     }
 
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
-    /// backstop takeover and withdrawal, tags 60-62).
+    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -248,6 +248,8 @@ mod packed_event_tests {
             (EventKind::TradesCancelled, Msg::TradesCancelled { from: 5, to: 6, fills: 2, notional: d(64, 8), vm: d(31, 0), entries: 17 }),
             (EventKind::BackstopTakeover, Msg::BackstopTakeover { vault: n("HLP"), name: a.clone(), size: d(-430, 0), inst: n("JELLY"), mark: d(39, 3), count: 2, equity: d(-12, 0) }),
             (EventKind::Withdrawal, Msg::Withdrawn { name: a.clone(), amount: d(116, 0), asked: d(150, 0), borrowed: d(111, 0), headroom: d(116, 0) }),
+            (EventKind::Replenishment, Msg::Replenished { name: a.clone(), due: d(31, 0), paid: d(30, 0) }),
+            (EventKind::Replenishment, Msg::FundReplenished { used: d(32, 0), paid: d(31, 0), short: d(1, 0), steps: 2 }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

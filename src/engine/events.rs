@@ -132,6 +132,8 @@ event_kinds! {
     BackstopTakeover,
     /// An account took cash out, borrowing against its collateral (issue 19, withdrawal.rs).
     Withdrawal,
+    /// Members pay back the default fund a default used (issue 19, replenishment).
+    Replenishment,
 }
 
 messages! {
@@ -184,6 +186,12 @@ messages! {
     /// The clearing house declared `name` in default at this step (the scenario's
     /// `declared_defaults`), whatever its margin.
     30 => Declared { name: N },
+    /// Replenishment (issue 19): `name`'s share `due` of the default fund used, of which it
+    /// `paid` from its reserves (the rest is short).
+    31 => Replenished { name: N, due: Decimal, paid: Decimal },
+    /// The replenishment as a whole: `used` of the survivors' contributions called back `steps`
+    /// after the fund was drawn; `paid` came in, `short` did not.
+    32 => FundReplenished { used: Decimal, paid: Decimal, short: Decimal, steps: u32 },
     /// One ADL fill on `inst` under `rule`: the deficit it had to cover (`needed`), what its
     /// hits paid (`charged`), and the open profit (at mark) of the quantities it closed
     /// (`profit_closed`): beyond `needed`, the overshoot (issue 19).

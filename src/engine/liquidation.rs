@@ -159,11 +159,22 @@ impl<'a> Sim<'a> {
         let fee = to_money(fee_rate.mul_c(fee_base, "liquidation fee")?).min(group.max(Decimal::ZERO));
         if fee > Decimal::ZERO {
             self.cash_add(a, -fee)?;
-            self.insurance = self.insurance.add_c(fee, "insurance fund")?;
+            let to = match self.penalty_fund(&info) {
+                Some(k) => {
+                    if let Some(Some(x)) = self.inst_insurance.get_mut(k) {
+                        *x = x.add_c(fee, "insurance fund")?;
+                    }
+                    self.inst_insurance_name(k)
+                }
+                None => {
+                    self.insurance = self.insurance.add_c(fee, "insurance fund")?;
+                    self.vn(names::INSURANCE)
+                }
+            };
             self.layers_dirty = true;
             group -= fee;
             let n = self.acct_name(a);
-            self.post(t, self.vn(names::INSURANCE), n, fee, "liquidation penalty".into());
+            self.post(t, to, n, fee, "liquidation penalty".into());
             let msg = Msg::Penalty { fee, name: self.who(a) };
             self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
         }

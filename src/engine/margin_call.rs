@@ -122,6 +122,7 @@ impl<'a> Sim<'a> {
         let since = self.accts[a].call_step.unwrap_or(t); // ok: a < len
         if t.saturating_sub(since) >= self.s.venue.margin_call_grace {
             self.queue.push_back((a, false));
+            self.mark_in_default(a);
         }
         Ok(())
     }

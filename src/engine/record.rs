@@ -80,7 +80,7 @@ impl<'a> Sim<'a> {
         }
         changed.clear();
         self.changed = changed;
-        self.insurance_series.push(self.insurance);
+        self.insurance_series.push(self.insurance_total());
         if self.unalloc_log.last().map(|x| x.1) != Some(self.unallocated) {
             self.unalloc_log.push((t, self.unallocated));
         }

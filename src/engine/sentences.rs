@@ -130,6 +130,16 @@ impl Msg {
                 if borrowed.is_zero() { String::new() } else { format!(", {} of it borrowed against its collateral beyond its cash", money(*borrowed)) },
                 money(*headroom)
             ),
+            Msg::Replenished { name, due, paid } if paid >= due => format!("Replenishment: {} pays {} back into the default fund, its share of what the default used.", name, money(*paid)),
+            Msg::Replenished { name, due, paid } => format!(
+                "Replenishment: {} owes {} to the default fund but pays only {} from its reserves; {} short (a failure to pay the clearing house may declare a default).",
+                name, money(*due), money(*paid), money(*due - *paid)
+            ),
+            Msg::FundReplenished { used, paid, short, steps } => format!(
+                "The default fund is replenished {} step(s) after it was drawn: {} of the members' contributions had been used; {} paid back pro rata to their contributions{}.",
+                steps, money(*used), money(*paid),
+                if short > &Decimal::ZERO { format!(", {} short", money(*short)) } else { String::new() }
+            ),
             Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
             Msg::Recall { call, max_calls, amount, headroom } => format!(
                 "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",

@@ -80,6 +80,11 @@ impl<'a> Sim<'a> {
             ledger: Ledger::default(),
             queue: VecDeque::new(),
             closed_out: VecDeque::new(),
+            in_default: Vec::new(),
+            fund_drawn_at: None,
+            inst_fund: Vec::new(),
+            member_fund: Vec::new(),
+            inst_insurance: if s.instruments.iter().any(|i| i.insurance_fund.is_some()) { s.instruments.iter().map(|i| i.insurance_fund).collect() } else { Vec::new() },
             pending: Vec::new(),
             claims: Vec::new(),
             share_budget: crate::scenario::limits::MAX_BOOK_SPLIT_SHARES,
@@ -117,6 +122,7 @@ impl<'a> Sim<'a> {
             sim.withdrawals = s.withdrawals.iter().filter_map(|w| ids.get(w.account.as_str()).map(|&a| (w.step, a, w.amount))).collect();
         }
         sim.withdrawals.sort_by_key(|w| w.0); // stable: keeps the scenario's order within a step
+        sim.assign_funds();
         sim.balance_open_interest()?;
         sim.check_headroom()?;
         sim.build_layers(waterfall)?;
@@ -336,6 +342,12 @@ impl<'a> Sim<'a> {
                     asset: quote_name.clone(),
                     memo: format!("default-fund contribution of {}", self.infos[i].name).into(), // ok: same length
                 });
+            }
+        }
+        for k in 0..self.inst_insurance.len() {
+            if let Some(x) = self.inst_insurance.get(k).copied().flatten().filter(|x| *x > Decimal::ZERO) {
+                let memo = format!("opening insurance fund of {}", self.inst_id(k));
+                self.post(0, self.inst_insurance_name(k), self.vn(names::DEPOSITS), x, memo.into());
             }
         }
         if self.insurance > Decimal::ZERO {

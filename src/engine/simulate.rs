@@ -155,6 +155,7 @@ impl<'a> Sim<'a> {
     pub(crate) fn step(&mut self, t: u32) -> EngineResult<()> {
         self.cancel_trades(t)?;
         self.apply_inflows(t)?;
+        self.replenish(t)?;
         if self.vm {
             self.post_variation_margin(t)?;
             self.collect_pending(t)?;

@@ -146,6 +146,21 @@ pub(crate) struct Sim<'a> {
     /// their own loss (margin used, deficit, closed positions) waits for the walk in progress to
     /// end, then goes down the waterfall (`drain_queue`).
     pub(super) closed_out: VecDeque<(usize, Decimal, Decimal, Closed)>,
+    /// Members already in default this step but not yet closed out (queued after a failed margin
+    /// call, or declared for this step): not survivors, although their own walk has not started
+    /// (issue 19: Cover-2's first default drew on the second defaulter's contribution). Empty
+    /// until a first default is queued.
+    pub(super) in_default: Vec<bool>,
+    /// The first step the survivors' fund was drawn since it was last replenished
+    /// (`venue.replenish_within_steps`, `waterfall/replenish.rs`).
+    pub(super) fund_drawn_at: Option<u32>,
+    /// Several default funds (`default_funds`): each instrument's fund (0 = the general fund,
+    /// k + 1 = `default_funds[k]`) and each account's (its contribution's). Empty without them.
+    pub(super) inst_fund: Vec<usize>,
+    pub(super) member_fund: Vec<usize>,
+    /// Each instrument's own insurance fund balance (`instruments[].insurance_fund`; `None`: the
+    /// venue's fund). Empty when no instrument has one.
+    pub(super) inst_insurance: Vec<Option<Decimal>>,
     pub(super) pending: Vec<Pending>,
     /// This step's losses waiting for the one split of a socialized-loss or VMGH layer
     /// (`settle_claims`); `until` is unused here.

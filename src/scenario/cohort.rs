@@ -178,6 +178,7 @@ pub fn spec_of(c: &Cohort, d: Drawn) -> AccountSpec {
         positions: vec![PositionSpec { instrument: c.instrument.clone(), size: d.size, entry_price: None, isolated_margin: None }],
         fund_contribution: Decimal::ZERO,
         reserves: Decimal::ZERO,
+        fund: String::new(),
     }
 }
 

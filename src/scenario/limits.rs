@@ -24,6 +24,8 @@ pub const MAX_TIERS: usize = 100;
 pub const MAX_LAYERS: usize = 32;
 /// Linked venues of a scenario (each a whole run of its own).
 pub const MAX_LINKED_VENUES: usize = 16;
+/// Default funds of one venue (one per service or instrument group).
+pub const MAX_DEFAULT_FUNDS: usize = 32;
 /// Contagion links (ordering the venues is O(venues × links)).
 pub const MAX_CONTAGION_LINKS: usize = 256;
 /// Cohorts of one venue.
@@ -200,6 +202,10 @@ fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
     cap("correlation".into(), "rows in the correlation matrix", s.correlation.len(), MAX_CORRELATED);
     cap("trade_cancellations".into(), "trade cancellations", s.trade_cancellations.len(), MAX_TRADE_CANCELLATIONS);
     cap("withdrawals".into(), "withdrawals", s.withdrawals.len(), MAX_WITHDRAWALS);
+    cap("default_funds".into(), "default funds", s.default_funds.len(), MAX_DEFAULT_FUNDS);
+    if let Some((k, f)) = s.default_funds.iter().take(MAX_DEFAULT_FUNDS).enumerate().find(|(_, f)| f.instruments.len() > MAX_INSTRUMENTS) {
+        cap(format!("default_funds[{k}].instruments"), "instruments in one default fund", f.instruments.len(), MAX_INSTRUMENTS);
+    }
     if let Some((a, row)) = s.correlation.iter().enumerate().find(|(_, r)| r.len() > MAX_CORRELATED) {
         cap(format!("correlation[{a}]"), "columns in the correlation matrix", row.len(), MAX_CORRELATED);
     }

@@ -207,8 +207,9 @@ The move itself costs EUR 50m, about 39% more than his EUR 36m of own resources;
 His collateral and then his own default-fund contribution pay first. \
 The EUR 114m beyond them goes down the waterfall: EUR 7m of Nasdaq's own capital (skin in the game), then EUR 107m from the other members' contributions, pro rata. \
 That is about 64% of the EUR 166m commodities default fund, as reported. \
-Afterwards members replenished the fund within two business days, Nasdaq added a temporary junior tranche of about SEK 200m for 90 days, and recoveries from the estate were to flow back to members pro rata; the engine does not model these.",
-        sources: &["Nasdaq Clearing default notices, 12-14 September 2018", "Nasdaq Clearing statement, 13 September 2018", "GlobalCapital, September 2018", "Nasdaq Commodities via Dagens Naeringsliv, September 2018", "Einar Aas's statement, September 2018", "Risk.net, September 2018"],
+The fund is replenished within two business days, as it was: at step 7 the other members pay the EUR 107m back from their own resources, pro rata to their contributions; the ledger shows each payment and the fund's balance is whole again. \
+Nasdaq also added a temporary junior tranche of about SEK 200m (about EUR 19m) for 90 days, and recoveries from the estate were to flow back to members pro rata; the engine does not model these two.",
+        sources: &["Nasdaq Clearing default notices, 12-14 September 2018", "Nasdaq Clearing statement, 13 September 2018", "GlobalCapital, September 2018", "Nasdaq Commodities via Dagens Naeringsliv, September 2018", "Einar Aas's statement, September 2018", "Risk.net, September 2018", "Reuters and Nasdaq Clearing, 21 September 2018"],
         published: &[
             Published { what: "loss beyond his collateral and his own fund contribution", stated: "EUR 114m", source: "Nasdaq Clearing default notices, 12-14 September 2018", check: run(RunFigure::BeyondOwnResources, "114000000", "0") },
             Published { what: "Nasdaq's own capital used (skin in the game)", stated: "EUR 7m", source: "Nasdaq Clearing statement, 13 September 2018", check: run(RunFigure::Drawn { kind: "SkinInTheGameJunior", per: "1" }, "7000000", "0") },
@@ -216,6 +217,7 @@ Afterwards members replenished the fund within two business days, Nasdaq added a
             Published { what: "the commodities default fund", stated: "EUR 166m", source: "GlobalCapital, September 2018", check: run(RunFigure::SurvivorsFund, "166000000", "0") },
             Published { what: "what he had paid in (own resources)", stated: "EUR 36m", source: "Einar Aas's statement, September 2018", check: run(RunFigure::OwnResources, "36000000", "1000000") },
             Published { what: "the move in one session", stated: "17 times a normal day's move", source: "Nasdaq Commodities via Dagens Naeringsliv, September 2018", check: Check::Stated },
+            Published { what: "members replenished the used fund", stated: "within two business days", source: "Reuters and Nasdaq Clearing, 21 September 2018", check: Check::Stated },
         ],
         illustrative: "The split of his EUR 36m between collateral and fund contribution, the other members, the position sizes, the prices and the 10% auction discount are illustrative.",
         json: include_str!("../../examples/nasdaq-2018.json"),
@@ -487,7 +489,8 @@ pub fn by_id(id: &str) -> Option<Preset> {
 /// Presets re-told in issue 19 (their facts put right): links name their new content by a new key,
 /// so a link made before keeps opening the scenario it was made from (tests/golden/v1).
 const RETOLD: &[(&str, &str)] = &[
-    ("nasdaq-2018", "nasdaq-2018-r19"),
+    // Re-told twice in issue 19: the second time with the fund's replenishment.
+    ("nasdaq-2018", "nasdaq-2018-r19b"),
     ("bitmex-2020", "bitmex-2020-r19"),
     ("okx-2018", "okx-2018-r19"),
     ("mango-2022", "mango-2022-r19b"),
@@ -499,6 +502,7 @@ const RETOLD: &[(&str, &str)] = &[
 /// The content those presets had before, frozen, under the key older links name.
 const BEFORE_19: &[(&str, &str)] = &[
     ("nasdaq-2018", include_str!("presets_before_19/nasdaq-2018.json")),
+    ("nasdaq-2018-r19", include_str!("presets_before_19/nasdaq-2018-r19.json")),
     ("bitmex-2020", include_str!("presets_before_19/bitmex-2020.json")),
     ("okx-2018", include_str!("presets_before_19/okx-2018.json")),
     ("mango-2022", include_str!("presets_before_19/mango-2022.json")),

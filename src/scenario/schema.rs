@@ -59,6 +59,12 @@ pub struct Scenario {
     /// Markets, October 2022).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub withdrawals: Vec<Withdrawal>,
+    /// Several default funds (issue 19): one per service or instrument group, each naming its
+    /// instruments. A member's contribution belongs to the fund its `fund` names (none: the
+    /// general fund, of the instruments no fund lists); a default's survivors' fund layer draws
+    /// on the funds of the instruments its loss came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub default_funds: Vec<DefaultFund>,
 }
 
 /// The trades of steps `from..=to` are cancelled; the cancellation acts at step `to + 1`.
@@ -77,6 +83,16 @@ pub struct Withdrawal {
     pub account: String,
     pub step: u32,
     pub amount: Decimal,
+}
+
+/// A default fund of its own for a group of instruments (LCH's and Nasdaq Clearing's funds per
+/// service; `docs/scenario.md`, `default_funds`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DefaultFund {
+    pub id: String,
+    /// Instrument ids, each in at most one fund.
+    pub instruments: Vec<String>,
 }
 
 /// A default declared at `step` on account `account` (an id in `accounts`).
@@ -107,6 +123,7 @@ impl Default for Scenario {
             declared_defaults: Vec::new(),
             trade_cancellations: Vec::new(),
             withdrawals: Vec::new(),
+            default_funds: Vec::new(),
         }
     }
 }
@@ -223,6 +240,12 @@ pub struct Venue {
     /// Hyperliquid's HLP liquidator). Absent: liquidations close in the book.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backstop_vault: Option<String>,
+    /// CCP: the surviving members pay back the default-fund contributions a default used, pro
+    /// rata to their contributions, this many steps after the step the fund was first drawn
+    /// (Nasdaq Clearing, Sep 2018: within two business days). Absent: never replenished (written
+    /// only when given, so older scenarios and links are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replenish_within_steps: Option<u32>,
 }
 
 /// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
@@ -273,6 +296,7 @@ impl Default for Venue {
             max_slippage: Decimal::new(5, 1),
             adl: AdlRule::Bitmex,
             backstop_vault: None,
+            replenish_within_steps: None,
         }
     }
 }
@@ -412,6 +436,11 @@ pub struct Instrument {
     /// Absent for futures and perpetuals, and then not written, so older links read unchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub option: Option<OptionTerms>,
+    /// This contract's own insurance fund (crypto venues' per-contract funds, BitMEX; Drift's
+    /// per-market fund): its opening balance. Liquidation penalties on the contract go to it and
+    /// a deficit on the contract is paid from it only. Absent: the venue's fund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insurance_fund: Option<Decimal>,
 }
 
 /// A call (the right to buy the underlying at the strike) or a put (the right to sell).
@@ -481,6 +510,7 @@ impl Default for Instrument {
             counterparty: None,
             underlying: None,
             option: None,
+            insurance_fund: None,
         }
     }
 }
@@ -553,6 +583,10 @@ pub struct AccountSpec {
     pub fund_contribution: Decimal,
     /// Cash outside the venue, used to meet margin calls and assessments.
     pub reserves: Decimal,
+    /// The default fund (`default_funds[].id`) its `fund_contribution` belongs to; empty: the
+    /// general fund.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub fund: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -201,6 +201,14 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
     e.rate_dp("venue.auction_discount".into(), v.auction_discount);
     e.rate("venue.max_slippage".into(), v.max_slippage, zero, one);
     e.rate_dp("venue.max_slippage".into(), v.max_slippage);
+    if let Some(n) = v.replenish_within_steps {
+        if n == 0 || n > s.steps {
+            e.push("venue.replenish_within_steps", format!("must be between 1 and the run's steps ({}) (got {n})", s.steps));
+        }
+        if !s.waterfall.iter().any(|l| matches!(l, LayerSpec::SurvivorsFund)) {
+            e.push("venue.replenish_within_steps", "replenishes the survivors' default fund: the waterfall needs a `survivors_fund` layer");
+        }
+    }
 
     // Instruments.
     let mut inst_ids = HashSet::new();
@@ -447,6 +455,38 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
         }
         if x.step > s.steps {
             e.push(format!("{p}.step"), format!("must be at most steps ({})", s.steps));
+        }
+    }
+
+    // Per-contract insurance funds: an amount like the venue's.
+    for (i, ins) in s.instruments.iter().enumerate() {
+        if let Some(x) = ins.insurance_fund {
+            e.non_negative(format!("instruments[{i}].insurance_fund"), x);
+            e.amount(format!("instruments[{i}].insurance_fund"), x);
+        }
+    }
+    // Default funds: named once each; each instrument in at most one; a member's `fund` names one.
+    for (k, f) in s.default_funds.iter().enumerate() {
+        let p = format!("default_funds[{k}]");
+        if f.id.trim().is_empty() {
+            e.push(format!("{p}.id"), "must not be empty");
+        } else if s.default_funds[..k].iter().any(|g| g.id == f.id) {
+            e.push(format!("{p}.id"), format!("duplicate default fund id `{}`", f.id));
+        }
+        if f.instruments.is_empty() {
+            e.push(format!("{p}.instruments"), "needs at least one instrument");
+        }
+        for (j, x) in f.instruments.iter().enumerate() {
+            if !s.instruments.iter().any(|i| i.id == *x) {
+                e.push(format!("{p}.instruments[{j}]"), format!("no instrument `{x}` in `instruments`"));
+            } else if let Some(g) = s.default_funds[..k].iter().find(|g| g.instruments.contains(x)).or_else(|| f.instruments[..j].contains(x).then_some(f)) {
+                e.push(format!("{p}.instruments[{j}]"), format!("`{x}` is already in default fund `{}`: an instrument belongs to one fund", g.id));
+            }
+        }
+    }
+    for (i, a) in s.accounts.iter().enumerate() {
+        if !a.fund.is_empty() && !s.default_funds.iter().any(|f| f.id == a.fund) {
+            e.push(format!("accounts[{i}].fund"), format!("no default fund `{}` in `default_funds`", a.fund));
         }
     }
 

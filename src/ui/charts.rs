@@ -164,6 +164,7 @@ fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline) -> Result<PlotA
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Second {
     Insurance,
+    DefaultFund,
     ByLayer,
     ByParty,
     Equity,
@@ -240,6 +241,16 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
         Second::Insurance => {
             let values: Vec<f64> = t.insurance_fund.iter().map(|x| f(*x)).collect();
             let area = draw_series_over_time(&root, dpr, "Insurance fund balance", &values, &p)?;
+            root.present()?;
+            return Ok(area);
+        }
+        Second::DefaultFund => {
+            // The survivors' fund layer's balance at each step, as the engine's bar gives it
+            // (drawn by defaults, paid back by a replenishment).
+            let l = t.layers.iter().position(|x| x.kind == "SurvivorsFund");
+            let values: Vec<f64> = (0..=t.steps).map(|st| l.and_then(|l| t.layer_state(st).get(l).and_then(|x| x.remaining)).map(f).unwrap_or(0.0)).collect();
+            let title = if l.is_some() { "Default fund balance (survivors' contributions)" } else { "Default fund balance (no survivors' fund layer)" };
+            let area = draw_series_over_time(&root, dpr, title, &values, &p)?;
             root.present()?;
             return Ok(area);
         }
@@ -382,6 +393,7 @@ pub fn Charts() -> impl IntoView {
                 {tab("Losses by layer", Second::ByLayer)}
                 {tab("Losses by party", Second::ByParty)}
                 {tab("Insurance fund", Second::Insurance)}
+                {tab("Default fund", Second::DefaultFund)}
                 {tab("Equity of account", Second::Equity)}
             </div>
             <div class="chart-wrap">

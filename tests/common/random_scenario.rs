@@ -236,6 +236,25 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
             s.accounts.push(AccountSpec { id: "mm".into(), role: Role::MarketMaker, cash: Decimal::from(1_000_000), ..Default::default() });
             s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(20_000), ..Default::default() });
             s.waterfall = layers;
+            // Issue 19, from the seed (the strategy's shape stays as it was): the fund replenished
+            // some steps after it is drawn, a second default fund for I1 with every other
+            // member's contribution, and I0's own insurance fund.
+            if varied {
+                if seed % 3 == 0 && s.waterfall.iter().any(|l| matches!(l, LayerSpec::SurvivorsFund)) {
+                    s.venue.replenish_within_steps = Some(1 + (seed / 3 % 3) as u32 % steps.max(1));
+                }
+                if seed % 5 < 2 && s.instruments.len() >= 2 {
+                    s.default_funds.push(DefaultFund { id: "f1".into(), instruments: vec!["I1".into()] });
+                    for a in s.accounts.iter_mut().filter(|a| a.role == Role::Member).skip(1).step_by(2) {
+                        a.fund = "f1".into();
+                    }
+                }
+                if seed % 7 < 3 {
+                    if let Some(i) = s.instruments.first_mut() {
+                        i.insurance_fund = Some(Decimal::from(500));
+                    }
+                }
+            }
             // A default declared at a chosen step (issue 19).
             if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
                 s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step: step % (steps + 1) });

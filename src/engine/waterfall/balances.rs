@@ -13,7 +13,7 @@ impl<'a> Sim<'a> {
     pub(in crate::engine) fn layer_remaining(&self, l: usize) -> Option<Decimal> {
         match self.layers.get(l)?.kind {
             LayerKind::Sig => self.layers.get(l).map(|x| x.sig_left),
-            LayerKind::Insurance => Some(self.insurance),
+            LayerKind::Insurance => Some(self.insurance_total()),
             // Everyone else's contribution is a plain zero: same sum.
             LayerKind::Survivors => Some(self.contributors.iter().filter_map(|&i| self.accts.get(i)).filter(|a| !a.defaulter).map(|a| a.snap.contribution).sum()),
             _ => None,
@@ -36,7 +36,7 @@ impl<'a> Sim<'a> {
         Ok(match &layer.kind {
             LayerKind::DefFund => self.accts.get(def).map(|a| a.snap.contribution),
             LayerKind::Sig => Some(layer.sig_left),
-            LayerKind::Insurance => Some(self.insurance.max(Decimal::ZERO)),
+            LayerKind::Insurance => Some(self.insurance_total().max(Decimal::ZERO)),
             LayerKind::Survivors => Some(self.contributing_survivors(def).map(|i| self.accts[i].snap.contribution).filter(|c| *c > Decimal::ZERO).sum()), // ok: i < len
             LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => Some(if layer.calls_used < *max_calls {
                 let caps = super::assessment::AssessCaps { cap: *cap, max_calls: *max_calls, period_cap: *period_cap, cooling_off: *cooling_off };

@@ -55,11 +55,28 @@ impl<'a> Sim<'a> {
 
     /// `survivors` among the contributors: the only ones the fund layers can weigh.
     pub(in crate::engine) fn contributing_survivors(&self, def: usize) -> impl Iterator<Item = usize> + '_ {
-        self.contributors.iter().copied().filter(move |&i| i != def && !self.accts[i].defaulter && !self.accts[i].snap.status.is_out()) // ok: i < len
+        self.contributors.iter().copied().filter(move |&i| self.is_survivor(i, def))
     }
 
     pub(in crate::engine) fn survivors(&self, def: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..self.accts.len()).filter(move |&i| i != def && !self.accts[i].defaulter && !self.accts[i].snap.status.is_out()) // ok: i < len
+        (0..self.accts.len()).filter(move |&i| self.is_survivor(i, def))
+    }
+
+    /// Source: CCP default rules: only non-defaulting members' contributions are mutualized; a member in default (declared this step or earlier) pays only through its own resources, PFMI Principle 4 and domain.md §6.
+    /// Whether account `i` survives `def`'s default: not `def`, not closed out, not out of the run,
+    /// and not waiting in this step's default queue (issue 19).
+    pub(in crate::engine) fn is_survivor(&self, i: usize, def: usize) -> bool {
+        i != def && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out()) && !self.in_default.get(i).copied().unwrap_or(false)
+    }
+
+    /// Account `i` is in default from now on, before its close-out (`is_survivor`).
+    pub(in crate::engine) fn mark_in_default(&mut self, i: usize) {
+        if self.in_default.len() <= i {
+            self.in_default.resize(self.accts.len().max(i + 1), false);
+        }
+        if let Some(x) = self.in_default.get_mut(i) {
+            *x = true;
+        }
     }
 
     /// Walk the layers from `from`, each paying what it can of `left`: dispatch to the layer's rule
@@ -75,8 +92,8 @@ impl<'a> Sim<'a> {
                 LayerKind::DefMargin => Decimal::ZERO,
                 LayerKind::DefFund => self.defaulter_fund(def, t, left)?,
                 LayerKind::Sig => self.skin_in_the_game(def, t, l, left)?,
-                LayerKind::Insurance => self.insurance_fund(def, t, left)?,
-                LayerKind::Survivors => self.survivors_fund(def, t, l, left)?,
+                LayerKind::Insurance => self.insurance_fund(def, t, left, info)?,
+                LayerKind::Survivors => self.survivors_fund(def, t, l, left, info)?,
                 LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
                     self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off })?
                 }
