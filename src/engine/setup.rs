@@ -99,6 +99,8 @@ impl<'a> Sim<'a> {
             full,
             side: SideTables::default(),
             profits: ProfitCache::default(),
+            part: Default::default(),
+            reference_next: 0,
             m,
         };
         sim.open_accounts(expanded)?;

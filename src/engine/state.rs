@@ -179,6 +179,10 @@ pub(crate) struct Sim<'a> {
     pub(super) side: SideTables,
     /// Socialized loss: the profits it weighs, valued once per step (issue 14).
     pub(super) profits: ProfitCache,
+    /// How far the step in progress has got (a step taken in parts: `Sim::step_in_parts`).
+    pub(super) part: super::simulate::StepPart,
+    /// The reference scan's next account to check in the step in progress.
+    pub(super) reference_next: usize,
 }
 
 /// Each account's profit since step 0 as of the step `step` (equity − starting equity), valued
