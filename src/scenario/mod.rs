@@ -105,12 +105,18 @@ pub fn from_json(text: &str) -> Result<Scenario, Vec<ValidationError>> {
 
 /// Decode a parsed JSON value strictly, then validate.
 pub fn from_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
+    let s = read_value(value)?;
+    validate(&s)?;
+    Ok(s)
+}
+
+/// [`from_value`] without the validation: the strict reading only (an object, every field known
+/// and of its type, no duplicate key). The caller validates before anything runs it.
+pub fn read_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
     if !value.is_object() {
         return Err(vec![ValidationError { path: String::new(), message: "a scenario must be a JSON object {…}".into() }]);
     }
-    let s: Scenario = strict::decode(&value).map_err(|e| vec![e])?;
-    validate(&s)?;
-    Ok(s)
+    strict::decode(&value).map_err(|e| vec![e])
 }
 
 /// Serialize a scenario as pretty JSON.
