@@ -11,16 +11,35 @@ use super::timeline::*;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
-    pub(in crate::engine) fn check_margins(&mut self, t: u32) -> EngineResult<()> {
+    /// Starts step `t`'s margin checks: finds the accounts to check (`check_margins` checks them).
+    pub(in crate::engine) fn begin_margin_checks(&mut self, t: u32) {
+        match self.scan.mode {
+            ScanMode::Reference => self.reference_next = 0,
+            ScanMode::Indexed => self.scan.collect(t),
+        }
+    }
+
+    /// Step `t`'s margin checks, from where they stopped, until none is left (true) or `pause`
+    /// asks to stop between two accounts (false: the next call goes on from the next account).
+    /// Nothing else runs between two checks, so stopping changes nothing but when the work is
+    /// done (issue 14: the crash step of a 100k book is one long task otherwise).
+    pub(in crate::engine) fn check_margins(&mut self, t: u32, pause: &mut impl FnMut() -> bool) -> EngineResult<bool> {
         if self.scan.mode == ScanMode::Reference {
-            for a in 0..self.accts.len() {
-                self.check_one(a, t)?;
+            while self.reference_next < self.accts.len() {
+                if pause() {
+                    return Ok(false);
+                }
+                self.check_one(self.reference_next, t)?;
+                self.reference_next += 1;
             }
-            return Ok(());
+            return Ok(true);
         }
         // Same order and same exact check as the loop above, for the accounts that can act.
-        self.scan.collect(t);
-        while let Some(a) = self.scan.next() {
+        loop {
+            if pause() {
+                return Ok(false);
+            }
+            let Some(a) = self.scan.next() else { return Ok(true) };
             let v = self.check_one(a, t)?;
             self.scan.route(a, t);
             if !self.scan.needs(a) {
@@ -28,7 +47,6 @@ impl<'a> Sim<'a> {
                 self.band(a, t, v.as_ref());
             }
         }
-        Ok(())
     }
 
     /// File the band of account `a`, just checked and unchanged at step `t`.

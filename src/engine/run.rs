@@ -47,8 +47,14 @@ impl<'a> Run<'a> {
     /// Validates and expands the scenario (once) and builds the engine's state: the work before
     /// step 0.
     pub fn start(scenario: &'a Scenario) -> EngineResult<Run<'a>> {
-        let prepared = prepare(scenario).map_err(invalid)?;
-        Run::start_prepared(prepared)
+        Run::start_prepared(Run::prepare(scenario)?)
+    }
+
+    /// [`Run::start`]'s first half, validation and the cohorts' expansion (`scenario::prepare`),
+    /// with its errors as the engine reports them: a caller on one thread can yield between it
+    /// and [`Run::start_prepared`] (the page: issue 14).
+    pub fn prepare(scenario: &'a Scenario) -> EngineResult<Prepared<'a>> {
+        prepare(scenario).map_err(invalid)
     }
 
     /// [`Run::start`] for a scenario `scenario::prepare` already checked and expanded.
@@ -73,16 +79,40 @@ impl<'a> Run<'a> {
     /// Runs up to `max_steps` more steps (at least one while any is left). After an error the
     /// run is over: drop it.
     pub fn advance(&mut self, max_steps: u32) -> EngineResult<Progress> {
+        self.advance_steps(max_steps.max(1), &mut || false)
+    }
+
+    /// Runs until every step is done or `pause` asks to stop, at least one piece of work per
+    /// call while any is left. `pause` is asked between steps, between a step's parts and
+    /// between two margin checks (a crash step of a large book checks most of its accounts), so
+    /// a caller on one thread can stop within a step and go on later: the timeline is the same
+    /// whatever `pause` answers and whenever (`tests::stopping_anywhere_gives_simulates_timeline`).
+    /// `Progress::done` counts whole steps.
+    pub fn advance_until(&mut self, pause: &mut impl FnMut() -> bool) -> EngineResult<Progress> {
+        self.advance_steps(u32::MAX, pause)
+    }
+
+    /// Up to `max_steps` more whole steps (the step in progress counts), or fewer when `pause`
+    /// asks to stop.
+    fn advance_steps(&mut self, max_steps: u32, pause: &mut impl FnMut() -> bool) -> EngineResult<Progress> {
         if let State::Stepping(sim) = &mut self.state {
-            let end = self.next.saturating_add(max_steps.max(1)).min(self.total);
-            let first = self.next;
+            // The first question is answered "go on": every call moves the run.
+            let mut asked = false;
+            let mut pause = || std::mem::replace(&mut asked, true) && pause();
+            let (next, total) = (&mut self.next, self.total);
+            let end = next.saturating_add(max_steps).min(total);
             with_display_currency(&self.scenario.venue.quote, || {
-                for t in first..end {
-                    sim.step(t)?;
+                while *next < end {
+                    if !sim.step_in_parts(*next, &mut pause)? {
+                        break;
+                    }
+                    *next += 1;
+                    if *next < end && pause() {
+                        break;
+                    }
                 }
                 Ok::<(), super::money::EngineError>(())
             })?;
-            self.next = end;
         }
         Ok(self.progress())
     }

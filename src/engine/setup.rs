@@ -111,6 +111,8 @@ impl<'a> Sim<'a> {
             backstop: None,
             withdrawals: Vec::new(),
             withdrawal_next: 0,
+            part: Default::default(),
+            reference_next: 0,
             m,
         };
         sim.open_accounts(expanded)?;

@@ -151,19 +151,51 @@ pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, supe
     Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).collect())
 }
 
+/// Where the step in progress stands, for a step taken in parts (`engine::Run`, the page's
+/// slices: issue 14).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum StepPart {
+    /// Nothing of the step has run yet.
+    #[default]
+    Opening,
+    /// The margin checks are under way (`check_margins` knows which account is next).
+    Checking,
+    /// The checks are done: the step's splits and the record are left.
+    Closing,
+}
+
 impl<'a> Sim<'a> {
     pub(crate) fn step(&mut self, t: u32) -> EngineResult<()> {
-        self.cancel_trades(t)?;
-        self.apply_inflows(t)?;
-        self.replenish(t)?;
-        if self.vm {
-            self.post_variation_margin(t)?;
-            self.collect_pending(t)?;
+        let done = self.step_in_parts(t, &mut || false)?;
+        debug_assert!(done, "a step that never pauses ends");
+        Ok(())
+    }
+
+    /// Step `t`, from where it stopped, until it is done (true) or `pause` asks to stop (false:
+    /// the next call goes on). `pause` is asked between the step's parts and between two margin
+    /// checks, the only work a step repeats per account (a crash step liquidates most of the
+    /// book); whatever it answers, the step's outcome is `step`'s.
+    pub(crate) fn step_in_parts(&mut self, t: u32, pause: &mut impl FnMut() -> bool) -> EngineResult<bool> {
+        if self.part == StepPart::Opening {
+            self.cancel_trades(t)?;
+            self.apply_inflows(t)?;
+            self.replenish(t)?;
+            if self.vm {
+                self.post_variation_margin(t)?;
+                self.collect_pending(t)?;
+            }
+            self.withdraw(t)?;
+            self.expire(t)?;
+            self.declare_defaults(t)?;
+            self.begin_margin_checks(t);
+            self.part = StepPart::Checking;
         }
-        self.withdraw(t)?;
-        self.expire(t)?;
-        self.declare_defaults(t)?;
-        self.check_margins(t)?;
+        if self.part == StepPart::Checking {
+            if !self.check_margins(t, pause)? {
+                return Ok(false);
+            }
+            self.part = StepPart::Closing;
+        }
         self.settle_claims(t)?;
         if t == self.s.steps {
             // The run ends: any loss still waiting in a VM-haircut window goes down the waterfall.
@@ -173,6 +205,8 @@ impl<'a> Sim<'a> {
             }
             self.settle_claims(t)?;
         }
-        self.record(t)
+        self.part = StepPart::Opening;
+        self.record(t)?;
+        Ok(true)
     }
 }

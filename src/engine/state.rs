@@ -208,6 +208,10 @@ pub(crate) struct Sim<'a> {
     /// first not yet made (withdrawal.rs).
     pub(super) withdrawals: Vec<(u32, usize, Decimal)>,
     pub(super) withdrawal_next: usize,
+    /// How far the step in progress has got (a step taken in parts: `Sim::step_in_parts`).
+    pub(super) part: super::simulate::StepPart,
+    /// The reference scan's next account to check in the step in progress.
+    pub(super) reference_next: usize,
 }
 
 /// Each account's profit since step 0 as of the step `step` (equity − starting equity), valued

@@ -244,8 +244,25 @@ fn pack(header: &str, json: &[u8]) -> String {
 
 /// Open a link: accepts the fragment with or without its leading '#', or a whole URL.
 pub fn decode(fragment: &str) -> Result<Shared, CodecError> {
+    decode_deferring(fragment, |_| false)
+}
+
+/// [`decode`], except that a scenario for which `defer` is true is only read strictly and held to
+/// the caps on counts (`limits::check`), not validated: its validation (which expands every
+/// cohort) is left to the run, which validates anyway. The page defers a heavy book's, so that
+/// opening its link is not one long task (issue 14: 100k accounts took 112–285 ms to validate,
+/// then again to run). Nothing may run the scenario without validating it.
+pub fn decode_deferring(fragment: &str, defer: impl Fn(&Scenario) -> bool) -> Result<Shared, CodecError> {
     let (value, at, preset) = unpack(fragment)?;
-    let scenario = super::from_value(value).map_err(CodecError::Invalid)?;
+    let scenario = super::read_value(value).map_err(CodecError::Invalid)?;
+    if defer(&scenario) {
+        let over = super::limits::check(&scenario);
+        if !over.is_empty() {
+            return Err(CodecError::Invalid(over));
+        }
+    } else {
+        super::validate(&scenario).map_err(CodecError::Invalid)?;
+    }
     if at.venue > scenario.linked_venues.len() {
         return Err(CodecError::Invalid(vec![ValidationError {
             path: "venue".into(),
@@ -569,6 +586,38 @@ mod tests {
 
     fn preset(id: &str) -> Scenario {
         presets::by_id(id).map(|p| p.scenario).unwrap_or_else(|| panic!("preset {id}"))
+    }
+
+    /// Issue 14: the page defers a heavy link's validation to its run. Deferred, a link with a
+    /// bad field still reads (its run's validation names the field); one over the caps on counts
+    /// is refused at once, as by `decode`.
+    #[test]
+    fn a_deferred_decode_reads_strictly_and_still_refuses_over_the_caps() {
+        let mut bad = crate::scenario::bench::cohort_book(1_000, 10).expect("bench book");
+        bad.venue.liquidation_fee = rust_decimal::Decimal::TWO; // a rate above 1
+        let link = encode(&bad, None);
+        let refused = decode(&link).expect_err("decode validates");
+        assert!(refused.to_string().contains("venue.liquidation_fee"), "{refused}");
+        let read = decode_deferring(&link, |_| true).expect("read, not validated");
+        assert_eq!(read.scenario, bad);
+        let errs = validate(&read.scenario).expect_err("the run's validation refuses it");
+        assert!(errs.iter().any(|e| e.path == "venue.liquidation_fee"), "{errs:?}");
+        // Not deferred: validated as by `decode`.
+        assert!(decode_deferring(&link, |_| false).is_err());
+
+        let mut over = crate::scenario::bench::cohort_book(1_000, 10).expect("bench book");
+        over.steps = 100_000;
+        over.cohorts[0].count = 999_999;
+        let refused = decode_deferring(&encode(&over, None), |_| true).expect_err("over the work cap");
+        assert!(refused.to_string().contains("the cap is"), "{refused}");
+        // The strict reading still runs when deferred: a field of the wrong type is refused.
+        let typo = fragment_of(r#"{"version":1,"steps":"ten"}"#);
+        assert!(decode_deferring(&typo, |_| true).is_err());
+    }
+
+    /// A full-scenario link of `json`, as `encode` writes one.
+    fn fragment_of(json: &str) -> String {
+        pack(&header(None, At { step: None, venue: 0 }), json.as_bytes())
     }
 
     #[test]

@@ -107,18 +107,19 @@ pub fn from_json(text: &str) -> Result<Scenario, Vec<ValidationError>> {
 /// [`from_json`], keeping what validation expanded ([`Validated`]): the page runs it without
 /// validating it again.
 pub fn validated_from_json(text: &str) -> Result<Validated, Vec<ValidationError>> {
-    validated(decode_value(strict::parse(text.as_bytes()).map_err(|e| vec![e])?)?)
+    validated(read_value(strict::parse(text.as_bytes()).map_err(|e| vec![e])?)?)
 }
 
 /// Decode a parsed JSON value strictly, then validate.
 pub fn from_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
-    let s = decode_value(value)?;
+    let s = read_value(value)?;
     validate(&s)?;
     Ok(s)
 }
 
-/// Decode a parsed JSON value strictly (not validated).
-fn decode_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
+/// [`from_value`] without the validation: the strict reading only (an object, every field known
+/// and of its type, no duplicate key). The caller validates before anything runs it.
+pub fn read_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
     if !value.is_object() {
         return Err(vec![ValidationError { path: String::new(), message: "a scenario must be a JSON object {…}".into() }]);
     }

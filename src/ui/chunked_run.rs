@@ -1,8 +1,9 @@
 //! Heavy runs in slices (issue 14, "Bounded work"): a shared link may hold a book that takes
 //! seconds to run, and the engine runs on the page's only thread. A run whose estimated work is
-//! above `SYNC_WORK` is stepped with `engine::Run` in slices of about `SLICE_MS`, yielding to the
-//! browser (a `setTimeout(0)` task) between slices, so the page paints a progress bar, answers
-//! input and can cancel. Light runs stay synchronous: no progress bar flickers on every edit.
+//! above `SYNC_WORK` is run with `engine::Run` in slices of about `SLICE_MS` (a slice may end
+//! inside a step: the engine stops between two margin checks), yielding to the browser (a
+//! `setTimeout(0)` task) between slices, so the page paints a progress bar, answers input and can
+//! cancel. Light runs stay synchronous: no progress bar flickers on every edit.
 //!
 //! Not a Web Worker: the page needs the `Timeline` itself (events and ledger are built on
 //! demand from its internal logs), which does not cross a `postMessage`.
@@ -20,9 +21,13 @@ use crate::scenario::Scenario;
 /// long task.
 pub const SYNC_WORK: u64 = 2_000_000;
 
-/// Target length of one slice. Steps are the unit, so one step heavier than this (the crash step
-/// of a large book) makes its slice longer; the next slice's size adapts to the pace measured.
+/// Target length of one slice. The engine can stop between two margin checks, so only one check
+/// heavier than this (the first default that ranks the whole book for ADL) makes a slice longer.
 pub const SLICE_MS: f64 = 25.0;
+
+/// How often (in the engine's questions: steps, a step's parts, margin checks) a slice reads the
+/// clock: a calm step asks a few times, a crash step once per account checked.
+const CLOCK_EVERY: u32 = 8;
 
 /// Whether `s` runs in slices. Linked venues run whole (`engine::Run` runs them in `start`).
 pub fn needs_slices(s: &Scenario) -> bool {
@@ -57,36 +62,51 @@ pub async fn run_in_slices(
     if !keep_going() {
         return None;
     }
-    let starting = super::perf::Measure::new("spillway:load:run-start");
-    // An edit validated the scenario already: its book is reused, not checked again.
-    let started = match validated {
-        Some(v) => Run::start_prepared(v.prepared()),
-        None => Run::start(scenario),
+    // The start in two tasks: validation and the cohorts' expansion, then the opening. An edit
+    // validated the scenario already: its book is reused, not checked again.
+    let prepared = match validated {
+        Some(v) => v.prepared(),
+        None => {
+            let preparing = super::perf::Measure::new("spillway:load:run-prepare");
+            let prepared = Run::prepare(scenario);
+            drop(preparing);
+            match prepared {
+                Ok(p) => p,
+                Err(e) => return Some(Err(e)),
+            }
+        }
     };
+    yield_to_browser().await;
+    if !keep_going() {
+        return None;
+    }
+    let starting = super::perf::Measure::new("spillway:load:run-start");
+    let started = Run::start_prepared(prepared);
     drop(starting);
     let mut run = match started {
         Ok(r) => r,
         Err(e) => return Some(Err(e)),
     };
-    let mut batch: u32 = 1;
     loop {
         on_progress(run.progress());
         yield_to_browser().await;
         if !keep_going() {
             return None;
         }
+        // The engine asks between steps, between a step's parts and between two margin checks
+        // whether to stop (`Run::advance_until`): a slice ends within a check of `SLICE_MS`,
+        // even in the crash step (issue 14). The clock is read at every `CLOCK_EVERY`th question.
         let t0 = now_ms();
-        let p = match run.advance(batch) {
-            Ok(p) => p,
-            Err(e) => return Some(Err(e)),
+        let mut asked = 0u32;
+        let mut pause = || {
+            asked = asked.wrapping_add(1);
+            asked % CLOCK_EVERY == 0 && now_ms() - t0 >= SLICE_MS
         };
-        if p.is_done() {
-            break;
+        match run.advance_until(&mut pause) {
+            Ok(p) if p.is_done() => break,
+            Ok(_) => {}
+            Err(e) => return Some(Err(e)),
         }
-        // As many steps as fit in a slice at this slice's pace, but at most twice as many as
-        // now: the pace can change at once (a crash step costs far more than a calm one).
-        let per_step = (now_ms() - t0) / f64::from(batch);
-        batch = if per_step > 0.0 { ((SLICE_MS / per_step) as u32).clamp(1, batch.saturating_mul(2)) } else { batch.saturating_mul(2) };
     }
     on_progress(run.progress());
     yield_to_browser().await;

@@ -56,14 +56,35 @@ pub fn fallback_state() -> InitialState {
     default_state(None)
 }
 
+thread_local! {
+    /// The link's state, decoded by `decode_link_first` in a task before the mount's.
+    static DECODED: std::cell::RefCell<Option<InitialState>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Decodes the address bar's link now, for the app mounted in a later task (`main.rs`): a heavy
+/// link's decode validates and expands its whole book (112 ms for 100k accounts), which with
+/// the wasm's start and the mount made one task over 200 ms (issue 14). False without a link.
+pub fn decode_link_first() -> bool {
+    if fragment().is_empty() {
+        return false;
+    }
+    let state = initial_state();
+    DECODED.with(|d| *d.borrow_mut() = Some(state));
+    true
+}
+
 /// What the page opens with: the link's scenario, else the last one used here, else a preset.
 pub fn initial_state() -> InitialState {
+    if let Some(decoded) = DECODED.with(|d| d.borrow_mut().take()) {
+        return decoded;
+    }
     let frag = fragment();
     if frag.is_empty() {
         return default_state(None);
     }
     let decoding = super::perf::Measure::new("spillway:load:link-decode");
-    let decoded = codec::decode(&frag);
+    // A heavy book is validated by its run (`chunked_run`), in a task of its own.
+    let decoded = codec::decode_deferring(&frag, super::chunked_run::needs_slices);
     drop(decoding);
     match decoded {
         Ok(shared) => {
