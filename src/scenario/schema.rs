@@ -188,6 +188,9 @@ pub struct Venue {
     /// so scenarios and links written before it keep their meaning).
     #[serde(skip_serializing_if = "AdlRule::is_bitmex")]
     pub adl: AdlRule,
+    /// How accounts are margined (issue 18): absent = per instrument, as before it existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_model: Option<super::margin_model::MarginModelSpec>,
 }
 
 /// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
@@ -237,6 +240,7 @@ impl Default for Venue {
             auction_discount: Decimal::ZERO,
             max_slippage: Decimal::new(5, 1),
             adl: AdlRule::Bitmex,
+            margin_model: None,
         }
     }
 }
