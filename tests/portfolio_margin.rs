@@ -231,3 +231,53 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&fast).ok(), serde_json::to_string(&slow).ok());
     }
 }
+
+/// Long 10 X (and a member short 10 opposite) under historical ES at 50 %, one-step horizon,
+/// lookback 3, buffer 25 %. X: 100, 110, 99, 99. By hand at step 3: the changes +10 %, −10 %, 0
+/// on today's 10 × 99 give P&L +99, −99, 0; losses 99, 0, −99; N(1 − α) = 1.5, k = 2, ES =
+/// (99 + 0.5 × 0) / 1.5 = 66; × 1.25 = 82.5. At step 1 the one change (+10 %) is a gain: 0. At
+/// step 0 no change yet: per instrument, 5 % × 1,000 = 50.
+#[test]
+fn historical_expected_shortfall_by_hand() {
+    let json = r#"{"version":1,"steps":3,
+        "venue":{"style":"ccp","settlement":"variation_margin",
+          "margin_model":{"kind":"hist_var","confidence":"0.5","horizon":1,"lookback":3,"measure":"es","buffer":"0.25"}},
+        "instruments":[{"id":"X","tick_size":"0.01","lot_size":"1","margin":{"initial":"0.1","maintenance":"0.05"},
+          "price":{"initial":"100","points":[{"step":1,"price":"110"},{"step":2,"price":"99"},{"step":3,"price":"99"}]}}],
+        "accounts":[{"id":"long","role":"member","cash":"10000","positions":[{"instrument":"X","size":"10"}]},
+                    {"id":"short","role":"member","cash":"10000","positions":[{"instrument":"X","size":"-10"}]}]}"#;
+    let s = from_json(json).unwrap();
+    validate(&s).unwrap();
+    let t = engine::simulate(&s).unwrap();
+    assert_eq!(t.account_at(0, 0).maintenance, d("50"));
+    assert_eq!(t.account_at(0, 1).maintenance, Decimal::ZERO);
+    assert_eq!(t.account_at(0, 3).maintenance, d("82.5"));
+    let story = engine::explain::account_story(&t, 0).unwrap();
+    let p = story.rows.iter().find(|r| r.step == 3).unwrap().portfolio.clone().unwrap();
+    assert_eq!(p.model, "historical expected-shortfall margin");
+    assert_eq!(p.worst_loss, d("99"));
+    assert_eq!(p.worst, "worst case: steps 1\u{2192}2 replayed (X \u{2212}10 %)");
+}
+
+/// SPAN's short option minimum sets the requirement of a far out-of-the-money short put book:
+/// short 10 puts at 50 on X = 100 (σ 20 %, 10 days), price scan 10 %: even −20 % with vol up
+/// leaves them worthless to many places, so the risk is the minimum, 10 × 0.05 × (0.10 × 100) =
+/// 5: maintenance 5, initial 1.35 × 5 = 6.75.
+#[test]
+fn span_short_option_minimum_by_hand() {
+    let json = r#"{"version":1,"steps":2,
+        "venue":{"style":"ccp","settlement":"variation_margin","margin_model":{"kind":"span","price_scan":"0.10","vol_scan":"0.15","short_option_minimum":"0.05"}},
+        "instruments":[{"id":"X","tick_size":"0.01","lot_size":"1","price":{"initial":"100"}},
+          {"id":"P50","tick_size":"0.01","lot_size":"1","expiry":{"step":2,"settlement":"cash"},
+           "option":{"on":"X","kind":"put","strike":"50","days_per_step":"5","volatility":{"initial":"0.2"}}}],
+        "accounts":[{"id":"seller","role":"member","cash":"1000","positions":[{"instrument":"P50","size":"-10"}]},
+                    {"id":"buyer","role":"member","cash":"1000","positions":[{"instrument":"P50","size":"10"}]}]}"#;
+    let s = from_json(json).unwrap();
+    validate(&s).unwrap();
+    let t = engine::simulate(&s).unwrap();
+    let a = t.account_at(0, 0);
+    assert_eq!((a.maintenance, a.initial), (d("5"), d("6.75")));
+    let p = engine::explain::account_story(&t, 0).unwrap().rows[0].portfolio.clone().unwrap();
+    assert_eq!(p.model, "SPAN portfolio margin");
+    assert!(p.worst_loss < d("0.000001"), "{}", p.worst_loss);
+}
