@@ -58,7 +58,7 @@ fn a_spread_margined_as_a_portfolio_by_hand() {
     assert_eq!((p.per_instrument, p.gross, p.credit, p.worst_loss), (d("8000"), d("8000"), d("6400"), d("4000")));
     // The first book with the largest risk (a tie: the lower instrument) and its first worst
     // scenario in table order.
-    assert_eq!(p.worst, "worst case: price \u{2212}10 %, vol unchanged on the NORDIC book");
+    assert_eq!(p.worst, "worst case: price \u{2212}10 % on the NORDIC book");
     // Quiet marks: 2,000 of equity covers 1,280 at every step; nobody is called.
     assert!(t.events.iter().all(|e| e.kind != engine::timeline::EventKind::MarginCall));
 }
@@ -280,4 +280,22 @@ fn span_short_option_minimum_by_hand() {
     let p = engine::explain::account_story(&t, 0).unwrap().rows[0].portfolio.clone().unwrap();
     assert_eq!(p.model, "SPAN portfolio margin");
     assert!(p.worst_loss < d("0.000001"), "{}", p.worst_loss);
+}
+
+/// The Nasdaq 2018 spread margined as a spread, by hand: SPAN scan 2.5 %, no vol; NORDIC
+/// 10m × 45 × 0.025 = 11.25m, GERMAN 10m × 55 × 0.025 = 13.75m: 25m, the leg-by-leg 2.5 % ×
+/// 1,000m too. Deltas +450m / −550m: credit 0.8 × (11.25m + 13.75m × 450/550) = 18m; 7m.
+#[test]
+fn nasdaq_spread_preset_with_and_without_the_credit() {
+    let p = presets::by_id("nasdaq-2018-spread").unwrap();
+    let t = engine::simulate(&p.scenario).unwrap();
+    let row = engine::explain::account_story(&t, 0).unwrap().rows[0].clone();
+    let pm = row.portfolio.unwrap();
+    assert_eq!((pm.maintenance, pm.per_instrument, pm.gross, pm.credit), (d("7000000"), d("25000000"), d("25000000"), d("18000000")));
+    assert_eq!(pm.worst, "worst case: price +2.5 % on the GERMAN-POWER book");
+    // The didactic preset: 0.8 × (1.6m − 1.28m) = 256,000 against 1.6m leg by leg.
+    let t = engine::simulate(&presets::by_id("portfolio-offset-fails").unwrap().scenario).unwrap();
+    let pm = engine::explain::account_story(&t, 0).unwrap().rows[0].portfolio.clone().unwrap();
+    assert_eq!((pm.maintenance, pm.initial, pm.per_instrument, pm.credit), (d("256000"), d("320000"), d("1600000"), d("1280000")));
+    assert_eq!(t.summary.deficit, d("1200000"));
 }

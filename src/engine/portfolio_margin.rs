@@ -334,7 +334,13 @@ fn historical<'p>(m: &Market, pm: &PortfolioTables, h: &HistVarSpec, books: &[(u
 pub fn describe(m: &Market, req: &PortfolioReq, positions: &[Pos], t: u32) -> String {
     let id = |i: usize| m.meta(i).map(|x| x.id.clone()).unwrap_or_default();
     match &req.driver {
-        Driver::Grid { root, scenario } => format!("worst case: {} on the {} book", scenario.label(), id(*root)),
+        Driver::Grid { root, scenario } => {
+            // A book without options does not feel a vol move: name the price move alone.
+            let has_options = positions.iter().any(|p| m.option(p.inst).map(|o| o.underlying) == Some(*root));
+            let label = scenario.label();
+            let label = if has_options { label } else { label.split(", vol").next().unwrap_or_default().to_string() };
+            format!("worst case: {label} on the {} book", id(*root))
+        }
         Driver::History { from, horizon } => {
             let mut roots: Vec<usize> = positions.iter().filter(|p| !p.size.is_zero()).map(|p| root(m, p.inst)).collect();
             roots.sort_unstable();
