@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use spillway::engine::options::black76::{Black76, OptionKind};
+use spillway::engine::options::black76::Black76;
 use spillway::engine::{self, ScanMode};
 use spillway::scenario::*;
 
@@ -165,7 +165,6 @@ fn book() -> impl Strategy<Value = Scenario> {
 fn worst_scenario_loss(t: &engine::Timeline, a: usize, step: u32) -> f64 {
     let snap = t.snapshot_at(a, step).unwrap();
     let m = t.market();
-    let g = GridSpec::default();
     let mut worst = 0.0f64;
     for i in -4..=4 {
         let mv = 0.16 * i as f64 / 4.0;
@@ -194,7 +193,6 @@ fn worst_scenario_loss(t: &engine::Timeline, a: usize, step: u32) -> f64 {
             worst = worst.max(-pnl);
         }
     }
-    let _ = (g, OptionKind::Call);
     worst
 }
 

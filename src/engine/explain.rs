@@ -327,7 +327,7 @@ pub fn portfolio_story(m: &super::market::Market, positions: &[super::account::P
         gross: r.gross,
         credit: r.credit,
         worst_loss: r.worst_loss,
-        worst: super::portfolio_margin::describe(m, &r, &cross, step),
+        worst: super::portfolio_margin::describe(m, &r, &cross),
     })
 }
 

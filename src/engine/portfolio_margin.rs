@@ -19,7 +19,6 @@ use super::options::black76::PremiumIn;
 use super::options::hist_var::tail;
 use super::options::normal::{to_decimal, to_f64};
 use super::options::scenario_grid::{self as grid, Book, GridParams, Leg, PriceMove, PriceRange, Shock, VolMove, VolRule, Weight, PNL_DP};
-use super::options::span::sixteen_scenarios;
 use crate::scenario::{HistVarSpec, MarginModelSpec, Scenario, TailMeasure};
 use rust_decimal::Decimal;
 
@@ -141,7 +140,6 @@ impl PortfolioTables {
         };
         let idx = |id: &str| s.instruments.iter().position(|x| x.id == id).ok_or_else(|| invalid(format!("no instrument `{id}`")));
         let spreads = spreads.iter().map(|c| Ok((idx(&c.a)?, idx(&c.b)?, c.credit))).collect::<EngineResult<Vec<_>>>()?;
-        let _ = sixteen_scenarios; // SPAN's set comes through span_params.
         let steps = s.steps;
         let mut units = Vec::with_capacity(m.meta.len());
         for i in 0..m.meta.len() {
@@ -331,7 +329,7 @@ fn historical<'p>(m: &Market, pm: &PortfolioTables, h: &HistVarSpec, books: &[(u
 /// The words the account's story uses for the scenario driving its margin: "worst case: price
 /// −16 %, vol up (BTC-PERP book), a loss of 5,500.30" or "worst case: steps 12→13 replayed
 /// (NORDIC −3.1 %, GERMAN +2 %)".
-pub fn describe(m: &Market, req: &PortfolioReq, positions: &[Pos], t: u32) -> String {
+pub fn describe(m: &Market, req: &PortfolioReq, positions: &[Pos]) -> String {
     let id = |i: usize| m.meta(i).map(|x| x.id.clone()).unwrap_or_default();
     match &req.driver {
         Driver::Grid { root, scenario } => {
@@ -354,7 +352,6 @@ pub fn describe(m: &Market, req: &PortfolioReq, positions: &[Pos], t: u32) -> St
                     Some(format!("{} {sign}{} %", id(r), pct.abs()))
                 })
                 .collect();
-            let _ = t;
             format!("worst case: steps {}\u{2192}{} replayed ({})", from, from + horizon, moves.join(", "))
         }
         Driver::PerInstrument => "per instrument until the path has a first change".into(),

@@ -131,8 +131,8 @@ mod tests {
             "instruments":[{{"id":"P","tick_size":"0.5","lot_size":"0.001","margin":{{"initial":"0.1","maintenance":"0.05"}},"price":{{"initial":"100"}}}}],
             "accounts":[{{"id":"a","cash":"1000","positions":[{{"instrument":"P","size":"1"}}]}}]}}"#
         );
-        let s = from_json(&json).map_err(|e| e.to_string())?;
-        crate::scenario::validate(&s).map(|_| s.clone()).map_err(|e| e.to_string())
+        let s = from_json(&json).map_err(|e| format!("{e:?}"))?;
+        crate::scenario::validate(&s).map(|_| s.clone()).map_err(|e| format!("{e:?}"))
     }
 
     #[test]
