@@ -127,9 +127,9 @@ mod tests {
 
     fn with(model: &str) -> Result<crate::scenario::Scenario, String> {
         let json = format!(
-            r#"{{"version":1,"steps":10,"venue":{{"margin_model":{model}}},
+            r#"{{"version":1,"steps":10,"venue":{{"style":"ccp","settlement":"variation_margin","margin_model":{model}}},
             "instruments":[{{"id":"P","tick_size":"0.5","lot_size":"0.001","margin":{{"initial":"0.1","maintenance":"0.05"}},"price":{{"initial":"100"}}}}],
-            "accounts":[{{"id":"a","cash":"1000","positions":[{{"instrument":"P","size":"1"}}]}}]}}"#
+            "accounts":[{{"id":"a","cash":"1000","positions":[{{"instrument":"P","size":"1"}}]}},{{"id":"b","cash":"1000","positions":[{{"instrument":"P","size":"-1"}}]}}]}}"#
         );
         let s = from_json(&json).map_err(|e| format!("{e:?}"))?;
         crate::scenario::validate(&s).map(|_| s.clone()).map_err(|e| format!("{e:?}"))
@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        assert!(with(r#"{"kind":"scenario_grid"}"#).is_ok());
+        assert!(with(r#"{"kind":"scenario_grid"}"#).is_ok(), "{:?}", with(r#"{"kind":"scenario_grid"}"#));
         assert!(with(r#"{"kind":"span","price_scan":"0.1"}"#).is_ok());
         assert!(with(r#"{"kind":"hist_var","confidence":"0.99","horizon":2,"lookback":5}"#).is_ok());
         for (model, field) in [
