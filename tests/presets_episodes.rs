@@ -34,8 +34,8 @@ fn account(t: &engine::Timeline, id: &str) -> usize {
 }
 
 const EPISODES: &[&str] =
-    &["nasdaq-2018", "bitmex-2020", "okx-2018", "mango-2022", "hyperliquid-jelly-2025", "lme-nickel-2022", "lme-nickel-2022-stood", "hyperliquid-adl-2025"];
-const DIDACTIC: &[&str] = &["margin-covers", "reaches-default-fund", "exhausts-waterfall", "five-strategies", "margin-modes", "cover-2"];
+    &["nasdaq-2018", "bitmex-2020", "okx-2018", "mango-2022", "hyperliquid-jelly-2025", "lme-nickel-2022", "lme-nickel-2022-stood", "hyperliquid-adl-2025", "nasdaq-2018-spread"];
+const DIDACTIC: &[&str] = &["margin-covers", "reaches-default-fund", "exhausts-waterfall", "five-strategies", "margin-modes", "cover-2", "portfolio-offset-fails"];
 
 #[test]
 fn every_preset_validates_runs_conserves_and_is_documented() {

@@ -177,10 +177,13 @@ pub fn valuate_maintenance(m: &Market, coll: &[Decimal], positions: &[Pos], t: u
 fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial: bool) -> EngineResult<Valuation> {
     let cv = collateral_value(m, coll, t)?;
     let mut v = Valuation { cross_equity: cv, collateral: cv, ..Default::default() };
+    // Portfolio margin (issue 18): the cross positions are margined together, below.
+    let portfolio = m.portfolio.is_some();
     for p in positions {
         let val = position_value(m, p, t)?;
         let notional = m.notional(p.inst, p.size, m.mark(p.inst, t))?;
         let (mm, im) = match m.meta(p.inst) {
+            _ if portfolio && p.isolated.is_none() => (Decimal::ZERO, Decimal::ZERO),
             Some(meta) if meta.option.is_some() => {
                 let (mm, im) = position_requirements(m, p, t)?;
                 (mm, if initial { im } else { Decimal::ZERO })
@@ -204,6 +207,31 @@ fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial
             }
         }
     }
+    if portfolio && v.has_cross {
+        let (mm, im) = cross_requirements(m, positions, t)?;
+        v.maintenance = v.maintenance.add_c(mm, "maintenance margin")?;
+        v.cross_maintenance = v.cross_maintenance.add_c(mm, "maintenance margin")?;
+        if initial {
+            v.initial = v.initial.add_c(im, "initial margin")?;
+        }
+    }
     v.equity = v.collateral.add_c(v.upnl, "equity")?;
     Ok(v)
+}
+
+/// Maintenance and initial requirement of an account's cross positions at step `t`: the
+/// venue's portfolio model over all of them together (engine/portfolio_margin.rs), or the sum of
+/// each position's own (per instrument).
+pub fn cross_requirements(m: &Market, positions: &[Pos], t: u32) -> EngineResult<(Decimal, Decimal)> {
+    let cross = positions.iter().filter(|p| p.isolated.is_none());
+    if let Some(r) = super::portfolio_margin::requirement(m, cross.clone(), t)? {
+        return Ok((r.maintenance, r.initial));
+    }
+    let (mut mm, mut im) = (Decimal::ZERO, Decimal::ZERO);
+    for p in cross {
+        let (a, b) = position_requirements(m, p, t)?;
+        mm = mm.add_c(a, "maintenance margin")?;
+        im = im.add_c(b, "initial margin")?;
+    }
+    Ok((mm, im))
 }

@@ -283,6 +283,52 @@ pub struct StoryRow {
     pub loss: Decimal,
     /// Its greeks when it holds a live option (issue 18; engine/option_greeks.rs).
     pub greeks: Option<super::option_greeks::AccountGreeks>,
+    /// Under a portfolio margin model (issue 18): the requirement, how it was reached and the
+    /// scenario that drives it.
+    pub portfolio: Option<PortfolioStory>,
+}
+
+/// How an account's portfolio requirement was reached at one step (engine/portfolio_margin.rs).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PortfolioStory {
+    /// "scenario-grid portfolio margin", "SPAN portfolio margin", …
+    pub model: String,
+    pub maintenance: Decimal,
+    pub initial: Decimal,
+    /// What the same positions would need margined one by one (per instrument).
+    pub per_instrument: Decimal,
+    /// The risk before spread credits, and the credits given back.
+    pub gross: Decimal,
+    pub credit: Decimal,
+    /// The driving scenario's loss.
+    pub worst_loss: Decimal,
+    /// "worst case: price −16 %, vol up on the BTC-PERP book".
+    pub worst: String,
+}
+
+/// The portfolio requirement of `positions` (their cross part) at `step`, with its words; None
+/// when the venue margins per instrument or nothing is held.
+pub fn portfolio_story(m: &super::market::Market, positions: &[super::account::Pos], step: u32) -> Option<PortfolioStory> {
+    let pm = m.portfolio.as_deref()?;
+    let cross: Vec<super::account::Pos> = positions.iter().filter(|p| p.isolated.is_none() && !p.size.is_zero()).cloned().collect();
+    if cross.is_empty() {
+        return None;
+    }
+    let r = super::portfolio_margin::requirement(m, cross.iter(), step).ok()??;
+    let mut per_instrument = Decimal::ZERO;
+    for p in &cross {
+        per_instrument += super::account::position_requirements(m, p, step).ok()?.0;
+    }
+    Some(PortfolioStory {
+        model: pm.spec.label().into(),
+        maintenance: r.maintenance,
+        initial: r.initial,
+        per_instrument,
+        gross: r.gross,
+        credit: r.credit,
+        worst_loss: r.worst_loss,
+        worst: super::portfolio_margin::describe(m, &r, &cross),
+    })
 }
 
 /// An account's story: its state step by step and its losses.
@@ -352,6 +398,7 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
         bankruptcy_price: prices.map(|x| x.1),
         loss: snap.loss,
         greeks: super::option_greeks::greeks_at(&t.market, &snap.positions, step),
+        portfolio: portfolio_story(&t.market, &snap.positions, step),
     })
 }
 
@@ -376,8 +423,9 @@ fn prices_of(t: &Timeline, positions: &[super::account::Pos], equity: Decimal, s
 /// is the equity less the position's PnL at the mark, then the Binance formulas (`margin`).
 fn position_prices(t: &Timeline, p: &super::account::Pos, equity: Decimal, step: u32) -> EngineResult<Option<(Decimal, Decimal)>> {
     let Some(meta) = t.market.meta(p.inst) else { return Ok(None) };
-    // An option's margin is not the notional rate: the Binance prices do not apply.
-    if meta.kind != ContractKind::Linear || meta.option.is_some() || p.size.is_zero() {
+    // An option's margin is not the notional rate, nor is a portfolio model's: the Binance
+    // prices do not apply.
+    if meta.kind != ContractKind::Linear || meta.option.is_some() || p.size.is_zero() || t.market.portfolio.is_some() {
         return Ok(None);
     }
     let mark = t.market.mark(p.inst, step);

@@ -84,6 +84,7 @@ impl<'a> Sim<'a> {
                 // would pass the check trivially (nothing left to margin) and pre-empt a larger
                 // fraction that keeps part of the book (issue 19: a quarter under one lot).
                 let mut keeps_some = false;
+                let mut rests: Vec<Pos> = Vec::new();
                 for &i in idx {
                     let Some(p) = self.accts[a].snap.positions.get(i) else { continue }; // ok: a < len
                     let mark = self.m.mark(p.inst, t);
@@ -94,7 +95,14 @@ impl<'a> Sim<'a> {
                     let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
                     eq = eq + slip - fee;
                     let rest = Pos { size: p.size - part, ..p.clone() };
-                    mm_after += position_requirements(&self.m, &rest, t)?.0;
+                    if self.m.portfolio.is_none() || !cross {
+                        mm_after += position_requirements(&self.m, &rest, t)?.0;
+                    }
+                    rests.push(rest);
+                }
+                // Portfolio margin (issue 18): what is left is margined together.
+                if self.m.portfolio.is_some() && cross {
+                    mm_after = super::account::cross_requirements(&self.m, &rests, t)?.0;
                 }
                 if keeps_some && eq >= mm_after && eq > Decimal::ZERO {
                     fraction = q;

@@ -53,6 +53,10 @@ pub struct Market {
     /// Each option's implied volatility per step (empty for other instruments): the greeks read it.
     #[serde(skip)]
     pub vols: Vec<Vec<Decimal>>,
+    /// The venue's portfolio margin model and its per-step scenario tables (issue 18); None:
+    /// per-instrument margin.
+    #[serde(skip)]
+    pub portfolio: Option<std::sync::Arc<super::portfolio_margin::PortfolioTables>>,
 }
 
 /// `q × contract size`, skipping the multiplication for a contract size of exactly `1` (scale 0):
@@ -123,7 +127,9 @@ impl Market {
             };
             asset_prices.push(series);
         }
-        Ok(Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols })
+        let mut m = Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols, portfolio: None };
+        m.portfolio = super::portfolio_margin::PortfolioTables::build(s, &m)?.map(std::sync::Arc::new);
+        Ok(m)
     }
 
     #[inline]

@@ -24,6 +24,7 @@ pub mod options;
 mod option_book;
 pub mod option_greeks;
 pub mod option_margin;
+pub mod portfolio_margin;
 mod record;
 pub mod run;
 pub mod scan;

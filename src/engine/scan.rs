@@ -426,6 +426,24 @@ impl Scan {
         if s <= Decimal::ZERO {
             return None;
         }
+        if let (Some(pm), None) = (m.portfolio.as_deref(), only) {
+            // Portfolio margin (issue 18): the requirement is not linear in the marks, so no
+            // price band; the group is checked again at the first step where one of its inputs
+            // moves — a mark, a volatility, an option's time to expiry, a funding index, the
+            // price of collateral that follows an instrument (PortfolioTables::next_change).
+            for p in snap.positions.iter().filter(|p| all || p.isolated.is_none()) {
+                *expiry = (*expiry).min(pm.next_change(p.inst, t));
+                if let Some(o) = m.option(p.inst) {
+                    *expiry = (*expiry).min(pm.next_change(o.underlying, t));
+                }
+            }
+            for (k, units) in snap.collateral.iter().enumerate().skip(1) {
+                if let (false, Some(i)) = (units.is_zero(), self.asset_inst.get(k).copied().flatten()) {
+                    *expiry = (*expiry).min(pm.next_change(i, t));
+                }
+            }
+            return Some(());
+        }
         let mut eps = Decimal::ZERO;
         let mut scale = s.abs();
         for (k, p) in snap.positions.iter().enumerate() {

@@ -82,6 +82,12 @@ impl Timeline {
         self.ledger.at_step(step)
     }
 
+    /// The run's market (marks, vols, contract terms, the portfolio model's tables): read-only,
+    /// for the pure functions that take one (portfolio_margin::requirement, explain).
+    pub fn market(&self) -> &Market {
+        &self.market
+    }
+
     /// Mark of an instrument at a step.
     pub fn mark(&self, instrument: usize, step: u32) -> Decimal {
         self.market.mark(instrument, step.min(self.steps))

@@ -8,6 +8,7 @@ pub mod cohort;
 pub mod contagion;
 pub mod domain;
 pub mod limits;
+pub mod margin_model;
 pub mod presets;
 pub mod option_path;
 pub mod price_path;
@@ -16,8 +17,10 @@ pub mod strict;
 pub mod validate;
 pub mod validate_option;
 pub mod validate_intervention;
+pub mod validate_margin;
 
 pub use schema::*;
+pub use margin_model::*;
 pub use limits::{work_estimate, WorkEstimate};
 pub use validate::{check_shocks, check_waterfall, prepare, validate, validated, Prepared, Validated};
 

@@ -474,6 +474,44 @@ The figures here are illustrative.",
         illustrative: ALL_ILLUSTRATIVE,
         json: include_str!("../../examples/options-seller-2018.json"),
     },
+    Source {
+        id: "portfolio-offset-fails",
+        title: "Portfolio margin vs per-instrument margin: when the offset fails",
+        summary: "A crude-oil spread margined as a portfolio needs $256,000 where its legs margined one by one would need $1.6m; when WTI falls 10% and Brent rises 5% in one step, the spread loses $1.2m against $400,000 of margin.",
+        narrative: "A member is long 100,000 barrels of WTI and short 100,000 of Brent, both at $80. \
+The clearing house margins whole portfolios with a scenario grid: each leg is moved up to 10% up and down, its worst loss is its risk ($800,000 a leg), and because the two crudes usually move together it gives back 80% of both legs' risk as a spread credit. \
+The spread needs $320,000 of initial and $256,000 of maintenance margin, where the same legs margined one by one would need $1.6m of maintenance: the account's story shows both figures and the scenario that drives the requirement. \
+For four steps both legs rise to $84 and fall back together; the spread's value does not move and neither does its margin. \
+At step 5 the legs decorrelate: WTI falls 10% to $72 while Brent rises 5% to $84, and the spread loses $1.2m in one step, a move the grid never combined because the credit assumed the legs would offset. \
+The member cannot meet the call and defaults: its $400,000 of margin and $100,000 fund contribution pay first, then $50,000 of the clearing house's capital, the other members' $600,000 fund and a $50,000 assessment. \
+Per-instrument margin of $1.6m would have covered the whole loss; a portfolio margin is only as good as the correlation it assumes. \
+Every figure is illustrative.",
+        sources: &["CME, 'SPAN Methodology Overview' (inter-commodity spread credits)", "Deribit support, 'Portfolio Margin'"],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/portfolio-offset-fails.json"),
+    },
+    Source {
+        id: "nasdaq-2018-spread",
+        title: "Nasdaq Clearing, September 2018, margined as a spread",
+        summary: "The Nasdaq 2018 power spread margined as a spread: EUR 7m of maintenance instead of EUR 25m leg by leg; the legs move apart and the loss beyond his resources is the same EUR 114m: EUR 7m of Nasdaq's capital and EUR 107m (64%) of the EUR 166m fund.",
+        narrative: "The same member, long Nordic power and short German power, margined the way a clearing house margins a spread: SPAN-style scenarios move each leg by up to 2.5% of its price, and because Nordic and German power usually move together, 80% of the two legs' scan risk is given back as an inter-commodity spread credit. \
+Leg by leg the spread would need EUR 25m of maintenance; margined as a spread it needs EUR 7m (EUR 25m of scan risk less an EUR 18m credit). The account's story shows the requirement with and without the credit and the scenario that drives it. \
+In one session, Monday 10 September, the spread moves against him by about 17 times a normal day's move (reported): Nordic power falls while German power rises, so both legs lose, which is exactly the case a spread credit assumes away. \
+He cannot meet the margin call and is declared in default; the two legs are auctioned at a 10% discount to the mark. \
+His collateral and his own fund contribution pay first; the EUR 114m beyond them takes EUR 7m of Nasdaq's own capital and EUR 107m of the other members' contributions, about 64% of the EUR 166m commodities default fund, as reported. \
+Here he had posted more than the spread margin required, so the outcome equals the leg-by-leg preset; what changes is how little the rules asked of him.",
+        sources: &["Nasdaq Clearing default notices, 12-14 September 2018", "Nasdaq Clearing statement, 13 September 2018", "GlobalCapital, September 2018", "Nasdaq Commodities via Dagens Naeringsliv, September 2018", "CME, 'SPAN Methodology Overview'"],
+        published: &[
+            Published { what: "loss beyond his collateral and his own fund contribution", stated: "EUR 114m", source: "Nasdaq Clearing default notices, 12-14 September 2018", check: run(RunFigure::BeyondOwnResources, "114000000", "0") },
+            Published { what: "Nasdaq's own capital used (skin in the game)", stated: "EUR 7m", source: "Nasdaq Clearing statement, 13 September 2018", check: run(RunFigure::Drawn { kind: "SkinInTheGameJunior", per: "1" }, "7000000", "0") },
+            Published { what: "other members' default-fund contributions used", stated: "EUR 107m", source: "Nasdaq Clearing statement, 13 September 2018", check: run(RunFigure::Drawn { kind: "SurvivorsFund", per: "1" }, "107000000", "0") },
+            Published { what: "the commodities default fund", stated: "EUR 166m", source: "GlobalCapital, September 2018", check: run(RunFigure::SurvivorsFund, "166000000", "0") },
+            Published { what: "the move in one session", stated: "17 times a normal day's move", source: "Nasdaq Commodities via Dagens Naeringsliv, September 2018", check: Check::Stated },
+        ],
+        illustrative: "The margin model's parameters (a 2.5% price scan range and an 80% spread credit; Nasdaq's own were not published in this form), the EUR 7m and EUR 25m requirements that follow from them, the split of his resources, the other members, the position sizes, the prices and the 10% auction discount are illustrative.",
+        json: include_str!("../../examples/nasdaq-2018-spread.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

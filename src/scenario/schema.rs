@@ -246,6 +246,9 @@ pub struct Venue {
     /// only when given, so older scenarios and links are unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replenish_within_steps: Option<u32>,
+    /// How accounts are margined (issue 18): absent = per instrument, as before it existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_model: Option<super::margin_model::MarginModelSpec>,
 }
 
 /// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
@@ -297,6 +300,7 @@ impl Default for Venue {
             adl: AdlRule::Bitmex,
             backstop_vault: None,
             replenish_within_steps: None,
+            margin_model: None,
         }
     }
 }

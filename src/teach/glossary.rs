@@ -207,6 +207,30 @@ const TERMS: &[Term] = &[
         show_me: ShowMe { preset: "hyperliquid-jelly-2025", venue: 0, step: 5, mentions: &["backstop vault"], stress: None },
         see_also: &["bad-debt propagation", "haircut", "auto-deleveraging (ADL)"],
     },
+    Term {
+        term: "portfolio margin",
+        definition: "Margin set for an account's positions together rather than one by one: the whole book is revalued under stress scenarios and the worst loss is the requirement, so positions that offset each other (a spread, a hedged option) need far less than their legs would alone. The saving lasts as long as the offset holds: when the legs move apart the margin call comes late and large.",
+        show_me: ShowMe { preset: "portfolio-offset-fails", venue: 0, step: 5, mentions: &["margin call", "below maintenance"], stress: None },
+        see_also: &["scenario grid", "SPAN", "VaR / expected shortfall", "maintenance margin"],
+    },
+    Term {
+        term: "scenario grid",
+        definition: "The stress table behind a portfolio margin: prices moved up and down in steps (for example ±16% in four buckets a side at Deribit), volatility moved up and down on each, every position repriced, the worst total loss taken as the margin. A spread credit can give back part of the legs' risk between related underlyings.",
+        show_me: ShowMe { preset: "portfolio-offset-fails", venue: 0, step: 5, mentions: &["margin call", "below maintenance"], stress: None },
+        see_also: &["portfolio margin", "SPAN"],
+    },
+    Term {
+        term: "SPAN",
+        definition: "CME's Standard Portfolio Analysis of Risk: sixteen scenarios of price and volatility moves (the two extreme moves counted at 35%), the worst loss as scan risk, plus inter-month spread charges, less inter-commodity spread credits, floored by a short option minimum. Clearing houses worldwide margin futures and options with it or its descendants.",
+        show_me: ShowMe { preset: "nasdaq-2018-spread", venue: 0, step: 4, mentions: &["margin call", "below maintenance"], stress: None },
+        see_also: &["portfolio margin", "scenario grid"],
+    },
+    Term {
+        term: "VaR / expected shortfall",
+        definition: "Margin from history rather than a fixed grid: the book is revalued under each past day's (or period's) move, and the margin is the loss exceeded only on the worst 1% of days (value at risk) or the average of those worst losses (expected shortfall), often with an anti-procyclicality buffer. A calm history gives a small margin call until the move it never saw.",
+        show_me: ShowMe { preset: "portfolio-offset-fails", venue: 0, step: 5, mentions: &["margin call", "below maintenance"], stress: None },
+        see_also: &["portfolio margin", "scenario grid"],
+    },
 ];
 
 /// Every term, in teaching order.

@@ -201,6 +201,10 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
     let s = use_state();
     // Greeks columns only for an account that held a live option (the engine's figures).
     let has_greeks = story.rows.iter().any(|r| r.greeks.is_some());
+    // Portfolio-margin columns only under a portfolio model (issue 18): the engine's figures and
+    // the words naming the scenario that drives the requirement.
+    let has_portfolio = story.rows.iter().any(|r| r.portfolio.is_some());
+    let model = story.rows.iter().find_map(|r| r.portfolio.as_ref().map(|p| p.model.clone())).unwrap_or_default();
     let rows = story
         .rows
         .iter()
@@ -237,6 +241,17 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
                             <td class="num">{g(|x| x.theta_per_day, 2)}</td>
                         }
                     })}
+                    {has_portfolio.then(|| {
+                        let p = r.portfolio.clone();
+                        let per = p.as_ref().map(|x| format_money_exact(x.per_instrument)).unwrap_or_else(|| "—".into());
+                        let credit = p.as_ref().map(|x| format_money_exact(x.credit)).unwrap_or_else(|| "—".into());
+                        let worst = p.map(|x| x.worst).unwrap_or_else(|| "—".into());
+                        view! {
+                            <td class="num">{per}</td>
+                            <td class="num">{credit}</td>
+                            <td class="story-worst">{worst}</td>
+                        }
+                    })}
                 </tr>
             }
         })
@@ -257,6 +272,11 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
                         <th class="num" title="Change in delta per unit move of the underlying">"Gamma"</th>
                         <th class="num" title="Change in value per 1.00 (100 vol points) of implied volatility">"Vega"</th>
                         <th class="num" title="Change in value per day that passes, all else equal">"Theta / day"</th>
+                    })}
+                    {has_portfolio.then(|| view! {
+                        <th class="num" title="What the same positions would need margined one by one">"Per instrument"</th>
+                        <th class="num" title="Spread credit given back between related underlyings">"Spread credit"</th>
+                        <th title=format!("The scenario that sets the {model}")>"Driving scenario"</th>
                     })}
                 </tr></thead>
                 <tbody>{rows}</tbody>

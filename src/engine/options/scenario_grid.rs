@@ -26,7 +26,7 @@ pub enum Leg {
 }
 
 impl Leg {
-    fn qty(&self) -> Decimal {
+    pub fn qty(&self) -> Decimal {
         match self {
             Leg::Future { qty, .. } | Leg::Option { qty, .. } => *qty,
         }
@@ -288,14 +288,14 @@ pub fn leg_pnl(p: &GridParams, unit: PremiumIn, leg: &Leg, shock: &Shock) -> Eng
 }
 
 /// A leg's value today in the book's unit (options; 0 for futures): computed once per grid.
-fn today(unit: PremiumIn, leg: &Leg) -> EngineResult<f64> {
+pub(crate) fn today(unit: PremiumIn, leg: &Leg) -> EngineResult<f64> {
     match *leg {
         Leg::Future { .. } => Ok(0.0),
         Leg::Option { kind, strike, forward, days, sigma, .. } => option_value(unit, kind, forward, strike, days, sigma),
     }
 }
 
-fn leg_pnl_from(p: &GridParams, unit: PremiumIn, leg: &Leg, shock: &Shock, today: f64) -> EngineResult<Decimal> {
+pub(crate) fn leg_pnl_from(p: &GridParams, unit: PremiumIn, leg: &Leg, shock: &Shock, today: f64) -> EngineResult<Decimal> {
     match *leg {
         Leg::Future { forward, .. } => {
             let (f, f1) = moved_exact(p.price_range, shock.price, forward)?;
@@ -399,16 +399,25 @@ pub fn inter_commodity_credit(scan_a: Decimal, delta_a: Decimal, scan_b: Decimal
 /// inter-month spread charge, floored by the short option minimum: risk = max(worst_case + roll +
 /// spread, SOM); initial and maintenance are fixed multiples of it.
 pub fn grid_margin(p: &GridParams, book: &Book) -> EngineResult<GridMargin> {
+    let values: Vec<f64> = book.legs.iter().map(|l| today(book.unit, l)).collect::<EngineResult<_>>()?;
+    grid_margin_by(p, book, |leg, scenario| match (book.legs.get(leg), p.scenarios.get(scenario), values.get(leg)) {
+        (Some(l), Some(shock), Some(v)) => leg_pnl_from(p, book.unit, l, shock, *v),
+        _ => Err(invalid("grid", "leg or scenario out of range".into())),
+    })
+}
+
+/// [`grid_margin`] from per-unit leg P&Ls supplied by `unit(leg, scenario)` (the run keeps them
+/// per instrument and step, engine/portfolio_margin.rs, so a book's grid is exact sums only).
+pub fn grid_margin_by(p: &GridParams, book: &Book, mut unit: impl FnMut(usize, usize) -> EngineResult<Decimal>) -> EngineResult<GridMargin> {
     if p.scenarios.is_empty() {
         return Err(invalid("grid.scenarios", "at least one scenario is needed".into()));
     }
     let mut out = Vec::with_capacity(p.scenarios.len());
-    let values: Vec<f64> = book.legs.iter().map(|l| today(book.unit, l)).collect::<EngineResult<_>>()?;
     // Each leg's unit P&L per scenario, then the book's by exact decimal sums.
     for (index, shock) in p.scenarios.iter().enumerate() {
         let mut raw = Decimal::ZERO;
-        for (leg, value) in book.legs.iter().zip(&values) {
-            let pnl = leg.qty().mul_c(leg_pnl_from(p, book.unit, leg, shock, *value)?, "scenario P&L")?.round_dp(PNL_DP);
+        for (li, leg) in book.legs.iter().enumerate() {
+            let pnl = leg.qty().mul_c(unit(li, index)?, "scenario P&L")?.round_dp(PNL_DP);
             raw = raw.add_c(pnl, "scenario P&L")?;
         }
         let (size, relative) = move_size(p.price_range, shock.price);
