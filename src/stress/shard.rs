@@ -140,7 +140,8 @@ impl MonteCarloPartial {
     pub fn from_json(text: &str) -> StressResult<Self> {
         match Partial::from_json(text)? {
             Partial::MonteCarlo(p) => Ok(p),
-            Partial::Sweep(_) | Partial::Reverse(_) => Err(StressError::Input(format!("format: a sweep's or reverse stress's partial, not a Monte Carlo's (\"{PARTIAL_FORMAT}\")"))),
+            Partial::Sweep(_) => Err(StressError::Input(format!("format: a sweep's partial, not a Monte Carlo's (\"{PARTIAL_FORMAT}\")"))),
+            Partial::Reverse(_) => Err(StressError::Input(format!("format: a reverse stress search's partial, not a Monte Carlo's (\"{PARTIAL_FORMAT}\")"))),
         }
     }
 
