@@ -150,6 +150,46 @@ fn shards_merge_into_the_single_run_byte_for_byte() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Issue 20 ("open stress result"): the single run's document and `merge --scenario` are the same
+/// result file (format, version, digest, config, the scenario's link), which
+/// `stress::ResultDocument` reads back and finds its scenario in; a scenario file other than the
+/// shards' is refused.
+#[test]
+fn a_merged_result_with_its_scenario_is_the_single_runs_result_file() {
+    let dir = scratch("resultfile");
+    let file = "preset:venue-insurance-adl";
+    let (code, single, err) = run_text(&[file, "--paths", "12", "--seed", "5", "--threads", "1", "--analysis", "monte-carlo"]);
+    assert_eq!(code, 0, "{err}");
+    let mut parts = Vec::new();
+    for k in 0..3 {
+        let part = dir.join(format!("p{k}.json")).to_string_lossy().into_owned();
+        let (code, _, err) = run_text(&[file, "--paths", "12", "--seed", "5", "--shard", &format!("{k}/3"), "--out", &part]);
+        assert_eq!(code, 0, "{err}");
+        parts.push(part);
+    }
+    let mut args = vec!["merge", "--scenario", file];
+    args.extend(parts.iter().map(|p| p.as_str()));
+    let (code, merged, err) = run_text(&args);
+    assert_eq!(code, 0, "{err}");
+    let mut single: Value = serde_json::from_str(&single).unwrap();
+    let obj = single.as_object_mut().unwrap();
+    obj.remove("threads");
+    obj.remove("seconds");
+    assert_eq!(serde_json::to_string_pretty(&single).unwrap(), merged.trim_end());
+    let doc = spillway::stress::ResultDocument::from_json(&merged).unwrap();
+    assert_eq!(doc.monte_carlo_config.seed, 5);
+    let s = spillway::scenario::presets::by_id("venue-insurance-adl").unwrap().scenario;
+    let other = spillway::scenario::presets::by_id("margin-covers").unwrap().scenario;
+    assert_eq!(doc.scenario(&other).unwrap(), s, "the link's scenario, whatever is on screen");
+    // Another scenario than the shards ran: refused.
+    let mut args = vec!["merge", "--scenario", "preset:margin-covers"];
+    args.extend(parts.iter().map(|p| p.as_str()));
+    let (code, _, err) = run_text(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("--scenario preset:margin-covers: its digest is") && err.contains("not the scenario the shards ran"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A shard missing, a shard twice, partials of another seed: exit 2 naming the shard.
 #[test]
 fn merge_refuses_incomplete_or_mixed_partials() {
@@ -225,7 +265,38 @@ fn sweep_shards_merge_into_the_single_sweep() {
     assert_eq!(code, 0, "{err}");
     let (merged, single): (Value, Value) = (serde_json::from_str(&merged).unwrap(), serde_json::from_str(&single).unwrap());
     assert_eq!(serde_json::to_string_pretty(&merged["sweep"]).unwrap(), serde_json::to_string_pretty(&single["sweep"]).unwrap());
-    let (code, _, err) = run_text(&["preset:venue-insurance-adl", "--shard", "0/2", "--analysis", "reverse"]);
+    let (code, _, err) = run_text(&["preset:venue-insurance-adl", "--shard", "0/2", "--analysis", "cover"]);
     assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 20: reverse stress shards by layer (`--analysis reverse --shard K/M`); `merge` gives the
+/// single search's `reverse` byte for byte, shards beyond the layer count included (empty).
+#[test]
+fn reverse_shards_merge_into_the_single_search() {
+    let dir = scratch("reverseshards");
+    let file = "preset:exhausts-waterfall";
+    let (code, single, err) = run_text(&[file, "--analysis", "reverse"]);
+    assert_eq!(code, 0, "{err}");
+    let single: Value = serde_json::from_str(&single).unwrap();
+    let layers = single["reverse"]["layers"].as_array().unwrap().len();
+    for m in [2, layers + 2] {
+        let mut args = vec!["merge".to_string()];
+        for k in 0..m {
+            let part = dir.join(format!("r{m}-{k}.json")).to_string_lossy().into_owned();
+            let (code, _, err) = run_text(&[file, "--analysis", "reverse", "--shard", &format!("{k}/{m}"), "--out", &part]);
+            assert_eq!(code, 0, "{err}");
+            args.push(part);
+        }
+        let refs: Vec<&str> = args.iter().map(|a| a.as_str()).collect();
+        let (code, merged, err) = run_text(&refs);
+        assert_eq!(code, 0, "{err}");
+        let merged: Value = serde_json::from_str(&merged).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&merged["reverse"]).unwrap(), serde_json::to_string_pretty(&single["reverse"]).unwrap(), "M = {m}");
+        assert_eq!(merged["scenario"], single["scenario"]);
+    }
+    let (code, err) = stress_err(&[file, "--analysis", "cover", "--shard", "0/2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("reverse stress (--analysis reverse)"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -106,3 +106,40 @@ proptest! {
         prop_assert_eq!(merged.monte_carlo, one.result());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// Issue 20: a reverse stress search split by layer into any number of shards, written as
+    /// JSON and merged in any order, gives the single search's result byte for byte (thresholds,
+    /// moves and the engine runs counted once per shock size).
+    #[test]
+    fn merged_reverse_shards_equal_one_search(
+        s in scenario_strategy_of(Shape::stress()),
+        m in 1usize..7,
+        rotate in 0usize..7,
+        max_pct in 5i64..60,
+    ) {
+        use spillway::stress::{merge_reverse, reverse_stress, Partial, ReverseConfig, ReversePartial};
+        let cfg = ReverseConfig { max_change: dec(max_pct, 2), ..Default::default() };
+        let Ok(one) = reverse_stress(&s, &cfg) else { return Ok(()) }; // e.g. no positive price: nothing to split
+        let mut parts = Vec::new();
+        for k in 0..m {
+            let p = ReversePartial::run(&s, &cfg, Shard { index: k, count: m }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let text = serde_json::to_string(&p).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            match Partial::from_json(&text).map_err(|e| TestCaseError::fail(e.to_string()))? {
+                Partial::Reverse(p) => parts.push((format!("part{k}"), p)),
+                other => return Err(TestCaseError::fail(format!("read back as {other:?}"))),
+            }
+        }
+        parts.rotate_left(rotate % m);
+        let (name, merged) = merge_reverse(&parts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(name, s.name.clone());
+        prop_assert_eq!(serde_json::to_string_pretty(&merged).unwrap_or_default(), serde_json::to_string_pretty(&one).unwrap_or_default());
+        // A shard missing is named.
+        if m > 1 {
+            let e = merge_reverse(&parts[1..]).unwrap_err().to_string();
+            prop_assert!(e.contains("is missing (merge needs all"), "{}", e);
+        }
+    }
+}

@@ -38,10 +38,12 @@ mod cli {
                   going to that strategy alone; --strategies: each of the five in turn
   spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]
                   [--threads T] [--volatility V] [--input STRESS.json]   stress lab, JSON out
-  spillway stress FILE.json --shard K/M [--analysis monte-carlo|sweep] [--paths N] [--seed S] [--out PART.json] [...]
-                  run shard K (0 to M-1) of the paths, write its partial result (versioned JSON)
-  spillway stress merge PART.json... [--out FILE]   combine every shard's partial into the result a single
-                  run gives (byte for byte; docs/stress-shards.md)
+  spillway stress FILE.json --shard K/M [--analysis monte-carlo|sweep|reverse] [--paths N] [--seed S] [--out PART.json] [...]
+                  run shard K (0 to M-1) of the paths (reverse stress: of the waterfall's layers), write its
+                  partial result (versioned JSON)
+  spillway stress merge PART.json... [--scenario FILE] [--out FILE]   combine every shard's partial into the
+                  result a single run gives (byte for byte; docs/stress-shards.md); --scenario puts the
+                  scenario in the result (checked against the partials' digest) so the page opens it alone
   spillway stress --bench [--paths N] [--threads T] [--accounts A] [--steps S]   time the Monte Carlo
                   (paths: at most 1,000,000 per analysis, a sweep's strategies together; threads: 1 to 256)
   spillway --help                                      this text";
@@ -537,14 +539,20 @@ mod cli {
         /// machine, not the result).
         fn merge(args: &[String]) -> Result<i32, i32> {
             let mut parts = Vec::new();
+            let mut scenario_file = None;
             let mut i = 0;
             while let Some(a) = args.get(i) {
                 if a == "--out" {
                     i += 2;
                     continue;
                 }
+                if a == "--scenario" {
+                    scenario_file = args.get(i + 1).cloned();
+                    i += 2;
+                    continue;
+                }
                 if a.starts_with("--") {
-                    eprintln!("{a}: merge takes partial files and --out FILE");
+                    eprintln!("{a}: merge takes partial files, --scenario FILE and --out FILE");
                     return Err(2);
                 }
                 let text = std::fs::read_to_string(a).map_err(|e| {
@@ -559,22 +567,50 @@ mod cli {
                 i += 1;
             }
             if parts.is_empty() {
-                eprintln!("usage: spillway stress merge PART.json... [--out FILE]");
+                eprintln!("usage: spillway stress merge PART.json... [--scenario FILE] [--out FILE]");
                 return Err(2);
             }
             let mut mc = Vec::new();
             let mut sweep = Vec::new();
+            let mut reverse = Vec::new();
             for (label, p) in parts {
                 match p {
                     stress::Partial::MonteCarlo(p) => mc.push((label, p)),
                     stress::Partial::Sweep(p) => sweep.push((label, p)),
+                    stress::Partial::Reverse(p) => reverse.push((label, p)),
                 }
+            }
+            if !reverse.is_empty() {
+                if !mc.is_empty() || !sweep.is_empty() {
+                    eprintln!("merge: reverse stress partials given with other partials; merge each run on its own");
+                    return Err(2);
+                }
+                let (scenario, r) = stress::merge_reverse(&reverse).map_err(invalid)?;
+                emit(args, &serde_json::to_string_pretty(&json!({ "scenario": scenario, "reverse": r })).unwrap_or_default())?;
+                return Ok(0);
             }
             // Through a `Value`, as the single run's document is built, so the text is the same.
             let out = match (mc.is_empty(), sweep.is_empty()) {
                 (false, true) => {
                     let m = stress::merge(&mc).map_err(invalid)?;
-                    json!({ "scenario": m.scenario, "monte_carlo": m.monte_carlo })
+                    let mut out = json!({ "scenario": m.scenario, "monte_carlo": m.monte_carlo });
+                    // merge checked that every partial has the same digest and config.
+                    let Some((_, first)) = mc.first() else { return Err(2) };
+                    for (k, v) in stress::result_file::header(&first.scenario_digest, &first.config) {
+                        out[k] = v;
+                    }
+                    // `--scenario FILE`: the result carries the scenario (as a link) once it is
+                    // checked to be the one the shards ran.
+                    if let Some(file) = scenario_file {
+                        let s = super::load(&file)?;
+                        let d = stress::result_file::digest_of(&s, &first.config).map_err(invalid)?;
+                        if d != first.scenario_digest {
+                            eprintln!("--scenario {file}: its digest is {d}, the partials' {}: not the scenario the shards ran", first.scenario_digest);
+                            return Err(2);
+                        }
+                        out["scenario_link"] = json!(spillway::scenario::codec::encode(&s, None));
+                    }
+                    out
                 }
                 (true, false) => {
                     let (scenario, r) = stress::merge_sweep(&sweep).map_err(invalid)?;
@@ -591,8 +627,11 @@ mod cli {
 
         /// `--shard K/M`: run that shard of the Monte Carlo's paths (or of every sweep strategy's)
         /// and write its partial.
-        fn shard(s: &spillway::scenario::Scenario, input: StressInput, sweep: bool, shard: stress::Shard, threads: usize, args: &[String]) -> Result<i32, i32> {
-            let text = if sweep {
+        fn shard(s: &spillway::scenario::Scenario, input: StressInput, analysis: &str, shard: stress::Shard, threads: usize, args: &[String]) -> Result<i32, i32> {
+            let text = if analysis == "reverse" {
+                eprintln!("reverse stress shard {shard}: searching its layers");
+                stress::ReversePartial::run(s, &input.reverse, shard).and_then(|p| serde_json::to_string(&p).map_err(|e| stress::StressError::Engine(e.to_string())))
+            } else if analysis == "sweep" {
                 let specs = input.strategies.into_iter().map(Into::into).collect();
                 let mut sw = Sweep::shard(s, input.monte_carlo, specs, shard).map_err(invalid)?;
                 let total = sw.progress().total;
@@ -673,15 +712,15 @@ mod cli {
             input.check().map_err(invalid)?;
             if let Some(k) = opt(args, "--shard") {
                 let sh = stress::Shard::parse(k).map_err(invalid)?;
-                let sweep = match opt(args, "--analysis") {
-                    None | Some("monte-carlo") => false,
-                    Some("sweep") => true,
+                let analysis = match opt(args, "--analysis") {
+                    None | Some("monte-carlo") => "monte-carlo",
+                    Some(a @ ("sweep" | "reverse")) => a,
                     Some(_) => {
-                        eprintln!("--shard: shards the Monte Carlo (--analysis monte-carlo, the default) or the sweep (--analysis sweep)");
+                        eprintln!("--shard: shards the Monte Carlo (--analysis monte-carlo, the default), the sweep (--analysis sweep) or reverse stress (--analysis reverse)");
                         return Err(2);
                     }
                 };
-                return shard(&s, input, sweep, sh, threads, args);
+                return shard(&s, input, analysis, sh, threads, args);
             }
             let analysis = opt(args, "--analysis").unwrap_or("all");
             let all = analysis == "all";
@@ -707,12 +746,19 @@ mod cli {
                 put(&mut out, "cover", r, &mut code);
             }
             if all || analysis == "monte-carlo" {
+                let mut head = Vec::new();
                 let r = MonteCarlo::new(&s, input.monte_carlo.clone()).map(|mut mc| {
                     let total = mc.config().paths;
                     let secs = drive("monte carlo", total, |n| mc.run_batch_parallel(n, threads));
                     timings.insert("monte_carlo".into(), json!(secs));
+                    // A result file the page can open (stress::result_file): what it ran from.
+                    head = stress::result_file::header(&stress::shard::digest(mc.base()), mc.config());
+                    head.push(("scenario_link", json!(spillway::scenario::codec::encode(&s, None))));
                     json!(mc.result())
                 });
+                for (k, v) in head {
+                    out[k] = v;
+                }
                 put(&mut out, "monte_carlo", r, &mut code);
             }
             if all || analysis == "reverse" {

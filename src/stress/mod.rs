@@ -16,6 +16,7 @@
 pub mod cover;
 pub mod job;
 pub mod monte_carlo;
+pub mod result_file;
 pub mod reverse;
 pub mod shard;
 pub mod sweep;
@@ -25,7 +26,8 @@ pub use monte_carlo::{
     distribution, fairness, Distribution, FairnessStats, HistogramBin, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, PartyLoss, PathFairness,
     PathFailure, PathRecord, PathRef, Progress,
 };
-pub use shard::{merge, merge_sweep, Merged, MonteCarloPartial, Partial, Shard, SweepPartial};
+pub use result_file::ResultDocument;
+pub use shard::{merge, merge_reverse, merge_sweep, Merged, MonteCarloPartial, Partial, ReversePartial, Shard, SweepPartial};
 pub use reverse::{reverse_stress, LayerThreshold, ReverseConfig, ReverseResult, ReverseStress, ThresholdStatus};
 pub use sweep::{StrategyResult, Sweep, SweepResult};
 

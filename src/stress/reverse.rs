@@ -228,8 +228,42 @@ impl ReverseStress {
 
     /// Search every layer.
     pub fn run(&mut self) -> StressResult<ReverseResult> {
-        let mut out = Vec::with_capacity(self.layers.len());
-        for l in 0..self.layers.len() {
+        let layers = self.search(0..self.layers.len())?;
+        Ok(self.result(layers))
+    }
+
+    /// The number of waterfall layers searched (what a shard splits: `shard::ReversePartial`).
+    pub fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The shock sizes (ticks) the engine ran so far, ascending. Each layer's search visits the
+    /// same sizes whichever other layers are searched with it (an evaluation depends only on its
+    /// size), so the sizes one run visits are the union of its layers' (issue 20: shards by layer
+    /// merge into the single run's `runs`).
+    pub fn evaluated(&self) -> Vec<u64> {
+        self.cache.keys().copied().collect()
+    }
+
+    /// The result with `layers` (a run's, or a shard's) and the engine runs made so far.
+    pub fn result(&self, layers: Vec<LayerThreshold>) -> ReverseResult {
+        ReverseResult {
+            lead_instrument: self.base.instruments.get(self.lead).map(|x| x.id.clone()).unwrap_or_default(),
+            tick: self.tick,
+            reference_price: self.p_ref,
+            at_step: self.at_step,
+            direction: self.direction.clone(),
+            max_ticks: self.max_ticks,
+            runs: self.cache.len(),
+            layers,
+        }
+    }
+
+    /// Search the layers `range` (in waterfall order; out-of-range indices are skipped).
+    pub fn search(&mut self, range: std::ops::Range<usize>) -> StressResult<Vec<LayerThreshold>> {
+        let mut out = Vec::with_capacity(range.len());
+        let count = self.layers.len();
+        for l in range.filter(|l| *l < count) {
             let (status, ticks) = if self.flag(0, l)? {
                 (ThresholdStatus::AtZero, Some(0))
             } else if self.max_ticks == 0 || !self.flag(self.max_ticks, l)? {
@@ -269,16 +303,7 @@ impl ReverseStress {
                 moves,
             });
         }
-        Ok(ReverseResult {
-            lead_instrument: self.base.instruments.get(self.lead).map(|x| x.id.clone()).unwrap_or_default(),
-            tick: self.tick,
-            reference_price: self.p_ref,
-            at_step: self.at_step,
-            direction: self.direction.clone(),
-            max_ticks: self.max_ticks,
-            runs: self.cache.len(),
-            layers: out,
-        })
+        Ok(out)
     }
 }
 

@@ -141,6 +141,7 @@ impl MonteCarloPartial {
         match Partial::from_json(text)? {
             Partial::MonteCarlo(p) => Ok(p),
             Partial::Sweep(_) => Err(StressError::Input(format!("format: a sweep's partial, not a Monte Carlo's (\"{PARTIAL_FORMAT}\")"))),
+            Partial::Reverse(_) => Err(StressError::Input(format!("format: a reverse stress search's partial, not a Monte Carlo's (\"{PARTIAL_FORMAT}\")"))),
         }
     }
 
@@ -277,11 +278,98 @@ impl SweepPartial {
     }
 }
 
+/// The `format` of a reverse stress search's partial.
+pub const REVERSE_PARTIAL_FORMAT: &str = "spillway-stress-reverse-partial";
+
+/// A reverse stress search's shard: the thresholds of the layers `from .. to` (shard `K/M` of the
+/// waterfall's layers, `⌊L·K/M⌋ .. ⌊L·(K+1)/M⌋`) and the shock sizes their searches ran.
+///
+/// Why by layer: each layer's search (doubling, then bisection) is sequential, each size chosen
+/// from the last answer, so its grid points cannot be handed out before it runs; but the layers'
+/// searches are independent (an evaluation depends only on its size), so a layer's threshold and
+/// the sizes it visits are the same in any shard. The single run's `runs` is the number of
+/// distinct sizes all layers visited: the union of the shards' `evaluated`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReversePartial {
+    /// Always [`REVERSE_PARTIAL_FORMAT`].
+    pub format: String,
+    pub version: u32,
+    pub scenario: String,
+    /// [`digest`] of the scenario as given.
+    pub scenario_digest: String,
+    pub config: super::ReverseConfig,
+    pub shard: Shard,
+    /// The waterfall's layer count, and the layers this shard searched: `from .. to`.
+    pub layer_count: usize,
+    pub from: usize,
+    pub to: usize,
+    /// The search's result on this shard's layers (`runs`: this shard's engine runs).
+    pub result: super::ReverseResult,
+    /// The shock sizes (ticks) this shard's searches ran, ascending.
+    pub evaluated: Vec<u64>,
+}
+
+impl ReversePartial {
+    /// Run shard `shard` of the reverse stress search of `s` under `config`.
+    pub fn run(s: &crate::scenario::Scenario, config: &super::ReverseConfig, shard: Shard) -> StressResult<Self> {
+        let mut rs = super::ReverseStress::new(s, config)?;
+        let range = shard.range(rs.layer_count())?;
+        let layers = rs.search(range.clone())?;
+        Ok(ReversePartial {
+            format: REVERSE_PARTIAL_FORMAT.into(),
+            version: PARTIAL_VERSION,
+            scenario: s.name.clone(),
+            scenario_digest: digest(s),
+            config: config.clone(),
+            shard,
+            layer_count: rs.layer_count(),
+            from: range.start,
+            to: range.end,
+            result: rs.result(layers),
+            evaluated: rs.evaluated(),
+        })
+    }
+}
+
+/// Combine every shard's reverse partial into the result one search of all layers gives, byte
+/// for byte: the layers in order, `runs` the number of distinct shock sizes run.
+pub fn merge_reverse(parts: &[(String, ReversePartial)]) -> StressResult<(String, super::ReverseResult)> {
+    let err = |m: String| Err(StressError::Input(m));
+    let Some((first_label, first)) = parts.first() else { return err("merge: no partials given".into()) };
+    let head = |r: &super::ReverseResult| super::ReverseResult { runs: 0, layers: Vec::new(), ..r.clone() };
+    for (label, p) in parts {
+        if p.format != REVERSE_PARTIAL_FORMAT || p.version != PARTIAL_VERSION {
+            return err(format!("{label}: format {} version {}; this spillway merges {REVERSE_PARTIAL_FORMAT} version {PARTIAL_VERSION}", p.format, p.version));
+        }
+        if p.scenario_digest != first.scenario_digest {
+            return err(format!("{label} (shard {}): scenario digest {}, but {first_label} (shard {}): {}", p.shard, p.scenario_digest, first.shard, first.scenario_digest));
+        }
+        if p.config != first.config || p.layer_count != first.layer_count || head(&p.result) != head(&first.result) {
+            return err(format!("{label} (shard {}): another reverse stress search (settings or waterfall) than {first_label} (shard {})", p.shard, first.shard));
+        }
+        let range = p.shard.range(p.layer_count).map_err(|e| StressError::Input(format!("{label}: {e}")))?;
+        let indices: Vec<usize> = p.result.layers.iter().map(|l| l.index).collect();
+        if (p.from, p.to) != (range.start, range.end) || indices != range.clone().collect::<Vec<_>>() {
+            return err(format!("{label}: shard {} of {} layers is layers {}..{}, the partial has {indices:?}", p.shard, p.layer_count, range.start, range.end));
+        }
+    }
+    let order = shard_order(parts.iter().map(|(l, p)| (l.as_str(), p.shard)))?;
+    let mut layers = Vec::with_capacity(first.layer_count);
+    let mut sizes = std::collections::BTreeSet::new();
+    for p in order.iter().filter_map(|&i| parts.get(i)).map(|x| &x.1) {
+        layers.extend(p.result.layers.iter().cloned());
+        sizes.extend(p.evaluated.iter().copied());
+    }
+    Ok((first.scenario.clone(), super::ReverseResult { runs: sizes.len(), layers, ..head(&first.result) }))
+}
+
 /// Either kind of partial, as read from a file (by its `format`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Partial {
     MonteCarlo(MonteCarloPartial),
     Sweep(SweepPartial),
+    Reverse(ReversePartial),
 }
 
 impl Partial {
@@ -290,8 +378,10 @@ impl Partial {
     pub fn from_json(text: &str) -> StressResult<Self> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| StressError::Input(format!("not JSON: {e}")))?;
         let format = v.get("format").and_then(|f| f.as_str()).map(str::to_string);
-        if !matches!(format.as_deref(), Some(PARTIAL_FORMAT | SWEEP_PARTIAL_FORMAT)) {
-            return Err(StressError::Input(format!("format: not a stress partial (`format` must be \"{PARTIAL_FORMAT}\" or \"{SWEEP_PARTIAL_FORMAT}\")")));
+        if !matches!(format.as_deref(), Some(PARTIAL_FORMAT | SWEEP_PARTIAL_FORMAT | REVERSE_PARTIAL_FORMAT)) {
+            return Err(StressError::Input(format!(
+                "format: not a stress partial (`format` must be \"{PARTIAL_FORMAT}\", \"{SWEEP_PARTIAL_FORMAT}\" or \"{REVERSE_PARTIAL_FORMAT}\")"
+            )));
         }
         match v.get("version").and_then(|x| x.as_u64()) {
             Some(x) if x == u64::from(PARTIAL_VERSION) => {}
@@ -301,7 +391,11 @@ impl Partial {
             }
         }
         let bad = |e: serde_json::Error| StressError::Input(format!("bad partial: {e}"));
-        Ok(if format.as_deref() == Some(PARTIAL_FORMAT) { Partial::MonteCarlo(serde_json::from_value(v).map_err(bad)?) } else { Partial::Sweep(serde_json::from_value(v).map_err(bad)?) })
+        Ok(match format.as_deref() {
+            Some(PARTIAL_FORMAT) => Partial::MonteCarlo(serde_json::from_value(v).map_err(bad)?),
+            Some(SWEEP_PARTIAL_FORMAT) => Partial::Sweep(serde_json::from_value(v).map_err(bad)?),
+            _ => Partial::Reverse(serde_json::from_value(v).map_err(bad)?),
+        })
     }
 }
 

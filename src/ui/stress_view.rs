@@ -26,7 +26,10 @@ use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets_
 use crate::scenario::{LayerSpec, Scenario};
 use crate::stress::job::{worker_count, JobKind, JobRequest, ShardedJob};
 use std::rc::Rc;
-use crate::stress::{CoverFigure, CoverResult, Distribution, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, ReverseResult, StressInput, SweepResult, ThresholdStatus};
+use crate::stress::{
+    CoverFigure, CoverResult, Distribution, LayerStats, MonteCarlo, MonteCarloConfig, MonteCarloResult, ResultDocument, ReverseResult, StressError, StressInput, SweepResult,
+    ThresholdStatus,
+};
 
 /// trunk writes this loader next to index.html for the `data-type="worker"` bin.
 const WORKER_URL: &str = "./spillway-worker_loader.js";
@@ -47,6 +50,8 @@ struct Finished {
     body: Body,
     scenario: Scenario,
     config: MonteCarloConfig,
+    /// The result file it was opened from (`stress::result_file`), or None: run in the page.
+    source: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -188,7 +193,7 @@ fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
             };
             let done = |body: Result<Body, String>, elapsed_ms: f64| match body {
                 Ok(body) => {
-                    ui.finished.set(Some(Finished { elapsed_ms, body, scenario: scenario.clone(), config: config.clone() }));
+                    ui.finished.set(Some(Finished { elapsed_ms, body, scenario: scenario.clone(), config: config.clone(), source: None }));
                     ui.state.set(RunState::Done);
                     finish(id);
                 }
@@ -636,6 +641,57 @@ pub fn StressView() -> impl IntoView {
         stop();
         ui.state.set(RunState::Cancelled);
     };
+    // "Open stress result" (issue 20): a result file the CLI wrote (`spillway stress … --analysis
+    // monte-carlo`, or `merge` of shards), shown as if it had run here. Read at the boundary
+    // (`ResultDocument::from_json`: size, format, version, every field named); its scenario is
+    // the file's own (its link) or the one on screen if the digests match. A file that cannot be
+    // opened changes nothing: not the scenario, not the result shown.
+    let open_result = move |file: web_sys::File| {
+        let name = file.name();
+        if file.size() > crate::stress::result_file::MAX_RESULT_BYTES as f64 {
+            ui.error.set(Some(format!(
+                "{name} could not be opened: it is larger than {} MB, more than a stress result is (merge partials first).",
+                crate::stress::result_file::MAX_RESULT_BYTES / (1024 * 1024)
+            )));
+            return;
+        }
+        let promise = file.text();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(text) = wasm_bindgen_futures::JsFuture::from(promise).await.ok().and_then(|v| v.as_string()) else {
+                return ui.error.set(Some(format!("{name} could not be read as text.")));
+            };
+            let opened = ResultDocument::from_json(&text).and_then(|doc| {
+                let sc = s.scenario.with_untracked(|cur| doc.scenario(cur))?;
+                Ok((doc, sc))
+            });
+            match opened {
+                Ok((doc, sc)) => {
+                    if running() {
+                        stop();
+                    }
+                    ui.error.set(None);
+                    kind.set(JobKind::MonteCarlo);
+                    paths.set(doc.monte_carlo_config.paths.to_string());
+                    seed.set(doc.monte_carlo_config.seed.to_string());
+                    vol.set(doc.monte_carlo_config.volatility.to_string());
+                    ui.workers.set(1);
+                    ui.state.set(RunState::Idle);
+                    let body = Body::MonteCarlo(Box::new(doc.monte_carlo));
+                    ui.finished.set(Some(Finished { elapsed_ms: 0.0, body, scenario: sc, config: doc.monte_carlo_config, source: Some(name) }));
+                }
+                Err(StressError::Input(m) | StressError::Engine(m)) => ui.error.set(Some(format!("{name} could not be opened: {m}"))),
+            }
+        });
+    };
+    let on_pick_result = move |e: leptos::ev::Event| {
+        let input: Option<web_sys::HtmlInputElement> = e.target().and_then(|t| t.dyn_into().ok());
+        if let Some(file) = input.as_ref().and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            open_result(file);
+        }
+        if let Some(i) = input {
+            i.set_value("");
+        }
+    };
 
     // plotters draws imperatively: redraw when a result arrives or its canvas mounts.
     Effect::new(move |_| {
@@ -717,7 +773,17 @@ pub fn StressView() -> impl IntoView {
     let results = move || {
         ui.finished.get().map(|fin| {
             let stale = s.scenario.with(|sc| sc != &fin.scenario);
-            let note = stale.then(|| view! { <p class="muted" id="stress-stale">"These results are for the scenario as it was when the run started."</p> });
+            let note = match &fin.source {
+                Some(file) => {
+                    let whose = if stale { "its own scenario (from the file's link), not the one on screen; the worst path opens in it" } else { "the scenario on screen" };
+                    let text = format!(
+                        "Opened from {file}: {} paths of “{}”, seed {}, volatility {} per step, run outside the page; for {whose}.",
+                        fin.config.paths, fin.scenario.name, fin.config.seed, fin.config.volatility
+                    );
+                    Some(view! { <p class="muted" id="stress-opened">{text}</p> }.into_any())
+                }
+                None => stale.then(|| view! { <p class="muted" id="stress-stale">"These results are for the scenario as it was when the run started."</p> }.into_any()),
+            };
             let body = match &fin.body {
                 Body::MonteCarlo(mc) => {
                     let worst = mc.worst_path.clone();
@@ -841,6 +907,8 @@ pub fn StressView() -> impl IntoView {
                 prop:value=move || vol.get() on:input=move |e| vol.set(event_target_value(&e))/>
             <button type="button" id="stress-run" class="primary" disabled=running on:click=run>"Run"</button>
             <button type="button" id="stress-cancel" disabled=move || !running() on:click=cancel>"Cancel"</button>
+            <input id="stress-open-file" type="file" accept=".json,application/json" on:change=on_pick_result/>
+            <label class="button-like" for="stress-open-file" title="A Monte Carlo result written by the CLI: spillway stress FILE --analysis monte-carlo, or spillway stress merge of shards">"Open stress result…"</label>
         </div>
         {progress}
         {move || ui.error.get().map(|e| view! { <p class="field-errors" id="stress-error" role="alert">{e}</p> })}

@@ -1,7 +1,8 @@
 // Times the stress worker in headless Chromium: N paths (default 10,000) of the
 // `stress::bench_scenario(100, 250)` Monte Carlo, the same job `spillway stress --bench` runs natively.
 // Usage: node tests/e2e/bench-worker.mjs DIST [PATHS]   (WORKERS=2: the paths in 2 shards on 2 workers at
-//        once, as the page runs them since issue 20; the time is until the last shard's partial)
+//        once, as the page runs them since issue 20; the time is until the last shard's partial;
+//        COMPARE=1 [REPEAT=3]: 1 and 2 workers alternately, REPEAT times each, medians and speed-up)
 //    or: node tests/e2e/bench-worker.mjs DIST engine [ACCOUNTS] [STEPS] — issue 8's cohort book, one
 //        `simulate` in the worker (wasm), RUNS times (env, default 12): its time and the wasm memory it
 //        needed (`./x bench` natively).
@@ -74,10 +75,10 @@ try {
     const from = Math.floor(runs.length / 2);
     const steady = runs.slice(from).map((r) => r.simulate_ms / 1000).sort((a, b) => a - b);
     if (runs.length > 1) console.log(`steady state (runs ${from + 1}–${runs.length}): min ${steady[0].toFixed(3)} s, median ${steady[steady.length >> 1].toFixed(3)} s`);
-  } else if (Number(process.env.WORKERS || 1) > 1) {
-    const count = Number(process.env.WORKERS);
-    const reqs = [...Array(count).keys()].map((index) => JSON.stringify({ ...JSON.parse(request), shard: { index, count } }));
-    const out = await page.evaluate((reqs) => new Promise((resolve, reject) => {
+  } else if (process.env.COMPARE || Number(process.env.WORKERS || 1) > 1) {
+    // The paths in `count` shards on `count` workers at once, as the page runs them since issue 20;
+    // the time is from the moment every worker is ready until the last shard's partial.
+    const sharded = (count) => page.evaluate((reqs) => new Promise((resolve, reject) => {
       // Every worker loads its wasm first; the clock starts when the last one is ready and all start at once.
       const ws = reqs.map(() => new Worker('./spillway-worker_loader.js'));
       let ready = 0, left = reqs.length, t0 = 0, paths = 0;
@@ -94,9 +95,29 @@ try {
           }
         };
       });
-    }), reqs);
-    console.log(`${out.paths} paths of 100 accounts x 250 steps on ${count} browser workers: ${(out.wall_ms / 1000).toFixed(2)} s ` +
-      `(${(out.wall_ms / out.paths).toFixed(3)} ms/path, ${(out.paths / out.wall_ms * 1000).toFixed(0)} paths/s)`);
+    }), [...Array(count).keys()].map((index) => JSON.stringify({ ...JSON.parse(request), shard: { index, count } })));
+    const line = (count, out) => `${out.paths} paths of 100 accounts x 250 steps on ${count} browser worker(s): ${(out.wall_ms / 1000).toFixed(2)} s ` +
+      `(${(out.wall_ms / out.paths).toFixed(3)} ms/path, ${(out.paths / out.wall_ms * 1000).toFixed(0)} paths/s)`;
+    if (process.env.COMPARE) {
+      // COMPARE=1: 1 worker and 2 workers, alternately (so both see the same machine load), REPEAT
+      // times each (default 3); the medians and the speed-up. Figures, not a timed test.
+      const repeat = Math.max(1, Number(process.env.REPEAT || 3));
+      const times = { 1: [], 2: [] };
+      for (let r = 0; r < repeat; r++) {
+        for (const count of [1, 2]) {
+          const out = await sharded(count);
+          times[count].push(out.wall_ms);
+          console.log(`run ${r + 1}: ${line(count, out)}`);
+        }
+      }
+      const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+      const [m1, m2] = [median(times[1]), median(times[2])];
+      console.log(`median of ${repeat}: 1 worker ${(m1 / 1000).toFixed(2)} s (${(paths / m1 * 1000).toFixed(0)} paths/s), ` +
+        `2 workers ${(m2 / 1000).toFixed(2)} s (${(paths / m2 * 1000).toFixed(0)} paths/s); speed-up ${(m1 / m2).toFixed(2)}x`);
+    } else {
+      const count = Number(process.env.WORKERS);
+      console.log(line(count, await sharded(count)));
+    }
   } else {
     const out = await page.evaluate((req) => new Promise((resolve, reject) => {
       const w = new Worker('./spillway-worker_loader.js');

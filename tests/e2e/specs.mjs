@@ -1,6 +1,7 @@
 // What a person does with the page, one spec each. Screenshots go to target/e2e/.
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 
 const ready = async (page) => {
   await page.waitForSelector('.app-header h1, .embed-bar', { timeout: 60000 });
@@ -280,6 +281,87 @@ export const specs = [
       if (one.workers !== '1' || four.workers !== '4') throw new Error(`workers used: ${one.workers} and ${four.workers}, expected 1 and 4`);
       if (one.figures !== four.figures) throw new Error(`figures differ:\n1 worker:  ${one.figures}\n4 workers: ${four.figures}`);
       if (one.table !== four.table) throw new Error(`layer table differs:\n${one.table}\n${four.table}`);
+    },
+  },
+  {
+    name: 'stress lab opens a result file the CLI wrote and shows it as if run in the page',
+    async run({ page, base, shotsDir }) {
+      // The result file comes from the native CLI (`cargo test` builds it before the e2e run;
+      // SPILLWAY_BIN names another): 600 paths of bitmex-2020, seed 11, as the page runs them.
+      const bin = process.env.SPILLWAY_BIN || path.resolve('target/debug/spillway');
+      if (!fs.existsSync(bin)) throw new Error(`no native spillway at ${bin}: run cargo build --locked --bin spillway first (or set SPILLWAY_BIN)`);
+      const cli = execFileSync(bin, ['stress', 'preset:bitmex-2020', '--paths', '600', '--seed', '11', '--threads', '2', '--analysis', 'monte-carlo'],
+        { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString();
+      const doc = JSON.parse(cli);
+      if (doc.format !== 'spillway-stress-result' || !doc.scenario_link) throw new Error(`the CLI's result has no format or link: ${Object.keys(doc)}`);
+      const file = (name, obj) => ({ name, mimeType: 'application/json', buffer: Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj)) });
+      const figures = (p) => p.$eval('#stress-figures', (e) => e.textContent);
+      const table = (p) => p.$eval('#stress-table', (e) => e.textContent);
+
+      // The same run in the page.
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'bitmex-2020');
+      await page.waitForFunction(() => /^step 0 \/ 48$/.test(document.querySelector('#step-label')?.textContent || ''));
+      await page.fill('#stress-paths', '600');
+      await page.fill('#stress-seed', '11');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      await page.waitForSelector('#stress-table tbody tr');
+      const inPage = { figures: await figures(page), table: await table(page) };
+
+      // A fresh page on another preset: a file without its link is refused (the digest names
+      // another scenario), and nothing on the page changes.
+      const p = await page.context().newPage();
+      await p.goto(base);
+      await ready(p);
+      await p.selectOption('#preset', 'margin-covers');
+      await p.waitForFunction(() => /^step 0 \//.test(document.querySelector('#step-label')?.textContent || ''));
+      const noLink = { ...doc };
+      delete noLink.scenario_link;
+      await p.setInputFiles('#stress-open-file', file('no-link.json', noLink));
+      await p.waitForSelector('#stress-error');
+      const refused = await text(p, '#stress-error');
+      if (!/^no-link\.json could not be opened: scenario_digest: this result was run on "/.test(refused)) throw new Error(`no digest message: ${refused}`);
+      if ((await p.inputValue('#preset')) !== 'margin-covers') throw new Error('a refused result changed the scenario');
+      if (await p.$('#stress-results')) throw new Error('a refused result was shown');
+      // Bad files: a later version, a field of the wrong type, not JSON — each named.
+      for (const [name, body, want] of [
+        ['v2.json', { ...doc, version: 2 }, /version: 2; this spillway reads stress results of version 1/],
+        ['bad-q99.json', { ...doc, monte_carlo: { ...doc.monte_carlo, residual: { ...doc.monte_carlo.residual, q99: 'lots' } } }, /monte_carlo\.residual\.q99/],
+        ['cut.json', cli.slice(0, 200), /not a stress result/],
+      ]) {
+        await p.setInputFiles('#stress-open-file', file(name, body));
+        await p.waitForFunction((n) => (document.querySelector('#stress-error')?.textContent || '').startsWith(n), name);
+        const m = await text(p, '#stress-error');
+        if (!want.test(m)) throw new Error(`${name}: ${m}`);
+      }
+      // The file with its link opens whatever is on screen: the figures are the page's own run's.
+      await p.setInputFiles('#stress-open-file', file('bitmex-600.json', cli));
+      await p.waitForSelector('#stress-opened');
+      if (await p.$('#stress-error')) throw new Error(`error shown: ${await text(p, '#stress-error')}`);
+      // Known gap (issue 20, left open): money is formatted in the currency of the scenario on
+      // screen (here margin-covers' €), not the result's; compared without the symbol.
+      const bare = (x) => x.replace(/[$€£¥]/g, '¤');
+      inPage.figures = bare(inPage.figures); inPage.table = bare(inPage.table);
+      const opened = { figures: bare(await figures(p)), table: bare(await table(p)) };
+      if (opened.figures !== inPage.figures) throw new Error(`figures differ:\nin the page: ${inPage.figures}\nopened:      ${opened.figures}`);
+      if (opened.table !== inPage.table) throw new Error(`layer table differs:\n${inPage.table}\n${opened.table}`);
+      const note = await text(p, '#stress-opened');
+      if (!/^Opened from bitmex-600\.json: 600 paths of .*seed 11/.test(note)) throw new Error(`note: ${note}`);
+      if ((await p.inputValue('#preset')) !== 'margin-covers') throw new Error('opening a result replaced the scenario on screen');
+      if ((await p.inputValue('#stress-paths')) !== '600' || (await p.inputValue('#stress-seed')) !== '11') throw new Error('the form does not show the file\'s settings');
+      await p.locator('section[aria-labelledby="stress-title"]').screenshot({ path: path.join(shotsDir, 'stress-opened-result.png') });
+      // Its worst path opens in the player, the same path as the page's own run opens.
+      await page.click('#stress-open-worst');
+      await page.waitForFunction(() => /^step 0 \//.test(document.querySelector('#step-label')?.textContent || ''));
+      const want = await page.$eval('#scenario-json', (e) => e.value).catch(() => null);
+      await p.click('#stress-open-worst');
+      await p.waitForFunction(() => /^step 0 \//.test(document.querySelector('#step-label')?.textContent || '') && /Opened path/.test(document.body.textContent));
+      if ((await p.inputValue('#preset')) === 'margin-covers') throw new Error('the worst path did not open');
+      const got = await p.$eval('#scenario-json', (e) => e.value).catch(() => null);
+      if (want !== null && got !== want) throw new Error('the opened worst path is not the page run\'s worst path');
+      await p.close();
     },
   },
   {
