@@ -9,7 +9,7 @@
 //! against it (SEC complaint, 20 January 2023). When the price fell back the debt stayed and the
 //! collateral was gone: the bad debt the run then shows.
 
-use super::account::valuate;
+use super::account::{cross_requirements, valuate};
 use super::ledger::names;
 use super::money::{to_money, Checked, EngineResult};
 use super::state::Sim;
@@ -33,8 +33,12 @@ impl<'a> Sim<'a> {
             if acct.snap.status.is_out() {
                 continue;
             }
+            // Only the cross group backs a withdrawal: an isolated position's margin is set aside
+            // for it alone (its profit is not collateral for the rest, and a loan against it
+            // would be a debt no close-out of that position pays).
             let v = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?;
-            let headroom = to_money(v.equity.sub_c(v.initial, "withdrawal headroom")?);
+            let (_, cross_initial) = cross_requirements(&self.m, &acct.snap.positions, t)?;
+            let headroom = to_money(v.cross_equity.sub_c(cross_initial, "withdrawal headroom")?);
             let amount = asked.min(headroom.max(Decimal::ZERO));
             let cash = acct.snap.collateral.first().copied().unwrap_or_default();
             let borrowed = amount.sub_c(cash.max(Decimal::ZERO), "borrowed")?.max(Decimal::ZERO);
@@ -101,6 +105,24 @@ mod tests {
         assert_eq!(e.amount, Some(d("180")));
         assert!(e.text().contains("of the $250.00 asked"), "{}", e.text());
         assert_eq!(t.snapshot_at(0, 2).unwrap().collateral[0], d("-170"));
+    }
+
+    /// Found by the conservation property (a bankrupt account left owing its loan): an isolated
+    /// position's margin does not back a withdrawal. All 902 of the cash is set aside for the
+    /// isolated short, so nothing is free: the 41 asked is refused, not lent.
+    #[test]
+    fn isolated_margin_does_not_back_a_withdrawal() {
+        let json = r#"{"version":1,"steps":3,"venue":{"style":"exchange","insurance_fund":"0","liquidation_fee":"0"},
+            "instruments":[{"id":"I0","lot_size":"1","counterparty":"mm","margin":{"initial":"0.1","maintenance":"0.05"},
+              "price":{"initial":"100","points":[{"step":1,"price":"90"},{"step":3,"price":"90"}]}}],
+            "accounts":[{"id":"a0","margin_mode":"isolated","cash":"902","positions":[{"instrument":"I0","size":"-34"}]},
+                        {"id":"mm","role":"market_maker","cash":"1000000"}],
+            "withdrawals":[{"account":"a0","step":2,"amount":"41"}]}"#;
+        let t = simulate(&from_json(json).unwrap()).unwrap();
+        let e = t.events_at(2).into_iter().find(|e| e.kind == EventKind::Withdrawal).expect("the withdrawal event");
+        // Cross equity 0 (every unit of cash is the short's isolated margin), cross initial 0.
+        assert_eq!(e.amount, Some(Decimal::ZERO));
+        assert!(e.text().contains("was $0.00"), "{}", e.text());
     }
 
     #[test]
