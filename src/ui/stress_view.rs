@@ -697,7 +697,8 @@ pub fn StressView() -> impl IntoView {
     Effect::new(move |_| {
         let (Some(c1), Some(c2)) = (odds_ref.get(), hist_ref.get()) else { return };
         ui.finished.with(|fin| {
-            if let Some(Finished { body: Body::MonteCarlo(mc), .. }) = fin {
+            if let Some(Finished { body: Body::MonteCarlo(mc), scenario, .. }) = fin {
+                crate::engine::with_display_currency(&scenario.venue.quote, || {
                 if let Err(e) = draw_layer_odds(c1.unchecked_into(), &mc.layers) {
                     leptos::logging::warn!("stress chart: {e}");
                 }
@@ -710,6 +711,7 @@ pub fn StressView() -> impl IntoView {
                 if let Err(e) = drawn {
                     leptos::logging::warn!("stress histogram: {e}");
                 }
+                });
             }
         });
     });
@@ -784,7 +786,9 @@ pub fn StressView() -> impl IntoView {
                 }
                 None => stale.then(|| view! { <p class="muted" id="stress-stale">"These results are for the scenario as it was when the run started."</p> }.into_any()),
             };
-            let body = match &fin.body {
+            // Money in the result's own scenario's currency (an opened file's may differ from the
+            // scenario on screen).
+            let body = crate::engine::with_display_currency(&fin.scenario.venue.quote, || match &fin.body {
                 Body::MonteCarlo(mc) => {
                     let worst = mc.worst_path.clone();
                     let f2 = fin.clone();
@@ -864,7 +868,7 @@ pub fn StressView() -> impl IntoView {
                     }
                     .into_any()
                 }
-            };
+            });
             view! { <div class="stress-results" id="stress-results">{note}{body}</div> }
         })
     };
