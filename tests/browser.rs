@@ -108,3 +108,17 @@ async fn waterfall_view_follows_the_step() {
     tick().await;
     assert_ne!(at_start, paid(), "jumping to the last step changes what the layers have paid");
 }
+
+/// A token priced near 0.01 (JELLY) had ticks 0.04, 0.04, 0.03, 0.03 at two places: small
+/// prices keep three significant places, large ones their unit.
+#[wasm_bindgen_test]
+fn price_axis_ticks_stay_distinct_for_small_prices() {
+    use spillway::ui::charts::axis_label;
+    assert_eq!(axis_label(&0.035), "0.035");
+    assert_eq!(axis_label(&0.03), "0.03");
+    assert_eq!(axis_label(&0.0095), "0.0095");
+    assert_eq!(axis_label(&0.5), "0.5");
+    assert_eq!(axis_label(&42.5), "42.5");
+    assert_eq!(axis_label(&101_365.0), "101.37k");
+    assert_eq!(axis_label(&0.0), "0");
+}

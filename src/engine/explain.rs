@@ -270,6 +270,9 @@ pub struct StoryRow {
     pub status: Status,
     /// Instrument, signed size, entry and mark of its position (the first, if several).
     pub instrument: Option<String>,
+    /// Every position it holds as (instrument, signed size), the first included (a spread
+    /// trader's two legs; the table names them all).
+    pub positions: Vec<(String, Decimal)>,
     pub size: Decimal,
     pub entry: Option<Decimal>,
     pub mark: Option<Decimal>,
@@ -387,6 +390,7 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
         step,
         status: snap.status,
         instrument: p.and_then(|p| t.instruments.get(p.inst).cloned()),
+        positions: snap.positions.iter().filter_map(|p| Some((t.instruments.get(p.inst)?.clone(), p.size))).collect(),
         size: p.map(|p| p.size).unwrap_or_default(),
         // An option bought or sold premium-style is carried at entry 0 (its premium was paid at
         // opening, option_book.rs): no entry price to show.

@@ -214,9 +214,11 @@ fn StoryTable(story: AccountStory) -> impl IntoView {
             let opt = |x: Option<Decimal>| x.map(|x| format_decimal(x, 8)).unwrap_or_else(|| "—".into());
             // A solved price, to the cent: the engine's figure, rounded for the cell only.
             let price2 = |x: Option<Decimal>| x.map(|x| format_decimal(x, 2)).unwrap_or_else(|| "—".into());
-            let position = match (&r.instrument, r.size.is_zero()) {
-                (Some(i), false) => format!("{} {}", format_decimal(r.size, 8), i),
-                _ => "none".to_string(),
+            // Every leg it holds (a spread's two), as the engine lists them.
+            let position = if r.positions.is_empty() {
+                "none".to_string()
+            } else {
+                r.positions.iter().map(|(i, size)| format!("{} {}", format_decimal(*size, 8), i)).collect::<Vec<_>>().join("; ")
             };
             view! {
                 <tr class:current=move || s.step.get() == step data-step=step>

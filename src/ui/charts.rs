@@ -89,10 +89,12 @@ fn step_label(v: &f64) -> String {
     format!("{v:.0}")
 }
 
-fn axis_label(v: &f64) -> String {
+pub fn axis_label(v: &f64) -> String {
     let a = v.abs();
     let (x, unit) = if a >= 1e9 { (v / 1e9, "bn") } else if a >= 1e6 { (v / 1e6, "m") } else if a >= 1e3 { (v / 1e3, "k") } else { (*v, "") };
-    let s = format!("{x:.2}");
+    // Small prices (a 0.0095 token) keep three significant places, so ticks stay distinct.
+    let places = if x != 0.0 && x.abs() < 1.0 { ((-x.abs().log10()).floor() as usize + 3).min(10) } else { 2 };
+    let s = format!("{x:.places$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("{s}{unit}")
 }
