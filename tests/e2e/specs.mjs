@@ -1419,10 +1419,16 @@ specs.push(
       await page.keyboard.press('Home');
       for (let k = 0; k < 8; k++) await page.keyboard.press('ArrowRight');
       await page.waitForFunction(() => /step 8 \//.test(document.querySelector('#step-label')?.textContent || ''), null, { timeout: 60000 });
-      // A dense step folds its list: unfold it as a reader would, then ask for every event.
-      if (await page.$('#narrative-details:not([open]) summary')) await page.click('#narrative-details summary');
-      if (await page.$('#narrative-all')) await page.click('#narrative-all');
-      await page.waitForFunction(() => /ADL \(Hyperliquid ranking\).*beyond the need/.test(document.querySelector('#narrative')?.textContent || ''), null, { timeout: 60000 });
+      // A dense step folds its list: unfold it as a reader would, then ask for every event. Under
+      // load the step's list can re-render (folded again) between the two clicks: retry until the
+      // sentence is there.
+      const adlSaid = () => page.evaluate(() => /ADL \(Hyperliquid ranking\).*beyond the need/.test(document.querySelector('#narrative')?.textContent || ''));
+      for (let tries = 0; !(await adlSaid()); tries++) {
+        if (tries > 60) throw new Error('the ADL sentence never appeared at step 8');
+        if (await page.$('#narrative-details:not([open]) summary')) await page.click('#narrative-details summary', { timeout: 5000 }).catch(() => {});
+        if (await page.locator('#narrative-all').isVisible().catch(() => false)) await page.click('#narrative-all', { timeout: 5000 }).catch(() => {});
+        await page.waitForTimeout(500);
+      }
       await page.screenshot({ path: path.join(shotsDir, 'hyperliquid-adl-2025.png'), fullPage: false });
     },
   },
