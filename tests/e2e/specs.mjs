@@ -1532,6 +1532,10 @@ specs.push({
     await ready(page);
     await page.selectOption('#preset', 'options-seller');
     await page.waitForFunction(() => /Miner/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+    // Issue 18: the accounts table shows an options account's delta and vega (the engine's greeks).
+    const head = await text(page, '.accounts-head');
+    if (!/Liq\. price · greeks/.test(head)) throw new Error(`accounts header: ${head}`);
+    await page.waitForFunction(() => [...document.querySelectorAll('.account-row')].some((r) => /^Miner/.test(r.querySelector('span.name')?.textContent || '') && /Δ [−-]?\d/.test(r.textContent)), null, { timeout: 5000 });
     await page.click('h1');
     await page.keyboard.press('End');
     await page.waitForTimeout(300);
@@ -1552,5 +1556,12 @@ specs.push({
     // The greeks columns, scrolled into view.
     await page.$eval('#account-story .story-steps', (el) => { el.scrollLeft = el.scrollWidth; });
     await page.locator('#account-story .story-steps').screenshot({ path: path.join(shotsDir, 'options-story-greeks-columns.png') });
+    // The selected account's delta as a chart line through the run.
+    const tab = page.locator('.tabs button', { hasText: 'Delta of account' });
+    await tab.click();
+    await page.waitForFunction(() => document.querySelector('.tabs button[aria-pressed="true"]')?.textContent === 'Delta of account', null, { timeout: 5000 });
+    await page.waitForTimeout(400);
+    await page.locator('#chart-second').scrollIntoViewIfNeeded();
+    await page.locator('.charts').screenshot({ path: path.join(shotsDir, 'options-delta-chart.png') });
   },
 });
