@@ -35,7 +35,7 @@ fn account(t: &engine::Timeline, id: &str) -> usize {
 
 const EPISODES: &[&str] =
     &["nasdaq-2018", "bitmex-2020", "okx-2018", "mango-2022", "hyperliquid-jelly-2025", "lme-nickel-2022", "lme-nickel-2022-stood", "hyperliquid-adl-2025", "nasdaq-2018-spread"];
-const DIDACTIC: &[&str] = &["margin-covers", "reaches-default-fund", "exhausts-waterfall", "five-strategies", "margin-modes", "cover-2", "portfolio-offset-fails"];
+const DIDACTIC: &[&str] = &["margin-covers", "reaches-default-fund", "exhausts-waterfall", "five-strategies", "margin-modes", "cover-2", "portfolio-offset-fails", "two-default-funds"];
 
 #[test]
 fn every_preset_validates_runs_conserves_and_is_documented() {
@@ -412,4 +412,39 @@ fn hyperliquid_adl_2025_shows_the_overshoot() {
     let hit: std::collections::BTreeSet<usize> = t.events.iter().filter(|e| e.kind == EventKind::Deleveraged).filter_map(|e| e.account).collect();
     assert!(hit.len() >= 1_000, "{} accounts ADL'd", hit.len());
     assert!(p.narrative.contains("2.8 times"));
+}
+
+/// Several default funds (issue 19): an energy default leaves the equity fund untouched.
+#[test]
+fn two_default_funds_an_energy_default_leaves_the_equity_fund_untouched() {
+    let t = run("two-default-funds");
+    let s = &t.summary;
+    // Hand figures. Step 5: POWER 50 → 35 (−30%): the long of 1m pays 15m of variation margin,
+    // its cash 5.9m → −9.1m. Step 6: in default, auctioned at 35 × 0.9 = 31.5: 3.5m more.
+    // Deficit 15m + 3.5m = 18.5m: margin 5.9m, own contribution 2m, capital 1m, the energy
+    // fund 5m + 3m = 8m, and 1.6m assessed on e1 and e2 pro rata to their headroom 5m : 3m
+    // (cap 1×): 1m and 0.6m.
+    assert_eq!(s.deficit, d("18500000"));
+    assert_eq!(s.by_layer, vec![d("5900000"), d("2000000"), d("1000000"), d("8000000"), d("1600000")]);
+    assert_eq!(s.unallocated, Decimal::ZERO);
+    let loss = |id: &str| t.account_at(account(&t, id), t.steps).loss_to_waterfall;
+    assert_eq!(loss("e1"), d("6000000"));
+    assert_eq!(loss("e2"), d("3600000"));
+    // The equity members: neither drawn nor assessed.
+    for id in ["q1", "q2", "q3"] {
+        assert_eq!(loss(id), Decimal::ZERO, "{id}");
+        let a = account(&t, id);
+        assert_eq!(t.snapshot_at(a, t.steps).unwrap().contribution, t.snapshot_at(a, 0).unwrap().contribution, "{id}");
+    }
+    assert!(t.events.iter().filter(|e| e.kind == EventKind::Assessment).all(|e| !e.text().contains("equity member")));
+    // One pooled fund (no `default_funds`): the equity members bear part of the same loss.
+    let mut pooled = presets::by_id("two-default-funds").unwrap().scenario;
+    pooled.default_funds.clear();
+    for a in &mut pooled.accounts {
+        a.fund.clear();
+    }
+    let t = engine::simulate(&pooled).unwrap();
+    let q: Decimal = ["q1", "q2", "q3"].iter().map(|id| t.account_at(account(&t, id), t.steps).loss_to_waterfall).sum();
+    assert!(q > d("7000000"), "pooled: the equity members bore {q}");
+    t.conservation().unwrap();
 }

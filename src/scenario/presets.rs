@@ -460,6 +460,22 @@ The figures are illustrative.",
         json: include_str!("../../examples/cover-2.json"),
     },
     Source {
+        id: "two-default-funds",
+        title: "Two default funds: energy and equity derivatives",
+        summary: "A clearing house keeps an energy fund and an equity-derivatives fund apart: an energy member's default draws on the energy fund and assesses the energy members only; the equity members' EUR 45m is not touched.",
+        narrative: "Many clearing houses keep one default fund per service, so that members of one market do not mutualize the risks of another: Nasdaq Clearing keeps its commodities default fund apart from its financial one, and LCH keeps one per clearing service. \
+Here an energy member is long 1 million MWh of Nordic power at EUR 50 with EUR 5.9m of collateral; a 30% fall at step 5 costs it EUR 15m of variation margin, and it fails its margin call. \
+Declared in default at step 6, its position is auctioned 10% below the mark of 35, at 31.5: with the variation margin it owed, a loss of EUR 18.5m. \
+Its collateral (EUR 5.9m) and its own contribution to the energy fund (EUR 2m) pay first, then the clearing house's capital (EUR 1m), then the other energy members' fund, EUR 8m, all of it. \
+The EUR 1.6m still lacking is assessed on the energy members only, pro rata to their headroom, each capped at 1x its contribution to the energy fund: Utility A pays EUR 1m, Utility B EUR 0.6m. \
+The equity members' fund (EUR 45m) is neither drawn nor assessed: with one pooled fund they would have borne most of the EUR 9.6m, since they hold most of its contributions. \
+Every figure is illustrative; the rule is the clearing houses' (separate funds per service, assessments capped on a member's contribution to that service's fund).",
+        sources: &["Nasdaq Clearing, default fund rules (separate commodities and financial default funds)", "LCH Ltd, Default Rules (one default fund per clearing service)", PFMI],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/two-default-funds.json"),
+    },
+    Source {
         id: "options-seller",
         title: "An options seller blows up (short volatility)",
         summary: "A fund short out-of-the-money puts and calls is hit by a 30% gap and volatility jumping from 60% to 150%; its deficit goes through the insurance fund and is socialized among the accounts in profit.",
