@@ -49,7 +49,7 @@ const LISTS: &[Listed] = &[
     },
     Listed {
         path: "default_funds[] { id, instruments } and accounts[].fund",
-        what: "one default fund per instrument group; a member's contribution belongs to the fund its `fund` names",
+        what: "one default fund per instrument group; a member's contribution belongs to the fund its own fund field names",
         entries: |s| {
             s.default_funds
                 .iter()
