@@ -1,6 +1,6 @@
 //! Running a venue: the entry points (`simulate` and its variants) and the order of one step.
 //!
-//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → variation margin (a clearing house) → withdrawals → expiry →
+//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → replenishment → recoveries → variation margin (a clearing house) → withdrawals → expiry →
 //! margin checks (liquidation, margin calls, defaults, each default's walk down the waterfall) →
 //! the step's loss-sharing splits → record. Each of these is its own file (`docs/architecture.md`
 //! lists them with their sources); the run's state is `state.rs`.
@@ -180,6 +180,7 @@ impl<'a> Sim<'a> {
             self.cancel_trades(t)?;
             self.apply_inflows(t)?;
             self.replenish(t)?;
+            self.recover(t)?;
             if self.vm {
                 self.post_variation_margin(t)?;
                 self.collect_pending(t)?;

@@ -417,6 +417,42 @@ specs.push(
     },
   },
   {
+    name: 'editor: interventions and funds list the issue-19 fields; an assessment\'s caps are editable; glossary shows a recovery',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      // Mango told to the end: the glossary's "recovery" opens the return at step 8.
+      await page.fill('#glossary-search', 'recovery');
+      await page.click('#term-recovery + dd .show-me');
+      await page.waitForTimeout(300);
+      const story = await text(page, '#narrative');
+      if (!/every depositor is whole again/.test(story)) throw new Error(`Show me (recovery) opened: ${story.slice(0, 300)}`);
+      await page.click('#editor-panel summary:has-text("Interventions and funds")');
+      let list = await text(page, '#intervention-list');
+      if (!/67000000 from attacker at step 8, to depositors/.test(list)) throw new Error(`recoveries not listed: ${list}`);
+      if (!/attacker takes 116000000 at step 2/.test(list)) throw new Error(`withdrawals not listed: ${list}`);
+      await page.locator('#editor-panel').screenshot({ path: path.join(shotsDir, 'editor-interventions-mango.png') });
+      // Several default funds: the energy and equity funds with their members; the assessment's caps.
+      await page.fill('#glossary-search', 'several default funds');
+      await page.click('#term-several-default-funds + dd .show-me');
+      await page.waitForTimeout(300);
+      list = await text(page, '#intervention-list');
+      if (!/energy: POWER \(3 members\)/.test(list) || !/equity: EQ-INDEX \(3 members\)/.test(list)) throw new Error(`default funds not listed: ${list}`);
+      const calls = page.locator('#layer-list input[aria-label="Assessments: calls (max_calls)"]');
+      if ((await calls.inputValue()) !== '1') throw new Error(`max_calls shows ${await calls.inputValue()}`);
+      await calls.fill('2');
+      await calls.press('Tab');
+      await page.waitForTimeout(300);
+      if ((await calls.inputValue()) !== '2') throw new Error('max_calls did not take 2');
+      const period = page.locator('#layer-list input[aria-label="Assessments: × in period (period_cap_multiple)"]');
+      await period.fill('abc');
+      await period.press('Tab');
+      await page.waitForTimeout(200);
+      if (!/waterfall\[4\]\.period_cap_multiple/.test(await text(page, '#editor-panel'))) throw new Error('a bad cap is not named by its field');
+      await page.locator('#editor-panel').screenshot({ path: path.join(shotsDir, 'editor-interventions-funds.png') });
+    },
+  },
+  {
     name: 'a hostile link shows a message and keeps the stored scenario',
     async run({ page, base }) {
       await page.goto(base);
