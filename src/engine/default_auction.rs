@@ -69,7 +69,7 @@ impl<'a> Sim<'a> {
         self.defaults += 1;
         self.set_status(a, Status::Defaulted);
         self.event(t, Some(a), EventKind::Default, msg, None, None);
-        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)? // ok: a < len
+        let c0 = valuate(&self.m, self.m.pm(a), &self.accts[a].snap.collateral, &[], t)? // ok: a < len
             .collateral
             .add_c(sum_c(self.accts[a].snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?, "defaulter's margin")?; // ok: a < len
         let mut realized_total = Decimal::ZERO;

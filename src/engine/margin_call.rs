@@ -72,7 +72,7 @@ impl<'a> Sim<'a> {
         }
         self.valued += 1;
         // An exchange's check reads no initial requirement; a clearing house's margin call does.
-        let v = if self.ccp { valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? } else { valuate_maintenance(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? };
+        let v = if self.ccp { valuate(&self.m, self.m.pm(a), &acct.snap.collateral, &acct.snap.positions, t)? } else { valuate_maintenance(&self.m, self.m.pm(a), &acct.snap.collateral, &acct.snap.positions, t)? };
         if self.ccp {
             self.ccp_margin(a, t, v.equity, v.maintenance, v.initial)?;
             return Ok(Some(v));

@@ -144,11 +144,13 @@ pub(crate) fn start_venue<'a, E: Borrow<BookAccount>>(
 /// opening rules (isolated margins split, the counterparty's side of any open-interest
 /// imbalance). Cover-1/Cover-2 value this very book (issue 20: they read only the listed
 /// positions and missed the counterparty's).
-pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap)>> {
+pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap, u16)>> {
     let s = p.scenario();
     let paths = p.paths().map_err(|e| invalid(vec![e]))?;
     let sim = Sim::new(s, paths, p.accounts(), &[], ScanMode::Indexed, false)?;
-    Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).collect())
+    // Each account's margin model (`Market::account_pm`'s number; the venue's when no group has one).
+    let pm: Vec<u16> = (0..sim.accts.len()).map(|a| sim.m.account_pm.get(a).copied().unwrap_or(sim.m.venue_pm)).collect();
+    Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).zip(pm).map(|((i, a), k)| (i, a, k)).collect())
 }
 
 /// Where the step in progress stands, for a step taken in parts (`engine::Run`, the page's
