@@ -134,6 +134,12 @@ event_kinds! {
     Withdrawal,
     /// Members pay back the default fund a default used (issue 19, replenishment).
     Replenishment,
+    /// A defaulter's option book delta-hedged with its underlying before the close-out (issue 18,
+    /// option_default.rs).
+    DeltaHedge,
+    /// A leg of a defaulter's option book chosen next for the close-out, the largest contributor
+    /// to its margin (issue 18, option_default.rs).
+    RiskRanked,
 }
 
 messages! {
@@ -209,6 +215,14 @@ messages! {
     /// Issue 19 (withdrawal.rs): `name` took `amount` of the `asked` out; `borrowed` of it beyond
     /// its cash, against `headroom` (equity less initial margin) before.
     62 => Withdrawn { name: N, amount: Decimal, asked: Decimal, borrowed: Decimal, headroom: Decimal },
+    /// Issue 18 (option_default.rs): before `name`'s close-out the clearing house traded `size`
+    /// `inst` at `price` (the market with its price impact; `mark` the mark) to bring the book's
+    /// `delta` (units of `inst`, before) to about zero; `cost` (≤ 0) is the impact paid;
+    /// `holding` the future held after.
+    100 => DeltaHedged { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, delta: Decimal, cost: Decimal, holding: Decimal },
+    /// Issue 18 (option_default.rs): leg `rank` of `name`'s close-out, `size` `inst`, is closed
+    /// next: it adds `contribution` to the margin of what is left (the largest of the legs).
+    101 => RiskRanked { name: N, rank: usize, size: Decimal, inst: N, contribution: Decimal },
 }
 
 impl Msg<u64> {

@@ -22,6 +22,7 @@ pub mod market;
 pub mod money;
 pub mod options;
 mod option_book;
+mod option_default;
 pub mod option_greeks;
 pub mod option_margin;
 pub mod portfolio_margin;
