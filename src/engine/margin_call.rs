@@ -15,7 +15,7 @@ impl<'a> Sim<'a> {
     pub(in crate::engine) fn begin_margin_checks(&mut self, t: u32) {
         match self.scan.mode {
             ScanMode::Reference => self.reference_next = 0,
-            ScanMode::Indexed => self.scan.collect(t),
+            ScanMode::Indexed | ScanMode::IndexedWithoutBand => self.scan.collect(t),
         }
     }
 

@@ -26,6 +26,7 @@ mod option_default;
 pub mod option_greeks;
 pub mod option_margin;
 pub mod portfolio_margin;
+mod portfolio_band;
 mod record;
 pub mod run;
 pub mod scan;
@@ -50,6 +51,6 @@ pub use contagion::{simulate_system, simulate_system_prepared, ContagionFlow, Sy
 pub use run::{Progress, Run};
 pub use scan::ScanMode;
 pub use setup::layer_list;
-pub use simulate::{opening_book, simulate, simulate_expanded, simulate_prepared, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
+pub use simulate::{margin_checks, opening_book, simulate, simulate_expanded, simulate_prepared, simulate_reference, simulate_summary, simulate_with_mode, simulate_with_waterfall};
 pub use spill::{Draw, StepDigest};
 pub use timeline::*;

@@ -39,6 +39,8 @@ pub struct PortfolioTables {
     /// `[instrument][step]`: the next step at which the instrument's mark, funding index or unit
     /// P&Ls differ from this step's (u32::MAX: never).
     next: Vec<Vec<u32>>,
+    /// The cumulated series of the slack band (portfolio_band.rs).
+    pub(super) band: super::portfolio_band::BandPaths,
 }
 
 /// Which scenario drives an account's requirement.
@@ -181,7 +183,24 @@ impl PortfolioTables {
             }
             next.push(nx);
         }
-        Ok(Some(PortfolioTables { spec, params, som_of_range, roll_min_move, spreads, hist, units, next }))
+        let bandable = hist.is_none() && spreads.is_empty();
+        let band = super::portfolio_band::BandPaths::build(m, &params, &units, bandable);
+        Ok(Some(PortfolioTables { spec, params, som_of_range, roll_min_move, spreads, hist, units, next, band }))
+    }
+
+    /// Maintenance = this × the risk.
+    pub(super) fn maintenance_factor(&self) -> Decimal {
+        self.params.maintenance_factor
+    }
+
+    /// The roll shock per unit of futures value.
+    pub(super) fn roll_rate(&self) -> Decimal {
+        self.roll_min_move
+    }
+
+    /// SPAN's short option minimum per short unit and unit of the underlying's price.
+    pub(super) fn som_of_range(&self) -> Decimal {
+        self.som_of_range
     }
 
     /// The next step after `t` at which instrument `i`'s inputs move (u32::MAX: never).

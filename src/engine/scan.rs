@@ -33,6 +33,10 @@ pub enum ScanMode {
     /// Value only accounts whose band the marks left, or that changed (same timeline).
     #[default]
     Indexed,
+    /// [`ScanMode::Indexed`] without the slack band of portfolio-margined accounts
+    /// (portfolio_band.rs): such an account is valued at every move of one of its inputs. Kept
+    /// to prove the band changes nothing (tests/portfolio_band.rs) and to measure what it saves.
+    IndexedWithoutBand,
 }
 
 /// What the band needs to know about an instrument.
@@ -99,6 +103,8 @@ pub(crate) struct Scan {
     facts: Vec<InstFacts>,
     /// Collateral asset k → the instrument whose mark is its price (None: constant price).
     asset_inst: Vec<Option<usize>>,
+    /// Band portfolio-margined accounts by their slack (not in `IndexedWithoutBand`).
+    band_pm: bool,
     /// Max-heaps of lower edges: the account is a candidate once the mark is below its edge.
     lower: Vec<BinaryHeap<Edge>>,
     /// Min-heaps of upper edges: candidate once the mark is above.
@@ -193,6 +199,7 @@ impl Scan {
         }
         Scan {
             mode,
+            band_pm: mode != ScanMode::IndexedWithoutBand,
             steps: s.steps,
             facts,
             asset_inst,
@@ -427,6 +434,14 @@ impl Scan {
             return None;
         }
         if let (Some(pm), None) = (pm, only) {
+            // The slack band (portfolio_band.rs): asleep while the account provably keeps its
+            // slack; else, as below, at the next move of any input.
+            if self.band_pm {
+                if let Some(w) = pm.quiet_until(snap, all, &self.asset_inst, m, s, t) {
+                    *expiry = (*expiry).min(w);
+                    return Some(());
+                }
+            }
             // Portfolio margin (issue 18): the requirement is not linear in the marks, so no
             // price band; the group is checked again at the first step where one of its inputs
             // moves — a mark, a volatility, an option's time to expiry, a funding index, the

@@ -82,6 +82,18 @@ pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookA
     })
 }
 
+/// How many margin checks valued an account in a summary-only run of `s` under `mode` (the
+/// scan's work: what the indexed scan and the portfolio slack band save; tests and benchmarks).
+pub fn margin_checks(s: &Scenario, mode: ScanMode) -> EngineResult<u64> {
+    let p = prepare(s).map_err(invalid)?;
+    let paths = p.paths().map_err(|e| invalid(vec![e]))?;
+    let mut sim = Sim::new(s, paths, p.accounts(), &s.waterfall, mode, false)?;
+    for t in 0..=s.steps {
+        sim.step(t)?;
+    }
+    Ok(sim.valued)
+}
+
 /// Run in full (events, ledger, account states) a scenario whose book `scenario::prepare` already
 /// expanded (`accounts`: its result for a scenario that differs from `s` only in what the book
 /// does not read, e.g. price shocks; cohort seeds pinned) under a waterfall already checked. The
