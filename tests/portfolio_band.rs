@@ -123,3 +123,77 @@ fn the_band_skips_grids_of_a_quiet_account() {
     eprintln!("valued with the band {a}, without {b}");
     assert!(a * 4 < b, "valued with the band {a}, without {b}");
 }
+
+/// The benchmark book of BENCHMARKS.md (issue 18): `n` option accounts × `steps` steps under the
+/// Deribit-PM grid defaults (27 scenarios + 8 extended); each account short or long 1–3 calls
+/// (strike 110) and 1–3 puts (strike 90) and ±0.5–1 of the perpetual, cash 2,000–12,000; GBM 1 %/step, vol flat
+/// 60 %, expiry at the last step; the market maker `mm` takes the other sides, per instrument.
+fn bench_book(n: u32, steps: u32) -> Scenario {
+    let mut accounts = Vec::new();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move |k: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % k
+    };
+    for i in 0..n {
+        let sign = |b: u64| if b == 0 { "-" } else { "" };
+        let (cs, ps, fs) = (sign(next(2)), sign(next(2)), sign(next(2)));
+        let (cq, pq) = (1 + next(3), 1 + next(3));
+        let fq = match 5 + next(6) {
+            10 => "1".to_string(),
+            k => format!("0.{k}"),
+        };
+        let cash = 2000 + next(10_001);
+        accounts.push(format!(
+            r#"{{"id":"a{i}","cash":"{cash}","positions":[{{"instrument":"C","size":"{cs}{cq}"}},{{"instrument":"P","size":"{ps}{pq}"}},{{"instrument":"X","size":"{fs}{fq}"}}]}}"#
+        ));
+    }
+    let json = format!(
+        r#"{{"version":1,"steps":{steps},"seed":11,
+        "venue":{{"style":"exchange","margin_model":{{"kind":"scenario_grid"}}}},
+        "instruments":[
+          {{"id":"X","tick_size":"0.01","lot_size":"0.1","counterparty":"mm","margin":{{"initial":"0.1","maintenance":"0.05"}},"price":{{"initial":"100","gbm":{{"drift":"0","volatility":"0.01"}}}}}},
+          {{"id":"C","tick_size":"0.01","lot_size":"1","counterparty":"mm","expiry":{{"step":{steps},"settlement":"cash"}},"option":{{"on":"X","kind":"call","strike":"110","volatility":{{"initial":"0.6"}}}}}},
+          {{"id":"P","tick_size":"0.01","lot_size":"1","counterparty":"mm","expiry":{{"step":{steps},"settlement":"cash"}},"option":{{"on":"X","kind":"put","strike":"90","volatility":{{"initial":"0.6"}}}}}}],
+        "accounts":[{},{{"id":"mm","cash":"1000000000","margin_model":{{"kind":"per_instrument"}}}}],
+        "waterfall":[{{"kind":"insurance_fund"}},{{"kind":"socialized_loss"}}]}}"#,
+        accounts.join(",")
+    );
+    let s = from_json(&json).unwrap();
+    validate(&s).unwrap();
+    s
+}
+
+/// `cargo test --profile native --test portfolio_band bench_band -- --ignored --nocapture`:
+/// times the benchmark book with and without the band (summary runs), and checks the full
+/// timelines equal on a smaller book.
+#[test]
+#[ignore]
+fn bench_band() {
+    for (n, steps, without) in [(1_000u32, 1_000u32, true), (10_000, 1_000, true)] {
+        let s = bench_book(n, steps);
+        let checks = |mode| engine::margin_checks(&s, mode).unwrap();
+        let t0 = std::time::Instant::now();
+        let with = checks(ScanMode::Indexed);
+        let a = t0.elapsed().as_secs_f64();
+        eprintln!("{n} accounts × {steps} steps, band: {a:.2} s, {with} grids ({:.2} µs per account·step)", a * 1e6 / (n as f64 * steps as f64));
+        if without {
+            let t1 = std::time::Instant::now();
+            let no = checks(ScanMode::IndexedWithoutBand);
+            let b = t1.elapsed().as_secs_f64();
+            eprintln!("{n} accounts × {steps} steps, no band: {b:.2} s, {no} grids ({:.2} µs per account·step); {:.1}× faster", b * 1e6 / (n as f64 * steps as f64), b / a);
+        }
+    }
+}
+
+/// The benchmark book, small: the full timelines with and without the band are equal.
+#[test]
+fn the_bench_book_is_identical_with_and_without_the_band() {
+    let s = bench_book(60, 150);
+    let with = engine::simulate_with_mode(&s, &s.waterfall, ScanMode::Indexed).unwrap();
+    let without = engine::simulate_with_mode(&s, &s.waterfall, ScanMode::IndexedWithoutBand).unwrap();
+    assert_eq!(serde_json::to_string(&with).unwrap(), serde_json::to_string(&without).unwrap());
+    assert!(with.events.len() > 0 || with.summary.deficit.is_zero());
+}
