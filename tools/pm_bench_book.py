@@ -5,11 +5,13 @@ under the Deribit-PM grid defaults; each account short or long 1-3 calls (strike
 the last step; the market maker `mm` takes the other sides, per instrument. The same book as
 `bench_book` in tests/portfolio_band.rs (same xorshift draws).
 
-usage: tools/pm_bench_book.py N STEPS > book.json"""
+usage: tools/pm_bench_book.py N STEPS [CASH_MIN CASH_SPAN] > book.json (cash CASH_MIN + 0..CASH_SPAN,
+default 2000 10000)"""
 import json, sys
 
 def main():
     n, steps = int(sys.argv[1]), int(sys.argv[2])
+    cmin, cspan = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (2000, 10000)
     x = 0x9E3779B97F4A7C15
     mask = (1 << 64) - 1
     def nxt(k):
@@ -25,7 +27,7 @@ def main():
         cq, pq = 1 + nxt(3), 1 + nxt(3)
         f = 5 + nxt(6)
         fq = "1" if f == 10 else f"0.{f}"
-        cash = 2000 + nxt(10001)
+        cash = cmin + nxt(cspan + 1)
         accounts.append({"id": f"a{i}", "cash": str(cash), "positions": [
             {"instrument": "C", "size": f"{cs}{cq}"}, {"instrument": "P", "size": f"{ps}{pq}"}, {"instrument": "X", "size": f"{fs}{fq}"}]})
     accounts.append({"id": "mm", "cash": "1000000000", "margin_model": {"kind": "per_instrument"}})
