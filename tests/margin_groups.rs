@@ -145,6 +145,11 @@ fn a_cohort_takes_its_model() {
         let story = engine::explain::account_story(&t, a).unwrap();
         assert!(story.rows[0].portfolio.is_some(), "cohort account {a} is grid-margined");
     }
+    // A bad cohort model is named by its path.
+    let mut bad = s.clone();
+    bad.cohorts[0].margin_model = Some(serde_json::from_str(r#"{"kind":"scenario_grid","buckets":0}"#).unwrap());
+    let err = validate(&bad).unwrap_err();
+    assert!(err.iter().any(|e| e.path == "cohorts[0].margin_model.buckets"), "{err:?}");
     // The listed `std` stays per instrument.
     assert!(engine::explain::account_story(&t, 1).unwrap().rows[0].portfolio.is_none());
 }
