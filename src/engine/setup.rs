@@ -148,7 +148,24 @@ impl<'a> Sim<'a> {
         let n_accts = expanded.len();
         let cohort_inst: Vec<Option<usize>> = s.cohorts.iter().map(|c| inst_index(&c.instrument)).collect();
         let mut id_buf = String::new();
+        // Margin models per account group (issue 18): only filled when a group has one.
+        let by_group = s.accounts.iter().any(|a| a.margin_model.is_some()) || s.cohorts.iter().any(|c| c.margin_model.is_some());
+        let model_of = |m: &Market, spec: Option<&crate::scenario::MarginModelSpec>| match spec {
+            None => m.venue_pm,
+            some => m.model_index(some).unwrap_or(0),
+        };
+        if by_group {
+            self.m.account_pm = Vec::with_capacity(n_accts);
+        }
         for b in expanded {
+            if by_group {
+                let spec = match *b.borrow() {
+                    BookAccount::Listed(k) => s.accounts.get(k).and_then(|a| a.margin_model.as_ref()),
+                    BookAccount::Generated { cohort, .. } => s.cohorts.get(cohort).and_then(|c| c.margin_model.as_ref()),
+                };
+                let k = model_of(&self.m, spec);
+                self.m.account_pm.push(k);
+            }
             let (info, mode, coll, positions, fund_contribution, reserves) = match *b.borrow() {
                 BookAccount::Listed(k) => {
                     let a = s.accounts.get(k).ok_or_else(|| invalid(vec![]))?;
@@ -371,7 +388,7 @@ impl<'a> Sim<'a> {
         let needs_start = self.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
         for i in (0..self.accts.len()).filter(|_| needs_start) {
             let a = &self.accts[i]; // ok: i < len
-            let v = valuate(&self.m, &a.snap.collateral, &a.snap.positions, 0)?;
+            let v = valuate(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, 0)?;
             let n = self.accts.len();
             self.side.start_equity.set(i, v.equity, n);
         }
