@@ -75,9 +75,22 @@ impl<'a> Sim<'a> {
         let mut realized_total = Decimal::ZERO;
         let mut info = Closed::new();
         let mut notionals = Notionals::new();
+        // With `default_auction`, the members' bids and forced allocation (auction_bids.rs,
+        // forced_allocation.rs); without it, every position at the one discount, as before.
+        let plan = self.auction_plan(a)?;
+        if let Some(plan) = &plan {
+            self.auction_winners.push((a, plan.fills.iter().map(|f| f.0).collect()));
+        }
         while let Some(p) = self.accts[a].snap.positions.last().cloned() {
             // ok: a < len
             let mark = self.m.mark(p.inst, t);
+            if let Some(plan) = &plan {
+                let pidx = self.accts[a].snap.positions.len() - 1; // ok: non-empty
+                realized_total += self.auction_position(a, pidx, plan, t)?;
+                notionals.push(self.m.notional(p.inst, p.size, mark)?);
+                info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
+                continue;
+            }
             let px = self.m.exec_price(p.inst, p.size, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
             let pidx = self.accts[a].snap.positions.len() - 1; // ok: non-empty
             let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;

@@ -134,6 +134,14 @@ event_kinds! {
     Withdrawal,
     /// Members pay back the default fund a default used (issue 19, replenishment).
     Replenishment,
+    /// A member's bid won part of a defaulter's portfolio (issue 19, auction_bids.rs).
+    AuctionWon,
+    /// Part of a defaulter's portfolio no bid covered was allocated to a member (issue 19,
+    /// forced_allocation.rs).
+    ForcedAllocation,
+    /// The survivors' fund used the contributions of the members who did not win the auction
+    /// first (issue 19, waterfall/juniorisation.rs).
+    Juniorisation,
 }
 
 messages! {
@@ -209,6 +217,16 @@ messages! {
     /// Issue 19 (withdrawal.rs): `name` took `amount` of the `asked` out; `borrowed` of it beyond
     /// its cash, against `headroom` (equity less initial margin) before.
     62 => Withdrawn { name: N, amount: Decimal, asked: Decimal, borrowed: Decimal, headroom: Decimal },
+    /// Issue 19 (auction_bids.rs): `winner`'s bid at `discount` to mark took `size` of `name`'s
+    /// `inst` over at `price` (mark `mark`).
+    70 => AuctionWon { name: N, winner: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, discount: Decimal },
+    /// Issue 19 (forced_allocation.rs): `size` of `name`'s `inst` no bid covered was allocated to
+    /// `member` (fund contribution `contribution`, its weight) at the last auction price `price`.
+    71 => ForcedAllocated { name: N, member: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, contribution: Decimal },
+    /// Issue 19 (waterfall/juniorisation.rs): toward `name`'s default, the contributions of
+    /// `junior` member(s) that did not win its auction (`junior_total` in all) are used before
+    /// those of the `senior` winner(s).
+    72 => Juniorised { name: N, junior: usize, junior_total: Decimal, senior: usize },
 }
 
 impl Msg<u64> {

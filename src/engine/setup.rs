@@ -82,6 +82,7 @@ impl<'a> Sim<'a> {
             closed_out: VecDeque::new(),
             in_default: Vec::new(),
             fund_drawn_at: None,
+            auction_winners: Vec::new(),
             inst_fund: Vec::new(),
             member_fund: Vec::new(),
             inst_insurance: if s.instruments.iter().any(|i| i.insurance_fund.is_some()) { s.instruments.iter().map(|i| i.insurance_fund).collect() } else { Vec::new() },

@@ -14,6 +14,7 @@ mod defaulter_fund;
 mod defaulter_margin;
 pub mod distribute;
 mod insurance_fund;
+mod juniorisation;
 mod lp_vault;
 mod replenish;
 mod skin_in_the_game;
