@@ -120,13 +120,13 @@ mod tests {
         s.parse().expect("decimal")
     }
 
-    /// d (cash 20, fund 10) is long 10 X at 100 and is declared in default at step 1; X stays at
-    /// 100. b holds the other side. m1..m4 contribute 100, 200, 300, 100 to the fund; `auction`
+    /// d (cash 20, fund 10) is long 10 X at 100 and is declared in default at step 1; X is at
+    /// 100 until step 1, 110 at step 2. b holds the other side. m1..m4 contribute 100, 200, 300, 100 to the fund; `auction`
     /// is the `default_auction` section (empty: none).
     fn scenario(auction: &str) -> String {
         format!(
             r#"{{"version":1,"steps":2,"venue":{{"style":"ccp","auction_discount":"0.2"}},
-            "instruments":[{{"id":"X","lot_size":"1","margin":{{"initial":"0.02","maintenance":"0.01"}},"price":{{"initial":"100"}}}}],
+            "instruments":[{{"id":"X","lot_size":"1","margin":{{"initial":"0.02","maintenance":"0.01"}},"price":{{"initial":"100","points":[{{"step":1,"price":"100"}},{{"step":2,"price":"110"}}]}}}}],
             "accounts":[{{"id":"d","role":"member","cash":"20","fund_contribution":"10","positions":[{{"instrument":"X","size":"10"}}]}},
                         {{"id":"b","role":"member","cash":"100000","positions":[{{"instrument":"X","size":"-10"}}]}},
                         {{"id":"m1","role":"member","cash":"10000","fund_contribution":"100"}},
@@ -170,6 +170,9 @@ mod tests {
         assert_eq!(book(&t, 2), (d("6"), d("10030")));
         assert_eq!(book(&t, 3), (d("4"), d("10040")));
         assert_eq!(book(&t, 4), (d("0"), d("10000")));
+        // Marked from then on like any position: at 110, m1's 6 X add 60, m2's 4 X 40.
+        assert_eq!(t.account_at(2, 2).equity, d("10090"));
+        assert_eq!(t.account_at(3, 2).equity, d("10080"));
         assert_eq!(t.summary.deficit, d("70"));
         assert_eq!(t.summary.by_layer, vec![d("20"), d("10"), d("40")]);
         assert_eq!(contributions(&t), vec![d("100"), d("200"), d("270"), d("90")]);

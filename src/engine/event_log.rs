@@ -238,7 +238,8 @@ mod packed_event_tests {
     }
 
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
-    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32).
+    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; the default auction's
+    /// bids, forced allocation and juniorisation, 70-72).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -250,6 +251,9 @@ mod packed_event_tests {
             (EventKind::Withdrawal, Msg::Withdrawn { name: a.clone(), amount: d(116, 0), asked: d(150, 0), borrowed: d(111, 0), headroom: d(116, 0) }),
             (EventKind::Replenishment, Msg::Replenished { name: a.clone(), due: d(31, 0), paid: d(30, 0) }),
             (EventKind::Replenishment, Msg::FundReplenished { used: d(32, 0), paid: d(31, 0), short: d(1, 0), steps: 2 }),
+            (EventKind::AuctionWon, Msg::AuctionWon { name: n("someone"), winner: a.clone(), size: d(6, 0), inst: n("X"), price: d(95, 0), mark: d(100, 0), discount: d(5, 2) }),
+            (EventKind::ForcedAllocation, Msg::ForcedAllocated { name: n("someone"), member: a.clone(), size: d(-214285716, 8), inst: n("X"), price: d(90, 0), mark: d(100, 0), contribution: d(300, 0) }),
+            (EventKind::Juniorisation, Msg::Juniorised { name: a.clone(), junior: 2, junior_total: d(400, 0), senior: 2 }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);
