@@ -273,6 +273,17 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
             if style == 0 && seed % 7 < 2 {
                 s.venue.backstop_vault = Some("vault".into());
             }
+            // The default auction (issue 19), from the seed, on a clearing house: bids from some
+            // members (discounts 0-29 %, shares 10-100 %), forced allocation or close-out of the
+            // rest, juniorisation on or off.
+            if style != 0 && seed % 4 >= 2 {
+                let bids = (0..accs.len())
+                    .filter(|i| (seed >> i) % 3 != 0)
+                    .map(|i| AuctionBid { member: format!("a{i}"), discount: dec(((seed / (i as u64 + 1)) % 30) as i64, 2), share: dec(1 + ((seed / (i as u64 + 2)) % 10) as i64, 1) })
+                    .collect();
+                let forced_allocation = if seed % 8 < 6 { ForcedAllocation::ProRataToContribution } else { ForcedAllocation::CloseOut };
+                s.default_auction = Some(DefaultAuction { bids, forced_allocation, juniorise: seed % 5 != 0 });
+            }
             s
         })
 }
