@@ -244,6 +244,10 @@ mod tests {
         assert!(err(r#","default_auction":{"bids":[{"member":"m1","discount":"0.1","share":"0.5"}]}"#).is_empty());
         let s = crate::scenario::from_json(&scenario("")).expect("scenario");
         assert!(!crate::scenario::to_json(&s).contains("default_auction"));
+        // Written back and shared as given.
+        let s = crate::scenario::from_json(&scenario(r#","default_auction":{"bids":[{"member":"m1","discount":"0.05","share":"0.6"}],"forced_allocation":"close_out","juniorise":false}"#)).expect("scenario");
+        assert_eq!(crate::scenario::from_json(&crate::scenario::to_json(&s)).expect("round trip"), s);
+        assert_eq!(crate::scenario::codec::decode(&crate::scenario::codec::encode(&s, None)).expect("link").scenario, s);
         let exch = scenario(r#","default_auction":{}"#).replace(r#""style":"ccp""#, r#""style":"exchange""#);
         let e = crate::scenario::from_json(&exch).err().map(|e| format!("{e:?}")).unwrap_or_default();
         assert!(e.contains("default_auction") && e.contains("ccp"), "{e}");
