@@ -114,7 +114,7 @@ fn default_auction_paths_conserve() {
         if s.default_auction.is_none() {
             let members: Vec<String> = s.accounts.iter().filter(|a| a.role == Role::Member).map(|a| a.id.clone()).skip(1).collect();
             let bids = members.iter().enumerate().map(|(k, m)| AuctionBid { member: m.clone(), discount: dec(((case + k as u64) % 20) as i64, 2), share: dec(1 + ((case / 3 + k as u64) % 5) as i64, 1) }).collect();
-            s.default_auction = Some(DefaultAuction { bids, ..Default::default() });
+            s.default_auction = Some(DefaultAuction { bids, max_discount: (case % 3 == 0).then(|| dec(10, 2)), ..Default::default() });
         }
         if case % 2 == 0 {
             // Half the cases: a defaulter with little margin and a waterfall through the

@@ -29,7 +29,7 @@ pub(in crate::engine) struct AuctionPlan {
 impl<'a> Sim<'a> {
     /// Source: CME Rule 802 and CME's default auction procedures (portfolio auctioned to clearing members, best bids first); Eurex Clearing Conditions Chapter I Part 1 Number 7.5 (default management auction); LCH Default Rules and Default Management Process; ICE Clear Credit Rule 20 (auction procedures).
     /// The auction of defaulter `a`'s portfolio: bids from members that survive this default,
-    /// ranked by discount (lowest first; equal discounts in the order written), each filled up
+    /// within the reserve (`max_discount`), ranked by discount (lowest first; equal discounts in the order written), each filled up
     /// to its share until the whole portfolio is covered; a bid past that point wins nothing
     /// (it was worse than the winning range).
     pub(in crate::engine) fn auction_plan(&self, a: usize) -> EngineResult<Option<AuctionPlan>> {
@@ -38,6 +38,10 @@ impl<'a> Sim<'a> {
             .bids
             .iter()
             .filter_map(|b| {
+                // Beyond the clearing house's reserve: rejected.
+                if x.max_discount.is_some_and(|m| b.discount > m) {
+                    return None;
+                }
                 let i = self.infos.iter().position(|n| *n.id == *b.member)?;
                 self.is_survivor(i, a).then_some((i, b.share, b.discount))
             })
@@ -217,6 +221,15 @@ mod tests {
         let c = t.conservation().expect("figures");
         assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit && c.layers_sum_to_allocated);
 
+        // A reserve of 10 %: m3's bid at 30 % is rejected; with m1 and m2 as above, the same
+        // half is forced (m3 would otherwise have taken it at 70).
+        let with_m3 = r#"{"member":"m1","discount":"0.05","share":"0.3"},{"member":"m2","discount":"0.1","share":"0.2"},{"member":"m3","discount":"0.3","share":"0.5"}"#;
+        let reserve = run(&format!(r#","default_auction":{{"bids":[{with_m3}],"max_discount":"0.1"}}"#));
+        assert_eq!(reserve.summary.deficit, d("85"));
+        assert_eq!(book(&reserve, 4), (d("2.14285716"), d("10021.4285716")));
+        let e = crate::scenario::from_json(&scenario(r#","default_auction":{"max_discount":"-0.1"}"#)).err().map(|e| format!("{e:?}")).unwrap_or_default();
+        assert!(e.contains("default_auction.max_discount"), "{e}");
+
         // `close_out`: the uncovered half is sold in the market at venue.auction_discount (20 %),
         // at 80: d loses 15 + 20 + 5 × 20 = 135 in all.
         let t = run(&format!(r#","default_auction":{{"bids":[{bids}],"forced_allocation":"close_out"}}"#));
@@ -251,5 +264,28 @@ mod tests {
         let exch = scenario(r#","default_auction":{}"#).replace(r#""style":"ccp""#, r#""style":"exchange""#);
         let e = crate::scenario::from_json(&exch).err().map(|e| format!("{e:?}")).unwrap_or_default();
         assert!(e.contains("default_auction") && e.contains("ccp"), "{e}");
+    }
+
+    /// The `default-auction` preset's figures, by hand. Alpha long 100 at 100, cash 1,200; the
+    /// price gaps to 80 at step 4 (variation margin −2,000) and Alpha defaults at step 5.
+    /// - Charlie 40 lots at 80 × 0.96 = 76.80 (−128), Delta 30 at 80 × 0.92 = 73.60 (−192);
+    ///   Echo's 25 % is beyond the 15 % reserve. The 30 lots left go pro rata 400 : 300 : 200 :
+    ///   100 to Charlie, Delta, Echo, Foxtrot: 12, 9, 6, 3 lots at 73.60 (−192).
+    /// - Loss 2,000 + 512 = 2,512: margin 1,200, own fund 300, SIG 50, 962 left.
+    /// - Juniorised: Echo 200 and Foxtrot 100 first (300), then 662 from Charlie and Delta pro
+    ///   rata 400 : 300: 378.28571428 and 283.71428571, 0.00000001 of dust.
+    #[test]
+    fn the_preset_tells_its_figures() {
+        let s = crate::scenario::presets::by_id("default-auction").expect("preset").scenario;
+        let t = simulate(&s).expect("runs");
+        let held = |a: usize| t.snapshot_at(a, 5).expect("account").positions.iter().map(|p| p.size).sum::<Decimal>();
+        assert_eq!((held(1), held(2), held(3), held(4)), (d("-50") + d("52"), d("-50") + d("39"), d("6"), d("3")));
+        assert_eq!(t.summary.deficit, d("2512"));
+        assert_eq!(t.summary.by_layer, vec![d("1200"), d("300"), d("50"), d("962"), d("0")]);
+        let fund: Vec<Decimal> = (1..5).map(|a| t.snapshot_at(a, 5).expect("account").contribution).collect();
+        assert_eq!(fund, vec![d("400") - d("378.28571428"), d("300") - d("283.71428571"), d("0"), d("0")]);
+        let prices: Vec<String> = t.events_at(5).iter().filter(|e| matches!(e.kind, EventKind::AuctionWon | EventKind::ForcedAllocation)).map(|e| e.text()).collect();
+        assert!(prices[0].contains("at 76.8 (mark 80)") && prices[1].contains("at 73.6 (mark 80)") && prices[2].contains("12 POWER-Q1"), "{prices:?}");
+        assert!(t.conservation().expect("figures").allocated_plus_unallocated_equals_deficit);
     }
 }

@@ -81,6 +81,10 @@ pub struct Scenario {
 pub struct DefaultAuction {
     /// The members' bids, each for a share of every defaulter's portfolio at a discount to mark.
     pub bids: Vec<AuctionBid>,
+    /// The clearing house's reserve: bids at a larger discount are rejected (they win nothing
+    /// and their part of the book goes to forced allocation). Absent: every bid may win.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_discount: Option<Decimal>,
     /// Who takes the part of the portfolio no bid covers.
     pub forced_allocation: ForcedAllocation,
     /// Use the fund contributions of surviving members who did not win (a bid worse than the
@@ -90,7 +94,7 @@ pub struct DefaultAuction {
 
 impl Default for DefaultAuction {
     fn default() -> Self {
-        DefaultAuction { bids: Vec::new(), forced_allocation: ForcedAllocation::ProRataToContribution, juniorise: true }
+        DefaultAuction { bids: Vec::new(), max_discount: None, forced_allocation: ForcedAllocation::ProRataToContribution, juniorise: true }
     }
 }
 

@@ -16,6 +16,13 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
     if s.venue.style != VenueStyle::Ccp {
         push("default_auction".into(), "needs venue.style `ccp`: only a clearing house auctions a defaulter's portfolio to its members".into());
     }
+    if let Some(m) = x.max_discount {
+        if m.is_sign_negative() && !m.is_zero() || m >= Decimal::ONE {
+            push("default_auction.max_discount".into(), format!("must be at least 0 and below 1 (got {m})"));
+        } else if domain::too_many_places(m, RATE_DP) {
+            push("default_auction.max_discount".into(), format!("at most {RATE_DP} decimal places (got {m})"));
+        }
+    }
     for (i, b) in x.bids.iter().enumerate().take(super::limits::MAX_AUCTION_BIDS) {
         let p = format!("default_auction.bids[{i}]");
         match s.accounts.iter().find(|a| a.id == b.member) {

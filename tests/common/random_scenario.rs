@@ -282,7 +282,7 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
                     .map(|i| AuctionBid { member: format!("a{i}"), discount: dec(((seed / (i as u64 + 1)) % 30) as i64, 2), share: dec(1 + ((seed / (i as u64 + 2)) % 10) as i64, 1) })
                     .collect();
                 let forced_allocation = if seed % 8 < 6 { ForcedAllocation::ProRataToContribution } else { ForcedAllocation::CloseOut };
-                s.default_auction = Some(DefaultAuction { bids, forced_allocation, juniorise: seed % 5 != 0 });
+                s.default_auction = Some(DefaultAuction { bids, max_discount: (seed % 3 == 0).then(|| dec(15, 2)), forced_allocation, juniorise: seed % 5 != 0 });
             }
             s
         })
