@@ -46,7 +46,7 @@ impl<'a> Sim<'a> {
                 self.is_survivor(i, a).then_some((i, b.share, b.discount))
             })
             .collect();
-        bids.sort_by(|p, q| p.2.cmp(&q.2)); // stable: equal discounts keep their order
+        bids.sort_by_key(|b| b.2); // stable: equal discounts keep their order
         let mut covered = Decimal::ZERO;
         let mut fills = Vec::new();
         for (i, share, discount) in bids {
@@ -71,7 +71,10 @@ impl<'a> Sim<'a> {
         let signed = if size.is_sign_negative() { -discount } else { discount };
         let raw = mark.mul_c(Decimal::ONE.sub_c(signed, "bid price")?, "bid price")?;
         let tick = self.m.meta(inst).map(|m| m.tick_size).unwrap_or_default();
-        crate::scenario::price_path::round_to_tick(raw, tick).ok_or_else(|| super::money::EngineError::Overflow { what: "bid price rounded to the tick".into() })
+        let px = crate::scenario::price_path::round_to_tick(raw, tick).ok_or_else(|| super::money::EngineError::Overflow { what: "bid price rounded to the tick".into() })?;
+        // A deep discount on a price of a few ticks may round to 0: the grid's lowest price
+        // instead (an inverse contract's PnL divides by the price).
+        Ok(if px <= Decimal::ZERO && tick > Decimal::ZERO { tick } else { px })
     }
 
     /// Defaulter `a`'s position `pidx` goes to the plan's winning bids (then forced allocation,

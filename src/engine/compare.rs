@@ -255,8 +255,7 @@ mod tests {
     /// and from Eurex's (2×, VMGH, tear-up): the clearing house and the members pay other amounts.
     #[test]
     fn ice_clear_credit_has_two_tranches_and_its_own_column() {
-        let mut s = Scenario::default();
-        s.accounts = vec![crate::scenario::AccountSpec { id: "m".into(), role: Role::Member, fund_contribution: Decimal::from(1_000_000), ..Default::default() }];
+        let s = Scenario { accounts: vec![crate::scenario::AccountSpec { id: "m".into(), role: Role::Member, fund_contribution: Decimal::from(1_000_000), ..Default::default() }], ..Default::default() };
         let ice = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("ICE")).unwrap();
         assert_eq!(
             ice.layers,
