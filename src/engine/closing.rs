@@ -1,6 +1,7 @@
 //! The two moves every rule that ends a position makes: close (part of) a position at a price,
 //! and sell non-quote collateral at its haircut value.
 
+use super::account::{position_value, Pos};
 use super::ledger::{names, EntryMemo};
 use super::money::{mul_div, to_money_places, Checked, EngineResult};
 use super::state::Sim;
@@ -72,5 +73,44 @@ impl<'a> Sim<'a> {
             }
         }
         Ok((realized, iso_rel))
+    }
+
+    /// Account `w` takes a position of `size` (signed) in `inst` over at `price` at step `t` (an
+    /// auction fill, a forced allocation): what the price leaves it against mark is its cash at
+    /// once, and the position is carried from mark like any other (under variation margin its
+    /// next settlement runs from this mark). A position it already holds in `inst` (cross) is
+    /// merged at mark: its value is realized into cash (under variation margin already settled,
+    /// so not posted again) and the net size carried from mark.
+    pub(in crate::engine) fn open_at(&mut self, w: usize, inst: usize, size: Decimal, price: Decimal, t: u32, memo: &'static str) -> EngineResult<()> {
+        if size.is_zero() {
+            return Ok(());
+        }
+        let mark = self.m.mark(inst, t);
+        let gain = self.m.pnl_at(inst, size, price, mark)?;
+        self.cash_add(w, gain)?;
+        let name = self.acct_name(w);
+        self.post(t, name.clone(), self.vn(names::SETTLEMENT), gain, EntryMemo::Static(memo));
+        let funding = self.m.funding(inst, t);
+        let held = self.accts[w].snap.positions.iter().position(|q| q.inst == inst && q.isolated.is_none()); // ok: w < len (caller)
+        match held {
+            Some(k) => {
+                let p = self.accts[w].snap.positions[k].clone(); // ok: k found above
+                let realized = position_value(&self.m, &p, t)?;
+                self.cash_add(w, realized)?;
+                if !self.vm {
+                    self.post(t, name, self.vn(names::SETTLEMENT), realized, EntryMemo::Static("position merged at mark"));
+                }
+                let net = p.size.add_c(size, "merged position")?;
+                let acct = &mut self.accts[w]; // ok: w < len
+                if net.is_zero() {
+                    acct.snap.positions.remove(k);
+                } else if let Some(q) = acct.snap.positions.get_mut(k) {
+                    *q = Pos { inst, size: net, entry: mark, funding_entry: funding, isolated: None };
+                }
+            }
+            None => self.accts[w].snap.positions.push(Pos { inst, size, entry: mark, funding_entry: funding, isolated: None }), // ok: w < len
+        }
+        self.touch(w);
+        Ok(())
     }
 }

@@ -44,6 +44,7 @@ pub fn waterfall_presets_for(s: &Scenario) -> Vec<WaterfallSpec> {
     for w in &mut out {
         let cme = w.label.starts_with("CME");
         let eurex = w.label.starts_with("LCH");
+        let ice = w.label.starts_with("ICE");
         for l in &mut w.layers {
             match l {
                 LayerSpec::SkinInTheGame { tranche, amount } if amount.is_zero() => {
@@ -52,6 +53,9 @@ pub fn waterfall_presets_for(s: &Scenario) -> Vec<WaterfallSpec> {
                         // CME's contribution is $100m of a $7,856.5m guaranty fund (domain.md
                         // §6, CME Base 30 Jun 2024): the same share of this scenario's fund.
                         None if cme && *tranche == Tranche::Junior => *amount = cme_contribution(fund),
+                        // ICE's $50m of a $3,326m guaranty fund, in two tranches of half each
+                        // (domain.md §6, ICE Clear Credit 30 Sep 2023).
+                        None if ice => *amount = ice_tranche(fund),
                         // Eurex's second skin in the game is €57m beside its €143m first one
                         // (domain.md §6): in that ratio to the scenario's junior tranche.
                         None if eurex && *tranche == Tranche::Senior => {
@@ -78,6 +82,12 @@ pub fn waterfall_presets_for(s: &Scenario) -> Vec<WaterfallSpec> {
 /// CME's skin in the game as the same share of a default fund of `fund`, to the cent.
 pub fn cme_contribution(fund: Decimal) -> Decimal {
     crate::engine::money::to_money_places(fund * Decimal::from(100_000_000u64) / Decimal::from(7_856_528_818u64), 2)
+}
+
+/// Source: ICE Clear Credit financial resources (30 Sep 2023): ICE's contribution $50,000,000 of a guaranty fund of $3,326,000,000 (domain.md §6); ICC Rule 801, one tranche before the participants' guaranty fund and one after (the half-and-half split is our reading, unverified).
+/// Each of ICE's two tranches as the same share of a default fund of `fund`, to the cent.
+pub fn ice_tranche(fund: Decimal) -> Decimal {
+    crate::engine::money::to_money_places(fund * Decimal::from(25_000_000u64) / Decimal::from(3_326_000_000u64), 2)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -235,6 +245,36 @@ mod tests {
         s.waterfall = vec![LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(143) }];
         let eurex = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("LCH")).unwrap();
         assert!(eurex.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(57) }));
+    }
+
+    /// Issue 19: ICE Clear Credit's rule set: two tranches of ICE capital, each 25,000,000 /
+    /// 3,326,000,000 of the fund: a fund of 1,000,000 gets 1,000,000 × 25 / 3,326 =
+    /// 7,516.536… → 7,516.54 before the survivors' fund and as much after it; assessments 1×
+    /// per default and 3× in the period. On `exhausts-waterfall` (a loss that goes through the
+    /// survivors' fund into the assessments) its column differs from CME's (one tranche, 2.75×)
+    /// and from Eurex's (2×, VMGH, tear-up): the clearing house and the members pay other amounts.
+    #[test]
+    fn ice_clear_credit_has_two_tranches_and_its_own_column() {
+        let s = Scenario { accounts: vec![crate::scenario::AccountSpec { id: "m".into(), role: Role::Member, fund_contribution: Decimal::from(1_000_000), ..Default::default() }], ..Default::default() };
+        let ice = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("ICE")).unwrap();
+        assert_eq!(
+            ice.layers,
+            vec![
+                LayerSpec::DefaulterMargin,
+                LayerSpec::DefaulterFundContribution,
+                LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::new(751_654, 2) },
+                LayerSpec::SurvivorsFund,
+                LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::new(751_654, 2) },
+                LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 2, period_cap_multiple: Some(Decimal::from(3)), cooling_off_steps: None },
+            ]
+        );
+        let s = crate::scenario::presets::by_id("exhausts-waterfall").unwrap().scenario;
+        let rows = compare(&s, &waterfall_presets_for(&s)).unwrap();
+        let row = |p: &str| rows.iter().find(|c| c.label.starts_with(p)).unwrap().summary.clone().unwrap();
+        let (ice, cme, eurex) = (row("ICE"), row("CME"), row("LCH"));
+        assert_eq!(ice.deficit, cme.deficit);
+        assert_ne!(ice.by_party, cme.by_party);
+        assert_ne!(ice.by_party, eurex.by_party);
     }
 
     /// The CME and LCH/Eurex columns differ once the loss reaches the assessments (2.75× against

@@ -75,6 +75,12 @@ impl<'a> Sim<'a> {
         let mut realized_total = Decimal::ZERO;
         let mut info = Closed::new();
         let mut notionals = Notionals::new();
+        // With `default_auction` (issue 19), each position goes to the members' bids and forced
+        // allocation (auction_bids.rs, forced_allocation.rs); without it, at the one discount.
+        let plan = self.auction_plan(a)?;
+        if let Some(plan) = &plan {
+            self.auction_winners.push((a, plan.fills.iter().map(|f| f.0).collect()));
+        }
         // An option book (issue 18, option_default.rs): hedged first, then closed largest risk
         // contributor first; any other book from its last position, as before.
         let options = self.holds_live_option(a, t);
@@ -99,6 +105,12 @@ impl<'a> Sim<'a> {
             };
             let p = self.accts[a].snap.positions[pidx].clone(); // ok: pidx < len
             let mark = self.m.mark(p.inst, t);
+            if let Some(plan) = &plan {
+                realized_total += self.auction_position(a, pidx, plan, t)?;
+                notionals.push(self.m.notional(p.inst, p.size, mark)?);
+                info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
+                continue;
+            }
             let px = self.m.exec_price(p.inst, p.size, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
             let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;
             self.cash_add(a, r + iso)?;

@@ -142,6 +142,14 @@ event_kinds! {
     /// A leg of a defaulter's option book chosen next for the close-out, the largest contributor
     /// to its margin (issue 18, option_default.rs).
     RiskRanked,
+    /// A member's bid won part of a defaulter's portfolio (issue 19, auction_bids.rs).
+    AuctionWon,
+    /// Part of a defaulter's portfolio no bid covered was allocated to a member (issue 19,
+    /// forced_allocation.rs).
+    ForcedAllocation,
+    /// The survivors' fund used the contributions of the members who did not win the auction
+    /// first (issue 19, waterfall/juniorisation.rs).
+    Juniorisation,
 }
 
 messages! {
@@ -232,6 +240,16 @@ messages! {
     /// Issue 18 (option_default.rs): leg `rank` of `name`'s close-out, `size` `inst`, is closed
     /// next: it adds `contribution` to the margin of what is left (the largest of the legs).
     101 => RiskRanked { name: N, rank: usize, size: Decimal, inst: N, contribution: Decimal },
+    /// Issue 19 (auction_bids.rs): `winner`'s bid at `discount` to mark took `size` of `name`'s
+    /// `inst` over at `price` (mark `mark`).
+    70 => AuctionWon { name: N, winner: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, discount: Decimal },
+    /// Issue 19 (forced_allocation.rs): `size` of `name`'s `inst` no bid covered was allocated to
+    /// `member` (fund contribution `contribution`, its weight) at the last auction price `price`.
+    71 => ForcedAllocated { name: N, member: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, contribution: Decimal },
+    /// Issue 19 (waterfall/juniorisation.rs): toward `name`'s default, the contributions of
+    /// `junior` member(s) that did not win its auction (`junior_total` in all) are used before
+    /// those of the `senior` winner(s).
+    72 => Juniorised { name: N, junior: usize, junior_total: Decimal, senior: usize },
 }
 
 impl Msg<u64> {

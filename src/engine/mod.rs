@@ -10,6 +10,8 @@ mod account_logs;
 mod chunked;
 mod closing;
 mod default_auction;
+mod auction_bids;
+mod forced_allocation;
 mod event_log;
 mod events;
 mod headroom;

@@ -155,6 +155,18 @@ impl Msg {
                 steps, money(*used), money(*paid),
                 if short > &Decimal::ZERO { format!(", {} short", money(*short)) } else { String::new() }
             ),
+            Msg::AuctionWon { name, winner, size, inst, price, mark, discount } => format!(
+                "Auction: {} wins {} {} of {}'s portfolio with its bid of {} below mark, at {} (mark {}); it carries the position from now on.",
+                winner, dec(*size, 8), inst, name, pct(*discount), dec(*price, 8), dec(*mark, 8)
+            ),
+            Msg::ForcedAllocated { name, member, size, inst, price, mark, contribution } => format!(
+                "Forced allocation: {} {} of {}'s portfolio that no bid covered goes to {}, pro rata to its fund contribution of {}, at the last auction price {} (mark {}).",
+                dec(*size, 8), inst, name, member, money(*contribution), dec(*price, 8), dec(*mark, 8)
+            ),
+            Msg::Juniorised { name, junior, junior_total, senior } => format!(
+                "Juniorisation: toward {}'s default, the fund contributions of the {} member(s) that bid worse than the winning range or not at all ({} in all) are used before those of the {} winning bidder(s).",
+                name, junior, money(*junior_total), senior
+            ),
             Msg::Declared { name } => format!("The clearing house declares {} in default at this step, whatever its margin; its portfolio is closed out.", name),
             Msg::Recall { call, max_calls, amount, headroom } => format!(
                 "Re-assessment (call {} of {}): {} a member did not pay is re-called from the other members' headroom of {} under their caps.",

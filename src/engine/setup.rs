@@ -82,6 +82,7 @@ impl<'a> Sim<'a> {
             closed_out: VecDeque::new(),
             in_default: Vec::new(),
             fund_drawn_at: None,
+            auction_winners: Vec::new(),
             inst_fund: Vec::new(),
             member_fund: Vec::new(),
             fund_left: None,

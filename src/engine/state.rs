@@ -157,6 +157,9 @@ pub(crate) struct Sim<'a> {
     /// The first step the survivors' fund was drawn since it was last replenished
     /// (`venue.replenish_within_steps`, `waterfall/replenish.rs`).
     pub(super) fund_drawn_at: Option<u32>,
+    /// The default auction (`default_auction`): each defaulter and the members whose bids won
+    /// its portfolio, for juniorisation (`waterfall/juniorisation.rs`). Empty without it.
+    pub(super) auction_winners: Vec<(usize, Vec<usize>)>,
     /// Several default funds (`default_funds`): each instrument's fund (0 = the general fund,
     /// k + 1 = `default_funds[k]`) and each account's (its contribution's). Empty without them.
     pub(super) inst_fund: Vec<usize>,

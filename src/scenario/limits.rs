@@ -36,6 +36,8 @@ pub const MAX_TRADE_CANCELLATIONS: usize = 100;
 pub const MAX_WITHDRAWALS: usize = 10_000;
 /// Recoveries in one scenario (the engine looks each up at its step).
 pub const MAX_RECOVERIES: usize = 100;
+/// Bids in the default auction (each default sorts them once).
+pub const MAX_AUCTION_BIDS: usize = 10_000;
 /// Rows (and columns) of the correlation matrix: validation factors it (O(k³)) and every step
 /// multiplies by it (O(k²)).
 pub const MAX_CORRELATED: usize = 64;
@@ -206,6 +208,9 @@ fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
     cap("withdrawals".into(), "withdrawals", s.withdrawals.len(), MAX_WITHDRAWALS);
     cap("recoveries".into(), "recoveries", s.recoveries.len(), MAX_RECOVERIES);
     cap("default_funds".into(), "default funds", s.default_funds.len(), MAX_DEFAULT_FUNDS);
+    if let Some(x) = &s.default_auction {
+        cap("default_auction.bids".into(), "auction bids", x.bids.len(), MAX_AUCTION_BIDS);
+    }
     if let Some((k, f)) = s.default_funds.iter().take(MAX_DEFAULT_FUNDS).enumerate().find(|(_, f)| f.instruments.len() > MAX_INSTRUMENTS) {
         cap(format!("default_funds[{k}].instruments"), "instruments in one default fund", f.instruments.len(), MAX_INSTRUMENTS);
     }

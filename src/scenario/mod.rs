@@ -18,6 +18,7 @@ pub mod validate;
 pub mod validate_option;
 pub mod validate_intervention;
 pub mod validate_margin;
+pub mod validate_auction;
 
 pub use schema::*;
 pub use margin_model::*;

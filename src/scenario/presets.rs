@@ -534,6 +534,29 @@ Here he had posted more than the spread margin required, so the outcome equals t
         illustrative: "The margin model's parameters (a 2.5% price scan range and an 80% spread credit; Nasdaq's own were not published in this form), the EUR 7m and EUR 25m requirements that follow from them, the split of his resources, the other members, the position sizes, the prices and the 10% auction discount are illustrative.",
         json: include_str!("../../examples/nasdaq-2018-spread.json"),
     },
+    Source {
+        id: "default-auction",
+        title: "Default auction: bids, forced allocation, juniorisation",
+        summary: "A defaulter's book is auctioned to the members: the best bids win their shares, the rest is allocated pro rata to fund contributions, and the members who did not win pay into the loss first.",
+        narrative: "Alpha Energy is long 100 lots of a power future; a 20% gap at step 4 leaves it €800 below zero equity, it cannot meet its margin call and is declared in default at step 5. \
+The clearing house auctions its book to the members, as CME, Eurex, LCH and ICE Clear Credit do: Charlie bids 4% below mark for 40% of it, Delta 8% for 30%, Echo 25% for half, beyond the clearing house's reserve of 15%, and Foxtrot does not bid. \
+The best bids win: Charlie takes 40 lots at 76.80 and Delta 30 at 73.60, each at its own bid, and both carry the positions from then on like any other. \
+The 30 lots no accepted bid covers are allocated to the four surviving members pro rata to their fund contributions (12, 9, 6 and 3 lots) at the last auction price, 73.60. \
+Alpha's loss is €2,000 of variation margin and €512 at the auction: its €1,200 of margin, its €300 fund contribution and €50 of the clearing house's capital pay first. \
+The €962 left reaches the survivors' fund, where Echo's and Foxtrot's contributions (€300, the members that bid too low or not at all) are used first and the winners' only after: Charlie pays €378.29 and Delta €283.71 of the rest. \
+Without juniorisation the €962 would be split over all four pro rata to their contributions, and the members who bid well would pay as much as those who did not: the rule is the incentive to bid. \
+The figures are illustrative.",
+        sources: &[
+            "CME Rule 802 and CME Clearing default auction procedures",
+            "Eurex Clearing, Clearing Conditions, default management auction",
+            "LCH, Default Rules and Default Fund Rules",
+            "ICE Clear Credit Rules, Chapter 20 (auction procedures)",
+            "CPMI-IOSCO, Recovery of financial market infrastructures (2014, revised 2017)",
+        ],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/default-auction.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

@@ -70,6 +70,13 @@ pub struct Scenario {
     /// named after account `from`, restores what the waterfall took (`to`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub recoveries: Vec<Recovery>,
+    /// A clearing house's default auction as rulebooks run it (issue 19): the members' bids for
+    /// a defaulter's portfolio, forced allocation of what no bid covers, and juniorisation of the
+    /// fund contributions of members who bid badly or not at all. Absent: the portfolio is
+    /// closed out at `venue.auction_discount` to mark, as before (written only when given, so
+    /// older scenarios and links are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_auction: Option<DefaultAuction>,
 }
 
 /// `amount` comes back at `step` from account `from` (paid from outside the venue: what it took
@@ -93,6 +100,53 @@ pub enum RecoveryTo {
     Depositors,
     /// All of it to the venue's insurance fund (the treasury).
     InsuranceFund,
+}
+
+/// The default auction (`docs/scenario.md`, `default_auction`; CME Rule 802 and its auction
+/// procedures, Eurex Clearing Conditions, LCH Default Rules, ICE Clear Credit Rule 20).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DefaultAuction {
+    /// The members' bids, each for a share of every defaulter's portfolio at a discount to mark.
+    pub bids: Vec<AuctionBid>,
+    /// The clearing house's reserve: bids at a larger discount are rejected (they win nothing
+    /// and their part of the book goes to forced allocation). Absent: every bid may win.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_discount: Option<Decimal>,
+    /// Who takes the part of the portfolio no bid covers.
+    pub forced_allocation: ForcedAllocation,
+    /// Use the fund contributions of surviving members who did not win (a bid worse than the
+    /// winning range, or none) before those of the winners, in the survivors' fund layer.
+    pub juniorise: bool,
+}
+
+impl Default for DefaultAuction {
+    fn default() -> Self {
+        DefaultAuction { bids: Vec::new(), max_discount: None, forced_allocation: ForcedAllocation::ProRataToContribution, juniorise: true }
+    }
+}
+
+/// One member's bid: `share` (0 < share ≤ 1) of the defaulter's portfolio, each position taken
+/// over at mark × (1 − `discount`) for a long, mark × (1 + `discount`) for a short.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuctionBid {
+    pub member: String,
+    pub discount: Decimal,
+    pub share: Decimal,
+}
+
+/// The rule for the part of a defaulter's portfolio no bid covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ForcedAllocation {
+    /// Allocated to the surviving members pro rata to their default-fund contributions, at the
+    /// last auction price (the worst winning bid's discount; `venue.auction_discount` when no
+    /// bid won).
+    #[default]
+    ProRataToContribution,
+    /// Closed out in the market at `venue.auction_discount`, as without an auction.
+    CloseOut,
 }
 
 /// The trades of steps `from..=to` are cancelled; the cancellation acts at step `to + 1`.
@@ -153,6 +207,7 @@ impl Default for Scenario {
             withdrawals: Vec::new(),
             default_funds: Vec::new(),
             recoveries: Vec::new(),
+            default_auction: None,
         }
     }
 }

@@ -506,6 +506,7 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
     e.0.extend(errs);
     e.0.extend(super::validate_option::check(s));
     e.0.extend(super::validate_intervention::check(s));
+    e.0.extend(super::validate_auction::check(s));
     e.0.extend(super::validate_margin::check(s));
 
     if !e.0.is_empty() {

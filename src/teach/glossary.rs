@@ -285,6 +285,24 @@ const TERMS: &[Term] = &[
         show_me: ShowMe { preset: "mango-2022", venue: 0, step: 8, mentions: &["recovery", "whole again"], stress: None },
         see_also: &["withdrawal against collateral", "default fund", "insurance fund"],
     },
+    Term {
+        term: "default auction",
+        definition: "The clearing house sells a defaulter's portfolio to the surviving members, who bid a discount to mark for a share of it. The best bids win their shares at their own price and carry the positions from then on; the defaulter's loss is what its book fetched.",
+        show_me: ShowMe { preset: "default-auction", venue: 0, step: 5, mentions: &["auction:", "wins"], stress: None },
+        see_also: &["forced allocation", "juniorisation", "clearing member obligations"],
+    },
+    Term {
+        term: "forced allocation",
+        definition: "What no acceptable bid in a default auction covers is handed to the surviving members, pro rata to their default-fund contributions, at the price the auction reached. It is a recovery tool: members take positions they did not choose.",
+        show_me: ShowMe { preset: "default-auction", venue: 0, step: 5, mentions: &["forced allocation"], stress: None },
+        see_also: &["default auction", "partial tear-up"],
+    },
+    Term {
+        term: "juniorisation",
+        definition: "In the survivors' default fund, the contributions of members who bid badly or not at all in the default auction are used before those of the members who won. It gives every member a reason to bid well.",
+        show_me: ShowMe { preset: "default-auction", venue: 0, step: 5, mentions: &["juniorisation"], stress: None },
+        see_also: &["default auction", "default fund"],
+    },
 ];
 
 /// Every term, in teaching order.

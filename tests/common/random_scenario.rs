@@ -280,6 +280,17 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
                 let to = if seed % 8 == 1 { RecoveryTo::Depositors } else { RecoveryTo::InsuranceFund };
                 s.recoveries.push(Recovery { step: (seed / 17) as u32 % (steps + 1), from: format!("a{}", (seed / 19) as usize % accs.len()), amount, to });
             }
+            // The default auction (issue 19), from the seed, on a clearing house: bids from some
+            // members (discounts 0-29 %, shares 10-100 %), forced allocation or close-out of the
+            // rest, juniorisation on or off.
+            if style != 0 && seed % 4 >= 2 {
+                let bids = (0..accs.len())
+                    .filter(|i| (seed >> i) % 3 != 0)
+                    .map(|i| AuctionBid { member: format!("a{i}"), discount: dec(((seed / (i as u64 + 1)) % 30) as i64, 2), share: dec(1 + ((seed / (i as u64 + 2)) % 10) as i64, 1) })
+                    .collect();
+                let forced_allocation = if seed % 8 < 6 { ForcedAllocation::ProRataToContribution } else { ForcedAllocation::CloseOut };
+                s.default_auction = Some(DefaultAuction { bids, max_discount: (seed % 3 == 0).then(|| dec(15, 2)), forced_allocation, juniorise: seed % 5 != 0 });
+            }
             s
         })
 }

@@ -14,6 +14,7 @@ mod defaulter_fund;
 mod defaulter_margin;
 pub mod distribute;
 mod insurance_fund;
+mod juniorisation;
 mod lp_vault;
 mod replenish;
 mod skin_in_the_game;
@@ -153,6 +154,20 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
         ("hyperliquid", "Hyperliquid-style venue", vec![DefaulterMargin, LpVaultHaircut { account: "hlp".into() }, AutoDeleverage]),
         // Aave: safety module slashed, then the bad debt stays as a reserve deficit (unallocated).
         ("lending", "Lending protocol with a safety module", vec![DefaulterMargin, InsuranceFund]),
+        // ICE Clear Credit (ICC Rules 801-803 and 806; domain.md §6, 30 Sep 2023): the defaulter's
+        // margin and guaranty fund contribution, ICE's first tranche of its $50m before the
+        // participants' fund, the survivors' fund, ICE's second tranche after it, then capped
+        // assessments: 1× a contribution per default and 3× across a cooling-off period (our
+        // reading of Rules 803 and 806; the $25m + $25m split of ICE's $50m is our reading of
+        // Rule 801, unverified). The $75m default insurance is a policy, not ICE capital: left
+        // out. Appended last so the other rule sets keep their places (tests/golden/).
+        // `compare::waterfall_presets_for` sizes both tranches to the scenario's fund.
+        ("ice-clear-credit", "ICE Clear Credit-style clearing house", vec![
+            DefaulterMargin, DefaulterFundContribution,
+            SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
+            SurvivorsFund, SkinInTheGame { tranche: Tranche::Senior, amount: d(0) },
+            Assessment { cap_multiple: d(1), max_calls: 2, period_cap_multiple: Some(d(3)), cooling_off_steps: None },
+        ]),
     ]
 }
 

@@ -5,6 +5,7 @@ use crate::engine::ledger::names;
 use crate::engine::money::{sum_c, EngineResult};
 use crate::engine::state::{Bankrupt, Sim};
 use crate::engine::explain::SplitRule;
+use crate::engine::timeline::*;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
@@ -28,8 +29,28 @@ impl<'a> Sim<'a> {
 
     /// Up to `left` from the surviving contributors of fund `fund` (every contributor without
     /// `default_funds`).
+    /// After a default auction with juniorisation, the members that did not win pay first
+    /// (`juniorisation.rs`), each tier pro rata within itself.
     fn survivors_fund_part(&mut self, def: usize, t: u32, l: usize, fund: usize, left: Decimal) -> EngineResult<Decimal> {
         let w: Vec<(usize, Decimal)> = self.contributing_survivors(def).filter(|&i| self.member_fund_of(i) == fund).map(|i| (i, self.accts[i].snap.contribution)).filter(|x| x.1 > Decimal::ZERO).collect(); // ok: i < len
+        let tiers = self.fund_tiers(def, w);
+        if let [junior, senior] = tiers.as_slice() {
+            let junior_total = sum_c(junior.iter().map(|x| x.1), "junior contributions")?;
+            let msg = Msg::Juniorised { name: self.who(def), junior: junior.len(), junior_total, senior: senior.len() };
+            self.event(t, Some(def), EventKind::Juniorisation, msg, Some(junior_total), Some(l));
+        }
+        let mut pay = Decimal::ZERO;
+        for w in tiers {
+            if pay >= left {
+                break;
+            }
+            pay += self.survivors_fund_tier(def, t, l, left - pay, w)?;
+        }
+        Ok(pay)
+    }
+
+    /// Up to `left` from contributors `w`, pro rata to their contributions.
+    fn survivors_fund_tier(&mut self, def: usize, t: u32, l: usize, left: Decimal, w: Vec<(usize, Decimal)>) -> EngineResult<Decimal> {
         let total = sum_c(w.iter().map(|x| x.1), "survivors' fund")?;
         let take = left.min(total);
         let Split { shares, dust } = distribute(take, &w)?;
