@@ -78,7 +78,8 @@ impl<'a> Sim<'a> {
         while let Some(p) = self.accts[a].snap.positions.last().cloned() {
             // ok: a < len
             let mark = self.m.mark(p.inst, t);
-            let px = self.m.exec_price(p.inst, p.size, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
+            // The auction clears at a discount to the last traded price (the mark without one).
+            let px = self.m.exec_price(p.inst, p.size, self.m.last_price(p.inst, t), self.s.venue.auction_discount, self.s.venue.max_slippage)?;
             let pidx = self.accts[a].snap.positions.len() - 1; // ok: non-empty
             let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;
             self.cash_add(a, r + iso)?;

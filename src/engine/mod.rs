@@ -15,6 +15,7 @@ mod events;
 mod headroom;
 mod packed;
 pub mod ledger;
+mod last_price;
 mod liquidation;
 pub mod margin;
 mod margin_call;

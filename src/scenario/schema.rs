@@ -445,6 +445,13 @@ pub struct Instrument {
     /// a deficit on the contract is paid from it only. Absent: the venue's fund.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insurance_fund: Option<Decimal>,
+    /// The last traded price, when it is not the mark (issue 19; BitMEX "Fair Price Marking",
+    /// Binance's mark price): `price` stays the mark, which margin checks, liquidation triggers and
+    /// unrealized PnL read; liquidations and close-outs fill at this path (with the price
+    /// impact). Scripted only (`initial`, `points`, `shocks`; no `gbm`). Absent: fills at the
+    /// mark, as before, and not written, so older links read unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_price: Option<PricePath>,
 }
 
 /// A call (the right to buy the underlying at the strike) or a put (the right to sell).
@@ -515,6 +522,7 @@ impl Default for Instrument {
             underlying: None,
             option: None,
             insurance_fund: None,
+            last_price: None,
         }
     }
 }

@@ -268,7 +268,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
             marks.push(vec![base, price]);
         }
         let vols = crate::scenario::option_path::vol_paths(&flat).map_err(|e| StressError::Input(e.to_string()))?;
-        let m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols }).map_err(eng)?;
+        let m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols, last: Vec::new() }).map_err(eng)?;
         let mut by_group = vec![Decimal::ZERO; groups.len()];
         for (i, mem) in members.iter().enumerate() {
             let loss = uncovered(&m, mem)?;
