@@ -250,6 +250,8 @@ mod packed_event_tests {
             (EventKind::Withdrawal, Msg::Withdrawn { name: a.clone(), amount: d(116, 0), asked: d(150, 0), borrowed: d(111, 0), headroom: d(116, 0) }),
             (EventKind::Replenishment, Msg::Replenished { name: a.clone(), due: d(31, 0), paid: d(30, 0) }),
             (EventKind::Replenishment, Msg::FundReplenished { used: d(32, 0), paid: d(31, 0), short: d(1, 0), steps: 2 }),
+            (EventKind::Haircut, Msg::ImHaircut { pay: d(90, 0), rate: d(45, 3), count: 2, posted: d(2000, 0) }),
+            (EventKind::Assessment, Msg::AssessmentFromCollateral { name: a.clone(), called: d(1000, 0), collateral: d(600, 0), cash: d(400, 0) }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

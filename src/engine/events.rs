@@ -209,6 +209,13 @@ messages! {
     /// Issue 19 (withdrawal.rs): `name` took `amount` of the `asked` out; `borrowed` of it beyond
     /// its cash, against `headroom` (equity less initial margin) before.
     62 => Withdrawn { name: N, amount: Decimal, asked: Decimal, borrowed: Decimal, headroom: Decimal },
+    /// Issue 19 (waterfall/im_haircut.rs): `pay` cut from `count` survivors' posted initial
+    /// margin of `posted` in all, at one rate `rate` (= pay / posted, at most the layer's cap).
+    80 => ImHaircut { pay: Decimal, rate: Decimal, count: usize, posted: Decimal },
+    /// Issue 19 (assessment.rs, `from_collateral`): `name`'s assessment share `called`, of which
+    /// `collateral` came from its excess collateral at the clearing house and `cash` was called
+    /// as new cash from its reserves (short of `called`: it defaults in turn).
+    81 => AssessmentFromCollateral { name: N, called: Decimal, collateral: Decimal, cash: Decimal },
 }
 
 impl Msg<u64> {

@@ -609,7 +609,7 @@ fn waterfall_errors(e: &mut Errs, s: &Scenario, waterfall: &[LayerSpec]) {
                 e.non_negative(format!("{p}.amount"), *amount);
                 e.amount(format!("{p}.amount"), *amount);
             }
-            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
+            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps, .. } => {
                 e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
                 e.within(format!("{p}.cap_multiple"), *cap_multiple, CAP_MULTIPLE_MAX, RATE_DP);
                 if *max_calls == 0 {
@@ -625,6 +625,11 @@ fn waterfall_errors(e: &mut Errs, s: &Scenario, waterfall: &[LayerSpec]) {
                 if cooling_off_steps.is_some() && period_cap_multiple.is_none() {
                     e.push(format!("{p}.period_cap_multiple"), "is required with cooling_off_steps (the cap across the period's defaults)");
                 }
+            }
+            // A fraction of each survivor's posted initial margin (issue 19).
+            LayerSpec::ImHaircut { cap_fraction } => {
+                e.rate(format!("{p}.cap_fraction"), *cap_fraction, Decimal::ZERO, Decimal::ONE);
+                e.rate_dp(format!("{p}.cap_fraction"), *cap_fraction);
             }
             LayerSpec::VariationMarginHaircut { max_steps } if *max_steps == 0 => {
                 e.push(format!("{p}.max_steps"), "must be at least 1")

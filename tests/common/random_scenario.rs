@@ -27,7 +27,7 @@ pub fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
         (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(a) }),
         Just(LayerSpec::InsuranceFund),
         Just(LayerSpec::SurvivorsFund),
-        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None }),
+        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None, from_collateral: false }),
         // Caps per default and per cooling-off period, re-calls (issue 19).
         (0i64..30, 1u32..4, 0i64..60, prop::option::of(1u32..6)).prop_map(|(c, m, pc, n)| LayerSpec::Assessment {
             cap_multiple: dec(c, 1),
