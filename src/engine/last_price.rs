@@ -8,7 +8,7 @@ use super::market::Market;
 use rust_decimal::Decimal;
 
 impl Market {
-    /// Source: BitMEX "Fair Price Marking" and Binance's mark price (mark = index + a smoothed basis): margin checks, liquidation triggers and unrealized PnL read the mark; the liquidation engine's orders fill at the traded price.
+    /// Source: BitMEX "Fair Price Marking" (bitmex.com/app/fairPriceMarking: the mark is the fair price, index plus a basis, not the last price; it moves the liquidation price and unrealized PnL, not realized PnL) and WhiteBIT's liquidation docs (mark price is the trigger, a wick in the book is not): fills happen at the traded price.
     /// The price a close of instrument `inst` fills at, before its price impact, at step `t`: the
     /// instrument's last traded price when the scenario gives one, else the mark.
     #[inline]

@@ -134,7 +134,7 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Source: CME Rule 802 and LCH rulebooks, an assessment may be met from the member's collateral held by the clearing house beyond its margin requirement before new cash is called (domain.md §6; docs/scenario.md, "from_collateral").
+    /// Source: CME Rulebook ch. 8 (Rule 819, lien on collateral; Rule 930.F, only deposits in excess of the initial performance bond may be released, "free funds" = equity beyond initial margin: CME advisory AIB09-02): where the rulebook lets the clearing house apply collateral it holds, an assessment is met from the free funds first (detail of the rule unverified; docs/scenario.md, "from_collateral").
     /// What member `i` pays of its `share` from its excess collateral at the clearing house: cash
     /// posted beyond its initial margin (equity at the mark less the initial requirement, at most
     /// its cash), taken from its cash toward `def`'s loss.

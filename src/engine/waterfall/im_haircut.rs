@@ -34,7 +34,7 @@ impl<'a> Sim<'a> {
         Ok(w)
     }
 
-    /// Source: ISDA, "CCP Loss Allocation at the End of the Waterfall" (2013) and LCH/CPMI-IOSCO recovery-tool discussions: initial-margin haircutting applies survivors' posted initial margin to the loss, pro rata, as a last recovery tool (domain.md §6).
+    /// Source: CCP recovery tools beyond the waterfall, IM haircutting "rare, contested" (domain.md §6; CPMI-IOSCO "Recovery of financial market infrastructures", 2014, rev. 2017, on loss-allocation tools); ISDA's "CCP Loss Allocation at the End of the Waterfall" (2013) argues for VMGH instead. Pro rata to posted initial margin, capped per survivor.
     /// Layer `l` cuts up to `left` from the survivors' posted initial margin, pro rata to what each
     /// may lose (`cap` × posted), by the one split (`distribute`); the dust is the venue's.
     /// Returns what it paid.
