@@ -34,6 +34,7 @@ pub fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
             max_calls: m,
             period_cap_multiple: Some(dec(pc, 1)),
             cooling_off_steps: n,
+            from_collateral: false,
         }),
         (1u32..4).prop_map(|m| LayerSpec::VariationMarginHaircut { max_steps: m }),
         Just(LayerSpec::SocializedLoss),
@@ -254,6 +255,24 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
                         i.insurance_fund = Some(Decimal::from(500));
                     }
                 }
+            }
+            // Issue 19, from the seed (the strategy's shape stays as it was): I0's last traded
+            // price apart from its mark (fills at last, margin on mark), assessments paid first
+            // from excess collateral, and an initial-margin haircut layer.
+            if seed % 11 < 4 && steps >= 1 {
+                if let Some(i) = s.instruments.first_mut() {
+                    let step = 1 + (seed / 11) as u32 % steps;
+                    i.last_price = Some(PricePath { initial: i.price.initial, points: vec![PricePoint { step, price: Decimal::from(70 + (seed % 50) as i64) }], ..Default::default() });
+                }
+            }
+            for l in s.waterfall.iter_mut() {
+                if let LayerSpec::Assessment { from_collateral, .. } = l {
+                    *from_collateral = seed % 2 == 1;
+                }
+            }
+            if seed % 13 < 4 {
+                let at = s.waterfall.len().min(1 + (seed / 13) as usize % 3);
+                s.waterfall.insert(at, LayerSpec::ImHaircut { cap_fraction: dec(1 + (seed % 10) as i64, 1) });
             }
             // A default declared at a chosen step (issue 19).
             if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
