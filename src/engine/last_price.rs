@@ -113,4 +113,38 @@ mod tests {
         let s = crate::scenario::from_json(&base(r#","last_price":{"initial":"100"}"#)).expect("valid");
         assert!(serde_json::to_string(&s.instruments).expect("json").contains(r#""last_price":{"initial":"100""#));
     }
+
+    /// A share link carries the new fields (issue 19): the last price path, an assessment paid
+    /// from collateral and an initial-margin haircut read back as written.
+    #[test]
+    fn links_carry_the_last_price_and_the_new_layers() {
+        let json = r#"{"version":1,"steps":3,"venue":{"style":"ccp"},
+            "instruments":[{"id":"X","price":{"initial":"100"},"last_price":{"initial":"100","points":[{"step":2,"price":"91.5"}],"shocks":[{"step":3,"change":"-0.1"}]}}],
+            "accounts":[{"id":"m","role":"member","cash":"1","fund_contribution":"1"}],
+            "waterfall":[{"kind":"assessment","from_collateral":true},{"kind":"im_haircut","cap_fraction":"0.3"}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let back = crate::scenario::codec::decode(&crate::scenario::codec::encode(&s, None)).expect("decodes");
+        assert_eq!(back.scenario, s);
+        assert!(back.scenario.instruments[0].last_price.is_some());
+    }
+
+    /// The book's money bound counts the last price (engine/headroom.rs): an inverse contract
+    /// marked at 0.0000012345 whose trades print at 100 would close 10^12 units at 8 × 10^7 times
+    /// their entry, far past the bound, where the run lost a unit of 10^-8 to Decimal's 28 digits
+    /// (found by numeric_domain's edge scenarios). It is refused with the figures; without the
+    /// last price the same book runs.
+    #[test]
+    fn a_last_price_far_above_the_mark_counts_in_the_books_money_bound() {
+        let json = |last: &str| format!(
+            r#"{{"version":1,"steps":3,"instruments":[{{"id":"I","kind":"inverse","contract_size":"1000","tick_size":"0.0000000001","lot_size":"1",
+              "counterparty":"mm","price":{{"initial":"0.0000012345"}}{last}}}],
+            "accounts":[{{"id":"a","cash":"1000000000000","positions":[{{"instrument":"I","size":"1000000000"}}]}},
+                        {{"id":"mm","role":"market_maker","cash":"1000000000000"}}]}}"#
+        );
+        let s = crate::scenario::from_json(&json(r#","last_price":{"initial":"100"}"#)).expect("valid");
+        let e = simulate(&s).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("accounts["), "{e}");
+        let s = crate::scenario::from_json(&json("")).expect("valid");
+        assert!(simulate(&s).is_ok());
+    }
 }

@@ -388,6 +388,15 @@ pub fn edge_scenario_strategy() -> impl Strategy<Value = Scenario> {
                     if largest { Decimal::from(2_000) } else { Decimal::ONE }
                 }
             };
+            // The last traded price (issue 19) moves with the mark to the edge: the base book's is
+            // a fraction of its mark of 100, kept as that fraction of the edge price.
+            let edge_price = ins.price.initial;
+            if let Some(lp) = ins.last_price.as_mut() {
+                lp.initial = edge_price;
+                for pt in lp.points.iter_mut() {
+                    pt.price = (edge_price * pt.price / Decimal::from(100)).round_dp(10);
+                }
+            }
             ins.lot_size = dec(1, 8);
             ins.price_impact = ins.price_impact * dec(1_234_567, 8);
             for (i, a) in s.accounts.iter_mut().enumerate() {
