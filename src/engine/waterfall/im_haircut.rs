@@ -128,5 +128,8 @@ mod tests {
         assert!(err(r#"{"kind":"im_haircut","cap_fraction":"0.5","amount":"1"}"#).contains("unknown field `amount`"));
         let s = crate::scenario::from_json(&base(r#"{"kind":"im_haircut","cap_fraction":"0.25"}"#)).expect("valid");
         assert_eq!(serde_json::to_string(&s.waterfall).expect("json"), r#"[{"kind":"im_haircut","cap_fraction":"0.25"}]"#);
+        let (label, description, _) = crate::engine::waterfall::describe(&s.waterfall[0]);
+        assert_eq!(label, "Initial-margin haircut");
+        assert!(description.ends_with("each by at most 25% of what it posted."), "{description}");
     }
 }

@@ -113,7 +113,7 @@ pub fn describe(spec: &LayerSpec) -> (String, String, &'static str) {
         ),
         LayerSpec::ImHaircut { cap_fraction } => (
             "Initial-margin haircut".into(),
-            format!("The survivors' posted initial margin is cut pro rata to it, each by at most {}% of what it posted.", cap_fraction * Decimal::from(100)),
+            format!("The survivors' posted initial margin is cut pro rata to it, each by at most {}% of what it posted.", (cap_fraction * Decimal::from(100)).normalize()),
             "Surviving members",
         ),
         LayerSpec::TearUp => (
