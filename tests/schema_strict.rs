@@ -59,7 +59,7 @@ fn layer_kinds_with_fields_take_theirs_only() {
     ))
     .is_ok());
     let e = first_error(&scenario(r#"[{"kind":"assessment","cap_multiple":"2","amount":"5"}]"#));
-    assert_eq!(e.to_string(), "waterfall[0]: unknown field `amount`: a `assessment` layer takes `cap_multiple`, `max_calls`, `period_cap_multiple`, `cooling_off_steps`");
+    assert_eq!(e.to_string(), "waterfall[0]: unknown field `amount`: a `assessment` layer takes `cap_multiple`, `max_calls`, `period_cap_multiple`, `cooling_off_steps`, `from_collateral`");
     let e = first_error(&scenario(r#"[{"kind":"skin_in_the_game"}]"#));
     assert_eq!(e.to_string(), "waterfall[0]: missing field `amount`");
     let e = first_error(&scenario(r#"[{"amount":"5"}]"#));

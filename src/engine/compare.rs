@@ -239,9 +239,9 @@ mod tests {
         let fitted = waterfall_presets_for(&s);
         let cme = fitted.iter().find(|w| w.label.starts_with("CME")).unwrap();
         assert!(cme.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::new(1_272_827, 2) }));
-        assert!(cme.layers.contains(&LayerSpec::Assessment { cap_multiple: Decimal::new(275, 2), max_calls: 2, period_cap_multiple: Some(Decimal::new(55, 1)), cooling_off_steps: None }));
+        assert!(cme.layers.contains(&LayerSpec::Assessment { cap_multiple: Decimal::new(275, 2), max_calls: 2, period_cap_multiple: Some(Decimal::new(55, 1)), cooling_off_steps: None, from_collateral: false }));
         let eurex = fitted.iter().find(|w| w.label.starts_with("LCH")).unwrap();
-        assert!(eurex.layers.contains(&LayerSpec::Assessment { cap_multiple: Decimal::from(2), max_calls: 2, period_cap_multiple: Some(Decimal::from(3)), cooling_off_steps: None }));
+        assert!(eurex.layers.contains(&LayerSpec::Assessment { cap_multiple: Decimal::from(2), max_calls: 2, period_cap_multiple: Some(Decimal::from(3)), cooling_off_steps: None, from_collateral: false }));
         s.waterfall = vec![LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(143) }];
         let eurex = waterfall_presets_for(&s).into_iter().find(|w| w.label.starts_with("LCH")).unwrap();
         assert!(eurex.layers.contains(&LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(57) }));
@@ -265,7 +265,7 @@ mod tests {
                 LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::new(751_654, 2) },
                 LayerSpec::SurvivorsFund,
                 LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::new(751_654, 2) },
-                LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 2, period_cap_multiple: Some(Decimal::from(3)), cooling_off_steps: None },
+                LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 2, period_cap_multiple: Some(Decimal::from(3)), from_collateral: false, cooling_off_steps: None },
             ]
         );
         let s = crate::scenario::presets::by_id("exhausts-waterfall").unwrap().scenario;

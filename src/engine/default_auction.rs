@@ -111,7 +111,8 @@ impl<'a> Sim<'a> {
                 info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
                 continue;
             }
-            let px = self.m.exec_price(p.inst, p.size, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
+            // The auction clears at a discount to the last traded price (the mark without one).
+            let px = self.m.exec_price(p.inst, p.size, self.m.last_price(p.inst, t), self.s.venue.auction_discount, self.s.venue.max_slippage)?;
             let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;
             self.cash_add(a, r + iso)?;
             realized_total += r;

@@ -259,6 +259,8 @@ mod packed_event_tests {
             (EventKind::AuctionWon, Msg::AuctionWon { name: n("someone"), winner: a.clone(), size: d(6, 0), inst: n("X"), price: d(95, 0), mark: d(100, 0), discount: d(5, 2) }),
             (EventKind::ForcedAllocation, Msg::ForcedAllocated { name: n("someone"), member: a.clone(), size: d(-214285716, 8), inst: n("X"), price: d(90, 0), mark: d(100, 0), contribution: d(300, 0) }),
             (EventKind::Juniorisation, Msg::Juniorised { name: a.clone(), junior: 2, junior_total: d(400, 0), senior: 2 }),
+            (EventKind::Haircut, Msg::ImHaircut { pay: d(90, 0), rate: d(45, 3), count: 2, posted: d(2000, 0) }),
+            (EventKind::Assessment, Msg::AssessmentFromCollateral { name: a.clone(), called: d(1000, 0), collateral: d(600, 0), cash: d(400, 0) }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

@@ -250,6 +250,13 @@ messages! {
     /// `junior` member(s) that did not win its auction (`junior_total` in all) are used before
     /// those of the `senior` winner(s).
     72 => Juniorised { name: N, junior: usize, junior_total: Decimal, senior: usize },
+    /// Issue 19 (waterfall/im_haircut.rs): `pay` cut from `count` survivors' posted initial
+    /// margin of `posted` in all, at one rate `rate` (= pay / posted, at most the layer's cap).
+    80 => ImHaircut { pay: Decimal, rate: Decimal, count: usize, posted: Decimal },
+    /// Issue 19 (assessment.rs, `from_collateral`): `name`'s assessment share `called`, of which
+    /// `collateral` came from its excess collateral at the clearing house and `cash` was called
+    /// as new cash from its reserves (short of `called`: it defaults in turn).
+    81 => AssessmentFromCollateral { name: N, called: Decimal, collateral: Decimal, cash: Decimal },
 }
 
 impl Msg<u64> {

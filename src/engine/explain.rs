@@ -33,6 +33,8 @@ pub enum SplitRule {
     TearUp,
     /// Base: each open position's size (as its notional at the mark): Drift's per-unit Δ.
     PerUnit,
+    /// Base: the initial margin each survivor posted (issue 19), capped by the layer's fraction.
+    ImHaircut,
 }
 
 impl SplitRule {
@@ -45,6 +47,7 @@ impl SplitRule {
             SplitRule::VmHaircut => "its variation-margin gain this step",
             SplitRule::TearUp => "the open gain of its terminated position",
             SplitRule::PerUnit => "the size of its open position (at the mark)",
+            SplitRule::ImHaircut => "what the layer may cut of its posted initial margin",
         }
     }
 
@@ -56,6 +59,7 @@ impl SplitRule {
             SplitRule::SocializedLoss => "A clawback: the step's loss is taken from every surviving account in profit, in proportion to its profit since the start (one rate for all: loss ÷ all profits).",
             SplitRule::VmHaircut => "Variation-margin gains haircut: the step's loss is cut from the accounts whose variation margin gained this step, at one rate h = loss ÷ all gains (at most 100%).",
             SplitRule::TearUp => "Tear-up: positions opposite the defaulter's are terminated at the mark, and their open gains are forfeited in proportion to each gain, up to the loss.",
+            SplitRule::ImHaircut => "Initial-margin haircut: the loss is cut from the initial margin the surviving accounts posted, in proportion to what each may lose (the layer's cap × its posted initial margin), the same rate for all.",
             SplitRule::PerUnit => "Drift's socialization: no position is closed; the loss is charged to every open position of the contract, long or short, at one amount per contract (Δ = loss ÷ all contracts open), through its funding.",
         }
     }

@@ -38,7 +38,7 @@ fn mul(a: Decimal, b: Decimal) -> Decimal {
 /// Per instrument: the factor a position's units are multiplied by to bound its money over the
 /// run, less the entry price (which differs per position).
 struct InstrumentReach {
-    /// Highest mark on the path.
+    /// Highest mark (or last traded price) on the path.
     high: Decimal,
     /// 1 + |funding rate| × steps (funding owed per unit of notional, at most) + the buy-in
     /// penalty of a physical expiry (a short that lacks the underlying pays units × mark × penalty).
@@ -73,7 +73,10 @@ pub(crate) fn check<'a>(s: &Scenario, m: &Market, book: impl Iterator<Item = Boo
         .iter()
         .enumerate()
         .map(|(i, ins)| {
+            // A close fills at the last traded price where the instrument has one (issue 19): the
+            // bound takes the higher of the two paths.
             let high = m.marks.get(i).and_then(|x| x.iter().copied().max()).unwrap_or_default();
+            let high = high.max(m.last.get(i).and_then(|x| x.iter().copied().max()).unwrap_or_default());
             let mut carry = add(Decimal::ONE, mul(ins.funding_rate.abs(), steps));
             if let Some(x) = ins.expiry.as_ref().filter(|x| x.settlement == SettlementKind::Physical) {
                 carry = add(carry, x.buy_in_penalty);

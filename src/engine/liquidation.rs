@@ -90,7 +90,8 @@ impl<'a> Sim<'a> {
                     let mark = self.m.mark(p.inst, t);
                     let part = self.partial_size(p, q);
                     keeps_some |= part != p.size;
-                    let px = self.m.exec_price(p.inst, part, mark, Decimal::ZERO, max_slip)?;
+                    // The equity is at mark; the close fills at the last traded price.
+                    let px = self.m.exec_price(p.inst, part, self.m.last_price(p.inst, t), Decimal::ZERO, max_slip)?;
                     let slip = self.m.pnl_at(p.inst, part, mark, px)?; // ≤ 0
                     let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
                     eq = eq + slip - fee;
@@ -133,7 +134,8 @@ impl<'a> Sim<'a> {
             let mark = self.m.mark(p.inst, t);
             let qty = self.partial_size(&p, fraction).abs();
             let signed = if p.size < Decimal::ZERO { -qty } else { qty };
-            let px = self.m.exec_price(p.inst, signed, mark, Decimal::ZERO, max_slip)?;
+            // Triggered at mark, filled at the last traded price (Market::last_price).
+            let px = self.m.exec_price(p.inst, signed, self.m.last_price(p.inst, t), Decimal::ZERO, max_slip)?;
             let (r, iso) = self.close_part(a, i, qty, px, t)?;
             realized_total += r;
             iso_total += iso;

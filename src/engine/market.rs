@@ -41,6 +41,10 @@ pub struct OptionMeta {
 pub struct Market {
     /// `[instrument][step]`.
     pub marks: Vec<Vec<Decimal>>,
+    /// The last traded prices where an instrument has its own (`last_price`, issue 19),
+    /// `[instrument][step]`; a missing or empty row fills at the mark.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last: Vec<Vec<Decimal>>,
     /// Cumulative funding paid per contract held long, `[instrument][step]` (Drift-style index:
     /// a position owes size × (index_now − index_at_entry), so funding needs no per-account writes).
     pub funding_index: Vec<Vec<Decimal>>,
@@ -82,7 +86,7 @@ impl Market {
     /// The market of a run from its scenario and its paths, evaluated before the run
     /// (`Prepared::paths`): nothing here calls back into path code.
     pub fn build(s: &Scenario, paths: Paths) -> EngineResult<Market> {
-        let Paths { marks, vols } = paths;
+        let Paths { marks, vols, last } = paths;
         let n = s.steps as usize + 1;
         let mut meta = Vec::with_capacity(s.instruments.len());
         let mut funding_index = Vec::with_capacity(s.instruments.len());
@@ -135,7 +139,7 @@ impl Market {
             };
             asset_prices.push(series);
         }
-        let mut m = Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols, ..Default::default() };
+        let mut m = Market { marks, last, funding_index, asset_prices, asset_ids, haircuts, meta, vols, ..Default::default() };
         // One table per distinct portfolio model: the venue's first, then the groups' in order.
         let specs = std::iter::once(s.venue.margin_model.as_ref())
             .chain(s.accounts.iter().map(|a| a.margin_model.as_ref()))
@@ -291,7 +295,7 @@ mod tests {
         let mut s = Scenario { steps: 2, ..Default::default() };
         s.instruments.push(Instrument { id: "L".into(), ..Default::default() });
         s.instruments.push(Instrument { id: "I".into(), kind: ContractKind::Inverse, ..Default::default() });
-        let m = Market::build(&s, Paths { marks: vec![vec![d("100"); 3], vec![d("10000"); 3]], vols: Vec::new() }).unwrap();
+        let m = Market::build(&s, Paths { marks: vec![vec![d("100"); 3], vec![d("10000"); 3]], vols: Vec::new(), last: Vec::new() }).unwrap();
         assert_eq!(m.pnl_at(0, d("2"), d("100"), d("90")).unwrap(), d("-20"));
         // 10,000 USD long from 10,000 to 9,090.909...: loses ≈ 0.1 BTC ≈ 909.09 USD at that price.
         let p = m.pnl_at(1, d("10000"), d("10000"), d("9000")).unwrap();
@@ -304,7 +308,7 @@ mod tests {
     fn funding_index_accumulates() {
         let mut s = Scenario { steps: 3, ..Default::default() };
         s.instruments.push(Instrument { id: "L".into(), funding_rate: d("0.001"), ..Default::default() });
-        let m = Market::build(&s, Paths { marks: vec![vec![d("100"); 4]], vols: Vec::new() }).unwrap();
+        let m = Market::build(&s, Paths { marks: vec![vec![d("100"); 4]], vols: Vec::new(), last: Vec::new() }).unwrap();
         assert_eq!(m.funding(0, 3), d("0.3"));
     }
 

@@ -131,6 +131,14 @@ impl Msg {
                 if *count > 1 { format!(" and {} more position(s)", count - 1) } else { String::new() },
                 dec(*mark, 8), money(*equity)
             ),
+            Msg::ImHaircut { pay, rate, count, posted } => format!(
+                "Initial-margin haircut: {} cut from the initial margin {} surviving accounts posted ({} in all), {} of it.",
+                money(*pay), count, money(*posted), pct(*rate)
+            ),
+            Msg::AssessmentFromCollateral { name, called, collateral, cash } => format!(
+                "Assessment: {} was called for {}: {} from its collateral at the clearing house beyond its initial margin, {} as new cash.",
+                name, money(*called), money(*collateral), money(*cash)
+            ),
             Msg::Withdrawn { name, amount, asked, borrowed, headroom } => format!(
                 "{} withdraws {}{}{}; its equity less initial margin was {} (unrealized profit and haircut collateral counted).",
                 name, money(*amount),

@@ -316,9 +316,14 @@ impl<'a> Sim<'a> {
                 LayerSpec::SkinInTheGame { .. } => LayerKind::Sig,
                 LayerSpec::InsuranceFund => LayerKind::Insurance,
                 LayerSpec::SurvivorsFund => LayerKind::Survivors,
-                LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
-                    LayerKind::Assessment { cap: *cap_multiple, max_calls: *max_calls, period_cap: period_cap_multiple.unwrap_or(*cap_multiple), cooling_off: *cooling_off_steps }
-                }
+                LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps, from_collateral } => LayerKind::Assessment {
+                    cap: *cap_multiple,
+                    max_calls: *max_calls,
+                    period_cap: period_cap_multiple.unwrap_or(*cap_multiple),
+                    cooling_off: *cooling_off_steps,
+                    from_collateral: *from_collateral,
+                },
+                LayerSpec::ImHaircut { cap_fraction } => LayerKind::ImHaircut { cap: *cap_fraction },
                 LayerSpec::VariationMarginHaircut { max_steps } => LayerKind::Vmgh { max_steps: *max_steps },
                 LayerSpec::SocializedLoss => LayerKind::Socialized,
                 LayerSpec::AutoDeleverage => LayerKind::Adl,

@@ -26,7 +26,10 @@ pub(super) enum LayerKind {
     Survivors,
     /// `cap` per default, `period_cap` across the defaults of a cooling-off period of
     /// `cooling_off` steps (`None`: the whole run).
-    Assessment { cap: Decimal, max_calls: u32, period_cap: Decimal, cooling_off: Option<u32> },
+    /// `from_collateral`: a member's excess collateral at the clearing house pays first (issue 19).
+    Assessment { cap: Decimal, max_calls: u32, period_cap: Decimal, cooling_off: Option<u32>, from_collateral: bool },
+    /// Initial-margin haircut, each survivor by at most `cap` of its posted initial margin (issue 19).
+    ImHaircut { cap: Decimal },
     Vmgh { max_steps: u32 },
     Socialized,
     Adl,

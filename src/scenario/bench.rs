@@ -77,7 +77,7 @@ pub fn strategy_book(accounts: u32, steps: u32, strategy: Strategy) -> Result<Sc
                 reserves: d(10_000_000),
                 ..Default::default()
             }));
-            vec![LayerSpec::SurvivorsFund, LayerSpec::Assessment { cap_multiple: d(1), max_calls: 1_000_000, period_cap_multiple: None, cooling_off_steps: None }]
+            vec![LayerSpec::SurvivorsFund, LayerSpec::Assessment { cap_multiple: d(1), max_calls: 1_000_000, period_cap_multiple: None, cooling_off_steps: None, from_collateral: false }]
         }
         Strategy::LpVaultHaircut => {
             s.accounts.push(AccountSpec { id: "vault".into(), cash: d(1_000_000_000), ..Default::default() });

@@ -225,6 +225,13 @@ fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
     if let Some((i, x)) = inst.clone().find(|(_, x)| x.price.shocks.len() > MAX_SHOCKS) {
         cap(format!("instruments[{i}].price.shocks"), "shocks in one price path", x.price.shocks.len(), MAX_SHOCKS);
     }
+    // The last traded price's path (issue 19) is bounded as the mark's is.
+    if let Some((i, x)) = inst.clone().find(|(_, x)| x.last_price.as_ref().is_some_and(|p| p.points.len() > MAX_PATH_POINTS)) {
+        cap(format!("instruments[{i}].last_price.points"), "points in one price path", x.last_price.as_ref().map_or(0, |p| p.points.len()), MAX_PATH_POINTS);
+    }
+    if let Some((i, x)) = inst.clone().find(|(_, x)| x.last_price.as_ref().is_some_and(|p| p.shocks.len() > MAX_SHOCKS)) {
+        cap(format!("instruments[{i}].last_price.shocks"), "shocks in one price path", x.last_price.as_ref().map_or(0, |p| p.shocks.len()), MAX_SHOCKS);
+    }
     if let Some((i, x)) = inst.clone().find(|(_, x)| x.margin.tiers.len() > MAX_TIERS) {
         cap(format!("instruments[{i}].margin.tiers"), "margin tiers", x.margin.tiers.len(), MAX_TIERS);
     }

@@ -85,6 +85,9 @@ fn err(i: usize, msg: impl Into<String>) -> ValidationError {
 pub struct Paths {
     pub marks: Vec<Vec<Decimal>>,
     pub vols: Vec<Vec<Decimal>>,
+    /// Each instrument's last traded prices (issue 19, `last_price`), empty for an instrument
+    /// that has none (it fills at its mark); no instrument has one: empty.
+    pub last: Vec<Vec<Decimal>>,
 }
 
 /// Marks for every instrument, `[instrument][step]` for steps 0..=steps.
@@ -136,7 +139,27 @@ pub fn paths(s: &Scenario) -> Result<Paths, ValidationError> {
     }
     // Options last: their marks read their underlyings' (issue 18, option_path.rs).
     let vols = super::option_path::apply(s, &mut out)?;
-    Ok(Paths { marks: out, vols })
+    Ok(Paths { marks: out, vols, last: last_prices(s, n)? })
+}
+
+/// Every instrument's last traded prices (`last_price`, scripted and rounded to the tick as the
+/// mark is), `[instrument][step]`, an empty row where the instrument has none; empty when none
+/// has one, so a run without the field reads exactly what it read before.
+fn last_prices(s: &Scenario, n: usize) -> Result<Vec<Vec<Decimal>>, ValidationError> {
+    if s.instruments.iter().all(|x| x.last_price.is_none()) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(s.instruments.len());
+    for (i, ins) in s.instruments.iter().enumerate() {
+        out.push(match &ins.last_price {
+            Some(lp) => {
+                let as_mark = Instrument { price: PricePath { gbm: None, ..lp.clone() }, last_price: None, option: None, ..ins.clone() };
+                path_for(i, &as_mark, n, None).map_err(|e| ValidationError { path: format!("instruments[{i}].last_price"), message: e.message })?
+            }
+            None => Vec::new(),
+        });
+    }
+    Ok(out)
 }
 
 pub(super) fn path_for(i: usize, ins: &Instrument, n: usize, z: Option<&Vec<f64>>) -> Result<Vec<Decimal>, ValidationError> {

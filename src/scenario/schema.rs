@@ -529,6 +529,13 @@ pub struct Instrument {
     /// a deficit on the contract is paid from it only. Absent: the venue's fund.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insurance_fund: Option<Decimal>,
+    /// The last traded price, when it is not the mark (issue 19; BitMEX "Fair Price Marking",
+    /// Binance's mark price): `price` stays the mark, which margin checks, liquidation triggers and
+    /// unrealized PnL read; liquidations and close-outs fill at this path (with the price
+    /// impact). Scripted only (`initial`, `points`, `shocks`; no `gbm`). Absent: fills at the
+    /// mark, as before, and not written, so older links read unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_price: Option<PricePath>,
 }
 
 /// A call (the right to buy the underlying at the strike) or a put (the right to sell).
@@ -599,6 +606,7 @@ impl Default for Instrument {
             underlying: None,
             option: None,
             insurance_fund: None,
+            last_price: None,
         }
     }
 }
@@ -775,7 +783,15 @@ pub enum LayerSpec {
         period_cap_multiple: Option<Decimal>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cooling_off_steps: Option<u32>,
+        /// The rulebook takes a member's assessment first from its excess collateral at the
+        /// clearing house (what it posted beyond its initial margin), and calls only the rest as
+        /// new cash (issue 19). Absent: false, and not written.
+        #[serde(default, skip_serializing_if = "is_false")]
+        from_collateral: bool,
     },
+    /// Initial-margin haircutting (issue 19), a recovery tool: the survivors' posted initial
+    /// margin is cut pro rata to it, each by at most `cap_fraction` of what it posted, per default.
+    ImHaircut { cap_fraction: Decimal },
     /// Variation-margin gains haircutting for up to `max_steps` steps.
     VariationMarginHaircut {
         #[serde(default = "one_u32")]
@@ -795,6 +811,10 @@ fn one_u32() -> u32 {
     1
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// The layer kinds as written in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -810,6 +830,7 @@ enum LayerKind {
     AutoDeleverage,
     LpVaultHaircut,
     TearUp,
+    ImHaircut,
 }
 
 impl LayerKind {
@@ -817,7 +838,8 @@ impl LayerKind {
     fn fields(self) -> &'static [&'static str] {
         match self {
             LayerKind::SkinInTheGame => &["tranche", "amount"],
-            LayerKind::Assessment => &["cap_multiple", "max_calls", "period_cap_multiple", "cooling_off_steps"],
+            LayerKind::Assessment => &["cap_multiple", "max_calls", "period_cap_multiple", "cooling_off_steps", "from_collateral"],
+            LayerKind::ImHaircut => &["cap_fraction"],
             LayerKind::VariationMarginHaircut => &["max_steps"],
             LayerKind::LpVaultHaircut => &["account"],
             _ => &[],
@@ -826,7 +848,7 @@ impl LayerKind {
 }
 
 /// Every field any layer kind takes (what a deserializer is told to expect).
-const LAYER_FIELDS: &[&str] = &["kind", "tranche", "amount", "cap_multiple", "max_calls", "period_cap_multiple", "cooling_off_steps", "max_steps", "account"];
+const LAYER_FIELDS: &[&str] = &["kind", "tranche", "amount", "cap_multiple", "max_calls", "period_cap_multiple", "cooling_off_steps", "max_steps", "account", "from_collateral", "cap_fraction"];
 
 impl<'de> Deserialize<'de> for LayerSpec {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -848,6 +870,7 @@ impl<'de> serde::de::Visitor<'de> for LayerVisitor {
         let (mut kind, mut tranche, mut amount, mut cap_multiple, mut max_calls, mut max_steps, mut account) =
             (None, None, None, None, None, None, None);
         let (mut period_cap_multiple, mut cooling_off_steps) = (None, None);
+        let (mut from_collateral, mut cap_fraction) = (None, None);
         // Each value is read as its own type, so a bad one is reported at its own path.
         let mut given: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
@@ -864,6 +887,8 @@ impl<'de> serde::de::Visitor<'de> for LayerVisitor {
                 "cooling_off_steps" => cooling_off_steps = Some(map.next_value::<u32>()?),
                 "max_steps" => max_steps = Some(map.next_value::<u32>()?),
                 "account" => account = Some(map.next_value::<String>()?),
+                "from_collateral" => from_collateral = Some(map.next_value::<bool>()?),
+                "cap_fraction" => cap_fraction = Some(map.next_value::<Decimal>()?),
                 _ => {
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
@@ -896,12 +921,14 @@ impl<'de> serde::de::Visitor<'de> for LayerVisitor {
                 max_calls: max_calls.unwrap_or_else(one_u32),
                 period_cap_multiple,
                 cooling_off_steps,
+                from_collateral: from_collateral.unwrap_or(false),
             },
             LayerKind::VariationMarginHaircut => LayerSpec::VariationMarginHaircut { max_steps: max_steps.unwrap_or_else(one_u32) },
             LayerKind::SocializedLoss => LayerSpec::SocializedLoss,
             LayerKind::AutoDeleverage => LayerSpec::AutoDeleverage,
             LayerKind::LpVaultHaircut => LayerSpec::LpVaultHaircut { account: account.ok_or_else(|| A::Error::missing_field("account"))? },
             LayerKind::TearUp => LayerSpec::TearUp,
+            LayerKind::ImHaircut => LayerSpec::ImHaircut { cap_fraction: cap_fraction.ok_or_else(|| A::Error::missing_field("cap_fraction"))? },
         })
     }
 }
@@ -922,6 +949,7 @@ impl LayerSpec {
             LayerSpec::AutoDeleverage => "AutoDeleverage",
             LayerSpec::LpVaultHaircut { .. } => "LpVaultHaircut",
             LayerSpec::TearUp => "TearUp",
+            LayerSpec::ImHaircut { .. } => "ImHaircut",
         }
     }
 }

@@ -116,22 +116,43 @@ impl<'a> Prepared<'a> {
 fn check_path_shocks(e: &mut Errs, p: &str, pp: &PricePath, steps: u32) {
     for (k, sh) in pp.shocks.iter().enumerate() {
         if sh.change <= -Decimal::ONE {
-            e.push(format!("{p}.price.shocks[{k}].change"), "must be above −1 (a price cannot reach zero)");
+            e.push(format!("{p}.shocks[{k}].change"), "must be above −1 (a price cannot reach zero)");
         }
         if sh.change > Decimal::from(100) {
-            e.push(format!("{p}.price.shocks[{k}].change"), "must be at most 100 (×101)");
+            e.push(format!("{p}.shocks[{k}].change"), "must be at most 100 (×101)");
         }
         if sh.step > steps {
-            e.push(format!("{p}.price.shocks[{k}].step"), format!("beyond the last step {steps}"));
+            e.push(format!("{p}.shocks[{k}].step"), format!("beyond the last step {steps}"));
         }
         // No bound on its places: a shocked price is rounded to the tick (the reverse stress
         // search writes shocks of many places), so a mark never carries them.
     }
     if let Some(top) = highest_scripted_mark(pp) {
         if top > PRICE_MAX {
-            e.push(format!("{p}.price.shocks"), format!("the shocks take the price to {top}; prices are at most {}", domain::show(PRICE_MAX)));
+            e.push(format!("{p}.shocks"), format!("the shocks take the price to {top}; prices are at most {}", domain::show(PRICE_MAX)));
         }
     }
+}
+
+/// A scripted path at field `p` (`instruments[i].price`, `instruments[i].last_price`): a positive
+/// initial price and points within the price domain, at increasing steps of the run, and its
+/// shocks ([`check_path_shocks`]).
+fn check_scripted_path(e: &mut Errs, p: &str, pp: &PricePath, steps: u32) {
+    e.positive(format!("{p}.initial"), pp.initial);
+    e.price(format!("{p}.initial"), pp.initial);
+    let mut last = 0u32;
+    for (k, pt) in pp.points.iter().enumerate() {
+        if pt.step <= last && !(k == 0 && pt.step > 0) {
+            e.push(format!("{p}.points[{k}].step"), "steps must increase and start after 0");
+        }
+        if pt.step > steps {
+            e.push(format!("{p}.points[{k}].step"), format!("beyond the last step {steps}"));
+        }
+        e.positive(format!("{p}.points[{k}].price"), pt.price);
+        e.price(format!("{p}.points[{k}].price"), pt.price);
+        last = pt.step;
+    }
+    check_path_shocks(e, p, pp, steps);
 }
 
 /// Check only the instruments' price shocks (the checks `prepare` makes of them): for a scenario
@@ -141,7 +162,10 @@ pub fn check_shocks(s: &Scenario) -> Result<(), Vec<ValidationError>> {
     let mut e = Errs(Vec::new());
     for (i, ins) in s.instruments.iter().enumerate() {
         if ins.option.is_none() {
-            check_path_shocks(&mut e, &format!("instruments[{i}]"), &ins.price, s.steps);
+            check_path_shocks(&mut e, &format!("instruments[{i}].price"), &ins.price, s.steps);
+            if let Some(lp) = &ins.last_price {
+                check_path_shocks(&mut e, &format!("instruments[{i}].last_price"), lp, s.steps);
+            }
         }
     }
     if e.0.is_empty() {
@@ -290,21 +314,19 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
         }
         // An option's own price path is ignored (its marks come from option.on): validate_option.rs.
         let pp = if ins.option.is_some() { &super::validate_option::IGNORED_PATH } else { &ins.price };
-        e.positive(format!("{p}.price.initial"), pp.initial);
-        e.price(format!("{p}.price.initial"), pp.initial);
-        let mut last = 0u32;
-        for (k, pt) in pp.points.iter().enumerate() {
-            if pt.step <= last && !(k == 0 && pt.step > 0) {
-                e.push(format!("{p}.price.points[{k}].step"), "steps must increase and start after 0");
+        check_scripted_path(&mut e, &format!("{p}.price"), pp, s.steps);
+        // The last traded price (issue 19): a scripted path like the mark's, on a future or
+        // perpetual (an option's fills are its model marks).
+        if let Some(lp) = &ins.last_price {
+            let f = format!("{p}.last_price");
+            check_scripted_path(&mut e, &f, lp, s.steps);
+            if lp.gbm.is_some() {
+                e.push(format!("{f}.gbm"), "the last price is scripted only (initial, points, shocks)");
             }
-            if pt.step > s.steps {
-                e.push(format!("{p}.price.points[{k}].step"), format!("beyond the last step {}", s.steps));
+            if ins.option.is_some() {
+                e.push(f, "an option fills at its model mark: no last price");
             }
-            e.positive(format!("{p}.price.points[{k}].price"), pt.price);
-            e.price(format!("{p}.price.points[{k}].price"), pt.price);
-            last = pt.step;
         }
-        check_path_shocks(&mut e, &p, pp, s.steps);
         if let Some(g) = &pp.gbm {
             e.rate(format!("{p}.price.gbm.volatility"), g.volatility, zero, one);
             e.rate_dp(format!("{p}.price.gbm.volatility"), g.volatility);
@@ -601,7 +623,7 @@ fn waterfall_errors(e: &mut Errs, s: &Scenario, waterfall: &[LayerSpec]) {
                 e.non_negative(format!("{p}.amount"), *amount);
                 e.amount(format!("{p}.amount"), *amount);
             }
-            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => {
+            LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps, .. } => {
                 e.non_negative(format!("{p}.cap_multiple"), *cap_multiple);
                 e.within(format!("{p}.cap_multiple"), *cap_multiple, CAP_MULTIPLE_MAX, RATE_DP);
                 if *max_calls == 0 {
@@ -617,6 +639,11 @@ fn waterfall_errors(e: &mut Errs, s: &Scenario, waterfall: &[LayerSpec]) {
                 if cooling_off_steps.is_some() && period_cap_multiple.is_none() {
                     e.push(format!("{p}.period_cap_multiple"), "is required with cooling_off_steps (the cap across the period's defaults)");
                 }
+            }
+            // A fraction of each survivor's posted initial margin (issue 19).
+            LayerSpec::ImHaircut { cap_fraction } => {
+                e.rate(format!("{p}.cap_fraction"), *cap_fraction, Decimal::ZERO, Decimal::ONE);
+                e.rate_dp(format!("{p}.cap_fraction"), *cap_fraction);
             }
             LayerSpec::VariationMarginHaircut { max_steps } if *max_steps == 0 => {
                 e.push(format!("{p}.max_steps"), "must be at least 1")

@@ -325,7 +325,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
             marks.push(vec![base, price]);
         }
         let vols = crate::scenario::option_path::vol_paths(&flat).map_err(|e| StressError::Input(e.to_string()))?;
-        let mut m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols }).map_err(eng)?;
+        let mut m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols, last: Vec::new() }).map_err(eng)?;
         // Each member under its own margin model (issue 18): the one-step market builds the same
         // models in the same order as the run's.
         m.account_pm = book.iter().map(|x| x.2).collect();

@@ -59,7 +59,7 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "assessment",
-        definition: "A cash call on surviving members once the funded layers are used up, capped (for instance at one or two times each member's contribution). A member that cannot pay its assessment may itself default, which can start a cascade.",
+        definition: "A cash call on surviving members once the funded layers are used up, capped (for instance at one or two times each member's contribution). A member that cannot pay its assessment may itself default, which can start a cascade. Some rulebooks meet it first from the member's collateral already at the clearing house beyond its initial margin, calling only the rest as new cash.",
         show_me: ShowMe { preset: "exhausts-waterfall", venue: 0, step: 9, mentions: &["assessment"], stress: None },
         see_also: &["clearing member obligations", "default waterfall"],
     },
@@ -173,7 +173,7 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "initial margin",
-        definition: "The collateral required to open a position, sized to cover the loss of closing it out in all but extreme moves. It is the first resource a default consumes.",
+        definition: "The collateral required to open a position, sized to cover the loss of closing it out in all but extreme moves. It is the first resource a default consumes. As a rare, contested recovery tool a clearing house may also cut the survivors' initial margin, pro rata and capped (an `im_haircut` layer).",
         show_me: ShowMe { preset: "margin-covers", venue: 0, step: 11, mentions: &["own margin absorbed"], stress: None },
         see_also: &["maintenance margin", "variation margin", "default waterfall"],
     },
@@ -185,7 +185,7 @@ const TERMS: &[Term] = &[
     },
     Term {
         term: "mark price",
-        definition: "The price a venue uses to value positions and trigger liquidations, usually derived from an index or oracle rather than the last trade. Whoever can move the mark can move everyone's margin.",
+        definition: "The price a venue uses to value positions and trigger liquidations, usually derived from an index or oracle rather than the last trade. Whoever can move the mark can move everyone's margin. The last traded price can wick away from it without liquidating anyone, yet a liquidation still fills at the traded price (a scenario's `last_price`).",
         show_me: ShowMe { preset: "mango-2022", venue: 0, step: 4, mentions: &["(mark"], stress: None },
         see_also: &["liquidation price", "bankruptcy price"],
     },

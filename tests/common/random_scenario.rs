@@ -27,13 +27,14 @@ pub fn layer_strategy() -> impl Strategy<Value = LayerSpec> {
         (0i64..5_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(a) }),
         Just(LayerSpec::InsuranceFund),
         Just(LayerSpec::SurvivorsFund),
-        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None }),
+        (0i64..30, 1u32..3).prop_map(|(c, m)| LayerSpec::Assessment { cap_multiple: dec(c, 1), max_calls: m, period_cap_multiple: None, cooling_off_steps: None, from_collateral: false }),
         // Caps per default and per cooling-off period, re-calls (issue 19).
         (0i64..30, 1u32..4, 0i64..60, prop::option::of(1u32..6)).prop_map(|(c, m, pc, n)| LayerSpec::Assessment {
             cap_multiple: dec(c, 1),
             max_calls: m,
             period_cap_multiple: Some(dec(pc, 1)),
             cooling_off_steps: n,
+            from_collateral: false,
         }),
         (1u32..4).prop_map(|m| LayerSpec::VariationMarginHaircut { max_steps: m }),
         Just(LayerSpec::SocializedLoss),
@@ -255,6 +256,24 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
                     }
                 }
             }
+            // Issue 19, from the seed (the strategy's shape stays as it was): I0's last traded
+            // price apart from its mark (fills at last, margin on mark), assessments paid first
+            // from excess collateral, and an initial-margin haircut layer.
+            if seed % 11 < 4 && steps >= 1 {
+                if let Some(i) = s.instruments.first_mut() {
+                    let step = 1 + (seed / 11) as u32 % steps;
+                    i.last_price = Some(PricePath { initial: i.price.initial, points: vec![PricePoint { step, price: Decimal::from(70 + (seed % 50) as i64) }], ..Default::default() });
+                }
+            }
+            for l in s.waterfall.iter_mut() {
+                if let LayerSpec::Assessment { from_collateral, .. } = l {
+                    *from_collateral = seed % 2 == 1;
+                }
+            }
+            if seed % 13 < 4 {
+                let at = s.waterfall.len().min(1 + (seed / 13) as usize % 3);
+                s.waterfall.insert(at, LayerSpec::ImHaircut { cap_fraction: dec(1 + (seed % 10) as i64, 1) });
+            }
             // A default declared at a chosen step (issue 19).
             if let Some((i, step)) = declared.filter(|x| x.0 < accs.len()) {
                 s.declared_defaults.push(DeclaredDefault { account: format!("a{i}"), step: step % (steps + 1) });
@@ -387,6 +406,15 @@ pub fn edge_scenario_strategy() -> impl Strategy<Value = Scenario> {
                     if largest { Decimal::from(2_000) } else { Decimal::ONE }
                 }
             };
+            // The last traded price (issue 19) moves with the mark to the edge: the base book's is
+            // a fraction of its mark of 100, kept as that fraction of the edge price.
+            let edge_price = ins.price.initial;
+            if let Some(lp) = ins.last_price.as_mut() {
+                lp.initial = edge_price;
+                for pt in lp.points.iter_mut() {
+                    pt.price = (edge_price * pt.price / Decimal::from(100)).round_dp(10);
+                }
+            }
             ins.lot_size = dec(1, 8);
             ins.price_impact = ins.price_impact * dec(1_234_567, 8);
             for (i, a) in s.accounts.iter_mut().enumerate() {

@@ -22,6 +22,8 @@ pub(in crate::engine) struct AssessCaps {
     pub(in crate::engine) period_cap: Decimal,
     /// Steps of a cooling-off period (`None`: the whole run is one period).
     pub(in crate::engine) cooling_off: Option<u32>,
+    /// Each share is paid first from the member's excess collateral at the clearing house.
+    pub(in crate::engine) from_collateral: bool,
 }
 
 impl<'a> Sim<'a> {
@@ -176,6 +178,20 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Source: CME Rulebook ch. 8 (Rule 819, lien on collateral; Rule 930.F, only deposits in excess of the initial performance bond may be released, "free funds" = equity beyond initial margin: CME advisory AIB09-02): where the rulebook lets the clearing house apply collateral it holds, an assessment is met from the free funds first (detail of the rule unverified; docs/scenario.md, "from_collateral").
+    /// What member `i` pays of its `share` from its excess collateral at the clearing house: cash
+    /// posted beyond its initial margin (equity at the mark less the initial requirement, at most
+    /// its cash), taken from its cash toward `def`'s loss.
+    fn assessment_from_collateral(&mut self, i: usize, def: usize, t: u32, share: Decimal) -> EngineResult<Decimal> {
+        let Some(a) = self.accts.get(i) else { return Ok(Decimal::ZERO) };
+        let v = crate::engine::account::valuate(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, t)?;
+        let cash = a.snap.collateral.first().copied().unwrap_or_default();
+        let excess = cash.min(v.equity.sub_c(v.initial, "excess collateral")?).max(Decimal::ZERO);
+        let take = share.min(excess);
+        self.charge(i, def, t, take, "assessment from excess collateral")?;
+        Ok(take)
+    }
+
     /// One call of `call` split pro rata to the headroom `w` (total `total`): each member pays
     /// from its reserves; one that cannot defaults, and set-off pays what it can of its share.
     #[allow(clippy::too_many_arguments)]
@@ -186,14 +202,21 @@ impl<'a> Sim<'a> {
         let mut all_paid = true;
         let n = self.accts.len();
         for (i, sh) in shares {
-            let can = sh.min(self.accts[i].reserves); // ok: from survivors()
-            self.accts[i].reserves -= can; // ok
-            self.accts[i].snap.loss += can; // ok
+            // The rulebook's first source (issue 19): collateral held beyond the initial margin.
+            let from_coll = if caps.from_collateral { self.assessment_from_collateral(i, def, t, sh)? } else { Decimal::ZERO };
+            let can_cash = (sh - from_coll).min(self.accts[i].reserves); // ok: from survivors()
+            self.accts[i].reserves -= can_cash; // ok
+            self.accts[i].snap.loss += can_cash; // ok
             self.touch(i);
             let memo = format!("assessment paid by {}", self.name(i));
             let from = names::reserves(&self.infos[i].id); // ok: i < len
-            self.credit_def(def, t, Name::from(from), can, memo.into())?;
-            let msg = Msg::Assessment { name: self.who(i), called: sh, paid: can };
+            self.credit_def(def, t, Name::from(from), can_cash, memo.into())?;
+            let can = from_coll + can_cash;
+            let msg = if caps.from_collateral {
+                Msg::AssessmentFromCollateral { name: self.who(i), called: sh, collateral: from_coll, cash: can_cash }
+            } else {
+                Msg::Assessment { name: self.who(i), called: sh, paid: can }
+            };
             self.event(t, Some(i), EventKind::Assessment, msg, Some(can), Some(l));
             let mut paid = can;
             if can < sh {
@@ -345,5 +368,45 @@ mod tests {
         let s = crate::scenario::from_json(&base(r#"{"kind":"assessment","cap_multiple":"2"}"#)).expect("valid");
         let back = serde_json::to_string(&s.waterfall).expect("json");
         assert_eq!(back, r#"[{"kind":"assessment","cap_multiple":"2","max_calls":1}]"#);
+    }
+
+    /// Assessments from collateral at the clearing house (issue 19). After `a`'s margin, 4,000
+    /// goes on; the assessment (1× a contribution of 1,000) calls 1,000 from each of m1 and m2.
+    /// Their initial margin at step 2: 10 % × 10 Y × 100 = 100. m1 (cash 1,500) has
+    /// min(1,500, 1,500 − 100) = 1,400 beyond it: its 1,000 all comes from there, no new cash.
+    /// m2 (cash 300) has 300 − 100 = 200: 200 from collateral, 800 called from its reserves.
+    /// 2,000 paid, 2,000 unallocated; m1's cash 500, m2's 100. Without the flag both pay from
+    /// reserves and keep their cash (1,500 and 300).
+    #[test]
+    fn an_assessment_is_paid_first_from_excess_collateral() {
+        let run = |flag: &str| {
+            let json = format!(
+                r#"{{"version":1,"steps":4,"venue":{{"style":"ccp"}},
+                "instruments":[{{"id":"X","lot_size":"1","margin":{{"initial":"0.1","maintenance":"0.05"}},"price":{{"initial":"100","points":[{{"step":1,"price":"50"}}]}}}},
+                               {{"id":"Y","lot_size":"1","margin":{{"initial":"0.1","maintenance":"0.05"}},"price":{{"initial":"100"}}}}],
+                "accounts":[{{"id":"a","role":"member","cash":"1000","positions":[{{"instrument":"X","size":"100"}}]}},
+                            {{"id":"b","role":"member","cash":"100000","positions":[{{"instrument":"X","size":"-100"}}]}},
+                            {{"id":"m1","role":"member","cash":"1500","fund_contribution":"1000","reserves":"10000","positions":[{{"instrument":"Y","size":"10"}}]}},
+                            {{"id":"m2","role":"member","cash":"300","fund_contribution":"1000","reserves":"10000","positions":[{{"instrument":"Y","size":"-10"}}]}}],
+                "waterfall":[{{"kind":"defaulter_margin"}},{{"kind":"assessment","cap_multiple":"1"{flag}}}]}}"#
+            );
+            simulate(&crate::scenario::from_json(&json).expect("scenario")).expect("runs")
+        };
+        let t = run(r#","from_collateral":true"#);
+        assert_eq!(t.summary.by_layer, vec![d("1000"), d("2000")]);
+        assert_eq!(t.summary.unallocated, d("2000"));
+        let cash = |t: &Timeline, i: usize| t.snapshot_at(i, 4).expect("member").collateral.first().copied();
+        assert_eq!((cash(&t, 2), cash(&t, 3)), (Some(d("500")), Some(d("100"))));
+        assert_eq!((t.loss_at(2, 4), t.loss_at(3, 4)), (d("1000"), d("1000")));
+        let lines = texts(&t);
+        assert!(lines.iter().any(|x| x == "Assessment: m1 was called for $1k: $1k from its collateral at the clearing house beyond its initial margin, $0.00 as new cash."), "{lines:#?}");
+        assert!(lines.iter().any(|x| x == "Assessment: m2 was called for $1k: $200.00 from its collateral at the clearing house beyond its initial margin, $800.00 as new cash."), "{lines:#?}");
+        t.conservation().expect("conserves");
+
+        let t = run("");
+        assert_eq!(t.summary.by_layer, vec![d("1000"), d("2000")]);
+        assert_eq!((cash(&t, 2), cash(&t, 3)), (Some(d("1500")), Some(d("300"))));
+        let s = crate::scenario::from_json(r#"{"version":1,"steps":2,"venue":{"style":"ccp"},"instruments":[{"id":"X","price":{"initial":"100"}}],"accounts":[{"id":"m","role":"member","cash":"1"}],"waterfall":[{"kind":"assessment","from_collateral":true}]}"#).expect("valid");
+        assert_eq!(serde_json::to_string(&s.waterfall).expect("json"), r#"[{"kind":"assessment","cap_multiple":"1","max_calls":1,"from_collateral":true}]"#);
     }
 }

@@ -38,8 +38,8 @@ impl<'a> Sim<'a> {
             LayerKind::Sig => Some(layer.sig_left),
             LayerKind::Insurance => Some(self.insurance_total().max(Decimal::ZERO)),
             LayerKind::Survivors => Some(self.contributing_survivors(def).map(|i| self.accts[i].snap.contribution).filter(|c| *c > Decimal::ZERO).sum()), // ok: i < len
-            LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => Some({
-                let caps = super::assessment::AssessCaps { cap: *cap, max_calls: *max_calls, period_cap: *period_cap, cooling_off: *cooling_off };
+            LayerKind::Assessment { cap, max_calls, period_cap, cooling_off, from_collateral } => Some({
+                let caps = super::assessment::AssessCaps { cap: *cap, max_calls: *max_calls, period_cap: *period_cap, cooling_off: *cooling_off, from_collateral: *from_collateral };
                 let mut h = Decimal::ZERO;
                 // Members whose fund still has calls (every member shares the layer's calls
                 // without `default_funds`).
@@ -48,6 +48,7 @@ impl<'a> Sim<'a> {
                 }
                 h
             }),
+            LayerKind::ImHaircut { cap } => Some(self.im_haircut_weights(def, t, *cap)?.iter().map(|x| x.1).sum()),
             LayerKind::LpVault(v) => match self.accts.get(*v) {
                 Some(a) if *v != def && !a.defaulter => Some(valuate(&self.m, self.m.pm(*v), &a.snap.collateral, &a.snap.positions, t)?.equity.max(Decimal::ZERO)),
                 _ => Some(Decimal::ZERO),

@@ -13,6 +13,7 @@ mod default_funds;
 mod defaulter_fund;
 mod defaulter_margin;
 pub mod distribute;
+mod im_haircut;
 mod insurance_fund;
 mod juniorisation;
 mod lp_vault;
@@ -81,13 +82,14 @@ pub fn describe(spec: &LayerSpec) -> (String, String, &'static str) {
             "Non-defaulting members' contributions, used pro rata to contribution.".into(),
             "Surviving members",
         ),
-        LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps } => (
+        LayerSpec::Assessment { cap_multiple, max_calls, period_cap_multiple, cooling_off_steps, from_collateral } => (
             "Assessments".into(),
-            match (period_cap_multiple, cooling_off_steps) {
+            // Paid first from excess collateral at the clearing house: said after the caps.
+            with_collateral(*from_collateral, match (period_cap_multiple, cooling_off_steps) {
                 (Some(pc), Some(n)) => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution per default and {pc}× across the defaults of a {n}-step cooling-off period, at most {max_calls} call(s); a member who cannot pay defaults in turn (set-off first)."),
                 (Some(pc), None) => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution per default and {pc}× across all defaults, at most {max_calls} call(s); a member who cannot pay defaults in turn (set-off first)."),
                 _ => format!("Cash calls on surviving members, up to {cap_multiple}× their contribution, at most {max_calls} call(s); a member who cannot pay defaults in turn."),
-            },
+            }),
             "Surviving members",
         ),
         LayerSpec::VariationMarginHaircut { max_steps } => (
@@ -110,11 +112,25 @@ pub fn describe(spec: &LayerSpec) -> (String, String, &'static str) {
             format!("The backstop vault `{account}` takes the loss; its depositors' shares lose value."),
             "LP vault",
         ),
+        LayerSpec::ImHaircut { cap_fraction } => (
+            "Initial-margin haircut".into(),
+            format!("The survivors' posted initial margin is cut pro rata to it, each by at most {}% of what it posted.", (cap_fraction * Decimal::from(100)).normalize()),
+            "Surviving members",
+        ),
         LayerSpec::TearUp => (
             "Partial tear-up".into(),
             "Positions opposite the defaulter are terminated at the last price; their open gains are forfeited.".into(),
             "Surviving members",
         ),
+    }
+}
+
+/// An assessment layer's description, told where its calls are paid from first (issue 19).
+fn with_collateral(from_collateral: bool, text: String) -> String {
+    if from_collateral {
+        text + " Each call is paid first from the member's collateral at the clearing house beyond its initial margin; only the rest is called as new cash."
+    } else {
+        text
     }
 }
 
@@ -132,7 +148,7 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
             SurvivorsFund,
-            Assessment { cap_multiple: Decimal::new(275, 2), max_calls: 2, period_cap_multiple: Some(Decimal::new(55, 1)), cooling_off_steps: None },
+            Assessment { cap_multiple: Decimal::new(275, 2), max_calls: 2, period_cap_multiple: Some(Decimal::new(55, 1)), cooling_off_steps: None, from_collateral: false },
         ]),
         // LCH / Eurex: junior SIG before survivors, the senior SIG beside them, assessments of 2× a
         // contribution per default and 3× within the capped period (Eurex Clearing, domain.md §6),
@@ -141,7 +157,7 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
             SurvivorsFund, SkinInTheGame { tranche: Tranche::Senior, amount: d(0) },
-            Assessment { cap_multiple: d(2), max_calls: 2, period_cap_multiple: Some(d(3)), cooling_off_steps: None },
+            Assessment { cap_multiple: d(2), max_calls: 2, period_cap_multiple: Some(d(3)), cooling_off_steps: None, from_collateral: false },
             VariationMarginHaircut { max_steps: 3 }, TearUp,
         ]),
         // BitMEX: insurance fund, then ADL ("Auto-Deleveraging" page).
@@ -166,7 +182,7 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
             DefaulterMargin, DefaulterFundContribution,
             SkinInTheGame { tranche: Tranche::Junior, amount: d(0) },
             SurvivorsFund, SkinInTheGame { tranche: Tranche::Senior, amount: d(0) },
-            Assessment { cap_multiple: d(1), max_calls: 2, period_cap_multiple: Some(d(3)), cooling_off_steps: None },
+            Assessment { cap_multiple: d(1), max_calls: 2, period_cap_multiple: Some(d(3)), cooling_off_steps: None, from_collateral: false },
         ]),
     ]
 }

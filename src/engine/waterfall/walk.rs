@@ -94,9 +94,10 @@ impl<'a> Sim<'a> {
                 LayerKind::Sig => self.skin_in_the_game(def, t, l, left)?,
                 LayerKind::Insurance => self.insurance_fund(def, t, left, info)?,
                 LayerKind::Survivors => self.survivors_fund(def, t, l, left, info)?,
-                LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
-                    self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off }, info)?
+                LayerKind::Assessment { cap, max_calls, period_cap, cooling_off, from_collateral } => {
+                    self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off, from_collateral }, info)?
                 }
+                LayerKind::ImHaircut { cap } => self.im_haircut(def, t, l, left, cap)?,
                 // Split once for the step with every other loss that reaches the layer
                 // (`step_split.rs`); the walk goes on from there.
                 LayerKind::Vmgh { .. } if self.vm => {
@@ -126,8 +127,8 @@ impl<'a> Sim<'a> {
             // An assessment layer is exhausted only once no call or no headroom remains (its own
             // event said which rule stopped it); before that it can pay again (issue 19).
             let spent = match kind {
-                LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
-                    self.assessment_spent(l, def, &super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off })?
+                LayerKind::Assessment { cap, max_calls, period_cap, cooling_off, from_collateral } => {
+                    self.assessment_spent(l, def, &super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off, from_collateral })?
                 }
                 _ => true,
             };

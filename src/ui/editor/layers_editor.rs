@@ -26,6 +26,7 @@ fn layer_name(l: &LayerSpec) -> String {
         LayerSpec::AutoDeleverage => "Auto-deleveraging".into(),
         LayerSpec::LpVaultHaircut { account } => format!("LP vault ({account})"),
         LayerSpec::TearUp => "Partial tear-up".into(),
+        LayerSpec::ImHaircut { .. } => "Initial-margin haircut".into(),
     }
 }
 
@@ -37,11 +38,12 @@ fn addable() -> Vec<LayerSpec> {
         LayerSpec::InsuranceFund,
         LayerSpec::SurvivorsFund,
         LayerSpec::SkinInTheGame { tranche: Tranche::Senior, amount: Decimal::from(1_000_000) },
-        LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 1, period_cap_multiple: None, cooling_off_steps: None },
+        LayerSpec::Assessment { cap_multiple: Decimal::ONE, max_calls: 1, period_cap_multiple: None, cooling_off_steps: None, from_collateral: false },
         LayerSpec::VariationMarginHaircut { max_steps: 3 },
         LayerSpec::SocializedLoss,
         LayerSpec::AutoDeleverage,
         LayerSpec::TearUp,
+        LayerSpec::ImHaircut { cap_fraction: Decimal::new(1, 1) },
     ]
 }
 
@@ -89,6 +91,7 @@ pub fn LayersEditor() -> impl IntoView {
         Ok(v) => report(s.edit(|sc| match sc.waterfall.get_mut(i) {
             Some(LayerSpec::SkinInTheGame { amount, .. }) => *amount = v,
             Some(LayerSpec::Assessment { cap_multiple, .. }) => *cap_multiple = v,
+            Some(LayerSpec::ImHaircut { cap_fraction }) => *cap_fraction = v,
             _ => {}
         })),
     };
@@ -135,6 +138,7 @@ pub fn LayersEditor() -> impl IntoView {
                 let amount = match &l {
                     LayerSpec::SkinInTheGame { amount, .. } => Some(("amount", *amount)),
                     LayerSpec::Assessment { cap_multiple, .. } => Some(("× contribution", *cap_multiple)),
+                    LayerSpec::ImHaircut { cap_fraction } => Some(("× initial margin", *cap_fraction)),
                     _ => None,
                 };
                 let name = layer_name(&l);
