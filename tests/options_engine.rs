@@ -157,108 +157,12 @@ fn an_instrument_without_option_serializes_as_before() {
     assert_eq!(back, s);
 }
 
-/// One option of a random book: right, strike offset (% of 100), premium unit, settlement,
-/// expiry step, σ and its shock.
-#[derive(Debug, Clone)]
-struct Opt {
-    put: bool,
-    strike: i64,
-    coin: bool,
-    physical: bool,
-    expiry: u32,
-    vol: i64,
-    vol_shock: i64,
-    vol_step: u32,
-}
+#[path = "common/option_book.rs"]
+mod option_book;
 
-fn opt_strategy() -> impl Strategy<Value = Opt> {
-    (any::<bool>(), 70i64..130, any::<bool>(), any::<bool>(), 3u32..20, 10i64..150, -50i64..300, 1u32..20).prop_map(
-        |(put, strike, coin, physical, expiry, vol, vol_shock, vol_step)| Opt { put, strike, coin, physical, expiry, vol, vol_shock, vol_step },
-    )
-}
-
-/// A random option book: a perpetual X (100, a price gap and maybe GBM), 1–3 options on it, 2–7
-/// accounts holding options (and maybe X), a vault taking every imbalance; exchange (premium
-/// style) or clearing house (futures style, variation margin); a random waterfall.
+/// The shared random option book (`tests/common/option_book.rs`), per-instrument margin.
 fn option_book() -> impl Strategy<Value = Scenario> {
-    (
-        prop::collection::vec(opt_strategy(), 1..4),
-        prop::collection::vec((prop::collection::vec(-8i64..9, 4), 5i64..800, 0i64..500), 2..8),
-        prop::collection::vec(
-            prop_oneof![
-                Just(LayerSpec::InsuranceFund),
-                Just(LayerSpec::SocializedLoss),
-                Just(LayerSpec::AutoDeleverage),
-                Just(LayerSpec::SurvivorsFund),
-                Just(LayerSpec::TearUp),
-                (0i64..2_000).prop_map(|a| LayerSpec::SkinInTheGame { tranche: Tranche::Junior, amount: Decimal::from(a) }),
-            ],
-            0..4,
-        ),
-        (any::<bool>(), -60i64..80, 1u32..20, any::<bool>(), 0u64..500, any::<bool>()),
-    )
-        .prop_map(|(opts, accs, layers, (ccp, gap, gap_step, gbm, seed, partial))| {
-            let mut s = Scenario { seed, steps: 20, ..Default::default() };
-            s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
-            s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
-            s.venue.insurance_fund = Decimal::from(300);
-            s.venue.partial_liquidation = partial;
-            s.instruments.push(Instrument {
-                id: "X".into(),
-                lot_size: Decimal::ONE,
-                tick_size: Decimal::new(1, 2),
-                counterparty: Some("vault".into()),
-                price: PricePath {
-                    initial: Decimal::from(100),
-                    shocks: vec![Shock { step: gap_step, change: Decimal::new(gap, 2) }],
-                    gbm: gbm.then(|| Gbm { drift: Decimal::ZERO, volatility: Decimal::new(3, 2) }),
-                    ..Default::default()
-                },
-                ..Default::default()
-            });
-            for (k, o) in opts.iter().enumerate() {
-                s.instruments.push(Instrument {
-                    id: format!("O{k}"),
-                    lot_size: Decimal::ONE,
-                    tick_size: if o.coin { Decimal::new(1, 4) } else { Decimal::new(1, 2) },
-                    counterparty: Some("vault".into()),
-                    expiry: Some(Expiry { step: o.expiry, settlement: if o.physical { SettlementKind::Physical } else { SettlementKind::Cash }, ..Default::default() }),
-                    option: Some(OptionTerms {
-                        on: "X".into(),
-                        kind: if o.put { OptionType::Put } else { OptionType::Call },
-                        strike: Decimal::from(o.strike),
-                        days_per_step: Decimal::ONE,
-                        premium: if o.coin { PremiumUnit::Coin } else { PremiumUnit::Quote },
-                        volatility: PricePath {
-                            initial: Decimal::new(o.vol, 2),
-                            shocks: vec![Shock { step: o.vol_step, change: Decimal::new(o.vol_shock, 2) }],
-                            ..Default::default()
-                        },
-                    }),
-                    ..Default::default()
-                });
-            }
-            for (i, (sizes, cash, contribution)) in accs.iter().enumerate() {
-                let mut positions = Vec::new();
-                for (k, size) in sizes.iter().enumerate() {
-                    let inst = if k == 0 { "X".to_string() } else { format!("O{}", k - 1) };
-                    if *size != 0 && (k == 0 || k - 1 < opts.len()) {
-                        positions.push(PositionSpec { instrument: inst, size: Decimal::from(*size), ..Default::default() });
-                    }
-                }
-                s.accounts.push(AccountSpec {
-                    id: format!("a{i}"),
-                    role: Role::Member,
-                    cash: Decimal::from(*cash),
-                    fund_contribution: Decimal::from(*contribution),
-                    positions,
-                    ..Default::default()
-                });
-            }
-            s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(50_000), ..Default::default() });
-            s.waterfall = layers;
-            s
-        })
+    option_book::option_book_of(option_book::OptionShape::standard_margin())
 }
 
 proptest! {

@@ -7,82 +7,16 @@
 //! SPAN, on exchanges and clearing houses, with price gaps, GBM and volatility shocks.
 
 use proptest::prelude::*;
-use rust_decimal::Decimal;
 use spillway::engine::{self, ScanMode};
 use spillway::scenario::*;
 
-#[derive(Clone, Debug)]
-struct Opt {
-    put: bool,
-    strike: i64,
-    expiry: u32,
-    vol: i64,
-}
+#[path = "common/option_book.rs"]
+mod option_book;
 
+/// The shared random option book (`tests/common/option_book.rs`) in the band's shape: 60 steps,
+/// the grid, a narrow grid or SPAN, σ shocks, funding and reserves.
 fn book() -> impl Strategy<Value = Scenario> {
-    let opt = (any::<bool>(), 70i64..130, 10u32..60, 20i64..120).prop_map(|(put, strike, expiry, vol)| Opt { put, strike, expiry, vol });
-    let acc = (proptest::collection::vec(-5i64..=5, 1..4), 50i64..3000);
-    (
-        proptest::collection::vec(opt, 1..3),
-        proptest::collection::vec(acc, 1..6),
-        (-40i64..40, 1u32..50, any::<bool>(), any::<u64>(), any::<bool>()),
-        (0u8..3, -30i64..150, 1u32..50, any::<bool>()),
-    )
-        .prop_map(|(opts, accs, (gap, gap_step, gbm, seed, ccp), (model, vol_shock, vol_step, funding))| {
-            let mut s = Scenario { seed, steps: 60, ..Default::default() };
-            s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
-            s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
-            s.venue.insurance_fund = Decimal::from(300);
-            s.venue.margin_model = Some(match model {
-                0 => MarginModelSpec::ScenarioGrid(GridSpec { dampener: Decimal::from(50), ..Default::default() }),
-                1 => MarginModelSpec::ScenarioGrid(GridSpec { extended: false, buckets: 2, price_range: Decimal::new(8, 2), ..Default::default() }),
-                _ => MarginModelSpec::Span(SpanSpec::default()),
-            });
-            s.instruments.push(Instrument {
-                id: "X".into(),
-                lot_size: Decimal::ONE,
-                tick_size: Decimal::new(1, 2),
-                counterparty: Some("vault".into()),
-                funding_rate: if funding { Decimal::new(1, 4) } else { Decimal::ZERO },
-                price: PricePath {
-                    initial: Decimal::from(100),
-                    shocks: vec![Shock { step: gap_step, change: Decimal::new(gap, 2) }],
-                    gbm: gbm.then(|| Gbm { drift: Decimal::ZERO, volatility: Decimal::new(2, 2) }),
-                    ..Default::default()
-                },
-                ..Default::default()
-            });
-            for (k, o) in opts.iter().enumerate() {
-                s.instruments.push(Instrument {
-                    id: format!("O{k}"),
-                    lot_size: Decimal::ONE,
-                    tick_size: Decimal::new(1, 2),
-                    counterparty: Some("vault".into()),
-                    expiry: Some(Expiry { step: o.expiry, settlement: SettlementKind::Cash, ..Default::default() }),
-                    option: Some(OptionTerms {
-                        on: "X".into(),
-                        kind: if o.put { OptionType::Put } else { OptionType::Call },
-                        strike: Decimal::from(o.strike),
-                        days_per_step: Decimal::ONE,
-                        volatility: PricePath { initial: Decimal::new(o.vol, 2), shocks: vec![Shock { step: vol_step, change: Decimal::new(vol_shock, 2) }], ..Default::default() },
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                });
-            }
-            for (i, (sizes, cash)) in accs.iter().enumerate() {
-                let positions = sizes
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, q)| **q != 0 && *k <= opts.len())
-                    .map(|(k, q)| PositionSpec { instrument: if k == 0 { "X".into() } else { format!("O{}", k - 1) }, size: Decimal::from(*q), ..Default::default() })
-                    .collect();
-                s.accounts.push(AccountSpec { id: format!("a{i}"), role: Role::Member, cash: Decimal::from(*cash), fund_contribution: Decimal::from(50), reserves: Decimal::from(i as i64 * 100), positions, ..Default::default() });
-            }
-            s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(50_000), ..Default::default() });
-            s.waterfall = vec![LayerSpec::InsuranceFund, LayerSpec::SocializedLoss];
-            s
-        })
+    option_book::option_book_of(option_book::OptionShape::band())
 }
 
 proptest! {

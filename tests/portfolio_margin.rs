@@ -93,70 +93,13 @@ fn when_the_legs_decorrelate_the_offset_fails() {
     assert_eq!(sm.unallocated, d("3300"));
 }
 
-/// A random option book on one underlying X, margined by the scenario grid (the run's model).
-#[derive(Clone, Debug)]
-struct Opt {
-    put: bool,
-    strike: i64,
-    expiry: u32,
-    vol: i64,
-}
+#[path = "common/option_book.rs"]
+mod option_book;
 
+/// A random option book on one underlying X, margined by the scenario grid (the run's model):
+/// the shared generator (`tests/common/option_book.rs`).
 fn book() -> impl Strategy<Value = Scenario> {
-    let opt = (any::<bool>(), 60i64..140, 4u32..20, 20i64..120).prop_map(|(put, strike, expiry, vol)| Opt { put, strike, expiry, vol });
-    let acc = (proptest::collection::vec(-5i64..=5, 1..4), 100i64..3000);
-    (proptest::collection::vec(opt, 1..3), proptest::collection::vec(acc, 1..4), -40i64..40, 1u32..12, any::<bool>(), any::<u64>(), any::<bool>()).prop_map(
-        |(opts, accs, gap, gap_step, gbm, seed, ccp)| {
-            let mut s = Scenario { seed, steps: 20, ..Default::default() };
-            s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
-            s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
-            s.venue.insurance_fund = Decimal::from(300);
-            s.venue.margin_model = Some(MarginModelSpec::ScenarioGrid(GridSpec { dampener: Decimal::from(50), ..Default::default() }));
-            s.instruments.push(Instrument {
-                id: "X".into(),
-                lot_size: Decimal::ONE,
-                tick_size: Decimal::new(1, 2),
-                counterparty: Some("vault".into()),
-                price: PricePath {
-                    initial: Decimal::from(100),
-                    shocks: vec![Shock { step: gap_step, change: Decimal::new(gap, 2) }],
-                    gbm: gbm.then(|| Gbm { drift: Decimal::ZERO, volatility: Decimal::new(3, 2) }),
-                    ..Default::default()
-                },
-                ..Default::default()
-            });
-            for (k, o) in opts.iter().enumerate() {
-                s.instruments.push(Instrument {
-                    id: format!("O{k}"),
-                    lot_size: Decimal::ONE,
-                    tick_size: Decimal::new(1, 2),
-                    counterparty: Some("vault".into()),
-                    expiry: Some(Expiry { step: o.expiry, settlement: SettlementKind::Cash, ..Default::default() }),
-                    option: Some(OptionTerms {
-                        on: "X".into(),
-                        kind: if o.put { OptionType::Put } else { OptionType::Call },
-                        strike: Decimal::from(o.strike),
-                        days_per_step: Decimal::ONE,
-                        volatility: PricePath { initial: Decimal::new(o.vol, 2), ..Default::default() },
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                });
-            }
-            for (i, (sizes, cash)) in accs.iter().enumerate() {
-                let positions = sizes
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, q)| **q != 0 && *k <= opts.len())
-                    .map(|(k, q)| PositionSpec { instrument: if k == 0 { "X".into() } else { format!("O{}", k - 1) }, size: Decimal::from(*q), ..Default::default() })
-                    .collect();
-                s.accounts.push(AccountSpec { id: format!("a{i}"), role: Role::Member, cash: Decimal::from(*cash), fund_contribution: Decimal::from(50), positions, ..Default::default() });
-            }
-            s.accounts.push(AccountSpec { id: "vault".into(), role: Role::LpVault, cash: Decimal::from(50_000), ..Default::default() });
-            s.waterfall = vec![LayerSpec::InsuranceFund, LayerSpec::SocializedLoss];
-            s
-        },
-    )
+    option_book::option_book_of(option_book::OptionShape::grid())
 }
 
 /// The worst loss over the regular table (full weight), by an independent revaluation: F' =
