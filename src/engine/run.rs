@@ -279,6 +279,17 @@ mod tests {
                     panic!("{name}: the run in chunks of {chunk} differs from simulate at byte {i}:\n{}\n---\n{}", around(&got), around(&whole));
                 }
             }
+            // The setup in slices too (`Run::begin`), stopped at every question the engine asks.
+            let mut run = Run::begin(s).unwrap_or_else(|e| panic!("{name}: begin: {e}"));
+            let mut calls = 0u32;
+            while !run.progress().is_done() {
+                run.advance_until(&mut || true).unwrap_or_else(|e| panic!("{name} stopped at every question: {e}"));
+                calls += 1;
+                assert!(calls < 10_000_000, "{name}: advance_until makes no progress");
+            }
+            assert!(fingerprint(&run.finish().expect("finish")) == whole, "{name}: begun and stopped at every question, differs");
+            // `finish` right after `begin` sets up and runs every step.
+            assert!(fingerprint(&Run::begin(s).and_then(Run::finish).expect("finish")) == whole, "{name}: begin then finish differs");
             // `finish` without any `advance` runs every step.
             assert!(fingerprint(&Run::start(s).and_then(Run::finish).expect("finish")) == whole, "{name}: finish alone differs");
         }
