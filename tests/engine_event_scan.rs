@@ -6,7 +6,7 @@
 //! every account view at every step, compared as text so even decimal scales must match.
 
 use proptest::prelude::*;
-use spillway::engine::{self, ScanMode, Timeline};
+use spillway::engine::{self, ScanMode};
 use spillway::scenario::*;
 
 #[path = "common/random_scenario.rs"]

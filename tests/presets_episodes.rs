@@ -35,7 +35,7 @@ fn account(t: &engine::Timeline, id: &str) -> usize {
 
 const EPISODES: &[&str] =
     &["nasdaq-2018", "bitmex-2020", "okx-2018", "mango-2022", "hyperliquid-jelly-2025", "lme-nickel-2022", "lme-nickel-2022-stood", "hyperliquid-adl-2025", "nasdaq-2018-spread"];
-const DIDACTIC: &[&str] = &["margin-covers", "reaches-default-fund", "exhausts-waterfall", "five-strategies", "margin-modes", "cover-2", "portfolio-offset-fails"];
+const DIDACTIC: &[&str] = &["margin-covers", "reaches-default-fund", "exhausts-waterfall", "five-strategies", "margin-modes", "cover-2", "portfolio-offset-fails", "two-default-funds"];
 
 #[test]
 fn every_preset_validates_runs_conserves_and_is_documented() {
@@ -87,6 +87,12 @@ fn run_figure(t: &engine::Timeline, sc: &scenario::Scenario, f: presets::RunFigu
         F::InsuranceChange => (t.insurance_at(t.steps) - t.insurance_at(0)) / t.insurance_at(0),
         F::AdlOvershootRatio => s.adl.as_ref().map(|a| a.overshoot / a.needed).unwrap_or_default(),
         F::Withdrawn => t.events.iter().filter(|e| e.kind == EventKind::Withdrawal).filter_map(|e| e.amount).sum(),
+        // The recovery as a whole is the event with a layer (its per-depositor lines have none).
+        F::Recovered => t.events.iter().filter(|e| e.kind == EventKind::Recovery && e.layer.is_some()).filter_map(|e| e.amount).sum(),
+        F::DepositsLostLast => (0..t.accounts.len())
+            .filter(|&i| !t.account_at(i, t.steps).status.is_out())
+            .map(|i| t.snapshot_at(i, 0).unwrap().contribution - t.snapshot_at(i, t.steps).unwrap().contribution)
+            .sum(),
         F::AccountLow { account: id } => {
             let a = account(t, id);
             let e0 = t.account_at(a, 0).equity;
@@ -266,6 +272,41 @@ fn mango_2022_borrow_and_withdraw_then_bad_debt_cut_from_depositors_pro_rata() {
     assert!(rates.iter().all(|r| *r == (d("44960600") / d("165000000")).round_dp(6)), "{rates:?}");
 }
 
+/// Mango told to the end (issue 19, `recoveries`): the attacker's $67m comes back at step 8.
+#[test]
+fn mango_2022_the_return_repays_depositors_and_the_treasury_bears_the_rest() {
+    let t = run("mango-2022");
+    let p = presets::by_id("mango-2022").unwrap();
+    // Hand figures. The depositors' cut of 44,960,600 at step 4, split pro rata to 165m at 8
+    // decimal places, rounds down by 0.00000002 in all (that dust is the split's rounding,
+    // `distribute`): they lost 44,960,599.99999998; the insurance fund (the treasury) paid its
+    // 70m and held 0.
+    let deposits = |k: u32| -> Decimal { p.scenario.accounts.iter().filter(|a| a.fund_contribution > Decimal::ZERO).map(|a| t.snapshot_at(account(&t, &a.id), k).unwrap().contribution).sum() };
+    assert_eq!(deposits(7), d("165000000") - d("44960599.99999998"));
+    assert_eq!(t.insurance_at(7), Decimal::ZERO);
+    // Step 8: 67m returned; 44,960,599.99999998 makes every depositor whole (165m again, each
+    // its own deposit), the other 67m − that = 22,039,400.00000002 refills the fund.
+    assert_eq!(deposits(8), d("165000000"));
+    for a in p.scenario.accounts.iter().filter(|a| a.fund_contribution > Decimal::ZERO) {
+        assert_eq!(t.snapshot_at(account(&t, &a.id), t.steps).unwrap().contribution, a.fund_contribution, "{}", a.id);
+    }
+    assert_eq!(t.insurance_at(t.steps), d("22039400.00000002"));
+    // The treasury's net share: 70m − 22,039,400.00000002 = 47,960,599.99999998, about $48m
+    // (the bad debt of 114,960,600 less the $67m, less the rounding dust).
+    assert_eq!(d("70000000") - t.insurance_at(t.steps), d("47960599.99999998"));
+    let e = t.events_at(8).into_iter().find(|e| e.kind == EventKind::Recovery && e.layer.is_some()).expect("the recovery");
+    assert_eq!(e.text(), "Recovery: $67m is returned on behalf of Attacker's long (account A): $45m restores the default-fund contributions the waterfall used (every depositor is whole again), $22m goes to the insurance fund.");
+    // In the ledger: 67m in from the attacker's reserves (where the withdrawal went out to).
+    assert_eq!(engine::ledger::balance_of(t.ledger.iter(), "external:reserves:attacker", "USDC"), d("-67000000"));
+    // The waterfall's allocation is what it was when the loss happened.
+    assert_eq!(drawn(&t, "InsuranceFund"), d("70000000"));
+    assert_eq!(drawn(&t, "SurvivorsFund"), d("44960600"));
+    let c = t.conservation().unwrap();
+    assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit && c.layers_sum_to_allocated);
+    // The narrative says which figures are published and which illustrative.
+    assert!(p.narrative.contains("Published:") && p.illustrative.contains("$48m"));
+}
+
 #[test]
 fn hyperliquid_jelly_hlp_carries_the_short_then_settlement_at_0_0095() {
     let t = run("hyperliquid-jelly-2025");
@@ -371,4 +412,39 @@ fn hyperliquid_adl_2025_shows_the_overshoot() {
     let hit: std::collections::BTreeSet<usize> = t.events.iter().filter(|e| e.kind == EventKind::Deleveraged).filter_map(|e| e.account).collect();
     assert!(hit.len() >= 1_000, "{} accounts ADL'd", hit.len());
     assert!(p.narrative.contains("2.8 times"));
+}
+
+/// Several default funds (issue 19): an energy default leaves the equity fund untouched.
+#[test]
+fn two_default_funds_an_energy_default_leaves_the_equity_fund_untouched() {
+    let t = run("two-default-funds");
+    let s = &t.summary;
+    // Hand figures. Step 5: POWER 50 → 35 (−30%): the long of 1m pays 15m of variation margin,
+    // its cash 5.9m → −9.1m. Step 6: in default, auctioned at 35 × 0.9 = 31.5: 3.5m more.
+    // Deficit 15m + 3.5m = 18.5m: margin 5.9m, own contribution 2m, capital 1m, the energy
+    // fund 5m + 3m = 8m, and 1.6m assessed on e1 and e2 pro rata to their headroom 5m : 3m
+    // (cap 1×): 1m and 0.6m.
+    assert_eq!(s.deficit, d("18500000"));
+    assert_eq!(s.by_layer, vec![d("5900000"), d("2000000"), d("1000000"), d("8000000"), d("1600000")]);
+    assert_eq!(s.unallocated, Decimal::ZERO);
+    let loss = |id: &str| t.account_at(account(&t, id), t.steps).loss_to_waterfall;
+    assert_eq!(loss("e1"), d("6000000"));
+    assert_eq!(loss("e2"), d("3600000"));
+    // The equity members: neither drawn nor assessed.
+    for id in ["q1", "q2", "q3"] {
+        assert_eq!(loss(id), Decimal::ZERO, "{id}");
+        let a = account(&t, id);
+        assert_eq!(t.snapshot_at(a, t.steps).unwrap().contribution, t.snapshot_at(a, 0).unwrap().contribution, "{id}");
+    }
+    assert!(t.events.iter().filter(|e| e.kind == EventKind::Assessment).all(|e| !e.text().contains("equity member")));
+    // One pooled fund (no `default_funds`): the equity members bear part of the same loss.
+    let mut pooled = presets::by_id("two-default-funds").unwrap().scenario;
+    pooled.default_funds.clear();
+    for a in &mut pooled.accounts {
+        a.fund.clear();
+    }
+    let t = engine::simulate(&pooled).unwrap();
+    let q: Decimal = ["q1", "q2", "q3"].iter().map(|id| t.account_at(account(&t, id), t.steps).loss_to_waterfall).sum();
+    assert!(q > d("7000000"), "pooled: the equity members bore {q}");
+    t.conservation().unwrap();
 }

@@ -26,6 +26,9 @@ fn main() {
         Some(text) if text.starts_with(BENCH_PREFIX) => {
             let _ = scope_bench.post_message(&JsValue::from_str(&engine_bench(&text[BENCH_PREFIX.len()..])));
         }
+        Some(text) if text.starts_with(BENCH_FILE_PREFIX) => {
+            let _ = scope_bench.post_message(&JsValue::from_str(&file_bench(&text[BENCH_FILE_PREFIX.len()..])));
+        }
         // About 150 ms per batch: progress often enough for a smooth bar, few enough messages.
         Some(text) => run_to_end(&text, 150.0, now, &post),
         None => post(WorkerMessage::Error { message: "the request was not JSON text".into() }),
@@ -40,14 +43,22 @@ fn main() {
 #[cfg(target_arch = "wasm32")]
 const BENCH_PREFIX: &str = "bench:";
 
+/// `bench-file:JSON` runs the scenario JSON once (tests/e2e/bench-worker.mjs `file FILE`: e.g.
+/// issue 18's portfolio-margined option book, `tools/pm_bench_book.py`).
+#[cfg(target_arch = "wasm32")]
+const BENCH_FILE_PREFIX: &str = "bench-file:";
+
+/// Wasm linear memory now, in bytes.
+#[cfg(target_arch = "wasm32")]
+fn memory_bytes() -> u32 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().ok().and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok()).map(|b| b.byte_length()).unwrap_or(0)
+}
+
 /// Time one `simulate` of the cohort book in this worker, and the wasm memory it left allocated
 /// (linear memory only grows, so its size after the run is the run's peak).
 #[cfg(target_arch = "wasm32")]
 fn engine_bench(args: &str) -> String {
-    use wasm_bindgen::{JsCast, JsValue};
-    let memory_bytes = || {
-        wasm_bindgen::memory().dyn_into::<js_sys::WebAssembly::Memory>().ok().and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok()).map(|b| b.byte_length()).unwrap_or(0)
-    };
     let mut it = args.split(':').map(|x| x.parse::<u32>().ok());
     let (Some(Some(accounts)), Some(Some(steps))) = (it.next(), it.next()) else {
         return serde_json::json!({ "type": "error", "message": "expected bench:ACCOUNTS:STEPS" }).to_string();
@@ -56,11 +67,28 @@ fn engine_bench(args: &str) -> String {
     let Ok(s) = spillway::scenario::bench::cohort_book(accounts, steps) else {
         return serde_json::json!({ "type": "error", "message": "the bench book does not validate" }).to_string();
     };
+    timed_run(&s, before)
+}
+
+/// Time one `simulate` of a scenario file's JSON (validated as a link or file is).
+#[cfg(target_arch = "wasm32")]
+fn file_bench(json: &str) -> String {
+    let before = memory_bytes();
+    match spillway::scenario::from_json(json) {
+        Ok(s) => timed_run(&s, before),
+        Err(e) => serde_json::json!({ "type": "error", "message": format!("{e:?}") }).to_string(),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn timed_run(s: &spillway::scenario::Scenario, before: u32) -> String {
+    use wasm_bindgen::{JsCast, JsValue};
+    let steps = s.steps;
     // performance.now(): sub-millisecond (Date.now() counts whole milliseconds).
     let performance = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).ok().and_then(|p| p.dyn_into::<web_sys::Performance>().ok());
     let now = || performance.as_ref().map_or_else(js_sys::Date::now, |p| p.now());
     let t0 = now();
-    let run = spillway::engine::simulate(&s);
+    let run = spillway::engine::simulate(s);
     let ms = now() - t0;
     match run {
         Ok(t) => serde_json::json!({

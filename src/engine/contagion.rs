@@ -140,8 +140,8 @@ fn run_all(p: &Prepared, main_waterfall: &[LayerSpec], mode: ScanMode, stop_at_m
             inflows.push(Inflow { step: f.lands_at, account, amount: f.amount, from: display_name(s, from_k), from_id: f.from.clone(), source: f.source });
         }
         let wf = if k == 0 { main_waterfall } else { &vs.waterfall };
-        // The venue's paths, evaluated once before its run (as it runs: stretched).
-        let paths = crate::scenario::price_path::paths(vs).map_err(|e| invalid(vec![e]))?;
+        // The venue's paths, generated when the system was prepared (as it runs: stretched).
+        let paths = p.venue_paths(k).map_err(|e| invalid(vec![e]))?;
         let t = super::money::with_display_currency(&vs.venue.quote, || run_venue(vs, paths, accounts, wf, mode, inflows.clone()))?;
         record_landings(&t, id, &mut flows);
         // Outflows of this venue along each link, step by step.

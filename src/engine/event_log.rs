@@ -238,7 +238,7 @@ mod packed_event_tests {
     }
 
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
-    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32).
+    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; recovery, 90-91).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -250,6 +250,8 @@ mod packed_event_tests {
             (EventKind::Withdrawal, Msg::Withdrawn { name: a.clone(), amount: d(116, 0), asked: d(150, 0), borrowed: d(111, 0), headroom: d(116, 0) }),
             (EventKind::Replenishment, Msg::Replenished { name: a.clone(), due: d(31, 0), paid: d(30, 0) }),
             (EventKind::Replenishment, Msg::FundReplenished { used: d(32, 0), paid: d(31, 0), short: d(1, 0), steps: 2 }),
+            (EventKind::Recovery, Msg::Recovered { name: a.clone(), amount: d(67, 0), depositors: d(45, 0), insurance: d(22, 0), short: d(0, 0) }),
+            (EventKind::Recovery, Msg::RecoveryRepaid { name: n("d-usdc"), lost: d(19, 0), paid: d(19, 0) }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

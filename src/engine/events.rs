@@ -134,6 +134,8 @@ event_kinds! {
     Withdrawal,
     /// Members pay back the default fund a default used (issue 19, replenishment).
     Replenishment,
+    /// Money returned after a default restores what the waterfall took (issue 19, recovery.rs).
+    Recovery,
 }
 
 messages! {
@@ -209,6 +211,13 @@ messages! {
     /// Issue 19 (withdrawal.rs): `name` took `amount` of the `asked` out; `borrowed` of it beyond
     /// its cash, against `headroom` (equity less initial margin) before.
     62 => Withdrawn { name: N, amount: Decimal, asked: Decimal, borrowed: Decimal, headroom: Decimal },
+    /// Issue 19 (recovery.rs): `amount` comes back from `name`; `depositors` of it restores the
+    /// default-fund contributions the waterfall used (`short` of them still missing after it),
+    /// `insurance` goes to the insurance fund.
+    90 => Recovered { name: N, amount: Decimal, depositors: Decimal, insurance: Decimal, short: Decimal },
+    /// Issue 19 (recovery.rs): depositor `name` gets `paid` back of the `lost` the default fund
+    /// took from its contribution.
+    91 => RecoveryRepaid { name: N, lost: Decimal, paid: Decimal },
 }
 
 impl Msg<u64> {

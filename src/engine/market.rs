@@ -216,7 +216,7 @@ impl Market {
         let raw = price.mul_c(Decimal::ONE.sub_c(signed, "slippage")?, "execution price")?;
         // Fills happen on the tick grid.
         let tick = self.meta(inst).map(|m| m.tick_size).unwrap_or_default();
-        crate::scenario::price_path::round_to_tick(raw, tick).ok_or_else(|| super::money::EngineError::Overflow { what: "execution price rounded to the tick".into() })
+        super::tick::round_to_tick(raw, tick).ok_or_else(|| super::money::EngineError::Overflow { what: "execution price rounded to the tick".into() })
     }
 }
 

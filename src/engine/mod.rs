@@ -38,6 +38,8 @@ mod state;
 mod trade_cancellation;
 mod backstop;
 mod withdrawal;
+mod recovery;
+pub mod tick;
 pub mod timeline;
 pub mod waterfall;
 

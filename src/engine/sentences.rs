@@ -130,6 +130,13 @@ impl Msg {
                 if borrowed.is_zero() { String::new() } else { format!(", {} of it borrowed against its collateral beyond its cash", money(*borrowed)) },
                 money(*headroom)
             ),
+            Msg::Recovered { name, amount, depositors, insurance, short } => format!(
+                "Recovery: {} is returned on behalf of {}: {} restores the default-fund contributions the waterfall used{}{}.",
+                money(*amount), name, money(*depositors),
+                if short.is_zero() { " (every depositor is whole again)".to_string() } else { format!(" ({} of them is still missing)", money(*short)) },
+                if insurance.is_zero() { String::new() } else { format!(", {} goes to the insurance fund", money(*insurance)) }
+            ),
+            Msg::RecoveryRepaid { name, lost, paid } => format!("Recovery: {} gets {} back of the {} the default fund took from its contribution.", name, money(*paid), money(*lost)),
             Msg::Replenished { name, due, paid } if paid >= due => format!("Replenishment: {} pays {} back into the default fund, its share of what the default used.", name, money(*paid)),
             Msg::Replenished { name, due, paid } => format!(
                 "Replenishment: {} owes {} to the default fund but pays only {} from its reserves; {} short (a failure to pay the clearing house may declare a default).",

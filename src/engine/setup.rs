@@ -95,6 +95,7 @@ impl<'a> Sim<'a> {
             fund_drawn_at: None,
             inst_fund: Vec::new(),
             member_fund: Vec::new(),
+            fund_left: None,
             inst_insurance: if s.instruments.iter().any(|i| i.insurance_fund.is_some()) { s.instruments.iter().map(|i| i.insurance_fund).collect() } else { Vec::new() },
             pending: Vec::new(),
             claims: Vec::new(),
@@ -342,7 +343,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::TearUp => LayerKind::TearUp,
             };
             let sig_left = info.capacity.unwrap_or_default();
-            self.layers.push(LayerRt { kind, party, label: Name::from(info.label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, exhausted: false, passed_on: false, assess: Default::default() });
+            self.layers.push(LayerRt { kind, party, label: Name::from(info.label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, fund_calls: Vec::new(), exhausted: false, passed_on: false, assess: Default::default() });
             self.layer_infos.push(info);
             self.layer_logs.push(Vec::new());
         }

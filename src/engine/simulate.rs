@@ -1,6 +1,6 @@
 //! Running a venue: the entry points (`simulate` and its variants) and the order of one step.
 //!
-//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → variation margin (a clearing house) → withdrawals → expiry →
+//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → replenishment → recoveries → variation margin (a clearing house) → withdrawals → expiry →
 //! margin checks (liquidation, margin calls, defaults, each default's walk down the waterfall) →
 //! the step's loss-sharing splits → record. Each of these is its own file (`docs/architecture.md`
 //! lists them with their sources); the run's state is `state.rs`.
@@ -13,7 +13,7 @@ use std::borrow::Borrow;
 use super::money::{EngineError, EngineResult};
 use super::scan::ScanMode;
 use super::timeline::Timeline;
-use crate::scenario::price_path::{self, Paths};
+use crate::scenario::price_path::Paths;
 use crate::scenario::{check_waterfall, prepare, BookAccount, LayerSpec, Prepared, Scenario};
 
 pub(crate) use super::state::{Inflow, Sim};
@@ -67,13 +67,13 @@ fn with_display_currency<T>(s: &Scenario, f: impl FnOnce() -> T) -> T {
 /// are pinned) under a waterfall already checked (`scenario::check_waterfall`), recording only
 /// the loss summary, the insurance fund and the layer states: no events, ledger or account
 /// states. Monte Carlo's path: the summary and layer states equal the full run's.
-pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
+/// `paths`: `s`'s marks and σ paths (`scenario::price_path::paths`), generated before the run.
+pub fn simulate_summary(s: &Scenario, paths: Paths, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
     if !s.contagion.is_empty() {
         // Linked venues run in full (their losses land through events and the ledger).
         return simulate_with_waterfall(s, waterfall);
     }
     with_display_currency(s, || {
-        let paths = price_path::paths(s).map_err(|e| invalid(vec![e]))?;
         let mut sim = Sim::new(s, paths, accounts, waterfall, ScanMode::Indexed, false)?;
         for t in 0..=s.steps {
             sim.step(t)?;
@@ -86,12 +86,12 @@ pub fn simulate_summary(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookA
 /// expanded (`accounts`: its result for a scenario that differs from `s` only in what the book
 /// does not read, e.g. price shocks; cohort seeds pinned) under a waterfall already checked. The
 /// reverse stress search's grid points: one book prepared once, many shocks.
-pub fn simulate_expanded(s: &Scenario, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
+/// `paths` as for [`simulate_summary`].
+pub fn simulate_expanded(s: &Scenario, paths: Paths, waterfall: &[LayerSpec], accounts: &[BookAccount]) -> EngineResult<Timeline> {
     if !s.contagion.is_empty() {
         return simulate_with_waterfall(s, waterfall);
     }
     with_display_currency(s, || {
-        let paths = price_path::paths(s).map_err(|e| invalid(vec![e]))?;
         run_venue(s, paths, accounts, waterfall, ScanMode::Indexed, Vec::new())
     })
 }
@@ -180,6 +180,7 @@ impl<'a> Sim<'a> {
             self.cancel_trades(t)?;
             self.apply_inflows(t)?;
             self.replenish(t)?;
+            self.recover(t)?;
             if self.vm {
                 self.post_variation_margin(t)?;
                 self.collect_pending(t)?;

@@ -43,6 +43,9 @@ pub(super) struct LayerRt {
     pub(super) drawn: Decimal,
     pub(super) sig_left: Decimal,
     pub(super) calls_used: u32,
+    /// With several default funds: the calls each fund's assessment used (by fund index;
+    /// `calls_used` is the most of them). Each fund's members are assessed on their own.
+    pub(super) fund_calls: Vec<u32>,
     pub(super) exhausted: bool,
     /// Some loss went past this layer unpaid at least once in the run (an assessment stopped by
     /// its per-default cap passes a loss on without being exhausted: issue 19).
@@ -158,6 +161,9 @@ pub(crate) struct Sim<'a> {
     /// k + 1 = `default_funds[k]`) and each account's (its contribution's). Empty without them.
     pub(super) inst_fund: Vec<usize>,
     pub(super) member_fund: Vec<usize>,
+    /// With several default funds: what each fund's part of default `.0`'s loss still lacked
+    /// after the survivors' fund layer, for the assessments below it (`default_funds.rs`).
+    pub(super) fund_left: Option<(usize, Vec<(usize, Decimal)>)>,
     /// Each instrument's own insurance fund balance (`instruments[].insurance_fund`; `None`: the
     /// venue's fund). Empty when no instrument has one.
     pub(super) inst_insurance: Vec<Option<Decimal>>,

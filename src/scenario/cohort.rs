@@ -2,6 +2,7 @@
 //! 5–20×, seed 7") expands deterministically into many accounts, so a scenario stays short.
 
 use super::price_path::{standard_normal, uniform_open};
+use crate::engine::money::{div_rem_i128, mul_i128};
 use super::schema::{AccountSpec, Cohort, ContractKind, PositionSpec, Scenario, Side};
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
@@ -77,25 +78,6 @@ const POW10: [i128; 29] = {
     }
     t
 };
-
-/// `a × b` (`None` on overflow), in 64-bit arithmetic when both are below 2^31 in magnitude:
-/// exact either way, and wasm has no 128-bit multiply (it calls a slow routine for one).
-pub(crate) fn mul_i128(a: i128, b: i128) -> Option<i128> {
-    if a.unsigned_abs() < 1 << 31 && b.unsigned_abs() < 1 << 31 {
-        Some(i128::from((a as i64) * (b as i64)))
-    } else {
-        a.checked_mul(b)
-    }
-}
-
-/// `(a / b, a % b)` for `b ≠ 0`, in 64-bit arithmetic when both fit (exact; wasm divides 128-bit
-/// integers in software).
-pub(crate) fn div_rem_i128(a: i128, b: i128) -> (i128, i128) {
-    match (i64::try_from(a), i64::try_from(b)) {
-        (Ok(x), Ok(y)) if y != 0 && !(x == i64::MIN && y == -1) => (i128::from(x / y), i128::from(x % y)),
-        _ => (a / b, a % b),
-    }
-}
 
 /// `a / b` as an exact fraction `num / den` (den > 0) of `i128`s, when they fit.
 fn fraction(a: Decimal, b: Decimal) -> Option<(i128, i128)> {

@@ -19,6 +19,23 @@ pub fn venue_scenario(s: &Scenario, k: usize) -> Option<&Scenario> {
     }
 }
 
+/// Each linked venue's marks and σ paths as it runs: for the scenario's steps (venues run side by
+/// side, so a shorter venue is stretched to them).
+pub(super) fn linked_venue_paths(s: &Scenario) -> Result<Vec<super::price_path::Paths>, ValidationError> {
+    let venue_paths = |v: &Scenario| -> Result<_, ValidationError> {
+        if v.steps == s.steps {
+            super::price_path::paths(v)
+        } else {
+            super::price_path::paths(&Scenario { steps: s.steps, ..v.clone() })
+        }
+    };
+    s.linked_venues
+        .iter()
+        .enumerate()
+        .map(|(i, v)| venue_paths(&v.scenario).map_err(|e| ValidationError { path: format!("linked_venues[{i}].scenario.{}", e.path), message: e.message }))
+        .collect()
+}
+
 /// Check the linked venues and links; errors name the field path.
 pub fn validate(s: &Scenario) -> Vec<ValidationError> {
     prepare_venues(s).0

@@ -34,6 +34,8 @@ pub const MAX_COHORTS: usize = 1_000;
 pub const MAX_TRADE_CANCELLATIONS: usize = 100;
 /// Withdrawals in one scenario.
 pub const MAX_WITHDRAWALS: usize = 10_000;
+/// Recoveries in one scenario (the engine looks each up at its step).
+pub const MAX_RECOVERIES: usize = 100;
 /// Rows (and columns) of the correlation matrix: validation factors it (O(k³)) and every step
 /// multiplies by it (O(k²)).
 pub const MAX_CORRELATED: usize = 64;
@@ -202,6 +204,7 @@ fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
     cap("correlation".into(), "rows in the correlation matrix", s.correlation.len(), MAX_CORRELATED);
     cap("trade_cancellations".into(), "trade cancellations", s.trade_cancellations.len(), MAX_TRADE_CANCELLATIONS);
     cap("withdrawals".into(), "withdrawals", s.withdrawals.len(), MAX_WITHDRAWALS);
+    cap("recoveries".into(), "recoveries", s.recoveries.len(), MAX_RECOVERIES);
     cap("default_funds".into(), "default funds", s.default_funds.len(), MAX_DEFAULT_FUNDS);
     if let Some((k, f)) = s.default_funds.iter().take(MAX_DEFAULT_FUNDS).enumerate().find(|(_, f)| f.instruments.len() > MAX_INSTRUMENTS) {
         cap(format!("default_funds[{k}].instruments"), "instruments in one default fund", f.instruments.len(), MAX_INSTRUMENTS);

@@ -68,6 +68,11 @@ pub enum RunFigure {
     AdlOvershootRatio,
     /// Everything the run's accounts withdrew (the `Withdrawal` events' amounts).
     Withdrawn,
+    /// Everything returned after the defaults (the scenario's `recoveries`, as the run paid them).
+    Recovered,
+    /// What the surviving accounts' default-fund contributions (deposits) are short at the end
+    /// of the run against the start.
+    DepositsLostLast,
     /// An account's equity less its equity at step 0: the lowest over the run, and the last.
     AccountLow { account: &'static str },
     AccountLast { account: &'static str },
@@ -272,26 +277,27 @@ BTC amounts are converted to dollars at 7,480 (10 BTC = USD 74,800; 2,500 BTC = 
     },
     Source {
         id: "mango-2022",
-        title: "Mango Markets, October 2022 (a loan against a pumped price)",
-        summary: "A long of 483 million MNGO-PERP, pumped from 0.0382 to 0.91, is borrowed against: $116m is withdrawn, the price falls back, and about $115m of bad debt is left; in reality $67m came back, the treasury paid about $42m and depositors were repaid.",
+        title: "Mango Markets, October 2022 (a loan against a pumped price, and the return)",
+        summary: "A long of 483 million MNGO-PERP, pumped from 0.0382 to 0.91, is borrowed against: $116m is withdrawn, the price falls back, and about $115m of bad debt is left; then the attacker returns $67m, depositors are repaid in full and the treasury bears the rest.",
         narrative: "The attacker used two accounts: one bought 483 million MNGO perpetuals at 0.0382 from the other, on $5m USDC each, then pushed MNGO's oracle price to 0.91 on thin spot markets. \
 The long's paper profit, about $421m, counted as collateral: at step 2 the account borrows against it and withdraws $116m of other depositors' tokens (SEC), which its equity less initial margin allowed many times over. \
-The withdrawal leaves the account's cash at minus $111m, a loan secured by nothing but the pumped mark. \
 At step 4 the price falls back to where it was; the long is liquidated far past its bankruptcy price, and the loan becomes a deficit of about $115m ($116m drawn, less the $5m deposit, plus the long's small loss at 0.03). \
-Under the protocol's rule the DAO treasury's insurance fund (about $70m) pays first, then a deposit-index cut takes the rest from depositors, pro rata to their deposits (the 'default-fund contributions' stand for the deposits; Mango v4 cuts the deposit index of each token on its own, the 2022 exploit hit v3). \
-That is the rule, not what happened: after a DAO vote the attacker returned $67m and kept $47m, the DAO treasury paid about $42m of the rest, and depositors were repaid from a snapshot taken an hour before the attack. \
-So depositors lost about nothing in the end; the run shows the loss the protocol's own rule would have spread before that settlement, which no rule of the engine expresses.",
+Under the protocol's rule the DAO treasury's insurance fund (about $70m) pays first, then a deposit-index cut takes the rest, about $45m, from depositors pro rata to their deposits (the 'default-fund contributions' stand for the deposits; Mango v4 cuts each token's deposit index on its own, the 2022 exploit hit v3). \
+That cut did not stand: at step 8, after a DAO vote on 15 October, the attacker returns $67m and keeps $47m, and the return is a recovery in the run. \
+It first makes every depositor whole again, as Mango repaid users from a snapshot taken an hour before the attack; the remaining $22m refills the treasury's fund, so the treasury bears about $48m net here, where about $42m was reported (the $116m was drawn in several tokens whose prices moved before the repayment). \
+Published: 483 million perps, 0.0382 to 0.91, $116m withdrawn, $67m returned, $47m kept, the treasury's about $42m and depositors repaid; the bad debt of about $115m follows from them.",
         sources: &["Mango v4 source code (health, liquidation and token bankruptcy)", "SEC complaint against Avraham Eisenberg, 20 January 2023", "Lim / Genesis and Solidus Labs analyses of the exploit, October 2022", "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022"],
         published: &[
             Published { what: "borrowed and withdrawn against the inflated collateral", stated: "$116m", source: "SEC complaint against Avraham Eisenberg, 20 January 2023", check: run(RunFigure::Withdrawn, "116000000", "0") },
-            Published { what: "bad debt left when the price fell back", stated: "about $115m", source: "SEC complaint against Avraham Eisenberg, 20 January 2023 ($116m drained, $5m of the attacker's own USDC in the account)", check: run(RunFigure::BadDebt, "116000000", "1500000") },
+            Published { what: "bad debt left when the price fell back", stated: "about $115m", source: "SEC complaint against Avraham Eisenberg, 20 January 2023 ($116m drained, $5m of the attacker's own USDC in the account)", check: run(RunFigure::BadDebt, "115000000", "1000000") },
             Published { what: "the attacker's perpetual position", stated: "483 million", source: "Lim / Genesis and Solidus Labs analyses of the exploit, October 2022", check: Check::Stated },
             Published { what: "entry price and pumped price", stated: "from 0.0382 to 0.91", source: "Lim / Genesis and Solidus Labs analyses of the exploit, October 2022", check: run(RunFigure::MarkHigh, "0.91", "0") },
-            Published { what: "returned by the attacker", stated: "$67m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: Check::Stated },
+            Published { what: "returned by the attacker", stated: "$67m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: run(RunFigure::Recovered, "67000000", "0") },
+            Published { what: "depositors repaid in full (their deposits whole at the end)", stated: "repaid in full", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: run(RunFigure::DepositsLostLast, "0", "0") },
             Published { what: "kept by the attacker", stated: "$47m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: Check::Stated },
             Published { what: "paid by the DAO treasury", stated: "about $42m", source: "Mango DAO vote and press (Decrypt, Blockworks, The Block), October 2022", check: Check::Stated },
         ],
-        illustrative: "The depositor groups and their deposits, the short side's collateral, the insurance fund standing for the treasury (about $70m) and the steps of the pump are illustrative.",
+        illustrative: "The depositor groups and their deposits, the short side's collateral, the insurance fund standing for the treasury (about $70m), the steps of the pump and of the return, and the treasury's net share in the run (about $48m, the bad debt less the $67m; about $42m was reported) are illustrative.",
         json: include_str!("../../examples/mango-2022.json"),
     },
     Source {
@@ -454,6 +460,22 @@ The figures are illustrative.",
         json: include_str!("../../examples/cover-2.json"),
     },
     Source {
+        id: "two-default-funds",
+        title: "Two default funds: energy and equity derivatives",
+        summary: "A clearing house keeps an energy fund and an equity-derivatives fund apart: an energy member's default draws on the energy fund and assesses the energy members only; the equity members' EUR 45m is not touched.",
+        narrative: "Many clearing houses keep one default fund per service, so that members of one market do not mutualize the risks of another: Nasdaq Clearing keeps its commodities default fund apart from its financial one, and LCH keeps one per clearing service. \
+Here an energy member is long 1 million MWh of Nordic power at EUR 50 with EUR 5.9m of collateral; a 30% fall at step 5 costs it EUR 15m of variation margin, and it fails its margin call. \
+Declared in default at step 6, its position is auctioned 10% below the mark of 35, at 31.5: with the variation margin it owed, a loss of EUR 18.5m. \
+Its collateral (EUR 5.9m) and its own contribution to the energy fund (EUR 2m) pay first, then the clearing house's capital (EUR 1m), then the other energy members' fund, EUR 8m, all of it. \
+The EUR 1.6m still lacking is assessed on the energy members only, pro rata to their headroom, each capped at 1x its contribution to the energy fund: Utility A pays EUR 1m, Utility B EUR 0.6m. \
+The equity members' fund (EUR 45m) is neither drawn nor assessed: with one pooled fund they would have borne most of the EUR 9.6m, since they hold most of its contributions. \
+Every figure is illustrative; the rule is the clearing houses' (separate funds per service, assessments capped on a member's contribution to that service's fund).",
+        sources: &["Nasdaq Clearing, default fund rules (separate commodities and financial default funds)", "LCH Ltd, Default Rules (one default fund per clearing service)", PFMI],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/two-default-funds.json"),
+    },
+    Source {
         id: "options-seller",
         title: "An options seller blows up (short volatility)",
         summary: "A fund short out-of-the-money puts and calls is hit by a 30% gap and volatility jumping from 60% to 150%; its deficit goes through the insurance fund and is socialized among the accounts in profit.",
@@ -531,7 +553,8 @@ const RETOLD: &[(&str, &str)] = &[
     ("nasdaq-2018", "nasdaq-2018-r19b"),
     ("bitmex-2020", "bitmex-2020-r19"),
     ("okx-2018", "okx-2018-r19"),
-    ("mango-2022", "mango-2022-r19b"),
+    // Re-told twice in issue 19: the second time with the attacker's return (a recovery).
+    ("mango-2022", "mango-2022-r19c"),
     ("lme-nickel-2022", "lme-nickel-2022-r19b"),
     ("hyperliquid-jelly-2025", "hyperliquid-jelly-2025-r19b"),
     ("reaches-default-fund", "reaches-default-fund-r19"),
@@ -552,6 +575,8 @@ const BEFORE_19: &[(&str, &str)] = &[
     ("mango-2022-r19", include_str!("presets_r19/mango-2022.json")),
     ("lme-nickel-2022-r19", include_str!("presets_r19/lme-nickel-2022.json")),
     ("hyperliquid-jelly-2025-r19", include_str!("presets_r19/hyperliquid-jelly-2025.json")),
+    // Re-told a third time (the return, `recoveries`): the second re-telling stays under its key.
+    ("mango-2022-r19b", include_str!("presets_r19/mango-2022-r19b.json")),
 ];
 
 /// The key a link names preset `id`'s current content by.

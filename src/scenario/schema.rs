@@ -65,6 +65,34 @@ pub struct Scenario {
     /// on the funds of the instruments its loss came from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub default_funds: Vec<DefaultFund>,
+    /// Money that comes back after a default (issue 19; Mango Markets, October 2022: the
+    /// attacker returned $67m under a DAO vote): at `step`, `amount` from outside the venue,
+    /// named after account `from`, restores what the waterfall took (`to`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recoveries: Vec<Recovery>,
+}
+
+/// `amount` comes back at `step` from account `from` (paid from outside the venue: what it took
+/// out), and goes `to` the depositors' default-fund contributions or the insurance fund.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Recovery {
+    pub step: u32,
+    pub from: String,
+    pub amount: Decimal,
+    pub to: RecoveryTo,
+}
+
+/// Where a recovery goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryTo {
+    /// First the survivors' default-fund contributions the waterfall used (the depositors, on a
+    /// lending venue), pro rata to what each lost; what is left goes to the insurance fund.
+    #[default]
+    Depositors,
+    /// All of it to the venue's insurance fund (the treasury).
+    InsuranceFund,
 }
 
 /// The trades of steps `from..=to` are cancelled; the cancellation acts at step `to + 1`.
@@ -124,6 +152,7 @@ impl Default for Scenario {
             trade_cancellations: Vec::new(),
             withdrawals: Vec::new(),
             default_funds: Vec::new(),
+            recoveries: Vec::new(),
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct Prepared<'a> {
     accounts: Vec<BookAccount>,
     /// Linked venue `k`'s accounts (`linked_venues[k]`), expanded when the system was checked.
     venues: Vec<Vec<BookAccount>>,
+    /// Linked venue `k`'s marks and σ paths, as it runs (for the scenario's steps).
+    venue_paths: Vec<super::price_path::Paths>,
 }
 
 impl<'a> Prepared<'a> {
@@ -91,6 +93,15 @@ impl<'a> Prepared<'a> {
     }
 
     /// Venue `k`'s accounts: 0 is the scenario's own venue, `k ≥ 1` is `linked_venues[k − 1]`.
+    /// Venue `k`'s marks and σ paths (0: the scenario's own, generated now; `k ≥ 1`: generated
+    /// when the system was prepared, for the scenario's steps, since venues run side by side).
+    pub fn venue_paths(&self, k: usize) -> Result<super::price_path::Paths, ValidationError> {
+        match k {
+            0 => self.paths(),
+            _ => self.venue_paths.get(k - 1).cloned().ok_or_else(|| ValidationError { path: format!("linked_venues[{}]", k - 1), message: "no such linked venue".into() }),
+        }
+    }
+
     pub fn venue_accounts(&self, k: usize) -> Option<&[BookAccount]> {
         if k == 0 {
             Some(&self.accounts)
@@ -147,6 +158,7 @@ pub struct Validated {
     scenario: Scenario,
     accounts: Vec<BookAccount>,
     venues: Vec<Vec<BookAccount>>,
+    venue_paths: Vec<super::price_path::Paths>,
 }
 
 impl Validated {
@@ -156,14 +168,14 @@ impl Validated {
 
     /// The [`Prepared`] scenario the engine runs (its book copied, not expanded again).
     pub fn prepared(&self) -> Prepared<'_> {
-        Prepared { scenario: &self.scenario, accounts: self.accounts.clone(), venues: self.venues.clone() }
+        Prepared { scenario: &self.scenario, accounts: self.accounts.clone(), venues: self.venues.clone(), venue_paths: self.venue_paths.clone() }
     }
 }
 
 /// [`prepare`] a scenario and keep it with its book ([`Validated`]).
 pub fn validated(s: Scenario) -> Result<Validated, Vec<ValidationError>> {
-    let Prepared { accounts, venues, .. } = prepare(&s)?;
-    Ok(Validated { scenario: s, accounts, venues })
+    let Prepared { accounts, venues, venue_paths, .. } = prepare(&s)?;
+    Ok(Validated { scenario: s, accounts, venues, venue_paths })
 }
 
 /// Check a scenario; `Ok(())` means the engine can run it.
@@ -329,7 +341,8 @@ impl<'a> Preparing<'a> {
             }
         }
         if e.0.is_empty() {
-            Ok(Prepared { scenario: s, accounts: self.accounts, venues: self.venues })
+            let venue_paths = super::contagion::linked_venue_paths(s).map_err(|err| vec![err])?;
+            Ok(Prepared { scenario: s, accounts: self.accounts, venues: self.venues, venue_paths })
         } else {
             Err(e.0)
         }

@@ -52,6 +52,24 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
         }
     }
 
+    // Recoveries: from a listed account, within the run, a positive amount of money.
+    for (i, r) in s.recoveries.iter().enumerate().take(super::limits::MAX_RECOVERIES) {
+        let p = format!("recoveries[{i}]");
+        if !s.accounts.iter().any(|a| a.id == r.from) {
+            push(format!("{p}.from"), format!("no account `{}` in `accounts`", r.from));
+        }
+        if r.step > s.steps {
+            push(format!("{p}.step"), format!("must be at most steps ({})", s.steps));
+        }
+        if r.amount <= Decimal::ZERO {
+            push(format!("{p}.amount"), format!("must be positive (got {})", r.amount));
+        } else if r.amount > AMOUNT_MAX {
+            push(format!("{p}.amount"), format!("at most {} (got {})", domain::show(AMOUNT_MAX), r.amount));
+        } else if domain::too_many_places(r.amount, AMOUNT_DP) {
+            push(format!("{p}.amount"), format!("at most {AMOUNT_DP} decimal places (got {})", r.amount));
+        }
+    }
+
     // The backstop vault: a listed `lp_vault` account on an exchange.
     if let Some(v) = &s.venue.backstop_vault {
         let p = "venue.backstop_vault".to_string();

@@ -20,7 +20,8 @@ use crate::engine::account::{uncovered_by_margin, Pos};
 use crate::engine::money::{sum_c, Checked};
 use crate::engine::market::Market;
 use crate::engine::{format_money, format_pct, opening_book};
-use crate::scenario::price_path::{generate, round_to_tick};
+use crate::engine::tick::round_to_tick;
+use crate::scenario::price_path::generate;
 use crate::scenario::Scenario;
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
@@ -35,12 +36,16 @@ pub struct InstrumentShock {
     pub change: Decimal,
 }
 
-/// A named stress scenario: instruments not listed stay at their step-0 price.
+/// A named stress scenario: instruments not listed stay at their step-0 price. Options are not
+/// shocked themselves: each is revalued (Black-76, as the engine marks it) from its underlying's
+/// stressed price and its σ moved by `vol_change` (0.5: σ × 1.5; −0.25: σ × 0.75).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct StressScenario {
     pub name: String,
     pub shocks: Vec<InstrumentShock>,
+    #[serde(skip_serializing_if = "Decimal::is_zero")]
+    pub vol_change: Decimal,
 }
 
 /// Generated ±k·σ scenarios: each instrument up and down alone, and (when `joint`) all up and
@@ -53,11 +58,15 @@ pub struct GenerateShocks {
     pub sigma: Decimal,
     pub horizon_steps: u32,
     pub joint: bool,
+    /// With options in the book, each price scenario also with σ up by `vol_up` and down by
+    /// `vol_down` (relative), and each alone (defaults: Deribit PM's +50 % / −25 %).
+    pub vol_up: Decimal,
+    pub vol_down: Decimal,
 }
 
 impl Default for GenerateShocks {
     fn default() -> Self {
-        GenerateShocks { k: Decimal::from(3), sigma: Decimal::new(5, 2), horizon_steps: 1, joint: true }
+        GenerateShocks { k: Decimal::from(3), sigma: Decimal::new(5, 2), horizon_steps: 1, joint: true, vol_up: Decimal::new(5, 1), vol_down: Decimal::new(25, 2) }
     }
 }
 
@@ -73,11 +82,15 @@ pub struct CoverInput {
     pub include_path: bool,
     /// Affiliated accounts (by id), counted as one member. Accounts in no group stand alone.
     pub groups: Vec<Vec<String>>,
+    /// Add the venue's margin grid as stresses (`venue.margin_model` `scenario_grid`: each price
+    /// move of its regular table on every underlying at once, × vol unchanged, down and up), so
+    /// Cover-1/Cover-2 read the same scenarios the margin does. Absent: on when the venue has one.
+    pub margin_grid: Option<bool>,
 }
 
 impl Default for CoverInput {
     fn default() -> Self {
-        CoverInput { scenarios: Vec::new(), generate: None, include_path: true, groups: Vec::new() }
+        CoverInput { scenarios: Vec::new(), generate: None, include_path: true, groups: Vec::new(), margin_grid: None }
     }
 }
 
@@ -162,20 +175,33 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
         other => StressError::Engine(other.to_string()),
     })?;
     let n_inst = s.instruments.len();
+    let has_options = s.instruments.iter().any(|i| i.option.is_some());
+    let marks = if input.include_path || has_options { generate(s).map_err(|e| StressError::Input(e.to_string()))? } else { Vec::new() };
+    // An option's step-0 price is its mark (its `price` path is not read); σ at step 0 is where
+    // a stress's vol move starts.
     let p0: Vec<Decimal> = s
         .instruments
         .iter()
-        .map(|i| round_to_tick(i.price.initial, i.tick_size).ok_or_else(|| StressError::Input(format!("`{}`: initial price overflows the tick grid", i.id))))
+        .enumerate()
+        .map(|(k, i)| match i.option {
+            Some(_) => marks.get(k).and_then(|m| m.first()).copied().ok_or_else(|| StressError::Input(format!("`{}`: no step-0 mark", i.id))),
+            None => round_to_tick(i.price.initial, i.tick_size).ok_or_else(|| StressError::Input(format!("`{}`: initial price overflows the tick grid", i.id))),
+        })
         .collect::<Result<_, _>>()?;
+    let sigma0: Vec<Decimal> = crate::scenario::option_path::vol_paths(s)
+        .map_err(|e| StressError::Input(e.to_string()))?
+        .iter()
+        .map(|v| v.first().copied().unwrap_or_default())
+        .collect();
 
     // Stress scenarios.
     let mut stresses: Vec<StressScenario> = input.scenarios.clone();
     if input.include_path {
-        let marks = generate(s).map_err(|e| StressError::Input(e.to_string()))?;
         let shocks = s
             .instruments
             .iter()
             .enumerate()
+            .filter(|(_, ins)| ins.option.is_none())
             .filter_map(|(i, ins)| {
                 let last = marks.get(i)?.last().copied()?;
                 let first = *p0.get(i)?;
@@ -183,7 +209,17 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
                 Some(InstrumentShock { instrument: ins.id.clone(), change })
             })
             .collect();
-        stresses.push(StressScenario { name: format!("scenario path at step {}", s.steps), shocks });
+        // The path's last σ against its first, for the options (their common move when one).
+        let vol_change = sigma0
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !x.is_zero())
+            .and_then(|(i, first)| crate::scenario::option_path::vol_path(s, i).ok()?.last()?.checked_div(*first).map(|r| r - Decimal::ONE))
+            .unwrap_or_default();
+        stresses.push(StressScenario { name: format!("scenario path at step {}", s.steps), shocks, vol_change });
+    }
+    if input.margin_grid.unwrap_or(true) {
+        stresses.extend(margin_grid(s));
     }
     let gen = match (&input.generate, input.scenarios.is_empty()) {
         (Some(g), _) => Some(g.clone()),
@@ -253,17 +289,38 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
             let i = s.instruments.iter().position(|x| x.id == sh.instrument).ok_or_else(|| {
                 StressError::Input(format!("stress scenario `{}`: no instrument `{}`", st.name, sh.instrument))
             })?;
+            if let Some(o) = s.instruments.get(i).and_then(|x| x.option.as_ref()) {
+                return Err(StressError::Input(format!(
+                    "stress scenario `{}`: `{}` is an option, which moves with its underlying `{}`: shock `{}`, and its σ with `vol_change`",
+                    st.name, sh.instrument, o.on, o.on
+                )));
+            }
             if let Some(c) = change.get_mut(i) {
                 *c = sh.change;
             }
         }
-        let mut moves = Vec::with_capacity(n_inst);
-        let mut marks = Vec::with_capacity(n_inst);
+        let mut stressed = Vec::with_capacity(n_inst);
         for (i, ins) in s.instruments.iter().enumerate() {
             let base = p0.get(i).copied().unwrap_or_default();
             let c = change.get(i).copied().unwrap_or_default();
             let raw = Decimal::ONE.checked_add(c).and_then(|f| base.checked_mul(f)).ok_or_else(|| StressError::Input(format!("`{}`: stressed price overflows", st.name)))?;
             let price = round_to_tick(raw, ins.tick_size).ok_or_else(|| StressError::Input(format!("`{}`: stressed price overflows the tick grid", st.name)))?;
+            stressed.push(price);
+        }
+        if has_options {
+            stressed = instant_prices(s, &sigma0, stressed, st.vol_change).map_err(|e| StressError::Input(format!("stress scenario `{}`: {e}", st.name)))?;
+        }
+        let mut moves = Vec::with_capacity(n_inst);
+        let mut marks = Vec::with_capacity(n_inst);
+        for (i, ins) in s.instruments.iter().enumerate() {
+            let base = p0.get(i).copied().unwrap_or_default();
+            let price = stressed.get(i).copied().unwrap_or(base);
+            // An option's move is its price's (it was not shocked itself).
+            let c = match ins.option {
+                Some(_) if !base.is_zero() => price.checked_div(base).map(|r| (r - Decimal::ONE).round_dp(8)).unwrap_or_default(),
+                Some(_) => Decimal::ZERO,
+                None => change.get(i).copied().unwrap_or_default(),
+            };
             moves.push(InstrumentMove { instrument: ins.id.clone(), change: c, price });
             marks.push(vec![base, price]);
         }
@@ -328,7 +385,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
 fn generated(s: &Scenario, g: &GenerateShocks) -> StressResult<Vec<StressScenario>> {
     let root = Decimal::from(g.horizon_steps.max(1)).sqrt().ok_or_else(|| StressError::Input("generate.horizon_steps: no square root".into()))?;
     let mut sizes = Vec::with_capacity(s.instruments.len());
-    for ins in &s.instruments {
+    for ins in s.instruments.iter().filter(|i| i.option.is_none()) {
         let sigma = match &ins.price.gbm {
             Some(gbm) if ins.price.points.is_empty() && gbm.volatility > Decimal::ZERO => gbm.volatility,
             _ => g.sigma,
@@ -342,6 +399,7 @@ fn generated(s: &Scenario, g: &GenerateShocks) -> StressResult<Vec<StressScenari
             out.push(StressScenario {
                 name: format!("{id} {word} {}", format_pct(*x)),
                 shocks: vec![InstrumentShock { instrument: id.clone(), change: sign * *x }],
+                ..Default::default()
             });
         }
     }
@@ -350,10 +408,71 @@ fn generated(s: &Scenario, g: &GenerateShocks) -> StressResult<Vec<StressScenari
             out.push(StressScenario {
                 name: format!("all {word} {}σ", g.k.normalize()),
                 shocks: sizes.iter().map(|(id, x)| InstrumentShock { instrument: id.clone(), change: sign * *x }).collect(),
+                ..Default::default()
             });
         }
     }
+    if s.instruments.iter().any(|i| i.option.is_some()) {
+        // An options book also feels volatility: each price scenario with σ up and down, and
+        // the vol moves alone.
+        let vols = [(g.vol_up, "up"), (-g.vol_down, "down")];
+        let priced = std::mem::take(&mut out);
+        for (v, word) in vols {
+            out.push(StressScenario { name: format!("vol {word} {}", format_pct(v.abs())), vol_change: v, ..Default::default() });
+        }
+        for st in priced {
+            out.push(st.clone());
+            for (v, word) in vols {
+                out.push(StressScenario { name: format!("{}, vol {word} {}", st.name, format_pct(v.abs())), vol_change: v, ..st.clone() });
+            }
+        }
+    }
     Ok(out)
+}
+
+/// The venue's margin grid as stresses (`venue.margin_model` `scenario_grid`, margin-models.md
+/// §3): each price move of its regular table on every underlying at once, with σ unchanged, down
+/// by `vol_down` and up by `vol_up` (relative; without the grid's term scaling of the vol move).
+/// Other models add none.
+fn margin_grid(s: &Scenario) -> Vec<StressScenario> {
+    let Some(crate::scenario::MarginModelSpec::ScenarioGrid(g)) = &s.venue.margin_model else { return Vec::new() };
+    let underlyings: Vec<&str> = s.instruments.iter().filter(|i| i.option.is_none()).map(|i| i.id.as_str()).collect();
+    let b = i64::from(g.buckets.max(1));
+    let mut out = Vec::new();
+    for k in -b..=b {
+        let mv = (g.price_range * Decimal::from(k) / Decimal::from(b)).round_dp(8);
+        for (v, word) in [(Decimal::ZERO, "unchanged"), (-g.vol_down, "down"), (g.vol_up, "up")] {
+            let sign = if mv > Decimal::ZERO { "+" } else if mv < Decimal::ZERO { "\u{2212}" } else { "±" };
+            out.push(StressScenario {
+                name: format!("margin grid: price {sign}{}, vol {word}", format_pct(mv.abs())),
+                shocks: underlyings.iter().map(|id| InstrumentShock { instrument: id.to_string(), change: mv }).collect(),
+                vol_change: v,
+            });
+        }
+    }
+    out
+}
+
+/// Source: PFMI Principle 4 (stress tests revalue positions under stressed prices and volatilities) with the engine's option marks (Black-76, margin-models.md §1).
+/// Every instrument's price under a stress: a future at `stressed` (its stressed price); an option
+/// re-marked from its underlying's stressed price and σ₀ × (1 + `vol_change`) with its time to
+/// expiry at step 0 (an instant stress: no time passes), on its tick, in its premium unit — the
+/// engine's own marking (`option_path::apply`) on a one-step path.
+fn instant_prices(s: &Scenario, sigma0: &[Decimal], stressed: Vec<Decimal>, vol_change: Decimal) -> Result<Vec<Decimal>, String> {
+    if vol_change <= Decimal::NEGATIVE_ONE {
+        return Err(format!("vol_change {vol_change} would take σ to zero or below (it must be above −1)"));
+    }
+    let mut at = Scenario { steps: 0, seed: s.seed, instruments: s.instruments.clone(), ..Default::default() };
+    for (i, ins) in at.instruments.iter_mut().enumerate() {
+        if let Some(o) = ins.option.as_mut() {
+            let s0 = sigma0.get(i).copied().unwrap_or_default();
+            let s1 = s0.checked_mul(Decimal::ONE + vol_change).ok_or_else(|| format!("`{}`: σ × (1 + vol_change) overflows", ins.id))?;
+            o.volatility = crate::scenario::PricePath { initial: s1, ..Default::default() };
+        }
+    }
+    let mut marks: Vec<Vec<Decimal>> = stressed.into_iter().map(|p| vec![p]).collect();
+    crate::scenario::option_path::apply(&at, &mut marks).map_err(|e| e.to_string())?;
+    Ok(marks.iter().map(|m| m.first().copied().unwrap_or_default()).collect())
 }
 
 /// An account's loss beyond its margin at step 1 of `m` (the stressed prices): the engine's
@@ -404,7 +523,7 @@ mod tests {
 
     fn down10() -> CoverInput {
         CoverInput {
-            scenarios: vec![StressScenario { name: "F −10 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("-0.1") }] }],
+            scenarios: vec![StressScenario { name: "F −10 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("-0.1") }], ..Default::default() }],
             include_path: false,
             ..Default::default()
         }
@@ -443,7 +562,7 @@ mod tests {
     fn worst_scenario_sets_each_cover_and_up_moves_hit_shorts() {
         let mut input = down10();
         // Up 20 %: D loses 36,000 − 10,000 = 26,000 beyond margin; longs gain.
-        input.scenarios.push(StressScenario { name: "F +20 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("0.2") }] });
+        input.scenarios.push(StressScenario { name: "F +20 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("0.2") }], ..Default::default() });
         let r = cover(&four(), &input).unwrap();
         assert_eq!(r.cover1.amount, d("26000"));
         assert_eq!(r.cover1.scenario.as_deref(), Some("F +20 %"));
@@ -542,7 +661,7 @@ mod tests {
         };
         s.venue.liquidation_fee = Decimal::ZERO;
         let up = CoverInput {
-            scenarios: vec![StressScenario { name: "F +10 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("0.1") }] }],
+            scenarios: vec![StressScenario { name: "F +10 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("0.1") }], ..Default::default() }],
             include_path: false,
             ..Default::default()
         };
@@ -587,10 +706,113 @@ mod tests {
         // The preset's own path (−17 %): the individual member loses 170m on 10m × 100 against
         // 56m of collateral: 114m beyond margin, against a 166m fund (145.6 %).
         let s = preset("reaches-default-fund");
-        let r = cover(&s, &CoverInput { scenarios: vec![], generate: None, include_path: true, groups: vec![] }).unwrap();
+        let r = cover(&s, &CoverInput { scenarios: vec![], generate: None, include_path: true, groups: vec![], margin_grid: None }).unwrap();
         let path = r.scenarios.iter().find(|x| x.name.starts_with("scenario path")).unwrap();
         assert_eq!(path.top[0].accounts, vec!["aas"]);
         assert_eq!(path.top[0].loss, d("114000000"));
         assert_eq!(r.default_fund, d("166000000"));
+    }
+
+    /// A call on a future, σ at the smallest the format keeps, so the call is worth its intrinsic
+    /// value F − K (Black-76 with rate 0 and σ → 0), on a 0.01 tick:
+    /// - F = 100, K = 90: the call is 10.00; A bought 100 at 10 (cash 500), B sold them (cash 10,000).
+    /// - F −20 % → 80: the call is out of the money and worth 0 (an option's mark may be 0).
+    ///   A's P&L = 100 × (0 − 10) = −1,000; beyond its 500: **500**.
+    /// - B gains 1,000: nothing beyond margin. Cover-1 = 500 (A).
+    /// Before issue 18 item 5 the option kept its step-0 price under every underlying move (A: 0).
+    fn call_book(grid: bool) -> Scenario {
+        let model = if grid { r#","margin_model":{"kind":"scenario_grid","buckets":2,"price_range":"0.2","vol_up":"0.5","vol_down":"0.25"}"# } else { "" };
+        crate::scenario::from_json(&format!(
+            r#"{{"version":1,"steps":10,"venue":{{"style":"exchange"{model}}},
+            "instruments":[{{"id":"F","tick_size":"0.01","lot_size":"1","price":{{"initial":"100"}}}},
+              {{"id":"C","tick_size":"0.01","lot_size":"1","expiry":{{"step":10}},
+                "option":{{"on":"F","kind":"call","strike":"90","days_per_step":"1","volatility":{{"initial":"0.0001"}}}}}}],
+            "accounts":[{{"id":"A","cash":"500","positions":[{{"instrument":"C","size":"100"}}]}},
+                        {{"id":"B","cash":"10000","positions":[{{"instrument":"C","size":"-100"}}]}}]}}"#
+        ))
+        .expect("scenario")
+    }
+
+    #[test]
+    fn options_are_revalued_from_their_underlying() {
+        let input = CoverInput {
+            scenarios: vec![StressScenario { name: "F −20 %".into(), shocks: vec![InstrumentShock { instrument: "F".into(), change: d("-0.2") }], ..Default::default() }],
+            include_path: false,
+            ..Default::default()
+        };
+        let r = cover(&call_book(false), &input).unwrap();
+        let st = &r.scenarios[0];
+        let call = st.moves.iter().find(|m| m.instrument == "C").unwrap();
+        assert_eq!(call.price, d("0"));
+        assert_eq!(call.change, d("-1"));
+        assert_eq!(st.top.len(), 1);
+        assert_eq!(st.top[0].accounts, vec!["A"]);
+        assert_eq!(st.top[0].loss, d("500"));
+        assert_eq!(r.cover1.amount, d("500"));
+        // An option is not shocked itself: the error names it and its underlying.
+        let bad = CoverInput {
+            scenarios: vec![StressScenario { name: "x".into(), shocks: vec![InstrumentShock { instrument: "C".into(), change: d("0.1") }], ..Default::default() }],
+            include_path: false,
+            ..Default::default()
+        };
+        let e = cover(&call_book(false), &bad).unwrap_err().to_string();
+        assert!(e.contains("`C` is an option") && e.contains("`F`"), "{e}");
+    }
+
+    /// A vol move re-marks an option as the engine marks one with that σ: the stressed price is the
+    /// engine's step-0 mark of the same option with σ₀ × (1 + vol_change).
+    #[test]
+    fn a_vol_shock_marks_options_as_the_engine_does() {
+        let mut s = call_book(false);
+        if let Some(o) = s.instruments[1].option.as_mut() {
+            o.volatility.initial = d("0.8");
+            o.strike = d("100");
+        }
+        let input = CoverInput {
+            scenarios: vec![StressScenario { name: "vol up 50 %".into(), vol_change: d("0.5"), ..Default::default() }],
+            include_path: false,
+            ..Default::default()
+        };
+        let r = cover(&s, &input).unwrap();
+        let mut up = s.clone();
+        if let Some(o) = up.instruments[1].option.as_mut() {
+            o.volatility.initial = d("1.2");
+        }
+        let engine_mark = crate::scenario::price_path::generate(&up).unwrap()[1][0];
+        let before = crate::scenario::price_path::generate(&s).unwrap()[1][0];
+        let call = r.scenarios[0].moves.iter().find(|m| m.instrument == "C").unwrap();
+        assert_eq!(call.price, engine_mark);
+        assert!(engine_mark > before, "{engine_mark} > {before}");
+        // ATM, T = 10/365, σ 1.2: F·(2N(σ√T/2) − 1) = 100 × (2N(0.0993) − 1) = 100 × 0.0791 ≈ 7.91.
+        assert!((call.price - d("7.91")).abs() <= d("0.01"), "{}", call.price);
+    }
+
+    /// The venue's scenario grid (2 buckets a side of ±20 %, × vol unchanged / down / up) joins
+    /// the stresses: 5 × 3 = 15, and the −20 % ones give A's 500 (σ too small to matter).
+    #[test]
+    fn the_margin_grid_is_a_stress_set() {
+        let input = CoverInput { include_path: false, generate: None, scenarios: vec![StressScenario { name: "none".into(), ..Default::default() }], ..Default::default() };
+        let r = cover(&call_book(true), &input).unwrap();
+        let grid: Vec<&ScenarioLosses> = r.scenarios.iter().filter(|x| x.name.starts_with("margin grid")).collect();
+        assert_eq!(grid.len(), 15);
+        assert!(grid.iter().any(|x| x.name == "margin grid: price \u{2212}20%, vol up"), "{:?}", grid.iter().map(|x| &x.name).collect::<Vec<_>>());
+        assert_eq!(r.cover1.amount, d("500"));
+        assert!(r.cover1.scenario.as_deref().unwrap_or("").starts_with("margin grid: price \u{2212}20%"));
+        // Off when asked, and absent without a grid model.
+        let off = cover(&call_book(true), &CoverInput { margin_grid: Some(false), ..input.clone() }).unwrap();
+        assert!(off.scenarios.iter().all(|x| !x.name.starts_with("margin grid")));
+        let none = cover(&call_book(false), &input).unwrap();
+        assert!(none.scenarios.iter().all(|x| !x.name.starts_with("margin grid")));
+    }
+
+    /// Generated stresses of an options book: the underlying's ±kσ, each also with vol up and
+    /// down, and the two vol moves alone; options are not shocked themselves.
+    #[test]
+    fn generated_stresses_of_an_options_book_move_vol_too() {
+        let r = cover(&call_book(false), &CoverInput { include_path: false, ..Default::default() }).unwrap();
+        let names: Vec<&str> = r.scenarios.iter().map(|x| x.name.as_str()).collect();
+        assert!(names.contains(&"vol up 50%") && names.contains(&"vol down 25%"), "{names:?}");
+        assert!(names.iter().any(|n| n.starts_with("F down") && n.ends_with("vol up 50%")), "{names:?}");
+        assert!(names.iter().all(|n| !n.starts_with("C ")), "{names:?}");
     }
 }

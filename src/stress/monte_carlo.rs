@@ -234,7 +234,8 @@ fn path_of(base: &Scenario, seed: u64, i: usize) -> Scenario {
 /// reads them); `record` gives the same record from a full run's timeline.
 fn run_path(base: &Scenario, accounts: &[BookAccount], waterfall: &[LayerSpec], seed: u64, i: usize) -> Result<PathRecord, String> {
     let s = path_of(base, seed, i);
-    let t = simulate_summary(&s, waterfall, accounts).map_err(|e| format!("path {i}: {e}"))?;
+    let paths = crate::scenario::price_path::paths(&s).map_err(|e| format!("path {i}: {e}"))?;
+    let t = simulate_summary(&s, paths, waterfall, accounts).map_err(|e| format!("path {i}: {e}"))?;
     Ok(record(&t, i, s.seed))
 }
 
@@ -362,21 +363,17 @@ impl MonteCarlo {
         if threads <= 1 {
             return self.run_batch(n);
         }
-        let chunk = count.div_ceil(threads);
         let (base, accts, wf, seed, start) = (&self.base, &self.accounts, &self.waterfall, self.config.seed, self.next);
-        let results: Vec<Vec<(usize, Result<PathRecord, String>)>> = std::thread::scope(|sc| {
-            let handles: Vec<_> = (0..threads)
-                .map(|k| {
-                    let lo = start + k * chunk;
-                    let hi = (lo + chunk).min(end);
-                    sc.spawn(move || (lo..hi).map(|i| (i, run_path(base, accts, wf, seed, i))).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| vec![(start, Err("a worker thread panicked".to_string()))]))
-                .collect()
-        });
+        // A work-stealing pool (issue 20): a thread that drew cheap paths takes over the rest of
+        // another's instead of waiting at the batch's end. Results come back in path order.
+        let run = || -> Vec<(usize, Result<PathRecord, String>)> {
+            use rayon::prelude::*;
+            (start..end).into_par_iter().map(|i| (i, run_path(base, accts, wf, seed, i))).collect()
+        };
+        let results = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => vec![pool.install(run)],
+            Err(e) => vec![vec![(start, Err(format!("could not start {threads} threads: {e}")))]],
+        };
         for chunk in results {
             for (i, r) in chunk {
                 self.absorb(i, r);
@@ -711,7 +708,7 @@ mod tests {
                     let full = full_t.as_ref().map(|t| record(t, i, ps.seed)).map_err(|e| format!("path {i}: {e}"));
                     assert_eq!(lean, full, "{} seed {seed} path {i}", s.name);
                     if let Ok(ft) = full_t {
-                        let lt = simulate_summary(&ps, &mc.waterfall, &mc.accounts).unwrap();
+                        let lt = simulate_summary(&ps, crate::scenario::price_path::paths(&ps).unwrap(), &mc.waterfall, &mc.accounts).unwrap();
                         assert_eq!(lt.summary, ft.summary);
                         assert_eq!(lt.layers, ft.layers);
                         assert_eq!(lt.insurance_fund, ft.insurance_fund);

@@ -201,7 +201,8 @@ impl ReverseStress {
         let s = self.scenario_at(ticks);
         let t = crate::scenario::check_shocks(&s)
             .map_err(|errs| crate::engine::EngineError::Invalid { errors: errs.iter().map(|e| e.to_string()).collect() })
-            .and_then(|()| simulate_expanded(&s, &self.waterfall, &self.accounts))
+            .and_then(|()| crate::scenario::price_path::paths(&s).map_err(|e| crate::engine::EngineError::Invalid { errors: vec![e.to_string()] }))
+            .and_then(|paths| simulate_expanded(&s, paths, &self.waterfall, &self.accounts))
             .map_err(|e| StressError::Engine(format!("shock of {ticks} ticks: {e}")))?;
         let flags: Vec<bool> = layer_outcomes(&t).iter().map(|o| o.exhausted).collect();
         let marks: Vec<Decimal> = (0..s.instruments.len()).map(|i| t.mark(i, self.at_step)).collect();

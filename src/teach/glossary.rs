@@ -231,6 +231,60 @@ const TERMS: &[Term] = &[
         show_me: ShowMe { preset: "portfolio-offset-fails", venue: 0, step: 5, mentions: &["margin call", "below maintenance"], stress: None },
         see_also: &["portfolio margin", "scenario grid"],
     },
+    Term {
+        term: "declared default",
+        definition: "A clearing house may declare a member in default on its own judgment (a failure to pay, an insolvency), not only when its margin runs out; the scenario field `declared_defaults` (account, step) does that at a chosen step, whatever the account's margin. Its portfolio is then closed out and the loss goes down the waterfall.",
+        show_me: ShowMe { preset: "nasdaq-2018", venue: 0, step: 5, mentions: &["declared in default"], stress: None },
+        see_also: &["default waterfall", "clearing member obligations"],
+    },
+    Term {
+        term: "trade cancellation",
+        definition: "A venue busts a range of trades as if they never happened, as the LME cancelled the nickel trades of 8 March 2022: positions, balances, funds and variation margin return to where they stood before the range. The scenario field `trade_cancellations` (from, to) names the steps; the ledger shows every entry reversed.",
+        show_me: ShowMe { preset: "lme-nickel-2022", venue: 0, step: 6, mentions: &["cancelled", "reverts"], stress: None },
+        see_also: &["variation margin", "mark price"],
+    },
+    Term {
+        term: "withdrawal against collateral",
+        definition: "On a margin venue an account may take out what its initial margin does not need, unrealized profit included where the venue counts it; beyond its cash that is a loan the same collateral secures. The scenario field `withdrawals` (account, step, amount) does it; when the collateral's price falls back, the loan becomes bad debt, as at Mango Markets in October 2022.",
+        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 2, mentions: &["withdraws", "borrowed against its collateral"], stress: None },
+        see_also: &["initial margin", "bankruptcy price", "recovery"],
+    },
+    Term {
+        term: "backstop position transfer",
+        definition: "Instead of closing a liquidated position in the market, a venue hands it with its collateral to a backstop vault, which carries it, marked to market, until it closes or settles (Hyperliquid's HLP and the JELLY short, March 2025). The scenario names the vault with `venue.backstop_vault` (an account with the role lp_vault).",
+        show_me: ShowMe { preset: "hyperliquid-jelly-2025", venue: 0, step: 5, mentions: &["takes over", "backstop vault"], stress: None },
+        see_also: &["LP vault / backstop", "liquidation price"],
+    },
+    Term {
+        term: "default fund replenishment",
+        definition: "After a default used the members' fund, the surviving members pay their used contributions back within a period the rulebook sets (Nasdaq Clearing's members did within two business days in September 2018). The scenario field `venue.replenish_within_steps` sets the period; a member short of reserves is recorded short.",
+        show_me: ShowMe { preset: "nasdaq-2018", venue: 0, step: 7, mentions: &["replenish"], stress: None },
+        see_also: &["default fund", "clearing member obligations"],
+    },
+    Term {
+        term: "several default funds",
+        definition: "A clearing house may keep one default fund per service or instrument group (`default_funds`, each listing its instruments, and `accounts[].fund` naming a member's fund), so a default in one service draws on that fund and assesses that fund's members only. Each fund's shortfall passes down the waterfall, never into another fund.",
+        show_me: ShowMe { preset: "two-default-funds", venue: 0, step: 6, mentions: &["survivors' default fund", "utility a"], stress: None },
+        see_also: &["default fund", "assessment caps", "per-contract insurance fund"],
+    },
+    Term {
+        term: "per-contract insurance fund",
+        definition: "A venue may give a contract an insurance fund of its own (`instruments[].insurance_fund`): that contract's liquidation penalties go into it and its bad debt comes out of it, while other contracts use the venue's fund. Drift keeps one per market.",
+        show_me: ShowMe { preset: "venue-insurance-adl", venue: 0, step: 5, mentions: &["went to the insurance fund"], stress: None },
+        see_also: &["insurance fund", "several default funds"],
+    },
+    Term {
+        term: "assessment caps",
+        definition: "Rulebooks cap what a member can be assessed: a multiple of its contribution per default (`cap_multiple`), a number of calls (`max_calls`: a share a member fails to pay is re-called from the others' headroom while calls remain), and a multiple across the defaults of a cooling-off period (`period_cap_multiple`, `cooling_off_steps`). CME caps at 2.75x per default and 5.5x in the period, Eurex at 2x and 3x within 20 business days.",
+        show_me: ShowMe { preset: "two-default-funds", venue: 0, step: 6, mentions: &["assessment:", "was called for"], stress: None },
+        see_also: &["assessment", "several default funds"],
+    },
+    Term {
+        term: "recovery",
+        definition: "Money that comes back after a default and restores what the waterfall took: at Mango Markets the attacker returned $67m under a DAO vote, depositors were repaid in full and the treasury bore the rest. The scenario field `recoveries` (step, from, amount, to: depositors or insurance_fund) does it; the waterfall's allocation stays as it happened.",
+        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 8, mentions: &["recovery", "whole again"], stress: None },
+        see_also: &["withdrawal against collateral", "default fund", "insurance fund"],
+    },
 ];
 
 /// Every term, in teaching order.

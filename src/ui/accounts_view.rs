@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use super::format::status_class;
 use super::state::use_state;
 use crate::engine::explain::liquidation_prices;
-use crate::engine::{format_money, format_pct, format_price};
+use crate::engine::option_greeks::{greeks_of, has_options};
+use crate::engine::{format_decimal, format_money, format_pct, format_price};
 
 const ROW_PX: f64 = 28.0;
 const VIEW_PX: f64 = 320.0;
@@ -112,7 +113,12 @@ pub fn AccountsView() -> impl IntoView {
                         status: v.status.label(),
                         status_class: status_class(v.status),
                         position: v.positions.iter().map(|(inst, q)| format!("{q} {inst}")).collect::<Vec<_>>().join(", "),
-                        prices: liquidation_prices(t, i, step).map(|(lp, bp)| format!("{} / {}", format_price(lp), format_price(bp))).unwrap_or_else(|| "—".into()),
+                        // A futures account's liquidation / bankruptcy prices; an options account's
+                        // delta and vega (the engine's greeks; issue 18).
+                        prices: liquidation_prices(t, i, step)
+                            .map(|(lp, bp)| format!("{} / {}", format_price(lp), format_price(bp)))
+                            .or_else(|| greeks_of(t, i, step).map(|g| format!("Δ {} · vega {}", format_decimal(g.delta, 2), format_decimal(g.vega, 0))))
+                            .unwrap_or_else(|| "—".into()),
                         loss: format_money(v.loss_to_waterfall),
                         loss_neg: !v.loss_to_waterfall.is_zero(),
                     }
@@ -155,7 +161,11 @@ pub fn AccountsView() -> impl IntoView {
             {head("Margin ratio", SortBy::MarginRatio)}
             <span role="columnheader">"Status"</span>
             <span role="columnheader">"Position"</span>
-            <span role="columnheader" title="Liquidation price / bankruptcy price: where the mark would bring the account's equity to its maintenance margin / to zero (one linear position on cross margin)">"Liq. / bankr. price"</span>
+            {move || if s.timeline.with(|t| t.as_ref().is_some_and(|t| has_options(t))) {
+                view! { <span role="columnheader" title="Liquidation price / bankruptcy price of a futures account (one linear position on cross margin); an options account's delta (units of the underlying) and vega (per 1.00 of σ)">"Liq. price · greeks"</span> }
+            } else {
+                view! { <span role="columnheader" title="Liquidation price / bankruptcy price: where the mark would bring the account's equity to its maintenance margin / to zero (one linear position on cross margin)">"Liq. / bankr. price"</span> }
+            }}
             {head("Lost to waterfall", SortBy::Loss)}
         </div>
         </div>

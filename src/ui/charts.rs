@@ -170,6 +170,8 @@ enum Second {
     ByLayer,
     ByParty,
     Equity,
+    /// The selected account's delta through the run (shown when the run has options; issue 18).
+    Delta,
 }
 
 fn draw_series_over_time(
@@ -264,6 +266,14 @@ fn draw_second(canvas: web_sys::HtmlCanvasElement, t: &Timeline, step: u32, whic
             root.present()?;
             return Ok(area);
         }
+        Second::Delta => {
+            let a = account.unwrap_or(0);
+            let name = t.accounts.get(a).map(|x| x.name.to_string()).unwrap_or_default();
+            let values: Vec<f64> = crate::engine::option_greeks::delta_path(t, a).into_iter().map(f).collect();
+            let area = draw_series_over_time(&root, dpr, &format!("Delta of {name}, units of the underlying (click a row to choose)"), &values, &p)?;
+            root.present()?;
+            return Ok(area);
+        }
         Second::ByLayer => {
             let states = t.layer_state(step);
             let mut bars: Vec<(String, f64)> = t.layers.iter().zip(states).map(|(l, s)| (l.label.clone(), f(s.drawn))).collect();
@@ -345,7 +355,7 @@ pub fn Charts() -> impl IntoView {
         if w == Second::ByLayer {
             layer_losses.with(|_| ());
         }
-        let account = if w == Second::Equity { s.selected_account.get() } else { None };
+        let account = if matches!(w, Second::Equity | Second::Delta) { s.selected_account.get() } else { None };
         s.timeline.track();
         if second_ref.get().is_none() {
             return;
@@ -397,6 +407,7 @@ pub fn Charts() -> impl IntoView {
                 {tab("Insurance fund", Second::Insurance)}
                 {tab("Default fund", Second::DefaultFund)}
                 {tab("Equity of account", Second::Equity)}
+                {move || s.timeline.with(|t| t.as_ref().is_some_and(|t| crate::engine::option_greeks::has_options(t))).then(|| tab("Delta of account", Second::Delta))}
             </div>
             <div class="chart-wrap">
                 <canvas class="chart" id="chart-second" node_ref=second_ref role="img" aria-label="Selected chart"></canvas>

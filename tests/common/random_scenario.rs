@@ -273,6 +273,13 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
             if style == 0 && seed % 7 < 2 {
                 s.venue.backstop_vault = Some("vault".into());
             }
+            // A recovery (issue 19): money back from an account some steps in, to the depositors
+            // or to the insurance fund.
+            if seed % 4 == 1 && !accs.is_empty() {
+                let amount = Decimal::from(1 + (seed / 4) % 3_000);
+                let to = if seed % 8 == 1 { RecoveryTo::Depositors } else { RecoveryTo::InsuranceFund };
+                s.recoveries.push(Recovery { step: (seed / 17) as u32 % (steps + 1), from: format!("a{}", (seed / 19) as usize % accs.len()), amount, to });
+            }
             s
         })
 }

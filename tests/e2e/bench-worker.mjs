@@ -6,13 +6,16 @@
 //    or: node tests/e2e/bench-worker.mjs DIST engine [ACCOUNTS] [STEPS] — issue 8's cohort book, one
 //        `simulate` in the worker (wasm), RUNS times (env, default 12): its time and the wasm memory it
 //        needed (`./x bench` natively).
+//    or: node tests/e2e/bench-worker.mjs DIST file SCENARIO.json — the same for a scenario file (e.g.
+//        issue 18's option book under portfolio margin, `python3 tools/pm_bench_book.py`).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const [distDir = 'dist', pathsArg = '10000', accountsArg = '10000', stepsArg = '1000'] = process.argv.slice(2);
-const engineMode = pathsArg === 'engine';
+const fileMode = pathsArg === 'file';
+const engineMode = pathsArg === 'engine' || fileMode;
 const paths = Number(pathsArg);
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
@@ -65,7 +68,7 @@ try {
           if (out.length < msg.runs) w.postMessage(msg.text); else { resolve(out); w.terminate(); }
         }
       };
-    }), { text: `bench:${accountsArg}:${stepsArg}`, runs: runCount });
+    }), { text: fileMode ? `bench-file:${fs.readFileSync(accountsArg, 'utf8')}` : `bench:${accountsArg}:${stepsArg}`, runs: runCount });
     const mb = (b) => (b / 1048576).toFixed(1);
     runs.forEach((r, i) => console.log(`${r.accounts} accounts x ${r.steps} steps in the browser worker (wasm), run ${i + 1}${i ? '' : ' (cold)'}: ` +
       `simulate ${(r.simulate_ms / 1000).toFixed(3)} s, ${r.events} events; wasm memory ${mb(r.wasm_memory_before)} MB before, ${mb(r.wasm_memory_after)} MB after`));

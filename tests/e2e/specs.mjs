@@ -417,6 +417,42 @@ specs.push(
     },
   },
   {
+    name: 'editor: interventions and funds list the issue-19 fields; an assessment\'s caps are editable; glossary shows a recovery',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      // Mango told to the end: the glossary's "recovery" opens the return at step 8.
+      await page.fill('#glossary-search', 'recovery');
+      await page.click('#term-recovery + dd .show-me');
+      await page.waitForTimeout(300);
+      const story = await text(page, '#narrative');
+      if (!/every depositor is whole again/.test(story)) throw new Error(`Show me (recovery) opened: ${story.slice(0, 300)}`);
+      await page.click('#editor-panel summary:has-text("Interventions and funds")');
+      let list = await text(page, '#intervention-list');
+      if (!/67000000 from attacker at step 8, to depositors/.test(list)) throw new Error(`recoveries not listed: ${list}`);
+      if (!/attacker takes 116000000 at step 2/.test(list)) throw new Error(`withdrawals not listed: ${list}`);
+      await page.locator('#editor-panel').screenshot({ path: path.join(shotsDir, 'editor-interventions-mango.png') });
+      // Several default funds: the energy and equity funds with their members; the assessment's caps.
+      await page.fill('#glossary-search', 'several default funds');
+      await page.click('#term-several-default-funds + dd .show-me');
+      await page.waitForTimeout(300);
+      list = await text(page, '#intervention-list');
+      if (!/energy: POWER \(3 members\)/.test(list) || !/equity: EQ-INDEX \(3 members\)/.test(list)) throw new Error(`default funds not listed: ${list}`);
+      const calls = page.locator('#layer-list input[aria-label="Assessments: calls (max_calls)"]');
+      if ((await calls.inputValue()) !== '1') throw new Error(`max_calls shows ${await calls.inputValue()}`);
+      await calls.fill('2');
+      await calls.press('Tab');
+      await page.waitForTimeout(300);
+      if ((await calls.inputValue()) !== '2') throw new Error('max_calls did not take 2');
+      const period = page.locator('#layer-list input[aria-label="Assessments: × in period (period_cap_multiple)"]');
+      await period.fill('abc');
+      await period.press('Tab');
+      await page.waitForTimeout(200);
+      if (!/waterfall\[4\]\.period_cap_multiple/.test(await text(page, '#editor-panel'))) throw new Error('a bad cap is not named by its field');
+      await page.locator('#editor-panel').screenshot({ path: path.join(shotsDir, 'editor-interventions-funds.png') });
+    },
+  },
+  {
     name: 'a hostile link shows a message and keeps the stored scenario',
     async run({ page, base }) {
       await page.goto(base);
@@ -1532,6 +1568,10 @@ specs.push({
     await ready(page);
     await page.selectOption('#preset', 'options-seller');
     await page.waitForFunction(() => /Miner/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+    // Issue 18: the accounts table shows an options account's delta and vega (the engine's greeks).
+    const head = await text(page, '.accounts-head');
+    if (!/Liq\. price · greeks/.test(head)) throw new Error(`accounts header: ${head}`);
+    await page.waitForFunction(() => [...document.querySelectorAll('.account-row')].some((r) => /^Miner/.test(r.querySelector('span.name')?.textContent || '') && /Δ [−-]?\d/.test(r.textContent)), null, { timeout: 5000 });
     await page.click('h1');
     await page.keyboard.press('End');
     await page.waitForTimeout(300);
@@ -1552,5 +1592,12 @@ specs.push({
     // The greeks columns, scrolled into view.
     await page.$eval('#account-story .story-steps', (el) => { el.scrollLeft = el.scrollWidth; });
     await page.locator('#account-story .story-steps').screenshot({ path: path.join(shotsDir, 'options-story-greeks-columns.png') });
+    // The selected account's delta as a chart line through the run.
+    const tab = page.locator('.tabs button', { hasText: 'Delta of account' });
+    await tab.click();
+    await page.waitForFunction(() => document.querySelector('.tabs button[aria-pressed="true"]')?.textContent === 'Delta of account', null, { timeout: 5000 });
+    await page.waitForTimeout(400);
+    await page.locator('#chart-second').scrollIntoViewIfNeeded();
+    await page.locator('.charts').screenshot({ path: path.join(shotsDir, 'options-delta-chart.png') });
   },
 });

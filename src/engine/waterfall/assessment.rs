@@ -1,13 +1,14 @@
 //! Assessments: capped cash calls on the surviving members. A member who cannot pay its call
 //! defaults in turn (a cascade): set-off nets what it owes against what it posted
 //! (`set_off.rs`), and what still lacks is re-called from the others' headroom under their caps
-//! while calls remain. Caps apply per default and across the defaults of a cooling-off period.
+//! while calls remain. Caps apply per default and across the defaults of a cooling-off period;
+//! with several default funds, each fund's members are assessed for its part only.
 
 use super::distribute::{distribute, DustTo, Split};
 use crate::engine::explain::SplitRule;
 use crate::engine::ledger::{names, Name};
 use crate::engine::money::{sum_c, to_money, Checked, EngineResult};
-use crate::engine::state::{AssessTally, Sim};
+use crate::engine::state::{AssessTally, Bankrupt, Sim};
 use crate::engine::timeline::*;
 use rust_decimal::Decimal;
 
@@ -43,10 +44,9 @@ impl<'a> Sim<'a> {
     /// called for the next: the layer is not exhausted then).
     pub(in crate::engine) fn assessment_spent(&self, l: usize, def: usize, caps: &AssessCaps) -> EngineResult<bool> {
         let Some(layer) = self.layers.get(l) else { return Ok(true) };
-        if layer.calls_used >= caps.max_calls {
-            return Ok(true);
-        }
-        for i in self.contributing_survivors(def).filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO) {
+        // A member whose fund's calls are all used cannot be called again (every member, without
+        // `default_funds`, shares the layer's calls).
+        for i in self.contributing_survivors(def).filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO && self.has_calls(l, i, caps)) {
             let c = self.side.contribution0.get(i);
             let in_period = self.side.assessed.get(i).sub_c(layer.assess.period_base.get(i), "assessments in the period")?;
             if to_money(caps.period_cap.mul_c(c, "period cap (period_cap_multiple × contribution)")?) > in_period {
@@ -59,8 +59,10 @@ impl<'a> Sim<'a> {
     /// Source: CME's assessment powers (2.75× a contribution per default, 5.5× across a cooling-off period) and Eurex Clearing's (2× per default, 3× within 20 business days), with re-assessment of an unpaid share within the caps, domain.md §6.
     /// Layer `l` calls the survivors pro rata to their headroom; a share a member fails to pay is
     /// set off against what it posted, then re-called from the others' headroom while calls
-    /// remain. Returns what the layer paid; an event says which rule stopped it, if one did.
-    pub(in crate::engine) fn assessment(&mut self, def: usize, t: u32, l: usize, left: Decimal, caps: AssessCaps) -> EngineResult<Decimal> {
+    /// remain. With several default funds each fund's part of the loss (`assessment_parts`) is
+    /// called from that fund's members only, capped on their contribution to it, with calls of
+    /// its own. Returns what the layer paid; an event says which rule stopped it, if one did.
+    pub(in crate::engine) fn assessment(&mut self, def: usize, t: u32, l: usize, left: Decimal, caps: AssessCaps, info: &[Bankrupt]) -> EngineResult<Decimal> {
         self.assessment_period(l, t, &caps);
         if let Some(layer) = self.layers.get_mut(l) {
             if layer.assess.def != Some(def) {
@@ -68,6 +70,49 @@ impl<'a> Sim<'a> {
                 layer.assess.this_default = Default::default();
             }
         }
+        let mut pay = Decimal::ZERO;
+        for (fund, part) in self.assessment_parts(def, left, info)? {
+            pay = pay.add_c(self.assessment_of_fund(def, t, l, fund, part, &caps)?, "assessments")?;
+        }
+        Ok(pay)
+    }
+
+    /// The calls fund `fund`'s members were made at layer `l` (the layer's calls without
+    /// `default_funds`).
+    fn calls_of(&self, l: usize, fund: usize) -> u32 {
+        let Some(layer) = self.layers.get(l) else { return u32::MAX };
+        if self.inst_fund.is_empty() {
+            layer.calls_used
+        } else {
+            layer.fund_calls.get(fund).copied().unwrap_or(0)
+        }
+    }
+
+    /// One more call at layer `l` for fund `fund`; returns its number.
+    fn use_call(&mut self, l: usize, fund: usize) -> u32 {
+        let by_fund = !self.inst_fund.is_empty();
+        let Some(layer) = self.layers.get_mut(l) else { return 0 };
+        if !by_fund {
+            layer.calls_used += 1;
+            return layer.calls_used;
+        }
+        if layer.fund_calls.len() <= fund {
+            layer.fund_calls.resize(fund + 1, 0);
+        }
+        layer.fund_calls[fund] += 1; // ok: resized above
+        let n = layer.fund_calls[fund]; // ok
+        layer.calls_used = layer.calls_used.max(n);
+        n
+    }
+
+    /// Whether member `i` can still be called at layer `l`: its fund has calls left.
+    pub(in crate::engine) fn has_calls(&self, l: usize, i: usize, caps: &AssessCaps) -> bool {
+        self.calls_of(l, self.member_fund_of(i)) < caps.max_calls
+    }
+
+    /// `left` of `def`'s loss from the members of fund `fund` (every member without
+    /// `default_funds`).
+    fn assessment_of_fund(&mut self, def: usize, t: u32, l: usize, fund: usize, left: Decimal, caps: &AssessCaps) -> EngineResult<Decimal> {
         let mut pay = Decimal::ZERO;
         let mut rest = left;
         let mut first = true;
@@ -77,8 +122,8 @@ impl<'a> Sim<'a> {
             }
             let mut period_binds = false;
             let mut w = Vec::new();
-            for i in self.contributing_survivors(def).filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO).collect::<Vec<_>>() {
-                let (h, p) = self.assessment_headroom(l, def, i, &caps)?;
+            for i in self.contributing_survivors(def).filter(|&i| self.member_fund_of(i) == fund && self.side.contribution0.get(i) > Decimal::ZERO).collect::<Vec<_>>() {
+                let (h, p) = self.assessment_headroom(l, def, i, caps)?;
                 period_binds |= p && h.is_zero();
                 w.push((i, h));
             }
@@ -88,18 +133,17 @@ impl<'a> Sim<'a> {
                 // the layer is passed or exhausted).
                 break if w.is_empty() { None } else { Some((if period_binds { AssessStop::PeriodCap } else { AssessStop::DefaultCap }, total)) };
             }
-            if self.layers[l].calls_used >= caps.max_calls {
-                // ok: l < len
+            if self.calls_of(l, fund) >= caps.max_calls {
                 break Some((AssessStop::Calls, total));
             }
-            self.layers[l].calls_used += 1; // ok: l < len
+            let n = self.use_call(l, fund);
             let call = rest.min(total);
             if !first {
-                let msg = Msg::Recall { call: self.layers[l].calls_used, max_calls: caps.max_calls, amount: call, headroom: total }; // ok: l < len
+                let msg = Msg::Recall { call: n, max_calls: caps.max_calls, amount: call, headroom: total };
                 self.event(t, Some(def), EventKind::Assessment, msg, Some(call), Some(l));
             }
             first = false;
-            let paid = self.assessment_call(def, t, l, call, total, &caps, &w)?;
+            let paid = self.assessment_call(def, t, l, call, total, caps, &w)?;
             pay += paid;
             rest -= paid;
             if paid.is_zero() {

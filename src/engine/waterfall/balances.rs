@@ -38,15 +38,15 @@ impl<'a> Sim<'a> {
             LayerKind::Sig => Some(layer.sig_left),
             LayerKind::Insurance => Some(self.insurance_total().max(Decimal::ZERO)),
             LayerKind::Survivors => Some(self.contributing_survivors(def).map(|i| self.accts[i].snap.contribution).filter(|c| *c > Decimal::ZERO).sum()), // ok: i < len
-            LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => Some(if layer.calls_used < *max_calls {
+            LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => Some({
                 let caps = super::assessment::AssessCaps { cap: *cap, max_calls: *max_calls, period_cap: *period_cap, cooling_off: *cooling_off };
                 let mut h = Decimal::ZERO;
-                for i in self.contributing_survivors(def).filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO) {
+                // Members whose fund still has calls (every member shares the layer's calls
+                // without `default_funds`).
+                for i in self.contributing_survivors(def).filter(|&i| self.side.contribution0.get(i) > Decimal::ZERO && self.has_calls(l, i, &caps)) {
                     h += self.assessment_headroom(l, def, i, &caps)?.0;
                 }
                 h
-            } else {
-                Decimal::ZERO
             }),
             LayerKind::LpVault(v) => match self.accts.get(*v) {
                 Some(a) if *v != def && !a.defaulter => Some(valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity.max(Decimal::ZERO)),

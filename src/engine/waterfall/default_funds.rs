@@ -63,6 +63,28 @@ impl<'a> Sim<'a> {
         Ok(parts)
     }
 
+    /// Source: one default fund per service, its members assessed for its own defaults only, each capped at a multiple of its contribution to that fund (LCH Rulebook, default fund rules per service; Nasdaq Clearing's separate commodities and financial default funds, domain.md §6).
+    /// How `left` of default `def`'s loss reaches an assessment layer, fund by fund: what each
+    /// fund still lacked after the survivors' fund layer (`fund_left`), in proportion when a
+    /// layer between them paid part of it; `fund_parts` when no survivors' fund layer ran before.
+    pub(in crate::engine) fn assessment_parts(&self, def: usize, left: Decimal, info: &[Bankrupt]) -> EngineResult<Vec<(usize, Decimal)>> {
+        let Some((d, lacking)) = self.fund_left.as_ref().filter(|_| !self.inst_fund.is_empty()) else { return self.fund_parts(left, info) };
+        let w: Vec<(usize, Decimal)> = lacking.iter().copied().filter(|p| p.1 > Decimal::ZERO).collect();
+        if *d != def || w.is_empty() {
+            return self.fund_parts(left, info);
+        }
+        let total = w.iter().try_fold(Decimal::ZERO, |a, p| a.add_c(p.1, "funds' shortfall"))?;
+        if total == left {
+            return Ok(w);
+        }
+        let split = distribute(left, &w)?;
+        let mut parts: Vec<(usize, Decimal)> = w.iter().map(|p| (p.0, split.shares.iter().find(|s| s.0 == p.0).map(|s| s.1).unwrap_or_default())).collect();
+        if let Some(first) = parts.first_mut() {
+            first.1 += split.dust;
+        }
+        Ok(parts)
+    }
+
     /// The fund member `i`'s contribution belongs to (0 without `default_funds`).
     pub(in crate::engine) fn member_fund_of(&self, i: usize) -> usize {
         self.member_fund.get(i).copied().unwrap_or(0)
@@ -136,6 +158,50 @@ mod tests {
         assert_eq!(contributions(&t), vec![d("0"), d("0"), d("800")]);
         assert_eq!(t.summary.by_layer, vec![d("200"), d("300")]);
         assert_eq!(t.summary.unallocated, d("100"));
+        t.conservation().expect("conserves");
+    }
+
+    /// `scenario` with an assessment layer after the survivors' fund (cap `cap`× a member's
+    /// contribution, two calls) and every member holding 1,000 in reserves.
+    fn with_assessment(d_positions: &str, cash: &str, cap: &str) -> crate::engine::Timeline {
+        let json = scenario(d_positions, cash, true)
+            .replace(r#""fund_contribution":"60""#, r#""fund_contribution":"60","reserves":"1000""#)
+            .replace(r#""fund_contribution":"40""#, r#""fund_contribution":"40","reserves":"1000""#)
+            .replace(r#""fund_contribution":"1000""#, r#""fund_contribution":"1000","reserves":"1000""#)
+            .replace(r#"{"kind":"survivors_fund"}]"#, &format!(r#"{{"kind":"survivors_fund"}},{{"kind":"assessment","cap_multiple":"{cap}","max_calls":2}}]"#));
+        simulate(&crate::scenario::from_json(&json).expect("scenario")).expect("runs")
+    }
+
+    /// Issue 19, assessments per fund. By hand, one instrument: the 200 of P's bad debt takes the
+    /// `power` fund's 100 (p1 60, p2 40); the 100 still lacking is assessed from the power fund's
+    /// members only, each capped at 0.5× its contribution to that fund: p1 30, p2 20, 50 paid,
+    /// 50 unallocated. e1 (equity fund, 1,000, reserves 1,000) is neither drawn nor called,
+    /// though one pooled assessment would have taken all 100 from its headroom of 500.
+    #[test]
+    fn an_assessment_calls_only_the_members_of_the_fund_that_lost_capped_on_their_contribution_to_it() {
+        let t = with_assessment(r#"[{"instrument":"P","size":"10"}]"#, "100", "0.5");
+        assert_eq!(t.summary.by_layer, vec![d("100"), d("100"), d("50")]);
+        assert_eq!(t.summary.unallocated, d("50"));
+        assert_eq!(contributions(&t), vec![d("0"), d("0"), d("1000")]);
+        // Losses borne: p1 60 + 30, p2 40 + 20, e1 nothing.
+        assert_eq!((2..5).map(|a| t.loss_at(a, 2)).collect::<Vec<_>>(), vec![d("90"), d("60"), d("0")]);
+        let lines: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::Assessment).map(|e| e.text()).collect();
+        assert!(lines.iter().all(|x| !x.contains("e1")), "{lines:#?}");
+        assert!(lines.iter().any(|x| x == "Assessments stop: every member has paid its cap for this default (0.5× its contribution); $50.00 of the loss goes on."), "{lines:#?}");
+        t.conservation().expect("conserves");
+    }
+
+    /// By hand, two instruments (`a_loss_in_two_funds_instruments_is_split_between_them`): after
+    /// the funds, the power fund still lacks 100 and the equity fund nothing (its 200 came from
+    /// e1). The assessment (cap 1×) calls the power members only, for the 100 their fund lacked:
+    /// p1 60, p2 40, nothing unallocated; e1 pays no assessment (its contribution 800, its
+    /// loss 200 from the fund alone).
+    #[test]
+    fn each_fund_is_assessed_for_what_it_still_lacked() {
+        let t = with_assessment(r#"[{"instrument":"P","size":"10"},{"instrument":"E","size":"10"}]"#, "200", "1");
+        assert_eq!(t.summary.by_layer, vec![d("200"), d("300"), d("100")]);
+        assert_eq!(t.summary.unallocated, d("0"));
+        assert_eq!((2..5).map(|a| t.loss_at(a, 2)).collect::<Vec<_>>(), vec![d("120"), d("80"), d("200")]);
         t.conservation().expect("conserves");
     }
 

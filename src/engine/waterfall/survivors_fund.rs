@@ -14,8 +14,14 @@ impl<'a> Sim<'a> {
     /// members only.
     pub(in crate::engine) fn survivors_fund(&mut self, def: usize, t: u32, l: usize, left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
         let mut pay = Decimal::ZERO;
+        let mut lacking = Vec::new();
         for (fund, part) in self.fund_parts(left, info)? {
-            pay += self.survivors_fund_part(def, t, l, fund, part)?;
+            let paid = self.survivors_fund_part(def, t, l, fund, part)?;
+            lacking.push((fund, (part - paid).max(Decimal::ZERO)));
+            pay += paid;
+        }
+        if !self.inst_fund.is_empty() {
+            self.fund_left = Some((def, lacking));
         }
         Ok(pay)
     }

@@ -95,7 +95,7 @@ impl<'a> Sim<'a> {
                 LayerKind::Insurance => self.insurance_fund(def, t, left, info)?,
                 LayerKind::Survivors => self.survivors_fund(def, t, l, left, info)?,
                 LayerKind::Assessment { cap, max_calls, period_cap, cooling_off } => {
-                    self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off })?
+                    self.assessment(def, t, l, left, super::assessment::AssessCaps { cap, max_calls, period_cap, cooling_off }, info)?
                 }
                 // Split once for the step with every other loss that reaches the layer
                 // (`step_split.rs`); the walk goes on from there.

@@ -4,6 +4,7 @@
 use std::str::FromStr;
 
 use leptos::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::FieldErrors;
@@ -91,6 +92,32 @@ pub fn LayersEditor() -> impl IntoView {
             _ => {}
         })),
     };
+    // An assessment layer's calls and cooling-off caps (issue 19): `max_calls`,
+    // `period_cap_multiple` and `cooling_off_steps`; an empty box clears an optional one.
+    let set_cap = move |i: usize, field: &'static str, text: String| {
+        let t = text.trim().replace([',', '_'], "");
+        let path = format!("waterfall[{i}].{field}");
+        let bad = move |m: String| errors.set(vec![ValidationError { path: path.clone(), message: m }]);
+        let v = if t.is_empty() { None } else {
+            match Decimal::from_str(&t) {
+                Ok(v) => Some(v),
+                Err(_) => return bad(format!("“{text}” is not a number")),
+            }
+        };
+        let whole = |v: Decimal| v.to_u32().filter(|_| v.fract().is_zero());
+        if field != "period_cap_multiple" && v.is_some_and(|v| whole(v).is_none()) {
+            return bad("must be a whole number".into());
+        }
+        report(s.edit(|sc| {
+            if let Some(LayerSpec::Assessment { max_calls, period_cap_multiple, cooling_off_steps, .. }) = sc.waterfall.get_mut(i) {
+                match field {
+                    "max_calls" => *max_calls = v.and_then(whole).unwrap_or(1),
+                    "period_cap_multiple" => *period_cap_multiple = v,
+                    _ => *cooling_off_steps = v.and_then(whole),
+                }
+            }
+        }))
+    };
     let load_rules = move |label: String| {
         if let Some(w) = waterfall_presets().into_iter().find(|w| w.label == label) {
             report(s.edit(|sc| sc.waterfall = w.layers));
@@ -118,6 +145,21 @@ pub fn LayersEditor() -> impl IntoView {
                             <input type="text" inputmode="decimal" size="9" aria-label=format!("{name}: {what}")
                                 prop:value=v.normalize().to_string() on:change=move |e| set_amount(i, event_target_value(&e))/>
                         })}
+                        {match &l {
+                            LayerSpec::Assessment { max_calls, period_cap_multiple, cooling_off_steps, .. } => {
+                                let boxes: [(&'static str, &'static str, String); 3] = [
+                                    ("max_calls", "calls", max_calls.to_string()),
+                                    ("period_cap_multiple", "× in period", period_cap_multiple.map(|x| x.normalize().to_string()).unwrap_or_default()),
+                                    ("cooling_off_steps", "period steps", cooling_off_steps.map(|x| x.to_string()).unwrap_or_default()),
+                                ];
+                                Some(boxes.into_iter().map(|(field, what, value)| view! {
+                                    <input type="text" inputmode="decimal" size="4" class="assess-cap" placeholder=what title=format!("{field} ({what})")
+                                        aria-label=format!("{name}: {what} ({field})")
+                                        prop:value=value on:change=move |e| set_cap(i, field, event_target_value(&e))/>
+                                }).collect_view())
+                            }
+                            _ => None,
+                        }}
                         <button type="button" aria-label=format!("Move {name} up") on:click=move |_| move_layer(i, true)>"↑"</button>
                         <button type="button" aria-label=format!("Move {name} down") on:click=move |_| move_layer(i, false)>"↓"</button>
                         <button type="button" aria-label=format!("Switch off {name}") on:click=move |_| switch_off(i)>"off"</button>

@@ -3,6 +3,7 @@
 //! value is shown next to its field and the last valid run stays on screen.
 
 mod field_errors;
+mod interventions;
 mod json_editor;
 mod layers_editor;
 mod number_field;
@@ -17,6 +18,7 @@ use crate::scenario::{AdlRule, ValidationError};
 use crate::ui::state::use_state;
 
 pub use field_errors::FieldErrors;
+use interventions::Interventions;
 use json_editor::JsonEditor;
 use layers_editor::LayersEditor;
 use number_field::NumberField;
@@ -50,6 +52,10 @@ pub fn Editor() -> impl IntoView {
         <details open>
             <summary>"Waterfall layers"</summary>
             <LayersEditor/>
+        </details>
+        <details>
+            <summary>"Interventions and funds"</summary>
+            <Interventions/>
         </details>
         <details>
             <summary>"Everything (JSON: accounts, cohorts, instruments…)"</summary>
