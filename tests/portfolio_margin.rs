@@ -218,7 +218,7 @@ proptest! {
                 if snap.positions.is_empty() {
                     continue;
                 }
-                let req = engine::portfolio_margin::requirement(fast.market(), snap.positions.iter(), step).unwrap().unwrap();
+                let req = engine::portfolio_margin::requirement(fast.market(), fast.market().pm(a), snap.positions.iter(), step).unwrap().unwrap();
                 let loss = worst_scenario_loss(&fast, a, step);
                 let im: f64 = req.initial.to_string().parse().unwrap();
                 prop_assert!(im >= loss - 1e-6 * (1.0 + loss.abs()), "step {step} account {a}: requirement {im} < worst loss {loss}");

@@ -29,7 +29,7 @@ mod cli {
     use spillway::scenario::{self, presets, Scenario};
 
     const USAGE: &str = "usage:
-  spillway simulate FILE.json [--summary] [--ledger]   run a scenario, print the timeline as JSON
+  spillway simulate FILE.json [--summary] [--ledger] [--without-band]   run a scenario, print the timeline as JSON (--without-band: portfolio accounts without the slack band, to measure it)
   spillway validate FILE.json                          print validation errors (exit 2 if any)
   spillway preset [NAME]                               list presets, or print one as JSON
   spillway compare FILE.json                           the scenario under each ready-made waterfall
@@ -86,7 +86,7 @@ mod cli {
         let runs = || args.iter().find_map(|a| a.strip_prefix("--runs=")).and_then(|n| n.parse::<u32>().ok()).unwrap_or(5).clamp(1, 100);
         match pos.first().map(|s| s.as_str()) {
             Some("simulate") => match pos.get(1) {
-                Some(p) => simulate(p, flag("--summary"), flag("--ledger")),
+                Some(p) => simulate(p, flag("--summary"), flag("--ledger"), flag("--without-band")),
                 None => usage(),
             },
             Some("validate") => match pos.get(1) {
@@ -146,7 +146,7 @@ mod cli {
         2
     }
 
-    fn simulate(path: &str, summary_only: bool, with_ledger: bool) -> i32 {
+    fn simulate(path: &str, summary_only: bool, with_ledger: bool, without_band: bool) -> i32 {
         let s = match load(path) {
             Ok(s) => s,
             Err(c) => return c,
@@ -155,7 +155,8 @@ mod cli {
         // venues share it (validation). Dollar stablecoins keep `$`, so the title names the code.
         engine::money::set_display_currency(&s.venue.quote);
         // Every venue of the scenario (one without linked venues), run in contagion-link order.
-        let system = match engine::simulate_system(&s) {
+        let mode = if without_band { engine::ScanMode::IndexedWithoutBand } else { engine::ScanMode::Indexed };
+        let system = match scenario::prepare(&s).map_err(|e| engine::EngineError::Invalid { errors: e.iter().map(|x| x.to_string()).collect() }).and_then(|p| engine::contagion::simulate_system_with_mode(&p, mode)) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("engine error: {e}");

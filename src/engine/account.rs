@@ -5,6 +5,7 @@
 //! so a frame never needs a copy of every account.
 
 use super::market::Market;
+use super::portfolio_margin::PortfolioTables;
 use super::money::{Checked, EngineResult};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -153,8 +154,8 @@ pub fn isolated_equity(m: &Market, p: &Pos, t: u32) -> EngineResult<Option<Decim
 /// group's negative equity (collateral plus the cross positions' value) plus each isolated
 /// position's negative [`isolated_equity`] (cross cash does not cover an isolated position, nor
 /// an isolated margin a cross loss). What the stress lab's Cover-1/Cover-2 count per member.
-pub fn uncovered_by_margin(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Decimal> {
-    let v = valuate_maintenance(m, coll, positions, t)?;
+pub fn uncovered_by_margin(m: &Market, pm: Option<&PortfolioTables>, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Decimal> {
+    let v = valuate_maintenance(m, pm, coll, positions, t)?;
     let mut loss = (-v.cross_equity).max(Decimal::ZERO);
     for p in positions {
         if let Some(eq) = isolated_equity(m, p, t)? {
@@ -164,21 +165,21 @@ pub fn uncovered_by_margin(m: &Market, coll: &[Decimal], positions: &[Pos], t: u
     Ok(loss)
 }
 
-/// Value an account at step `t`.
-pub fn valuate(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
-    valuate_with(m, coll, positions, t, true)
+/// Value an account at step `t` under its margin model `pm` (`Market::pm`; None: per instrument).
+pub fn valuate(m: &Market, pm: Option<&PortfolioTables>, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
+    valuate_with(m, pm, coll, positions, t, true)
 }
 
 /// [`valuate`] without the initial requirement (left zero): what an exchange's margin check reads.
-pub fn valuate_maintenance(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
-    valuate_with(m, coll, positions, t, false)
+pub fn valuate_maintenance(m: &Market, pm: Option<&PortfolioTables>, coll: &[Decimal], positions: &[Pos], t: u32) -> EngineResult<Valuation> {
+    valuate_with(m, pm, coll, positions, t, false)
 }
 
-fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial: bool) -> EngineResult<Valuation> {
+fn valuate_with(m: &Market, pm: Option<&PortfolioTables>, coll: &[Decimal], positions: &[Pos], t: u32, initial: bool) -> EngineResult<Valuation> {
     let cv = collateral_value(m, coll, t)?;
     let mut v = Valuation { cross_equity: cv, collateral: cv, ..Default::default() };
     // Portfolio margin (issue 18): the cross positions are margined together, below.
-    let portfolio = m.portfolio.is_some();
+    let portfolio = pm.is_some();
     for p in positions {
         let val = position_value(m, p, t)?;
         let notional = m.notional(p.inst, p.size, m.mark(p.inst, t))?;
@@ -208,7 +209,7 @@ fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial
         }
     }
     if portfolio && v.has_cross {
-        let (mm, im) = cross_requirements(m, positions, t)?;
+        let (mm, im) = cross_requirements(m, pm, positions, t)?;
         v.maintenance = v.maintenance.add_c(mm, "maintenance margin")?;
         v.cross_maintenance = v.cross_maintenance.add_c(mm, "maintenance margin")?;
         if initial {
@@ -222,9 +223,9 @@ fn valuate_with(m: &Market, coll: &[Decimal], positions: &[Pos], t: u32, initial
 /// Maintenance and initial requirement of an account's cross positions at step `t`: the
 /// venue's portfolio model over all of them together (engine/portfolio_margin.rs), or the sum of
 /// each position's own (per instrument).
-pub fn cross_requirements(m: &Market, positions: &[Pos], t: u32) -> EngineResult<(Decimal, Decimal)> {
+pub fn cross_requirements(m: &Market, pm: Option<&PortfolioTables>, positions: &[Pos], t: u32) -> EngineResult<(Decimal, Decimal)> {
     let cross = positions.iter().filter(|p| p.isolated.is_none());
-    if let Some(r) = super::portfolio_margin::requirement(m, cross.clone(), t)? {
+    if let Some(r) = super::portfolio_margin::requirement(m, pm, cross.clone(), t)? {
         return Ok((r.maintenance, r.initial));
     }
     let (mut mm, mut im) = (Decimal::ZERO, Decimal::ZERO);

@@ -82,9 +82,15 @@ pub fn simulate_system(s: &Scenario) -> EngineResult<SystemRun> {
 
 /// [`simulate_system`] for a scenario `scenario::prepare` already checked and expanded.
 pub fn simulate_system_prepared(p: &Prepared) -> EngineResult<SystemRun> {
+    simulate_system_with_mode(p, ScanMode::Indexed)
+}
+
+/// [`simulate_system_prepared`] under a chosen scan (the CLI's `--without-band` measures the
+/// portfolio slack band; every mode gives the same timelines).
+pub fn simulate_system_with_mode(p: &Prepared, mode: ScanMode) -> EngineResult<SystemRun> {
     let s = p.scenario();
     super::money::with_display_currency(&s.venue.quote, || {
-        let (runs, order, flows) = run_all(p, &s.waterfall, ScanMode::Indexed, false)?;
+        let (runs, order, flows) = run_all(p, &s.waterfall, mode, false)?;
         let ids = venue_ids(s);
         let mut venues = Vec::with_capacity(runs.len());
         for (k, t) in runs.into_iter().enumerate() {

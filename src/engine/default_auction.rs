@@ -69,17 +69,37 @@ impl<'a> Sim<'a> {
         self.defaults += 1;
         self.set_status(a, Status::Defaulted);
         self.event(t, Some(a), EventKind::Default, msg, None, None);
-        let c0 = valuate(&self.m, &self.accts[a].snap.collateral, &[], t)? // ok: a < len
+        let c0 = valuate(&self.m, self.m.pm(a), &self.accts[a].snap.collateral, &[], t)? // ok: a < len
             .collateral
             .add_c(sum_c(self.accts[a].snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?, "defaulter's margin")?; // ok: a < len
         let mut realized_total = Decimal::ZERO;
         let mut info = Closed::new();
         let mut notionals = Notionals::new();
-        while let Some(p) = self.accts[a].snap.positions.last().cloned() {
+        // An option book (issue 18, option_default.rs): hedged first, then closed largest risk
+        // contributor first; any other book from its last position, as before.
+        let options = self.holds_live_option(a, t);
+        if options {
+            realized_total += self.hedge_option_book(a, t)?;
+        }
+        let mut rank = 0;
+        while !self.accts[a].snap.positions.is_empty() {
             // ok: a < len
+            let pidx = match options {
+                true => match self.largest_contributor(a, t)? {
+                    Some((k, contribution)) => {
+                        rank += 1;
+                        let p = &self.accts[a].snap.positions[k]; // ok: k < len
+                        let msg = Msg::RiskRanked { name: self.who(a), rank, size: p.size, inst: self.inst_id(p.inst).into(), contribution };
+                        self.event(t, Some(a), EventKind::RiskRanked, msg, Some(contribution), None);
+                        k
+                    }
+                    None => self.accts[a].snap.positions.len() - 1, // ok: non-empty
+                },
+                false => self.accts[a].snap.positions.len() - 1, // ok: non-empty
+            };
+            let p = self.accts[a].snap.positions[pidx].clone(); // ok: pidx < len
             let mark = self.m.mark(p.inst, t);
             let px = self.m.exec_price(p.inst, p.size, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
-            let pidx = self.accts[a].snap.positions.len() - 1; // ok: non-empty
             let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;
             self.cash_add(a, r + iso)?;
             realized_total += r;

@@ -238,7 +238,8 @@ mod packed_event_tests {
     }
 
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
-    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; recovery, 90-91).
+    /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; recovery, 90-91; issue 18's
+    /// option default management, 100-101).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -252,6 +253,9 @@ mod packed_event_tests {
             (EventKind::Replenishment, Msg::FundReplenished { used: d(32, 0), paid: d(31, 0), short: d(1, 0), steps: 2 }),
             (EventKind::Recovery, Msg::Recovered { name: a.clone(), amount: d(67, 0), depositors: d(45, 0), insurance: d(22, 0), short: d(0, 0) }),
             (EventKind::Recovery, Msg::RecoveryRepaid { name: n("d-usdc"), lost: d(19, 0), paid: d(19, 0) }),
+            // Issue 18's option default management, tags 100-101.
+            (EventKind::DeltaHedge, Msg::DeltaHedged { name: a.clone(), size: d(6, 0), inst: n("F"), price: d(106, 0), mark: d(100, 0), delta: d(-6, 0), cost: d(-36, 0), holding: d(10, 0) }),
+            (EventKind::RiskRanked, Msg::RiskRanked { name: a.clone(), rank: 2, size: d(-10, 0), inst: n("C50"), contribution: d(575, 0) }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

@@ -136,6 +136,12 @@ event_kinds! {
     Replenishment,
     /// Money returned after a default restores what the waterfall took (issue 19, recovery.rs).
     Recovery,
+    /// A defaulter's option book delta-hedged with its underlying before the close-out (issue 18,
+    /// option_default.rs).
+    DeltaHedge,
+    /// A leg of a defaulter's option book chosen next for the close-out, the largest contributor
+    /// to its margin (issue 18, option_default.rs).
+    RiskRanked,
 }
 
 messages! {
@@ -218,6 +224,14 @@ messages! {
     /// Issue 19 (recovery.rs): depositor `name` gets `paid` back of the `lost` the default fund
     /// took from its contribution.
     91 => RecoveryRepaid { name: N, lost: Decimal, paid: Decimal },
+    /// Issue 18 (option_default.rs): before `name`'s close-out the clearing house traded `size`
+    /// `inst` at `price` (the market with its price impact; `mark` the mark) to bring the book's
+    /// `delta` (units of `inst`, before) to about zero; `cost` (≤ 0) is the impact paid;
+    /// `holding` the future held after.
+    100 => DeltaHedged { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, delta: Decimal, cost: Decimal, holding: Decimal },
+    /// Issue 18 (option_default.rs): leg `rank` of `name`'s close-out, `size` `inst`, is closed
+    /// next: it adds `contribution` to the margin of what is left (the largest of the legs).
+    101 => RiskRanked { name: N, rank: usize, size: Decimal, inst: N, contribution: Decimal },
 }
 
 impl Msg<u64> {

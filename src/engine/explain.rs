@@ -311,13 +311,13 @@ pub struct PortfolioStory {
 
 /// The portfolio requirement of `positions` (their cross part) at `step`, with its words; None
 /// when the venue margins per instrument or nothing is held.
-pub fn portfolio_story(m: &super::market::Market, positions: &[super::account::Pos], step: u32) -> Option<PortfolioStory> {
-    let pm = m.portfolio.as_deref()?;
+pub fn portfolio_story(m: &super::market::Market, pm: Option<&super::portfolio_margin::PortfolioTables>, positions: &[super::account::Pos], step: u32) -> Option<PortfolioStory> {
+    let pm = pm?;
     let cross: Vec<super::account::Pos> = positions.iter().filter(|p| p.isolated.is_none() && !p.size.is_zero()).cloned().collect();
     if cross.is_empty() {
         return None;
     }
-    let r = super::portfolio_margin::requirement(m, cross.iter(), step).ok()??;
+    let r = super::portfolio_margin::requirement(m, Some(pm), cross.iter(), step).ok()??;
     let mut per_instrument = Decimal::ZERO;
     for p in &cross {
         per_instrument += super::account::position_requirements(m, p, step).ok()?.0;
@@ -382,10 +382,10 @@ fn story_steps(t: &Timeline, account: usize, losses: &[LossExplanation]) -> Vec<
 
 fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
     let snap = t.snapshot_at(account, step)?;
-    let v = valuate(&t.market, &snap.collateral, &snap.positions, step).ok()?;
+    let v = valuate(&t.market, t.market.pm(account), &snap.collateral, &snap.positions, step).ok()?;
     let p = snap.positions.first();
     let mark = p.map(|p| t.market.mark(p.inst, step));
-    let prices = prices_of(t, &snap.positions, v.equity, step);
+    let prices = prices_of(t, account, &snap.positions, v.equity, step);
     Some(StoryRow {
         step,
         status: snap.status,
@@ -402,7 +402,7 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
         bankruptcy_price: prices.map(|x| x.1),
         loss: snap.loss,
         greeks: super::option_greeks::greeks_at(&t.market, &snap.positions, step),
-        portfolio: portfolio_story(&t.market, &snap.positions, step),
+        portfolio: portfolio_story(&t.market, t.market.pm(account), &snap.positions, step),
     })
 }
 
@@ -412,13 +412,13 @@ fn story_row(t: &Timeline, account: usize, step: u32) -> Option<StoryRow> {
 /// story's rows).
 pub fn liquidation_prices(t: &Timeline, account: usize, step: u32) -> Option<(Decimal, Decimal)> {
     let snap = t.snapshot_at(account, step)?;
-    let v = valuate(&t.market, &snap.collateral, &snap.positions, step).ok()?;
-    prices_of(t, &snap.positions, v.equity, step)
+    let v = valuate(&t.market, t.market.pm(account), &snap.collateral, &snap.positions, step).ok()?;
+    prices_of(t, account, &snap.positions, v.equity, step)
 }
 
-fn prices_of(t: &Timeline, positions: &[super::account::Pos], equity: Decimal, step: u32) -> Option<(Decimal, Decimal)> {
+fn prices_of(t: &Timeline, account: usize, positions: &[super::account::Pos], equity: Decimal, step: u32) -> Option<(Decimal, Decimal)> {
     match positions {
-        [p] if p.isolated.is_none() => position_prices(t, p, equity, step).ok().flatten(),
+        [p] if p.isolated.is_none() && t.market.pm(account).is_none() => position_prices(t, p, equity, step).ok().flatten(),
         _ => None,
     }
 }
@@ -427,9 +427,9 @@ fn prices_of(t: &Timeline, positions: &[super::account::Pos], equity: Decimal, s
 /// is the equity less the position's PnL at the mark, then the Binance formulas (`margin`).
 fn position_prices(t: &Timeline, p: &super::account::Pos, equity: Decimal, step: u32) -> EngineResult<Option<(Decimal, Decimal)>> {
     let Some(meta) = t.market.meta(p.inst) else { return Ok(None) };
-    // An option's margin is not the notional rate, nor is a portfolio model's: the Binance
-    // prices do not apply.
-    if meta.kind != ContractKind::Linear || meta.option.is_some() || p.size.is_zero() || t.market.portfolio.is_some() {
+    // An option's margin is not the notional rate, nor is a portfolio model's (`prices_of` skips
+    // such an account): the Binance prices do not apply.
+    if meta.kind != ContractKind::Linear || meta.option.is_some() || p.size.is_zero() {
         return Ok(None);
     }
     let mark = t.market.mark(p.inst, step);

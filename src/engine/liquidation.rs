@@ -95,14 +95,14 @@ impl<'a> Sim<'a> {
                     let fee = fee_rate.mul_c(self.m.notional(p.inst, part, mark)?, "liquidation fee")?;
                     eq = eq + slip - fee;
                     let rest = Pos { size: p.size - part, ..p.clone() };
-                    if self.m.portfolio.is_none() || !cross {
+                    if self.m.pm(a).is_none() || !cross {
                         mm_after += position_requirements(&self.m, &rest, t)?.0;
                     }
                     rests.push(rest);
                 }
                 // Portfolio margin (issue 18): what is left is margined together.
-                if self.m.portfolio.is_some() && cross {
-                    mm_after = super::account::cross_requirements(&self.m, &rests, t)?.0;
+                if self.m.pm(a).is_some() && cross {
+                    mm_after = super::account::cross_requirements(&self.m, self.m.pm(a), &rests, t)?.0;
                 }
                 if keeps_some && eq >= mm_after && eq > Decimal::ZERO {
                     fraction = q;
@@ -152,7 +152,7 @@ impl<'a> Sim<'a> {
         let mut group = if cross {
             self.cash_add(a, realized_total)?;
             let rest: Vec<Pos> = self.accts[a].snap.positions.iter().filter(|p| p.isolated.is_none()).cloned().collect(); // ok: a < len
-            let equity = valuate(&self.m, &self.accts[a].snap.collateral, &rest, t)?.cross_equity; // ok: a < len
+            let equity = valuate(&self.m, self.m.pm(a), &self.accts[a].snap.collateral, &rest, t)?.cross_equity; // ok: a < len
             // Only a defaulter's collateral is sold (at its haircut value, the value the equity
             // already counts); a solvent account keeps its assets (issue 19).
             if rest.is_empty() && equity < Decimal::ZERO {

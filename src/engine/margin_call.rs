@@ -15,7 +15,7 @@ impl<'a> Sim<'a> {
     pub(in crate::engine) fn begin_margin_checks(&mut self, t: u32) {
         match self.scan.mode {
             ScanMode::Reference => self.reference_next = 0,
-            ScanMode::Indexed => self.scan.collect(t),
+            ScanMode::Indexed | ScanMode::IndexedWithoutBand => self.scan.collect(t),
         }
     }
 
@@ -72,7 +72,7 @@ impl<'a> Sim<'a> {
         }
         self.valued += 1;
         // An exchange's check reads no initial requirement; a clearing house's margin call does.
-        let v = if self.ccp { valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? } else { valuate_maintenance(&self.m, &acct.snap.collateral, &acct.snap.positions, t)? };
+        let v = if self.ccp { valuate(&self.m, self.m.pm(a), &acct.snap.collateral, &acct.snap.positions, t)? } else { valuate_maintenance(&self.m, self.m.pm(a), &acct.snap.collateral, &acct.snap.positions, t)? };
         if self.ccp {
             self.ccp_margin(a, t, v.equity, v.maintenance, v.initial)?;
             return Ok(Some(v));

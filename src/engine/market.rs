@@ -53,10 +53,18 @@ pub struct Market {
     /// Each option's implied volatility per step (empty for other instruments): the greeks read it.
     #[serde(skip)]
     pub vols: Vec<Vec<Decimal>>,
-    /// The venue's portfolio margin model and its per-step scenario tables (issue 18); None:
-    /// per-instrument margin.
+    /// The scenario's distinct portfolio margin models and their per-step scenario tables
+    /// (issue 18): the venue's and those of account groups (`accounts[].margin_model`,
+    /// `cohorts[].margin_model`), each built once.
     #[serde(skip)]
-    pub portfolio: Option<std::sync::Arc<super::portfolio_margin::PortfolioTables>>,
+    pub portfolios: Vec<std::sync::Arc<super::portfolio_margin::PortfolioTables>>,
+    /// The venue's model: 0 per instrument, k the table `portfolios[k − 1]`.
+    #[serde(skip)]
+    pub venue_pm: u16,
+    /// Each account's model (book order), as `venue_pm`; empty when no account group has a model
+    /// of its own (every account then under the venue's).
+    #[serde(skip)]
+    pub account_pm: Vec<u16>,
 }
 
 /// `q × contract size`, skipping the multiplication for a contract size of exactly `1` (scale 0):
@@ -127,9 +135,46 @@ impl Market {
             };
             asset_prices.push(series);
         }
-        let mut m = Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols, portfolio: None };
-        m.portfolio = super::portfolio_margin::PortfolioTables::build(s, &m)?.map(std::sync::Arc::new);
+        let mut m = Market { marks, funding_index, asset_prices, asset_ids, haircuts, meta, vols, ..Default::default() };
+        // One table per distinct portfolio model: the venue's first, then the groups' in order.
+        let specs = std::iter::once(s.venue.margin_model.as_ref())
+            .chain(s.accounts.iter().map(|a| a.margin_model.as_ref()))
+            .chain(s.cohorts.iter().map(|c| c.margin_model.as_ref()))
+            .flatten();
+        for spec in specs {
+            if m.model_index(Some(spec)).is_some() {
+                continue;
+            }
+            if let Some(t) = super::portfolio_margin::PortfolioTables::build(spec, s, &m)? {
+                m.portfolios.push(std::sync::Arc::new(t));
+            }
+        }
+        m.venue_pm = m.model_index(s.venue.margin_model.as_ref()).unwrap_or(0);
         Ok(m)
+    }
+
+    /// The model number of `spec` (0 per instrument; k: `portfolios[k − 1]`); None for a
+    /// portfolio model without tables (not built yet). An absent spec is per instrument here:
+    /// callers resolve "absent = the venue's" themselves.
+    pub fn model_index(&self, spec: Option<&crate::scenario::MarginModelSpec>) -> Option<u16> {
+        match spec {
+            None | Some(crate::scenario::MarginModelSpec::PerInstrument) => Some(0),
+            Some(sp) => self.portfolios.iter().position(|t| &t.spec == sp).map(|k| k as u16 + 1),
+        }
+    }
+
+    /// The portfolio model margining account `a` (issue 18: the venue's, or its group's); None:
+    /// per instrument.
+    #[inline]
+    pub fn pm(&self, a: usize) -> Option<&super::portfolio_margin::PortfolioTables> {
+        let k = self.account_pm.get(a).copied().unwrap_or(self.venue_pm);
+        k.checked_sub(1).and_then(|k| self.portfolios.get(k as usize)).map(|t| &**t)
+    }
+
+    /// The venue's own portfolio model (what an account without a group of its own gets).
+    #[inline]
+    pub fn venue_portfolio(&self) -> Option<&super::portfolio_margin::PortfolioTables> {
+        self.venue_pm.checked_sub(1).and_then(|k| self.portfolios.get(k as usize)).map(|t| &**t)
     }
 
     #[inline]

@@ -39,6 +39,8 @@ pub struct PortfolioTables {
     /// `[instrument][step]`: the next step at which the instrument's mark, funding index or unit
     /// P&Ls differ from this step's (u32::MAX: never).
     next: Vec<Vec<u32>>,
+    /// The cumulated series of the slack band (portfolio_band.rs).
+    pub(super) band: super::portfolio_band::BandPaths,
 }
 
 /// Which scenario drives an account's requirement.
@@ -67,7 +69,7 @@ pub struct PortfolioReq {
 }
 
 fn invalid(why: String) -> EngineError {
-    EngineError::Invalid { errors: vec![format!("venue.margin_model: {why}")] }
+    EngineError::Invalid { errors: vec![format!("margin_model: {why}")] }
 }
 
 /// The root of instrument `i`: an option's underlying, else itself.
@@ -91,8 +93,8 @@ impl PortfolioTables {
     /// Source: margin-models.md §3 (Deribit-PM grid), §4 (SPAN's sixteen scenarios), §5
     /// (historical simulation): the model's scenarios, and each instrument's P&L per long unit
     /// in each of them at every step. None for the per-instrument model.
-    pub fn build(s: &Scenario, m: &Market) -> EngineResult<Option<PortfolioTables>> {
-        let Some(spec) = s.venue.margin_model.clone() else { return Ok(None) };
+    pub fn build(spec: &MarginModelSpec, s: &Scenario, m: &Market) -> EngineResult<Option<PortfolioTables>> {
+        let spec = spec.clone();
         let f = |x: Decimal| to_f64(x);
         let (params, som_of_range, roll_min_move, spreads, hist) = match &spec {
             MarginModelSpec::PerInstrument => return Ok(None),
@@ -181,7 +183,24 @@ impl PortfolioTables {
             }
             next.push(nx);
         }
-        Ok(Some(PortfolioTables { spec, params, som_of_range, roll_min_move, spreads, hist, units, next }))
+        let bandable = hist.is_none() && spreads.is_empty();
+        let band = super::portfolio_band::BandPaths::build(m, &params, &units, bandable);
+        Ok(Some(PortfolioTables { spec, params, som_of_range, roll_min_move, spreads, hist, units, next, band }))
+    }
+
+    /// Maintenance = this × the risk.
+    pub(super) fn maintenance_factor(&self) -> Decimal {
+        self.params.maintenance_factor
+    }
+
+    /// The roll shock per unit of futures value.
+    pub(super) fn roll_rate(&self) -> Decimal {
+        self.roll_min_move
+    }
+
+    /// SPAN's short option minimum per short unit and unit of the underlying's price.
+    pub(super) fn som_of_range(&self) -> Decimal {
+        self.som_of_range
     }
 
     /// The next step after `t` at which instrument `i`'s inputs move (u32::MAX: never).
@@ -212,8 +231,8 @@ fn window(h: &HistVarSpec, t: u32) -> (u32, u32) {
 /// credits, never below 0; initial and maintenance are the model's multiples of it. Historical:
 /// VaR or ES of the whole set's P&L over the window, × (1 + buffer), at least floor × the
 /// per-instrument requirement.
-pub fn requirement<'p>(m: &Market, positions: impl Iterator<Item = &'p Pos> + Clone, t: u32) -> EngineResult<Option<PortfolioReq>> {
-    let Some(pm) = m.portfolio.as_deref() else { return Ok(None) };
+pub fn requirement<'p>(m: &Market, pm: Option<&PortfolioTables>, positions: impl Iterator<Item = &'p Pos> + Clone, t: u32) -> EngineResult<Option<PortfolioReq>> {
+    let Some(pm) = pm else { return Ok(None) };
     const W: &str = "portfolio margin";
     // Legs and their instruments, grouped by root (few positions: a linear scan).
     let mut books: Vec<(usize, Book, Vec<usize>)> = Vec::new();

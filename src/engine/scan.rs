@@ -33,6 +33,10 @@ pub enum ScanMode {
     /// Value only accounts whose band the marks left, or that changed (same timeline).
     #[default]
     Indexed,
+    /// [`ScanMode::Indexed`] without the slack band of portfolio-margined accounts
+    /// (portfolio_band.rs): such an account is valued at every move of one of its inputs. Kept
+    /// to prove the band changes nothing (tests/portfolio_band.rs) and to measure what it saves.
+    IndexedWithoutBand,
 }
 
 /// What the band needs to know about an instrument.
@@ -99,6 +103,8 @@ pub(crate) struct Scan {
     facts: Vec<InstFacts>,
     /// Collateral asset k → the instrument whose mark is its price (None: constant price).
     asset_inst: Vec<Option<usize>>,
+    /// Band portfolio-margined accounts by their slack (not in `IndexedWithoutBand`).
+    band_pm: bool,
     /// Max-heaps of lower edges: the account is a candidate once the mark is below its edge.
     lower: Vec<BinaryHeap<Edge>>,
     /// Min-heaps of upper edges: candidate once the mark is above.
@@ -193,6 +199,7 @@ impl Scan {
         }
         Scan {
             mode,
+            band_pm: mode != ScanMode::IndexedWithoutBand,
             steps: s.steps,
             facts,
             asset_inst,
@@ -340,12 +347,12 @@ impl Scan {
         let ok = (|| -> Option<()> {
             let value = || match pre {
                 Some(v) => Some(v.clone()),
-                None => valuate(m, &snap.collateral, &snap.positions, t).ok(),
+                None => valuate(m, m.pm(a), &snap.collateral, &snap.positions, t).ok(),
             };
             if ccp {
                 let v = value()?;
                 let s = v.equity.checked_sub(v.maintenance)?;
-                self.group(m, snap, None, true, s, t, &mut expiry)?;
+                self.group(m, m.pm(a), snap, None, true, s, t, &mut expiry)?;
             } else {
                 let mut has_cross = false;
                 for (k, p) in snap.positions.iter().enumerate() {
@@ -355,14 +362,14 @@ impl Scan {
                             let val = position_value(m, p, t).ok()?;
                             let (mm, _) = position_requirements(m, p, t).ok()?;
                             let s = iso.checked_add(val)?.checked_sub(mm)?;
-                            self.group(m, snap, Some(k), false, s, t, &mut expiry)?;
+                            self.group(m, m.pm(a), snap, Some(k), false, s, t, &mut expiry)?;
                         }
                     }
                 }
                 if has_cross {
                     let v = value()?;
                     let s = v.cross_equity.checked_sub(v.cross_maintenance)?;
-                    self.group(m, snap, None, false, s, t, &mut expiry)?;
+                    self.group(m, m.pm(a), snap, None, false, s, t, &mut expiry)?;
                 }
             }
             Some(())
@@ -415,7 +422,7 @@ impl Scan {
     /// positions and the collateral (`all`: CCP), or the cross positions and the collateral.
     /// Narrows `lo`/`hi` and `expiry`; None when the group cannot be banded.
     #[allow(clippy::too_many_arguments)]
-    fn group(&mut self, m: &Market, snap: &AccountSnap, only: Option<usize>, all: bool, s: Decimal, t: u32, expiry: &mut u32) -> Option<()> {
+    fn group(&mut self, m: &Market, pm: Option<&super::portfolio_margin::PortfolioTables>, snap: &AccountSnap, only: Option<usize>, all: bool, s: Decimal, t: u32, expiry: &mut u32) -> Option<()> {
         for &i in &self.ginsts {
             if let Some(u) = self.used.get_mut(i) {
                 *u = false;
@@ -426,7 +433,15 @@ impl Scan {
         if s <= Decimal::ZERO {
             return None;
         }
-        if let (Some(pm), None) = (m.portfolio.as_deref(), only) {
+        if let (Some(pm), None) = (pm, only) {
+            // The slack band (portfolio_band.rs): asleep while the account provably keeps its
+            // slack; else, as below, at the next move of any input.
+            if self.band_pm {
+                if let Some(w) = pm.quiet_until(snap, all, &self.asset_inst, m, s, t) {
+                    *expiry = (*expiry).min(w);
+                    return Some(());
+                }
+            }
             // Portfolio margin (issue 18): the requirement is not linear in the marks, so no
             // price band; the group is checked again at the first step where one of its inputs
             // moves — a mark, a volatility, an option's time to expiry, a funding index, the

@@ -26,6 +26,14 @@ impl Msg {
             Msg::MarginCallMet { name, top_up } => format!("{} met its margin call with {} from its reserves.", name, money(*top_up)),
             Msg::Default { name, cascade: true } => format!("{} could not pay its assessment and is declared in default in turn (cascade).", name),
             Msg::Default { name, cascade: false } => format!("{} failed its margin call and is declared in default; its portfolio goes to auction.", name),
+            Msg::DeltaHedged { name, size, inst, price, mark, delta, cost, holding } => format!(
+                "Before the auction the clearing house delta-hedges {}'s option book: its delta of {} {} is offset by {} {} {} at {} (mark {}), a cost of {} in price impact; it now holds {} {}.",
+                name, dec(*delta, 6), inst, if size.is_sign_negative() { "selling" } else { "buying" }, dec(size.abs(), 8), inst, dec(*price, 8), dec(*mark, 8), money(-*cost), dec(*holding, 8), inst
+            ),
+            Msg::RiskRanked { name, rank, size, inst, contribution } => format!(
+                "Close-out leg {} of {}'s book: {} {}, the largest contributor to the margin of what is left ({}).",
+                rank, name, dec(*size, 8), inst, money(*contribution)
+            ),
             Msg::Auction { name, size, inst, price, mark } => {
                 format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
             }

@@ -92,7 +92,7 @@ impl<'a> Sim<'a> {
                     Some(x) => x.1,
                     None => {
                         let acct = &self.accts[a]; // ok: a < len
-                        let m = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?.collateral;
+                        let m = valuate(&self.m, self.m.pm(a), &acct.snap.collateral, &acct.snap.positions, t)?.collateral;
                         margins.push((a, m));
                         m
                     }

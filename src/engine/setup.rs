@@ -45,7 +45,10 @@ impl<'a> Sim<'a> {
 
     /// The run's state before any account is opened (`n_accounts`: the book's size).
     fn empty(s: &'a Scenario, paths: Paths, n_accounts: usize, mode: ScanMode, full: bool) -> EngineResult<Self> {
-        let m = Market::build(s, paths)?;
+        let mut m = Market::build(s, paths)?;
+        if by_group(s) {
+            m.account_pm = Vec::with_capacity(n_accounts);
+        }
         let scan = Scan::new(s, &m, n_accounts, mode);
         let quote_name: Name = Name::from(s.venue.quote.as_str());
         let asset_names: Vec<Name> =
@@ -173,8 +176,19 @@ impl<'a> Sim<'a> {
         let quote = s.venue.quote.as_str();
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
-        let Opener { cohort_names, cohort_inst, id_buf, n_accts } = opener;
+        let Opener { cohort_names, cohort_inst, id_buf, n_accts, by_group } = opener;
         let n_accts = *n_accts;
+        if *by_group {
+            let spec = match *b {
+                BookAccount::Listed(k) => s.accounts.get(k).and_then(|a| a.margin_model.as_ref()),
+                BookAccount::Generated { cohort, .. } => s.cohorts.get(cohort).and_then(|c| c.margin_model.as_ref()),
+            };
+            let k = match spec {
+                None => self.m.venue_pm,
+                some => self.m.model_index(some).unwrap_or(0),
+            };
+            self.m.account_pm.push(k);
+        }
         {
             let (info, mode, coll, positions, fund_contribution, reserves) = match *b {
                 BookAccount::Listed(k) => {
@@ -406,7 +420,7 @@ impl<'a> Sim<'a> {
         let needs_start = self.layers.iter().any(|l| matches!(l.kind, LayerKind::Socialized));
         for i in (0..self.accts.len()).filter(|_| needs_start) {
             let a = &self.accts[i]; // ok: i < len
-            let v = valuate(&self.m, &a.snap.collateral, &a.snap.positions, 0)?;
+            let v = valuate(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, 0)?;
             let n = self.accts.len();
             self.side.start_equity.set(i, v.equity, n);
         }
@@ -473,6 +487,9 @@ pub(in crate::engine) struct Opener {
     id_buf: String,
     /// The book's size.
     n_accts: usize,
+    /// Margin models per account group (issue 18): `Market::account_pm` is only filled when a
+    /// group has one.
+    by_group: bool,
 }
 
 impl Opener {
@@ -482,8 +499,14 @@ impl Opener {
             cohort_inst: s.cohorts.iter().map(|c| s.instruments.iter().position(|x| x.id == c.instrument)).collect(),
             id_buf: String::new(),
             n_accts,
+            by_group: by_group(s),
         }
     }
+}
+
+/// Whether an account group (a listed account, a cohort) names its own margin model.
+fn by_group(s: &Scenario) -> bool {
+    s.accounts.iter().any(|a| a.margin_model.is_some()) || s.cohorts.iter().any(|c| c.margin_model.is_some())
 }
 
 /// How many accounts an [`Opening`] opens between two questions to `pause`.

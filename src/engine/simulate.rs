@@ -82,6 +82,18 @@ pub fn simulate_summary(s: &Scenario, paths: Paths, waterfall: &[LayerSpec], acc
     })
 }
 
+/// How many margin checks valued an account in a summary-only run of `s` under `mode` (the
+/// scan's work: what the indexed scan and the portfolio slack band save; tests and benchmarks).
+pub fn margin_checks(s: &Scenario, mode: ScanMode) -> EngineResult<u64> {
+    let p = prepare(s).map_err(invalid)?;
+    let paths = p.paths().map_err(|e| invalid(vec![e]))?;
+    let mut sim = Sim::new(s, paths, p.accounts(), &s.waterfall, mode, false)?;
+    for t in 0..=s.steps {
+        sim.step(t)?;
+    }
+    Ok(sim.valued)
+}
+
 /// Run in full (events, ledger, account states) a scenario whose book `scenario::prepare` already
 /// expanded (`accounts`: its result for a scenario that differs from `s` only in what the book
 /// does not read, e.g. price shocks; cohort seeds pinned) under a waterfall already checked. The
@@ -144,11 +156,13 @@ pub(crate) fn start_venue<'a, E: Borrow<BookAccount>>(
 /// opening rules (isolated margins split, the counterparty's side of any open-interest
 /// imbalance). Cover-1/Cover-2 value this very book (issue 20: they read only the listed
 /// positions and missed the counterparty's).
-pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap)>> {
+pub fn opening_book(p: &Prepared) -> EngineResult<Vec<(super::ledger::Name, super::account::AccountSnap, u16)>> {
     let s = p.scenario();
     let paths = p.paths().map_err(|e| invalid(vec![e]))?;
     let sim = Sim::new(s, paths, p.accounts(), &[], ScanMode::Indexed, false)?;
-    Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).collect())
+    // Each account's margin model (`Market::account_pm`'s number; the venue's when no group has one).
+    let pm: Vec<u16> = (0..sim.accts.len()).map(|a| sim.m.account_pm.get(a).copied().unwrap_or(sim.m.venue_pm)).collect();
+    Ok(sim.infos.into_iter().map(|i| i.id).zip(sim.accts.into_iter().map(|a| a.snap)).zip(pm).map(|((i, a), k)| (i, a, k)).collect())
 }
 
 /// Where the step in progress stands, for a step taken in parts (`engine::Run`, the page's

@@ -102,7 +102,7 @@ impl Timeline {
     pub fn account_view(&self, account: usize, step: u32) -> Option<AccountView> {
         let step = step.min(self.steps);
         let snap = self.snapshot_at(account, step)?;
-        let v = valuate(&self.market, &snap.collateral, &snap.positions, step).ok()?;
+        let v = valuate(&self.market, self.market.pm(account), &snap.collateral, &snap.positions, step).ok()?;
         let margin_ratio = if v.maintenance.is_zero() || v.equity <= Decimal::ZERO {
             None
         } else {

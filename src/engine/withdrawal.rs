@@ -36,8 +36,8 @@ impl<'a> Sim<'a> {
             // Only the cross group backs a withdrawal: an isolated position's margin is set aside
             // for it alone (its profit is not collateral for the rest, and a loan against it
             // would be a debt no close-out of that position pays).
-            let v = valuate(&self.m, &acct.snap.collateral, &acct.snap.positions, t)?;
-            let (_, cross_initial) = cross_requirements(&self.m, &acct.snap.positions, t)?;
+            let v = valuate(&self.m, self.m.pm(a), &acct.snap.collateral, &acct.snap.positions, t)?;
+            let (_, cross_initial) = cross_requirements(&self.m, self.m.pm(a), &acct.snap.positions, t)?;
             let headroom = to_money(v.cross_equity.sub_c(cross_initial, "withdrawal headroom")?);
             let amount = asked.min(headroom.max(Decimal::ZERO));
             let cash = acct.snap.collateral.first().copied().unwrap_or_default();

@@ -161,6 +161,7 @@ pub fn spec_of(c: &Cohort, d: Drawn) -> AccountSpec {
         fund_contribution: Decimal::ZERO,
         reserves: Decimal::ZERO,
         fund: String::new(),
+        margin_model: c.margin_model.clone(),
     }
 }
 

@@ -620,6 +620,11 @@ pub struct AccountSpec {
     /// general fund.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub fund: String,
+    /// This account's margin model (issue 18), in place of `venue.margin_model`: a venue can
+    /// margin its portfolio-margin users by a scenario grid and everyone else per instrument
+    /// (Deribit's PM accounts). Absent: the venue's model (written only when given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_model: Option<super::margin_model::MarginModelSpec>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -648,6 +653,9 @@ pub struct Cohort {
     pub leverage_max: Decimal,
     /// Generator seed; the scenario seed mixed with the cohort index when absent.
     pub seed: Option<u64>,
+    /// The margin model of the cohort's accounts (issue 18), in place of `venue.margin_model`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_model: Option<super::margin_model::MarginModelSpec>,
 }
 
 impl Default for Cohort {
@@ -665,6 +673,7 @@ impl Default for Cohort {
             leverage_min: Decimal::from(2),
             leverage_max: Decimal::from(10),
             seed: None,
+            margin_model: None,
         }
     }
 }

@@ -25,10 +25,47 @@ pub fn scenarios_per_step(m: &MarginModelSpec) -> u64 {
     }
 }
 
+/// Every margin model of the scenario: the venue's, then each account's and each cohort's
+/// (issue 18: a model per account group), each checked under its own path.
 pub fn check(s: &Scenario) -> Vec<ValidationError> {
     let mut e: Vec<ValidationError> = Vec::new();
-    let Some(m) = &s.venue.margin_model else { return e };
-    let p = "venue.margin_model";
+    // Distinct models: each needs its own tables, so the size limit counts each once.
+    fn note<'s>(s: &Scenario, distinct: &mut Vec<&'s MarginModelSpec>, m: &'s MarginModelSpec, e: &mut Vec<ValidationError>, p: String) {
+        if !distinct.contains(&m) {
+            distinct.push(m);
+            let cells = (s.instruments.len() as u64).saturating_mul(s.steps as u64 + 1).saturating_mul(distinct.iter().map(|m| scenarios_per_step(m)).sum());
+            if cells > MAX_TABLE_CELLS {
+                e.push(ValidationError { path: p, message: format!("{cells} scenario values (instruments × steps × scenarios, over the scenario's distinct margin models) exceed the limit of {MAX_TABLE_CELLS}: fewer steps, buckets or a shorter lookback") });
+            }
+        }
+    }
+    let mut distinct: Vec<&MarginModelSpec> = Vec::new();
+    if let Some(m) = &s.venue.margin_model {
+        e.extend(check_model(s, m, "venue.margin_model", None));
+        note(s, &mut distinct, m, &mut e, "venue.margin_model".into());
+    }
+    for (i, a) in s.accounts.iter().enumerate() {
+        if let Some(m) = &a.margin_model {
+            let p = format!("accounts[{i}].margin_model");
+            let held: Vec<&str> = a.positions.iter().map(|x| x.instrument.as_str()).collect();
+            e.extend(check_model(s, m, &p, Some(&held)));
+            note(s, &mut distinct, m, &mut e, p);
+        }
+    }
+    for (i, c) in s.cohorts.iter().enumerate() {
+        if let Some(m) = &c.margin_model {
+            let p = format!("cohorts[{i}].margin_model");
+            e.extend(check_model(s, m, &p, Some(&[c.instrument.as_str()])));
+            note(s, &mut distinct, m, &mut e, p);
+        }
+    }
+    e
+}
+
+/// One model at path `p`; `held`: the instruments the model margins (None: all of them, the
+/// venue's model).
+fn check_model(s: &Scenario, m: &MarginModelSpec, p: &str, held: Option<&[&str]>) -> Vec<ValidationError> {
+    let mut e: Vec<ValidationError> = Vec::new();
     let mut push = |path: String, msg: String| e.push(ValidationError { path, message: msg });
     let frac = |x: Decimal, lo_open: bool, hi: Decimal| if lo_open { x > Decimal::ZERO && x <= hi } else { x >= Decimal::ZERO && x <= hi };
     let spreads = |sp: &[SpreadCredit], push: &mut dyn FnMut(String, String)| {
@@ -110,13 +147,13 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
     // Inverse contracts keep money in coin per contract: the grid revalues linear books in the
     // quote currency, the run's money.
     for (i, ins) in s.instruments.iter().enumerate() {
-        if ins.kind == ContractKind::Inverse && ins.option.is_none() {
-            push(format!("instruments[{i}].kind"), format!("`{}` is inverse: a portfolio margin model margins linear instruments and options (use kind per_instrument for inverse books)", ins.id));
+        if held.is_some_and(|h| !h.contains(&ins.id.as_str())) {
+            continue;
         }
-    }
-    let cells = (s.instruments.len() as u64).saturating_mul(s.steps as u64 + 1).saturating_mul(scenarios_per_step(m));
-    if cells > MAX_TABLE_CELLS {
-        push(p.into(), format!("{cells} scenario values (instruments × steps × scenarios) exceed the limit of {MAX_TABLE_CELLS}: fewer steps, buckets or a shorter lookback"));
+        if ins.kind == ContractKind::Inverse && ins.option.is_none() {
+            let who = if held.is_some() { format!("{p}: ") } else { String::new() };
+            push(format!("instruments[{i}].kind"), format!("{who}`{}` is inverse: a portfolio margin model margins linear instruments and options (use kind per_instrument for inverse books)", ins.id));
+        }
     }
     e
 }

@@ -231,7 +231,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
     }
 
     // Groups: index of each account's group.
-    let index: HashMap<&str, usize> = book.iter().enumerate().map(|(i, (id, _))| (&**id, i)).collect();
+    let index: HashMap<&str, usize> = book.iter().enumerate().map(|(i, (id, _, _))| (&**id, i)).collect();
     let mut group_of: Vec<Option<usize>> = vec![None; book.len()];
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (g, ids) in input.groups.iter().enumerate() {
@@ -257,7 +257,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
         }
     }
     let label = |g: &[usize]| -> (Vec<String>, String) {
-        let ids: Vec<String> = g.iter().filter_map(|&i| book.get(i)).map(|(id, _)| id.to_string()).collect();
+        let ids: Vec<String> = g.iter().filter_map(|&i| book.get(i)).map(|(id, _, _)| id.to_string()).collect();
         let text = if ids.len() <= 3 { ids.join(" + ") } else { format!("{} + {} more", ids[..2].join(" + "), ids.len() - 2) }; // ok: len > 3
         (ids, text)
     };
@@ -271,7 +271,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
     }
     let members: Vec<Member> = book
         .iter()
-        .map(|(_, snap)| Member {
+        .map(|(_, snap, _)| Member {
             collateral: snap.collateral.to_vec(),
             // Funding accrued before step 0 is not part of an instant stress.
             positions: snap.positions.iter().map(|p| Pos { funding_entry: Decimal::ZERO, ..p.clone() }).collect(),
@@ -325,10 +325,13 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
             marks.push(vec![base, price]);
         }
         let vols = crate::scenario::option_path::vol_paths(&flat).map_err(|e| StressError::Input(e.to_string()))?;
-        let m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols }).map_err(eng)?;
+        let mut m = Market::build(&flat, crate::scenario::price_path::Paths { marks, vols }).map_err(eng)?;
+        // Each member under its own margin model (issue 18): the one-step market builds the same
+        // models in the same order as the run's.
+        m.account_pm = book.iter().map(|x| x.2).collect();
         let mut by_group = vec![Decimal::ZERO; groups.len()];
         for (i, mem) in members.iter().enumerate() {
-            let loss = uncovered(&m, mem)?;
+            let loss = uncovered(&m, i, mem)?;
             if let Some(slot) = group_of.get(i).copied().flatten().and_then(|g| by_group.get_mut(g)) {
                 *slot = slot.add_c(loss, "a group's loss beyond margin").map_err(eng)?;
             }
@@ -359,7 +362,7 @@ fn cover_in_currency(s: &Scenario, input: &CoverInput) -> StressResult<CoverResu
         out_scenarios.push(ScenarioLosses { name: st.name.clone(), moves, top, total_uncovered });
     }
 
-    let fund: Decimal = book.iter().map(|(_, a)| a.contribution).sum();
+    let fund: Decimal = book.iter().map(|(_, a, _)| a.contribution).sum();
     for c in [&mut cover1, &mut cover2, &mut emir] {
         c.coverage = if c.amount > Decimal::ZERO { fund.checked_div(c.amount).map(|r| r.round_dp(4)) } else { None };
         c.covered = c.amount <= fund;
@@ -477,8 +480,8 @@ fn instant_prices(s: &Scenario, sigma0: &[Decimal], stressed: Vec<Decimal>, vol_
 
 /// An account's loss beyond its margin at step 1 of `m` (the stressed prices): the engine's
 /// split by margin group (`account::uncovered_by_margin`), an overflow an error.
-fn uncovered(m: &Market, mem: &Member) -> StressResult<Decimal> {
-    uncovered_by_margin(m, &mem.collateral, &mem.positions, 1).map_err(eng)
+fn uncovered(m: &Market, a: usize, mem: &Member) -> StressResult<Decimal> {
+    uncovered_by_margin(m, m.pm(a), &mem.collateral, &mem.positions, 1).map_err(eng)
 }
 
 fn eng(e: crate::engine::EngineError) -> StressError {

@@ -149,7 +149,7 @@ impl<'a> Sim<'a> {
             let pnl = self.m.pnl_at(p.inst, p.size, p.entry, mark)?;
             let entry_value = self.m.notional(p.inst, p.size, p.entry)?;
             let pct = if entry_value.is_zero() { Decimal::ZERO } else { pnl.div_c(entry_value, "ADL pnl%")? };
-            let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
+            let eq = valuate(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, t)?.equity;
             let lev = if eq > Decimal::ZERO { self.m.notional(p.inst, p.size, mark)?.div_c(eq, "ADL leverage")? } else { Decimal::ZERO };
             let score = match self.s.venue.adl {
                 AdlRule::Hyperliquid => hyperliquid_key(mark, p.entry, !p.size.is_sign_negative(), lev)?,

@@ -49,7 +49,7 @@ impl<'a> Sim<'a> {
                 let mut short = Decimal::ZERO;
                 for &(i, sh) in &shares {
                     // At most the account's equity (see above); the rest goes on.
-                    let equity = valuate(&self.m, &self.accts[i].snap.collateral, &self.accts[i].snap.positions, t)?.equity; // ok: i < len
+                    let equity = valuate(&self.m, self.m.pm(i), &self.accts[i].snap.collateral, &self.accts[i].snap.positions, t)?.equity; // ok: i < len
                     let can = sh.min(equity.max(Decimal::ZERO));
                     short += sh - can;
                     if can > Decimal::ZERO {

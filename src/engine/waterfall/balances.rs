@@ -49,7 +49,7 @@ impl<'a> Sim<'a> {
                 h
             }),
             LayerKind::LpVault(v) => match self.accts.get(*v) {
-                Some(a) if *v != def && !a.defaulter => Some(valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity.max(Decimal::ZERO)),
+                Some(a) if *v != def && !a.defaulter => Some(valuate(&self.m, self.m.pm(*v), &a.snap.collateral, &a.snap.positions, t)?.equity.max(Decimal::ZERO)),
                 _ => Some(Decimal::ZERO),
             },
             _ => None,

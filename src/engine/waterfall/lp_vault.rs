@@ -15,7 +15,7 @@ impl<'a> Sim<'a> {
         if v != def && !self.accts[v].defaulter {
             // ok: v resolved at setup
             let a = &self.accts[v]; // ok
-            let eq = valuate(&self.m, &a.snap.collateral, &a.snap.positions, t)?.equity;
+            let eq = valuate(&self.m, self.m.pm(v), &a.snap.collateral, &a.snap.positions, t)?.equity;
             pay = left.min(eq.max(Decimal::ZERO));
             if pay > Decimal::ZERO {
                 self.charge(v, def, t, pay, "backstop vault")?;

@@ -41,7 +41,7 @@ impl<'a> Sim<'a> {
             let profit = if a.defaulter || a.snap.status.is_out() {
                 Decimal::ZERO
             } else {
-                valuate(&sim.m, &a.snap.collateral, &a.snap.positions, t)?.equity - sim.side.start_equity.get(i)
+                valuate(&sim.m, sim.m.pm(i), &a.snap.collateral, &a.snap.positions, t)?.equity - sim.side.start_equity.get(i)
             };
             if let Some(x) = sim.profits.profit.get_mut(i) {
                 *x = profit;
