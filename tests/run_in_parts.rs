@@ -3,7 +3,8 @@
 //! 100k book must itself be split) gives the very timeline of one uninterrupted `simulate`:
 //! `engine::Run::advance_until` may stop between steps, between a step's parts and between two
 //! margin checks, wherever its `pause` says, and the outcome (events, ledger, summary, every
-//! account at every step, or the same error) does not change.
+//! account at every step, or the same error) does not change. The setup too (`Run::begin`: the
+//! book's expansion and checks, then its opening, a slice of accounts at a time).
 
 use proptest::prelude::*;
 use spillway::engine::{self, EngineResult, Run, Timeline};
@@ -18,9 +19,9 @@ use fingerprint::fingerprint;
 
 /// Runs `s` in parts: `pause` answers each question of the engine (true: stop this call). After
 /// `calls_before_finish` calls (if given) the rest is left to `finish`. Returns the timeline and
-/// the number of calls that stopped mid-step.
+/// the number of calls that stopped mid-step (or in the setup: before step 0 is done).
 fn in_parts(s: &Scenario, mut pause: impl FnMut() -> bool, calls_before_finish: Option<u32>) -> EngineResult<(Timeline, u32)> {
-    let mut run = Run::start(s)?;
+    let mut run = Run::begin(s)?;
     let (mut calls, mut mid_step) = (0u32, 0u32);
     while !run.progress().is_done() && calls_before_finish.is_none_or(|n| calls < n) {
         let before = run.progress().done;
@@ -100,6 +101,17 @@ fn the_crash_step_taken_one_check_at_a_time_equals_simulate() {
     assert!(liquidated_at_crash > 200, "the crash step acts on much of the book: {liquidated_at_crash} events");
     let mid = assert_same(&s, || true, None).expect("same timeline");
     assert!(mid > 200, "the crash step was split: {mid} calls stopped mid-step");
+    // The setup in slices: 1,001 accounts expanded, then opened, a few hundred at a time.
+    let mut run = Run::begin(&s).expect("begins");
+    let mut setup_calls = 0;
+    while run.setup_progress() != engine::SetupProgress::Ready {
+        assert_eq!(run.advance_until(&mut || true).expect("sets up").done, 0, "the setup is before step 0");
+        setup_calls += 1;
+        assert!(setup_calls < 100, "the setup makes no progress");
+    }
+    assert!(setup_calls >= 4, "the setup was split: {setup_calls} calls");
+    // Stopped at every question, before `finish`, in the setup: still `simulate`'s timeline.
+    assert_same(&s, || true, Some(3)).expect("same timeline");
     // A few stops, then `finish` from the middle of a step.
     assert_same(&s, pauses(11, 7), Some(300)).expect("same timeline");
 }

@@ -11,9 +11,10 @@
 
 use super::money::{with_display_currency, EngineResult};
 use super::scan::ScanMode;
-use super::simulate::{invalid, simulate_prepared, start_venue, Sim};
+use super::setup::Opening;
+use super::simulate::{invalid, simulate_prepared, Sim};
 use super::timeline::Timeline;
-use crate::scenario::{prepare, Prepared, Scenario};
+use crate::scenario::{prepare, Prepared, Preparing, Scenario};
 
 /// How far a run has got: `done` of `total` step computations (steps `0..=scenario.steps`, so
 /// `total` is `steps + 1`).
@@ -38,38 +39,115 @@ pub struct Run<'a> {
 }
 
 enum State<'a> {
+    /// The book being expanded and checked (`scenario::Preparing`).
+    Preparing(Box<Preparing<'a>>),
+    /// The book being opened (`Sim::new` in pieces).
+    Opening(Box<Opening<'a>>),
     Stepping(Box<Sim<'a>>),
-    /// Linked venues: the timeline, computed whole by `start`.
+    /// Linked venues: the timeline, computed whole once the scenario is prepared.
     Whole(Box<Timeline>),
+    /// Between two of the above: only after an error (the run is over).
+    Over,
+}
+
+/// How far a run's setup (the work before step 0) has got: accounts expanded and checked, then
+/// accounts opened, each of the book's size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetupProgress {
+    Checking { done: usize, total: usize },
+    Opening { done: usize, total: usize },
+    Ready,
 }
 
 impl<'a> Run<'a> {
     /// Validates and expands the scenario (once) and builds the engine's state: the work before
     /// step 0.
     pub fn start(scenario: &'a Scenario) -> EngineResult<Run<'a>> {
-        Run::start_prepared(Run::prepare(scenario)?)
+        let mut run = Run::begin(scenario)?;
+        run.set_up(&mut || false)?;
+        Ok(run)
     }
 
     /// [`Run::start`]'s first half, validation and the cohorts' expansion (`scenario::prepare`),
-    /// with its errors as the engine reports them: a caller on one thread can yield between it
-    /// and [`Run::start_prepared`] (the page: issue 14).
+    /// with its errors as the engine reports them.
     pub fn prepare(scenario: &'a Scenario) -> EngineResult<Prepared<'a>> {
         prepare(scenario).map_err(invalid)
     }
 
     /// [`Run::start`] for a scenario `scenario::prepare` already checked and expanded.
     pub fn start_prepared(prepared: Prepared<'a>) -> EngineResult<Run<'a>> {
+        let mut run = Run::begin_prepared(prepared)?;
+        run.set_up(&mut || false)?;
+        Ok(run)
+    }
+
+    /// A run whose setup is left to [`Run::advance_until`]'s slices (issue 14: a 100k-account
+    /// book's expansion and opening are the longest work before step 0): only the checks that
+    /// need no expansion are made here. The run is [`Run::start`]'s, however it is cut.
+    pub fn begin(scenario: &'a Scenario) -> EngineResult<Run<'a>> {
+        let preparing = Preparing::new(scenario).map_err(invalid)?;
+        let total = scenario.steps.saturating_add(1);
+        Ok(Run { scenario, state: State::Preparing(Box::new(preparing)), next: 0, total })
+    }
+
+    /// [`Run::begin`] for a scenario `scenario::prepare` already checked and expanded: its
+    /// accounts are left to open in slices.
+    pub fn begin_prepared(prepared: Prepared<'a>) -> EngineResult<Run<'a>> {
         let scenario = prepared.scenario();
         let total = scenario.steps.saturating_add(1);
         if !scenario.contagion.is_empty() {
             let t = simulate_prepared(prepared)?;
             return Ok(Run { scenario, state: State::Whole(Box::new(t)), next: total, total });
         }
-        let sim = with_display_currency(&scenario.venue.quote, || {
+        let opening = with_display_currency(&scenario.venue.quote, || {
             let paths = prepared.paths().map_err(|e| invalid(vec![e]))?;
-            start_venue(scenario, paths, prepared.into_accounts(), &scenario.waterfall, ScanMode::Indexed, Vec::new())
+            Opening::new(scenario, paths, prepared.into_accounts(), &scenario.waterfall, ScanMode::Indexed)
         })?;
-        Ok(Run { scenario, state: State::Stepping(Box::new(sim)), next: 0, total })
+        Ok(Run { scenario, state: State::Opening(Box::new(opening)), next: 0, total })
+    }
+
+    /// Where the setup stands.
+    pub fn setup_progress(&self) -> SetupProgress {
+        match &self.state {
+            State::Preparing(p) => {
+                let (done, total) = p.expanded();
+                SetupProgress::Checking { done, total }
+            }
+            State::Opening(o) => {
+                let (done, total) = o.opened();
+                SetupProgress::Opening { done, total }
+            }
+            _ => SetupProgress::Ready,
+        }
+    }
+
+    /// The setup, until it is done (true) or `pause` asks to stop (false).
+    fn set_up(&mut self, pause: &mut impl FnMut() -> bool) -> EngineResult<bool> {
+        let quote = &self.scenario.venue.quote;
+        loop {
+            match &mut self.state {
+                State::Preparing(p) => {
+                    if !p.expand(pause) {
+                        return Ok(false);
+                    }
+                    let State::Preparing(p) = std::mem::replace(&mut self.state, State::Over) else { return Ok(false) };
+                    let prepared = p.finish().map_err(invalid)?;
+                    let run = Run::begin_prepared(prepared)?;
+                    (self.state, self.next) = (run.state, run.next);
+                }
+                State::Opening(o) => {
+                    if !with_display_currency(quote, || o.advance(pause))? {
+                        return Ok(false);
+                    }
+                    let State::Opening(o) = std::mem::replace(&mut self.state, State::Over) else { return Ok(false) };
+                    self.state = State::Stepping(Box::new(with_display_currency(quote, || o.finish())?));
+                }
+                _ => return Ok(true),
+            }
+            if pause() {
+                return Ok(false);
+            }
+        }
     }
 
     pub fn progress(&self) -> Progress {
@@ -95,10 +173,13 @@ impl<'a> Run<'a> {
     /// Up to `max_steps` more whole steps (the step in progress counts), or fewer when `pause`
     /// asks to stop.
     fn advance_steps(&mut self, max_steps: u32, pause: &mut impl FnMut() -> bool) -> EngineResult<Progress> {
+        // The first question is answered "go on": every call moves the run.
+        let mut asked = false;
+        let mut pause = || std::mem::replace(&mut asked, true) && pause();
+        if !self.set_up(&mut pause)? {
+            return Ok(self.progress());
+        }
         if let State::Stepping(sim) = &mut self.state {
-            // The first question is answered "go on": every call moves the run.
-            let mut asked = false;
-            let mut pause = || std::mem::replace(&mut asked, true) && pause();
             let (next, total) = (&mut self.next, self.total);
             let end = next.saturating_add(max_steps).min(total);
             with_display_currency(&self.scenario.venue.quote, || {
@@ -125,6 +206,8 @@ impl<'a> Run<'a> {
         match self.state {
             State::Stepping(sim) => with_display_currency(&self.scenario.venue.quote, || sim.finish()),
             State::Whole(t) => Ok(*t),
+            // `advance` set the run up: only an error leaves it here.
+            State::Preparing(_) | State::Opening(_) | State::Over => Err(invalid(vec![])),
         }
     }
 }
@@ -196,6 +279,17 @@ mod tests {
                     panic!("{name}: the run in chunks of {chunk} differs from simulate at byte {i}:\n{}\n---\n{}", around(&got), around(&whole));
                 }
             }
+            // The setup in slices too (`Run::begin`), stopped at every question the engine asks.
+            let mut run = Run::begin(s).unwrap_or_else(|e| panic!("{name}: begin: {e}"));
+            let mut calls = 0u32;
+            while !run.progress().is_done() {
+                run.advance_until(&mut || true).unwrap_or_else(|e| panic!("{name} stopped at every question: {e}"));
+                calls += 1;
+                assert!(calls < 10_000_000, "{name}: advance_until makes no progress");
+            }
+            assert!(fingerprint(&run.finish().expect("finish")) == whole, "{name}: begun and stopped at every question, differs");
+            // `finish` right after `begin` sets up and runs every step.
+            assert!(fingerprint(&Run::begin(s).and_then(Run::finish).expect("finish")) == whole, "{name}: begin then finish differs");
             // `finish` without any `advance` runs every step.
             assert!(fingerprint(&Run::start(s).and_then(Run::finish).expect("finish")) == whole, "{name}: finish alone differs");
         }
@@ -219,3 +313,4 @@ mod tests {
         assert!(Run::start(&s).is_err());
     }
 }
+

@@ -34,8 +34,22 @@ impl<'a> Sim<'a> {
         full: bool,
     ) -> EngineResult<Self> {
         let expanded = expanded.into_iter();
-        let m = Market::build(s, paths)?;
-        let scan = Scan::new(s, &m, expanded.len(), mode);
+        let mut sim = Sim::empty(s, paths, expanded.len(), mode, full)?;
+        let mut opener = Opener::new(s, expanded.len());
+        for b in expanded {
+            sim.open_account(&mut opener, b.borrow())?;
+        }
+        sim.complete_opening(waterfall)?;
+        Ok(sim)
+    }
+
+    /// The run's state before any account is opened (`n_accounts`: the book's size).
+    fn empty(s: &'a Scenario, paths: Paths, n_accounts: usize, mode: ScanMode, full: bool) -> EngineResult<Self> {
+        let mut m = Market::build(s, paths)?;
+        if by_group(s) {
+            m.account_pm = Vec::with_capacity(n_accounts);
+        }
+        let scan = Scan::new(s, &m, n_accounts, mode);
         let quote_name: Name = Name::from(s.venue.quote.as_str());
         let asset_names: Vec<Name> =
             m.asset_ids.iter().enumerate().map(|(k, x)| if k == 0 { quote_name.clone() } else { Name::from(x.as_str()) }).collect();
@@ -55,14 +69,14 @@ impl<'a> Sim<'a> {
         .map(|x| (x, Name::from(x)))
         .collect();
         let inst_names: Vec<Name> = m.meta.iter().map(|x| Name::from(x.id.as_str())).collect();
-        let mut sim = Sim {
+        let sim = Sim {
             s,
             vm: s.venue.settlement == Settlement::VariationMargin,
             ccp: s.venue.style == VenueStyle::Ccp,
-            accts: Vec::with_capacity(expanded.len()),
-            infos: Vec::with_capacity(expanded.len()),
-            changed: (0..expanded.len() as u32).collect(),
-            logs: AccountLogs::with_accounts(if full { expanded.len() } else { 0 }),
+            accts: Vec::with_capacity(n_accounts),
+            infos: Vec::with_capacity(n_accounts),
+            changed: (0..n_accounts as u32).collect(),
+            logs: AccountLogs::with_accounts(if full { n_accounts } else { 0 }),
             contributors: Vec::new(),
             scan,
             insurance: s.venue.insurance_fund,
@@ -117,7 +131,17 @@ impl<'a> Sim<'a> {
             reference_next: 0,
             m,
         };
-        sim.open_accounts(expanded)?;
+        Ok(sim)
+    }
+
+    /// The opening once every account is open, first part: the ledger's and the events' account
+    /// names, the backstop, withdrawals, default funds, the counterparty's side.
+    fn settle_book(&mut self) -> EngineResult<()> {
+        let (s, sim) = (self.s, self);
+        if sim.full {
+            sim.ledger.set_accounts(sim.infos.iter().map(|i| i.id.clone()).collect());
+            sim.events.set_accounts(sim.infos.iter().map(|i| i.name.clone()).collect());
+        }
         // Validation checked the name (an `lp_vault` account of the scenario).
         sim.backstop = s.venue.backstop_vault.as_ref().and_then(|v| sim.infos.iter().position(|x| *x.id == **v));
         if !s.withdrawals.is_empty() {
@@ -127,47 +151,47 @@ impl<'a> Sim<'a> {
         }
         sim.withdrawals.sort_by_key(|w| w.0); // stable: keeps the scenario's order within a step
         sim.assign_funds();
-        sim.balance_open_interest()?;
-        sim.check_headroom()?;
-        sim.build_layers(waterfall)?;
-        sim.open_ledger()?;
-        sim.pay_premiums()?;
-        sim.note_start_equity()?;
-        Ok(sim)
+        sim.balance_open_interest()
     }
 
-    /// The book's accounts, each from its spec (a listed account) or from its cohort's terms and
-    /// its draw (a generated one); isolated accounts get their margins split.
-    fn open_accounts<E: Borrow<BookAccount>>(&mut self, expanded: impl ExactSizeIterator<Item = E>) -> EngineResult<()> {
+    /// [`Sim::complete_opening`]'s first part, then the money bound, the layers, the opening
+    /// ledger and the rest: what [`Opening`] does in slices, done whole.
+    fn complete_opening(&mut self, waterfall: &[LayerSpec]) -> EngineResult<()> {
+        self.settle_book()?;
+        let mut headroom = super::headroom::Headroom::new(self.s, &self.m);
+        self.measure_headroom(&mut headroom, 0..self.accts.len());
+        self.check_headroom(headroom)?;
+        self.build_layers(waterfall)?;
+        self.open_ledger_accounts(0..self.accts.len())?;
+        self.open_ledger_venue()?;
+        self.pay_premiums()?;
+        self.note_start_equity()
+    }
+
+    /// One account of the book, from its spec (a listed account) or from its cohort's terms and
+    /// its draw (a generated one); an isolated account gets its margins split. In the book's
+    /// order: [`Sim::new`] opens them all, [`Opening`] a slice at a time.
+    fn open_account(&mut self, opener: &mut Opener, b: &BookAccount) -> EngineResult<()> {
         let s = self.s;
-        let full = self.full;
         let n_assets = self.m.asset_ids.len();
         let quote = s.venue.quote.as_str();
-        let cohort_names: Vec<Name> = s.cohorts.iter().map(|c| Name::from(c.id.as_str())).collect();
         let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
         let asset_index = |id: &str| if id == quote { Some(0) } else { s.assets.iter().position(|a| a.id == id).map(|i| i + 1) };
-        let n_accts = expanded.len();
-        let cohort_inst: Vec<Option<usize>> = s.cohorts.iter().map(|c| inst_index(&c.instrument)).collect();
-        let mut id_buf = String::new();
-        // Margin models per account group (issue 18): only filled when a group has one.
-        let by_group = s.accounts.iter().any(|a| a.margin_model.is_some()) || s.cohorts.iter().any(|c| c.margin_model.is_some());
-        let model_of = |m: &Market, spec: Option<&crate::scenario::MarginModelSpec>| match spec {
-            None => m.venue_pm,
-            some => m.model_index(some).unwrap_or(0),
-        };
-        if by_group {
-            self.m.account_pm = Vec::with_capacity(n_accts);
+        let Opener { cohort_names, cohort_inst, id_buf, n_accts, by_group } = opener;
+        let n_accts = *n_accts;
+        if *by_group {
+            let spec = match *b {
+                BookAccount::Listed(k) => s.accounts.get(k).and_then(|a| a.margin_model.as_ref()),
+                BookAccount::Generated { cohort, .. } => s.cohorts.get(cohort).and_then(|c| c.margin_model.as_ref()),
+            };
+            let k = match spec {
+                None => self.m.venue_pm,
+                some => self.m.model_index(some).unwrap_or(0),
+            };
+            self.m.account_pm.push(k);
         }
-        for b in expanded {
-            if by_group {
-                let spec = match *b.borrow() {
-                    BookAccount::Listed(k) => s.accounts.get(k).and_then(|a| a.margin_model.as_ref()),
-                    BookAccount::Generated { cohort, .. } => s.cohorts.get(cohort).and_then(|c| c.margin_model.as_ref()),
-                };
-                let k = model_of(&self.m, spec);
-                self.m.account_pm.push(k);
-            }
-            let (info, mode, coll, positions, fund_contribution, reserves) = match *b.borrow() {
+        {
+            let (info, mode, coll, positions, fund_contribution, reserves) = match *b {
                 BookAccount::Listed(k) => {
                     let a = s.accounts.get(k).ok_or_else(|| invalid(vec![]))?;
                     let mut coll = Holdings::from_elem(Decimal::ZERO, n_assets);
@@ -206,7 +230,7 @@ impl<'a> Sim<'a> {
                     let mut positions = Positions::new();
                     positions.push(Pos { inst, size: drawn.size, entry: self.m.mark(inst, 0), funding_entry: self.m.funding(inst, 0), isolated: None });
                     id_buf.clear();
-                    crate::scenario::cohort::push_numbered(&mut id_buf, &c.id, "-", drawn.n);
+                    crate::scenario::cohort::push_numbered(id_buf, &c.id, "-", drawn.n);
                     let id = Name::from(id_buf.as_str());
                     // An unnamed cohort's accounts show their id; a named one's "{name} #{n}" never equals it.
                     let name = match crate::scenario::cohort::display_name(c, drawn.n) {
@@ -235,10 +259,6 @@ impl<'a> Sim<'a> {
                 let idx = self.accts.len() - 1;
                 self.split_isolated(idx)?;
             }
-        }
-        if full {
-            self.ledger.set_accounts(self.infos.iter().map(|i| i.id.clone()).collect());
-            self.events.set_accounts(self.infos.iter().map(|i| i.name.clone()).collect());
         }
         Ok(())
     }
@@ -285,19 +305,25 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// The book's money within the bound that keeps every sum exact (engine/headroom.rs).
-    fn check_headroom(&self) -> EngineResult<()> {
-        let s = self.s;
-        super::headroom::check(
-            s,
-            &self.m,
-            self.accts.iter().enumerate().map(|(i, a)| super::headroom::BookEntry {
+    /// Accounts `range`'s money, added to the book's (engine/headroom.rs), in the book's order.
+    fn measure_headroom(&self, headroom: &mut super::headroom::Headroom, range: std::ops::Range<usize>) {
+        for (i, a) in self.accts.iter().enumerate().skip(range.start).take(range.len()) {
+            let entry = super::headroom::BookEntry {
                 index: i,
                 collateral: &a.snap.collateral,
                 positions: &a.snap.positions,
                 reserves: a.reserves,
                 contribution: self.side.contribution0.get(i),
-            }),
+            };
+            headroom.add(self.s, entry);
+        }
+    }
+
+    /// The book's money within the bound that keeps every sum exact (engine/headroom.rs), once
+    /// [`Sim::measure_headroom`] has measured every account.
+    fn check_headroom(&self, headroom: super::headroom::Headroom) -> EngineResult<()> {
+        let s = self.s;
+        headroom.verdict(
             |i| match self.infos.get(i) {
                 Some(AccountInfo { cohort: Some(c), .. }) => format!("cohorts[{}]", s.cohorts.iter().position(|x| *x.id == **c).unwrap_or(0)),
                 Some(info) => format!("accounts[{}]", s.accounts.iter().position(|x| *x.id == *info.id).unwrap_or(i)),
@@ -344,12 +370,12 @@ impl<'a> Sim<'a> {
         Ok(())
     }
 
-    /// The opening ledger: deposits, fund contributions, the insurance fund, the skin in the game
-    /// committed (none in a summary-only run).
-    fn open_ledger(&mut self) -> EngineResult<()> {
+    /// The opening ledger, accounts `range`'s part (called in the book's order): deposits and
+    /// fund contributions (none in a summary-only run).
+    fn open_ledger_accounts(&mut self, range: std::ops::Range<usize>) -> EngineResult<()> {
         let quote_name = self.quote.clone();
         let ledger_accts = if self.full { self.accts.len() } else { 0 };
-        for (i, a) in self.accts.iter().enumerate().take(ledger_accts) {
+        for (i, a) in self.accts.iter().enumerate().take(ledger_accts).skip(range.start).take(range.len()) {
             let iso = sum_c(a.snap.positions.iter().filter_map(|p| p.isolated), "isolated margins")?;
             for (k, units) in a.snap.collateral.iter().enumerate() {
                 let amount = if k == 0 { units.add_c(iso, "opening collateral")? } else { *units };
@@ -370,6 +396,12 @@ impl<'a> Sim<'a> {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// The opening ledger after the accounts' entries ([`Sim::open_ledger_accounts`]): the
+    /// instruments' and the venue's insurance funds, the skin in the game committed.
+    fn open_ledger_venue(&mut self) -> EngineResult<()> {
         for k in 0..self.inst_insurance.len() {
             if let Some(x) = self.inst_insurance.get(k).copied().flatten().filter(|x| *x > Decimal::ZERO) {
                 let memo = format!("opening insurance fund of {}", self.inst_id(k));
@@ -451,4 +483,130 @@ pub fn layer_list<'w>(s: &Scenario, waterfall: &'w [LayerSpec]) -> EngineResult<
             Ok((spec, party, LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity }))
         })
         .collect()
+}
+
+/// What opening an account reads of the scenario, worked out once per book.
+pub(in crate::engine) struct Opener {
+    cohort_names: Vec<Name>,
+    cohort_inst: Vec<Option<usize>>,
+    /// A buffer for generated ids (100k per book).
+    id_buf: String,
+    /// The book's size.
+    n_accts: usize,
+    /// Margin models per account group (issue 18): `Market::account_pm` is only filled when a
+    /// group has one.
+    by_group: bool,
+}
+
+impl Opener {
+    fn new(s: &Scenario, n_accts: usize) -> Opener {
+        Opener {
+            cohort_names: s.cohorts.iter().map(|c| Name::from(c.id.as_str())).collect(),
+            cohort_inst: s.cohorts.iter().map(|c| s.instruments.iter().position(|x| x.id == c.instrument)).collect(),
+            id_buf: String::new(),
+            n_accts,
+            by_group: by_group(s),
+        }
+    }
+}
+
+/// Whether an account group (a listed account, a cohort) names its own margin model.
+fn by_group(s: &Scenario) -> bool {
+    s.accounts.iter().any(|a| a.margin_model.is_some()) || s.cohorts.iter().any(|c| c.margin_model.is_some())
+}
+
+/// How many accounts an [`Opening`] opens between two questions to `pause`.
+const OPEN_SLICE: usize = 256;
+
+/// [`Sim::new`] in pieces (issue 14: the page opens a 100k-account book on its only thread):
+/// the state before any account, the accounts a slice at a time, the book's settling, the money
+/// bound an account slice at a time, the layers, the opening ledger a slice at a time, the rest.
+/// The same calls in the same order as `Sim::new` ([`Sim::complete_opening`]), so the run is the
+/// same however it is cut.
+pub(in crate::engine) struct Opening<'a> {
+    sim: Sim<'a>,
+    opener: Opener,
+    book: Vec<BookAccount>,
+    waterfall: &'a [LayerSpec],
+    stage: Stage,
+    /// The next account of the stage's loop.
+    next: usize,
+}
+
+enum Stage {
+    Accounts,
+    Headroom(super::headroom::Headroom),
+    Ledger,
+    Done,
+}
+
+impl<'a> Opening<'a> {
+    /// A full run's opening (events, ledger, account states) of `book`, `s`'s prepared book.
+    pub(in crate::engine) fn new(s: &'a Scenario, paths: Paths, book: Vec<BookAccount>, waterfall: &'a [LayerSpec], mode: ScanMode) -> EngineResult<Self> {
+        let sim = Sim::empty(s, paths, book.len(), mode, true)?;
+        Ok(Opening { sim, opener: Opener::new(s, book.len()), book, waterfall, stage: Stage::Accounts, next: 0 })
+    }
+
+    /// Accounts opened so far, of how many (the money bound's and the ledger's passes count as
+    /// the last of them).
+    pub(in crate::engine) fn opened(&self) -> (usize, usize) {
+        let n = self.book.len().max(self.sim.accts.len());
+        (if matches!(self.stage, Stage::Accounts) { self.next } else { n }, n)
+    }
+
+    /// Goes on with the opening until it is done (true) or `pause`, asked every [`OPEN_SLICE`]
+    /// accounts and between the stages, asks to stop (false).
+    pub(in crate::engine) fn advance(&mut self, pause: &mut impl FnMut() -> bool) -> EngineResult<bool> {
+        loop {
+            let n = self.sim.accts.len();
+            match &mut self.stage {
+                Stage::Accounts => {
+                    let end = self.next.saturating_add(OPEN_SLICE).min(self.book.len());
+                    for b in self.book.get(self.next..end).unwrap_or_default() {
+                        self.sim.open_account(&mut self.opener, b)?;
+                    }
+                    self.next = end;
+                    if end >= self.book.len() {
+                        self.book = Vec::new();
+                        self.sim.settle_book()?;
+                        self.stage = Stage::Headroom(super::headroom::Headroom::new(self.sim.s, &self.sim.m));
+                        self.next = 0;
+                    }
+                }
+                Stage::Headroom(h) => {
+                    let end = self.next.saturating_add(OPEN_SLICE).min(n);
+                    self.sim.measure_headroom(h, self.next..end);
+                    self.next = end;
+                    if end >= n {
+                        if let Stage::Headroom(h) = std::mem::replace(&mut self.stage, Stage::Ledger) {
+                            self.sim.check_headroom(h)?;
+                        }
+                        self.sim.build_layers(self.waterfall)?;
+                        self.next = 0;
+                    }
+                }
+                Stage::Ledger => {
+                    let end = self.next.saturating_add(OPEN_SLICE).min(n);
+                    self.sim.open_ledger_accounts(self.next..end)?;
+                    self.next = end;
+                    if end >= n {
+                        self.sim.open_ledger_venue()?;
+                        self.sim.pay_premiums()?;
+                        self.sim.note_start_equity()?;
+                        self.stage = Stage::Done;
+                    }
+                }
+                Stage::Done => return Ok(true),
+            }
+            if !matches!(self.stage, Stage::Done) && pause() {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// The run's state at step 0 (what is left of the opening done first).
+    pub(in crate::engine) fn finish(mut self) -> EngineResult<Sim<'a>> {
+        while !self.advance(&mut || false)? {}
+        Ok(self.sim)
+    }
 }

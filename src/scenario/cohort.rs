@@ -188,34 +188,77 @@ pub fn numbered_parts(id: &str) -> Option<(&str, u32)> {
 /// The cohort's draws, account by account, without building the accounts (the engine builds its
 /// own state from them: no spec, id string or position list per generated account).
 pub fn draw_into(s: &Scenario, index: usize, c: &Cohort, mut push: impl FnMut(Drawn)) -> Option<()> {
-    let ins = s.instruments.iter().find(|i| i.id == c.instrument)?;
-    let price = ins.price.initial;
-    let mut rng = ChaCha8Rng::seed_from_u64(cohort_seed(s, index, c));
-    let median = c.notional_median.to_f64().unwrap_or(0.0);
-    let sigma = c.notional_sigma.to_f64().unwrap_or(0.0);
-    let lmin = c.leverage_min.to_f64().unwrap_or(1.0);
-    let lmax = c.leverage_max.to_f64().unwrap_or(lmin);
-    let sign = if c.side == Side::Long { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
-    // Contracts: linear = notional / (price × contract size); inverse contracts are quote units.
-    let per_contract = match ins.kind {
-        ContractKind::Linear => price.checked_mul(ins.contract_size).unwrap_or(Decimal::ONE),
-        ContractKind::Inverse => ins.contract_size,
-    };
-    for n in 1..=c.count {
-        let notional_f = median * libm::exp(sigma * standard_normal(&mut rng));
-        let lev_f = lmin + (lmax - lmin) * uniform_open(&mut rng);
-        let notional = f64_to_dp(notional_f, 2).unwrap_or_else(|| c.notional_median.round_dp(2));
-        let lev = f64_to_dp(lev_f, 2).unwrap_or_else(|| c.leverage_min.round_dp(2)).max(Decimal::ONE);
-        let size = match whole_lots(notional, per_contract, ins.lot_size) {
+    Drawer::new(s, index, c)?.for_each(&mut push);
+    Some(())
+}
+
+/// A cohort's draws one account at a time ([`draw_into`] in any number of pieces, the same
+/// accounts bit for bit): validation on the page expands a 100k book in slices (issue 14).
+#[derive(Clone, Debug)]
+pub struct Drawer {
+    rng: ChaCha8Rng,
+    median: f64,
+    sigma: f64,
+    lmin: f64,
+    lmax: f64,
+    notional_median: Decimal,
+    leverage_min: Decimal,
+    sign: Decimal,
+    per_contract: Decimal,
+    lot: Decimal,
+    /// The next account's number (u64: a count of u32::MAX ends).
+    next: u64,
+    count: u32,
+}
+
+impl Drawer {
+    /// `None` when the cohort's instrument is unknown (validation reports it).
+    pub fn new(s: &Scenario, index: usize, c: &Cohort) -> Option<Drawer> {
+        let ins = s.instruments.iter().find(|i| i.id == c.instrument)?;
+        let price = ins.price.initial;
+        let lmin = c.leverage_min.to_f64().unwrap_or(1.0);
+        Some(Drawer {
+            rng: ChaCha8Rng::seed_from_u64(cohort_seed(s, index, c)),
+            median: c.notional_median.to_f64().unwrap_or(0.0),
+            sigma: c.notional_sigma.to_f64().unwrap_or(0.0),
+            lmin,
+            lmax: c.leverage_max.to_f64().unwrap_or(lmin),
+            notional_median: c.notional_median,
+            leverage_min: c.leverage_min,
+            sign: if c.side == Side::Long { Decimal::ONE } else { Decimal::NEGATIVE_ONE },
+            // Contracts: linear = notional / (price × contract size); inverse contracts are quote units.
+            per_contract: match ins.kind {
+                ContractKind::Linear => price.checked_mul(ins.contract_size).unwrap_or(Decimal::ONE),
+                ContractKind::Inverse => ins.contract_size,
+            },
+            lot: ins.lot_size,
+            next: 1,
+            count: c.count,
+        })
+    }
+}
+
+impl Iterator for Drawer {
+    type Item = Drawn;
+
+    fn next(&mut self) -> Option<Drawn> {
+        let n = u32::try_from(self.next).ok().filter(|&n| n <= self.count)?;
+        self.next += 1;
+        let rng = &mut self.rng;
+        let notional_f = self.median * libm::exp(self.sigma * standard_normal(rng));
+        let lev_f = self.lmin + (self.lmax - self.lmin) * uniform_open(rng);
+        let notional = f64_to_dp(notional_f, 2).unwrap_or_else(|| self.notional_median.round_dp(2));
+        let lev = f64_to_dp(lev_f, 2).unwrap_or_else(|| self.leverage_min.round_dp(2)).max(Decimal::ONE);
+        let (per_contract, lot) = (self.per_contract, self.lot);
+        let size = match whole_lots(notional, per_contract, lot) {
             Some(size) => size,
-            None => round_down_to(notional.checked_div(per_contract).unwrap_or(Decimal::ZERO), ins.lot_size),
+            None => round_down_to(notional.checked_div(per_contract).unwrap_or(Decimal::ZERO), lot),
         }
-        .max(ins.lot_size);
+        .max(lot);
         let actual_notional = size.checked_mul(per_contract).unwrap_or(notional);
         let cash = div_round_cents(actual_notional, lev).unwrap_or_else(|| actual_notional.checked_div(lev).unwrap_or(Decimal::ZERO).round_dp(2));
-        push(Drawn { n, cash, size: size * sign });
+        Some(Drawn { n, cash, size: size * self.sign })
     }
-    Some(())
 }
 
 #[cfg(test)]

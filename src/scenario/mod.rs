@@ -23,7 +23,7 @@ pub mod validate_auction;
 pub use schema::*;
 pub use margin_model::*;
 pub use limits::{work_estimate, WorkEstimate};
-pub use validate::{check_shocks, check_waterfall, prepare, validate, validated, Prepared, Validated};
+pub use validate::{check_shocks, check_waterfall, prepare, validate, validated, Prepared, Preparing, Validated};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 
 use super::domain::{self, *};
 use super::schema::*;
-use super::{book_accounts, cohort, BookAccount, ValidationError};
+use super::{cohort, BookAccount, ValidationError};
 use rust_decimal::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -209,6 +209,173 @@ pub fn validate(s: &Scenario) -> Result<(), Vec<ValidationError>> {
 
 /// Check a scenario and expand its cohorts (once): `Ok` means the engine can run the result.
 pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
+    let mut p = Preparing::new(s)?;
+    while !p.expand(&mut || false) {}
+    p.finish()
+}
+
+/// How many generated accounts [`Preparing::expand`] draws between two questions to `pause`.
+const DRAW_SLICE: usize = 256;
+
+/// [`prepare`] in pieces (issue 14: a 100k-account link expands its book on the page's only
+/// thread): [`Preparing::new`] makes every check that needs no expansion, [`Preparing::expand`]
+/// draws the cohorts' accounts a slice at a time (the page yields between slices) and
+/// [`Preparing::finish`] makes the checks of the whole book. [`prepare`] is the three in a row, so
+/// the book and the errors are the same bit for bit however the expansion is cut.
+#[derive(Clone, Debug)]
+pub struct Preparing<'a> {
+    s: &'a Scenario,
+    venues: Vec<Vec<BookAccount>>,
+    accounts: Vec<BookAccount>,
+    /// The book's size when whole.
+    total: usize,
+    /// Whether the listed accounts are in `accounts` yet (they come first).
+    listed: bool,
+    /// The cohort being drawn (its index, its drawer); `cohorts.len()` when every one is.
+    cohort: usize,
+    drawer: Option<super::cohort::Drawer>,
+    cohort_inst: Vec<Option<usize>>,
+    /// Open interest per instrument: its longs and its shorts.
+    longs: Vec<Decimal>,
+    shorts: Vec<Decimal>,
+    /// The first generated account outside the domain, per cohort (a wide log-normal can draw one).
+    outside: Vec<Option<String>>,
+    /// A cohort whose instrument is unknown (the checks before found it already: never seen).
+    failed: Option<Vec<ValidationError>>,
+}
+
+impl<'a> Preparing<'a> {
+    /// The checks that need no expansion: `Err` when any fails.
+    pub fn new(s: &'a Scenario) -> Result<Preparing<'a>, Vec<ValidationError>> {
+        let venues = check_unexpanded(s)?;
+        let n = s.accounts.len() + s.cohorts.iter().map(|c| c.count as usize).sum::<usize>();
+        Ok(Preparing {
+            s,
+            venues,
+            accounts: Vec::with_capacity(n),
+            total: n,
+            listed: false,
+            cohort: 0,
+            drawer: None,
+            cohort_inst: s.cohorts.iter().map(|c| s.instruments.iter().position(|x| x.id == c.instrument)).collect(),
+            longs: vec![Decimal::ZERO; s.instruments.len()],
+            shorts: vec![Decimal::ZERO; s.instruments.len()],
+            outside: vec![None; s.cohorts.len()],
+            failed: None,
+        })
+    }
+
+    /// The book's accounts expanded so far, of how many.
+    pub fn expanded(&self) -> (usize, usize) {
+        (self.accounts.len(), self.total)
+    }
+
+    fn add(&mut self, inst: Option<usize>, size: Decimal) {
+        if let Some(i) = inst {
+            let slot = if size > Decimal::ZERO { self.longs.get_mut(i) } else { self.shorts.get_mut(i) };
+            if let Some(x) = slot {
+                *x = x.checked_add(size.abs()).unwrap_or(Decimal::MAX);
+            }
+        }
+    }
+
+    /// Expands the book (listed accounts first, then each cohort's, in order) until it is whole
+    /// (true) or `pause`, asked every [`DRAW_SLICE`] accounts drawn, asks to stop (false).
+    pub fn expand(&mut self, pause: &mut impl FnMut() -> bool) -> bool {
+        let s = self.s;
+        if !self.listed {
+            for (k, a) in s.accounts.iter().enumerate() {
+                self.accounts.push(BookAccount::Listed(k));
+                for pos in &a.positions {
+                    self.add(s.instruments.iter().position(|x| x.id == pos.instrument), pos.size);
+                }
+            }
+            self.listed = true;
+        }
+        loop {
+            let Some(c) = s.cohorts.get(self.cohort) else { return true };
+            let mut drawer = match self.drawer.take() {
+                Some(d) => d,
+                None => match super::cohort::Drawer::new(s, self.cohort, c) {
+                    Some(d) => d,
+                    None => {
+                        let (i, id) = (self.cohort, &c.instrument);
+                        self.failed = Some(vec![ValidationError { path: format!("cohorts[{i}].instrument"), message: format!("no instrument `{id}`") }]);
+                        self.cohort = s.cohorts.len();
+                        return true;
+                    }
+                },
+            };
+            let cohort = self.cohort;
+            let inst = self.cohort_inst.get(cohort).copied().flatten();
+            let cs = inst.and_then(|i| s.instruments.get(i)).map(|x| x.contract_size).unwrap_or(Decimal::ONE);
+            let mut drew = 0;
+            for drawn in drawer.by_ref().take(DRAW_SLICE) {
+                drew += 1;
+                self.accounts.push(BookAccount::Generated { cohort, drawn });
+                self.add(inst, drawn.size);
+                if let Some(slot) = self.outside.get_mut(cohort).filter(|x| x.is_none()) {
+                    let units = drawn.size.abs().checked_mul(cs).unwrap_or(Decimal::MAX);
+                    if drawn.cash > AMOUNT_MAX || units > UNITS_MAX || drawn.size.abs() > SIZE_MAX {
+                        *slot = Some(format!(
+                            "account {} draws cash {} and size {}: cash is at most {}, size at most {} and size × contract size at most {}; lower notional_median or notional_sigma",
+                            drawn.n, drawn.cash, drawn.size, domain::show(AMOUNT_MAX), domain::show(SIZE_MAX), domain::show(UNITS_MAX)
+                        ));
+                    }
+                }
+            }
+            if drew < DRAW_SLICE {
+                self.cohort += 1;
+            } else {
+                self.drawer = Some(drawer);
+            }
+            if pause() {
+                return self.cohort >= s.cohorts.len();
+            }
+        }
+    }
+
+    /// The checks of the whole book (unique ids, every account within the domain, open interest
+    /// balanced) once [`Preparing::expand`] is done (what is left is expanded first).
+    pub fn finish(mut self) -> Result<Prepared<'a>, Vec<ValidationError>> {
+        while !self.expand(&mut || false) {}
+        if let Some(errs) = self.failed {
+            return Err(errs);
+        }
+        let s = self.s;
+        let mut e = Errs(Vec::new());
+        if let Some((path, id)) = first_id_collision(s) {
+            e.push(path, format!("generated account id `{id}` collides with another account"));
+        }
+        for (i, msg) in std::mem::take(&mut self.outside).into_iter().enumerate() {
+            if let Some(msg) = msg {
+                e.push(format!("cohorts[{i}]"), msg);
+            }
+        }
+        for (i, ins) in s.instruments.iter().enumerate() {
+            let (l, sh) = (self.longs.get(i).copied().unwrap_or_default(), self.shorts.get(i).copied().unwrap_or_default());
+            if l != sh && ins.counterparty.is_none() {
+                e.push(
+                    format!("instruments[{i}]"),
+                    format!(
+                        "open interest does not balance: longs {l}, shorts {sh}; add positions or set instruments[{i}].counterparty to the account that takes the other side ({})",
+                        l - sh
+                    ),
+                );
+            }
+        }
+        if e.0.is_empty() {
+            let venue_paths = super::contagion::linked_venue_paths(s).map_err(|err| vec![err])?;
+            Ok(Prepared { scenario: s, accounts: self.accounts, venues: self.venues, venue_paths })
+        } else {
+            Err(e.0)
+        }
+    }
+}
+
+/// Every check [`prepare`] makes before the book is expanded; the linked venues' books (checked
+/// with them) when they pass.
+fn check_unexpanded(s: &Scenario) -> Result<Vec<Vec<BookAccount>>, Vec<ValidationError>> {
     let mut e = Errs(Vec::new());
     let one = Decimal::ONE;
     let zero = Decimal::ZERO;
@@ -534,74 +701,8 @@ pub fn prepare(s: &Scenario) -> Result<Prepared<'_>, Vec<ValidationError>> {
     if !e.0.is_empty() {
         return Err(e.0);
     }
-
-    // Generated accounts: unique ids, and open interest balances per instrument.
-    let all = book_accounts(s)?;
-    if let Some((path, id)) = first_id_collision(s) {
-        e.push(path, format!("generated account id `{id}` collides with another account"));
-    }
-    let mut longs = vec![Decimal::ZERO; s.instruments.len()];
-    let mut shorts = vec![Decimal::ZERO; s.instruments.len()];
-    let inst_index = |id: &str| s.instruments.iter().position(|x| x.id == id);
-    let cohort_inst: Vec<Option<usize>> = s.cohorts.iter().map(|c| inst_index(&c.instrument)).collect();
-    let mut add = |inst: Option<usize>, size: Decimal| {
-        if let Some(i) = inst {
-            let slot = if size > Decimal::ZERO { longs.get_mut(i) } else { shorts.get_mut(i) };
-            if let Some(x) = slot {
-                *x = x.checked_add(size.abs()).unwrap_or(Decimal::MAX);
-            }
-        }
-    };
-    // The first generated account outside the domain, per cohort (a wide log-normal can draw one).
-    let mut outside: Vec<Option<String>> = vec![None; s.cohorts.len()];
-    for a in &all {
-        match *a {
-            BookAccount::Listed(k) => {
-                for pos in s.accounts.get(k).map(|a| a.positions.as_slice()).unwrap_or_default() {
-                    add(inst_index(&pos.instrument), pos.size);
-                }
-            }
-            BookAccount::Generated { cohort, drawn } => {
-                let inst = cohort_inst.get(cohort).copied().flatten();
-                add(inst, drawn.size);
-                if let Some(slot) = outside.get_mut(cohort).filter(|x| x.is_none()) {
-                    let cs = inst.and_then(|i| s.instruments.get(i)).map(|x| x.contract_size).unwrap_or(Decimal::ONE);
-                    let units = drawn.size.abs().checked_mul(cs).unwrap_or(Decimal::MAX);
-                    if drawn.cash > AMOUNT_MAX || units > UNITS_MAX || drawn.size.abs() > SIZE_MAX {
-                        *slot = Some(format!(
-                            "account {} draws cash {} and size {}: cash is at most {}, size at most {} and size × contract size at most {}; lower notional_median or notional_sigma",
-                            drawn.n, drawn.cash, drawn.size, domain::show(AMOUNT_MAX), domain::show(SIZE_MAX), domain::show(UNITS_MAX)
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    for (i, msg) in outside.into_iter().enumerate() {
-        if let Some(msg) = msg {
-            e.push(format!("cohorts[{i}]"), msg);
-        }
-    }
-    for (i, ins) in s.instruments.iter().enumerate() {
-        let (l, sh) = (longs.get(i).copied().unwrap_or_default(), shorts.get(i).copied().unwrap_or_default());
-        if l != sh && ins.counterparty.is_none() {
-            e.push(
-                format!("instruments[{i}]"),
-                format!(
-                    "open interest does not balance: longs {l}, shorts {sh}; add positions or set instruments[{i}].counterparty to the account that takes the other side ({})",
-                    l - sh
-                ),
-            );
-        }
-    }
-    if e.0.is_empty() {
-        let venue_paths = super::contagion::linked_venue_paths(s).map_err(|err| vec![err])?;
-        Ok(Prepared { scenario: s, accounts: all, venues, venue_paths })
-    } else {
-        Err(e.0)
-    }
+    Ok(venues)
 }
-
 
 /// Check a waterfall against a scenario: its own (`prepare` checks it) or another one a run is
 /// asked to use (a comparison, a stress sweep). The one place a layer's terms are checked.
