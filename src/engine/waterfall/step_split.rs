@@ -1,7 +1,7 @@
 //! The per-step split shared by the socialized loss and the VM-gains haircut: losses that reach
 //! such a layer wait for the step's one pro-rata split over its payers.
 
-use crate::engine::account::Status;
+use crate::engine::account::{isolated_equity, valuate_maintenance, Status};
 use crate::engine::ledger::{names, EntryMemo, Name};
 use crate::engine::money::{sum_c, Checked, EngineError, EngineResult};
 use crate::engine::state::{Bankrupt, LayerKind, Pending, Sim};
@@ -16,6 +16,63 @@ impl<'a> Sim<'a> {
     /// not one of the losses being shared (whatever its status: an exchange liquidation's).
     pub(in crate::engine) fn can_share(&self, i: usize, sharing: &BTreeSet<usize>) -> bool {
         !sharing.contains(&i) && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out())
+    }
+
+    /// Source: Binance USDⓈ-M "Cross margin and isolated margin" (domain.md §2); OKEx's clawback, 2018: each account gives up a share of its net profit (§5).
+    /// Take payer `i`'s share `sh` of a split from the margin groups that hold its profit: its
+    /// cross group (cash) as far as the cross equity (collateral plus the cross positions' value)
+    /// covers it, the rest from its isolated margins pro rata to each isolated position's equity
+    /// (one `distribute`; its dust from the groups with room left), never past a group's equity.
+    /// Cross cash never stands behind an isolated position (Binance), so charging an isolated
+    /// position's profit to the cross cash left a debt that the isolated close-out does not see.
+    /// The base is the whole account (profit or VM gain across its groups) and `sh` ≤ that base,
+    /// so the groups' equity covers it unless the account began below zero; only then the rest is
+    /// taken from cash, as before.
+    pub(in crate::engine) fn take_share(&mut self, i: usize, sh: Decimal, t: u32) -> EngineResult<()> {
+        let Some(a) = self.accts.get(i) else { return Ok(()) };
+        if a.snap.positions.iter().all(|p| p.isolated.is_none()) {
+            return self.cash_add(i, -sh);
+        }
+        let v = valuate_maintenance(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, t)?;
+        let from_cross = sh.min(v.cross_equity.max(Decimal::ZERO));
+        let rest = sh.sub_c(from_cross, "share beyond the cross group")?;
+        let mut room = Vec::new();
+        for (k, p) in a.snap.positions.iter().enumerate() {
+            if let Some(eq) = isolated_equity(&self.m, p, t)?.filter(|eq| *eq > Decimal::ZERO) {
+                room.push((k, eq));
+            }
+        }
+        let isolated = rest.min(sum_c(room.iter().map(|x| x.1), "isolated equity")?);
+        let Split { mut shares, mut dust } = distribute(isolated, &room)?;
+        // The dust (under 10⁻⁸ a group) from the groups with room left, in position order.
+        for &(k, eq) in &room {
+            if dust.is_zero() {
+                break;
+            }
+            let taken = shares.iter().find(|x| x.0 == k).map(|x| x.1).unwrap_or_default();
+            let more = dust.min(eq - taken);
+            if more > Decimal::ZERO {
+                match shares.iter_mut().find(|x| x.0 == k) {
+                    Some(x) => x.1 += more,
+                    None => shares.push((k, more)),
+                }
+                dust -= more;
+            }
+        }
+        let mut cash = sh;
+        if let Some(a) = self.accts.get_mut(i) {
+            for (k, x) in shares {
+                if let Some(iso) = a.snap.positions.get_mut(k).and_then(|p| p.isolated.as_mut()) {
+                    *iso = iso.sub_c(x, "isolated margin")?;
+                    cash = cash.sub_c(x, "share from cash")?;
+                }
+            }
+        }
+        self.touch(i);
+        if cash.is_zero() {
+            return Ok(());
+        }
+        self.cash_add(i, -cash)
     }
 
     /// `def`'s remaining loss joins this step's split at layer `l` (socialized loss or VMGH).
@@ -80,7 +137,7 @@ impl<'a> Sim<'a> {
                     let n = self.accts.len();
                     self.side.vm_gain.set(i, self.side.vm_gain.get(i) - sh, n);
                 }
-                self.cash_add(i, -sh)?;
+                self.take_share(i, sh, t)?;
                 self.accts[i].snap.loss += sh; // ok: i from the book
                 let from = self.acct_name(i);
                 self.post(t, pool.clone(), from, sh, EntryMemo::Static(memo));
@@ -198,5 +255,42 @@ mod tests {
         assert_eq!(run(used).map(|_| ()), Ok(()));
         let err = run(used - 1).expect_err("over the cap").to_string();
         assert!(err.contains("socialized loss would write more than") && err.contains("Limits"), "{err}");
+    }
+
+    /// An isolated account with cross cash too pays its share from the cross group first, then
+    /// from its isolated margins pro rata to each one's equity (one `distribute`, the dust from
+    /// a group with room). By hand: w holds 2 X short (isolated margin 100) and 4 Y short (300)
+    /// at 100 with 20 of cross cash; both prices halve at step 1: profits 100 and 200, isolated
+    /// equities 200 and 500. l1 (3 X long, cash 20) leaves 150 − 20 = 130 of bad debt; the market
+    /// maker (X −1, Y +4) is down 150; w (profit 300) is the only payer: 20 from its cash, 110
+    /// from its margins: 110 × 200/700 = 31.42857142|857 and 110 × 500/700 = 78.57142857|142,
+    /// rounded down (sum 109.99999999), the dust 0.00000001 from the first group: margins
+    /// 100 − 31.42857143 = 68.57142857 and 300 − 78.57142857 = 221.42857143, cash 0. (Issue 19:
+    /// before, all 130 came from the cash, −110, with the margins untouched.)
+    #[test]
+    fn a_share_comes_from_cross_cash_first_then_the_isolated_margins_pro_rata() {
+        let json = r#"{"version":1,"steps":2,
+          "venue":{"insurance_fund":"0","liquidation_fee":"0","max_slippage":"0"},
+          "instruments":[{"id":"X","tick_size":"0.01","lot_size":"1","counterparty":"mm",
+              "price":{"initial":"100","points":[{"step":1,"price":"50"},{"step":2,"price":"50"}]}},
+            {"id":"Y","tick_size":"0.01","lot_size":"1","counterparty":"mm",
+              "price":{"initial":"100","points":[{"step":1,"price":"50"},{"step":2,"price":"50"}]}}],
+          "accounts":[{"id":"l1","cash":"20","positions":[{"instrument":"X","size":"3","entry_price":"100"}]},
+            {"id":"w","margin_mode":"isolated","cash":"420","positions":[
+              {"instrument":"X","size":"-2","entry_price":"100","isolated_margin":"100"},
+              {"instrument":"Y","size":"-4","entry_price":"100","isolated_margin":"300"}]},
+            {"id":"mm","role":"market_maker","cash":"100000"}],
+          "waterfall":[{"kind":"socialized_loss"}]}"#;
+        let s = crate::scenario::from_json(json).expect("valid");
+        let paths = price_path::paths(&s).expect("paths");
+        let accounts = crate::scenario::book_accounts(&s).expect("accounts");
+        let mut sim = Sim::new(&s, paths, accounts, &s.waterfall, ScanMode::Indexed, true).expect("sim");
+        let d = |x: &str| x.parse::<rust_decimal::Decimal>().expect("decimal");
+        let w = |sim: &Sim| (sim.accts[1].snap.collateral[0], sim.accts[1].snap.positions.iter().map(|p| p.isolated).collect::<Vec<_>>());
+        sim.step(0).expect("step 0");
+        assert_eq!(w(&sim), (d("20"), vec![Some(d("100")), Some(d("300"))]));
+        sim.step(1).expect("step 1");
+        assert_eq!(w(&sim), (d("0"), vec![Some(d("68.57142857")), Some(d("221.42857143"))]));
+        assert_eq!(sim.accts[1].snap.loss, d("130"));
     }
 }
