@@ -35,11 +35,17 @@ pub struct ReverseConfig {
     pub max_change: Decimal,
     /// Run under this waterfall instead of the scenario's own.
     pub waterfall: Option<Vec<LayerSpec>>,
+    /// With options in the book, volatility moves with the shock (issue 18: "volatility shocks
+    /// join price shocks"): every option's σ rises by this × the lead's |relative move| at the
+    /// same step (2: a 10 % fall comes with σ × 1.2, as implied volatility jumps in a crash).
+    /// 0: σ as scripted.
+    #[serde(skip_serializing_if = "Decimal::is_zero")]
+    pub vol_per_move: Decimal,
 }
 
 impl Default for ReverseConfig {
     fn default() -> Self {
-        ReverseConfig { direction: Vec::new(), at_step: None, replace_shocks: true, max_change: Decimal::new(99, 2), waterfall: None }
+        ReverseConfig { direction: Vec::new(), at_step: None, replace_shocks: true, max_change: Decimal::new(99, 2), waterfall: None, vol_per_move: Decimal::ZERO }
     }
 }
 
@@ -96,6 +102,7 @@ pub struct ReverseStress {
     p_ref: Decimal,
     at_step: u32,
     max_ticks: u64,
+    vol_per_move: Decimal,
     cache: BTreeMap<u64, (Vec<bool>, Vec<Decimal>)>,
 }
 
@@ -166,7 +173,10 @@ impl ReverseStress {
             searched.waterfall = waterfall.clone();
             prepared(&searched)?.into_accounts()
         };
-        Ok(ReverseStress { base, accounts, waterfall, layers, dir, direction, lead, tick, p_ref, at_step, max_ticks, cache: BTreeMap::new() })
+        if c.vol_per_move < Decimal::ZERO || c.vol_per_move > Decimal::from(100) {
+            return Err(StressError::Input(format!("vol_per_move: {} must be between 0 and 100", c.vol_per_move)));
+        }
+        Ok(ReverseStress { base, accounts, waterfall, layers, dir, direction, lead, tick, p_ref, at_step, max_ticks, vol_per_move: c.vol_per_move, cache: BTreeMap::new() })
     }
 
     /// The relative change of each directed instrument for a shock of `ticks`.
@@ -180,9 +190,18 @@ impl ReverseStress {
         let mut s = self.base.clone();
         s.waterfall = self.waterfall.clone();
         if ticks > 0 {
-            for (i, c) in self.changes(ticks) {
+            let changes = self.changes(ticks);
+            for &(i, c) in &changes {
                 if let Some(ins) = s.instruments.get_mut(i) {
                     ins.price.shocks.push(Shock { step: self.at_step, change: c });
+                }
+            }
+            // σ moves with the lead's move (its weight is ±1 in `dir`).
+            let lead = changes.iter().find(|(i, _)| *i == self.lead).map(|x| x.1.abs()).unwrap_or_default();
+            let vol = (self.vol_per_move * lead).round_dp(8);
+            if !vol.is_zero() {
+                for o in s.instruments.iter_mut().filter_map(|ins| ins.option.as_mut()) {
+                    o.volatility.shocks.push(Shock { step: self.at_step, change: vol });
                 }
             }
         }
@@ -429,5 +448,27 @@ mod tests {
         assert!(matches!(reverse_stress(&s, &c), Err(StressError::Input(_))));
         let c = ReverseConfig { at_step: Some(999), ..Default::default() };
         assert!(matches!(reverse_stress(&s, &c), Err(StressError::Input(_))));
+    }
+
+    /// Issue 18: with `vol_per_move`, a price shock also lifts every option's σ, so an options
+    /// seller's layers give way to a smaller price move; each threshold is still exact (n
+    /// exhausts the layer, n − 1 does not, re-run with the same coupling), and a book without
+    /// options is unchanged.
+    #[test]
+    fn volatility_moves_with_the_shock() {
+        let s = preset("options-seller");
+        let plain = check_thresholds(&s, &ReverseConfig::default());
+        let coupled = check_thresholds(&s, &ReverseConfig { vol_per_move: d("3"), ..Default::default() });
+        let first = |r: &ReverseResult| r.layers.iter().find(|l| l.status == ThresholdStatus::Found).and_then(|l| l.ticks);
+        let (p, c) = (first(&plain).expect("a threshold without coupling"), first(&coupled).expect("a threshold with it"));
+        assert!(c < p, "σ up with the move: {c} ticks < {p} ticks");
+        let rs = ReverseStress::new(&s, &ReverseConfig { vol_per_move: d("3"), ..Default::default() }).unwrap();
+        let at = rs.scenario_at(c);
+        let put = at.instruments.iter().find(|i| i.option.is_some()).unwrap();
+        assert!(put.option.as_ref().unwrap().volatility.shocks.iter().any(|x| x.change > Decimal::ZERO), "σ shocked");
+        // A futures book is unchanged by the coupling.
+        let f = preset("exhausts-waterfall");
+        assert_eq!(reverse_stress(&f, &ReverseConfig::default()).unwrap(), reverse_stress(&f, &ReverseConfig { vol_per_move: d("3"), ..Default::default() }).unwrap());
+        assert!(ReverseStress::new(&s, &ReverseConfig { vol_per_move: d("-1"), ..Default::default() }).is_err());
     }
 }
