@@ -20,6 +20,11 @@ const DERIBIT: &str = r#","option_liquidation":"deribit""#;
 /// put delta 0 and a mark of 0 (price impact 100 each). `d` is short 10 calls and 2 puts with
 /// `cash`; the exchange's liquidation fee is 1 % of the closed notional at mark.
 fn book(cash: &str, move_to: &str, flag: &str) -> Scenario {
+    book_with(cash, move_to, flag, "")
+}
+
+/// [`book`] with `d_model` in `d`'s account (its own margin model).
+fn book_with(cash: &str, move_to: &str, flag: &str, d_model: &str) -> Scenario {
     let json = format!(
         r#"{{"version":1,"name":"option liquidation","steps":4,
         "venue":{{"style":"exchange","insurance_fund":"1000","liquidation_fee":"0.01","max_slippage":"0.5"{flag}}},
@@ -30,7 +35,7 @@ fn book(cash: &str, move_to: &str, flag: &str) -> Scenario {
           {{"id":"P50","tick_size":"0.01","lot_size":"1","price_impact":"100","counterparty":"mm","expiry":{{"step":4,"settlement":"cash"}},
            "option":{{"on":"F","kind":"put","strike":"50","days_per_step":"7","volatility":{{"initial":"0.2"}}}}}}],
         "accounts":[
-          {{"id":"d","cash":"{cash}","positions":[{{"instrument":"C50","size":"-10"}},{{"instrument":"P50","size":"-2"}}]}},
+          {{"id":"d","cash":"{cash}"{d_model},"positions":[{{"instrument":"C50","size":"-10"}},{{"instrument":"P50","size":"-2"}}]}},
           {{"id":"mm","role":"market_maker","cash":"1000000"}}],
         "waterfall":[{{"kind":"insurance_fund"}},{{"kind":"socialized_loss"}}]}}"#
     );
@@ -124,6 +129,12 @@ fn every_leg_goes_when_none_restores_maintenance() {
     assert_eq!(t.status_at(0, 1), Status::Bankrupt);
     assert!(t.ledger_sums().values().all(|v| v.is_zero()));
     assert!(t.conservation().unwrap().ledger_balances);
+    // Every account's story adds up to its loss (the insurance fund's 655.02 included).
+    for a in 0..t.accounts.len() {
+        let story = engine::explain::account_story(&t, a).expect("story");
+        let sum: Decimal = story.losses.iter().filter(|l| l.counts_in_loss()).map(|l| l.amount).sum();
+        assert_eq!(sum, story.total_loss, "{}", story.name);
+    }
 }
 
 /// Without the flag the same account is liquidated as before (the generic rule, in full): no
@@ -157,4 +168,31 @@ fn the_flag_is_validated_by_name_and_round_trips() {
     let s = from_json(&json).expect("round trip");
     assert_eq!(s.venue.option_liquidation, OptionLiquidation::Deribit);
     assert!(!spillway::scenario::to_json(&book("650", "110", "")).contains("option_liquidation"));
+}
+
+/// Under a portfolio model the hedge can be enough. `d` (short 10 calls, short 2 puts, cash 150 +
+/// premium 500) on a ±10 % grid: at step 0 the grid loses about 10 % × 10 × 100 = 100 (the calls'
+/// delta is 1; the puts' stays 0 within ±10 %), under its equity of 150. F → 110: equity 650 −
+/// 600 = 50 under about 110. Hedged (10 F at 111.21, cost 12.10): the book is flat, its
+/// requirement a trace of the calls' time value under the vol-up scenario, and the equity of
+/// 37.90 covers it: the liquidation stops after the hedge alone and every option is kept.
+#[test]
+fn under_portfolio_margin_the_hedge_alone_can_restore_maintenance() {
+    let grid = r#","margin_model":{"kind":"scenario_grid","price_range":"0.10","buckets":2,"extended":false,"roll_min_move":"0","mm_factor":"1"}"#;
+    let t = engine::simulate(&book_with("150", "110", DERIBIT, grid)).unwrap();
+    let all = texts(&t, 1);
+    let ev = t.events_at(1);
+    let kinds: Vec<EventKind> = ev.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![EventKind::DeltaHedge, EventKind::RiskRanked], "{all:#?}");
+    assert_eq!(ev[0].amount, Some(d("-12.10")));
+    assert!(all[1].starts_with("d is back above maintenance ($37.90 equity vs $"), "{}", all[1]);
+    assert!(all[1].ends_with(" after the hedge alone: the liquidation stops and its other 3 positions stay open."), "{}", all[1]);
+    let v = t.account_at(0, 1);
+    assert_eq!(v.equity, d("650") - d("600") - d("12.10"));
+    assert!(v.maintenance <= d("1"), "a flat book: {}", v.maintenance);
+    assert_eq!(v.positions, vec![("C50".to_string(), d("-10")), ("P50".to_string(), d("-2")), ("F".to_string(), d("10"))]);
+    assert_eq!(t.status_at(0, 1), Status::Liquidating);
+    assert!(t.events_at(2).iter().all(|e| e.account != Some(0)), "nothing more to do at step 2");
+    assert!(t.ledger_sums().values().all(|v| v.is_zero()));
+    assert!(t.conservation().unwrap().ledger_balances);
 }
