@@ -61,7 +61,9 @@ fn texts(t: &engine::Timeline, step: u32) -> Vec<String> {
 ///    puts' 16.50. Bought back at 60 × (1 + 100 × 600 / 10⁶) = 63.60: realized −636, cash
 ///    501.90; fee 1 % × 600 = 6: cash 495.90.
 /// 3. Equity 495.90 (puts at 0, F at mark) ≥ maintenance 16.50 + 55 = 71.50: it stops; the puts
-///    and the hedge stay. No deficit.
+///    and the hedge stay.
+///
+/// No deficit.
 #[test]
 fn hedged_then_one_leg_closed_and_the_rest_kept() {
     let t = engine::simulate(&book("650", "110", DERIBIT)).unwrap();
@@ -105,6 +107,7 @@ fn hedged_then_one_leg_closed_and_the_rest_kept() {
 /// 3. The future (0.05 × 2,000 = 100 against the puts' 2 × 15 = 30) sold at 200 × (1 − 0.02) =
 ///    196: −40 (reopened at the mark by the hedge), cash −655.
 /// 4. The puts, marked 0, bought back at one tick, 0.01 (a fill is never below one tick): −0.02.
+///
 /// Every leg gone, cash −655.02: the deficit beyond its margin of 1,150 is 655.02, paid by the
 /// insurance fund (1,000). Conserved to the last unit.
 #[test]

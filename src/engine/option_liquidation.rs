@@ -93,7 +93,7 @@ impl<'a> Sim<'a> {
                 after = self.cross_valuation(a, t)?.cross_equity;
             }
             // The fee on this leg, paid while the account can (liquidation.rs).
-            self.pay_liquidation_penalty(a, t, fee_rate.mul_c(n, "liquidation fee")?, after, &[leg.clone()])?;
+            self.pay_liquidation_penalty(a, t, fee_rate.mul_c(n, "liquidation fee")?, after, std::slice::from_ref(&leg))?;
             info.push(leg);
             notionals.push(n);
         }
