@@ -85,13 +85,13 @@ impl<'a> Sim<'a> {
         // contributor first; any other book from its last position, as before.
         let options = self.holds_live_option(a, t);
         if options {
-            realized_total += self.hedge_option_book(a, t)?;
+            realized_total += self.hedge_option_book(a, t, false)?;
         }
         let mut rank = 0;
         while !self.accts[a].snap.positions.is_empty() {
             // ok: a < len
             let pidx = match options {
-                true => match self.largest_contributor(a, t)? {
+                true => match self.largest_contributor(a, t, false)? {
                     Some((k, contribution)) => {
                         rank += 1;
                         let p = &self.accts[a].snap.positions[k]; // ok: k < len

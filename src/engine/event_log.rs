@@ -239,7 +239,7 @@ mod packed_event_tests {
 
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
     /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; the default auction, 70-72;
-    /// recovery, 90-91; issue 18's option default management, 100-101).
+    /// recovery, 90-91; issue 18's option default management, 100-101, and option liquidation, 120-122).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -256,6 +256,10 @@ mod packed_event_tests {
             // Issue 18's option default management, tags 100-101.
             (EventKind::DeltaHedge, Msg::DeltaHedged { name: a.clone(), size: d(6, 0), inst: n("F"), price: d(106, 0), mark: d(100, 0), delta: d(-6, 0), cost: d(-36, 0), holding: d(10, 0) }),
             (EventKind::RiskRanked, Msg::RiskRanked { name: a.clone(), rank: 2, size: d(-10, 0), inst: n("C50"), contribution: d(575, 0) }),
+            // Issue 18's step-by-step liquidation of an option book on an exchange, tags 120-122.
+            (EventKind::DeltaHedge, Msg::LiquidationHedged { name: a.clone(), size: d(-3, 0), inst: n("F"), price: d(97, 0), mark: d(100, 0), delta: d(3, 0), cost: d(-9, 0), holding: d(-3, 0) }),
+            (EventKind::RiskRanked, Msg::LiquidationRanked { name: a.clone(), rank: 1, size: d(-5, 0), inst: n("C100"), contribution: d(5375, 2) }),
+            (EventKind::RiskRanked, Msg::LiquidationStopped { name: a.clone(), steps: 1, equity: d(120, 0), maintenance: d(45, 0), kept: 2 }),
             (EventKind::AuctionWon, Msg::AuctionWon { name: n("someone"), winner: a.clone(), size: d(6, 0), inst: n("X"), price: d(95, 0), mark: d(100, 0), discount: d(5, 2) }),
             (EventKind::ForcedAllocation, Msg::ForcedAllocated { name: n("someone"), member: a.clone(), size: d(-214285716, 8), inst: n("X"), price: d(90, 0), mark: d(100, 0), contribution: d(300, 0) }),
             (EventKind::Juniorisation, Msg::Juniorised { name: a.clone(), junior: 2, junior_total: d(400, 0), senior: 2 }),

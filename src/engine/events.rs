@@ -140,7 +140,8 @@ event_kinds! {
     /// option_default.rs).
     DeltaHedge,
     /// A leg of a defaulter's option book chosen next for the close-out, the largest contributor
-    /// to its margin (issue 18, option_default.rs).
+    /// to its margin (issue 18, option_default.rs); on an exchange, the leg its step-by-step
+    /// liquidation closes next, and where that liquidation stops (option_liquidation.rs).
     RiskRanked,
     /// A member's bid won part of a defaulter's portfolio (issue 19, auction_bids.rs).
     AuctionWon,
@@ -240,6 +241,16 @@ messages! {
     /// Issue 18 (option_default.rs): leg `rank` of `name`'s close-out, `size` `inst`, is closed
     /// next: it adds `contribution` to the margin of what is left (the largest of the legs).
     101 => RiskRanked { name: N, rank: usize, size: Decimal, inst: N, contribution: Decimal },
+    /// Issue 18 (option_liquidation.rs): the exchange's liquidation of `name`'s option book
+    /// began by trading `size` `inst` at `price` (mark `mark`) against the book's `delta`; `cost`
+    /// (≤ 0) the impact paid, `holding` the future held after (fields as `DeltaHedged`'s).
+    120 => LiquidationHedged { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, delta: Decimal, cost: Decimal, holding: Decimal },
+    /// Issue 18 (option_liquidation.rs): step `rank` of `name`'s liquidation closes `size`
+    /// `inst` at the market, the largest `contribution` to its margin.
+    121 => LiquidationRanked { name: N, rank: usize, size: Decimal, inst: N, contribution: Decimal },
+    /// Issue 18 (option_liquidation.rs): `name` is back above maintenance (`equity` ≥
+    /// `maintenance`) after `steps` legs closed; its `kept` other positions stay open.
+    122 => LiquidationStopped { name: N, steps: usize, equity: Decimal, maintenance: Decimal, kept: usize },
     /// Issue 19 (auction_bids.rs): `winner`'s bid at `discount` to mark took `size` of `name`'s
     /// `inst` over at `price` (mark `mark`).
     70 => AuctionWon { name: N, winner: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, discount: Decimal },

@@ -32,7 +32,7 @@ impl<'a> Sim<'a> {
 
     /// What the liquidated position's margin was, for the sentence: its isolated margin (`c0`)
     /// when isolated, and its risk-limit tier at mark when the instrument has tiers.
-    fn liq_basis(&self, p: &Pos, cross: bool, c0: Decimal, mark: Decimal) -> EngineResult<LiqBasis> {
+    pub(in crate::engine) fn liq_basis(&self, p: &Pos, cross: bool, c0: Decimal, mark: Decimal) -> EngineResult<LiqBasis> {
         let tiers = self.m.meta(p.inst).map(|x| &x.margin.tiers[..]).unwrap_or(&[]);
         let tier = if tiers.len() > 1 {
             let notional = self.m.notional(p.inst, p.size, mark)?.abs();
@@ -166,38 +166,10 @@ impl<'a> Sim<'a> {
             self.cash_add(a, g)?;
             g
         };
-        let fee = to_money(fee_rate.mul_c(fee_base, "liquidation fee")?).min(group.max(Decimal::ZERO));
-        if fee > Decimal::ZERO {
-            self.cash_add(a, -fee)?;
-            let to = match self.penalty_fund(&info) {
-                Some(k) => {
-                    if let Some(Some(x)) = self.inst_insurance.get_mut(k) {
-                        *x = x.add_c(fee, "insurance fund")?;
-                    }
-                    self.inst_insurance_name(k)
-                }
-                None => {
-                    self.insurance = self.insurance.add_c(fee, "insurance fund")?;
-                    self.vn(names::INSURANCE)
-                }
-            };
-            self.layers_dirty = true;
-            group -= fee;
-            let n = self.acct_name(a);
-            self.post(t, to, n, fee, "liquidation penalty".into());
-            let msg = Msg::Penalty { fee, name: self.who(a) };
-            self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
-        }
+        group -= self.pay_liquidation_penalty(a, t, fee_rate.mul_c(fee_base, "liquidation fee")?, group, &info)?;
         let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
         if group < Decimal::ZERO && fraction == Decimal::ONE {
-            let d = -group;
-            self.accts[a].defaulter = !positions_left; // ok: a < len
-            self.defaults += 1;
-            self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
-            let msg = Msg::BeyondBankruptcy { name: self.who(a), deficit: d, margin: c0.max(Decimal::ZERO) };
-            self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
-            spread_bad_debt(&mut info, &notionals, d)?;
-            self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)?;
+            self.liquidation_deficit(a, t, c0, -group, info, &notionals)?;
         } else if !positions_left {
             self.set_status(a, Status::Liquidated);
         } else if fraction < Decimal::ONE {
@@ -207,6 +179,51 @@ impl<'a> Sim<'a> {
             self.set_status(a, Status::Healthy);
         }
         Ok(())
+    }
+}
+
+impl<'a> Sim<'a> {
+    /// The liquidation penalty of account `a` at step `t`: `fee` (a rate × the closed notional)
+    /// to money, at most what the group's `equity` can pay, to the insurance fund of the closed
+    /// instruments `closed` (or the venue's). Returns what was paid.
+    pub(in crate::engine) fn pay_liquidation_penalty(&mut self, a: usize, t: u32, fee: Decimal, equity: Decimal, closed: &[Bankrupt]) -> EngineResult<Decimal> {
+        let fee = to_money(fee).min(equity.max(Decimal::ZERO));
+        if fee <= Decimal::ZERO {
+            return Ok(Decimal::ZERO);
+        }
+        self.cash_add(a, -fee)?;
+        let to = match self.penalty_fund(closed) {
+            Some(k) => {
+                if let Some(Some(x)) = self.inst_insurance.get_mut(k) {
+                    *x = x.add_c(fee, "insurance fund")?;
+                }
+                self.inst_insurance_name(k)
+            }
+            None => {
+                self.insurance = self.insurance.add_c(fee, "insurance fund")?;
+                self.vn(names::INSURANCE)
+            }
+        };
+        self.layers_dirty = true;
+        let n = self.acct_name(a);
+        self.post(t, to, n, fee, "liquidation penalty".into());
+        let msg = Msg::Penalty { fee, name: self.who(a) };
+        self.event(t, Some(a), EventKind::LiquidationFee, msg, Some(fee), None);
+        Ok(fee)
+    }
+
+    /// A liquidated group closed beyond its bankruptcy: the deficit `d` (its margin `c0` spent)
+    /// is spread over the positions closed (`info`, by `notionals`) and goes down the waterfall.
+    /// The account is bankrupt, or still liquidating while it holds other (isolated) positions.
+    pub(in crate::engine) fn liquidation_deficit(&mut self, a: usize, t: u32, c0: Decimal, d: Decimal, mut info: Closed, notionals: &[Decimal]) -> EngineResult<()> {
+        let positions_left = !self.accts[a].snap.positions.is_empty(); // ok: a < len
+        self.accts[a].defaulter = !positions_left; // ok: a < len
+        self.defaults += 1;
+        self.set_status(a, if positions_left { Status::Liquidating } else { Status::Bankrupt });
+        let msg = Msg::BeyondBankruptcy { name: self.who(a), deficit: d, margin: c0.max(Decimal::ZERO) };
+        self.event(t, Some(a), EventKind::Bankruptcy, msg, Some(d), None);
+        spread_bad_debt(&mut info, notionals, d)?;
+        self.allocate(a, t, c0.max(Decimal::ZERO), d, &info)
     }
 }
 

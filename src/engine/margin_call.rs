@@ -80,8 +80,13 @@ impl<'a> Sim<'a> {
         let was_liquidating = acct.snap.status == Status::Liquidating;
         let mut acted = false;
         if v.has_cross && v.cross_equity < v.cross_maintenance {
-            let idx: Group = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
-            self.liquidate(a, &idx, t, v.cross_equity, true)?;
+            if self.liquidates_option_book(a, t) {
+                // A venue with Deribit's rule: hedged, then closed leg by leg (option_liquidation.rs).
+                self.liquidate_option_book(a, t, v.cross_equity)?;
+            } else {
+                let idx: Group = acct.snap.positions.iter().enumerate().filter(|(_, p)| p.isolated.is_none()).map(|(i, _)| i).collect();
+                self.liquidate(a, &idx, t, v.cross_equity, true)?;
+            }
             acted = true;
         }
         // Isolated positions, from the last so indices stay valid.

@@ -26,6 +26,7 @@ pub mod money;
 pub mod options;
 mod option_book;
 mod option_default;
+mod option_liquidation;
 pub mod option_greeks;
 pub mod option_margin;
 pub mod portfolio_margin;

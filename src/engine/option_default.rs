@@ -37,7 +37,9 @@ impl<'a> Sim<'a> {
     /// discount). The impact paid is the hedge's cost, booked against the settlement account; the
     /// hedge joins the cross future held on that underlying (re-marked: closed and reopened at the
     /// mark). Returns what the account realized (the cost plus the re-marked future's P&L).
-    pub(in crate::engine) fn hedge_option_book(&mut self, a: usize, t: u32) -> EngineResult<Decimal> {
+    /// `liquidation`: the first step of an exchange's liquidation (option_liquidation.rs), told
+    /// so; otherwise a default's close-out.
+    pub(in crate::engine) fn hedge_option_book(&mut self, a: usize, t: u32, liquidation: bool) -> EngineResult<Decimal> {
         const W: &str = "delta hedge";
         let mut roots: Vec<usize> = Vec::new();
         for p in &self.accts[a].snap.positions {
@@ -90,7 +92,13 @@ impl<'a> Sim<'a> {
                 self.accts[a].snap.positions.push(pos); // ok: a < len
                 self.touch(a);
             }
-            let msg = Msg::DeltaHedged { name: self.who(a), size, inst: self.inst_id(u).into(), price, mark, delta, cost, holding };
+            // A default's hedge before its auction, or an exchange's first liquidation step: the
+            // same trade, told as what it is.
+            let (name, inst) = (self.who(a), self.inst_id(u).into());
+            let msg = match liquidation {
+                false => Msg::DeltaHedged { name, size, inst, price, mark, delta, cost, holding },
+                true => Msg::LiquidationHedged { name, size, inst, price, mark, delta, cost, holding },
+            };
             self.event(t, Some(a), EventKind::DeltaHedge, msg, Some(cost), None);
         }
         Ok(realized)
@@ -127,8 +135,9 @@ impl<'a> Sim<'a> {
     /// The leg of account `a` to close next and what it adds to the margin of what is left: under
     /// a portfolio model, the cross requirement with the leg less the requirement without it (a
     /// hedging leg adds little or less than nothing); per instrument (or an isolated leg), the
-    /// leg's own maintenance. The largest first; on a tie, the first held.
-    pub(in crate::engine) fn largest_contributor(&self, a: usize, t: u32) -> EngineResult<Option<(usize, Decimal)>> {
+    /// leg's own maintenance. The largest first; on a tie, the first held. `cross_only`: among
+    /// the cross legs only (an exchange liquidating the cross group leaves isolated ones alone).
+    pub(in crate::engine) fn largest_contributor(&self, a: usize, t: u32, cross_only: bool) -> EngineResult<Option<(usize, Decimal)>> {
         let positions = &self.accts[a].snap.positions; // ok: a < len
         let pm = self.m.pm(a);
         let cross = |skip: usize| positions.iter().enumerate().filter(move |(k, p)| *k != skip && p.isolated.is_none()).map(|(_, p)| p);
@@ -137,7 +146,7 @@ impl<'a> Sim<'a> {
             None => Decimal::ZERO,
         };
         let mut best: Option<(usize, Decimal)> = None;
-        for (k, p) in positions.iter().enumerate() {
+        for (k, p) in positions.iter().enumerate().filter(|(_, p)| !cross_only || p.isolated.is_none()) {
             let c = match pm {
                 Some(_) if p.isolated.is_none() => all.sub_c(requirement(&self.m, pm, cross(k), t)?.map(|r| r.maintenance).unwrap_or_default(), "risk contribution")?,
                 _ => position_requirements(&self.m, p, t)?.0,

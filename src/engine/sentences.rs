@@ -34,6 +34,28 @@ impl Msg {
                 "Close-out leg {} of {}'s book: {} {}, the largest contributor to the margin of what is left ({}).",
                 rank, name, dec(*size, 8), inst, money(*contribution)
             ),
+            Msg::LiquidationHedged { name, size, inst, price, mark, delta, cost, holding } => format!(
+                "The liquidation engine first delta-hedges {}'s option book: its delta of {} {} is offset by {} {} {} at {} (mark {}), a cost of {} in price impact; it now holds {} {}.",
+                name, dec(*delta, 6), inst, if size.is_sign_negative() { "selling" } else { "buying" }, dec(size.abs(), 8), inst, dec(*price, 8), dec(*mark, 8), money(-*cost), dec(*holding, 8), inst
+            ),
+            Msg::LiquidationRanked { name, rank, size, inst, contribution } => format!(
+                "Liquidation step {} of {}'s book: {} {}, the largest contributor to its margin ({}), is closed at the market.",
+                rank, name, dec(*size, 8), inst, money(*contribution)
+            ),
+            Msg::LiquidationStopped { name, steps, equity, maintenance, kept } => format!(
+                "{} is back above maintenance ({} equity vs {} required) {}: the liquidation stops and its other {} position{} stay{} open.",
+                name,
+                money(*equity),
+                money(*maintenance),
+                match steps {
+                    0 => "after the hedge alone".to_string(),
+                    1 => "after 1 leg closed".to_string(),
+                    n => format!("after {n} legs closed"),
+                },
+                kept,
+                if *kept == 1 { "" } else { "s" },
+                if *kept == 1 { "s" } else { "" }
+            ),
             Msg::Auction { name, size, inst, price, mark } => {
                 format!("Auction: {}'s {} {} sold at {} (mark {}).", name, dec(*size, 8), inst, dec(*price, 8), dec(*mark, 8))
             }

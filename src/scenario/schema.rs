@@ -333,6 +333,33 @@ pub struct Venue {
     /// How accounts are margined (issue 18): absent = per instrument, as before it existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub margin_model: Option<super::margin_model::MarginModelSpec>,
+    /// Exchange: how an account holding a live option is liquidated (issue 18). Absent
+    /// (`generic`): like any account, in quarters or in full (liquidation.rs), so scenarios and
+    /// links written before it keep their meaning; `deribit`: hedged, then closed one leg at a
+    /// time, the largest contributor to its margin first, until it is back above maintenance
+    /// (option_liquidation.rs).
+    #[serde(skip_serializing_if = "OptionLiquidation::is_generic")]
+    pub option_liquidation: OptionLiquidation,
+}
+
+/// How an exchange liquidates an account holding a live option (docs/scenario.md,
+/// `venue.option_liquidation`; docs/options.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionLiquidation {
+    /// As any other account: the generic liquidation (quarters when `partial_liquidation`).
+    #[default]
+    Generic,
+    /// Deribit's rule for portfolio-margin accounts (1 August 2023): delta-hedge with the
+    /// underlying, then close the largest contributor to the margin, one leg at a time, and stop
+    /// once the account is back above maintenance.
+    Deribit,
+}
+
+impl OptionLiquidation {
+    pub fn is_generic(&self) -> bool {
+        *self == OptionLiquidation::Generic
+    }
 }
 
 /// The auto-deleveraging rule of the venue (docs/scenario.md, `venue.adl`; domain notes §4 and
@@ -385,6 +412,7 @@ impl Default for Venue {
             backstop_vault: None,
             replenish_within_steps: None,
             margin_model: None,
+            option_liquidation: OptionLiquidation::Generic,
         }
     }
 }

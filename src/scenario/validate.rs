@@ -404,6 +404,11 @@ fn check_unexpanded(s: &Scenario) -> Result<Vec<Vec<BookAccount>>, Vec<Validatio
     e.rate_dp("venue.auction_discount".into(), v.auction_discount);
     e.rate("venue.max_slippage".into(), v.max_slippage, zero, one);
     e.rate_dp("venue.max_slippage".into(), v.max_slippage);
+    // Deribit's step-by-step rule is an exchange's liquidation; a clearing house's option
+    // close-out is its default management (option_default.rs: hedged, then auctioned).
+    if v.option_liquidation != OptionLiquidation::Generic && v.style == VenueStyle::Ccp {
+        e.push("venue.option_liquidation", "is how an exchange liquidates an option account; a clearing house (style `ccp`) closes an option book out by its default management (hedge, then auction)");
+    }
     if let Some(n) = v.replenish_within_steps {
         if n == 0 || n > s.steps {
             e.push("venue.replenish_within_steps", format!("must be between 1 and the run's steps ({}) (got {n})", s.steps));

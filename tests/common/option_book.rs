@@ -1,8 +1,9 @@
 //! The one random option book of the option and portfolio-margin property suites
 //! (`tests/options_engine.rs`, `tests/portfolio_margin.rs`, `tests/portfolio_band.rs`): a
 //! perpetual X at 100 with a price gap (and maybe GBM), 1–3 European options on it, accounts
-//! holding options (and maybe X), a vault taking every imbalance; exchange (premium style) or
-//! clearing house (futures style, variation margin). Each suite picks its shape.
+//! holding options (and maybe X), a vault taking every imbalance; exchange (premium style, its
+//! option accounts liquidated generically or by Deribit's step-by-step rule) or clearing house
+//! (futures style, variation margin). Each suite picks its shape.
 
 // Each suite uses one shape: the others are dead code there.
 #![allow(dead_code)]
@@ -168,15 +169,20 @@ pub fn option_book_of(shape: OptionShape) -> impl Strategy<Value = Scenario> {
         proptest::collection::vec(acc, shape.accounts.clone()),
         layers,
         (any::<bool>(), shape.gap.clone(), shape.gap_steps.clone(), any::<bool>(), any::<u64>(), any::<bool>()),
-        (0..models.len().max(1), any::<bool>()),
+        (0..models.len().max(1), any::<bool>(), any::<bool>()),
     )
-        .prop_map(move |(opts, accs, layers, (ccp, gap, gap_step, gbm, seed, partial), (model, funding))| {
+        .prop_map(move |(opts, accs, layers, (ccp, gap, gap_step, gbm, seed, partial), (model, funding, deribit))| {
             let mut s = Scenario { seed, steps: shape.steps, ..Default::default() };
             s.venue.style = if ccp { VenueStyle::Ccp } else { VenueStyle::Exchange };
             s.venue.settlement = if ccp { Settlement::VariationMargin } else { Settlement::Unrealized };
             s.venue.insurance_fund = Decimal::from(300);
             s.venue.partial_liquidation = shape.random_waterfall && partial;
             s.venue.margin_model = models.get(model).cloned().flatten();
+            // An exchange liquidates its option accounts by Deribit's rule in about half the books
+            // (issue 18, option_liquidation.rs); a clearing house has its own close-out.
+            if !ccp && deribit {
+                s.venue.option_liquidation = OptionLiquidation::Deribit;
+            }
             s.instruments.push(Instrument {
                 id: "X".into(),
                 lot_size: Decimal::ONE,
