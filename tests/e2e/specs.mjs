@@ -406,8 +406,8 @@ specs.push(
       for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
       await page.click('#share');
       const url = await page.inputValue('#share-url');
-      // A re-told preset links under its newest key (presets::link_key: nasdaq-2018-r19b).
-      if (!/#v1\.p\.nasdaq-2018-r19b\.s5\./.test(url)) throw new Error(`not a preset link at step 5: ${url}`);
+      // A re-told preset links under its newest key (presets::link_key: nasdaq-2018-r19c).
+      if (!/#v1\.p\.nasdaq-2018-r19c\.s5\./.test(url)) throw new Error(`not a preset link at step 5: ${url}`);
       const other = await page.context().newPage();
       await other.goto(url);
       await ready(other);
