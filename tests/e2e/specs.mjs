@@ -1061,6 +1061,18 @@ specs.push(
       await page.click('#term-risk-limit-tiers + dd .show-me');
       await page.waitForTimeout(300);
       if (!/maintenance tier 3 of 3/.test(await text(page, '#narrative'))) throw new Error('Show me (risk-limit tiers) did not open the tier-3 liquidation');
+      // Temporary capital: Nasdaq's SEK 200m tranche comes in at step 7, after the default
+      // emptied the junior skin in the game; the editor lists it.
+      await page.fill('#glossary-search', 'temporary capital');
+      await page.click('#term-temporary-capital + dd .show-me');
+      await page.waitForTimeout(300);
+      const injected = await text(page, '#narrative');
+      if (!/Temporary capital: the clearing house puts €19m more of its own capital into Skin in the game \(junior\), for 64 steps/.test(injected)) throw new Error(`Show me (temporary capital) opened: ${injected.slice(0, 300)}`);
+      if (!/step 7 \//.test(await text(page, '#step-label'))) throw new Error('Show me (temporary capital) is not at step 7');
+      await page.screenshot({ path: path.join(shotsDir, 'glossary-temporary-capital.png'), fullPage: false });
+      await page.click('#editor-panel summary:has-text("Interventions and funds")');
+      const listed = await text(page, '#intervention-list');
+      if (!/19000000 into the junior tranche at step 7, for 64 steps/.test(listed)) throw new Error(`capital injections not listed: ${listed}`);
     },
   },
   {
@@ -1443,6 +1455,7 @@ specs.push(
       await page.click('#preset-story summary');
       const figures = await text(page, '#published-figures');
       if (!/EUR 114m/.test(figures) || !/EUR 36m/.test(figures)) throw new Error(`published figures: ${figures}`);
+      if (!/SEK 200m \(about EUR 19m\)/.test(figures) || !/for 90 days/.test(figures)) throw new Error(`the temporary tranche is not among the published figures: ${figures}`);
       const story = await text(page, '#preset-story');
       if (!/one session/i.test(story) || /two sessions/.test(story)) throw new Error(`Nasdaq story: ${story.slice(0, 300)}`);
       if (!/illustrative/.test(story)) throw new Error('the story does not say what is illustrative');
