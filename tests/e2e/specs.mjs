@@ -453,6 +453,42 @@ specs.push(
     },
   },
   {
+    name: 'temporary capital: a skin in the game of 0 shows the injected capital in its bar, paid first, and empties at its end',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      // capital_injection.rs's hand-computed case with no committed skin in the game: 300 in at
+      // step 3 for 3 steps; a2's default at step 4 takes 190 of it, the 110 left goes at step 6.
+      const price = (fall) => ({ initial: '100', points: [{ step: fall - 1, price: '100' }, { step: fall, price: '70' }, { step: 8, price: '70' }] });
+      await importJson(page, JSON.stringify({
+        version: 1, name: 'Temporary capital', steps: 8, venue: { style: 'ccp', auction_discount: '0', margin_call_grace: 0 },
+        instruments: [{ id: 'P', lot_size: '1', counterparty: 'mm', margin: { initial: '0.1', maintenance: '0.05' }, price: price(2) },
+          { id: 'Q', lot_size: '1', counterparty: 'mm', margin: { initial: '0.1', maintenance: '0.05' }, price: price(4) }],
+        accounts: [{ id: 'a1', cash: '110', positions: [{ instrument: 'P', size: '10' }] }, { id: 'a2', cash: '110', positions: [{ instrument: 'Q', size: '10' }] },
+          { id: 'mm', role: 'market_maker', cash: '1000000' }, { id: 'm', fund_contribution: '1000' }],
+        waterfall: [{ kind: 'defaulter_margin' }, { kind: 'skin_in_the_game', tranche: 'junior', amount: '0' }, { kind: 'survivors_fund' }],
+        capital_injections: [{ step: 3, amount: '300', tranche: 'junior', steps: 3 }],
+      }));
+      await page.waitForTimeout(500);
+      const bar = async (k) => {
+        await page.click('h1');
+        await page.keyboard.press('Home');
+        for (let i = 0; i < k; i++) await page.keyboard.press('ArrowRight');
+        await page.waitForFunction((k) => new RegExp(`step ${k} /`).test(document.querySelector('#step-label')?.textContent || ''), k, { timeout: 30000 });
+        await page.waitForTimeout(200);
+        return text(page, '[data-layer="1"] .bar');
+      };
+      if (!/holds nothing/.test(await bar(2))) throw new Error(`step 2: ${await bar(2)}`);
+      if (!/left \$300\.00/.test(await bar(3))) throw new Error(`step 3: ${await bar(3)}`);
+      const at4 = await bar(4);
+      if (!/paid \$190\.00/.test(at4) || !/left \$110\.00/.test(at4)) throw new Error(`step 4: ${at4}`);
+      await page.screenshot({ path: path.join(shotsDir, 'temporary-capital-bar.png'), fullPage: false });
+      const at6 = await bar(6);
+      if (!/paid \$190\.00/.test(at6) || !/left \$0\.00/.test(at6)) throw new Error(`step 6: ${at6}`);
+      if (!/Temporary capital ends: defaults used \$190\.00/.test(await text(page, '#narrative'))) throw new Error('step 6 does not tell the withdrawal');
+    },
+  },
+  {
     name: 'a hostile link shows a message and keeps the stored scenario',
     async run({ page, base }) {
       await page.goto(base);
