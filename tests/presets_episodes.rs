@@ -89,6 +89,8 @@ fn run_figure(t: &engine::Timeline, sc: &scenario::Scenario, f: presets::RunFigu
         F::Withdrawn => t.events.iter().filter(|e| e.kind == EventKind::Withdrawal).filter_map(|e| e.amount).sum(),
         // The recovery as a whole is the event with a layer (its per-depositor lines have none).
         F::Recovered => t.events.iter().filter(|e| e.kind == EventKind::Recovery && e.layer.is_some()).filter_map(|e| e.amount).sum(),
+        // The injections (the withdrawals of the same kind say "Temporary capital ends").
+        F::CapitalInjected => t.events.iter().filter(|e| e.kind == EventKind::CapitalInjection && e.text().starts_with("Temporary capital: ")).filter_map(|e| e.amount).sum(),
         F::DepositsLostLast => (0..t.accounts.len())
             .filter(|&i| !t.account_at(i, t.steps).status.is_out())
             .map(|i| t.snapshot_at(i, 0).unwrap().contribution - t.snapshot_at(i, t.steps).unwrap().contribution)
@@ -188,6 +190,41 @@ fn nasdaq_2018_reproduces_the_reported_split() {
     assert_eq!(t.layer_state(7)[l].remaining, Some(contributions));
     within_1pct(paid, d("107000000"), "replenished");
     assert!(t.events.iter().filter(|e| e.kind == EventKind::Replenishment).all(|e| e.step == 7));
+}
+
+/// Nasdaq's temporary junior tranche (issue 19, `capital_injections`; Nasdaq Clearing notice of
+/// 14 September 2018: SEK 200m, about EUR 19m, for 90 days), put in at step 7 with the
+/// replenishment, after the default had used the EUR 7m of skin in the game at step 5.
+#[test]
+fn nasdaq_2018_the_temporary_junior_tranche_comes_in_after_the_default() {
+    let t = run("nasdaq-2018");
+    let p = presets::by_id("nasdaq-2018").unwrap();
+    let sig = t.layers.iter().position(|x| x.kind == "SkinInTheGameJunior").unwrap();
+    // Hand figures: 7m committed, all 7m paid at step 5 (0 left), 19m in at step 7; no default
+    // after it, so it is all there at the end (64 steps is past the run's 12).
+    let remaining = |k: u32| t.layer_state(k)[sig].remaining;
+    assert_eq!(remaining(4), Some(d("7000000")));
+    assert_eq!(remaining(6), Some(Decimal::ZERO));
+    assert_eq!(remaining(7), Some(d("19000000")));
+    assert_eq!(remaining(t.steps), Some(d("19000000")));
+    assert_eq!(drawn(&t, "SkinInTheGameJunior"), d("7000000"), "the allocation is what it was");
+    let e = t.events.iter().find(|e| e.kind == EventKind::CapitalInjection).expect("the injection");
+    assert_eq!((e.step, e.amount, e.layer), (7, Some(d("19000000")), Some(sig)));
+    assert_eq!(e.text(), "Temporary capital: the clearing house puts €19m more of its own capital into Skin in the game (junior), for 64 steps (what no default uses of it is withdrawn after them); the layer now holds €19m.");
+    assert_eq!(t.events.iter().filter(|e| e.kind == EventKind::CapitalInjection).count(), 1, "not withdrawn within the run");
+    // The clearing house's capital account: 7m committed − 7m paid + 19m in = 19m.
+    assert_eq!(engine::ledger::balance_of(t.ledger.iter(), "venue:own_capital", "EUR"), d("19000000"));
+    let c = t.conservation().unwrap();
+    assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit && c.layers_sum_to_allocated);
+    // As published: SEK 200m (about EUR 19m) for 90 days, after the default; the narrative
+    // says which figures are illustrative.
+    assert_eq!(p.scenario.capital_injections.len(), 1);
+    let inj = &p.scenario.capital_injections[0];
+    assert_eq!((inj.step, inj.amount, inj.tranche, inj.steps), (7, d("19000000"), scenario::Tranche::Junior, Some(64)));
+    assert!(p.published.iter().any(|f| f.stated == "SEK 200m (about EUR 19m)" && matches!(f.check, presets::Check::Run { figure: presets::RunFigure::CapitalInjected, value: "19000000", .. })));
+    assert!(p.published.iter().any(|f| f.stated == "for 90 days"));
+    assert!(p.narrative.contains("after the default") && p.narrative.contains("SEK 200m (about EUR 19m)") && p.narrative.contains("for 90 days"));
+    assert!(p.illustrative.contains("EUR 19m") && p.illustrative.contains("the step the temporary tranche comes in"));
 }
 
 #[test]

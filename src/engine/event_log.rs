@@ -239,7 +239,8 @@ mod packed_event_tests {
 
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
     /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; the default auction, 70-72;
-    /// recovery, 90-91; issue 18's option default management, 100-101, and option liquidation, 120-122).
+    /// recovery, 90-91; issue 18's option default management, 100-101; temporary capital, 110-111;
+    /// option liquidation, 120-122).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -265,6 +266,8 @@ mod packed_event_tests {
             (EventKind::Juniorisation, Msg::Juniorised { name: a.clone(), junior: 2, junior_total: d(400, 0), senior: 2 }),
             (EventKind::Haircut, Msg::ImHaircut { pay: d(90, 0), rate: d(45, 3), count: 2, posted: d(2000, 0) }),
             (EventKind::Assessment, Msg::AssessmentFromCollateral { name: a.clone(), called: d(1000, 0), collateral: d(600, 0), cash: d(400, 0) }),
+            (EventKind::CapitalInjection, Msg::CapitalInjected { label: n("Skin in the game (junior)"), amount: d(19, 0), steps: 90, balance: d(19, 0) }),
+            (EventKind::CapitalInjection, Msg::CapitalWithdrawn { label: n("Skin in the game (junior)"), amount: d(12, 0), used: d(7, 0), balance: d(3, 0) }),
         ];
         let mut ev = Events::default();
         ev.set_accounts(vec![n("someone"), a.clone()]);

@@ -151,6 +151,9 @@ event_kinds! {
     /// The survivors' fund used the contributions of the members who did not win the auction
     /// first (issue 19, waterfall/juniorisation.rs).
     Juniorisation,
+    /// The clearing house puts temporary capital into a skin-in-the-game layer, or withdraws
+    /// what is left of it (issue 19, capital_injection.rs).
+    CapitalInjection,
 }
 
 messages! {
@@ -268,6 +271,13 @@ messages! {
     /// `collateral` came from its excess collateral at the clearing house and `cash` was called
     /// as new cash from its reserves (short of `called`: it defaults in turn).
     81 => AssessmentFromCollateral { name: N, called: Decimal, collateral: Decimal, cash: Decimal },
+    /// Issue 19 (capital_injection.rs): the clearing house puts `amount` of its own capital into
+    /// layer `label` for `steps` steps (0: to the end of the run); the layer holds `balance` after.
+    110 => CapitalInjected { label: N, amount: Decimal, steps: u32, balance: Decimal },
+    /// Issue 19 (capital_injection.rs): at its end, the clearing house takes back `amount`, what
+    /// no default used of what it put into layer `label` (defaults `used` the rest); the layer
+    /// holds `balance` after.
+    111 => CapitalWithdrawn { label: N, amount: Decimal, used: Decimal, balance: Decimal },
 }
 
 impl Msg<u64> {

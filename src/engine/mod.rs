@@ -45,6 +45,7 @@ mod trade_cancellation;
 mod backstop;
 mod withdrawal;
 mod recovery;
+mod capital_injection;
 pub mod tick;
 pub mod timeline;
 pub mod waterfall;

@@ -168,6 +168,20 @@ impl Msg {
                 if borrowed.is_zero() { String::new() } else { format!(", {} of it borrowed against its collateral beyond its cash", money(*borrowed)) },
                 money(*headroom)
             ),
+            Msg::CapitalInjected { label, amount, steps, balance } => format!(
+                "Temporary capital: the clearing house puts {} more of its own capital into {}, {}; the layer now holds {}.",
+                money(*amount), label,
+                if *steps == 0 { "to the end of the run".to_string() } else { format!("for {steps} step{} (what no default uses of it is withdrawn after them)", if *steps == 1 { "" } else { "s" }) },
+                money(*balance)
+            ),
+            Msg::CapitalWithdrawn { label, amount, used, balance } if used.is_zero() => format!(
+                "Temporary capital ends: no default used the {} put into {}; the clearing house withdraws all of it and the layer now holds {}.",
+                money(*amount), label, money(*balance)
+            ),
+            Msg::CapitalWithdrawn { label, amount, used, balance } => format!(
+                "Temporary capital ends: defaults used {} of what was put into {}; the clearing house withdraws the {} left and the layer now holds {}.",
+                money(*used), label, money(*amount), money(*balance)
+            ),
             Msg::Recovered { name, amount, depositors, insurance, short } => format!(
                 "Recovery: {} is returned on behalf of {}: {} restores the default-fund contributions the waterfall used{}{}.",
                 money(*amount), name, money(*depositors),

@@ -363,7 +363,7 @@ impl<'a> Sim<'a> {
                 LayerSpec::TearUp => LayerKind::TearUp,
             };
             let sig_left = info.capacity.unwrap_or_default();
-            self.layers.push(LayerRt { kind, party, label: Name::from(info.label.as_str()), drawn: Decimal::ZERO, sig_left, calls_used: 0, fund_calls: Vec::new(), exhausted: false, passed_on: false, assess: Default::default() });
+            self.layers.push(LayerRt { kind, party, label: Name::from(info.label.as_str()), drawn: Decimal::ZERO, sig_left, temporary: Vec::new(), calls_used: 0, fund_calls: Vec::new(), exhausted: false, passed_on: false, assess: Default::default() });
             self.layer_infos.push(info);
             self.layer_logs.push(Vec::new());
         }

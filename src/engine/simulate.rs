@@ -1,6 +1,6 @@
 //! Running a venue: the entry points (`simulate` and its variants) and the order of one step.
 //!
-//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → replenishment → recoveries → variation margin (a clearing house) → withdrawals → expiry →
+//! Each step: a trade cancellation's bust or checkpoint → losses passed on by linked venues → replenishment → recoveries → capital injections and their withdrawal → variation margin (a clearing house) → withdrawals → expiry →
 //! margin checks (liquidation, margin calls, defaults, each default's walk down the waterfall) →
 //! the step's loss-sharing splits → record. Each of these is its own file (`docs/architecture.md`
 //! lists them with their sources); the run's state is `state.rs`.
@@ -195,6 +195,7 @@ impl<'a> Sim<'a> {
             self.apply_inflows(t)?;
             self.replenish(t)?;
             self.recover(t)?;
+            self.inject_capital(t)?;
             if self.vm {
                 self.post_variation_margin(t)?;
                 self.collect_pending(t)?;

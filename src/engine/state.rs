@@ -44,7 +44,11 @@ pub(super) struct LayerRt {
     /// Shared by the events that name the layer.
     pub(super) label: Name,
     pub(super) drawn: Decimal,
+    /// A skin-in-the-game layer: what it can still pay, its temporary capital included.
     pub(super) sig_left: Decimal,
+    /// A skin-in-the-game layer's temporary capital (`capital_injections`, capital_injection.rs):
+    /// what is left of each injection, paid first, and withdrawn at its end.
+    pub(super) temporary: Vec<Temporary>,
     pub(super) calls_used: u32,
     /// With several default funds: the calls each fund's assessment used (by fund index;
     /// `calls_used` is the most of them). Each fund's members are assessed on their own.
@@ -55,6 +59,17 @@ pub(super) struct LayerRt {
     pub(super) passed_on: bool,
     /// An assessment layer's tallies for its caps (`waterfall/assessment.rs`).
     pub(super) assess: AssessTally,
+}
+
+/// One capital injection in a skin-in-the-game layer (issue 19, capital_injection.rs).
+#[derive(Clone)]
+pub(super) struct Temporary {
+    /// What was injected.
+    pub(super) amount: Decimal,
+    /// What no default has used of it yet (part of the layer's `sig_left`).
+    pub(super) left: Decimal,
+    /// The step it is withdrawn at (`None`: it stays to the end of the run).
+    pub(super) until: Option<u32>,
 }
 
 /// What an assessment layer has called, for its caps per default and per cooling-off period.

@@ -36,6 +36,8 @@ pub const MAX_TRADE_CANCELLATIONS: usize = 100;
 pub const MAX_WITHDRAWALS: usize = 10_000;
 /// Recoveries in one scenario (the engine looks each up at its step).
 pub const MAX_RECOVERIES: usize = 100;
+/// Capital injections in one scenario (the engine looks each up at its step).
+pub const MAX_CAPITAL_INJECTIONS: usize = 100;
 /// Bids in the default auction (each default sorts them once).
 pub const MAX_AUCTION_BIDS: usize = 10_000;
 /// Rows (and columns) of the correlation matrix: validation factors it (O(k³)) and every step
@@ -207,6 +209,7 @@ fn list_caps(s: &Scenario, prefix: &str, errs: &mut Vec<ValidationError>) {
     cap("trade_cancellations".into(), "trade cancellations", s.trade_cancellations.len(), MAX_TRADE_CANCELLATIONS);
     cap("withdrawals".into(), "withdrawals", s.withdrawals.len(), MAX_WITHDRAWALS);
     cap("recoveries".into(), "recoveries", s.recoveries.len(), MAX_RECOVERIES);
+    cap("capital_injections".into(), "capital injections", s.capital_injections.len(), MAX_CAPITAL_INJECTIONS);
     cap("default_funds".into(), "default funds", s.default_funds.len(), MAX_DEFAULT_FUNDS);
     if let Some(x) = &s.default_auction {
         cap("default_auction.bids".into(), "auction bids", x.bids.len(), MAX_AUCTION_BIDS);

@@ -70,6 +70,9 @@ pub enum RunFigure {
     Withdrawn,
     /// Everything returned after the defaults (the scenario's `recoveries`, as the run paid them).
     Recovered,
+    /// Everything the clearing house put in as temporary capital (the scenario's
+    /// `capital_injections`, as the run made them).
+    CapitalInjected,
     /// What the surviving accounts' default-fund contributions (deposits) are short at the end
     /// of the run against the start.
     DepositsLostLast,
@@ -213,8 +216,10 @@ His collateral and then his own default-fund contribution pay first. \
 The EUR 114m beyond them goes down the waterfall: EUR 7m of Nasdaq's own capital (skin in the game), then EUR 107m from the other members' contributions, pro rata. \
 That is about 64% of the EUR 166m commodities default fund, as reported. \
 The fund is replenished within two business days, as it was: at step 7 the other members pay the EUR 107m back from their own resources, pro rata to their contributions; the ledger shows each payment and the fund's balance is whole again. \
-Nasdaq also added a temporary junior tranche of about SEK 200m (about EUR 19m) for 90 days, and recoveries from the estate were to flow back to members pro rata; the engine does not model these two.",
-        sources: &["Nasdaq Clearing default notices, 12-14 September 2018", "Nasdaq Clearing statement, 13 September 2018", "GlobalCapital, September 2018", "Nasdaq Commodities via Dagens Naeringsliv, September 2018", "Einar Aas's statement, September 2018", "Risk.net, September 2018", "Reuters and Nasdaq Clearing, 21 September 2018"],
+At the same step, after the default had emptied its EUR 7m, Nasdaq puts a temporary junior tranche of SEK 200m (about EUR 19m) in front of the members' fund for 90 days, as its notice of 14 September announced: the skin-in-the-game layer holds EUR 19m again, and the ledger shows the capital coming in. \
+Here a step is a business day, so the 90 days are 64 steps, longer than the run: the tranche is still there at its end, unused, and what no default used of it would be withdrawn at its end. \
+Published: the 114 / 7 / 107 / 166 split, the 17-times move, the two-day replenishment and the SEK 200m tranche for 90 days; recoveries from the estate were to flow back to members pro rata, which this run does not show.",
+        sources: &["Nasdaq Clearing default notices, 12-14 September 2018", "Nasdaq Clearing statement, 13 September 2018", "GlobalCapital, September 2018", "Nasdaq Commodities via Dagens Naeringsliv, September 2018", "Einar Aas's statement, September 2018", "Risk.net, September 2018", "Reuters and Nasdaq Clearing, 21 September 2018", "Nasdaq Clearing notice, 14 September 2018 (temporary junior capital)"],
         published: &[
             Published { what: "loss beyond his collateral and his own fund contribution", stated: "EUR 114m", source: "Nasdaq Clearing default notices, 12-14 September 2018", check: run(RunFigure::BeyondOwnResources, "114000000", "0") },
             Published { what: "Nasdaq's own capital used (skin in the game)", stated: "EUR 7m", source: "Nasdaq Clearing statement, 13 September 2018", check: run(RunFigure::Drawn { kind: "SkinInTheGameJunior", per: "1" }, "7000000", "0") },
@@ -223,8 +228,10 @@ Nasdaq also added a temporary junior tranche of about SEK 200m (about EUR 19m) f
             Published { what: "what he had paid in (own resources)", stated: "EUR 36m", source: "Einar Aas's statement, September 2018", check: run(RunFigure::OwnResources, "36000000", "1000000") },
             Published { what: "the move in one session", stated: "17 times a normal day's move", source: "Nasdaq Commodities via Dagens Naeringsliv, September 2018", check: Check::Stated },
             Published { what: "members replenished the used fund", stated: "within two business days", source: "Reuters and Nasdaq Clearing, 21 September 2018", check: Check::Stated },
+            Published { what: "temporary junior capital Nasdaq added after the default", stated: "SEK 200m (about EUR 19m)", source: "Nasdaq Clearing notice, 14 September 2018", check: run(RunFigure::CapitalInjected, "19000000", "0") },
+            Published { what: "how long the temporary tranche stays", stated: "for 90 days", source: "Nasdaq Clearing notice, 14 September 2018", check: Check::Stated },
         ],
-        illustrative: "The split of his EUR 36m between collateral and fund contribution, the other members, the position sizes, the prices and the 10% auction discount are illustrative.",
+        illustrative: "The split of his EUR 36m between collateral and fund contribution, the other members, the position sizes, the prices, the 10% auction discount, the step the temporary tranche comes in (7, with the replenishment) and its conversion to EUR 19m (SEK 200m at about 10.5 SEK per EUR) are illustrative.",
         json: include_str!("../../examples/nasdaq-2018.json"),
     },
     Source {
@@ -572,8 +579,9 @@ pub fn by_id(id: &str) -> Option<Preset> {
 /// Presets re-told in issue 19 (their facts put right): links name their new content by a new key,
 /// so a link made before keeps opening the scenario it was made from (tests/golden/v1).
 const RETOLD: &[(&str, &str)] = &[
-    // Re-told twice in issue 19: the second time with the fund's replenishment.
-    ("nasdaq-2018", "nasdaq-2018-r19b"),
+    // Re-told three times in issue 19: the second time with the fund's replenishment, the
+    // third with Nasdaq's temporary junior tranche (`capital_injections`).
+    ("nasdaq-2018", "nasdaq-2018-r19c"),
     ("bitmex-2020", "bitmex-2020-r19"),
     ("okx-2018", "okx-2018-r19"),
     // Re-told twice in issue 19: the second time with the attacker's return (a recovery).
@@ -600,6 +608,9 @@ const BEFORE_19: &[(&str, &str)] = &[
     ("hyperliquid-jelly-2025-r19", include_str!("presets_r19/hyperliquid-jelly-2025.json")),
     // Re-told a third time (the return, `recoveries`): the second re-telling stays under its key.
     ("mango-2022-r19b", include_str!("presets_r19/mango-2022-r19b.json")),
+    // Re-told a third time (the temporary junior tranche, `capital_injections`): the second
+    // re-telling (the replenishment) stays under its key.
+    ("nasdaq-2018-r19b", include_str!("presets_r19/nasdaq-2018-r19b.json")),
 ];
 
 /// The key a link names preset `id`'s current content by.

@@ -77,6 +77,25 @@ pub struct Scenario {
     /// older scenarios and links are unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_auction: Option<DefaultAuction>,
+    /// Capital the clearing house puts in for a while (issue 19; Nasdaq Clearing, 14 September
+    /// 2018: a temporary junior tranche of SEK 200m for 90 days after the Aas default, while the
+    /// members replenished the fund): from `step`, the waterfall's skin-in-the-game layer of that
+    /// `tranche` holds `amount` more; what a default has not used of it is withdrawn `steps`
+    /// later (absent: it stays to the end of the run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capital_injections: Vec<CapitalInjection>,
+}
+
+/// `amount` of the clearing house's own capital added at `step` to the skin-in-the-game layer of
+/// `tranche` (which the waterfall must list), for `steps` steps (absent: to the end of the run).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CapitalInjection {
+    pub step: u32,
+    pub amount: Decimal,
+    pub tranche: Tranche,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
 }
 
 /// `amount` comes back at `step` from account `from` (paid from outside the venue: what it took
@@ -208,6 +227,7 @@ impl Default for Scenario {
             default_funds: Vec::new(),
             recoveries: Vec::new(),
             default_auction: None,
+            capital_injections: Vec::new(),
         }
     }
 }
@@ -775,6 +795,21 @@ pub enum Tranche {
     #[default]
     Junior,
     Senior,
+}
+
+impl Tranche {
+    /// As the scenario writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tranche::Junior => "junior",
+            Tranche::Senior => "senior",
+        }
+    }
+
+    /// The `LayerInfo::kind` of a skin-in-the-game layer of this tranche.
+    pub fn layer_kind(self) -> &'static str {
+        LayerSpec::SkinInTheGame { tranche: self, amount: Decimal::ZERO }.kind_name()
+    }
 }
 
 /// One layer of the default waterfall, in the order the scenario lists them. Written as

@@ -1,5 +1,5 @@
-//! Validation of the venue's interventions in a run (issue 19): trade cancellations, withdrawals
-//! and the backstop vault. Every error names the field (`trade_cancellations[1].to`,
+//! Validation of the venue's interventions in a run (issue 19): trade cancellations, withdrawals,
+//! recoveries, capital injections and the backstop vault. Every error names the field (`trade_cancellations[1].to`,
 //! `withdrawals[0].account`, `venue.backstop_vault`); `validate::prepare` calls [`check`]. Their
 //! counts are capped in `limits.rs`.
 
@@ -67,6 +67,30 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
             push(format!("{p}.amount"), format!("at most {} (got {})", domain::show(AMOUNT_MAX), r.amount));
         } else if domain::too_many_places(r.amount, AMOUNT_DP) {
             push(format!("{p}.amount"), format!("at most {AMOUNT_DP} decimal places (got {})", r.amount));
+        }
+    }
+
+    // Capital injections: within the run, a positive amount of money, a stay of at least one
+    // step, into a skin-in-the-game layer of that tranche the waterfall lists (the capital has
+    // nowhere else to sit; a rule set without that layer, in compare mode, runs without it).
+    for (i, c) in s.capital_injections.iter().enumerate().take(super::limits::MAX_CAPITAL_INJECTIONS) {
+        let p = format!("capital_injections[{i}]");
+        if c.step > s.steps {
+            push(format!("{p}.step"), format!("must be at most steps ({})", s.steps));
+        }
+        if c.amount <= Decimal::ZERO {
+            push(format!("{p}.amount"), format!("must be positive (got {})", c.amount));
+        } else if c.amount > AMOUNT_MAX {
+            push(format!("{p}.amount"), format!("at most {} (got {})", domain::show(AMOUNT_MAX), c.amount));
+        } else if domain::too_many_places(c.amount, AMOUNT_DP) {
+            push(format!("{p}.amount"), format!("at most {AMOUNT_DP} decimal places (got {})", c.amount));
+        }
+        if c.steps == Some(0) {
+            push(format!("{p}.steps"), "must be at least 1 (absent: the capital stays to the end of the run)".into());
+        }
+        if !s.waterfall.iter().any(|l| matches!(l, LayerSpec::SkinInTheGame { tranche, .. } if *tranche == c.tranche)) {
+            let t = c.tranche.as_str();
+            push(format!("{p}.tranche"), format!("the waterfall has no skin_in_the_game layer with tranche `{t}` to hold it (add one, with amount 0 if the clearing house commits nothing before)"));
         }
     }
 

@@ -43,7 +43,7 @@ const TERMS: &[Term] = &[
         term: "skin in the game",
         definition: "Capital of the clearing house itself placed in the waterfall, usually right after the defaulter's resources and before the survivors' contributions, so that the operator loses before its members do. Some clearing houses add a second, senior tranche after the default fund.",
         show_me: ShowMe { preset: "nasdaq-2018", venue: 0, step: 5, mentions: &["skin in the game"], stress: None },
-        see_also: &["default waterfall", "default fund"],
+        see_also: &["default waterfall", "default fund", "temporary capital"],
     },
     Term {
         term: "default fund",
@@ -284,6 +284,12 @@ const TERMS: &[Term] = &[
         definition: "Money that comes back after a default and restores what the waterfall took: at Mango Markets the attacker returned $67m under a DAO vote, depositors were repaid in full and the treasury bore the rest. The scenario field `recoveries` (step, from, amount, to: depositors or insurance_fund) does it; the waterfall's allocation stays as it happened.",
         show_me: ShowMe { preset: "mango-2022", venue: 0, step: 8, mentions: &["recovery", "whole again"], stress: None },
         see_also: &["withdrawal against collateral", "default fund", "insurance fund"],
+    },
+    Term {
+        term: "temporary capital",
+        definition: "Capital a clearing house puts into its skin in the game for a while, in front of the members' fund, and takes back unused at the end: after the Aas default of September 2018 Nasdaq Clearing added a temporary junior tranche of SEK 200m (about EUR 19m) for 90 days while members replenished the fund. The scenario field `capital_injections` (step, amount, tranche, steps) does it; a default inside the window draws on it first.",
+        show_me: ShowMe { preset: "nasdaq-2018", venue: 0, step: 7, mentions: &["temporary capital", "of its own capital"], stress: None },
+        see_also: &["skin in the game", "default fund replenishment", "default fund"],
     },
     Term {
         term: "default auction",

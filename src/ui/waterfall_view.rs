@@ -135,9 +135,11 @@ fn LayerRow(
     let capacity = info.capacity;
     let state = move || states.with(|v| v.get(index).cloned().unwrap_or_default());
     // A layer that holds nothing (a SIG of 0), or a rule-based one the loss went past without
-    // drawing (a defaulter with no fund contribution), is passed through, not "exhausted".
-    let holds_nothing = capacity.is_some_and(|c| c.is_zero());
-    let empty = move || holds_nothing || { let st = state(); st.exhausted && st.drawn.is_zero() };
+    // drawing (a defaulter with no fund contribution), is passed through, not "exhausted". A SIG
+    // of 0 holds something once temporary capital comes in (`capital_injections`): the step's
+    // state says so.
+    let holds_nothing = move || capacity.is_some_and(|c| c.is_zero()) && { let st = state(); st.drawn.is_zero() && st.remaining.unwrap_or_default().is_zero() };
+    let empty = move || holds_nothing() || { let st = state(); st.exhausted && st.drawn.is_zero() };
     // Capacity-bound layers scale to what they have had to give at this step (paid + left: a fund
     // loses a defaulter's own contribution, an insurance fund gains fees); rule-based ones to the
     // run's whole deficit.
@@ -154,7 +156,7 @@ fn LayerRow(
     };
     let wet = move || !state().drawn.is_zero();
     let right = move || match state().remaining {
-        _ if holds_nothing => "holds nothing".to_string(),
+        _ if holds_nothing() => "holds nothing".to_string(),
         Some(r) => format!("left {}", format_money(r)),
         None => "as needed".to_string(),
     };

@@ -299,6 +299,18 @@ pub fn scenario_strategy_of(shape: Shape) -> impl Strategy<Value = Scenario> {
                 let to = if seed % 8 == 1 { RecoveryTo::Depositors } else { RecoveryTo::InsuranceFund };
                 s.recoveries.push(Recovery { step: (seed / 17) as u32 % (steps + 1), from: format!("a{}", (seed / 19) as usize % accs.len()), amount, to });
             }
+            // Temporary capital (issue 19): some into a skin-in-the-game layer the waterfall
+            // has, from a step for some steps (or to the end), so defaults inside and after the
+            // window both occur across cases.
+            let sig = s.waterfall.iter().find_map(|l| match l {
+                LayerSpec::SkinInTheGame { tranche, .. } => Some(*tranche),
+                _ => None,
+            });
+            if let Some(tranche) = sig.filter(|_| seed % 3 != 2) {
+                let amount = Decimal::from(1 + (seed / 23) % 4_000);
+                let span = (seed / 29) as u32 % 5;
+                s.capital_injections.push(CapitalInjection { step: (seed / 31) as u32 % (steps + 1), amount, tranche, steps: (span > 0).then_some(span) });
+            }
             // The default auction (issue 19), from the seed, on a clearing house: bids from some
             // members (discounts 0-29 %, shares 10-100 %), forced allocation or close-out of the
             // rest, juniorisation on or off.
@@ -442,6 +454,10 @@ pub fn edge_scenario_strategy() -> impl Strategy<Value = Scenario> {
                     LayerSpec::Assessment { cap_multiple, .. } => *cap_multiple += places8,
                     _ => {}
                 }
+            }
+            // Temporary capital at the edge too.
+            for c in &mut s.capital_injections {
+                c.amount = amount(c.amount);
             }
             s
         })

@@ -406,8 +406,8 @@ specs.push(
       for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
       await page.click('#share');
       const url = await page.inputValue('#share-url');
-      // A re-told preset links under its newest key (presets::link_key: nasdaq-2018-r19b).
-      if (!/#v1\.p\.nasdaq-2018-r19b\.s5\./.test(url)) throw new Error(`not a preset link at step 5: ${url}`);
+      // A re-told preset links under its newest key (presets::link_key: nasdaq-2018-r19c).
+      if (!/#v1\.p\.nasdaq-2018-r19c\.s5\./.test(url)) throw new Error(`not a preset link at step 5: ${url}`);
       const other = await page.context().newPage();
       await other.goto(url);
       await ready(other);
@@ -450,6 +450,42 @@ specs.push(
       await page.waitForTimeout(200);
       if (!/waterfall\[4\]\.period_cap_multiple/.test(await text(page, '#editor-panel'))) throw new Error('a bad cap is not named by its field');
       await page.locator('#editor-panel').screenshot({ path: path.join(shotsDir, 'editor-interventions-funds.png') });
+    },
+  },
+  {
+    name: 'temporary capital: a skin in the game of 0 shows the injected capital in its bar, paid first, and empties at its end',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      // capital_injection.rs's hand-computed case with no committed skin in the game: 300 in at
+      // step 3 for 3 steps; a2's default at step 4 takes 190 of it, the 110 left goes at step 6.
+      const price = (fall) => ({ initial: '100', points: [{ step: fall - 1, price: '100' }, { step: fall, price: '70' }, { step: 8, price: '70' }] });
+      await importJson(page, JSON.stringify({
+        version: 1, name: 'Temporary capital', steps: 8, venue: { style: 'ccp', auction_discount: '0', margin_call_grace: 0 },
+        instruments: [{ id: 'P', lot_size: '1', counterparty: 'mm', margin: { initial: '0.1', maintenance: '0.05' }, price: price(2) },
+          { id: 'Q', lot_size: '1', counterparty: 'mm', margin: { initial: '0.1', maintenance: '0.05' }, price: price(4) }],
+        accounts: [{ id: 'a1', cash: '110', positions: [{ instrument: 'P', size: '10' }] }, { id: 'a2', cash: '110', positions: [{ instrument: 'Q', size: '10' }] },
+          { id: 'mm', role: 'market_maker', cash: '1000000' }, { id: 'm', fund_contribution: '1000' }],
+        waterfall: [{ kind: 'defaulter_margin' }, { kind: 'skin_in_the_game', tranche: 'junior', amount: '0' }, { kind: 'survivors_fund' }],
+        capital_injections: [{ step: 3, amount: '300', tranche: 'junior', steps: 3 }],
+      }));
+      await page.waitForTimeout(500);
+      const bar = async (k) => {
+        await page.click('h1');
+        await page.keyboard.press('Home');
+        for (let i = 0; i < k; i++) await page.keyboard.press('ArrowRight');
+        await page.waitForFunction((k) => new RegExp(`step ${k} /`).test(document.querySelector('#step-label')?.textContent || ''), k, { timeout: 30000 });
+        await page.waitForTimeout(200);
+        return text(page, '[data-layer="1"] .bar');
+      };
+      if (!/holds nothing/.test(await bar(2))) throw new Error(`step 2: ${await bar(2)}`);
+      if (!/left \$300\.00/.test(await bar(3))) throw new Error(`step 3: ${await bar(3)}`);
+      const at4 = await bar(4);
+      if (!/paid \$190\.00/.test(at4) || !/left \$110\.00/.test(at4)) throw new Error(`step 4: ${at4}`);
+      await page.screenshot({ path: path.join(shotsDir, 'temporary-capital-bar.png'), fullPage: false });
+      const at6 = await bar(6);
+      if (!/paid \$190\.00/.test(at6) || !/left \$0\.00/.test(at6)) throw new Error(`step 6: ${at6}`);
+      if (!/Temporary capital ends: defaults used \$190\.00/.test(await text(page, '#narrative'))) throw new Error('step 6 does not tell the withdrawal');
     },
   },
   {
@@ -1061,6 +1097,18 @@ specs.push(
       await page.click('#term-risk-limit-tiers + dd .show-me');
       await page.waitForTimeout(300);
       if (!/maintenance tier 3 of 3/.test(await text(page, '#narrative'))) throw new Error('Show me (risk-limit tiers) did not open the tier-3 liquidation');
+      // Temporary capital: Nasdaq's SEK 200m tranche comes in at step 7, after the default
+      // emptied the junior skin in the game; the editor lists it.
+      await page.fill('#glossary-search', 'temporary capital');
+      await page.click('#term-temporary-capital + dd .show-me');
+      await page.waitForTimeout(300);
+      const injected = await text(page, '#narrative');
+      if (!/Temporary capital: the clearing house puts €19m more of its own capital into Skin in the game \(junior\), for 64 steps/.test(injected)) throw new Error(`Show me (temporary capital) opened: ${injected.slice(0, 300)}`);
+      if (!/step 7 \//.test(await text(page, '#step-label'))) throw new Error('Show me (temporary capital) is not at step 7');
+      await page.screenshot({ path: path.join(shotsDir, 'glossary-temporary-capital.png'), fullPage: false });
+      await page.click('#editor-panel summary:has-text("Interventions and funds")');
+      const listed = await text(page, '#intervention-list');
+      if (!/19000000 into the junior tranche at step 7, for 64 steps/.test(listed)) throw new Error(`capital injections not listed: ${listed}`);
     },
   },
   {
@@ -1443,6 +1491,7 @@ specs.push(
       await page.click('#preset-story summary');
       const figures = await text(page, '#published-figures');
       if (!/EUR 114m/.test(figures) || !/EUR 36m/.test(figures)) throw new Error(`published figures: ${figures}`);
+      if (!/SEK 200m \(about EUR 19m\)/.test(figures) || !/for 90 days/.test(figures)) throw new Error(`the temporary tranche is not among the published figures: ${figures}`);
       const story = await text(page, '#preset-story');
       if (!/one session/i.test(story) || /two sessions/.test(story)) throw new Error(`Nasdaq story: ${story.slice(0, 300)}`);
       if (!/illustrative/.test(story)) throw new Error('the story does not say what is illustrative');

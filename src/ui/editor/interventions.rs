@@ -48,6 +48,19 @@ const LISTS: &[Listed] = &[
         },
     },
     Listed {
+        path: "capital_injections[] { step, amount, tranche, steps }",
+        what: "the clearing house puts temporary capital into its skin in the game of a tranche, paid first; what no default used is withdrawn after steps",
+        entries: |s| {
+            s.capital_injections
+                .iter()
+                .map(|c| match c.steps {
+                    Some(n) => format!("{} into the {} tranche at step {}, for {n} steps", c.amount.normalize(), c.tranche.as_str(), c.step),
+                    None => format!("{} into the {} tranche at step {}, to the end", c.amount.normalize(), c.tranche.as_str(), c.step),
+                })
+                .collect()
+        },
+    },
+    Listed {
         path: "default_funds[] { id, instruments } and accounts[].fund",
         what: "one default fund per instrument group; a member's contribution belongs to the fund its own fund field names",
         entries: |s| {
