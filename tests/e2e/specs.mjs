@@ -438,13 +438,13 @@ specs.push(
       await page.waitForTimeout(300);
       list = await text(page, '#intervention-list');
       if (!/energy: POWER \(3 members\)/.test(list) || !/equity: EQ-INDEX \(3 members\)/.test(list)) throw new Error(`default funds not listed: ${list}`);
-      const calls = page.locator('#layer-list input[aria-label="Assessments: calls (max_calls)"]');
+      const calls = page.locator('#layer-list input[aria-label="Assessments: calls at most (max_calls)"]');
       if ((await calls.inputValue()) !== '1') throw new Error(`max_calls shows ${await calls.inputValue()}`);
       await calls.fill('2');
       await calls.press('Tab');
       await page.waitForTimeout(300);
       if ((await calls.inputValue()) !== '2') throw new Error('max_calls did not take 2');
-      const period = page.locator('#layer-list input[aria-label="Assessments: × in period (period_cap_multiple)"]');
+      const period = page.locator('#layer-list input[aria-label="Assessments: cap in a period, × contribution (period_cap_multiple)"]');
       await period.fill('abc');
       await period.press('Tab');
       await page.waitForTimeout(200);
@@ -531,7 +531,7 @@ specs.push(
       await page.waitForSelector('#last-0-shock-0-pct');
       await page.locator('#last-prices').screenshot({ path: path.join(shotsDir, 'editor-last-price.png') });
       const caps = await text(page, '#layer-list .layer-caps');
-      if (!/calls/.test(caps) || !/× in period/.test(caps) || !/collateral/.test(caps)) throw new Error(`the assessment's caps have no visible labels: ${caps}`);
+      if (!/calls at most/.test(caps) || !/cap in a period/.test(caps) || !/collateral/.test(caps)) throw new Error(`the assessment's caps have no visible labels: ${caps}`);
       await page.locator('#layer-list').screenshot({ path: path.join(shotsDir, 'editor-layers-labelled.png') });
     },
   },

@@ -58,7 +58,7 @@ pub fn AuctionEditor() -> impl IntoView {
                                         let v = event_target_value(&e);
                                         member_errors.set(s.edit(|sc| if let Some(b) = auction(sc).and_then(|a| a.bids.get_mut(k)) { b.member = v; }).err().unwrap_or_default());
                                     }>
-                                    {move || members().into_iter().map(|(id, name)| view! { <option value=id.clone()>{format!("{name} ({id})")}</option> }).collect_view()}
+                                    {move || members().into_iter().map(|(id, name)| view! { <option value=id.clone()>{if name.is_empty() { id.clone() } else { format!("{name} ({id})") }}</option> }).collect_view()}
                                 </select>
                                 <FieldErrors errors=member_errors/>
                                 {number_input(format!("bid-{k}-discount"), "Discount to the mark (fraction: 0.04 = 4 % below)".into(),
@@ -86,9 +86,9 @@ pub fn AuctionEditor() -> impl IntoView {
                         |sc| sc.default_auction.as_ref().and_then(|a| a.max_discount).unwrap_or_default(),
                         |sc, v| { if let Some(a) = auction(sc) { a.max_discount = Some(v); } Ok(()) })}
                 </Show>
-                {choice_input("auction-forced".into(), "What no accepted bid covers".into(),
-                    vec![("pro_rata_to_contribution", "Allocated to the surviving members, pro rata to their fund contributions"),
-                         ("close_out", "Closed out in the market at the venue's auction discount")],
+                {choice_input("auction-forced".into(), "What no accepted bid covers (forced allocation)".into(),
+                    vec![("pro_rata_to_contribution", "Forced on the survivors, pro rata to fund"),
+                         ("close_out", "Closed out at the auction discount")],
                     |sc| match sc.default_auction.as_ref().map(|a| a.forced_allocation) {
                         Some(ForcedAllocation::CloseOut) => "close_out",
                         _ => "pro_rata_to_contribution",

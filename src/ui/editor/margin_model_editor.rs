@@ -12,10 +12,10 @@ use crate::scenario::{GridSpec, HistVarSpec, MarginModelSpec, Scenario, SpanSpec
 use crate::ui::state::use_state;
 
 const KINDS: [(&str, &str); 4] = [
-    ("per_instrument", "Per instrument: each position's own rate"),
-    ("scenario_grid", "Scenario grid: whole portfolio (Deribit-style)"),
-    ("span", "SPAN: sixteen scenarios (CME-style)"),
-    ("hist_var", "Historical VaR / expected shortfall (Eurex, LCH)"),
+    ("per_instrument", "Per instrument (each its own rate)"),
+    ("scenario_grid", "Scenario grid (Deribit-style portfolio)"),
+    ("span", "SPAN (CME-style, 16 scenarios)"),
+    ("hist_var", "Historical VaR / ES (Eurex, LCH)"),
 ];
 
 fn kind(s: &Scenario) -> &'static str {
