@@ -530,7 +530,7 @@ specs.push(
       await page.click('#last-0-add-shock');
       await page.waitForSelector('#last-0-shock-0-pct');
       await page.locator('#last-prices').screenshot({ path: path.join(shotsDir, 'editor-last-price.png') });
-      const caps = await text(page, '#layer-list .layer-caps');
+      const caps = await text(page, '#layer-list li:has-text("Assessments") .layer-caps');
       if (!/calls at most/.test(caps) || !/cap in a period/.test(caps) || !/collateral/.test(caps)) throw new Error(`the assessment's caps have no visible labels: ${caps}`);
       await page.locator('#layer-list').screenshot({ path: path.join(shotsDir, 'editor-layers-labelled.png') });
     },
