@@ -122,9 +122,10 @@ fn hist_var_fields() -> impl IntoView {
     let (measure, put_measure) = param!(HistVar, HistVarSpec, measure);
     view! {
         {choice_input("mm-measure".into(), "Tail measure".into(),
-            vec![("es", "Expected shortfall: the average loss beyond the quantile"), ("var", "Value at risk: the loss at the quantile")],
+            vec![("es", "Expected shortfall (ES)"), ("var", "Value at risk (VaR)")],
             move |s| if measure(s) == TailMeasure::Var { "var" } else { "es" },
             move |s, v| put_measure(s, if v == "var" { TailMeasure::Var } else { TailMeasure::Es }))}
+        <p class="hint">"VaR is the loss the confidence level is not exceeded by; ES the average of the losses beyond it."</p>
         {decimal_param!(HistVar, HistVarSpec, confidence, "Confidence (0.99 = 99 %)")}
         {whole_param!(HistVar, HistVarSpec, horizon, "Horizon (steps a move lasts)")}
         {whole_param!(HistVar, HistVarSpec, lookback, "Look-back window (steps of the past path)")}
@@ -158,7 +159,7 @@ pub fn MarginModelEditor() -> impl IntoView {
             <Show when=move || !spreads().is_empty()>
                 <p class="hint">"Spread credits: "{spreads}</p>
             </Show>
-            <p class="hint">"Spread credits (venue.margin_model.spreads) and an account's or cohort's own model (accounts[].margin_model) are edited under “Everything (JSON)”."</p>
+            <p class="hint">"Spread credits (venue.margin_model.spreads, grid and SPAN) and an account's or cohort's own model (accounts[].margin_model) are edited under “Everything (JSON)”."</p>
         </div>
     }
 }
