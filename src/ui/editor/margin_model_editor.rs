@@ -125,7 +125,7 @@ fn hist_var_fields() -> impl IntoView {
             vec![("es", "Expected shortfall (ES)"), ("var", "Value at risk (VaR)")],
             move |s| if measure(s) == TailMeasure::Var { "var" } else { "es" },
             move |s, v| put_measure(s, if v == "var" { TailMeasure::Var } else { TailMeasure::Es }))}
-        <p class="hint">"VaR is the loss the confidence level is not exceeded by; ES the average of the losses beyond it."</p>
+        <p class="hint">"VaR: the loss not exceeded at the confidence level. ES: the average of the losses beyond it."</p>
         {decimal_param!(HistVar, HistVarSpec, confidence, "Confidence (0.99 = 99 %)")}
         {whole_param!(HistVar, HistVarSpec, horizon, "Horizon (steps a move lasts)")}
         {whole_param!(HistVar, HistVarSpec, lookback, "Look-back window (steps of the past path)")}
