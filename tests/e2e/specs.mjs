@@ -438,13 +438,13 @@ specs.push(
       await page.waitForTimeout(300);
       list = await text(page, '#intervention-list');
       if (!/energy: POWER \(3 members\)/.test(list) || !/equity: EQ-INDEX \(3 members\)/.test(list)) throw new Error(`default funds not listed: ${list}`);
-      const calls = page.locator('#layer-list input[aria-label="Assessments: calls (max_calls)"]');
+      const calls = page.locator('#layer-list input[aria-label="Assessments: calls at most (max_calls)"]');
       if ((await calls.inputValue()) !== '1') throw new Error(`max_calls shows ${await calls.inputValue()}`);
       await calls.fill('2');
       await calls.press('Tab');
       await page.waitForTimeout(300);
       if ((await calls.inputValue()) !== '2') throw new Error('max_calls did not take 2');
-      const period = page.locator('#layer-list input[aria-label="Assessments: × in period (period_cap_multiple)"]');
+      const period = page.locator('#layer-list input[aria-label="Assessments: cap in a period, × contribution (period_cap_multiple)"]');
       await period.fill('abc');
       await period.press('Tab');
       await page.waitForTimeout(200);
@@ -486,6 +486,111 @@ specs.push(
       const at6 = await bar(6);
       if (!/paid \$190\.00/.test(at6) || !/left \$0\.00/.test(at6)) throw new Error(`step 6: ${at6}`);
       if (!/Temporary capital ends: defaults used \$190\.00/.test(await text(page, '#narrative'))) throw new Error('step 6 does not tell the withdrawal');
+    },
+  },
+  {
+    name: 'editor: a margin model and an auction bid edited through the form change the run (issues 18, 19)',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      // What the run shows at its last step: the waterfall's layers and the accounts.
+      const atEnd = async () => {
+        await page.waitForTimeout(300);
+        await page.click('h1');
+        await page.keyboard.press('End');
+        await page.waitForTimeout(300);
+        return (await text(page, '#waterfall')) + ' | ' + (await text(page, '#accounts-scroll'));
+      };
+      const open = async (summary) => page.$eval(`#editor-panel summary:text-is("${summary}")`, (s) => { s.parentElement.open = true; });
+      // The margin model: the spread's portfolio grid of "when the offset fails".
+      await page.selectOption('#preset', 'portfolio-offset-fails');
+      await page.waitForTimeout(300);
+      await open('Margin model');
+      if ((await page.inputValue('#mm-kind')) !== 'scenario_grid') throw new Error(`kind shows ${await page.inputValue('#mm-kind')}`);
+      if ((await page.inputValue('#mm-price_range')) !== '0.1') throw new Error(`price_range shows ${await page.inputValue('#mm-price_range')}`);
+      if ((await page.inputValue('#mm-buckets')) !== '2') throw new Error(`buckets shows ${await page.inputValue('#mm-buckets')}`);
+      if (!/WTI–BRENT: 0\.8/.test(await text(page, '#margin-model'))) throw new Error('the spread credit is not listed');
+      const gridRun = await atEnd();
+      // A bad value is refused, named by its field, next to the field; the run stays.
+      await page.fill('#mm-price_range', '2');
+      await page.press('#mm-price_range', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/venue\.margin_model\.price_range/.test(await text(page, '#margin-model'))) throw new Error('a bad price range is not named by its field');
+      if ((await atEnd()) !== gridRun) throw new Error('a refused value changed the run');
+      await page.locator('#margin-model').screenshot({ path: path.join(shotsDir, 'editor-margin-model-grid.png') });
+      // Per instrument: the spread loses its offset and the run changes.
+      await page.selectOption('#mm-kind', 'per_instrument');
+      const perInstrument = await atEnd();
+      if (perInstrument === gridRun) throw new Error('switching to per-instrument margin did not change the run');
+      // SPAN with a wide scan: the form shows its own fields.
+      await page.selectOption('#mm-kind', 'span');
+      await page.waitForSelector('#mm-price_scan');
+      await page.fill('#mm-price_scan', '0.3');
+      await page.press('#mm-price_scan', 'Tab');
+      await page.waitForTimeout(300);
+      if ((await page.inputValue('#mm-price_scan')) !== '0.3') throw new Error('price_scan did not take 0.3');
+      await page.selectOption('#mm-kind', 'hist_var');
+      await page.waitForSelector('#mm-confidence');
+      await page.locator('#margin-model').screenshot({ path: path.join(shotsDir, 'editor-margin-model-histvar.png') });
+      // The auction: Echo's bid at 25 % is beyond the 15 % reserve; at 10 % it wins part of the book.
+      await page.selectOption('#preset', 'default-auction');
+      await page.waitForTimeout(300);
+      await open('Default auction (clearing house)');
+      if (!(await page.isChecked('#auction-on'))) throw new Error('the auction is not shown as on');
+      if ((await page.inputValue('#bid-2-member')) !== 'echo') throw new Error(`bid 3 is from ${await page.inputValue('#bid-2-member')}`);
+      if ((await page.inputValue('#bid-2-discount')) !== '0.25') throw new Error(`bid 3's discount shows ${await page.inputValue('#bid-2-discount')}`);
+      if ((await page.inputValue('#auction-max-discount')) !== '0.15') throw new Error('the reserve is not shown');
+      const before = await atEnd();
+      await page.fill('#bid-2-discount', '0.1');
+      await page.press('#bid-2-discount', 'Tab');
+      const after = await atEnd();
+      if (after === before) throw new Error('a better bid did not change the run');
+      await page.fill('#bid-2-share', '0');
+      await page.press('#bid-2-share', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/default_auction\.bids\[2\]\.share/.test(await text(page, '#auction'))) throw new Error('a zero share is not named by its field');
+      await page.locator('#auction').screenshot({ path: path.join(shotsDir, 'editor-auction.png') });
+      // The share link carries the edit: a new page opens the same run.
+      await page.click('#share');
+      const url = await page.inputValue('#share-url');
+      const other = await page.context().newPage();
+      await other.goto(url);
+      await ready(other);
+      await other.$eval('#editor-panel summary:text-is("Default auction (clearing house)")', (s) => { s.parentElement.open = true; });
+      if ((await other.inputValue('#bid-2-discount')) !== '0.1') throw new Error(`the link lost the bid: ${await other.inputValue('#bid-2-discount')}`);
+      await other.close();
+      // Last traded price and the assessment's labelled caps.
+      await open('Last traded price (apart from the mark)');
+      await page.check('#last-0-on');
+      await page.waitForSelector('#last-0-initial');
+      await page.click('#last-0-add-shock');
+      await page.waitForSelector('#last-0-shock-0-pct');
+      await page.locator('#last-prices').screenshot({ path: path.join(shotsDir, 'editor-last-price.png') });
+      const caps = await text(page, '#layer-list li:has-text("Assessments") .layer-caps');
+      if (!/calls at most/.test(caps) || !/cap in a period/.test(caps) || !/collateral/.test(caps)) throw new Error(`the assessment's caps have no visible labels: ${caps}`);
+      await page.locator('#layer-list').screenshot({ path: path.join(shotsDir, 'editor-layers-labelled.png') });
+    },
+  },
+  {
+    name: 'phone: editor sections for the margin model, the auction and the last price',
+    viewport: { width: 390, height: 844 },
+    touch: true,
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.tap('#tab-edit');
+      await page.selectOption('#preset', 'default-auction');
+      await page.waitForTimeout(300);
+      for (const s of ['Margin model', 'Default auction (clearing house)', 'Last traded price (apart from the mark)']) {
+        await page.$eval(`#editor-panel summary:text-is("${s}")`, (x) => { x.parentElement.open = true; });
+      }
+      await page.selectOption('#mm-kind', 'scenario_grid');
+      await page.waitForSelector('#mm-price_range');
+      await page.locator('#margin-model').screenshot({ path: path.join(shotsDir, 'phone-editor-margin-model.png') });
+      await page.locator('#auction').screenshot({ path: path.join(shotsDir, 'phone-editor-auction.png') });
+      await page.locator('#layer-list').screenshot({ path: path.join(shotsDir, 'phone-editor-layers.png') });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+      if (wide > 1) throw new Error(`the editor overflows the phone by ${wide}px`);
     },
   },
   {

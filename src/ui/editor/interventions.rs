@@ -102,7 +102,7 @@ pub fn Interventions() -> impl IntoView {
                 }).collect_view()
             }}
         </ul>
-        <p class="hint">"Edit these lists, and an assessment layer's caps beyond the form's, under “Everything (JSON)” below (format: docs/scenario.md)."</p>
+        <p class="hint">"Edit these lists under “Everything (JSON)” below (format: docs/scenario.md)."</p>
     }
 }
 

@@ -121,6 +121,15 @@ pub fn LayersEditor() -> impl IntoView {
             }
         }))
     };
+    // `from_collateral` (issue 19): a member pays its assessment from the collateral it holds at
+    // the clearing house before its reserves.
+    let set_from_collateral = move |i: usize, on: bool| {
+        report(s.edit(|sc| {
+            if let Some(LayerSpec::Assessment { from_collateral, .. }) = sc.waterfall.get_mut(i) {
+                *from_collateral = on;
+            }
+        }))
+    };
     let load_rules = move |label: String| {
         if let Some(w) = waterfall_presets().into_iter().find(|w| w.label == label) {
             report(s.edit(|sc| sc.waterfall = w.layers));
@@ -136,37 +145,55 @@ pub fn LayersEditor() -> impl IntoView {
         <ol class="layer-list" id="layer-list">
             {move || s.scenario.with(|sc| sc.waterfall.clone()).into_iter().enumerate().map(|(i, l)| {
                 let amount = match &l {
-                    LayerSpec::SkinInTheGame { amount, .. } => Some(("amount", *amount)),
-                    LayerSpec::Assessment { cap_multiple, .. } => Some(("× contribution", *cap_multiple)),
-                    LayerSpec::ImHaircut { cap_fraction } => Some(("× initial margin", *cap_fraction)),
+                    LayerSpec::SkinInTheGame { amount, .. } => Some(("amount (quote currency)", *amount)),
+                    LayerSpec::Assessment { cap_multiple, .. } => Some(("cap per default, × contribution", *cap_multiple)),
+                    LayerSpec::ImHaircut { cap_fraction } => Some(("cap, × initial margin", *cap_fraction)),
                     _ => None,
                 };
                 let name = layer_name(&l);
                 view! {
                     <li>
                         <span class="name">{name.clone()}</span>
-                        {amount.map(|(what, v)| view! {
-                            <input type="text" inputmode="decimal" size="9" aria-label=format!("{name}: {what}")
-                                prop:value=v.normalize().to_string() on:change=move |e| set_amount(i, event_target_value(&e))/>
-                        })}
-                        {match &l {
-                            LayerSpec::Assessment { max_calls, period_cap_multiple, cooling_off_steps, .. } => {
-                                let boxes: [(&'static str, &'static str, String); 3] = [
-                                    ("max_calls", "calls", max_calls.to_string()),
-                                    ("period_cap_multiple", "× in period", period_cap_multiple.map(|x| x.normalize().to_string()).unwrap_or_default()),
-                                    ("cooling_off_steps", "period steps", cooling_off_steps.map(|x| x.to_string()).unwrap_or_default()),
-                                ];
-                                Some(boxes.into_iter().map(|(field, what, value)| view! {
-                                    <input type="text" inputmode="decimal" size="4" class="assess-cap" placeholder=what title=format!("{field} ({what})")
-                                        aria-label=format!("{name}: {what} ({field})")
-                                        prop:value=value on:change=move |e| set_cap(i, field, event_target_value(&e))/>
-                                }).collect_view())
-                            }
-                            _ => None,
-                        }}
                         <button type="button" aria-label=format!("Move {name} up") on:click=move |_| move_layer(i, true)>"↑"</button>
                         <button type="button" aria-label=format!("Move {name} down") on:click=move |_| move_layer(i, false)>"↓"</button>
                         <button type="button" aria-label=format!("Switch off {name}") on:click=move |_| switch_off(i)>"off"</button>
+                        // The layer's numbers on a line of their own, each under its visible name
+                        // (an empty optional cap reads "none").
+                        {(amount.is_some() || matches!(l, LayerSpec::Assessment { .. })).then(|| view! {
+                            <div class="layer-caps">
+                                {amount.map(|(what, v)| view! {
+                                    <label class="layer-field">{what}
+                                        <input type="text" inputmode="decimal" size="9" aria-label=format!("{name}: {what}")
+                                            prop:value=v.normalize().to_string() on:change=move |e| set_amount(i, event_target_value(&e))/>
+                                    </label>
+                                })}
+                                {match &l {
+                                    LayerSpec::Assessment { max_calls, period_cap_multiple, cooling_off_steps, from_collateral, .. } => {
+                                        let boxes: [(&'static str, &'static str, String); 3] = [
+                                            ("max_calls", "calls at most", max_calls.to_string()),
+                                            ("period_cap_multiple", "cap in a period, × contribution", period_cap_multiple.map(|x| x.normalize().to_string()).unwrap_or_default()),
+                                            ("cooling_off_steps", "period, steps", cooling_off_steps.map(|x| x.to_string()).unwrap_or_default()),
+                                        ];
+                                        let from_collateral = *from_collateral;
+                                        Some(view! {
+                                            {boxes.into_iter().map(|(field, what, value)| view! {
+                                                <label class="layer-field">{what}
+                                                    <input type="text" inputmode="decimal" size="4" class="assess-cap" placeholder="none" title=field
+                                                        aria-label=format!("{name}: {what} ({field})")
+                                                        prop:value=value on:change=move |e| set_cap(i, field, event_target_value(&e))/>
+                                                </label>
+                                            }).collect_view()}
+                                            <label class="check layer-field">
+                                                <input type="checkbox" aria-label=format!("{name}: paid from the member's collateral at the CCP first (from_collateral)")
+                                                    prop:checked=from_collateral on:change=move |e| set_from_collateral(i, event_target_checked(&e))/>
+                                                "paid from the member's collateral at the CCP first"
+                                            </label>
+                                        })
+                                    }
+                                    _ => None,
+                                }}
+                            </div>
+                        })}
                     </li>
                 }
             }).collect_view()}

@@ -2,10 +2,13 @@
 //! whole scenario as JSON (import, export, drag-and-drop). Every edit is validated first; an invalid
 //! value is shown next to its field and the last valid run stays on screen.
 
+mod auction_editor;
 mod field_errors;
 mod interventions;
 mod json_editor;
+mod last_price_editor;
 mod layers_editor;
+mod margin_model_editor;
 mod number_field;
 mod preset_picker;
 mod shocks_editor;
@@ -18,9 +21,12 @@ use crate::scenario::{AdlRule, ValidationError};
 use crate::ui::state::use_state;
 
 pub use field_errors::FieldErrors;
+use auction_editor::AuctionEditor;
 use interventions::Interventions;
 use json_editor::JsonEditor;
+use last_price_editor::LastPriceEditor;
 use layers_editor::LayersEditor;
+use margin_model_editor::MarginModelEditor;
 use number_field::NumberField;
 use preset_picker::PresetPicker;
 use shocks_editor::ShocksEditor;
@@ -52,6 +58,18 @@ pub fn Editor() -> impl IntoView {
         <details open>
             <summary>"Waterfall layers"</summary>
             <LayersEditor/>
+        </details>
+        <details>
+            <summary>"Margin model"</summary>
+            <MarginModelEditor/>
+        </details>
+        <details>
+            <summary>"Default auction (clearing house)"</summary>
+            <AuctionEditor/>
+        </details>
+        <details>
+            <summary>"Last traded price (apart from the mark)"</summary>
+            <LastPriceEditor/>
         </details>
         <details>
             <summary>"Interventions and funds"</summary>
