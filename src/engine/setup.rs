@@ -100,6 +100,7 @@ impl<'a> Sim<'a> {
             inst_fund: Vec::new(),
             member_fund: Vec::new(),
             fund_left: None,
+            fund_paid: Vec::new(),
             inst_insurance: if s.instruments.iter().any(|i| i.insurance_fund.is_some()) { s.instruments.iter().map(|i| i.insurance_fund).collect() } else { Vec::new() },
             pending: Vec::new(),
             claims: Vec::new(),

@@ -185,6 +185,9 @@ pub(crate) struct Sim<'a> {
     /// With several default funds: what each fund's part of default `.0`'s loss still lacked
     /// after the survivors' fund layer, for the assessments below it (`default_funds.rs`).
     pub(super) fund_left: Option<(usize, Vec<(usize, Decimal)>)>,
+    /// With several default funds: what each fund paid of the last survivors' fund draw, beside
+    /// `fund_left`, so the walk can say which fund ran out (or held nothing).
+    pub(super) fund_paid: Vec<(usize, Decimal)>,
     /// Each instrument's own insurance fund balance (`instruments[].insurance_fund`; `None`: the
     /// venue's fund). Empty when no instrument has one.
     pub(super) inst_insurance: Vec<Option<Decimal>>,

@@ -6,6 +6,7 @@
 use super::distribute::distribute;
 use crate::engine::money::{Checked, EngineResult};
 use crate::engine::state::{Bankrupt, Sim};
+use crate::engine::timeline::{EventKind, Msg};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -85,6 +86,34 @@ impl<'a> Sim<'a> {
         Ok(parts)
     }
 
+    /// Source: one default fund per service, each used up on its own (LCH's default funds per clearing service; Nasdaq Clearing's commodities default fund, domain.md §6).
+    /// With several default funds, the survivors' fund layer `l` passed `left` of default
+    /// `def`'s loss on: which fund ran out is what the reader needs, not the layer's kind. One
+    /// event per fund that still lacked part of its share, named after the fund ("The energy
+    /// default fund is exhausted; … goes on."), or said empty when it paid nothing of it.
+    /// Returns false (nothing said) without `default_funds`: the walk says it for the layer.
+    pub(in crate::engine) fn funds_exhausted(&mut self, def: usize, t: u32, l: usize) -> bool {
+        let Some((d, lacking)) = self.fund_left.clone().filter(|_| !self.inst_fund.is_empty()) else { return false };
+        if d != def {
+            return false;
+        }
+        for (fund, short) in lacking.into_iter().filter(|p| p.1 > Decimal::ZERO) {
+            let label: crate::engine::packed::Party = crate::engine::ledger::Name::from(self.fund_label(fund).as_str()).into();
+            let paid = self.fund_paid.iter().find(|p| p.0 == fund).map(|p| p.1).unwrap_or_default();
+            let msg = if paid.is_zero() { Msg::LayerEmpty { label, left: short } } else { Msg::LayerExhausted { label, left: short } };
+            self.event(t, None, EventKind::LayerExhausted, msg, Some(short), Some(l));
+        }
+        true
+    }
+
+    /// "The `id` default fund" (`default_funds[k - 1]`), "The general default fund" for 0.
+    pub(in crate::engine) fn fund_label(&self, fund: usize) -> String {
+        match fund.checked_sub(1).and_then(|k| self.s.default_funds.get(k)) {
+            Some(f) => format!("The {} default fund", f.id),
+            None => "The general default fund".to_string(),
+        }
+    }
+
     /// The fund member `i`'s contribution belongs to (0 without `default_funds`).
     pub(in crate::engine) fn member_fund_of(&self, i: usize) -> usize {
         self.member_fund.get(i).copied().unwrap_or(0)
@@ -159,6 +188,27 @@ mod tests {
         assert_eq!(t.summary.by_layer, vec![d("200"), d("300")]);
         assert_eq!(t.summary.unallocated, d("100"));
         t.conservation().expect("conserves");
+    }
+
+    /// Issue 19: with several funds, the event that says the loss went past the survivors' fund
+    /// names the fund that ran out. By hand (`a_loss_in_two_funds_instruments_is_split_between_them`):
+    /// the power fund pays its 100 of a 200 part and lacks 100; the equity fund pays its 200
+    /// whole and is not named. One fund (no `default_funds`): the layer's own sentence.
+    #[test]
+    fn the_fund_that_ran_out_is_named() {
+        let both = r#"[{"instrument":"P","size":"10"},{"instrument":"E","size":"10"}]"#;
+        let t = simulate(&crate::scenario::from_json(&scenario(both, "200", true)).expect("scenario")).expect("runs");
+        let lines: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::LayerExhausted).map(|e| e.text()).collect();
+        assert_eq!(lines, vec!["The power default fund is exhausted; $100.00 of the loss goes on.".to_string()]);
+        // A fund with no contributor holds nothing: "empty", named too. p1 and p2 contribute 0.
+        let json = scenario(r#"[{"instrument":"P","size":"10"}]"#, "100", true).replace(r#""fund_contribution":"60""#, r#""fund_contribution":"0""#).replace(r#""fund_contribution":"40""#, r#""fund_contribution":"0""#);
+        let t = simulate(&crate::scenario::from_json(&json).expect("scenario")).expect("runs");
+        let lines: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::LayerExhausted).map(|e| e.text()).collect();
+        assert_eq!(lines, vec!["The power default fund is empty — nothing to take; $200.00 of the loss goes on.".to_string()]);
+        let t = simulate(&crate::scenario::from_json(&scenario(r#"[{"instrument":"P","size":"100"}]"#, "100", false)).expect("scenario")).expect("runs");
+        let lines: Vec<String> = t.events.iter().filter(|e| e.kind == crate::engine::EventKind::LayerExhausted).map(|e| e.text()).collect();
+        // 100 long at 100 sold at 70: 3,000 lost, 100 of margin, 1,100 of fund, 1,800 goes on.
+        assert_eq!(lines, vec!["Survivors' default fund is exhausted; $1.8k of the loss goes on.".to_string()]);
     }
 
     /// `scenario` with an assessment layer after the survivors' fund (cap `cap`× a member's

@@ -16,13 +16,16 @@ impl<'a> Sim<'a> {
     pub(in crate::engine) fn survivors_fund(&mut self, def: usize, t: u32, l: usize, left: Decimal, info: &[Bankrupt]) -> EngineResult<Decimal> {
         let mut pay = Decimal::ZERO;
         let mut lacking = Vec::new();
+        let mut paid_by_fund = Vec::new();
         for (fund, part) in self.fund_parts(left, info)? {
             let paid = self.survivors_fund_part(def, t, l, fund, part)?;
             lacking.push((fund, (part - paid).max(Decimal::ZERO)));
+            paid_by_fund.push((fund, paid));
             pay += paid;
         }
         if !self.inst_fund.is_empty() {
             self.fund_left = Some((def, lacking));
+            self.fund_paid = paid_by_fund;
         }
         Ok(pay)
     }

@@ -136,11 +136,14 @@ impl<'a> Sim<'a> {
                 // ok: l < len
                 self.layers[l].exhausted = true; // ok: l < len
                 self.layers_dirty = true;
-                let label = self.layers[l].label.clone().into(); // ok: l < len
-                // A layer that never held anything (no fund contribution, a skin in the game of
-                // 0, an empty fund) is passed, not "exhausted" (issue 15).
-                let msg = if self.layers[l].drawn.is_zero() { Msg::LayerEmpty { label, left } } else { Msg::LayerExhausted { label, left } }; // ok: l < len
-                self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
+                // With several default funds, the fund that ran out is named (issue 19).
+                if !(matches!(kind, LayerKind::Survivors) && self.funds_exhausted(def, t, l)) {
+                    let label = self.layers[l].label.clone().into(); // ok: l < len
+                    // A layer that never held anything (no fund contribution, a skin in the game
+                    // of 0, an empty fund) is passed, not "exhausted" (issue 15).
+                    let msg = if self.layers[l].drawn.is_zero() { Msg::LayerEmpty { label, left } } else { Msg::LayerExhausted { label, left } }; // ok: l < len
+                    self.event(t, None, EventKind::LayerExhausted, msg, Some(left), Some(l));
+                }
             }
             // "Or its capacity was used up" (issue 20): a layer without a bar (the defaulter's
             // fund contribution, an assessment, a vault) that this draw emptied exactly is
