@@ -84,10 +84,25 @@ pub fn cme_contribution(fund: Decimal) -> Decimal {
     crate::engine::money::to_money_places(fund * Decimal::from(100_000_000u64) / Decimal::from(7_856_528_818u64), 2)
 }
 
-/// Source: ICE Clear Credit financial resources (30 Sep 2023): ICE's contribution $50,000,000 of a guaranty fund of $3,326,000,000 (domain.md §6); ICC Rule 801, one tranche before the participants' guaranty fund and one after (the half-and-half split is our reading, unverified).
+/// Source: ICE Clear Credit financial resources (30 Sep 2023): ICE's contribution $50,000,000 of a guaranty fund of $3,326,000,000 (domain.md §6, published); ICC Rule 801, one tranche before the participants' guaranty fund and one after (the $25m + $25m split is illustrative: our reading, unverified, `ICE_UNVERIFIED`).
 /// Each of ICE's two tranches as the same share of a default fund of `fund`, to the cent.
 pub fn ice_tranche(fund: Decimal) -> Decimal {
     crate::engine::money::to_money_places(fund * Decimal::from(25_000_000u64) / Decimal::from(3_326_000_000u64), 2)
+}
+
+/// The ICE Clear Credit rule set's parameters that no source at hand confirms (issue 19): what
+/// its column's label says in short and its note in full. ICE's $50m beside a $3,326m fund is
+/// published (ICE Clear Credit financial resources, 30 Sep 2023), as are the assessment powers
+/// (ICC Rule 803(b)) and a cooling-off period capping all its defaults together (ICC Rule 806,
+/// CFTC submission of 6 Mar 2013); the split of the $50m and the cap multiples are not.
+pub const ICE_UNVERIFIED: (&str, &str) = (
+    "tranche split and caps illustrative",
+    "illustrative: ICE's $50m of capital (30 Sep 2023) is published, but its split into $25m before and $25m after the participants' guaranty fund, and the assessment caps of 1× a contribution per default and 3× per cooling-off period, are our reading of ICC Rules 801, 803 and 806, unverified against the rule text",
+);
+
+/// The note a rule set's column carries when some of its parameters are unverified.
+fn unverified(label: &str) -> Option<(&'static str, &'static str)> {
+    label.starts_with("ICE Clear Credit").then_some(ICE_UNVERIFIED)
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -158,7 +173,10 @@ pub fn compare(s: &Scenario, waterfalls: &[WaterfallSpec]) -> EngineResult<Vec<C
         let created = with_vault(s, w);
         let (s, label, note) = match &created {
             Some((t, label, note)) => (t, label.clone(), Some(note.clone())),
-            None => (s, w.label.clone(), None),
+            None => match unverified(&w.label) {
+                Some((tag, why)) => (s, format!("{} ({tag})", w.label), Some(why.to_string())),
+                None => (s, w.label.clone(), None),
+            },
         };
         match simulate_with_waterfall(s, &w.layers) {
             Ok(t) => {
@@ -275,6 +293,42 @@ mod tests {
         assert_eq!(ice.deficit, cme.deficit);
         assert_ne!(ice.by_party, cme.by_party);
         assert_ne!(ice.by_party, eurex.by_party);
+    }
+
+    /// Issue 19: the ICE Clear Credit column by hand. A fund of 3,326,000 (the defaulter d
+    /// 326,000, m1 1,800,000, m2 1,200,000) gives ICE tranches of 3,326,000 × 25,000,000 /
+    /// 3,326,000,000 = 25,000 each. d is declared in default holding 200,000 long at 100 on
+    /// 100,000 of margin; the auction sells at 70: a loss of 6,000,000. Walk: d's margin
+    /// 100,000 → 5,900,000; d's own contribution 326,000 → 5,574,000; ICE's first tranche
+    /// 25,000 → 5,549,000; the survivors' fund 3,000,000 (whole) → 2,549,000; ICE's second
+    /// tranche 25,000 → 2,524,000; assessments 1× a contribution (headroom 1,800,000 : 1,200,000,
+    /// 3,000,000 in all): m1 1,514,400, m2 1,009,600; nothing unallocated. So the defaulter
+    /// bears 426,000, ICE 50,000, the members 5,524,000. The column says its tranche split and
+    /// caps are illustrative.
+    #[test]
+    fn ice_clear_credit_column_by_hand() {
+        let json = r#"{"version":1,"steps":2,"venue":{"style":"ccp","auction_discount":"0.3"},
+            "instruments":[{"id":"P","lot_size":"1","counterparty":"b","margin":{"initial":"0.005","maintenance":"0.0025"},"price":{"initial":"100"}}],
+            "accounts":[{"id":"d","role":"member","cash":"100000","fund_contribution":"326000","positions":[{"instrument":"P","size":"200000"}]},
+                        {"id":"b","role":"member","cash":"1000000000"},
+                        {"id":"m1","role":"member","fund_contribution":"1800000","reserves":"10000000"},
+                        {"id":"m2","role":"member","fund_contribution":"1200000","reserves":"10000000"}],
+            "waterfall":[{"kind":"defaulter_margin"}],
+            "declared_defaults":[{"account":"d","step":1}]}"#;
+        let s = crate::scenario::from_json(json).expect("scenario");
+        let d = |x: i64| Decimal::from(x);
+        let ice: Vec<WaterfallSpec> = waterfall_presets_for(&s).into_iter().filter(|w| w.label.starts_with("ICE")).collect();
+        let rows = compare(&s, &ice).unwrap();
+        let row = &rows[0];
+        let m = row.summary.clone().expect("runs");
+        assert_eq!(m.deficit, d(6_000_000));
+        assert_eq!(m.by_layer, vec![d(100_000), d(326_000), d(25_000), d(3_000_000), d(25_000), d(2_524_000)]);
+        assert_eq!(m.unallocated, Decimal::ZERO);
+        assert_eq!(row.per_account, vec![d(426_000), d(0), d(1_800_000 + 1_514_400), d(1_200_000 + 1_009_600)]);
+        // Non-defaulters: (6,000,000 − 426,000) / 6,000,000 = 0.929.
+        assert_eq!(row.share_non_defaulters, Decimal::new(929, 3));
+        assert!(row.label.contains("illustrative"), "{}", row.label);
+        assert!(row.note.as_deref().unwrap_or("").contains("unverified"), "{:?}", row.note);
     }
 
     /// The CME and LCH/Eurex columns differ once the loss reaches the assessments (2.75× against

@@ -55,7 +55,9 @@ pub fn CompareView() -> impl IntoView {
                 <tbody>
                     {rows().into_iter().map(|c| match (c.summary, c.error) {
                         (Some(m), _) => view! { <tr>
-                            <td>{c.label}</td><td class="num">{format_money(m.deficit)}</td>
+                            // The note says what the comparison changed or which parameters are
+                            // illustrative (issue 19: ICE Clear Credit's tranche split and caps).
+                            <td>{c.label}{c.note.map(|n| view! { <br/><small class="muted compare-note">{n}</small> })}</td><td class="num">{format_money(m.deficit)}</td>
                             <td class="num">{format_pct(c.share_non_defaulters)}</td>
                             <td class="num">{format_pct(c.share_profitable_traders)}</td>
                             <td class=if m.unallocated.is_zero() { "num" } else { "num neg" }>{format_money(m.unallocated)}</td>

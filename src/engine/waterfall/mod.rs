@@ -173,10 +173,12 @@ pub fn rule_presets() -> Vec<(&'static str, &'static str, Vec<LayerSpec>)> {
         // ICE Clear Credit (ICC Rules 801-803 and 806; domain.md §6, 30 Sep 2023): the defaulter's
         // margin and guaranty fund contribution, ICE's first tranche of its $50m before the
         // participants' fund, the survivors' fund, ICE's second tranche after it, then capped
-        // assessments: 1× a contribution per default and 3× across a cooling-off period (our
-        // reading of Rules 803 and 806; the $25m + $25m split of ICE's $50m is our reading of
-        // Rule 801, unverified). The $75m default insurance is a policy, not ICE capital: left
-        // out. Appended last so the other rule sets keep their places (tests/golden/).
+        // assessments: 1× a contribution per default and 3× across a cooling-off period.
+        // Published: ICE's $50m, the $3,326m fund, assessment powers (Rule 803(b)) and a
+        // cooling-off period capping all its defaults (Rule 806). Illustrative, unverified (no
+        // rule text at hand): the $25m + $25m split and the 1× / 3× caps; the compare table says
+        // so (`compare::ICE_UNVERIFIED`). The $75m default insurance is a policy, not ICE
+        // capital: left out. Appended last so the other rule sets keep their places (tests/golden/).
         // `compare::waterfall_presets_for` sizes both tranches to the scenario's fund.
         ("ice-clear-credit", "ICE Clear Credit-style clearing house", vec![
             DefaulterMargin, DefaulterFundContribution,
