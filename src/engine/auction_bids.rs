@@ -200,27 +200,28 @@ mod tests {
     /// By hand. Bids: m1 30 % at 5 %, m2 20 % at 10 %: half the book (5 X) is uncovered.
     /// - m1 takes 3 X at 95 (d: −15), m2 2 X at 90 (−20).
     /// - Forced allocation of 5 X at the last auction price, 100 × (1 − 0.10) = 90 (d: −50),
-    ///   pro rata to the survivors' contributions 100 : 200 : 300 : 100 (700): 5 × 100/700 =
-    ///   0.71428571 to m1 and m4, 1.42857142 to m2, 2.14285714 to m3, rounded down at 8 places;
-    ///   the 0.00000002 left goes to the largest part, m3's: 2.14285716.
+    ///   pro rata to the survivors' contributions 100 : 200 : 300 : 100 (700) in whole lots of 1
+    ///   (largest remainder): quotas 0.714, 1.429, 2.143, 0.714 → whole lots 0, 1, 2, 0; the two
+    ///   lots left go to the largest remainders, m1's and m4's 0.714: 1, 1, 2, 1.
     /// - d's loss 15 + 20 + 50 = 85: margin 20, own fund 10, then 55 from the members that did
     ///   not win, m3 and m4, pro rata 300 : 100: 41.25 and 13.75.
-    /// - m1 holds 3.71428571 X and has 10,000 + 3 × 5 + 0.71428571 × 10 = 10,022.1428571 cash.
+    /// - m1 holds 3 + 1 = 4 X and has 10,000 + 3 × 5 + 1 × 10 = 10,025 cash; m2 2 + 1 = 3 X,
+    ///   10,000 + 2 × 10 + 10 = 10,030; m3 2 X, 10,020; m4 1 X, 10,010.
     #[test]
     fn what_no_bid_covers_is_allocated_pro_rata_to_contributions() {
         let bids = r#"{"member":"m1","discount":"0.05","share":"0.3"},{"member":"m2","discount":"0.1","share":"0.2"}"#;
         let t = run(&format!(r#","default_auction":{{"bids":[{bids}]}}"#));
-        assert_eq!(book(&t, 2), (d("3.71428571"), d("10022.1428571")));
-        assert_eq!(book(&t, 3), (d("3.42857142"), d("10034.2857142")));
-        assert_eq!(book(&t, 4), (d("2.14285716"), d("10021.4285716")));
-        assert_eq!(book(&t, 5), (d("0.71428571"), d("10007.1428571")));
+        assert_eq!(book(&t, 2), (d("4"), d("10025")));
+        assert_eq!(book(&t, 3), (d("3"), d("10030")));
+        assert_eq!(book(&t, 4), (d("2"), d("10020")));
+        assert_eq!(book(&t, 5), (d("1"), d("10010")));
         assert_eq!(book(&t, 0).0, Decimal::ZERO);
         assert_eq!(t.summary.deficit, d("85"));
         assert_eq!(t.summary.by_layer, vec![d("20"), d("10"), d("55")]);
         assert_eq!(contributions(&t), vec![d("100"), d("200"), d("258.75"), d("86.25")]);
         let forced: Vec<String> = t.events_at(1).iter().filter(|e| e.kind == EventKind::ForcedAllocation).map(|e| e.text()).collect();
         assert_eq!(forced.len(), 4);
-        assert_eq!(forced[2], "Forced allocation: 2.14285716 X of d's portfolio that no bid covered goes to m3, pro rata to its fund contribution of $300.00, at the last auction price 90 (mark 100).");
+        assert_eq!(forced[2], "Forced allocation: 2 X of d's portfolio that no bid covered goes to m3, pro rata to its fund contribution of $300.00, at the last auction price 90 (mark 100).");
         let c = t.conservation().expect("figures");
         assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit && c.layers_sum_to_allocated);
 
@@ -229,7 +230,7 @@ mod tests {
         let with_m3 = r#"{"member":"m1","discount":"0.05","share":"0.3"},{"member":"m2","discount":"0.1","share":"0.2"},{"member":"m3","discount":"0.3","share":"0.5"}"#;
         let reserve = run(&format!(r#","default_auction":{{"bids":[{with_m3}],"max_discount":"0.1"}}"#));
         assert_eq!(reserve.summary.deficit, d("85"));
-        assert_eq!(book(&reserve, 4), (d("2.14285716"), d("10021.4285716")));
+        assert_eq!(book(&reserve, 4), (d("2"), d("10020")));
         let e = crate::scenario::from_json(&scenario(r#","default_auction":{"max_discount":"-0.1"}"#)).err().map(|e| format!("{e:?}")).unwrap_or_default();
         assert!(e.contains("default_auction.max_discount"), "{e}");
 
