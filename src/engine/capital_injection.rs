@@ -39,21 +39,44 @@ impl<'a> Sim<'a> {
             }
         }
         let due: Vec<(Decimal, &'static str, Option<u32>)> =
-            self.s.capital_injections.iter().filter(|c| c.step == t).map(|c| (c.amount, c.tranche.layer_kind(), c.steps)).collect();
-        for (amount, kind, steps) in due {
-            let Some(l) = (0..self.layers.len()).find(|&l| matches!(self.layers[l].kind, LayerKind::Sig) && self.layer_infos.get(l).is_some_and(|i| i.kind == kind)) else { continue }; // ok: l < len
-            let layer = &mut self.layers[l]; // ok: l < len
-            layer.sig_left = layer.sig_left.add_c(amount, "skin in the game with temporary capital")?;
-            layer.temporary.push(Temporary { amount, left: amount, until: steps.map(|n| t.saturating_add(n)) });
-            // It holds money again: no longer exhausted (what it paid before stays drawn).
-            layer.exhausted = false;
-            let (label, balance) = (layer.label.clone(), layer.sig_left);
-            self.layers_dirty = true;
-            let memo = format!("temporary capital put into {label}");
-            self.post(t, self.vn(names::CCP_CAPITAL), self.vn(names::DEPOSITS), amount, memo.into());
-            let msg = Msg::CapitalInjected { label: label.into(), amount, steps: steps.unwrap_or(0), balance };
-            self.event(t, None, EventKind::CapitalInjection, msg, Some(amount), Some(l));
+            self.s.capital_injections.iter().filter(|c| c.step == t).map(|c| (c.amount, c.tranche.layer_kind(), c.steps.map(|n| t.saturating_add(n)))).collect();
+        for (amount, kind, until) in due {
+            self.put_in(t, amount, kind, until)?;
         }
+        Ok(())
+    }
+
+    /// Source: Nasdaq Clearing notice of 14 September 2018 (the temporary tranche is the clearing house's decision, not a trade); LME notice of 8 March 2022 (a cancellation voids trades only).
+    /// A trade cancellation at step `t` restored the layers as they stood before the range
+    /// `from..=to`, which undid the injections made inside it; they were the clearing house's
+    /// decisions, not trades, so they are made again now, each with the window it was given
+    /// (its end counted from its own step: one that ended inside the range is withdrawn at once
+    /// by `inject_capital`, which runs after the bust at this step).
+    pub(in crate::engine) fn redo_injections(&mut self, from: u32, to: u32, t: u32) -> EngineResult<()> {
+        let redo: Vec<(Decimal, &'static str, Option<u32>)> =
+            self.s.capital_injections.iter().filter(|c| (from..=to).contains(&c.step)).map(|c| (c.amount, c.tranche.layer_kind(), c.steps.map(|n| c.step.saturating_add(n)))).collect();
+        for (amount, kind, until) in redo {
+            self.put_in(t, amount, kind, until)?;
+        }
+        Ok(())
+    }
+
+    /// At step `t`, `amount` of temporary capital into the first skin-in-the-game layer of
+    /// `kind`, withdrawn at the start of step `until` (`None`: kept to the end).
+    fn put_in(&mut self, t: u32, amount: Decimal, kind: &'static str, until: Option<u32>) -> EngineResult<()> {
+        let Some(l) = (0..self.layers.len()).find(|&l| matches!(self.layers[l].kind, LayerKind::Sig) && self.layer_infos.get(l).is_some_and(|i| i.kind == kind)) else { return Ok(()) }; // ok: l < len
+        let layer = &mut self.layers[l]; // ok: l < len
+        layer.sig_left = layer.sig_left.add_c(amount, "skin in the game with temporary capital")?;
+        layer.temporary.push(Temporary { amount, left: amount, until });
+        // It holds money again: no longer exhausted (what it paid before stays drawn).
+        layer.exhausted = false;
+        let (label, balance) = (layer.label.clone(), layer.sig_left);
+        self.layers_dirty = true;
+        let memo = format!("temporary capital put into {label}");
+        self.post(t, self.vn(names::CCP_CAPITAL), self.vn(names::DEPOSITS), amount, memo.into());
+        let steps = until.map(|u| u.saturating_sub(t)).unwrap_or(0);
+        let msg = Msg::CapitalInjected { label: label.into(), amount, steps, balance };
+        self.event(t, None, EventKind::CapitalInjection, msg, Some(amount), Some(l));
         Ok(())
     }
 
@@ -184,6 +207,28 @@ mod tests {
         assert_eq!(t.summary.by_layer, vec![d("220"), d("240"), d("140")]);
         assert_eq!(own_capital(&t), d("110"));
         t.conservation().expect("conserves");
+    }
+
+    /// Issue 19 (bug: a bust undid an injection without redoing it). By hand: the injection of
+    /// 300 at step 3 for 5 steps (to step 8); steps 3–4 are busted at step 5, which restores the
+    /// layers as before step 3 and reverses the injection's entry; the injection is the clearing
+    /// house's decision, not a trade: made again at step 5, to step 8 (3 steps left). a2 defaults
+    /// at step 6: its 190 from the injected tranche (300 → 110), none from the fund (m: 1000 −
+    /// 140 = 860); the 110 is withdrawn at step 8. The layer paid 50 + 190 = 240; the clearing
+    /// house's capital: 50 + 300 − 240 − 110 = 0. (Before the fix: 50 paid, the fund 330.)
+    #[test]
+    fn a_trade_cancellation_keeps_an_injection_made_inside_its_range() {
+        let t = run(6, r#","capital_injections":[{"step":3,"amount":"300","tranche":"junior","steps":5}],"trade_cancellations":[{"from":3,"to":4}]"#);
+        assert_eq!(t.summary.by_layer, vec![d("220"), d("240"), d("140")]);
+        let m = t.accounts.iter().position(|a| &*a.id == "m").expect("m");
+        assert_eq!(t.snapshot_at(m, t.steps).expect("m").contribution, d("860"));
+        let sig = t.layers.iter().position(|l| l.kind == "SkinInTheGameJunior").expect("the layer");
+        assert_eq!(t.layer_state(5)[sig].remaining, Some(d("300")));
+        let at5: Vec<String> = t.events_at(5).iter().filter(|e| e.kind == EventKind::CapitalInjection).map(|e| e.text()).collect();
+        assert_eq!(at5, vec!["Temporary capital: the clearing house puts $300.00 more of its own capital into Skin in the game (junior), for 3 steps (what no default uses of it is withdrawn after them); the layer now holds $300.00.".to_string()]);
+        assert_eq!(own_capital(&t), d("0"));
+        let c = t.conservation().expect("conserves");
+        assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit && c.layers_sum_to_allocated);
     }
 
     #[test]

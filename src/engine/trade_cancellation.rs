@@ -140,7 +140,8 @@ impl<'a> Sim<'a> {
         self.profits.step = None;
         let msg = Msg::TradesCancelled { from, to, fills, notional, vm, entries };
         self.event(t, None, EventKind::TradesCancelled, msg, Some(notional), None);
-        Ok(())
+        // The clearing house's own decisions inside the range are not trades: made again.
+        self.redo_injections(from, to, t)
     }
 }
 
