@@ -18,39 +18,68 @@ impl<'a> Sim<'a> {
         !sharing.contains(&i) && self.accts.get(i).is_some_and(|a| !a.defaulter && !a.snap.status.is_out())
     }
 
+    /// What payer `i`'s margin groups have to give toward a share: its cross group its cross
+    /// equity (collateral plus the cross positions' value), each isolated group its isolated
+    /// margin balance, never more than that group's equity (a losing position's margin is not
+    /// all there). `None` for an account without isolated positions: it pays from its cash.
+    fn share_room(&self, i: usize, t: u32) -> EngineResult<Option<(Decimal, Vec<(usize, Decimal)>)>> {
+        let Some(a) = self.accts.get(i) else { return Ok(None) };
+        if a.snap.positions.iter().all(|p| p.isolated.is_none()) {
+            return Ok(None);
+        }
+        let v = valuate_maintenance(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, t)?;
+        let mut room = Vec::new();
+        for (k, p) in a.snap.positions.iter().enumerate() {
+            if let (Some(iso), Some(eq)) = (p.isolated, isolated_equity(&self.m, p, t)?) {
+                let r = iso.min(eq);
+                if r > Decimal::ZERO {
+                    room.push((k, r));
+                }
+            }
+        }
+        Ok(Some((v.cross_equity.max(Decimal::ZERO), room)))
+    }
+
+    /// Source: Binance USDⓈ-M "Cross margin and isolated margin" (domain.md §2: an isolated position's margin is its only collateral, and its profit is not the account's until it closes).
+    /// The split's weights `w` capped by what each payer's margin groups have (`share_room`), so
+    /// no share drives an isolated margin balance below zero (issue 19); what a payer cannot give
+    /// stays in the step's loss and goes on down the waterfall.
+    pub(in crate::engine) fn cap_by_groups(&self, w: Vec<(usize, Decimal)>, t: u32) -> EngineResult<Vec<(usize, Decimal)>> {
+        let mut out = Vec::with_capacity(w.len());
+        for (i, x) in w {
+            let x = match self.share_room(i, t)? {
+                Some((cross, room)) => x.min(cross.add_c(sum_c(room.iter().map(|r| r.1), "isolated margins")?, "margin groups")?),
+                None => x,
+            };
+            if x > Decimal::ZERO {
+                out.push((i, x));
+            }
+        }
+        Ok(out)
+    }
+
     /// Source: Binance USDⓈ-M "Cross margin and isolated margin" (domain.md §2); OKEx's clawback, 2018: each account gives up a share of its net profit (§5).
     /// Take payer `i`'s share `sh` of a split from the margin groups that hold its profit: its
     /// cross group (cash) as far as the cross equity (collateral plus the cross positions' value)
-    /// covers it, the rest from its isolated margins pro rata to each isolated position's equity
-    /// (one `distribute`; its dust from the groups with room left), never past a group's equity.
+    /// covers it, the rest from its isolated margin balances pro rata to each one (one
+    /// `distribute`; its dust from the groups with room left), never past a group's margin
+    /// balance or equity (`share_room`): the split's weights were capped by the same room
+    /// (`cap_by_groups`), so an isolated margin balance never goes below zero (issue 19).
     /// Cross cash never stands behind an isolated position (Binance), so charging an isolated
     /// position's profit to the cross cash left a debt that the isolated close-out does not see.
-    /// The base is the whole account (profit or VM gain across its groups) and `sh` ≤ that base,
-    /// so the groups' equity covers it unless the account began below zero; only then the rest is
-    /// taken from cash, as before.
     pub(in crate::engine) fn take_share(&mut self, i: usize, sh: Decimal, t: u32) -> EngineResult<()> {
-        let Some(a) = self.accts.get(i) else { return Ok(()) };
-        if a.snap.positions.iter().all(|p| p.isolated.is_none()) {
-            return self.cash_add(i, -sh);
-        }
-        let v = valuate_maintenance(&self.m, self.m.pm(i), &a.snap.collateral, &a.snap.positions, t)?;
-        let from_cross = sh.min(v.cross_equity.max(Decimal::ZERO));
+        let Some((cross, room)) = self.share_room(i, t)? else { return self.cash_add(i, -sh) };
+        let from_cross = sh.min(cross);
         let rest = sh.sub_c(from_cross, "share beyond the cross group")?;
-        let mut room = Vec::new();
-        for (k, p) in a.snap.positions.iter().enumerate() {
-            if let Some(eq) = isolated_equity(&self.m, p, t)?.filter(|eq| *eq > Decimal::ZERO) {
-                room.push((k, eq));
-            }
-        }
-        let isolated = rest.min(sum_c(room.iter().map(|x| x.1), "isolated equity")?);
+        let isolated = rest.min(sum_c(room.iter().map(|x| x.1), "isolated margins")?);
         let Split { mut shares, mut dust } = distribute(isolated, &room)?;
         // The dust (under 10⁻⁸ a group) from the groups with room left, in position order.
-        for &(k, eq) in &room {
+        for &(k, r) in &room {
             if dust.is_zero() {
                 break;
             }
             let taken = shares.iter().find(|x| x.0 == k).map(|x| x.1).unwrap_or_default();
-            let more = dust.min(eq - taken);
+            let more = dust.min(r - taken);
             if more > Decimal::ZERO {
                 match shares.iter_mut().find(|x| x.0 == k) {
                     Some(x) => x.1 += more,
@@ -111,6 +140,7 @@ impl<'a> Sim<'a> {
         // A loss being shared is not a payer, whatever its status (an exchange liquidation's).
         let sharing: BTreeSet<usize> = claims.iter().map(|c| c.def).collect();
         let w: Vec<(usize, Decimal)> = if socialized { self.socialized_payers(t, &sharing)? } else { self.vm_gain_payers(&sharing) };
+        let w = self.cap_by_groups(w, t)?;
         // The spill's draws (issue 15): each claim's draw is told from before the split, so the
         // split's sentence belongs to every claim it paid.
         let starts = claims.iter().map(|c| self.draw_start(Some(l), c.def, t, c.left)).collect::<EngineResult<Vec<_>>>()?;
@@ -258,15 +288,14 @@ mod tests {
     }
 
     /// An isolated account with cross cash too pays its share from the cross group first, then
-    /// from its isolated margins pro rata to each one's equity (one `distribute`, the dust from
+    /// from its isolated margins pro rata to each one's balance (one `distribute`, the dust from
     /// a group with room). By hand: w holds 2 X short (isolated margin 100) and 4 Y short (300)
     /// at 100 with 20 of cross cash; both prices halve at step 1: profits 100 and 200, isolated
     /// equities 200 and 500. l1 (3 X long, cash 20) leaves 150 − 20 = 130 of bad debt; the market
-    /// maker (X −1, Y +4) is down 150; w (profit 300) is the only payer: 20 from its cash, 110
-    /// from its margins: 110 × 200/700 = 31.42857142|857 and 110 × 500/700 = 78.57142857|142,
-    /// rounded down (sum 109.99999999), the dust 0.00000001 from the first group: margins
-    /// 100 − 31.42857143 = 68.57142857 and 300 − 78.57142857 = 221.42857143, cash 0. (Issue 19:
-    /// before, all 130 came from the cash, −110, with the margins untouched.)
+    /// maker (X −1, Y +4) is down 150; w (profit 300, room 20 + 100 + 300) is the only payer: 20
+    /// from its cash, 110 from its margins pro rata 100 : 300: 27.5 and 82.5: margins 72.5 and
+    /// 217.5, cash 0. (Issue 19: before, all 130 came from the cash, −110, with the margins
+    /// untouched.)
     #[test]
     fn a_share_comes_from_cross_cash_first_then_the_isolated_margins_pro_rata() {
         let json = r#"{"version":1,"steps":2,
@@ -290,7 +319,37 @@ mod tests {
         sim.step(0).expect("step 0");
         assert_eq!(w(&sim), (d("20"), vec![Some(d("100")), Some(d("300"))]));
         sim.step(1).expect("step 1");
-        assert_eq!(w(&sim), (d("0"), vec![Some(d("68.57142857")), Some(d("221.42857143"))]));
+        assert_eq!(w(&sim), (d("0"), vec![Some(d("72.5")), Some(d("217.5"))]));
         assert_eq!(sim.accts[1].snap.loss, d("130"));
+    }
+
+    /// Issue 19 (bug: a large share drove an isolated margin balance below zero). By hand: w
+    /// holds 2 X short at 100 on an isolated margin of 10, no cross cash; X halves at step 1:
+    /// profit 100, isolated equity 110. l1's bad debt is 130 (as above); the market maker, short
+    /// the other 1 X, is up 50 (cross). Before, w's weight was its whole profit, 100: shares 130
+    /// × 100/150 = 86.67 taken from a margin of 10 (−76.67). Now a share is capped by what the
+    /// holder's margin group has, w's margin balance 10: weights 10 and 50, 60 in all, each paid
+    /// whole (w's margin 0, loss 10; mm 50) and the other 70 goes on: unallocated (no layer
+    /// after the socialized loss).
+    #[test]
+    fn a_share_never_drives_an_isolated_margin_below_zero() {
+        let json = r#"{"version":1,"steps":2,
+          "venue":{"insurance_fund":"0","liquidation_fee":"0","max_slippage":"0"},
+          "instruments":[{"id":"X","tick_size":"0.01","lot_size":"1","counterparty":"mm",
+              "price":{"initial":"100","points":[{"step":1,"price":"50"},{"step":2,"price":"50"}]}}],
+          "accounts":[{"id":"l1","cash":"20","positions":[{"instrument":"X","size":"3","entry_price":"100"}]},
+            {"id":"w","margin_mode":"isolated","cash":"10","positions":[
+              {"instrument":"X","size":"-2","entry_price":"100","isolated_margin":"10"}]},
+            {"id":"mm","role":"market_maker","cash":"100000"}],
+          "waterfall":[{"kind":"socialized_loss"}]}"#;
+        let s = crate::scenario::from_json(json).expect("valid");
+        let t = crate::engine::simulate(&s).expect("runs");
+        let w = t.snapshot_at(1, 1).expect("w");
+        assert_eq!(w.positions[0].isolated, Some(rust_decimal::Decimal::ZERO));
+        assert_eq!(w.collateral[0], rust_decimal::Decimal::ZERO);
+        assert_eq!(w.loss, rust_decimal::Decimal::from(10));
+        assert_eq!(t.account_at(2, 1).loss_to_waterfall, rust_decimal::Decimal::from(50));
+        assert_eq!(t.summary.unallocated, rust_decimal::Decimal::from(70));
+        assert!(t.conservation().expect("figures").allocated_plus_unallocated_equals_deficit);
     }
 }
