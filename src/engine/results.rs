@@ -29,6 +29,11 @@ pub struct LayerInfo {
     pub description: String,
     /// `None` = rule-based or unbounded.
     pub capacity: Option<Decimal>,
+    /// Temporary capital the scenario puts into this layer (`capital_injections` of its tranche,
+    /// into the first skin-in-the-game layer of that tranche), beside `capacity`, which is what
+    /// is committed at the opening (issue 19). 0 for every other layer.
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub temporary: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]

@@ -481,9 +481,20 @@ pub fn layer_list<'w>(s: &Scenario, waterfall: &'w [LayerSpec]) -> EngineResult<
                 LayerSpec::SurvivorsFund => Some(sum_c(s.accounts.iter().map(|a| a.fund_contribution), "survivors' fund (sum of contributions)")?),
                 _ => None,
             };
-            Ok((spec, party, LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity }))
+            Ok((spec, party, LayerInfo { label, kind: spec.kind_name().to_string(), description, capacity, temporary: Decimal::ZERO }))
         })
-        .collect()
+        .collect::<EngineResult<Vec<_>>>()
+        .and_then(|mut list| {
+            // Temporary capital goes into the first skin-in-the-game layer of its tranche
+            // (`capital_injection.rs`): shown beside that layer's committed capacity.
+            for c in &s.capital_injections {
+                let kind = c.tranche.layer_kind();
+                if let Some(x) = list.iter_mut().find(|x| matches!(x.0, LayerSpec::SkinInTheGame { .. }) && x.2.kind == kind) {
+                    x.2.temporary = x.2.temporary.add_c(c.amount, "temporary capital")?;
+                }
+            }
+            Ok(list)
+        })
 }
 
 /// What opening an account reads of the scenario, worked out once per book.

@@ -113,6 +113,9 @@ pub struct LayerStats {
     pub label: String,
     pub kind: String,
     pub capacity: Option<Decimal>,
+    /// Temporary capital put into the layer during the run (`LayerInfo::temporary`, issue 19).
+    #[serde(default, skip_serializing_if = "Decimal::is_zero")]
+    pub temporary: Decimal,
     /// Paths on which the layer paid something / was exhausted.
     pub touched: usize,
     pub exhausted: usize,
@@ -408,6 +411,7 @@ pub fn summarize(config: &MonteCarloConfig, layers: &[LayerInfo], records: &[Pat
                 label: info.label.clone(),
                 kind: info.kind.clone(),
                 capacity: info.capacity,
+                temporary: info.temporary,
                 touched,
                 exhausted,
                 p_touched: p(touched),
@@ -593,6 +597,20 @@ pub fn distribution(mut v: Vec<Decimal>) -> Distribution {
 mod tests {
     use super::super::test_util::*;
     use super::*;
+
+    /// Issue 19 (bug: the layer table lacked temporary capital). The `nasdaq-2018` preset
+    /// commits €7m of junior capital and puts a temporary €19m into it at step 7: the stress
+    /// lab's layer row carries both, 7,000,000 and 19,000,000; every other layer none.
+    #[test]
+    fn the_layer_table_shows_temporary_capital() {
+        let s = crate::scenario::presets::by_id("nasdaq-2018").unwrap().scenario;
+        let mut mc = MonteCarlo::new(&s, MonteCarloConfig { paths: 1, seed: 1, volatility: d("0.01"), ..Default::default() }).unwrap();
+        mc.run_batch(1);
+        let r = mc.result();
+        let sig: Vec<&LayerStats> = r.layers.iter().filter(|l| !l.temporary.is_zero()).collect();
+        assert_eq!(sig.len(), 1);
+        assert_eq!((sig[0].kind.as_str(), sig[0].capacity, sig[0].temporary), ("SkinInTheGameJunior", Some(d("7000000")), d("19000000")));
+    }
 
     #[test]
     fn distribution_figures() {

@@ -502,7 +502,12 @@ fn mc_tables(mc: &MonteCarloResult) -> impl IntoView {
             <tbody>
                 {mc.layers.iter().map(|l| view! { <tr>
                     <td>{l.label.clone()}</td>
-                    <td class="num">{l.capacity.map(format_money).unwrap_or_else(|| "—".into())}</td>
+                    // Temporary capital (issue 19, `capital_injections`) beside what is committed.
+                    <td class="num">{match (l.capacity, l.temporary.is_zero()) {
+                        (Some(c), false) => format!("{} + {} temporary", format_money(c), format_money(l.temporary)),
+                        (Some(c), true) => format_money(c),
+                        (None, _) => "—".into(),
+                    }}</td>
                     <td class="num">{format_pct(l.p_touched)}</td>
                     <td class=if l.p_exhausted.is_zero() { "num" } else { "num neg" }>{format_pct(l.p_exhausted)}</td>
                     <td class="num">{format_money(l.expected_draw)}</td>
