@@ -106,6 +106,24 @@ impl<'a> Sim<'a> {
         Ok(realized)
     }
 
+    /// Source: CPMI-IOSCO PFMI / CCP default management: a defaulter's position the clearing house cannot place is closed out in the market at a discount (domain.md §6).
+    /// `q` (absolute) of defaulter `a`'s position `pidx` sold in the market at
+    /// `venue.auction_discount` from `reference` (the last traded price, or the mark), its
+    /// released margin back in its cash, and the event that says so: the close-out's one
+    /// bookkeeping for the auction without bids (`default_auction.rs`) and the book that forced
+    /// allocation cannot place (`forced_allocation.rs`). Returns what the defaulter realized.
+    pub(in crate::engine) fn sell_in_market(&mut self, a: usize, pidx: usize, q: Decimal, reference: Decimal, t: u32) -> EngineResult<Decimal> {
+        let p = self.accts[a].snap.positions[pidx].clone(); // ok: caller's index
+        let mark = self.m.mark(p.inst, t);
+        let signed = if p.size.is_sign_negative() { -q } else { q };
+        let px = self.m.exec_price(p.inst, signed, reference, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
+        let (r, iso) = self.close_part(a, pidx, q, px, t)?;
+        self.cash_add(a, r.add_c(iso, "released margin")?)?;
+        let msg = Msg::Auction { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), price: px, mark };
+        self.event(t, Some(a), EventKind::Liquidation, msg, Some(r), None);
+        Ok(r)
+    }
+
     /// `size` (signed) of defaulter `a`'s position `pidx` closes at `price` and member `w` takes
     /// it over at that price. Returns what the defaulter realized (already in its cash).
     #[allow(clippy::too_many_arguments)]

@@ -105,21 +105,13 @@ impl<'a> Sim<'a> {
             };
             let p = self.accts[a].snap.positions[pidx].clone(); // ok: pidx < len
             let mark = self.m.mark(p.inst, t);
-            if let Some(plan) = &plan {
-                realized_total += self.auction_position(a, pidx, plan, t)?;
-                notionals.push(self.m.notional(p.inst, p.size, mark)?);
-                info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
-                continue;
-            }
-            // The auction clears at a discount to the last traded price (the mark without one).
-            let px = self.m.exec_price(p.inst, p.size, self.m.last_price(p.inst, t), self.s.venue.auction_discount, self.s.venue.max_slippage)?;
-            let (r, iso) = self.close_part(a, pidx, p.size.abs(), px, t)?;
-            self.cash_add(a, r + iso)?;
-            realized_total += r;
+            realized_total += match &plan {
+                Some(plan) => self.auction_position(a, pidx, plan, t)?,
+                // The auction clears at a discount to the last traded price (the mark without one).
+                None => self.sell_in_market(a, pidx, p.size.abs(), self.m.last_price(p.inst, t), t)?,
+            };
             notionals.push(self.m.notional(p.inst, p.size, mark)?);
             info.push(Bankrupt { inst: p.inst, size: p.size, per_unit: Decimal::ZERO });
-            let msg = Msg::Auction { name: self.who(a), size: p.size, inst: self.inst_id(p.inst).into(), price: px, mark };
-            self.event(t, Some(a), EventKind::Liquidation, msg, Some(r), None);
         }
         self.sell_collateral(a, t)?;
         let cash = self.accts[a].snap.collateral.first().copied().unwrap_or_default(); // ok: a < len

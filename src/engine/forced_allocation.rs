@@ -20,13 +20,7 @@ impl<'a> Sim<'a> {
         let mark = self.m.mark(p.inst, t);
         if plan.forced_to.is_empty() {
             // Nobody to allocate to: closed in the market, as without bids.
-            let signed = if p.size.is_sign_negative() { -left } else { left };
-            let px = self.m.exec_price(p.inst, signed, mark, self.s.venue.auction_discount, self.s.venue.max_slippage)?;
-            let (r, iso) = self.close_part(a, pidx, left, px, t)?;
-            self.cash_add(a, r.add_c(iso, "released margin")?)?;
-            let msg = Msg::Auction { name: self.who(a), size: signed, inst: self.inst_id(p.inst).into(), price: px, mark };
-            self.event(t, Some(a), EventKind::Liquidation, msg, Some(r), None);
-            return Ok(r);
+            return self.sell_in_market(a, pidx, left, mark, t);
         }
         let lot = self.m.meta.get(p.inst).map(|x| x.lot_size).unwrap_or_default();
         let parts = in_whole_lots(left, lot, &plan.forced_to)?;

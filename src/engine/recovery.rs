@@ -29,19 +29,7 @@ impl<'a> Sim<'a> {
             // Validation checked the id; a missing one recovers nothing.
             let Some(a) = self.infos.iter().position(|x| *x.id == *from_id) else { continue };
             let from = Name::from(names::reserves(&from_id));
-            let mut dues: Vec<(usize, Decimal)> = Vec::new();
-            if to == RecoveryTo::Depositors {
-                for &i in &self.contributors {
-                    if !self.is_survivor(i, usize::MAX) {
-                        continue;
-                    }
-                    let c = self.accts.get(i).map(|x| x.snap.contribution).unwrap_or_default();
-                    let lost = self.side.contribution0.get(i).sub_c(c, "contribution used")?.max(Decimal::ZERO);
-                    if lost > Decimal::ZERO {
-                        dues.push((i, lost));
-                    }
-                }
-            }
+            let dues: Vec<(usize, Decimal)> = if to == RecoveryTo::Depositors { self.contributions_used()? } else { Vec::new() };
             let lost_total = sum_c(dues.iter().map(|x| x.1), "contributions used")?;
             let to_depositors = amount.min(lost_total);
             // Whole again when the recovery covers every loss; else pro rata to the losses (the
@@ -72,16 +60,12 @@ impl<'a> Sim<'a> {
             let msg = Msg::Recovered { name: self.who(a), amount, depositors: restored, insurance, short };
             let layer = self.layers.iter().position(|l| matches!(l.kind, LayerKind::Survivors));
             self.event(t, Some(a), EventKind::Recovery, msg, Some(amount), layer);
-            // The funds hold money again: their bars are no longer exhausted (drawn totals stay).
-            for l in self.layers.iter_mut() {
-                let refilled = match l.kind {
-                    LayerKind::Survivors => restored > Decimal::ZERO,
-                    LayerKind::Insurance => insurance > Decimal::ZERO,
-                    _ => false,
-                };
-                if refilled {
-                    l.exhausted = false;
-                }
+            // The funds hold money again (drawn totals stay).
+            if restored > Decimal::ZERO {
+                self.refill_layer(&LayerKind::Survivors);
+            }
+            if insurance > Decimal::ZERO {
+                self.refill_layer(&LayerKind::Insurance);
             }
             self.layers_dirty = true;
         }

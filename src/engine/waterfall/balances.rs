@@ -2,12 +2,41 @@
 //! a draw, for the spill's records.
 
 use crate::engine::account::valuate;
-use crate::engine::money::EngineResult;
+use crate::engine::money::{Checked, EngineResult};
 use crate::engine::state::{LayerKind, Sim};
 use crate::engine::timeline::*;
 use rust_decimal::Decimal;
 
 impl<'a> Sim<'a> {
+    /// Source: a fund paid back (a recovery, CCP replenishment rules; domain.md §6) holds money again.
+    /// Every layer of `kind` (compared by variant) holds money again after a recovery or a
+    /// replenishment: its bar is no longer exhausted; what it paid before stays drawn.
+    pub(in crate::engine) fn refill_layer(&mut self, kind: &LayerKind) {
+        let k = std::mem::discriminant(kind);
+        for l in self.layers.iter_mut().filter(|l| std::mem::discriminant(&l.kind) == k) {
+            l.exhausted = false;
+        }
+        self.layers_dirty = true;
+    }
+
+    /// What the default fund used of each surviving contributor's contribution (its opening
+    /// contribution less what it holds now), for those it used: what a replenishment calls and a
+    /// recovery restores.
+    pub(in crate::engine) fn contributions_used(&self) -> EngineResult<Vec<(usize, Decimal)>> {
+        let mut dues = Vec::new();
+        for &i in &self.contributors {
+            if !self.is_survivor(i, usize::MAX) {
+                continue;
+            }
+            let c = self.accts.get(i).map(|x| x.snap.contribution).unwrap_or_default();
+            let used = self.side.contribution0.get(i).sub_c(c, "contribution used")?.max(Decimal::ZERO);
+            if used > Decimal::ZERO {
+                dues.push((i, used));
+            }
+        }
+        Ok(dues)
+    }
+
     /// What layer `l` could still pay, as its bar shows it (`None` = rule-based): the skin in the
     /// game left, the insurance fund, the non-defaulting members' contributions.
     pub(in crate::engine) fn layer_remaining(&self, l: usize) -> Option<Decimal> {

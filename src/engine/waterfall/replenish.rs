@@ -26,19 +26,8 @@ impl<'a> Sim<'a> {
         // Each member restores its own contribution: what the fund used of it. The survivors'
         // fund draws pro rata to contribution, so this is the used total pro rata to
         // contributions, without a second rounding (the fund is whole again to the last unit).
-        let mut dues = Vec::new();
-        let mut used = Decimal::ZERO;
-        for &i in &self.contributors {
-            if !self.is_survivor(i, usize::MAX) {
-                continue;
-            }
-            let c = self.accts.get(i).map(|a| a.snap.contribution).unwrap_or_default();
-            let due = (self.side.contribution0.get(i) - c).max(Decimal::ZERO);
-            if due > Decimal::ZERO {
-                used = used.add_c(due, "default fund used")?;
-                dues.push((i, due));
-            }
-        }
+        let dues = self.contributions_used()?;
+        let used = dues.iter().try_fold(Decimal::ZERO, |s, d| s.add_c(d.1, "default fund used"))?;
         if used.is_zero() {
             return Ok(());
         }
@@ -62,12 +51,9 @@ impl<'a> Sim<'a> {
         let msg = Msg::FundReplenished { used, paid: paid_total, short, steps: n };
         let survivors_layer = self.layers.iter().position(|l| matches!(l.kind, LayerKind::Survivors));
         self.event(t, None, EventKind::Replenishment, msg, Some(paid_total), survivors_layer);
-        // The fund holds money again: its bar is no longer exhausted (its drawn total stays).
+        // The fund holds money again (its drawn total stays).
         if paid_total > Decimal::ZERO {
-            for l in self.layers.iter_mut().filter(|l| matches!(l.kind, LayerKind::Survivors)) {
-                l.exhausted = false;
-            }
-            self.layers_dirty = true;
+            self.refill_layer(&LayerKind::Survivors);
         }
         Ok(())
     }
