@@ -564,6 +564,35 @@ The figures are illustrative.",
         illustrative: ALL_ILLUSTRATIVE,
         json: include_str!("../../examples/default-auction.json"),
     },
+    Source {
+        id: "mark-vs-last-price",
+        title: "Mark price vs last traded price: a wick that liquidates no one, a fill that costs",
+        summary: "A wick in the traded price to 80 liquidates no one, because liquidations trigger on the mark (96); when the mark does fall below maintenance (94), the liquidation fills on the book at the last price, 88, and the insurance fund pays the $20 beyond the trader's margin.",
+        narrative: "A perpetual future is marked at a fair price, an index plus a smoothed basis, as BitMEX and most crypto venues do, and traded on a thin book. A trader is long 10 contracts entered at 100 with $100 of margin (10% initial, 5% maintenance). \
+At step 2 one large sell order wicks the last traded price down to 80 while the mark only dips to 96: at the mark the trader's equity is 100 + 10 × (96 − 100) = $60 against a maintenance of 5% × 960 = $48, so nothing happens. Had the wick been the mark, equity would have been −$100 and the position would have been liquidated at the bottom of a move that lasted one step. \
+At step 3 the traded price is back at the mark. At step 4 the mark falls to 94: equity $40 against a maintenance of $47, and the trader is liquidated. The liquidation engine trades on the book, where the last price is 88, not at the mark: the close realizes 10 × (88 − 100) = −$120. \
+The trader's $100 of margin pays first; the $20 beyond the bankruptcy price (90) comes from the insurance fund, $1,000 → $980. Filled at the mark, the same close would have left the trader $40. \
+The mark decides who is liquidated; the last price decides what the liquidation costs.",
+        sources: &["BitMEX, 'Fair Price Marking'", "WhiteBIT, liquidation documentation (mark price as the trigger)"],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/mark-vs-last-price.json"),
+    },
+    Source {
+        id: "declared-default-im-haircut",
+        title: "A declared default and the initial-margin haircut",
+        summary: "The clearing house declares Delta Trading in default though its margin is intact; its book sells 20% below mark, and the €300 that its margin, its fund contribution and the survivors' fund cannot pay is cut from the initial margin the surviving members posted, pro rata, each by at most half.",
+        narrative: "Delta Trading, a clearing member, is long 100 lots of X at 100 with €1,000 of margin (10%) and a €200 default-fund contribution. Prices do not move. \
+At step 2 its parent files for insolvency and the clearing house declares Delta in default on its own judgment, as rulebooks allow (an insolvency is an event of default whatever the margin). Its book is sold into a thin market 20% below mark, at 80: a loss of €2,000. \
+Delta's €1,000 of margin and its €200 contribution pay first; the survivors' default fund pays the next €500, all of it (Member One €300, Member Two €200). \
+€300 is still missing. The waterfall's last tool is an initial-margin haircut: the clearing house applies the initial margin the surviving members posted, pro rata to what each may lose, each by at most half of it. Bank B posted €1,000 for its short 100 X, Member One and Member Two €100 each: they may lose €500, €50 and €50, €600 in all, and lose €250, €25 and €25. \
+The tool is rare and contested: it takes the collateral that protects the clearing house against the survivors' own defaults, so a clearing house that uses it must call that margin back at once. \
+Every figure is illustrative.",
+        sources: &["CPMI-IOSCO, Recovery of financial market infrastructures (2014, revised 2017)", "ISDA, CCP Loss Allocation at the End of the Waterfall (2013)", "CPMI-IOSCO, Principles for financial market infrastructures, Principle 13 (participant-default rules)"],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/declared-default-im-haircut.json"),
+    },
 ];
 
 /// All presets whose JSON decodes (a test checks that every one does).

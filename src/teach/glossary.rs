@@ -186,7 +186,7 @@ const TERMS: &[Term] = &[
     Term {
         term: "mark price",
         definition: "The price a venue uses to value positions and trigger liquidations, usually derived from an index or oracle rather than the last trade. Whoever can move the mark can move everyone's margin. The last traded price can wick away from it without liquidating anyone, yet a liquidation still fills at the traded price (a scenario's `last_price`).",
-        show_me: ShowMe { preset: "mango-2022", venue: 0, step: 4, mentions: &["(mark"], stress: None },
+        show_me: ShowMe { preset: "mark-vs-last-price", venue: 0, step: 4, mentions: &["(mark", "liquidated at"], stress: None },
         see_also: &["liquidation price", "bankruptcy price"],
     },
     Term {
@@ -234,8 +234,14 @@ const TERMS: &[Term] = &[
     Term {
         term: "declared default",
         definition: "A clearing house may declare a member in default on its own judgment (a failure to pay, an insolvency), not only when its margin runs out; the scenario field `declared_defaults` (account, step) does that at a chosen step, whatever the account's margin. Its portfolio is then closed out and the loss goes down the waterfall.",
-        show_me: ShowMe { preset: "nasdaq-2018", venue: 0, step: 5, mentions: &["declared in default"], stress: None },
-        see_also: &["default waterfall", "clearing member obligations"],
+        show_me: ShowMe { preset: "declared-default-im-haircut", venue: 0, step: 2, mentions: &["in default", "closed out"], stress: None },
+        see_also: &["default waterfall", "clearing member obligations", "initial-margin haircut"],
+    },
+    Term {
+        term: "initial-margin haircut",
+        definition: "A recovery tool after the funded layers: the clearing house applies the initial margin the surviving members posted to the loss, pro rata, each by at most a set fraction of it (an `im_haircut` layer with its `cap_fraction`). It is rare and contested, because it takes the collateral that protects the clearing house against the survivors' own defaults.",
+        show_me: ShowMe { preset: "declared-default-im-haircut", venue: 0, step: 2, mentions: &["initial-margin haircut", "surviving accounts posted"], stress: None },
+        see_also: &["initial margin", "VMGH", "declared default"],
     },
     Term {
         term: "trade cancellation",
