@@ -148,6 +148,9 @@ export const specs = [
       await page.waitForSelector('#compare-table tbody tr');
       const n = await page.$$eval('#compare-table tbody tr', (r) => r.length);
       if (n < 4) throw new Error(`only ${n} strategies compared`);
+      // Issue 19: the ICE Clear Credit column says which of its parameters are illustrative, and why.
+      const ice = await page.$$eval('#compare-table tbody tr', (r) => r.map((x) => x.textContent).find((t) => /ICE Clear Credit/.test(t)) || '');
+      if (!/tranche split and caps illustrative/.test(ice) || !/unverified/.test(ice)) throw new Error(`ICE row without its note: ${ice}`);
       await page.locator('#compare-table').screenshot({ path: path.join(shotsDir, 'compare.png') });
     },
   },
@@ -1214,6 +1217,26 @@ specs.push(
       await page.click('#editor-panel summary:has-text("Interventions and funds")');
       const listed = await text(page, '#intervention-list');
       if (!/19000000 into the junior tranche at step 7, for 64 steps/.test(listed)) throw new Error(`capital injections not listed: ${listed}`);
+      // The stress lab's layer table shows the temporary capital beside the committed skin in the game (issue 19).
+      await page.selectOption('#stress-kind', 'monte_carlo');
+      await page.fill('#stress-paths', '20');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      const layers = await text(page, '#stress-table');
+      if (!/€7m \+ €19m temporary/.test(layers)) throw new Error(`stress layer table without the temporary capital: ${layers}`);
+      // Initial-margin haircut: the declared default's preset, at step 2.
+      await page.fill('#glossary-search', 'initial-margin haircut');
+      await page.click('#term-initial-margin-haircut + dd .show-me');
+      await page.waitForTimeout(300);
+      const cut = await text(page, '#narrative');
+      if (!/Initial-margin haircut: €300\.00 cut from the initial margin 3 surviving accounts posted/.test(cut)) throw new Error(`Show me (initial-margin haircut) opened: ${cut.slice(0, 300)}`);
+      if (!/declares Delta Trading in default/.test(cut)) throw new Error('Show me (initial-margin haircut): the declared default is not in the story');
+      await page.screenshot({ path: path.join(shotsDir, 'glossary-im-haircut.png'), fullPage: false });
+      // Mark price: the wick preset, liquidated on the mark at step 4, filled at the last price.
+      await page.fill('#glossary-search', 'mark price');
+      await page.click('#term-mark-price + dd .show-me');
+      await page.waitForTimeout(300);
+      if (!/liquidated at 88 \(mark 94/.test(await text(page, '#narrative'))) throw new Error('Show me (mark price) did not open the fill at the last price');
     },
   },
   {
