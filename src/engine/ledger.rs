@@ -374,11 +374,17 @@ impl Ledger {
         }
     }
 
-    /// Account `a` holds `positions` at the settlement, with variation margin `delta`.
-    pub(crate) fn vm_hold(&mut self, a: usize, positions: &[super::account::Pos], delta: Decimal) {
+    /// Account `a` holds `positions` at the settlement (`VmJournal::hold`).
+    pub(crate) fn vm_hold(&mut self, a: usize, positions: &[super::account::Pos]) {
         if let Some(vm) = self.vm.as_mut() {
-            vm.hold(a, positions, delta);
+            vm.hold(a, positions);
         }
+    }
+
+    /// Account `a`'s variation margin at step `t`, counted in the block (`VmJournal::settle`);
+    /// `None` when the run posts entry by entry.
+    pub(crate) fn vm_settle(&mut self, a: usize, positions: &[super::account::Pos], t: u32) -> Option<EngineResult<Decimal>> {
+        self.vm.as_mut().map(|vm| vm.settle(a, positions, t))
     }
 
     /// The step's variation margin ends: its block sits here among the step's entries.

@@ -65,9 +65,15 @@ pub(crate) struct VmJournal {
     market: Arc<Market>,
     settlement: Name,
     asset: Name,
-    /// Per account: (first step, positions held) each time its positions changed; an empty set
-    /// while it holds none or is out (no entry).
-    epochs: Vec<Vec<(u32, Positions)>>,
+    /// Per account, its positions since the step they last changed (an epoch): an empty set
+    /// while it holds none or is out (no entry). One flat array, read in account order every
+    /// step (the comparison is most of what keeping the epochs costs).
+    current: Vec<(u32, Positions)>,
+    /// Per account, its earlier epochs, oldest first (most accounts have none).
+    earlier: Vec<Vec<(u32, Positions)>>,
+    /// Per account holding one position: (step, the position's value at that step's mark), the
+    /// value the next step's variation margin starts from.
+    values: Vec<(u32, Decimal)>,
     pub(crate) blocks: Vec<Block>,
     /// The block being posted: (step, running counts, entries so far).
     open: Option<(u32, Vec<u32>, usize)>,
@@ -87,7 +93,7 @@ fn same(a: &[Pos], b: &[Pos]) -> bool {
 
 impl VmJournal {
     pub(crate) fn new(market: Arc<Market>, settlement: Name, asset: Name) -> Self {
-        VmJournal { market, settlement, asset, epochs: Vec::new(), blocks: Vec::new(), open: None }
+        VmJournal { market, settlement, asset, current: Vec::new(), earlier: Vec::new(), values: Vec::new(), blocks: Vec::new(), open: None }
     }
 
     /// Step `t`'s block begins.
@@ -95,23 +101,54 @@ impl VmJournal {
         self.open = Some((t, Vec::new(), 0));
     }
 
-    /// Account `a` (accounts come in order 0, 1, …) holds `positions` at this step's settlement
-    /// and its variation margin is `delta` (what `vm_delta` gave).
-    pub(crate) fn hold(&mut self, a: usize, positions: &[Pos], delta: Decimal) {
+    /// Account `a` (accounts come in order 0, 1, …) holds `positions` at this step's
+    /// settlement; then [`VmJournal::settle`] gives its variation margin.
+    pub(crate) fn hold(&mut self, a: usize, positions: &[Pos]) {
         let Some((t, counts, n)) = self.open.as_mut() else { return };
         if a % STRIDE == 0 {
             counts.push(*n as u32);
         }
-        if !delta.is_zero() {
-            *n += 1;
+        if self.current.len() <= a {
+            self.current.resize_with(a + 1, Default::default);
+            self.earlier.resize_with(a + 1, Vec::new);
+            self.values.resize(a + 1, (u32::MAX, Decimal::ZERO));
         }
-        if self.epochs.len() <= a {
-            self.epochs.resize_with(a + 1, Vec::new);
+        let cur = &mut self.current[a]; // ok: resized above
+        if !same(&cur.1, positions) {
+            let was = std::mem::replace(cur, (*t, positions.iter().cloned().collect()));
+            // An account without positions before its first epoch needs no record of it.
+            if !(was.1.is_empty() && self.earlier[a].is_empty()) {
+                self.earlier[a].push(was); // ok: resized with `current`
+            }
         }
-        let e = &mut self.epochs[a]; // ok: resized above
-        if !e.last().is_some_and(|(_, p)| same(p, positions)) && !(e.is_empty() && positions.is_empty()) {
-            e.push((*t, positions.iter().cloned().collect()));
+    }
+
+    /// The variation margin of account `a`, which [`VmJournal::hold`] just saw holding
+    /// `positions`, at step `t`: `vm_delta`, with the value at the last mark read from the
+    /// previous step's valuation of the same single position (one valuation instead of two; the
+    /// same function of the same position and marks, so the same decimal). Counted in the block.
+    pub(crate) fn settle(&mut self, a: usize, positions: &[Pos], t: u32) -> EngineResult<Decimal> {
+        let delta = match positions {
+            [p] if t > 0 => {
+                let now = position_value(&self.market, p, t)?;
+                let unchanged = self.current.get(a).is_some_and(|c| c.0 < t);
+                let was = match self.values.get(a) {
+                    Some(&(s, v)) if unchanged && s.checked_add(1) == Some(t) => v,
+                    _ => position_value(&self.market, p, t - 1)?,
+                };
+                if let Some(x) = self.values.get_mut(a) {
+                    *x = (t, now);
+                }
+                Decimal::ZERO.add_c(now.sub_c(was, "variation margin")?, "variation margin")?
+            }
+            _ => vm_delta(&self.market, positions, t, t.saturating_sub(1))?,
+        };
+        if let Some((_, _, n)) = self.open.as_mut() {
+            if !delta.is_zero() {
+                *n += 1;
+            }
         }
+        Ok(delta)
     }
 
     /// The block ends, standing before physical record `phys` and after `before` entries of
@@ -127,12 +164,15 @@ impl VmJournal {
 
     /// Account `a`'s positions at step `t`'s settlement.
     fn held(&self, a: usize, t: u32) -> &[Pos] {
-        let Some(e) = self.epochs.get(a) else { return &[] };
-        let k = e.partition_point(|x| x.0 <= t);
-        if k == 0 {
-            return &[];
+        match self.current.get(a) {
+            None => &[],
+            Some(cur) if cur.0 <= t => &cur.1[..],
+            Some(_) => {
+                let e = self.earlier.get(a).map_or(&[][..], |e| &e[..]);
+                let k = e.partition_point(|x| x.0 <= t);
+                k.checked_sub(1).and_then(|k| e.get(k)).map_or(&[], |x| &x.1[..])
+            }
         }
-        e.get(k - 1).map_or(&[], |x| &x.1[..])
     }
 
     /// Account `a`'s variation margin at block `b`'s step (zero: no entry).
@@ -193,13 +233,16 @@ impl VmJournal {
 
     /// Recording is over.
     pub(crate) fn seal(&mut self) {
-        self.epochs.shrink_to_fit();
+        self.current.shrink_to_fit();
+        self.earlier.shrink_to_fit();
+        self.values = Vec::new();
         self.blocks.shrink_to_fit();
     }
 
     /// Bytes held (for the memory figures): epochs and running counts.
     pub(crate) fn bytes(&self) -> usize {
-        let epochs: usize = self.epochs.iter().map(|e| e.len() * std::mem::size_of::<(u32, Positions)>()).sum();
+        let one = std::mem::size_of::<(u32, Positions)>();
+        let epochs: usize = self.current.len() * one + self.earlier.iter().map(|e| e.len() * one + std::mem::size_of::<Vec<(u32, Positions)>>()).sum::<usize>();
         epochs + self.blocks.iter().map(|b| b.counts.len() * 4 + std::mem::size_of::<Block>()).sum::<usize>()
     }
 }

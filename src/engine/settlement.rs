@@ -57,12 +57,15 @@ impl<'a> Sim<'a> {
             self.side.vm_gain.set(a, Decimal::ZERO, n);
             let acct_ref = &self.accts[a]; // ok: a < len
             if acct_ref.snap.positions.is_empty() || acct_ref.snap.status.is_out() {
-                self.ledger.vm_hold(a, &[], Decimal::ZERO);
+                self.ledger.vm_hold(a, &[]);
                 continue;
             }
-            // After a trade cancellation, from the last mark that stands (trade_cancellation.rs).
-            let delta = vm_delta(&self.m, &acct_ref.snap.positions, t, before_t)?;
-            self.ledger.vm_hold(a, &acct_ref.snap.positions, delta);
+            self.ledger.vm_hold(a, &acct_ref.snap.positions);
+            let delta = match self.ledger.vm_settle(a, &acct_ref.snap.positions, t) {
+                Some(d) => d?,
+                // After a trade cancellation, from the last mark that stands (trade_cancellation.rs).
+                None => vm_delta(&self.m, &acct_ref.snap.positions, t, before_t)?,
+            };
             if delta.is_zero() {
                 continue;
             }

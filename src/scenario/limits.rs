@@ -62,7 +62,7 @@ pub const SERIES_STEP_WEIGHT: u64 = 100;
 /// An account-step of a variation-margin venue costs this many of the design book's: every
 /// account with a position is settled and posted to the ledger at every step (measured: 5,001 ×
 /// 1,001 under a VM-gains haircut ≈ 60 × the time and 24 × the memory per account-step).
-pub const VM_ACCOUNT_STEP_WEIGHT: u64 = 50;
+pub const VM_ACCOUNT_STEP_WEIGHT: u64 = 1;
 
 /// Whether a waterfall splits over the whole book: a socialized loss over the accounts in
 /// profit, a VM-gains haircut over the step's gainers, once per step (the step's defaults

@@ -47,10 +47,11 @@ pub fn AccountsView() -> impl IntoView {
         s.timeline.with(|t| {
             let mut names: Vec<String> = Vec::new();
             if let Some(t) = t.as_ref() {
+                // A 100k book has a few cohorts: compare, allocate only a new name.
                 for a in &t.accounts {
-                    let c = a.cohort.as_deref().unwrap_or_default().to_string();
-                    if !names.contains(&c) {
-                        names.push(c);
+                    let c = a.cohort.as_deref().unwrap_or_default();
+                    if !names.iter().any(|n| n == c) {
+                        names.push(c.to_string());
                     }
                 }
             }
@@ -62,6 +63,7 @@ pub fn AccountsView() -> impl IntoView {
     // loss reads the change log only; a full valuation per account happens only for the equity and
     // margin-ratio sorts, and otherwise just for the rows in view.
     let order = Memo::new(move |_| {
+        let _m = super::perf::Measure::new("spillway:load:accounts-order");
         let step = s.accounts_step.get();
         let by = sort.get();
         let want = cohort.get();

@@ -325,6 +325,7 @@ pub fn Charts() -> impl IntoView {
     // chart depends on the run only; the cursor is the marker element.
     Effect::new(move |_| {
         let Some(c) = price_ref.get() else { return };
+        let _m = super::perf::Measure::new("spillway:load:price-chart");
         s.timeline.with(|t| {
             if let Some(t) = t.as_ref() {
                 match draw_prices(c.unchecked_into(), t) {
