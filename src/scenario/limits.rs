@@ -366,6 +366,12 @@ mod tests {
         let vmgh = crate::scenario::bench::strategy_book(100_000, 1_000, crate::scenario::bench::Strategy::VmGainsHaircut).unwrap();
         assert_eq!(work_estimate(&vmgh).total, 150_151_501 + 40_000_000 + 100_100);
         assert!(check(&vmgh).is_empty());
+        // The largest under a VM-gains haircut: 106,493 accounts × 1,001 × 3/2 = 159,899,239
+        // (integer), + 40,000,000 + 100,100 = 199,999,339; one account more is 200,000,841.
+        let vmgh_of = |n| crate::scenario::bench::strategy_book(n, 1_000, crate::scenario::bench::Strategy::VmGainsHaircut);
+        assert_eq!(work_estimate(&vmgh_of(106_492).unwrap()).total, 199_999_339);
+        let errs = vmgh_of(106_493).unwrap_err();
+        assert!(errs[0].message.contains(": 200,000,841 units of work"), "{errs:?}");
         let mut wide = cohort_book(100, 100_000).unwrap();
         wide.instruments.extend((0..99).map(|k| Instrument { id: format!("I{k}"), ..Default::default() }));
         let errs = check(&wide);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::chunked_run::{self, now_ms};
-use crate::engine::{self, Progress, SystemRun, Timeline};
+use crate::engine::{self, SystemRun, Timeline};
 use crate::scenario::{Scenario, Validated, ValidationError};
 
 #[derive(Clone, Copy)]
