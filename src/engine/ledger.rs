@@ -2,8 +2,9 @@
 //! can be replayed like an audit. Write-downs are entries too (against `loss:unallocated`), and
 //! rounding dust goes to the named `rounding` account, never silently lost or created.
 
-use super::packed::{packed_log_api, Decoded, Names, Reader, StepRecords, Writer};
+use super::packed::{Decoded, Names, Reader, StepRecords, Writer};
 pub(crate) use super::packed::Party;
+use super::ledger_vm::{Block, VmJournal};
 use super::money::{format_decimal, Checked, EngineResult};
 use rust_decimal::Decimal;
 use serde::ser::SerializeStruct;
@@ -197,6 +198,9 @@ pub struct Ledger {
     records: StepRecords,
     /// Static memo index by (address, length).
     by_static: HashMap<(usize, usize), u32, BuildHasherDefault<AddrHasher>>,
+    /// Variation margin as one block per step, its entries built on demand (ledger_vm.rs);
+    /// `None` when the run posts it entry by entry.
+    vm: Option<Box<VmJournal>>,
 }
 
 /// Memo codes in the packed record.
@@ -286,6 +290,9 @@ impl Ledger {
         self.names.seal();
         self.by_static = HashMap::default();
         self.records.shrink_to_fit();
+        if let Some(vm) = self.vm.as_mut() {
+            vm.seal();
+        }
     }
 
     fn static_text(&self, i: u64) -> &'static str {
@@ -323,7 +330,18 @@ impl Ledger {
     /// Entry `i` as the engine recorded it (its sides as parties, not rendered names), for a
     /// reversal (trade_cancellation.rs): (debit, credit, asset, amount, memo).
     pub(crate) fn raw(&self, i: usize) -> Option<(Party, Party, Name, Decimal, EntryMemo)> {
-        let (_, mut r) = self.records.get(i)?;
+        let p = match self.locate(i) {
+            Loc::Phys(p) => p,
+            Loc::Vm(b, off) => {
+                let vm = self.vm.as_deref()?;
+                let block = vm.blocks.get(b)?;
+                let (a, d) = vm.nth(block, off)?;
+                let (acct, settle) = (Party::Acct(a), Party::Named(vm.settlement().clone()));
+                let (debit, credit, amount) = if d < Decimal::ZERO { (settle, acct, -d) } else { (acct, settle, d) };
+                return Some((debit, credit, vm.asset().clone(), amount, EntryMemo::Static(super::ledger_vm::VM_MEMO)));
+            }
+        };
+        let (_, mut r) = self.records.get(p)?;
         let party = |r: &mut Reader| {
             let x = r.u64();
             if x & 1 == 1 {
@@ -339,9 +357,237 @@ impl Ledger {
         let e = self.get(i)?;
         Some((debit, credit, asset, amount, e.memo))
     }
+
+    /// From now on variation margin is posted as blocks (`vm_begin`, `vm_hold`, `vm_end`).
+    pub(crate) fn vm_compact(&mut self, vm: VmJournal) {
+        self.vm = Some(Box::new(vm));
+    }
+
+    pub(crate) fn is_vm_compact(&self) -> bool {
+        self.vm.is_some()
+    }
+
+    /// Step `t`'s variation margin begins.
+    pub(crate) fn vm_begin(&mut self, t: u32) {
+        if let Some(vm) = self.vm.as_mut() {
+            vm.begin(t);
+        }
+    }
+
+    /// Account `a` holds `positions` at the settlement (`VmJournal::hold`).
+    pub(crate) fn vm_hold(&mut self, a: usize, positions: &[super::account::Pos]) {
+        if let Some(vm) = self.vm.as_mut() {
+            vm.hold(a, positions);
+        }
+    }
+
+    /// Account `a`'s variation margin at step `t`, counted in the block (`VmJournal::settle`);
+    /// `None` when the run posts entry by entry.
+    pub(crate) fn vm_settle(&mut self, a: usize, positions: &[super::account::Pos], t: u32) -> Option<EngineResult<Decimal>> {
+        self.vm.as_mut().map(|vm| vm.settle(a, positions, t))
+    }
+
+    /// The step's variation margin ends: its block sits here among the step's entries.
+    pub(crate) fn vm_end(&mut self, accounts: usize) {
+        let phys = self.records.len();
+        if let Some(vm) = self.vm.as_mut() {
+            vm.end(phys, accounts);
+        }
+    }
+
+    fn blocks(&self) -> &[Block] {
+        self.vm.as_deref().map_or(&[], |v| &v.blocks[..])
+    }
+
+    /// Where entry `i` is: a physical record, or entry `off` of block `b`.
+    fn locate(&self, i: usize) -> Loc {
+        let blocks = self.blocks();
+        let k = blocks.partition_point(|b| b.start <= i);
+        match k.checked_sub(1).and_then(|j| blocks.get(j)) {
+            None => Loc::Phys(i),
+            Some(b) if i < b.start + b.count => Loc::Vm(k - 1, i - b.start),
+            Some(b) => Loc::Phys(i - b.entries_through()),
+        }
+    }
+
+    /// Entries of the blocks of steps before `step`.
+    fn block_entries_before(&self, step: u32) -> usize {
+        let blocks = self.blocks();
+        let k = blocks.partition_point(|b| b.step < step);
+        k.checked_sub(1).and_then(|j| blocks.get(j)).map_or(0, Block::entries_through)
+    }
+
+    fn account_name(&self, a: usize) -> Name {
+        match self.names.decode((a as u64) << 1 | 1) {
+            Decoded::Account(id) => Name::from(names::account(id.map_or("", |n| &**n))),
+            Decoded::Named(n) => n,
+        }
+    }
+
+    fn vm_entry(&self, b: usize, off: usize) -> Option<JournalEntry> {
+        let vm = self.vm.as_deref()?;
+        vm.get(vm.blocks.get(b)?, off, |a| self.account_name(a))
+    }
+
+    fn vm_block(&self, b: usize) -> Vec<JournalEntry> {
+        match self.vm.as_deref() {
+            Some(vm) => vm.blocks.get(b).map(|x| vm.expand(x, |a| self.account_name(a))).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len() + self.blocks().last().map_or(0, Block::entries_through)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entry `i`, built on demand.
+    pub fn get(&self, i: usize) -> Option<JournalEntry> {
+        match self.locate(i) {
+            Loc::Phys(p) => self.records.get(p).map(|r| self.entry(r)),
+            Loc::Vm(b, off) => self.vm_entry(b, off),
+        }
+    }
+
+    /// The step of entry `i` (nothing is built).
+    pub fn step_of(&self, i: usize) -> Option<u32> {
+        match self.locate(i) {
+            Loc::Phys(p) => self.records.step_of(p),
+            Loc::Vm(b, _) => self.blocks().get(b).map(|b| b.step),
+        }
+    }
+
+    /// Every entry in order, built one at a time (a variation-margin block at once).
+    pub fn iter(&self) -> Entries<'_> {
+        self.iter_range(0..self.len())
+    }
+
+    /// The entries `range`, in order.
+    pub fn iter_range(&self, range: std::ops::Range<usize>) -> Entries<'_> {
+        Entries { l: self, front: range.start, back: range.end.max(range.start), fcache: None, bcache: None }
+    }
+
+    /// Number of entries before `step` (the journal is in step order).
+    pub fn count_before(&self, step: u32) -> usize {
+        self.records.count_before(step) + self.block_entries_before(step)
+    }
+
+    /// Number of entries at or before `step`.
+    pub fn count_through(&self, step: u32) -> usize {
+        match step.checked_add(1) {
+            Some(next) => self.count_before(next),
+            None => self.len(),
+        }
+    }
+
+    /// Index range of the entries of one step.
+    pub fn range_at(&self, step: u32) -> std::ops::Range<usize> {
+        self.count_before(step)..self.count_through(step)
+    }
+
+    /// The entries of one step.
+    pub fn at_step(&self, step: u32) -> Vec<JournalEntry> {
+        self.iter_range(self.range_at(step)).collect()
+    }
+
+    /// Bytes held by the packed fields and the variation-margin blocks (for the memory figures).
+    pub fn packed_bytes(&self) -> usize {
+        self.records.bytes() + self.vm.as_deref().map_or(0, VmJournal::bytes)
+    }
 }
 
-packed_log_api!(Ledger, JournalEntry, entry);
+/// Where a journal entry is stored.
+enum Loc {
+    Phys(usize),
+    Vm(usize, usize),
+}
+
+/// The journal's entries in order, built on demand; a variation-margin block is built whole
+/// when the walk enters it (one valuation per account, not one search per entry).
+pub struct Entries<'a> {
+    l: &'a Ledger,
+    front: usize,
+    back: usize,
+    fcache: Option<(usize, Vec<JournalEntry>)>,
+    bcache: Option<(usize, Vec<JournalEntry>)>,
+}
+
+impl Entries<'_> {
+    fn at(&mut self, i: usize, from_back: bool) -> Option<JournalEntry> {
+        match self.l.locate(i) {
+            Loc::Phys(p) => self.l.records.get(p).map(|r| self.l.entry(r)),
+            Loc::Vm(b, off) => {
+                let cache = if from_back { &mut self.bcache } else { &mut self.fcache };
+                if cache.as_ref().is_none_or(|c| c.0 != b) {
+                    *cache = Some((b, self.l.vm_block(b)));
+                }
+                cache.as_ref().and_then(|c| c.1.get(off)).cloned()
+            }
+        }
+    }
+}
+
+impl Iterator for Entries<'_> {
+    type Item = JournalEntry;
+    fn next(&mut self) -> Option<JournalEntry> {
+        while self.front < self.back {
+            let i = self.front;
+            self.front += 1;
+            if let Some(e) = self.at(i, false) {
+                return Some(e);
+            }
+        }
+        None
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.back - self.front;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Entries<'_> {
+    fn next_back(&mut self) -> Option<JournalEntry> {
+        while self.front < self.back {
+            self.back -= 1;
+            let i = self.back;
+            if let Some(e) = self.at(i, true) {
+                return Some(e);
+            }
+        }
+        None
+    }
+}
+
+impl ExactSizeIterator for Entries<'_> {}
+
+impl PartialEq for Ledger {
+    fn eq(&self, o: &Ledger) -> bool {
+        self.len() == o.len() && self.iter().zip(o.iter()).all(|(a, b)| a == b)
+    }
+}
+
+impl<'a> IntoIterator for &'a Ledger {
+    type Item = JournalEntry;
+    type IntoIter = Entries<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl Serialize for Ledger {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for e in self.iter() {
+            seq.serialize_element(&e)?;
+        }
+        seq.end()
+    }
+}
+
 
 #[cfg(test)]
 mod compact_tests {

@@ -17,6 +17,7 @@ mod events;
 mod headroom;
 mod packed;
 pub mod ledger;
+mod ledger_vm;
 mod last_price;
 mod liquidation;
 pub mod margin;

@@ -3,8 +3,10 @@
 //! buy-in of what a short cannot deliver). An account left with no position and negative cash is
 //! bankrupt here.
 
-use super::account::{collateral_value, position_value, valuate, Status};
+use super::account::{collateral_value, valuate, Status};
 use super::ledger::{names, EntryMemo, Name};
+use super::ledger_vm::{vm_delta, VmJournal, VM_MEMO};
+use std::sync::Arc;
 use super::money::{format_decimal, to_money, Checked, EngineResult};
 use super::state::Sim;
 use super::timeline::*;
@@ -39,33 +41,44 @@ impl<'a> Sim<'a> {
 
     /// Source: CCP variation margin, every position's change in value paid and collected each cycle (domain.md §6, VMGH).
     /// CCP style: pay and collect the change in value of every position (VM), every step.
+    /// Without a trade cancellation (which reverses entries one by one), the journal keeps the
+    /// step's entries as one block built on demand from the positions (ledger_vm.rs, issue 14).
     pub(in crate::engine) fn post_variation_margin(&mut self, t: u32) -> EngineResult<()> {
         self.side.vm_gainers.clear();
+        if self.full && self.s.trade_cancellations.is_empty() && !self.ledger.is_vm_compact() {
+            let vm = VmJournal::new(Arc::new(self.m.clone()), self.vn(names::SETTLEMENT), self.quote.clone());
+            self.ledger.vm_compact(vm);
+        }
+        let compact = self.ledger.is_vm_compact();
+        self.ledger.vm_begin(t);
+        let before_t = self.settled_before(t);
         for a in 0..self.accts.len() {
             let n = self.accts.len();
             self.side.vm_gain.set(a, Decimal::ZERO, n);
             let acct_ref = &self.accts[a]; // ok: a < len
             if acct_ref.snap.positions.is_empty() || acct_ref.snap.status.is_out() {
+                self.ledger.vm_hold(a, &[]);
                 continue;
             }
-            let mut delta = Decimal::ZERO;
-            for p in &acct_ref.snap.positions {
-                let now = position_value(&self.m, p, t)?;
+            self.ledger.vm_hold(a, &acct_ref.snap.positions);
+            let delta = match self.ledger.vm_settle(a, &acct_ref.snap.positions, t) {
+                Some(d) => d?,
                 // After a trade cancellation, from the last mark that stands (trade_cancellation.rs).
-                let before = if t == 0 { Decimal::ZERO } else { position_value(&self.m, p, self.settled_before(t))? };
-                delta = delta.add_c(now.sub_c(before, "variation margin")?, "variation margin")?;
-            }
+                None => vm_delta(&self.m, &acct_ref.snap.positions, t, before_t)?,
+            };
             if delta.is_zero() {
                 continue;
             }
-            let n = self.accts.len();
             self.side.vm_gain.set(a, delta.max(Decimal::ZERO), n);
             if delta > Decimal::ZERO {
                 self.side.vm_gainers.push(a as u32);
             }
-            let name = self.acct_name(a);
-            self.post(t, name, self.vn(names::SETTLEMENT), delta, "variation margin".into());
+            if !compact {
+                let name = self.acct_name(a);
+                self.post(t, name, self.vn(names::SETTLEMENT), delta, VM_MEMO.into());
+            }
         }
+        self.ledger.vm_end(self.accts.len());
         Ok(())
     }
 

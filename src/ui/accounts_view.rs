@@ -4,6 +4,7 @@
 //! 10,000 accounts scroll smoothly.
 
 use leptos::prelude::*;
+use rust_decimal::Decimal;
 
 use super::format::status_class;
 use super::state::use_state;
@@ -47,10 +48,11 @@ pub fn AccountsView() -> impl IntoView {
         s.timeline.with(|t| {
             let mut names: Vec<String> = Vec::new();
             if let Some(t) = t.as_ref() {
+                // A 100k book has a few cohorts: compare, allocate only a new name.
                 for a in &t.accounts {
-                    let c = a.cohort.as_deref().unwrap_or_default().to_string();
-                    if !names.contains(&c) {
-                        names.push(c);
+                    let c = a.cohort.as_deref().unwrap_or_default();
+                    if !names.iter().any(|n| n == c) {
+                        names.push(c.to_string());
                     }
                 }
             }
@@ -62,6 +64,7 @@ pub fn AccountsView() -> impl IntoView {
     // loss reads the change log only; a full valuation per account happens only for the equity and
     // margin-ratio sorts, and otherwise just for the rows in view.
     let order = Memo::new(move |_| {
+        let _m = super::perf::Measure::new("spillway:load:accounts-order");
         let step = s.accounts_step.get();
         let by = sort.get();
         let want = cohort.get();
@@ -77,8 +80,22 @@ pub fn AccountsView() -> impl IntoView {
             match by {
                 SortBy::Index => {}
                 SortBy::Loss => {
-                    let loss = |i: usize| t.loss_at(i, step);
-                    rows.sort_by_cached_key(|&i| (std::cmp::Reverse(loss(i)), i));
+                    // Most of a book lost nothing: only the accounts with a loss are sorted, the
+                    // rest keep the book's order (the order of sorting all by (−loss, index)). A
+                    // 100k book's first render sorted every account (issue 14).
+                    let (mut gained, mut none, mut lost) = (Vec::new(), Vec::with_capacity(rows.len()), Vec::new());
+                    for i in rows {
+                        let l = t.loss_at(i, step);
+                        match l.cmp(&Decimal::ZERO) {
+                            std::cmp::Ordering::Greater => lost.push((l, i)),
+                            std::cmp::Ordering::Equal => none.push(i),
+                            std::cmp::Ordering::Less => gained.push((l, i)),
+                        }
+                    }
+                    let by_loss = |a: &(Decimal, usize), b: &(Decimal, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+                    lost.sort_unstable_by(by_loss);
+                    gained.sort_unstable_by(by_loss);
+                    rows = lost.into_iter().map(|x| x.1).chain(none).chain(gained.into_iter().map(|x| x.1)).collect();
                 }
                 SortBy::Equity => rows.sort_by_cached_key(|&i| (t.account_at(i, step).equity, i)),
                 SortBy::MarginRatio => {

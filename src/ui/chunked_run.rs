@@ -50,13 +50,39 @@ pub async fn yield_to_browser() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// What the progress bar shows: the steps computed, and before step 0 the setup's accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunStatus {
+    pub steps: Progress,
+    pub setup: SetupProgress,
+}
+
+impl RunStatus {
+    /// Before the run has begun (nothing counted yet).
+    pub fn starting(steps: u32) -> RunStatus {
+        RunStatus { steps: Progress { done: 0, total: steps.saturating_add(1) }, setup: SetupProgress::Ready }
+    }
+
+    fn of(run: &Run) -> RunStatus {
+        RunStatus { steps: run.progress(), setup: run.setup_progress() }
+    }
+
+    /// The bar's (value, max): accounts while the book is set up, then steps.
+    pub fn bar(&self) -> (usize, usize) {
+        match self.setup {
+            SetupProgress::Checking { done, total } | SetupProgress::Opening { done, total } => (done, total),
+            SetupProgress::Ready => (self.steps.done as usize, self.steps.total as usize),
+        }
+    }
+}
+
 /// Runs `scenario` in slices, reporting progress after each; `None` when `keep_going` turned
 /// false between slices (cancelled, or superseded by a newer run).
 pub async fn run_in_slices(
     scenario: &Scenario,
     validated: Option<&crate::scenario::Validated>,
     keep_going: impl Fn() -> bool,
-    on_progress: impl Fn(Progress),
+    on_progress: impl Fn(RunStatus),
 ) -> Option<EngineResult<Timeline>> {
     yield_to_browser().await; // paint the progress bar before the setup's work
     if !keep_going() {
@@ -81,7 +107,7 @@ pub async fn run_in_slices(
     // long tasks).
     let mut setting_up = (run.setup_progress() != SetupProgress::Ready).then(|| super::perf::Measure::new("spillway:load:run-setup"));
     loop {
-        on_progress(run.progress());
+        on_progress(RunStatus::of(&run));
         yield_to_browser().await;
         if !keep_going() {
             return None;
@@ -104,7 +130,7 @@ pub async fn run_in_slices(
             setting_up = None;
         }
     }
-    on_progress(run.progress());
+    on_progress(RunStatus::of(&run));
     yield_to_browser().await;
     if !keep_going() {
         return None;
@@ -113,12 +139,20 @@ pub async fn run_in_slices(
     Some(run.finish())
 }
 
-fn count(n: u32) -> String {
-    format_decimal(Decimal::from(n), 0)
+fn count(n: impl Into<Decimal>) -> String {
+    format_decimal(n.into(), 0)
 }
 
+/// "checking the book: 40,000 of 100,001 accounts" and "opening the book: …" while the setup
+/// runs in slices (`Run::begin`: `scenario::Preparing`, then the engine's `Opening`), then
 /// "running the engine: step 412 of 1,000", from the steps computed so far.
-pub fn progress_text(p: Progress) -> String {
+pub fn progress_text(r: RunStatus) -> String {
+    match r.setup {
+        SetupProgress::Checking { done, total } => return format!("checking the book: {} of {} accounts", count(done as u64), count(total as u64)),
+        SetupProgress::Opening { done, total } => return format!("opening the book: {} of {} accounts", count(done as u64), count(total as u64)),
+        SetupProgress::Ready => {}
+    }
+    let p = r.steps;
     let last = p.total.saturating_sub(1);
     if p.done == 0 {
         format!("running the engine: setting up a run of {} steps", count(last))
@@ -135,7 +169,7 @@ pub fn RunProgressBar() -> impl IntoView {
         {move || s.run_progress.get().map(|p| view! {
             <div class="notice info run-progress" id="run-progress" role="status" aria-live="polite">
                 <label for="run-progress-bar" id="run-progress-text">{progress_text(p)}</label>
-                <progress id="run-progress-bar" max=p.total.to_string() value=p.done.to_string()></progress>
+                <progress id="run-progress-bar" max=p.bar().1.to_string() value=p.bar().0.to_string()></progress>
                 <button type="button" id="run-cancel" on:click=move |_| s.cancel_run()>"Cancel"</button>
             </div>
         })}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::chunked_run::{self, now_ms};
-use crate::engine::{self, Progress, SystemRun, Timeline};
+use crate::engine::{self, SystemRun, Timeline};
 use crate::scenario::{Scenario, Validated, ValidationError};
 
 #[derive(Clone, Copy)]
@@ -58,7 +58,7 @@ pub struct AppState {
     pub ran: RwSignal<Option<Scenario>>,
     ran_preset: StoredValue<Option<String>>,
     /// A heavy run going in slices (`chunked_run`): how far it has got.
-    pub run_progress: RwSignal<Option<Progress>>,
+    pub run_progress: RwSignal<Option<super::chunked_run::RunStatus>>,
     /// Bumped by every new run and by Cancel: a run in slices stops when it no longer matches.
     run_generation: StoredValue<u64>,
     /// The scenario of the run in slices, if one is going (an equal rerun does not restart it).
@@ -208,7 +208,7 @@ impl AppState {
         let s = *self;
         let mine = self.run_generation.get_value();
         self.in_flight.set_value(Some(scenario.clone()));
-        self.run_progress.set(Some(Progress { done: 0, total: scenario.steps.saturating_add(1) }));
+        self.run_progress.set(Some(super::chunked_run::RunStatus::starting(scenario.steps)));
         // `try_`: the app may be unmounted while a slice waits (its state is then gone).
         let current = move || s.run_generation.try_get_value() == Some(mine);
         wasm_bindgen_futures::spawn_local(async move {

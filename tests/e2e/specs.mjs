@@ -913,6 +913,12 @@ const observeLongTasks = () => {
   new PerformanceObserver((l) => {
     for (const e of l.getEntries()) if (e.name.startsWith('spillway:load:')) window.__loadPhases.push([e.name.slice(14), e.startTime, e.duration]);
   }).observe({ type: 'measure', buffered: true });
+  // Every text the progress bar showed (the setup's slices pass in well under a second).
+  window.__progressTexts = [];
+  new MutationObserver(() => {
+    const x = document.querySelector('#run-progress-text')?.textContent;
+    if (x && window.__progressTexts[window.__progressTexts.length - 1] !== x) window.__progressTexts.push(x);
+  }).observe(document, { subtree: true, childList: true, characterData: true });
 };
 
 specs.push(
@@ -975,6 +981,11 @@ specs.push(
       console.log(`heavy link: load phases ${st.phases.join(', ')}`);
       const run = await text(p, '#run-time');
       const longest = st.tasks.length ? st.tasks[0][1] : 0;
+      // The setup in slices shows how far it has got (issue 14), with Cancel beside it.
+      const seen = await p.evaluate(() => window.__progressTexts);
+      const setup = seen.filter((x) => /^(checking|opening) the book: [\d,]+ of 100,001 accounts$/.test(x));
+      console.log(`heavy link: setup progress seen: ${setup.length} texts, e.g. ${setup.slice(0, 2).concat(setup.slice(-1)).map((x) => `"${x}"`).join(', ')}`);
+      if (!setup.some((x) => x.startsWith('opening the book'))) throw new Error(`no setup progress among ${JSON.stringify(seen.slice(0, 12))}`);
       console.log(`heavy link: ${run}; progress seen "${during}"; long tasks (> 50 ms) after the wasm started: ${st.n}, ` +
         `longest ${longest.toFixed(0)} ms; the longest: ${st.tasks.map(([t, d]) => `${d.toFixed(0)} ms at ${(t - st.start).toFixed(0)} ms`).join(', ')}`);
       await p.screenshot({ path: path.join(shotsDir, 'heavy-link-done.png'), fullPage: false });
