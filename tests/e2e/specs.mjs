@@ -158,8 +158,10 @@ export const specs = [
       for (const [w, h] of [[1280, 800], [390, 844]]) {
         await page.setViewportSize({ width: w, height: h });
         await page.waitForTimeout(200);
+        // One line a row on a desktop; on a phone a name takes two lines at most.
         const rowHeights = await page.$$eval('#compare-table tbody tr', (r) => r.map((x) => Math.round(x.getBoundingClientRect().height)));
-        if (Math.max(...rowHeights) > 2 * Math.min(...rowHeights)) throw new Error(`a row wraps at ${w}px: heights ${rowHeights.join(', ')}`);
+        const most = w >= 1000 ? 1.5 : 2.5;
+        if (Math.max(...rowHeights) > most * Math.min(...rowHeights)) throw new Error(`a row wraps at ${w}px: heights ${rowHeights.join(', ')}`);
         await page.locator('#compare-table').screenshot({ path: path.join(shotsDir, `compare-${w}.png`) });
         await page.locator('#compare-notes').screenshot({ path: path.join(shotsDir, `compare-notes-${w}.png`) });
         await page.screenshot({ path: path.join(shotsDir, `compare-page-${w}.png`), fullPage: true });
@@ -670,11 +672,13 @@ specs.push(
   {
     name: 'a short run\'s price chart labels whole steps once each (4 steps) at 1280 and 390',
     async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'declared-default-im-haircut');
+      await page.waitForTimeout(500);
+      // The preset chosen on the desktop layout (the phone's shows the editor behind a tab).
       for (const [w, h] of [[1280, 800], [390, 844]]) {
         await page.setViewportSize({ width: w, height: h });
-        await page.goto(base);
-        await ready(page);
-        await page.selectOption('#preset', 'declared-default-im-haircut');
         await page.waitForTimeout(500);
         await page.click('h1');
         await page.keyboard.press('End');
