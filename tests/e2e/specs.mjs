@@ -667,6 +667,8 @@ specs.push(
           if (colours < 4) throw new Error(`${id} looks blank at ${w}px (${colours} colours)`);
         }
         await page.screenshot({ path: path.join(shotsDir, `page-${w}x${h}.png`) });
+        // Its x-axis: whole steps, each once (20 steps).
+        await page.locator('#chart-prices').screenshot({ path: path.join(shotsDir, `chart-prices-${w}.png`) });
       }
     },
   },
