@@ -11,3 +11,8 @@ pub mod teach;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+
+/// The UI's pure axis arithmetic, compiled natively for its tests (the UI itself is wasm only).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "ui/axis.rs"]
+mod ui_axis;

@@ -8,7 +8,7 @@
 use super::money::{Checked, EngineResult};
 use super::state::Sim;
 use super::timeline::*;
-use super::waterfall::distribute::round_share;
+use super::forced_allocation::in_whole_lots;
 use crate::scenario::ForcedAllocation;
 use rust_decimal::Decimal;
 
@@ -78,18 +78,25 @@ impl<'a> Sim<'a> {
     }
 
     /// Defaulter `a`'s position `pidx` goes to the plan's winning bids (then forced allocation,
-    /// `forced_allocation.rs`). Each winner's part is its share of the position, rounded down at
-    /// 8 places; when the bids cover the whole portfolio the last winner takes what rounding
-    /// left. Returns what the defaulter realized.
+    /// `forced_allocation.rs`). Positions are held in whole lots of the contract: the position is
+    /// split between the winning bids and the part no bid covers by `in_whole_lots` (largest
+    /// remainder, ties to the better bid; what is below one lot joins the largest part, and a
+    /// bid whose share comes to less than a lot wins none). The uncovered part goes to forced
+    /// allocation. The parts sum to the position exactly. Returns what the defaulter realized.
     pub(in crate::engine) fn auction_position(&mut self, a: usize, pidx: usize, plan: &AuctionPlan, t: u32) -> EngineResult<Decimal> {
         let p = self.accts[a].snap.positions[pidx].clone(); // ok: the caller's index (< len)
         let mark = self.m.mark(p.inst, t);
         let whole = p.size.abs();
+        let lot = self.m.meta.get(p.inst).map(|x| x.lot_size).unwrap_or_default();
+        // Weights keyed by the bid's rank (a member may bid twice); the uncovered part last.
+        let mut weights: Vec<(usize, Decimal)> = plan.fills.iter().enumerate().map(|(k, f)| (k, f.1)).collect();
+        weights.push((plan.fills.len(), plan.uncovered));
+        let parts = in_whole_lots(whole, lot, &weights)?;
+        let part = |k: usize| parts.iter().find(|x| x.0 == k).map(|x| x.1).unwrap_or_default();
         let mut left = whole;
         let mut realized = Decimal::ZERO;
-        for (k, &(w, take, discount)) in plan.fills.iter().enumerate() {
-            let last = k + 1 == plan.fills.len() && plan.uncovered.is_zero();
-            let q = if last { left } else { round_share(whole.mul_c(take, "bid size")?).min(left) };
+        for (k, &(w, _, discount)) in plan.fills.iter().enumerate() {
+            let q = part(k).min(left);
             if q.is_zero() {
                 continue;
             }
@@ -188,6 +195,39 @@ mod tests {
     /// - Without juniorisation: pro rata over all four (700): 40 × 100/700 = 5.71428571,
     ///   40 × 200/700 = 11.42857142, 40 × 300/700 = 17.14285714, 5.71428571 (rounded down at 8
     ///   places; 0.00000002 of dust from the rounding account).
+    /// Issue 19 (bug: bid fills were sized at 8 places, 3.5 X of a 1-lot contract). By hand,
+    /// d's 10 X (lot 1). Bids m1 35 % at 5 %, m2 35 % at 10 %, m3 30 % at 30 %: quotas 3.5, 3.5,
+    /// 3; whole lots 3, 3, 3; the lot left goes to the largest remainder, 0.5 for m1 and m2,
+    /// equal shares: the better bid, m1. m1 4 X at 95 (cash 10,000 + 4 × 5 = 10,020), m2 3 X at
+    /// 90 (10,030), m3 3 X at 70 (10,090): 10 X in all.
+    /// Bids m1 5 % at 5 %, m2 95 % at 10 %: quotas 0.5 and 9.5, whole 0 and 9, the lot left to
+    /// the remainder 0.5 of the larger share (m2): m1's half lot is below one lot and wins
+    /// nothing; m2 10 X at 90 (10,000 + 10 × 10 = 10,100).
+    /// Bids m1 25 % at 5 %, m2 25 % at 10 % (half the book uncovered): quotas 2.5, 2.5 and 5
+    /// uncovered; whole 2, 2, 5; the lot left to the largest remainder, 0.5 for m1 and m2 (the
+    /// uncovered part has none): the better bid, m1. m1 3 X, m2 2 X, 5 X to forced allocation at
+    /// 90, pro rata 100 : 200 : 300 : 100 (quotas 0.714, 1.429, 2.143, 0.714; whole 0, 1, 2, 0;
+    /// the 2 left to the remainders 0.714 of m1 and m4): m1 1, m2 1, m3 2, m4 1. m1 holds
+    /// 3 + 1 = 4 X, m2 2 + 1 = 3 X.
+    #[test]
+    fn bid_fills_are_whole_lots_by_largest_remainder() {
+        let t = run(r#","default_auction":{"bids":[{"member":"m1","discount":"0.05","share":"0.35"},{"member":"m2","discount":"0.1","share":"0.35"},{"member":"m3","discount":"0.3","share":"0.3"}]}"#);
+        assert_eq!((book(&t, 2), book(&t, 3), book(&t, 4)), ((d("4"), d("10020")), (d("3"), d("10030")), (d("3"), d("10090"))));
+        assert_eq!(book(&t, 0).0, d("0"));
+        t.conservation().expect("conserves");
+
+        let t = run(r#","default_auction":{"bids":[{"member":"m1","discount":"0.05","share":"0.05"},{"member":"m2","discount":"0.1","share":"0.95"}]}"#);
+        assert_eq!((book(&t, 2), book(&t, 3)), ((d("0"), d("10000")), (d("10"), d("10100"))));
+        assert!(t.events_at(1).iter().filter(|e| e.kind == EventKind::AuctionWon).all(|e| e.account == Some(3)));
+        t.conservation().expect("conserves");
+
+        let t = run(r#","default_auction":{"bids":[{"member":"m1","discount":"0.05","share":"0.25"},{"member":"m2","discount":"0.1","share":"0.25"}]}"#);
+        let sizes: Vec<Decimal> = (2..6).map(|a| book(&t, a).0).collect();
+        assert_eq!(sizes, vec![d("4"), d("3"), d("2"), d("1")]);
+        assert_eq!(t.events_at(1).iter().filter(|e| e.kind == EventKind::ForcedAllocation).count(), 4);
+        t.conservation().expect("conserves");
+    }
+
     #[test]
     fn best_bids_win_their_shares_and_the_others_pay_first() {
         let bids = r#"{"member":"m1","discount":"0.05","share":"0.6"},{"member":"m2","discount":"0.1","share":"0.4"},{"member":"m3","discount":"0.3","share":"0.5"}"#;

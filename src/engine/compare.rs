@@ -91,13 +91,14 @@ pub fn ice_tranche(fund: Decimal) -> Decimal {
 }
 
 /// The ICE Clear Credit rule set's parameters that no source at hand confirms (issue 19): what
-/// its column's label says in short and its note in full. ICE's $50m beside a $3,326m fund is
+/// its column's label says in short (one word, so the label stays on a line) and its note in
+/// full (the compare table shows it as a footnote). ICE's $50m beside a $3,326m fund is
 /// published (ICE Clear Credit financial resources, 30 Sep 2023), as are the assessment powers
 /// (ICC Rule 803(b)) and a cooling-off period capping all its defaults together (ICC Rule 806,
 /// CFTC submission of 6 Mar 2013); the split of the $50m and the cap multiples are not.
 pub const ICE_UNVERIFIED: (&str, &str) = (
-    "tranche split and caps illustrative",
-    "illustrative: ICE's $50m of capital (30 Sep 2023) is published, but its split into $25m before and $25m after the participants' guaranty fund, and the assessment caps of 1× a contribution per default and 3× per cooling-off period, are our reading of ICC Rules 801, 803 and 806, unverified against the rule text",
+    "illustrative",
+    "Tranche split and caps illustrative: ICE's $50m of capital (30 Sep 2023) is published, but its split into $25m before and $25m after the participants' guaranty fund, and the assessment caps of 1× a contribution per default and 3× per cooling-off period, are our reading of ICC Rules 801, 803 and 806, unverified against the rule text.",
 );
 
 /// The note a rule set's column carries when some of its parameters are unverified.
@@ -327,7 +328,7 @@ mod tests {
         assert_eq!(row.per_account, vec![d(426_000), d(0), d(1_800_000 + 1_514_400), d(1_200_000 + 1_009_600)]);
         // Non-defaulters: (6,000,000 − 426,000) / 6,000,000 = 0.929.
         assert_eq!(row.share_non_defaulters, Decimal::new(929, 3));
-        assert!(row.label.contains("illustrative"), "{}", row.label);
+        assert_eq!(row.label, "ICE Clear Credit-style clearing house (illustrative)");
         assert!(row.note.as_deref().unwrap_or("").contains("unverified"), "{:?}", row.note);
     }
 

@@ -19,13 +19,21 @@ impl<'a> Sim<'a> {
     /// back what the default fund used of its contribution (opening − current), pro rata to that
     /// when the recovery is short of it; the rest goes to the insurance fund. To the insurance
     /// fund: all of it. The money enters from outside the venue, named after `from` (its
-    /// reserves: what it took out is held there).
+    /// reserves: what it took out is held there). Recoveries inside a range a trade
+    /// cancellation busts at `t` are made again at `t`.
     pub(in crate::engine) fn recover(&mut self, t: u32) -> EngineResult<()> {
         if self.s.recoveries.is_empty() {
             return Ok(());
         }
-        let due_now: Vec<(String, Decimal, RecoveryTo)> = self.s.recoveries.iter().filter(|r| r.step == t).map(|r| (r.from.clone(), r.amount, r.to)).collect();
-        for (from_id, amount, to) in due_now {
+        // A trade cancellation busting `from..=to` at this step undid the recoveries made inside
+        // the range with the accounts and funds; a recovery is money returned, not a trade (the
+        // LME cancelled trades only): made again now, in their order, before this step's own.
+        let busted = self.busted_at(t);
+        let redone = |step: u32| busted.is_some_and(|(from, to)| (from..=to).contains(&step));
+        let mut due_now: Vec<(u32, String, Decimal, RecoveryTo)> =
+            self.s.recoveries.iter().filter(|r| r.step == t || redone(r.step)).map(|r| (r.step, r.from.clone(), r.amount, r.to)).collect();
+        due_now.sort_by_key(|r| r.0); // stable: a step's recoveries keep their order
+        for (_, from_id, amount, to) in due_now {
             // Validation checked the id; a missing one recovers nothing.
             let Some(a) = self.infos.iter().position(|x| *x.id == *from_id) else { continue };
             let from = Name::from(names::reserves(&from_id));
@@ -148,6 +156,25 @@ mod tests {
         assert_eq!(contributions(&t, 5), vec![d("0"), d("0")]);
         assert_eq!(t.insurance_at(5), d("25"));
         t.conservation().expect("conserves");
+    }
+
+    /// Issue 19 (bug: a trade cancellation undid a recovery made inside its range and never
+    /// redid it; the depositors stayed at 0). By hand: the default of step 3 stands (before the
+    /// range); the recovery of 120 at step 4 is busted at step 5 with the step's trades, which
+    /// returns dep1 and dep2 to 0 and the insurance fund to 0 (the ledger reverses the 60, 40
+    /// and 20). Money returned is not a trade: made again at step 5, dep1 60, dep2 40, the
+    /// insurance fund 20. x's reserves account: −120 + 120 − 120 = −120.
+    #[test]
+    fn a_trade_cancellation_keeps_a_recovery_made_inside_its_range() {
+        let t = simulate(&crate::scenario::from_json(&scenario(r#","recoveries":[{"step":4,"from":"x","amount":"120"}],"trade_cancellations":[{"from":4,"to":4}]"#)).expect("scenario")).expect("runs");
+        assert_eq!(t.summary.by_layer, vec![d("0"), d("50"), d("100")]);
+        assert_eq!(contributions(&t, 5), vec![d("60"), d("40")]);
+        assert_eq!(t.insurance_at(5), d("20"));
+        assert_eq!(t.events_at(5).iter().filter(|e| e.kind == EventKind::Recovery).count(), 3);
+        let b = ledger::balances(t.ledger.iter());
+        assert_eq!(b.get(&("external:reserves:x".to_string(), "USD".to_string())).copied(), Some(d("-120")));
+        let c = t.conservation().expect("conserves");
+        assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit && c.layers_sum_to_allocated);
     }
 
     #[test]

@@ -36,16 +36,22 @@ pub(super) struct Checkpoint {
     side: SideTables,
     closes: (u64, Decimal),
     ledger_len: usize,
+    fund_drawn_at: Option<u32>,
 }
 
 impl<'a> Sim<'a> {
     /// The step whose marks step `t`'s variation margin is measured from: `t − 1`, or, at the
     /// step that applies a cancellation, the step before the busted range (its marks are void).
     pub(in crate::engine) fn settled_before(&self, t: u32) -> u32 {
-        match self.s.trade_cancellations.iter().find(|c| c.to.checked_add(1) == Some(t)) {
-            Some(c) => c.from.saturating_sub(1),
+        match self.busted_at(t) {
+            Some((from, _)) => from.saturating_sub(1),
             None => t.saturating_sub(1),
         }
+    }
+
+    /// The range `from..=to` a cancellation busts at step `t` (the step after its end), if any.
+    pub(in crate::engine) fn busted_at(&self, t: u32) -> Option<(u32, u32)> {
+        self.s.trade_cancellations.iter().find(|c| c.to.checked_add(1) == Some(t)).map(|c| (c.from, c.to))
     }
 
     /// Source: LME notice of 8 March 2022 (nickel: trading suspended, the day's trades cancelled); High Court, [2023] EWHC 2969 (Admin).
@@ -55,8 +61,7 @@ impl<'a> Sim<'a> {
         if self.s.trade_cancellations.is_empty() {
             return Ok(());
         }
-        if let Some(c) = self.s.trade_cancellations.iter().find(|c| c.to.checked_add(1) == Some(t)) {
-            let (from, to) = (c.from, c.to);
+        if let Some((from, to)) = self.busted_at(t) {
             self.bust(from, to, t)?;
         }
         if self.s.trade_cancellations.iter().any(|c| c.from == t) {
@@ -83,6 +88,7 @@ impl<'a> Sim<'a> {
             side: self.side.clone(),
             closes: self.closes,
             ledger_len: self.ledger.len(),
+            fund_drawn_at: self.fund_drawn_at,
         }
     }
 
@@ -135,12 +141,18 @@ impl<'a> Sim<'a> {
         self.adl_totals = cp.adl_totals;
         self.side = cp.side;
         self.closes = cp.closes;
+        // The fund's draw clock as it stood: a draw inside the range is void, and a
+        // replenishment made inside it (undone with the accounts) falls due again, paid by
+        // `replenish` right after this at step `t`.
+        self.fund_drawn_at = cp.fund_drawn_at;
         // Rankings and profit valuations were made on the busted state: made again when needed.
         self.adl_cache.clear();
         self.profits.step = None;
         let msg = Msg::TradesCancelled { from, to, fills, notional, vm, entries };
         self.event(t, None, EventKind::TradesCancelled, msg, Some(notional), None);
-        // The clearing house's own decisions inside the range are not trades: made again.
+        // The clearing house's own decisions inside the range are not trades: made again
+        // (injections here; replenishments and recoveries by `replenish` and `recover`, which run
+        // after the bust at this step, see `busted_at`).
         self.redo_injections(from, to, t)
     }
 }

@@ -84,11 +84,12 @@ pub(crate) fn fit(canvas: &web_sys::HtmlCanvasElement) -> f64 {
     dpr
 }
 
-/// Axis tick labels only (drawing, not money): 1.2k, 3.4m, 5bn.
-fn step_label(v: &f64) -> String {
-    format!("{v:.0}")
+/// A step on the x-axis: the ticks are whole steps (`step_axis`).
+fn step_label(v: &u32) -> String {
+    v.to_string()
 }
 
+/// Axis tick labels only (drawing, not money): 1.2k, 3.4m, 5bn.
 pub fn axis_label(v: &f64) -> String {
     let a = v.abs();
     let (x, unit) = if a >= 1e9 { (v / 1e9, "bn") } else if a >= 1e6 { (v / 1e6, "m") } else if a >= 1e3 { (v / 1e3, "k") } else { (*v, "") };
@@ -97,6 +98,15 @@ pub fn axis_label(v: &f64) -> String {
     let s = format!("{x:.places$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("{s}{unit}")
+}
+
+/// The x-axis of a time chart over `steps` steps, `css_width` CSS pixels wide: labels at whole
+/// steps only, as many as the width holds (`axis::step_ticks`; plotters' own choice put labels
+/// at half steps, which printed twice).
+fn step_axis(steps: u32, css_width: f64) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::types::RangedCoordu32> {
+    let room = ((css_width - 80.0) / 48.0).floor().clamp(3.0, 10.0) as u32;
+    let (labels, light) = super::axis::step_ticks(steps, room);
+    (0u32..steps.max(1)).with_key_points(labels).with_light_points(light)
 }
 
 pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error>>;
@@ -136,7 +146,7 @@ fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline) -> Result<PlotA
         .caption(if several { "Prices (index, step 0 = 100)" } else { "Mark price" }, font.clone())
         .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((62.0 * dpr) as i32)
-        .build_cartesian_2d(0f64..t.steps.max(1) as f64, (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d(step_axis(t.steps, f64::from(root.dim_in_pixel().0) / dpr), (lo - pad)..(hi + pad))?;
     chart
         .configure_mesh()
         .light_line_style(p.grid.mix(0.4))
@@ -151,7 +161,7 @@ fn draw_prices(canvas: web_sys::HtmlCanvasElement, t: &Timeline) -> Result<PlotA
         let color = SERIES[i % SERIES.len()];
         let name = t.instruments.get(i).cloned().unwrap_or_default();
         chart
-            .draw_series(LineSeries::new(s.iter().enumerate().map(|(x, y)| (x as f64, *y)), color.stroke_width((2.0 * dpr) as u32)))?
+            .draw_series(LineSeries::new(s.iter().enumerate().map(|(x, y)| (u32::try_from(x).unwrap_or(u32::MAX), *y)), color.stroke_width((2.0 * dpr) as u32)))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
     }
@@ -189,9 +199,9 @@ fn draw_series_over_time(
         .caption(title, font.clone())
         .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((70.0 * dpr) as i32)
-        .build_cartesian_2d(0f64..(values.len().max(2) - 1) as f64, lo..hi * 1.05)?;
+        .build_cartesian_2d(step_axis(u32::try_from(values.len().max(2) - 1).unwrap_or(u32::MAX), f64::from(root.dim_in_pixel().0) / dpr), lo..hi * 1.05)?;
     chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font).y_label_formatter(&axis_label).x_label_formatter(&step_label).x_desc("step").draw()?;
-    chart.draw_series(AreaSeries::new(values.iter().enumerate().map(|(x, y)| (x as f64, *y)), 0.0, p.accent.mix(0.25)).border_style(p.accent.stroke_width((2.0 * dpr) as u32)))?;
+    chart.draw_series(AreaSeries::new(values.iter().enumerate().map(|(x, y)| (u32::try_from(x).unwrap_or(u32::MAX), *y)), 0.0, p.accent.mix(0.25)).border_style(p.accent.stroke_width((2.0 * dpr) as u32)))?;
     Ok(css_area(chart.plotting_area(), dpr))
 }
 

@@ -53,11 +53,12 @@ pub fn CompareView() -> impl IntoView {
                     <th scope="col" class="num">"Accounts touched"</th><th scope="col" class="num">"Largest hit"</th><th scope="col" class="num">"Gini"</th><th scope="col" class="num">"Cascades"</th>
                 </tr></thead>
                 <tbody>
-                    {rows().into_iter().map(|c| match (c.summary, c.error) {
+                    {rows().into_iter().enumerate().map(|(i, c)| match (c.summary, c.error) {
                         (Some(m), _) => view! { <tr>
                             // The note says what the comparison changed or which parameters are
-                            // illustrative (issue 19: ICE Clear Credit's tranche split and caps).
-                            <td>{c.label}{c.note.map(|n| view! { <br/><small class="muted compare-note">{n}</small> })}</td><td class="num">{format_money(m.deficit)}</td>
+                            // illustrative (issue 19: ICE Clear Credit's tranche split and caps):
+                            // a footnote under the table, so the label stays on one line.
+                            <td class="compare-label">{c.label}{c.note.is_some().then(|| view! { <sup><a href=format!("#compare-note-{i}") aria-label=format!("note {}", note_mark(&rows(), i))>{note_mark(&rows(), i)}</a></sup> })}</td><td class="num">{format_money(m.deficit)}</td>
                             <td class="num">{format_pct(c.share_non_defaulters)}</td>
                             <td class="num">{format_pct(c.share_profitable_traders)}</td>
                             <td class=if m.unallocated.is_zero() { "num" } else { "num neg" }>{format_money(m.unallocated)}</td>
@@ -69,6 +70,16 @@ pub fn CompareView() -> impl IntoView {
                 </tbody>
             </table>
             </div>
+            <ol class="compare-notes" id="compare-notes">
+                {rows().into_iter().enumerate().filter_map(|(i, c)| c.note.map(|n| view! {
+                    <li id=format!("compare-note-{i}") value=note_mark(&rows(), i)><strong>{c.label}</strong>": "{n}</li>
+                })).collect_view()}
+            </ol>
         })}
     }
+}
+
+/// The footnote number of row `i`'s note: 1 for the first row with a note, and so on.
+fn note_mark(rows: &[Comparison], i: usize) -> String {
+    rows.iter().take(i + 1).filter(|c| c.note.is_some()).count().to_string()
 }

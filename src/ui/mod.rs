@@ -4,6 +4,7 @@ pub mod about;
 pub mod account_story;
 pub mod accounts_view;
 pub mod app;
+pub mod axis;
 pub mod charts;
 pub mod chunked_run;
 pub mod compare_card;

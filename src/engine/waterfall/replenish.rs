@@ -48,7 +48,9 @@ impl<'a> Sim<'a> {
             paid_total = paid_total.add_c(paid, "replenished")?;
         }
         let short = used.sub_c(paid_total, "replenishment short")?;
-        let msg = Msg::FundReplenished { used, paid: paid_total, short, steps: n };
+        // Steps since the draw: `n`, or more when a trade cancellation undid a replenishment
+        // made inside its range and it is paid again at the bust (`trade_cancellation.rs`).
+        let msg = Msg::FundReplenished { used, paid: paid_total, short, steps: t.saturating_sub(t0) };
         let survivors_layer = self.layers.iter().position(|l| matches!(l.kind, LayerKind::Survivors));
         self.event(t, None, EventKind::Replenishment, msg, Some(paid_total), survivors_layer);
         // The fund holds money again (its drawn total stays).
@@ -113,6 +115,32 @@ mod tests {
         let t = simulate(&s).expect("runs");
         assert_eq!(t.layer_state(4)[1].remaining, Some(d("300")));
         assert!(t.events.iter().all(|e| e.kind != EventKind::Replenishment));
+    }
+
+    /// Issue 19 (bug: a trade cancellation undid a replenishment made inside its range and never
+    /// redid it; the fund stayed at 300). By hand: as above, the replenishment falls due at step
+    /// 3; step 3 is busted at step 4, which returns m1 and m2 to their contributions of 225 and
+    /// 75 and reserves of 1,000 and 10 (the ledger reverses the 75 and the 10). Paying the
+    /// members' contributions back is the members' funding of the clearing house, not a trade:
+    /// made again at step 4, 3 steps after the draw: m1 75 (925 left), m2 10 of 25 (15 short).
+    /// The fund: 300 at step 3 as busted, 385 at step 4. Each reserve account's net outflow in
+    /// the ledger: 75 and 10 (paid, reversed, paid again).
+    #[test]
+    fn a_trade_cancellation_keeps_a_replenishment_made_inside_its_range() {
+        let s = crate::scenario::from_json(&scenario(r#","replenish_within_steps":2"#, r#"[{"kind":"defaulter_margin"},{"kind":"survivors_fund"}],"trade_cancellations":[{"from":3,"to":3}]"#)).expect("scenario");
+        let t = simulate(&s).expect("runs");
+        assert_eq!(t.summary.by_layer, vec![d("100"), d("100")]);
+        assert_eq!(t.layer_state(3)[1].remaining, Some(d("385")), "as traded");
+        assert_eq!(t.layer_state(4)[1].remaining, Some(d("385")), "made again at the bust");
+        let contribution = |a: usize| t.snapshot_at(a, 4).expect("member").contribution;
+        assert_eq!((contribution(2), contribution(3)), (d("300"), d("85")));
+        let texts: Vec<String> = t.events_at(4).iter().filter(|e| e.kind == EventKind::Replenishment).map(|e| e.text()).collect();
+        assert_eq!(texts.last().map(String::as_str), Some("The default fund is replenished 3 step(s) after it was drawn: $100.00 of the members' contributions had been used; $85.00 paid back pro rata to their contributions, $15.00 short."));
+        let b = crate::engine::ledger::balances(t.ledger.iter());
+        let reserve = |id: &str| b.get(&(format!("external:reserves:{id}"), "USD".to_string())).copied().unwrap_or_default();
+        assert_eq!((reserve("m1"), reserve("m2")), (d("-75"), d("-10")));
+        let c = t.conservation().expect("conserves");
+        assert!(c.ledger_balances && c.allocated_plus_unallocated_equals_deficit);
     }
 
     /// The option is checked at the boundary, by name.
