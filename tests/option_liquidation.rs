@@ -343,6 +343,63 @@ fn deribit_under_portfolio_margin_hedges_only_as_the_last_resort() {
     }
 }
 
+/// The `deribit-options-day` preset's key figures, by hand. Black-76 (by hand with erf, 0 rate):
+/// step 0, F 30,000, 8 days, σ 0.5: put 27,000 73.33 → 73.5, put 24,000 0.72 → 0.5, call 33,000
+/// 108.82 → 109; step 2, F 22,500 (−25 %), 6 days, σ 1.1: 4,660.44 → 4,660.5, 2,191.29 →
+/// 2,191.5, 3.86 → 4 (tick 0.5). The trader's margin: 100,000 + 30 × 73.5 + 30 × 109 − 10 × 0.5
+/// = 105,470. Deribit's order at step 2: the puts' impact 2 × 30 × 4,660.5 / 10⁶ = 27.96 % is
+/// beyond the 10 % band (passed over); the calls (impact 0.02 %) bought back at 4; no leg left
+/// in band: the last-resort hedge, delta 30 × 0.88919 − 10 × 0.65066 = 20.1692 → sell 20.169
+/// BTC at 22,500 × (1 − 0.01 × 20.169 × 22,500 / 10⁶) = 22,397.89 → 22,398; then at the band's
+/// edge the wing sold at 2,191.5 × (1 − 2 × 21,915 / 10⁶) = 2,095.45 → 2,095.5, the puts
+/// bought back at 4,660.5 × 1.1 = 5,126.55 → 5,126.5, the hedge bought back at 22,602.1 →
+/// 22,602. Bad debt: −(105,470 − 120 + 20,955 − 153,795 − 2 × 20.169 × 102) = 31,604.476:
+/// the insurance fund's 5,000, then 26,604.476 socialized.
+#[test]
+fn the_deribit_options_day_preset_by_hand() {
+    let p = spillway::scenario::presets::by_id("deribit-options-day").expect("preset");
+    assert_eq!(p.scenario.venue.option_liquidation, OptionLiquidation::Deribit);
+    let t = engine::simulate(&p.scenario).unwrap();
+    assert_eq!((t.mark(1, 0), t.mark(2, 0), t.mark(3, 0)), (d("73.5"), d("0.5"), d("109")));
+    assert_eq!((t.mark(1, 2), t.mark(2, 2), t.mark(3, 2)), (d("4660.5"), d("2191.5"), d("4")));
+    let margin = d("100000") + d("30") * d("73.5") + d("30") * d("109") - d("10") * d("0.5");
+    assert_eq!(margin, d("105470"));
+    assert_eq!(t.status_at(0, 1), Status::Healthy);
+    let ev = t.events_at(2);
+    let all = texts(&t, 2);
+    let impact = d("2") * d("30") * d("4660.5") / d("1000000");
+    assert_eq!(impact, d("0.27963"));
+    // The sentence shows it to the percent.
+    assert!(all[0].contains("\u{2212}30 BTC-27000-P would not trade within the price band (a price impact of 28% against the venue's 10%)"), "{all:#?}");
+    let hedge = ev.iter().find(|e| e.kind == EventKind::DeltaHedge).expect("the last-resort hedge");
+    let lots = d("20.169");
+    assert_eq!(hedge.amount, Some(lots * (d("22398") - d("22500"))));
+    assert!(hedge.text().starts_with("No leg of Short-vol trader's book trades within the price band: as the last resort"), "{}", hedge.text());
+    let closes: Vec<String> = ev.iter().filter(|e| e.kind == EventKind::Liquidation).map(|e| e.text()).collect();
+    assert_eq!(
+        closes,
+        vec![
+            "Short-vol trader's \u{2212}30 BTC-33000-C liquidated at 4 (mark 4).",
+            "Short-vol trader's 10 BTC-24000-P liquidated at 2,095.5 (mark 2,191.5).",
+            "Short-vol trader's \u{2212}30 BTC-27000-P liquidated at 5,126.5 (mark 4,660.5).",
+            "Short-vol trader's \u{2212}20.169 BTC-PERP liquidated at 22,602 (mark 22,500).",
+        ],
+        "{all:#?}"
+    );
+    let hedge_pos = all.iter().position(|x| x.starts_with("No leg of Short-vol trader's book trades within the price band: as")).unwrap();
+    let calls_pos = all.iter().position(|x| x.contains("BTC-33000-C liquidated")).unwrap();
+    assert!(calls_pos < hedge_pos, "the hedge comes after the leg that trades");
+    let bad_debt = -(margin - d("30") * d("4") + d("10") * d("2095.5") - d("30") * d("5126.5") - d("2") * lots * d("102"));
+    assert_eq!(bad_debt, d("31604.476"));
+    let sm = &t.summary;
+    assert_eq!(sm.bad_debt, bad_debt);
+    assert_eq!(sm.by_layer, vec![margin, d("5000"), bad_debt - d("5000")]);
+    assert_eq!(sm.allocated + sm.unallocated, sm.deficit);
+    assert_eq!(sm.unallocated, Decimal::ZERO);
+    assert!(t.conservation().unwrap().ledger_balances);
+    assert!(t.ledger_sums().values().all(|v| v.is_zero()));
+}
+
 /// The shared random option book in the band's shape (the grid, a narrow grid, SPAN; 60 steps, σ
 /// shocks, funding) with little cash, on an exchange liquidating step by step (either order, by the seed): about one
 /// book in six is hedged (under a portfolio model the hedge alone often restores maintenance).

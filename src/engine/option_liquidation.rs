@@ -93,7 +93,7 @@ impl<'a> Sim<'a> {
                 return Ok(());
             }
             let pick = match order {
-                OptionLiquidation::Deribit => match self.in_band_contributor(a, t, &mut outside)? {
+                OptionLiquidation::Deribit => match self.in_band_contributor(a, t, &mut outside, !at_band)? {
                     Some(x) => Some(x),
                     None if !hedged && self.m.pm(a).is_some() => {
                         // The last resort, once: the book hedged with its underlyings, then the
@@ -159,8 +159,9 @@ impl<'a> Sim<'a> {
     /// Deribit's order: account `a`'s cross leg that adds most to its margin (contribution > 0;
     /// on a tie the first held) among those that trade within the price band at step `t` (price
     /// impact at the last traded price at most `max_slippage`). A larger contributor outside the
-    /// band is told once (`outside` remembers its instrument) and passed over.
-    fn in_band_contributor(&mut self, a: usize, t: u32, outside: &mut Vec<usize>) -> EngineResult<Option<(usize, Decimal)>> {
+    /// band is passed over, told once (`outside` remembers its instrument) while `tell` (once
+    /// the band's edge is announced, every leg left is known to be outside it).
+    fn in_band_contributor(&mut self, a: usize, t: u32, outside: &mut Vec<usize>, tell: bool) -> EngineResult<Option<(usize, Decimal)>> {
         let mut ranked: Vec<(usize, Decimal)> = self.risk_contributions(a, t, true)?.into_iter().filter(|(_, c)| *c > Decimal::ZERO).collect();
         ranked.sort_by(|x, y| y.1.cmp(&x.1)); // stable: ties keep the order held
         let band = self.s.venue.max_slippage;
@@ -170,7 +171,7 @@ impl<'a> Sim<'a> {
             if impact <= band {
                 return Ok(Some((k, c)));
             }
-            if !outside.contains(&p.inst) {
+            if tell && !outside.contains(&p.inst) {
                 outside.push(p.inst);
                 let msg = Msg::LiquidationOutsideBand { name: self.who(a), size: p.size, inst: self.inst_id(p.inst).into(), impact, band };
                 self.event(t, Some(a), EventKind::RiskRanked, msg, Some(c), None);

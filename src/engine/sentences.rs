@@ -38,6 +38,11 @@ impl Msg {
                 "The liquidation engine first delta-hedges {}'s option book: its delta of {} {} is offset by {} {} {} at {} (mark {}), a cost of {} in price impact; it now holds {} {}.",
                 name, dec(*delta, 6), inst, if size.is_sign_negative() { "selling" } else { "buying" }, dec(size.abs(), 8), inst, dec(*price, 8), dec(*mark, 8), money(-*cost), dec(*holding, 8), inst
             ),
+            // A leg that adds nothing (every leg left offsets another) is not called a contributor.
+            Msg::LiquidationRanked { name, rank, size, inst, contribution } if *contribution <= Decimal::ZERO => format!(
+                "Liquidation step {} of {}'s book: {} {} is closed at the market; no leg left adds to its margin (this one's share: {}).",
+                rank, name, dec(*size, 8), inst, money(*contribution)
+            ),
             Msg::LiquidationRanked { name, rank, size, inst, contribution } => format!(
                 "Liquidation step {} of {}'s book: {} {}, the largest contributor to its margin ({}), is closed at the market.",
                 rank, name, dec(*size, 8), inst, money(*contribution)
