@@ -625,8 +625,8 @@ pub struct OptionTerms {
     #[serde(default = "one")]
     pub days_per_step: Decimal,
     pub premium: PremiumUnit,
-    /// Implied volatility σ, annualised (0.6 = 60 %), as a path: initial, points, shocks
-    /// (`gbm` is not supported for volatility yet).
+    /// Implied volatility σ, annualised (0.6 = 60 %), as a path: initial, points, shocks, or a
+    /// seeded `gbm` of σ (per-step drift and volatility; its own draws, option_path.rs).
     pub volatility: PricePath,
 }
 

@@ -613,6 +613,20 @@ specs.push(
       await page.fill('#opt-1-volshock-0-pct', '120');
       await page.press('#opt-1-volshock-0-pct', 'Tab');
       if ((await atEnd()) !== deribit) throw new Error('restoring the vol spike did not restore the run');
+      // A random σ path (GBM) for the 27,000 put: its field appears, and the run changes.
+      await page.check('#opt-1-gbm');
+      await page.waitForSelector('#opt-1-gbm-vol');
+      if ((await page.inputValue('#opt-1-gbm-vol')) !== '0.05') throw new Error(`σ of σ shows ${await page.inputValue('#opt-1-gbm-vol')}`);
+      await page.fill('#opt-1-gbm-vol', '0.2');
+      await page.press('#opt-1-gbm-vol', 'Tab');
+      if ((await atEnd()) === deribit) throw new Error('a random σ path did not change the run');
+      await page.fill('#opt-1-gbm-vol', '3');
+      await page.press('#opt-1-gbm-vol', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/instruments\[1\]\.option\.volatility\.gbm\.volatility/.test(await text(page, '#options-editor'))) throw new Error('a σ of σ above 1 is not named by its field');
+      await page.uncheck('#opt-1-gbm');
+      await page.waitForTimeout(300);
+      if ((await atEnd()) !== deribit) throw new Error('switching the random σ off did not restore the run');
       // The order: hedge first changes the run.
       await page.selectOption('#venue-option-liquidation', 'hedge_first');
       if ((await atEnd()) === deribit) throw new Error('the hedge-first order did not change the run');

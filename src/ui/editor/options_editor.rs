@@ -1,7 +1,7 @@
 //! `instruments[].option` (issue 18): the scenario's European options — the underlying, call or
 //! put, strike, expiry step, cash or physical settlement, premium in the quote currency or in
 //! coin, days a step spans — and each option's implied-volatility path (σ at step 0, scripted
-//! points, shocks). "Add an option" starts a call at the money on the first future or perpetual.
+//! points, shocks, or a seeded GBM of σ). "Add an option" starts a call at the money on the first future or perpetual.
 //! Every edit goes through the scenario's validation (validate_option.rs names the field); the
 //! page computes no mark or margin here: the run does.
 
@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::number_field::{choice_input, id_choice, number_input};
+use super::number_field::{check_input, choice_input, id_choice, number_input};
 use super::FieldErrors;
-use crate::scenario::{Expiry, Instrument, OptionTerms, OptionType, PremiumUnit, PricePath, PricePoint, Scenario, SettlementKind, Shock, ValidationError};
+use crate::scenario::{Expiry, Gbm, Instrument, OptionTerms, OptionType, PremiumUnit, PricePath, PricePoint, Scenario, SettlementKind, Shock, ValidationError};
 use crate::ui::state::use_state;
 
 fn terms(s: &Scenario, i: usize) -> Option<&OptionTerms> {
@@ -68,7 +68,7 @@ pub fn OptionsEditor() -> impl IntoView {
                 .instruments
                 .iter()
                 .enumerate()
-                .filter_map(|(i, x)| x.option.as_ref().map(|o| (i, x.id.clone(), o.volatility.points.len(), o.volatility.shocks.len())))
+                .filter_map(|(i, x)| x.option.as_ref().map(|o| (i, x.id.clone(), o.volatility.points.len(), o.volatility.shocks.len(), o.volatility.gbm.is_some())))
                 .collect::<Vec<_>>();
             let under = sc.instruments.iter().filter(|x| x.option.is_none()).map(|x| x.id.clone()).collect::<Vec<_>>();
             (rows, under)
@@ -76,7 +76,7 @@ pub fn OptionsEditor() -> impl IntoView {
     });
     view! {
         <div id="options-editor">
-            {move || { let (rows, under) = shape.get(); rows.into_iter().map(|(i, id, points, shocks)| { let under = under.clone(); view! {
+            {move || { let (rows, under) = shape.get(); rows.into_iter().map(|(i, id, points, shocks, gbm)| { let under = under.clone(); view! {
                 <fieldset class="option">
                     <legend>{id.clone()}</legend>
                     {id_choice(format!("opt-{i}-on"), "Underlying (a future or perpetual of the scenario)".into(), under,
@@ -111,6 +111,12 @@ pub fn OptionsEditor() -> impl IntoView {
                     {number_input(format!("opt-{i}-vol"), "Implied volatility at step 0 (0.6 = 60 %)".into(), format!("instruments[{i}].option.volatility.initial"),
                         move |sc| vol(sc, i).map(|p| p.initial).unwrap_or_default(),
                         move |sc, v| { if let Some(p) = vol_mut(sc, i) { p.initial = v; } Ok(()) })}
+                    {check_input(format!("opt-{i}-gbm"), "σ drawn at random (GBM; ignored while there are points)".into(),
+                        move |sc| vol(sc, i).is_some_and(|p| p.gbm.is_some()),
+                        move |sc, on| if let Some(p) = vol_mut(sc, i) { p.gbm = on.then(|| Gbm { drift: Decimal::ZERO, volatility: Decimal::new(5, 2) }); })}
+                    {gbm.then(|| number_input(format!("opt-{i}-gbm-vol"), "σ's own volatility a step (0.05 = 5 %)".into(), format!("instruments[{i}].option.volatility.gbm.volatility"),
+                        move |sc| vol(sc, i).and_then(|p| p.gbm.as_ref()).map_or(Decimal::ZERO, |g| g.volatility),
+                        move |sc, v| { if let Some(g) = vol_mut(sc, i).and_then(|p| p.gbm.as_mut()) { g.volatility = v; } Ok(()) }))}
                     {(0..points).map(|k| view! {
                         <div class="row">
                             {number_input(format!("opt-{i}-volpt-{k}-step"), "Volatility point at step".into(), format!("instruments[{i}].option.volatility.points[{k}].step"),
