@@ -681,6 +681,31 @@ specs.push(
     },
   },
   {
+    name: 'stress lab: a Monte Carlo of an options book with a random volatility path draws the paths\' σ (issue 18)',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'deribit-options-day');
+      await page.waitForTimeout(300);
+      await page.$eval('#editor-panel summary:text-is("Options")', (s) => { s.parentElement.open = true; });
+      // Without a random σ the lab draws no σ chart.
+      await page.selectOption('#stress-kind', 'monte_carlo');
+      await page.fill('#stress-paths', '60');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      if (await page.$('#stress-vol')) throw new Error('a σ chart without a random σ path');
+      for (const i of [1, 2, 3]) {
+        await page.check(`#opt-${i}-gbm`);
+        await page.waitForSelector(`#opt-${i}-gbm-vol`);
+      }
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      await page.waitForSelector('#stress-vol');
+      if (await page.$('#stress-error')) throw new Error(`error shown: ${await text(page, '#stress-error')}`);
+      await page.locator('#stress-vol').screenshot({ path: path.join(shotsDir, 'stress-vol-fan.png') });
+    },
+  },
+  {
     name: 'phone: editor sections for options, spread credits and per-account models',
     viewport: { width: 390, height: 844 },
     touch: true,
