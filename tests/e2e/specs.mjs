@@ -1912,3 +1912,37 @@ specs.push({
     await page.locator('.charts').screenshot({ path: path.join(shotsDir, 'options-delta-chart.png') });
   },
 });
+
+// Issue 18: a portfolio-margined options preset plays; a surviving option holder's story shows its
+// greeks and the scenario that drives its margin; the defaulter's step shows Deribit's order.
+specs.push({
+  name: 'options: the deribit-options-day preset plays; the market maker\'s story shows greeks and the worst scenario',
+  async run({ page, base, shotsDir }) {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(base);
+    await ready(page);
+    await page.selectOption('#preset', 'deribit-options-day');
+    await page.waitForFunction(() => /Options market maker/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+    await page.click('h1');
+    await page.keyboard.press('End');
+    await page.waitForTimeout(300);
+    const row = page.locator('.account-row').filter({ has: page.locator('span.name', { hasText: /^Options market maker/ }) });
+    await row.waitFor({ timeout: 10000 });
+    await row.scrollIntoViewIfNeeded();
+    await row.click();
+    await page.waitForFunction(() => /Options market maker/.test(document.querySelector('#account-story-title')?.textContent || ''), null, { timeout: 5000 });
+    const story = await text(page, '#account-story');
+    for (const want of [/Delta/, /Vega/, /worst case: price/]) {
+      if (!want.test(story)) throw new Error(`the story lacks ${want}: ${story.slice(0, 800)}`);
+    }
+    await page.locator('#account-story').scrollIntoViewIfNeeded();
+    await page.locator('#account-story').screenshot({ path: path.join(shotsDir, 'deribit-day-story.png') });
+    // Step 2 tells the liquidation in Deribit's order.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(300);
+    const told = await text(page, '#narrative');
+    if (!/would not trade within the price band/.test(told) || !/as the last resort/.test(told)) throw new Error(`step 2 does not tell Deribit's order: ${told.slice(0, 600)}`);
+  },
+});
