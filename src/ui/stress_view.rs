@@ -853,7 +853,7 @@ pub fn StressView() -> impl IntoView {
                         <canvas class="chart" id="stress-odds" node_ref=odds_ref role="img" aria-label="Probability each layer is touched and exhausted"></canvas>
                         <canvas class="chart" id="stress-hist" node_ref=hist_ref role="img" aria-label="Histogram of the unallocated residual (or of the default loss when no path left one) with the 99 and 99.9 percent quantiles"></canvas>
                         {fin.scenario.instruments.iter().any(crate::stress::vol_fan::has_random_vol).then(|| view! {
-                            <canvas class="chart" id="stress-vol" node_ref=vol_ref role="img" aria-label="Implied volatility the paths drew for each option with a random volatility path: median and 5 to 95 percent band per step"></canvas>
+                            <canvas class="chart" id="stress-sigma" node_ref=vol_ref role="img" aria-label="Implied volatility the paths drew for each option with a random volatility path: median and 5 to 95 percent band per step"></canvas>
                         })}
                         <div class="row">
                             <span class="muted">{worst_text}</span>

@@ -693,16 +693,16 @@ specs.push(
       await page.fill('#stress-paths', '60');
       await page.click('#stress-run');
       await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
-      if (await page.$('#stress-vol')) throw new Error('a σ chart without a random σ path');
+      if (await page.$('#stress-sigma')) throw new Error('a σ chart without a random σ path');
       for (const i of [1, 2, 3]) {
         await page.check(`#opt-${i}-gbm`);
         await page.waitForSelector(`#opt-${i}-gbm-vol`);
       }
       await page.click('#stress-run');
       await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
-      await page.waitForSelector('#stress-vol');
+      await page.waitForSelector('#stress-sigma');
       if (await page.$('#stress-error')) throw new Error(`error shown: ${await text(page, '#stress-error')}`);
-      await page.locator('#stress-vol').screenshot({ path: path.join(shotsDir, 'stress-vol-fan.png') });
+      await page.locator('#stress-sigma').screenshot({ path: path.join(shotsDir, 'stress-vol-fan.png') });
     },
   },
   {
