@@ -115,7 +115,7 @@ fn validation_names_each_option_field() {
         o.strike = Decimal::ZERO;
         o.days_per_step = Decimal::ZERO;
         o.volatility.initial = d("-0.1");
-        o.volatility.gbm = Some(Gbm::default());
+        o.volatility.gbm = Some(Gbm { drift: d("2"), volatility: d("1.5") });
     }
     s.instruments[1].funding_rate = d("0.001");
     let errs = validate(&s).unwrap_err();
@@ -124,7 +124,8 @@ fn validation_names_each_option_field() {
         "instruments[1].option.strike",
         "instruments[1].option.days_per_step",
         "instruments[1].option.volatility.initial",
-        "instruments[1].option.volatility.gbm",
+        "instruments[1].option.volatility.gbm.volatility",
+        "instruments[1].option.volatility.gbm.drift",
         "instruments[1].funding_rate",
     ] {
         assert!(paths.contains(&p), "{p} missing from {paths:?}");
@@ -145,6 +146,43 @@ fn validation_names_each_option_field() {
     assert!(text.iter().any(|e| e.starts_with("instruments[2].option.on") && e.contains("an option on an option")), "{text:?}");
     assert!(text.iter().any(|e| e.starts_with("instruments[3].option.on") && e.contains("no instrument `NOPE`")), "{text:?}");
     assert!(text.iter().any(|e| e.starts_with("instruments[3].expiry")), "{text:?}");
+}
+
+/// A GBM volatility path (σ of σ 10 % a step, no drift): seeded, on the 0.0001 grid, its own
+/// stream (the underlying's marks are the same with or without it), a new seed a new path, its
+/// log-changes' spread near 10 % a step (over 2,000 steps: 10 % ± 1 %), and ignored when the
+/// path has points (as a price's GBM is). The run's option marks follow it.
+#[test]
+fn a_gbm_volatility_path_draws_its_own_stream() {
+    let mut s = call_book(PremiumUnit::Quote, SettlementKind::Cash);
+    s.steps = 2000;
+    s.instruments[0].price.points[0].step = 2000;
+    s.instruments[1].expiry.as_mut().unwrap().step = 2000;
+    s.instruments[1].option.as_mut().unwrap().volatility.gbm = Some(Gbm { drift: Decimal::ZERO, volatility: d("0.1") });
+    validate(&s).expect("a GBM σ path is valid");
+    let v = option_path::vol_path(&s, 1).unwrap();
+    assert_eq!(v.len(), 2001);
+    assert_eq!(v[0], d("0.6"));
+    assert!(v.iter().all(|x| *x >= Decimal::ZERO && (*x * d("10000")).fract().is_zero()), "on the 0.0001 grid");
+    assert_eq!(v, option_path::vol_path(&s, 1).unwrap(), "seeded");
+    let logs: Vec<f64> = v.windows(2).filter(|w| w[0] > d("0.01") && w[1] > d("0.01")).map(|w| (w[1].to_string().parse::<f64>().unwrap() / w[0].to_string().parse::<f64>().unwrap()).ln()).collect();
+    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
+    let sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (logs.len() - 1) as f64).sqrt();
+    assert!((0.09..0.11).contains(&sd), "σ of σ {sd}");
+    let mut other = s.clone();
+    other.seed ^= 1;
+    assert_ne!(option_path::vol_path(&other, 1).unwrap(), v, "a new seed, a new path");
+    let mut scripted = s.clone();
+    scripted.instruments[1].option.as_mut().unwrap().volatility.gbm = None;
+    assert_eq!(price_path::generate(&s).unwrap()[0], price_path::generate(&scripted).unwrap()[0], "the prices' draws are untouched");
+    let mut with_points = s.clone();
+    with_points.instruments[1].option.as_mut().unwrap().volatility.points = vec![PricePoint { step: 10, price: d("0.8") }];
+    let p = option_path::vol_path(&with_points, 1).unwrap();
+    assert_eq!((p[5], p[10], p[2000]), (d("0.7"), d("0.8"), d("0.8")), "points win over gbm");
+    let t = engine::simulate(&s).unwrap();
+    let flat = engine::simulate(&scripted).unwrap();
+    assert_eq!(t.mark(1, 0), flat.mark(1, 0));
+    assert!((1..50).any(|k| t.mark(1, k) != flat.mark(1, k)), "the marks follow the random σ");
 }
 
 #[test]

@@ -85,7 +85,7 @@ impl<'a> Sim<'a> {
         // contributor first; any other book from its last position, as before.
         let options = self.holds_live_option(a, t);
         if options {
-            realized_total += self.hedge_option_book(a, t, false)?;
+            realized_total += self.hedge_option_book(a, t, super::option_default::HedgeTold::CloseOut)?;
         }
         let mut rank = 0;
         while !self.accts[a].snap.positions.is_empty() {

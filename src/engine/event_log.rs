@@ -240,7 +240,7 @@ mod packed_event_tests {
     /// Messages added after the bytes were pinned read back as recorded (issue 19's bust,
     /// backstop takeover and withdrawal, tags 60-62; replenishment, 31-32; the default auction, 70-72;
     /// recovery, 90-91; issue 18's option default management, 100-101; temporary capital, 110-111;
-    /// option liquidation, 120-122).
+    /// option liquidation, 120-125).
     #[test]
     fn later_events_read_back_as_recorded() {
         let n = |x: &str| Name::from(x);
@@ -261,6 +261,10 @@ mod packed_event_tests {
             (EventKind::DeltaHedge, Msg::LiquidationHedged { name: a.clone(), size: d(-3, 0), inst: n("F"), price: d(97, 0), mark: d(100, 0), delta: d(3, 0), cost: d(-9, 0), holding: d(-3, 0) }),
             (EventKind::RiskRanked, Msg::LiquidationRanked { name: a.clone(), rank: 1, size: d(-5, 0), inst: n("C100"), contribution: d(5375, 2) }),
             (EventKind::RiskRanked, Msg::LiquidationStopped { name: a.clone(), steps: 1, equity: d(120, 0), maintenance: d(45, 0), kept: 2 }),
+            // Deribit's 2023 order: a leg outside the price band, the last-resort hedge, the band's edge, tags 123-125.
+            (EventKind::RiskRanked, Msg::LiquidationOutsideBand { name: a.clone(), size: d(-10, 0), inst: n("C50"), impact: d(6, 2), band: d(5, 2) }),
+            (EventKind::DeltaHedge, Msg::LiquidationLastHedged { name: a.clone(), size: d(10, 0), inst: n("F"), price: d(11121, 2), mark: d(110, 0), delta: d(-10, 0), cost: d(-121, 1), holding: d(10, 0) }),
+            (EventKind::RiskRanked, Msg::LiquidationAtBand { name: a.clone(), legs: 2, hedged: true }),
             (EventKind::AuctionWon, Msg::AuctionWon { name: n("someone"), winner: a.clone(), size: d(6, 0), inst: n("X"), price: d(95, 0), mark: d(100, 0), discount: d(5, 2) }),
             (EventKind::ForcedAllocation, Msg::ForcedAllocated { name: n("someone"), member: a.clone(), size: d(-214285716, 8), inst: n("X"), price: d(90, 0), mark: d(100, 0), contribution: d(300, 0) }),
             (EventKind::Juniorisation, Msg::Juniorised { name: a.clone(), junior: 2, junior_total: d(400, 0), senior: 2 }),

@@ -254,6 +254,18 @@ messages! {
     /// Issue 18 (option_liquidation.rs): `name` is back above maintenance (`equity` ≥
     /// `maintenance`) after `steps` legs closed; its `kept` other positions stay open.
     122 => LiquidationStopped { name: N, steps: usize, equity: Decimal, maintenance: Decimal, kept: usize },
+    /// Issue 18 (option_liquidation.rs, Deribit's 2023 order): `name`'s `size` `inst`, a
+    /// contributor to its margin, would not trade within the price band: its price impact
+    /// `impact` is beyond the venue's `band` (`max_slippage`); the next leg is tried.
+    123 => LiquidationOutsideBand { name: N, size: Decimal, inst: N, impact: Decimal, band: Decimal },
+    /// Issue 18 (option_liquidation.rs, Deribit's 2023 order): no leg of `name`'s book trades
+    /// within the price band, so as the last resort it is delta-hedged (fields as
+    /// `LiquidationHedged`'s).
+    124 => LiquidationLastHedged { name: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, delta: Decimal, cost: Decimal, holding: Decimal },
+    /// Issue 18 (option_liquidation.rs, Deribit's 2023 order): no leg of `name`'s book trades
+    /// within the price band (`hedged`: even after the last-resort hedge), so its `legs` legs
+    /// left are closed at the band's edge, the largest contributor first.
+    125 => LiquidationAtBand { name: N, legs: usize, hedged: bool },
     /// Issue 19 (auction_bids.rs): `winner`'s bid at `discount` to mark took `size` of `name`'s
     /// `inst` over at `price` (mark `mark`).
     70 => AuctionWon { name: N, winner: N, size: Decimal, inst: N, price: Decimal, mark: Decimal, discount: Decimal },

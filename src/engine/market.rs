@@ -254,12 +254,18 @@ impl Market {
         }
     }
 
+    /// The price impact of trading `size` of `inst` at `price`, before any cap: the instrument's
+    /// impact × notional / 1,000,000, as a fraction of the price.
+    pub fn price_impact(&self, inst: usize, size: Decimal, price: Decimal) -> EngineResult<Decimal> {
+        let impact = self.meta(inst).map(|m| m.price_impact).unwrap_or_default();
+        let notional = self.notional(inst, size, price)?;
+        per_million(impact.mul_c(notional, "slippage")?)
+    }
+
     /// Execution price of closing `size` (signed position being closed) at `price`: a seller
     /// gets less, a buyer pays more, by impact × notional / 1,000,000, capped at `max_slippage`.
     pub fn exec_price(&self, inst: usize, size: Decimal, price: Decimal, extra_discount: Decimal, max_slippage: Decimal) -> EngineResult<Decimal> {
-        let impact = self.meta(inst).map(|m| m.price_impact).unwrap_or_default();
-        let notional = self.notional(inst, size, price)?;
-        let slip = per_million(impact.mul_c(notional, "slippage")?)?.add_c(extra_discount, "slippage")?.min(max_slippage);
+        let slip = self.price_impact(inst, size, price)?.add_c(extra_discount, "slippage")?.min(max_slippage);
         // Closing a long sells (price down); closing a short buys (price up).
         let signed = if size.is_sign_negative() { -slip } else { slip };
         let raw = price.mul_c(Decimal::ONE.sub_c(signed, "slippage")?, "execution price")?;

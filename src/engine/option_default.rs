@@ -37,9 +37,9 @@ impl<'a> Sim<'a> {
     /// discount). The impact paid is the hedge's cost, booked against the settlement account; the
     /// hedge joins the cross future held on that underlying (re-marked: closed and reopened at the
     /// mark). Returns what the account realized (the cost plus the re-marked future's P&L).
-    /// `liquidation`: the first step of an exchange's liquidation (option_liquidation.rs), told
-    /// so; otherwise a default's close-out.
-    pub(in crate::engine) fn hedge_option_book(&mut self, a: usize, t: u32, liquidation: bool) -> EngineResult<Decimal> {
+    /// `told`: a default's close-out, or an exchange's liquidation (option_liquidation.rs) hedging
+    /// first or as its last resort; the same trade, told as what it is.
+    pub(in crate::engine) fn hedge_option_book(&mut self, a: usize, t: u32, told: HedgeTold) -> EngineResult<Decimal> {
         const W: &str = "delta hedge";
         let mut roots: Vec<usize> = Vec::new();
         for p in &self.accts[a].snap.positions {
@@ -95,9 +95,10 @@ impl<'a> Sim<'a> {
             // A default's hedge before its auction, or an exchange's first liquidation step: the
             // same trade, told as what it is.
             let (name, inst) = (self.who(a), self.inst_id(u).into());
-            let msg = match liquidation {
-                false => Msg::DeltaHedged { name, size, inst, price, mark, delta, cost, holding },
-                true => Msg::LiquidationHedged { name, size, inst, price, mark, delta, cost, holding },
+            let msg = match told {
+                HedgeTold::CloseOut => Msg::DeltaHedged { name, size, inst, price, mark, delta, cost, holding },
+                HedgeTold::LiquidationFirst => Msg::LiquidationHedged { name, size, inst, price, mark, delta, cost, holding },
+                HedgeTold::LiquidationLastResort => Msg::LiquidationLastHedged { name, size, inst, price, mark, delta, cost, holding },
             };
             self.event(t, Some(a), EventKind::DeltaHedge, msg, Some(cost), None);
         }
@@ -138,6 +139,18 @@ impl<'a> Sim<'a> {
     /// leg's own maintenance. The largest first; on a tie, the first held. `cross_only`: among
     /// the cross legs only (an exchange liquidating the cross group leaves isolated ones alone).
     pub(in crate::engine) fn largest_contributor(&self, a: usize, t: u32, cross_only: bool) -> EngineResult<Option<(usize, Decimal)>> {
+        let mut best: Option<(usize, Decimal)> = None;
+        for (k, c) in self.risk_contributions(a, t, cross_only)? {
+            if best.is_none_or(|(_, b)| c > b) {
+                best = Some((k, c));
+            }
+        }
+        Ok(best)
+    }
+
+    /// Each leg of account `a` (index, contribution) as [`Self::largest_contributor`] measures
+    /// it, in the order held.
+    pub(in crate::engine) fn risk_contributions(&self, a: usize, t: u32, cross_only: bool) -> EngineResult<Vec<(usize, Decimal)>> {
         let positions = &self.accts[a].snap.positions; // ok: a < len
         let pm = self.m.pm(a);
         let cross = |skip: usize| positions.iter().enumerate().filter(move |(k, p)| *k != skip && p.isolated.is_none()).map(|(_, p)| p);
@@ -145,16 +158,25 @@ impl<'a> Sim<'a> {
             Some(_) => requirement(&self.m, pm, cross(usize::MAX), t)?.map(|r| r.maintenance).unwrap_or_default(),
             None => Decimal::ZERO,
         };
-        let mut best: Option<(usize, Decimal)> = None;
+        let mut out = Vec::new();
         for (k, p) in positions.iter().enumerate().filter(|(_, p)| !cross_only || p.isolated.is_none()) {
             let c = match pm {
                 Some(_) if p.isolated.is_none() => all.sub_c(requirement(&self.m, pm, cross(k), t)?.map(|r| r.maintenance).unwrap_or_default(), "risk contribution")?,
                 _ => position_requirements(&self.m, p, t)?.0,
             };
-            if best.is_none_or(|(_, b)| c > b) {
-                best = Some((k, c));
-            }
+            out.push((k, c));
         }
-        Ok(best)
+        Ok(out)
     }
+}
+
+/// How a delta hedge of an option book is told (the trade is the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::engine) enum HedgeTold {
+    /// A clearing house's, before it auctions a defaulter's book (default_auction.rs).
+    CloseOut,
+    /// An exchange liquidation's first step (`hedge_first`).
+    LiquidationFirst,
+    /// An exchange liquidation's last resort (`deribit`: no leg trades within the price band).
+    LiquidationLastResort,
 }

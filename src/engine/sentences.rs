@@ -38,9 +38,28 @@ impl Msg {
                 "The liquidation engine first delta-hedges {}'s option book: its delta of {} {} is offset by {} {} {} at {} (mark {}), a cost of {} in price impact; it now holds {} {}.",
                 name, dec(*delta, 6), inst, if size.is_sign_negative() { "selling" } else { "buying" }, dec(size.abs(), 8), inst, dec(*price, 8), dec(*mark, 8), money(-*cost), dec(*holding, 8), inst
             ),
+            // A leg that adds nothing (every leg left offsets another) is not called a contributor.
+            Msg::LiquidationRanked { name, rank, size, inst, contribution } if *contribution <= Decimal::ZERO => format!(
+                "Liquidation step {} of {}'s book: {} {} is closed at the market; no leg left adds to its margin (this one's share: {}).",
+                rank, name, dec(*size, 8), inst, money(*contribution)
+            ),
             Msg::LiquidationRanked { name, rank, size, inst, contribution } => format!(
                 "Liquidation step {} of {}'s book: {} {}, the largest contributor to its margin ({}), is closed at the market.",
                 rank, name, dec(*size, 8), inst, money(*contribution)
+            ),
+            Msg::LiquidationOutsideBand { name, size, inst, impact, band } => format!(
+                "{}'s {} {} would not trade within the price band (a price impact of {} against the venue's {}): the liquidation engine tries the next leg.",
+                name, dec(*size, 8), inst, pct(*impact), pct(*band)
+            ),
+            Msg::LiquidationLastHedged { name, size, inst, price, mark, delta, cost, holding } => format!(
+                "No leg of {}'s book trades within the price band: as the last resort the liquidation engine delta-hedges it: its delta of {} {} is offset by {} {} {} at {} (mark {}), a cost of {} in price impact; it now holds {} {}.",
+                name, dec(*delta, 6), inst, if size.is_sign_negative() { "selling" } else { "buying" }, dec(size.abs(), 8), inst, dec(*price, 8), dec(*mark, 8), money(-*cost), dec(*holding, 8), inst
+            ),
+            Msg::LiquidationAtBand { name, legs, hedged } => format!(
+                "No leg of {}'s book trades within the price band{}: the liquidation engine closes {} at the band's edge, the largest contributor first.",
+                name,
+                if *hedged { " even hedged" } else { "" },
+                if *legs == 1 { "its last leg".to_string() } else { format!("its {legs} legs left") }
             ),
             Msg::LiquidationStopped { name, steps, equity, maintenance, kept } => format!(
                 "{} is back above maintenance ({} equity vs {} required) {}: the liquidation stops and its other {} position{} stay{} open.",

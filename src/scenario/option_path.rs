@@ -23,14 +23,34 @@ fn err(path: String, message: impl Into<String>) -> ValidationError {
 pub fn vol_path(s: &Scenario, i: usize) -> Result<Vec<Decimal>, ValidationError> {
     let p = format!("instruments[{i}].option.volatility");
     let o = s.instruments.get(i).and_then(|x| x.option.as_ref()).ok_or_else(|| err(format!("instruments[{i}].option"), "not an option"))?;
-    // The volatility path is a price path of σ on its own tick (no GBM: validation refuses it).
+    // The volatility path is a price path of σ on its own tick; a `gbm` one (without points)
+    // draws from its own stream, so the prices' draws are the same with or without it.
     let as_path = Instrument { tick_size: VOL_TICK, price: o.volatility.clone(), ..Default::default() };
     let n = s.steps as usize + 1;
-    let v = super::price_path::path_for(i, &as_path, n, None).map_err(|e| err(p.clone(), e.message))?;
+    let z = (o.volatility.points.is_empty() && o.volatility.gbm.is_some()).then(|| vol_draws(s.seed, i, n));
+    let v = super::price_path::path_for(i, &as_path, n, z.as_ref()).map_err(|e| err(p.clone(), e.message))?;
     if let Some((t, x)) = v.iter().enumerate().find(|(_, x)| **x > VOL_MAX || x.is_sign_negative()) {
         return Err(err(p, format!("σ reaches {x} at step {t}; it must stay between 0 and {VOL_MAX}")));
     }
     Ok(v)
+}
+
+/// The seed of option `i`'s volatility draws: the scenario's seed mixed with the instrument's
+/// index (SplitMix64's constants), so each option's σ path has its own stream, and a new seed (a
+/// Monte Carlo path's) draws new ones.
+pub fn vol_seed(seed: u64, i: usize) -> u64 {
+    let mut z = seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// `n` standard normal draws for option `i`'s volatility GBM (the first unused: step 0 is the
+/// initial σ), by the same portable generator as the prices' (price_path.rs).
+fn vol_draws(seed: u64, i: usize, n: usize) -> Vec<f64> {
+    use rand_core::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(vol_seed(seed, i));
+    (0..n).map(|_| super::price_path::standard_normal(&mut rng)).collect()
 }
 
 /// Every instrument's σ path (empty for an instrument that is not an option).

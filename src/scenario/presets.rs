@@ -504,6 +504,27 @@ The figures here are illustrative.",
         json: include_str!("../../examples/options-seller-2018.json"),
     },
     Source {
+        id: "deribit-options-day",
+        title: "A crypto-options day: Deribit's liquidation order",
+        summary: "A short-volatility book on a Deribit-style venue, margined as a portfolio, is hit by a 25% gap and volatility jumping from 50% to 110%; the liquidation engine follows Deribit's 2023 order (largest contributor first, the next leg when one will not trade within the price band, the perpetual hedge only as the last resort), and the $31.6k deficit goes through the insurance fund and is socialized.",
+        narrative: "A trader on a bitcoin options venue run the Deribit way is short 30 puts struck at 27,000 and 30 calls struck at 33,000, with 10 puts struck at 24,000 bought as a wing, eight days from expiry with bitcoin at 30,000 and implied volatility at 50%. \
+The premium, $5,470 net (Black-76, rounded to the tick), and $100,000 of cash make $105,470 of margin, and the venue margins the book as a portfolio with Deribit's scenario grid (price \u{b1}16% in 9 steps, volatility up and down, the extended moves). \
+At step 2 bitcoin gaps down 25% to 22,500 and volatility jumps to 110%: each 27,000 put is worth 4,660.5, each wing 2,191.5, and the book is $12,550 below zero. \
+The liquidation engine follows Deribit's order of 1 August 2023. The largest contributor to the risk matrix, the short puts ($39.2k), would not trade within the price band: buying back 30 at once moves the price 28%, beyond the venue's 10% band, so the next leg goes first: the calls ($687), bought back at 4. \
+No leg is left that trades within the band, so as the last resort the book is delta-hedged with the perpetual: 20.169 BTC sold at 22,398, $2,057 of price impact. \
+Still below maintenance, the legs left are closed at the band's edge: the wing sold at 2,095.5, the puts bought back at 5,126.5 (10% above the mark) and the hedge bought back at 22,602. \
+The trader's $105,470 is gone and $31,604 more: the insurance fund pays its $5,000 and the last $26,604 is socialized, the two accounts in profit giving up 23.6% of it. \
+Set the venue's option liquidation (venue.option_liquidation in the JSON) to hedge_first to replay the order Deribit used before 2023, the hedge first, or to generic for a liquidation in one go. Every figure is illustrative.",
+        sources: &[
+            "Deribit release notes, 1 August 2023 ('New liquidation algorithm for Portfolio Margin Clients')",
+            "Deribit support, 'Liquidations' and 'Portfolio Margin'",
+            "Deribit support, 'Insurance Fund'",
+        ],
+        published: &[],
+        illustrative: ALL_ILLUSTRATIVE,
+        json: include_str!("../../examples/deribit-options-day.json"),
+    },
+    Source {
         id: "portfolio-offset-fails",
         title: "Portfolio margin vs per-instrument margin: when the offset fails",
         summary: "A crude-oil spread margined as a portfolio needs $256,000 where its legs margined one by one would need $1.6m; when WTI falls 10% and Brent rises 5% in one step, the spread loses $1.2m against $400,000 of margin.",

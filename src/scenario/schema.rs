@@ -355,9 +355,10 @@ pub struct Venue {
     pub margin_model: Option<super::margin_model::MarginModelSpec>,
     /// Exchange: how an account holding a live option is liquidated (issue 18). Absent
     /// (`generic`): like any account, in quarters or in full (liquidation.rs), so scenarios and
-    /// links written before it keep their meaning; `deribit`: hedged, then closed one leg at a
-    /// time, the largest contributor to its margin first, until it is back above maintenance
-    /// (option_liquidation.rs).
+    /// links written before it keep their meaning; `deribit`: closed one leg at a time, the
+    /// largest contributor to its margin that trades within the price band first, until it is
+    /// back above maintenance, delta-hedged only as the last resort; `hedge_first`: hedged, then
+    /// closed leg by leg the same way (option_liquidation.rs).
     #[serde(skip_serializing_if = "OptionLiquidation::is_generic")]
     pub option_liquidation: OptionLiquidation,
 }
@@ -370,10 +371,15 @@ pub enum OptionLiquidation {
     /// As any other account: the generic liquidation (quarters when `partial_liquidation`).
     #[default]
     Generic,
-    /// Deribit's rule for portfolio-margin accounts (1 August 2023): delta-hedge with the
-    /// underlying, then close the largest contributor to the margin, one leg at a time, and stop
-    /// once the account is back above maintenance.
+    /// Deribit's rule for portfolio-margin accounts (release notes, 1 August 2023): close the
+    /// largest contributor to the margin, one leg at a time (the next one if it will not trade
+    /// within the price band), stop once the account is back above maintenance, and delta-hedge
+    /// with the underlying only as the last resort, when no leg left trades within the band.
     Deribit,
+    /// The order before 2023 ("striving for a delta neutral position"; a clearing house's
+    /// close-out): delta-hedge with the underlying first, then close the largest contributor to
+    /// the margin, one leg at a time, and stop once the account is back above maintenance.
+    HedgeFirst,
 }
 
 impl OptionLiquidation {
@@ -619,8 +625,8 @@ pub struct OptionTerms {
     #[serde(default = "one")]
     pub days_per_step: Decimal,
     pub premium: PremiumUnit,
-    /// Implied volatility σ, annualised (0.6 = 60 %), as a path: initial, points, shocks
-    /// (`gbm` is not supported for volatility yet).
+    /// Implied volatility σ, annualised (0.6 = 60 %), as a path: initial, points, shocks, or a
+    /// seeded `gbm` of σ (per-step drift and volatility; its own draws, option_path.rs).
     pub volatility: PricePath,
 }
 

@@ -114,8 +114,19 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
                 push(format!("{vp}.shocks[{k}].step"), format!("beyond the last step {}", s.steps));
             }
         }
-        if v.gbm.is_some() {
-            push(format!("{vp}.gbm"), "a random volatility path is not supported yet: use points and shocks".into());
+        // A random σ path (ignored when there are points, as a price's): per-step drift and
+        // volatility of σ itself, in the ranges a price's GBM has.
+        if let Some(g) = &v.gbm {
+            if g.volatility < Decimal::ZERO || g.volatility > Decimal::ONE {
+                push(format!("{vp}.gbm.volatility"), format!("must be between 0 and 1 (got {})", g.volatility));
+            } else if too_many_places(g.volatility, RATE_DP) {
+                push(format!("{vp}.gbm.volatility"), format!("at most {RATE_DP} decimal places (got {})", g.volatility));
+            }
+            if g.drift < -Decimal::ONE || g.drift > Decimal::ONE {
+                push(format!("{vp}.gbm.drift"), format!("must be between −1 and 1 (got {})", g.drift));
+            } else if too_many_places(g.drift, RATE_DP) {
+                push(format!("{vp}.gbm.drift"), format!("at most {RATE_DP} decimal places (got {})", g.drift));
+            }
         }
     }
     // Positions and cohorts on options.

@@ -20,6 +20,7 @@ pub mod result_file;
 pub mod reverse;
 pub mod shard;
 pub mod sweep;
+pub mod vol_fan;
 
 pub use cover::{cover, CoverFigure, CoverInput, CoverResult, GenerateShocks, GroupLoss, InstrumentMove, InstrumentShock, ScenarioLosses, StressScenario};
 pub use monte_carlo::{

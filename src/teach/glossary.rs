@@ -232,6 +232,18 @@ const TERMS: &[Term] = &[
         see_also: &["portfolio margin", "scenario grid"],
     },
     Term {
+        term: "option liquidation order",
+        definition: "How an exchange closes an option account that fell below maintenance, step by step. Deribit's order since 1 August 2023: the position contributing most to the risk matrix first, the next one when it will not trade within the price band (its price impact beyond the venue's limit), and a delta hedge with the perpetual only as the last resort; it stops once the account is back above maintenance. The older order hedged the delta first.",
+        show_me: ShowMe { preset: "deribit-options-day", venue: 0, step: 2, mentions: &["would not trade within the price band", "as the last resort"], stress: None },
+        see_also: &["delta hedge", "maintenance margin", "portfolio margin"],
+    },
+    Term {
+        term: "delta hedge",
+        definition: "Trading the underlying so that an option book's value no longer moves with its price: a book short puts gains delta as the price falls, so the hedge sells the future or perpetual by that delta. A clearing house hedges a defaulter's option book before auctioning it; an exchange's liquidation engine delta-hedges first, or only as the last resort.",
+        show_me: ShowMe { preset: "deribit-options-day", venue: 0, step: 2, mentions: &["delta-hedges"], stress: None },
+        see_also: &["option liquidation order", "default auction"],
+    },
+    Term {
         term: "declared default",
         definition: "A clearing house may declare a member in default on its own judgment (a failure to pay, an insolvency), not only when its margin runs out; the scenario field `declared_defaults` (account, step) does that at a chosen step, whatever the account's margin. Its portfolio is then closed out and the loss goes down the waterfall.",
         show_me: ShowMe { preset: "declared-default-im-haircut", venue: 0, step: 2, mentions: &["in default", "closed out"], stress: None },

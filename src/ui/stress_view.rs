@@ -434,7 +434,44 @@ fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &Reverse
     Ok(())
 }
 
+/// The σ the Monte Carlo's paths drew for each option with a random σ path (issue 18): the
+/// median and the 5–95 % band per step, from `stress::vol_fan` (the engine's figures; this only
+/// draws them).
+fn draw_vol_fans(canvas: web_sys::HtmlCanvasElement, fans: &[crate::stress::vol_fan::VolFan]) -> DrawResult {
+    let dpr = fit(&canvas);
+    let p = palette();
+    let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
+    root.fill(&p.bg)?;
+    let steps = fans.first().map(|x| x.p50.len().saturating_sub(1)).unwrap_or(1).max(1) as f64;
+    let hi = fans.iter().flat_map(|x| x.p95.iter()).map(|x| f(*x)).fold(0.0f64, f64::max).max(0.01) * 1.08;
+    let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
+    let paths = fans.first().map(|x| x.paths).unwrap_or(0);
+    let mut chart = ChartBuilder::on(&root)
+        .margin((8.0 * dpr) as i32)
+        .caption(format!("Implied volatility drawn by the paths (median, 5–95 %; first {paths} paths)"), font.clone())
+        .x_label_area_size((40.0 * dpr) as i32)
+        .y_label_area_size((52.0 * dpr) as i32)
+        .build_cartesian_2d(0f64..steps, 0f64..hi)?;
+    chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font.clone()).x_desc("step").y_desc("σ").draw()?;
+    for (i, fan) in fans.iter().take(6).enumerate() {
+        let color = [p.accent, p.drawn, p.bad, RGBColor(168, 85, 247), RGBColor(13, 148, 136), RGBColor(219, 39, 119)][i % 6];
+        let band: Vec<(f64, f64)> = fan.p95.iter().enumerate().map(|(x, y)| (x as f64, f(*y))).chain(fan.p05.iter().enumerate().rev().map(|(x, y)| (x as f64, f(*y)))).collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))?;
+        chart
+            .draw_series(LineSeries::new(fan.p50.iter().enumerate().map(|(x, y)| (x as f64, f(*y))), color.stroke_width((2.0 * dpr) as u32)))?
+            .label(fan.instrument.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
+    }
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).label_font(font).background_style(p.bg.mix(0.85)).border_style(p.grid).draw()?;
+    root.present()?;
+    Ok(())
+}
+
 // ---- the panel ----
+
+/// The σ chart's percentiles are over at most this many paths (the first ones): enough for a
+/// 5–95 % band, cheap to draw again on the page (σ paths only, no run).
+const VOL_FAN_PATHS: usize = 400;
 
 fn fmt_secs(ms: f64) -> String {
     if ms < 1000.0 {
@@ -593,6 +630,7 @@ pub fn StressView() -> impl IntoView {
     let odds_ref = NodeRef::<Canvas>::new();
     let hist_ref = NodeRef::<Canvas>::new();
     let rev_ref = NodeRef::<Canvas>::new();
+    let vol_ref = NodeRef::<Canvas>::new();
     on_cleanup(stop);
 
     let running = move || matches!(ui.state.get(), RunState::Starting { .. } | RunState::Running { .. });
@@ -721,6 +759,17 @@ pub fn StressView() -> impl IntoView {
         });
     });
     Effect::new(move |_| {
+        let Some(c) = vol_ref.get() else { return };
+        ui.finished.with(|fin| {
+            if let Some(Finished { body: Body::MonteCarlo(_), scenario, config, .. }) = fin {
+                let fans = crate::stress::vol_fan::vol_fans(scenario, config, VOL_FAN_PATHS);
+                if let Err(e) = draw_vol_fans(c.unchecked_into(), &fans) {
+                    leptos::logging::warn!("stress vol chart: {e}");
+                }
+            }
+        });
+    });
+    Effect::new(move |_| {
         let Some(c) = rev_ref.get() else { return };
         ui.finished.with(|fin| {
             if let Some(Finished { body: Body::Reverse(r), .. }) = fin {
@@ -808,6 +857,9 @@ pub fn StressView() -> impl IntoView {
                     view! {
                         <canvas class="chart" id="stress-odds" node_ref=odds_ref role="img" aria-label="Probability each layer is touched and exhausted"></canvas>
                         <canvas class="chart" id="stress-hist" node_ref=hist_ref role="img" aria-label="Histogram of the unallocated residual (or of the default loss when no path left one) with the 99 and 99.9 percent quantiles"></canvas>
+                        {fin.scenario.instruments.iter().any(crate::stress::vol_fan::has_random_vol).then(|| view! {
+                            <canvas class="chart" id="stress-sigma" node_ref=vol_ref role="img" aria-label="Implied volatility the paths drew for each option with a random volatility path: median and 5 to 95 percent band per step"></canvas>
+                        })}
                         <div class="row">
                             <span class="muted">{worst_text}</span>
                             <button type="button" id="stress-open-worst" disabled=mc.worst_path.is_none() on:click=open>"Open the worst path in the player"</button>

@@ -178,10 +178,11 @@ pub fn option_book_of(shape: OptionShape) -> impl Strategy<Value = Scenario> {
             s.venue.insurance_fund = Decimal::from(300);
             s.venue.partial_liquidation = shape.random_waterfall && partial;
             s.venue.margin_model = models.get(model).cloned().flatten();
-            // An exchange liquidates its option accounts by Deribit's rule in about half the books
+            // An exchange liquidates its option accounts step by step in about half the books
             // (issue 18, option_liquidation.rs); a clearing house has its own close-out.
             if !ccp && deribit {
-                s.venue.option_liquidation = OptionLiquidation::Deribit;
+                // Either order (the seed's parity: it only drives the GBM draws).
+                s.venue.option_liquidation = if seed % 2 == 0 { OptionLiquidation::Deribit } else { OptionLiquidation::HedgeFirst };
             }
             s.instruments.push(Instrument {
                 id: "X".into(),

@@ -590,6 +590,163 @@ specs.push(
     },
   },
   {
+    name: 'editor: options, spread credits, per-account models and the option liquidation order through the form (issue 18)',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      const atEnd = async () => {
+        await page.waitForTimeout(300);
+        await page.click('h1');
+        await page.keyboard.press('End');
+        await page.waitForTimeout(300);
+        return (await text(page, '#waterfall')) + ' | ' + (await text(page, '#accounts-scroll'));
+      };
+      const open = async (summary) => page.$eval(`#editor-panel summary:text-is("${summary}")`, (s) => { s.parentElement.open = true; });
+      // The crypto-options day: its options and the venue's Deribit order are in the form.
+      await page.selectOption('#preset', 'deribit-options-day');
+      await page.waitForTimeout(300);
+      await open('Venue');
+      if ((await page.inputValue('#venue-option-liquidation')) !== 'deribit') throw new Error(`order shows ${await page.inputValue('#venue-option-liquidation')}`);
+      await open('Options');
+      await page.waitForSelector('#opt-1-strike');
+      if ((await page.inputValue('#opt-1-strike')) !== '27000') throw new Error(`strike shows ${await page.inputValue('#opt-1-strike')}`);
+      if ((await page.inputValue('#opt-1-kind')) !== 'put') throw new Error(`kind shows ${await page.inputValue('#opt-1-kind')}`);
+      if ((await page.inputValue('#opt-1-on')) !== 'BTC-PERP') throw new Error(`underlying shows ${await page.inputValue('#opt-1-on')}`);
+      if ((await page.inputValue('#opt-1-expiry')) !== '8') throw new Error(`expiry shows ${await page.inputValue('#opt-1-expiry')}`);
+      if ((await page.inputValue('#opt-1-vol')) !== '0.5') throw new Error(`σ shows ${await page.inputValue('#opt-1-vol')}`);
+      if ((await page.inputValue('#opt-1-volshock-0-pct')) !== '120') throw new Error(`vol shock shows ${await page.inputValue('#opt-1-volshock-0-pct')}`);
+      const deribit = await atEnd();
+      // A bad strike is refused and named by its field; the run stays.
+      await page.fill('#opt-1-strike', '-5');
+      await page.press('#opt-1-strike', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/instruments\[1\]\.option\.strike/.test(await text(page, '#options-editor'))) throw new Error('a bad strike is not named by its field');
+      if ((await atEnd()) !== deribit) throw new Error('a refused strike changed the run');
+      await page.fill('#opt-1-strike', '27000');
+      await page.press('#opt-1-strike', 'Tab');
+      // A smaller volatility spike changes the run.
+      await page.fill('#opt-1-volshock-0-pct', '20');
+      await page.press('#opt-1-volshock-0-pct', 'Tab');
+      if ((await atEnd()) === deribit) throw new Error('a smaller vol spike did not change the run');
+      await page.fill('#opt-1-volshock-0-pct', '120');
+      await page.press('#opt-1-volshock-0-pct', 'Tab');
+      if ((await atEnd()) !== deribit) throw new Error('restoring the vol spike did not restore the run');
+      // A random σ path (GBM) for the 27,000 put: its field appears, and the run changes.
+      await page.check('#opt-1-gbm');
+      await page.waitForSelector('#opt-1-gbm-vol');
+      if ((await page.inputValue('#opt-1-gbm-vol')) !== '0.05') throw new Error(`σ of σ shows ${await page.inputValue('#opt-1-gbm-vol')}`);
+      await page.fill('#opt-1-gbm-vol', '0.2');
+      await page.press('#opt-1-gbm-vol', 'Tab');
+      if ((await atEnd()) === deribit) throw new Error('a random σ path did not change the run');
+      await page.fill('#opt-1-gbm-vol', '3');
+      await page.press('#opt-1-gbm-vol', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/instruments\[1\]\.option\.volatility\.gbm\.volatility/.test(await text(page, '#options-editor'))) throw new Error('a σ of σ above 1 is not named by its field');
+      await page.uncheck('#opt-1-gbm');
+      await page.waitForTimeout(300);
+      if ((await atEnd()) !== deribit) throw new Error('switching the random σ off did not restore the run');
+      // The order: hedge first changes the run.
+      await page.selectOption('#venue-option-liquidation', 'hedge_first');
+      if ((await atEnd()) === deribit) throw new Error('the hedge-first order did not change the run');
+      await page.selectOption('#venue-option-liquidation', 'deribit');
+      // A new option appears with its fields; a physical, coin one validates.
+      await page.click('#add-option');
+      await page.waitForSelector('#opt-4-strike');
+      if ((await page.inputValue('#opt-4-strike')) !== '30000') throw new Error(`the new option's strike is ${await page.inputValue('#opt-4-strike')}`);
+      await page.selectOption('#opt-4-settlement', 'physical');
+      await page.selectOption('#opt-4-premium', 'coin');
+      await page.click('#opt-4-add-point');
+      await page.waitForSelector('#opt-4-volpt-0-sigma');
+      await page.fill('#opt-4-volpt-0-sigma', '0.9');
+      await page.press('#opt-4-volpt-0-sigma', 'Tab');
+      await page.waitForTimeout(300);
+      if ((await page.inputValue('#opt-4-volpt-0-sigma')) !== '0.9') throw new Error('the vol point did not take 0.9');
+      await page.locator('#options-editor').screenshot({ path: path.join(shotsDir, 'editor-options.png') });
+      // Spread credits: the offset-fails grid's WTI–BRENT credit, edited and refused out of range.
+      await page.selectOption('#preset', 'portfolio-offset-fails');
+      await page.waitForTimeout(300);
+      await open('Margin model');
+      await page.waitForSelector('#mm-spread-0-credit');
+      if ((await page.inputValue('#mm-spread-0-a')) !== 'WTI' || (await page.inputValue('#mm-spread-0-b')) !== 'BRENT') throw new Error('the spread legs are not shown');
+      if ((await page.inputValue('#mm-spread-0-credit')) !== '0.8') throw new Error(`credit shows ${await page.inputValue('#mm-spread-0-credit')}`);
+      const withCredit = await atEnd();
+      await page.fill('#mm-spread-0-credit', '2');
+      await page.press('#mm-spread-0-credit', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/venue\.margin_model\.spreads\[0\]\.credit/.test(await text(page, '#margin-model'))) throw new Error('a credit above 1 is not named by its field');
+      await page.fill('#mm-spread-0-credit', '0.2');
+      await page.press('#mm-spread-0-credit', 'Tab');
+      if ((await atEnd()) === withCredit) throw new Error('a smaller spread credit did not change the run');
+      await page.locator('#margin-model').screenshot({ path: path.join(shotsDir, 'editor-spread-credits.png') });
+      // Per-account model: the spread trader margined per instrument instead of the venue's grid.
+      await page.selectOption('#preset', 'portfolio-offset-fails');
+      await page.waitForTimeout(300);
+      const grid = await atEnd();
+      await open('Margin model per account');
+      if ((await page.inputValue('#mm-account-0')) !== 'venue') throw new Error(`account 0 shows ${await page.inputValue('#mm-account-0')}`);
+      await page.selectOption('#mm-account-0', 'per_instrument');
+      if ((await atEnd()) === grid) throw new Error('margining the spreader per instrument did not change the run');
+      await page.locator('#group-models').screenshot({ path: path.join(shotsDir, 'editor-group-models.png') });
+      // The share link carries the per-account model.
+      await page.click('#share');
+      const url = await page.inputValue('#share-url');
+      const other = await page.context().newPage();
+      await other.goto(url);
+      await ready(other);
+      await other.$eval('#editor-panel summary:text-is("Margin model per account")', (s) => { s.parentElement.open = true; });
+      if ((await other.inputValue('#mm-account-0')) !== 'per_instrument') throw new Error(`the link lost the account's model: ${await other.inputValue('#mm-account-0')}`);
+      await other.close();
+    },
+  },
+  {
+    name: 'stress lab: a Monte Carlo of an options book with a random volatility path draws the paths\' σ (issue 18)',
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.selectOption('#preset', 'deribit-options-day');
+      await page.waitForTimeout(300);
+      await page.$eval('#editor-panel summary:text-is("Options")', (s) => { s.parentElement.open = true; });
+      // Without a random σ the lab draws no σ chart.
+      await page.selectOption('#stress-kind', 'monte_carlo');
+      await page.fill('#stress-paths', '60');
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      if (await page.$('#stress-sigma')) throw new Error('a σ chart without a random σ path');
+      for (const i of [1, 2, 3]) {
+        await page.check(`#opt-${i}-gbm`);
+        await page.waitForSelector(`#opt-${i}-gbm-vol`);
+      }
+      await page.click('#stress-run');
+      await page.waitForSelector('.stress-progress[data-state="done"]', { timeout: 60000 });
+      await page.waitForSelector('#stress-sigma');
+      if (await page.$('#stress-error')) throw new Error(`error shown: ${await text(page, '#stress-error')}`);
+      await page.locator('#stress-sigma').screenshot({ path: path.join(shotsDir, 'stress-vol-fan.png') });
+    },
+  },
+  {
+    name: 'phone: editor sections for options, spread credits and per-account models',
+    viewport: { width: 390, height: 844 },
+    touch: true,
+    async run({ page, base, shotsDir }) {
+      await page.goto(base);
+      await ready(page);
+      await page.tap('#tab-edit');
+      await page.selectOption('#preset', 'deribit-options-day');
+      await page.waitForTimeout(300);
+      for (const s of ['Options', 'Margin model per account', 'Margin model']) {
+        await page.$eval(`#editor-panel summary:text-is("${s}")`, (x) => { x.parentElement.open = true; });
+      }
+      await page.waitForSelector('#opt-1-strike');
+      await page.locator('#options-editor').screenshot({ path: path.join(shotsDir, 'phone-editor-options.png') });
+      await page.locator('#group-models').screenshot({ path: path.join(shotsDir, 'phone-editor-group-models.png') });
+      await page.selectOption('#preset', 'portfolio-offset-fails');
+      await page.waitForSelector('#mm-spread-0-credit');
+      await page.locator('#margin-model').screenshot({ path: path.join(shotsDir, 'phone-editor-spreads.png') });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+      if (wide > 1) throw new Error(`the editor overflows the phone by ${wide}px`);
+    },
+  },
+  {
     name: 'phone: editor sections for the margin model, the auction and the last price',
     viewport: { width: 390, height: 844 },
     touch: true,
@@ -1824,5 +1981,39 @@ specs.push({
     await page.waitForTimeout(400);
     await page.locator('#chart-second').scrollIntoViewIfNeeded();
     await page.locator('.charts').screenshot({ path: path.join(shotsDir, 'options-delta-chart.png') });
+  },
+});
+
+// Issue 18: a portfolio-margined options preset plays; a surviving option holder's story shows its
+// greeks and the scenario that drives its margin; the defaulter's step shows Deribit's order.
+specs.push({
+  name: 'options: the deribit-options-day preset plays; the market maker\'s story shows greeks and the worst scenario',
+  async run({ page, base, shotsDir }) {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(base);
+    await ready(page);
+    await page.selectOption('#preset', 'deribit-options-day');
+    await page.waitForFunction(() => /Options market maker/.test(document.querySelector('#accounts-scroll')?.textContent || ''), null, { timeout: 10000 });
+    await page.click('h1');
+    await page.keyboard.press('End');
+    await page.waitForTimeout(300);
+    const row = page.locator('.account-row').filter({ has: page.locator('span.name', { hasText: /^Options market maker/ }) });
+    await row.waitFor({ timeout: 10000 });
+    await row.scrollIntoViewIfNeeded();
+    await row.click();
+    await page.waitForFunction(() => /Options market maker/.test(document.querySelector('#account-story-title')?.textContent || ''), null, { timeout: 5000 });
+    const story = await text(page, '#account-story');
+    for (const want of [/Delta/, /Vega/, /worst case: price/]) {
+      if (!want.test(story)) throw new Error(`the story lacks ${want}: ${story.slice(0, 800)}`);
+    }
+    await page.locator('#account-story').scrollIntoViewIfNeeded();
+    await page.locator('#account-story').screenshot({ path: path.join(shotsDir, 'deribit-day-story.png') });
+    // Step 2 tells the liquidation in Deribit's order.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(300);
+    const told = await text(page, '#narrative');
+    if (!/would not trade within the price band/.test(told) || !/as the last resort/.test(told)) throw new Error(`step 2 does not tell Deribit's order: ${told.slice(0, 600)}`);
   },
 });

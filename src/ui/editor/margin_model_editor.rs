@@ -1,14 +1,16 @@
-//! `venue.margin_model` (issue 18): which margin model the venue runs and its main parameters.
-//! Switching the kind starts from that model's defaults (margin_model.rs); "per instrument"
-//! removes the field, as scenarios written before it have it. Spread credits and an account's
-//! or cohort's own model are edited in the JSON below. The page computes no margin here.
+//! `venue.margin_model` (issue 18): which margin model the venue runs, its main parameters and
+//! its spread credits (grid and SPAN); and the model of each account or cohort that has its own
+//! (`accounts[].margin_model`, `cohorts[].margin_model`). Switching the kind starts from that
+//! model's defaults (margin_model.rs); "per instrument" removes the venue's field, as scenarios
+//! written before it have it, and "the venue's" an account's. The page computes no margin here.
 
 use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::number_field::{check_input, choice_input, number_input};
-use crate::scenario::{GridSpec, HistVarSpec, MarginModelSpec, Scenario, SpanSpec, TailMeasure};
+use super::number_field::{check_input, choice_input, id_choice, number_input};
+use super::FieldErrors;
+use crate::scenario::{GridSpec, HistVarSpec, MarginModelSpec, Scenario, SpanSpec, SpreadCredit, TailMeasure, ValidationError};
 use crate::ui::state::use_state;
 
 const KINDS: [(&str, &str); 4] = [
@@ -18,12 +20,26 @@ const KINDS: [(&str, &str); 4] = [
     ("hist_var", "Historical VaR / ES (Eurex, LCH)"),
 ];
 
-fn kind(s: &Scenario) -> &'static str {
-    match &s.venue.margin_model {
+fn kind_of(m: &Option<MarginModelSpec>) -> &'static str {
+    match m {
         None | Some(MarginModelSpec::PerInstrument) => "per_instrument",
         Some(MarginModelSpec::ScenarioGrid(_)) => "scenario_grid",
         Some(MarginModelSpec::Span(_)) => "span",
         Some(MarginModelSpec::HistVar(_)) => "hist_var",
+    }
+}
+
+fn kind(s: &Scenario) -> &'static str {
+    kind_of(&s.venue.margin_model)
+}
+
+/// A model of kind `k` with its defaults (`per_instrument`: the explicit per-instrument model).
+fn model_of(k: &str) -> MarginModelSpec {
+    match k {
+        "scenario_grid" => MarginModelSpec::ScenarioGrid(GridSpec::default()),
+        "span" => MarginModelSpec::Span(SpanSpec::default()),
+        "hist_var" => MarginModelSpec::HistVar(HistVarSpec::default()),
+        _ => MarginModelSpec::PerInstrument,
     }
 }
 
@@ -32,11 +48,121 @@ fn set_kind(s: &mut Scenario, k: &str) {
         return;
     }
     s.venue.margin_model = match k {
-        "scenario_grid" => Some(MarginModelSpec::ScenarioGrid(GridSpec::default())),
-        "span" => Some(MarginModelSpec::Span(SpanSpec::default())),
-        "hist_var" => Some(MarginModelSpec::HistVar(HistVarSpec::default())),
-        _ => None,
+        "per_instrument" => None,
+        _ => Some(model_of(k)),
     };
+}
+
+/// An account's or cohort's own model as the form shows it: `venue` when it has none.
+fn group_kind(m: &Option<MarginModelSpec>) -> &'static str {
+    match m {
+        None => "venue",
+        Some(_) => kind_of(m),
+    }
+}
+
+/// Sets an account's or cohort's own model to kind `k` (its defaults), or removes it (`venue`);
+/// an unchanged kind keeps its parameters.
+fn set_group_kind(m: &mut Option<MarginModelSpec>, k: &str) {
+    if group_kind(m) == k {
+        return;
+    }
+    *m = match k {
+        "venue" => None,
+        _ => Some(model_of(k)),
+    };
+}
+
+const GROUP_KINDS: [(&str, &str); 5] = [
+    ("venue", "The venue's model"),
+    ("per_instrument", "Per instrument"),
+    ("scenario_grid", "Scenario grid"),
+    ("span", "SPAN"),
+    ("hist_var", "Historical VaR / ES"),
+];
+
+fn spreads(s: &Scenario) -> Option<&Vec<SpreadCredit>> {
+    match &s.venue.margin_model {
+        Some(MarginModelSpec::ScenarioGrid(GridSpec { spreads, .. }) | MarginModelSpec::Span(SpanSpec { spreads, .. })) => Some(spreads),
+        _ => None,
+    }
+}
+
+fn spreads_mut(s: &mut Scenario) -> Option<&mut Vec<SpreadCredit>> {
+    match &mut s.venue.margin_model {
+        Some(MarginModelSpec::ScenarioGrid(GridSpec { spreads, .. }) | MarginModelSpec::Span(SpanSpec { spreads, .. })) => Some(spreads),
+        _ => None,
+    }
+}
+
+/// The spread credits of a grid or SPAN venue model: each pair of legs (instruments that are not
+/// options) and the fraction of their scan risk given back; validation (validate_margin.rs)
+/// names a bad one by its path.
+#[component]
+fn SpreadsEditor() -> impl IntoView {
+    let s = use_state();
+    let errors = RwSignal::new(Vec::<ValidationError>::new());
+    let report = move |r: Result<(), Vec<ValidationError>>| errors.set(r.err().unwrap_or_default());
+    let shape = Memo::new(move |_| s.scenario.with(|sc| (spreads(sc).map(Vec::len), sc.instruments.iter().filter(|x| x.option.is_none()).map(|x| x.id.clone()).collect::<Vec<_>>())));
+    view! {
+        {move || { let (n, ids) = shape.get(); n.map(|n| { let ids2 = ids.clone(); view! {
+            <fieldset id="mm-spreads" class="spreads">
+                <legend>"Spread credits (inter-commodity)"</legend>
+                {(0..n).map(|k| { let (ia, ib) = (ids2.clone(), ids2.clone()); view! {
+                    <div class="row">
+                        {id_choice(format!("mm-spread-{k}-a"), "Leg".into(), ia,
+                            move |sc| spreads(sc).and_then(|v| v.get(k)).map(|c| c.a.clone()).unwrap_or_default(),
+                            move |sc, v| if let Some(c) = spreads_mut(sc).and_then(|x| x.get_mut(k)) { c.a = v.to_string(); })}
+                        {id_choice(format!("mm-spread-{k}-b"), "against".into(), ib,
+                            move |sc| spreads(sc).and_then(|v| v.get(k)).map(|c| c.b.clone()).unwrap_or_default(),
+                            move |sc, v| if let Some(c) = spreads_mut(sc).and_then(|x| x.get_mut(k)) { c.b = v.to_string(); })}
+                        {number_input(format!("mm-spread-{k}-credit"), "credit (0.8 = 80 % of the scan risk)".into(), format!("venue.margin_model.spreads[{k}].credit"),
+                            move |sc| spreads(sc).and_then(|v| v.get(k)).map(|c| c.credit).unwrap_or_default(),
+                            move |sc, v| { if let Some(c) = spreads_mut(sc).and_then(|x| x.get_mut(k)) { c.credit = v; } Ok(()) })}
+                        <button type="button" aria-label=format!("Remove spread credit {}", k + 1) on:click=move |_| report(s.edit(|sc| {
+                            if let Some(v) = spreads_mut(sc) { if k < v.len() { v.remove(k); } }
+                        }))>"✕"</button>
+                    </div>
+                }}).collect_view()}
+                <button type="button" id="mm-add-spread" on:click=move |_| report(s.edit(|sc| {
+                    let ids: Vec<String> = sc.instruments.iter().filter(|x| x.option.is_none()).map(|x| x.id.clone()).collect();
+                    if let (Some(a), Some(b), Some(v)) = (ids.first().cloned(), ids.get(1).cloned(), spreads_mut(sc)) {
+                        v.push(SpreadCredit { a, b, credit: Decimal::new(5, 1) });
+                    }
+                }))>"Add a spread credit"</button>
+                <FieldErrors errors=errors/>
+            </fieldset>
+        }})}}
+    }
+}
+
+/// The model of each account and cohort that may have its own (`accounts[].margin_model`,
+/// `cohorts[].margin_model`): the venue's, or one of the four with its defaults. A venue can so
+/// margin its portfolio-margin users by the grid and the rest per instrument (Deribit does).
+#[component]
+pub fn GroupModelsEditor() -> impl IntoView {
+    let s = use_state();
+    let shape = Memo::new(move |_| {
+        s.scenario.with(|sc| {
+            (
+                sc.accounts.iter().enumerate().map(|(k, a)| (k, if a.name.is_empty() { a.id.clone() } else { a.name.clone() })).collect::<Vec<_>>(),
+                sc.cohorts.iter().enumerate().map(|(k, c)| (k, if c.name.is_empty() { c.id.clone() } else { c.name.clone() })).collect::<Vec<_>>(),
+            )
+        })
+    });
+    view! {
+        <div id="group-models">
+            {move || { let (accounts, cohorts) = shape.get(); view! {
+                {accounts.into_iter().map(|(k, name)| choice_input(format!("mm-account-{k}"), name, GROUP_KINDS.to_vec(),
+                    move |sc| sc.accounts.get(k).map_or("venue", |a| group_kind(&a.margin_model)),
+                    move |sc, v| if let Some(a) = sc.accounts.get_mut(k) { set_group_kind(&mut a.margin_model, v); })).collect_view()}
+                {cohorts.into_iter().map(|(k, name)| choice_input(format!("mm-cohort-{k}"), format!("Cohort: {name}"), GROUP_KINDS.to_vec(),
+                    move |sc| sc.cohorts.get(k).map_or("venue", |c| group_kind(&c.margin_model)),
+                    move |sc, v| if let Some(c) = sc.cohorts.get_mut(k) { set_group_kind(&mut c.margin_model, v); })).collect_view()}
+            }}}
+            <p class="hint">"A model chosen here starts from its defaults; its parameters are edited under “Everything (JSON)” (accounts[].margin_model)."</p>
+        </div>
+    }
 }
 
 fn whole(v: Decimal) -> Result<u32, String> {
@@ -139,14 +265,7 @@ pub fn MarginModelEditor() -> impl IntoView {
     let s = use_state();
     // Only a change of kind rebuilds the fields (an edit keeps the focus and the messages).
     let current = Memo::new(move |_| s.scenario.with(kind));
-    let spreads = move || {
-        s.scenario.with(|sc| match &sc.venue.margin_model {
-            Some(MarginModelSpec::ScenarioGrid(GridSpec { spreads, .. }) | MarginModelSpec::Span(SpanSpec { spreads, .. })) => {
-                spreads.iter().map(|c| format!("{}–{}: {}", c.a, c.b, c.credit.normalize())).collect::<Vec<_>>().join("; ")
-            }
-            _ => String::new(),
-        })
-    };
+    let spreads = move || s.scenario.with(|sc| spreads(sc).map(|v| v.iter().map(|c| format!("{}–{}: {}", c.a, c.b, c.credit.normalize())).collect::<Vec<_>>().join("; ")).unwrap_or_default());
     view! {
         <div id="margin-model">
             {choice_input("mm-kind".into(), "Margin model".into(), KINDS.to_vec(), kind, set_kind)}
@@ -159,7 +278,7 @@ pub fn MarginModelEditor() -> impl IntoView {
             <Show when=move || !spreads().is_empty()>
                 <p class="hint">"Spread credits: "{spreads}</p>
             </Show>
-            <p class="hint">"Spread credits (venue.margin_model.spreads, grid and SPAN) and an account's or cohort's own model (accounts[].margin_model) are edited under “Everything (JSON)”."</p>
+            <SpreadsEditor/>
         </div>
     }
 }

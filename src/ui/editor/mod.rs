@@ -10,6 +10,7 @@ mod last_price_editor;
 mod layers_editor;
 mod margin_model_editor;
 mod number_field;
+mod options_editor;
 mod preset_picker;
 mod shocks_editor;
 
@@ -17,7 +18,7 @@ use leptos::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use crate::scenario::{AdlRule, ValidationError};
+use crate::scenario::{AdlRule, OptionLiquidation, ValidationError};
 use crate::ui::state::use_state;
 
 pub use field_errors::FieldErrors;
@@ -26,8 +27,9 @@ use interventions::Interventions;
 use json_editor::JsonEditor;
 use last_price_editor::LastPriceEditor;
 use layers_editor::LayersEditor;
-use margin_model_editor::MarginModelEditor;
-use number_field::NumberField;
+use margin_model_editor::{GroupModelsEditor, MarginModelEditor};
+use number_field::{choice_input, NumberField};
+use options_editor::OptionsEditor;
 use preset_picker::PresetPicker;
 use shocks_editor::ShocksEditor;
 
@@ -44,6 +46,7 @@ pub fn Editor() -> impl IntoView {
             <NumberField id="venue-auction" label="Auction discount to mark (CCP close-out)" path="venue.auction_discount"
                 get=|s| s.venue.auction_discount set=|s, v| { s.venue.auction_discount = v; Ok(()) }/>
             <AdlRuleSelect/>
+            {option_liquidation_select()}
             <NumberField id="steps" label="Steps" path="steps"
                 get=|s| Decimal::from(s.steps)
                 set=|s, v| {
@@ -62,6 +65,14 @@ pub fn Editor() -> impl IntoView {
         <details>
             <summary>"Margin model"</summary>
             <MarginModelEditor/>
+        </details>
+        <details>
+            <summary>"Margin model per account"</summary>
+            <GroupModelsEditor/>
+        </details>
+        <details>
+            <summary>"Options"</summary>
+            <OptionsEditor/>
         </details>
         <details>
             <summary>"Default auction (clearing house)"</summary>
@@ -106,4 +117,25 @@ fn AdlRuleSelect() -> impl IntoView {
         </select>
         <FieldErrors errors=errors/>
     }
+}
+
+/// `venue.option_liquidation` (issue 18): how an exchange liquidates an account holding a live
+/// option (option_liquidation.rs); validation refuses a step-by-step order on a clearing house.
+fn option_liquidation_select() -> impl IntoView {
+    const ORDERS: [(OptionLiquidation, &str, &str); 3] = [
+        (OptionLiquidation::Generic, "generic", "Like any account (in quarters or in full)"),
+        (OptionLiquidation::Deribit, "deribit", "Deribit 2023: largest contributor first, hedge last"),
+        (OptionLiquidation::HedgeFirst, "hedge_first", "Hedge first, then largest contributor (before 2023)"),
+    ];
+    choice_input(
+        "venue-option-liquidation".into(),
+        "Option accounts' liquidation (exchange)".into(),
+        ORDERS.iter().map(|o| (o.1, o.2)).collect(),
+        |sc| ORDERS.iter().find(|o| o.0 == sc.venue.option_liquidation).map_or("generic", |o| o.1),
+        |sc, v| {
+            if let Some(o) = ORDERS.iter().find(|o| o.1 == v) {
+                sc.venue.option_liquidation = o.0;
+            }
+        },
+    )
 }

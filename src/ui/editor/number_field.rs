@@ -106,3 +106,27 @@ pub fn choice_input(
         <FieldErrors errors=errors/>
     }
 }
+
+/// One of the scenario's own ids (an instrument, an account) as a labelled select: `ids` the
+/// choices, shown as they are written.
+pub fn id_choice(
+    id: String,
+    label: String,
+    ids: Vec<String>,
+    get: impl Fn(&Scenario) -> String + Send + Sync + 'static,
+    set: impl Fn(&mut Scenario, &str) + Send + Sync + 'static,
+) -> impl IntoView {
+    let s = use_state();
+    let errors = RwSignal::new(Vec::<ValidationError>::new());
+    view! {
+        <label for=id.clone()>{label}</label>
+        <select id=id prop:value=move || s.scenario.with(|sc| get(sc))
+            on:change=move |e| {
+                let v = event_target_value(&e);
+                errors.set(s.edit(|sc| set(sc, &v)).err().unwrap_or_default());
+            }>
+            {ids.into_iter().map(|x| view! { <option value=x.clone()>{x.clone()}</option> }).collect_view()}
+        </select>
+        <FieldErrors errors=errors/>
+    }
+}
