@@ -96,7 +96,7 @@ struct Source {
 
 impl Source {
     fn decode(&self) -> Option<Preset> {
-        serde_json::from_str::<Scenario>(self.json).ok().map(|scenario| Preset {
+        super::strict::read::<Scenario>(self.json).ok().map(|scenario| Preset {
             id: self.id,
             title: self.title,
             summary: self.summary,
@@ -625,7 +625,7 @@ pub fn by_link_key(key: &str) -> Option<(Option<&'static str>, Scenario)> {
         return Some((Some(p.id), p.scenario));
     }
     let json = BEFORE_19.iter().find(|b| b.0 == key)?.1;
-    serde_json::from_str::<Scenario>(json).ok().map(|s| (None, s))
+    super::strict::read::<Scenario>(json).ok().map(|s| (None, s))
 }
 
 /// Every key an earlier content of a re-told preset is linked under (index.html names each).
