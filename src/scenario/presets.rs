@@ -5,6 +5,7 @@
 //! (see domain notes, "Verified" vs "Unverified").
 
 use super::schema::Scenario;
+use std::sync::OnceLock;
 
 #[derive(Clone, Debug)]
 pub struct Preset {
@@ -94,9 +95,16 @@ struct Source {
     json: &'static str,
 }
 
+/// Each preset's scenario, decoded once (the page asks for the presets several times while it
+/// mounts: the link's base, the picker, the shortest link's patch). Reading them through the strict
+/// reader (issue 16: one `Deserialize` per type in the page) is slower than `serde_json::from_str`
+/// was, so it is paid once per preset, not once per call.
+static DECODED: [OnceLock<Option<Scenario>>; SOURCES.len()] = [const { OnceLock::new() }; SOURCES.len()];
+
 impl Source {
     fn decode(&self) -> Option<Preset> {
-        super::strict::read::<Scenario>(self.json).ok().map(|scenario| Preset {
+        let k = SOURCES.iter().position(|s| s.id == self.id)?; // ids are unique (a test checks)
+        DECODED[k].get_or_init(|| super::strict::read::<Scenario>(self.json).ok()).clone().map(|scenario| Preset {
             id: self.id,
             title: self.title,
             summary: self.summary,
