@@ -203,7 +203,7 @@ fn patch_text(base: &Value, target: &Value) -> String {
 
 /// Whether `link` decodes (before validation) to exactly `scenario`.
 fn exact(link: &str, scenario: &Scenario) -> bool {
-    unpack(link).ok().and_then(|(v, _, _)| serde_json::from_value::<Scenario>(v).ok()).as_ref() == Some(scenario)
+    unpack(link).ok().and_then(|(v, _, _)| super::strict::decode::<Scenario>(&v).ok()).as_ref() == Some(scenario)
 }
 
 /// Where a link opens.
@@ -447,14 +447,14 @@ const V1_TEMPLATES: &[(&str, &str)] = &[
 const MAX_NEW_ELEMENTS: usize = 50_000;
 
 fn v1_blank() -> Value {
-    serde_json::from_str(V1_BLANK).unwrap_or(Value::Null) // ok: a constant a test parses
+    super::strict::parse(V1_BLANK.as_bytes()).unwrap_or(Value::Null) // ok: a constant a test parses
 }
 
 fn template(path: &str) -> Value {
     V1_TEMPLATES
         .iter()
         .find(|(p, _)| *p == path)
-        .and_then(|(_, json)| serde_json::from_str(json).ok())
+        .and_then(|(_, json)| super::strict::parse(json.as_bytes()).ok())
         .unwrap_or(Value::Null)
 }
 

@@ -132,7 +132,48 @@ pub fn read_value(value: Value) -> Result<Scenario, Vec<ValidationError>> {
 
 /// Serialize a scenario as pretty JSON.
 pub fn to_json(s: &Scenario) -> String {
-    serde_json::to_string_pretty(s).unwrap_or_default()
+    String::from_utf8(json_text(s, true)).unwrap_or_default()
+}
+
+/// `serde_json::to_vec_pretty` (`pretty`) or `to_vec`, byte for byte, through one serializer type:
+/// each of those two instantiates every type's `Serialize` once more in the page's wasm, this
+/// once for both (issue 16). Empty if `value` cannot be serialized.
+pub fn json_text<T: Serialize + ?Sized>(value: &T, pretty: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    let layout = Layout(pretty.then(serde_json::ser::PrettyFormatter::new));
+    match value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, layout)) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// serde_json's pretty layout, or its compact one (`None`), chosen at run time.
+struct Layout(Option<serde_json::ser::PrettyFormatter<'static>>);
+
+/// The methods `PrettyFormatter` overrides; every other one is the trait's default in both.
+macro_rules! layout {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        impl serde_json::ser::Formatter for Layout {
+            $(fn $method<W: ?Sized + std::io::Write>(&mut self, writer: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+                match &mut self.0 {
+                    Some(pretty) => pretty.$method(writer $(, $arg)*),
+                    None => serde_json::ser::CompactFormatter.$method(writer $(, $arg)*),
+                }
+            })*
+        }
+    };
+}
+
+layout! {
+    begin_array();
+    end_array();
+    begin_array_value(first: bool);
+    end_array_value();
+    begin_object();
+    end_object();
+    begin_object_key(first: bool);
+    begin_object_value();
+    end_object_value();
 }
 
 #[cfg(test)]

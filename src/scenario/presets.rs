@@ -5,6 +5,7 @@
 //! (see domain notes, "Verified" vs "Unverified").
 
 use super::schema::Scenario;
+use std::sync::OnceLock;
 
 #[derive(Clone, Debug)]
 pub struct Preset {
@@ -94,9 +95,16 @@ struct Source {
     json: &'static str,
 }
 
+/// Each preset's scenario, decoded once (the page asks for the presets several times while it
+/// mounts: the link's base, the picker, the shortest link's patch). Reading them through the strict
+/// reader (issue 16: one `Deserialize` per type in the page) is slower than `serde_json::from_str`
+/// was, so it is paid once per preset, not once per call.
+static DECODED: [OnceLock<Option<Scenario>>; SOURCES.len()] = [const { OnceLock::new() }; SOURCES.len()];
+
 impl Source {
     fn decode(&self) -> Option<Preset> {
-        serde_json::from_str::<Scenario>(self.json).ok().map(|scenario| Preset {
+        let k = SOURCES.iter().position(|s| s.id == self.id)?; // ids are unique (a test checks)
+        DECODED[k].get_or_init(|| serde_json::from_str::<Scenario>(self.json).ok()).clone().map(|scenario| Preset {
             id: self.id,
             title: self.title,
             summary: self.summary,
@@ -675,7 +683,7 @@ pub fn by_link_key(key: &str) -> Option<(Option<&'static str>, Scenario)> {
         return Some((Some(p.id), p.scenario));
     }
     let json = BEFORE_19.iter().find(|b| b.0 == key)?.1;
-    serde_json::from_str::<Scenario>(json).ok().map(|s| (None, s))
+    super::strict::read::<Scenario>(json).ok().map(|s| (None, s))
 }
 
 /// Every key an earlier content of a re-told preset is linked under (index.html names each).

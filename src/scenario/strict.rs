@@ -135,6 +135,13 @@ impl<'de> Visitor<'de> for Node<'_> {
 // ---------------------------------------------------------------------------------------------
 // Value → T, objects only for structs, errors located.
 
+/// [`parse`] then [`decode`]: the page's one way from JSON text to a typed value (issue 16: each
+/// other way, `serde_json::from_str` or `from_value`, is a second copy of every type's
+/// `Deserialize` in the wasm).
+pub fn read<T: de::DeserializeOwned>(text: &str) -> Result<T, ValidationError> {
+    decode(&parse(text.as_bytes())?)
+}
+
 /// Decode `value` as a `T`; an error names the innermost field that failed (`accounts[0].cash`),
 /// or the object for an unknown or missing field (`accounts[0]: unknown field `sise`, …`).
 pub fn decode<'a, T: de::Deserialize<'a>>(value: &'a Value) -> Result<T, ValidationError> {

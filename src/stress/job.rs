@@ -232,7 +232,8 @@ impl ShardedJob {
 
     /// Worker `k`'s partial; the merged result once every worker's is in.
     pub fn finish(&mut self, k: usize, partial: Value) -> StressResult<Option<MonteCarloResult>> {
-        let p: MonteCarloPartial = serde_json::from_value(partial).map_err(|e| StressError::Engine(format!("worker {k}: unreadable partial: {e}")))?;
+        // Read as the page reads every value (one `Deserialize` per type in its wasm, issue 16).
+        let p: MonteCarloPartial = crate::scenario::strict::decode(&partial).map_err(|e| StressError::Engine(format!("worker {k}: unreadable partial: {e}")))?;
         if let (Some(d), Some(t)) = (self.done.get_mut(k), self.total.get_mut(k)) {
             (*d, *t) = (p.to - p.from, p.to - p.from);
         }

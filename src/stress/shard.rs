@@ -101,7 +101,7 @@ pub struct MonteCarloPartial {
 /// FNV-1a (64 bit) of the scenario's JSON: tells partials of different scenarios apart (a
 /// check against mixing up files, not against forgery).
 pub fn digest(s: &crate::scenario::Scenario) -> String {
-    let text = serde_json::to_vec(s).unwrap_or_default();
+    let text = crate::scenario::json_text(s, false);
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text {
         h ^= u64::from(b);

@@ -23,7 +23,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::{use_state, AppState};
 use crate::engine::{format_decimal, format_money, format_pct, waterfall_presets_for, Timeline};
-use crate::scenario::{LayerSpec, Scenario};
+use crate::scenario::{strict, LayerSpec, Scenario};
 use crate::stress::job::{worker_count, JobKind, JobRequest, ShardedJob};
 use std::rc::Rc;
 use crate::stress::{
@@ -135,13 +135,15 @@ struct Ui {
     workers: RwSignal<usize>,
 }
 
+/// The worker's result, read as the page reads everything (`strict::decode`: one `Deserialize`
+/// per type in the page's wasm, issue 16).
 fn parse_body(kind: JobKind, v: serde_json::Value) -> Result<Body, String> {
-    let e = |e: serde_json::Error| format!("the worker's result could not be read: {e}");
+    let e = |e: crate::scenario::ValidationError| format!("the worker's result could not be read: {e}");
     Ok(match kind {
-        JobKind::MonteCarlo => Body::MonteCarlo(Box::new(serde_json::from_value(v).map_err(e)?)),
-        JobKind::Cover => Body::Cover(Box::new(serde_json::from_value(v).map_err(e)?)),
-        JobKind::Reverse => Body::Reverse(Box::new(serde_json::from_value(v).map_err(e)?)),
-        JobKind::Sweep => Body::Sweep(Box::new(serde_json::from_value(v).map_err(e)?)),
+        JobKind::MonteCarlo => Body::MonteCarlo(Box::new(strict::decode(&v).map_err(e)?)),
+        JobKind::Cover => Body::Cover(Box::new(strict::decode(&v).map_err(e)?)),
+        JobKind::Reverse => Body::Reverse(Box::new(strict::decode(&v).map_err(e)?)),
+        JobKind::Sweep => Body::Sweep(Box::new(strict::decode(&v).map_err(e)?)),
     })
 }
 
@@ -172,7 +174,9 @@ fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
         finish(id);
     };
     for (k, r) in reqs.into_iter().enumerate() {
-        let text = serde_json::to_string(&r).map_err(|e| format!("cannot encode the request: {e}"))?;
+        // Through a `Value`, as links are: the scenario's `Serialize` then exists once in the
+        // page's wasm (for the `Value` serializer), not once more for the text writer (issue 16).
+        let text = serde_json::to_value(&r).and_then(|v| serde_json::to_string(&v)).map_err(|e| format!("cannot encode the request: {e}"))?;
         let worker = match web_sys::Worker::new(WORKER_URL) {
             Ok(w) => w,
             Err(e) => {
@@ -187,7 +191,7 @@ fn start(ui: Ui, req: JobRequest) -> Result<(), String> {
                 return; // a message from a run that was cancelled or replaced
             }
             let Some(data) = e.data().as_string() else { return };
-            let msg = match serde_json::from_str::<Incoming>(&data) {
+            let msg = match strict::read::<Incoming>(&data) {
                 Ok(m) => m,
                 Err(err) => return fail(format!("The stress worker sent something unreadable: {err}")),
             };
