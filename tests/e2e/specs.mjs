@@ -658,6 +658,7 @@ specs.push(
       await page.press('#opt-1-smile-0-m', 'Tab');
       await page.waitForTimeout(300);
       if (!/instruments\[1\]\.option\.smile\[0\]\.moneyness/.test(await text(page, '#options-editor'))) throw new Error('a moneyness of 0 is not named by its field');
+      await page.locator('#options-editor').screenshot({ path: path.join(shotsDir, 'editor-option-smile.png') });
       await page.click('button[aria-label="Remove smile point 1 of BTC-27000-P"]');
       await page.waitForTimeout(300);
       if ((await atEnd()) !== deribit) throw new Error('removing the smile point did not restore the run');
