@@ -185,6 +185,74 @@ fn a_gbm_volatility_path_draws_its_own_stream() {
     assert!((1..50).any(|k| t.mark(1, k) != flat.mark(1, k)), "the marks follow the random σ");
 }
 
+/// A smile by moneyness (K/F → σ added to the path's): the 65,000 call at F 60,000 has
+/// moneyness 65,000 / 60,000 = 1.08333…, a third of the way from 1.00 (+0) to 1.25 (+0.15), so
+/// σ = 0.60 + 0.15 × (0.08333… / 0.25) = 0.60 + 0.05 = 0.65. Black-76 at F 60,000, K 65,000, 30
+/// days, σ 0.65: d1 = [ln(60/65) + 0.65² × 30/365 / 2] / (0.65 √(30/365)) = −0.355497…,
+/// C = 2,559.741828 (by hand with erf) → 2,559.5 on the 0.5 tick (without the smile, 2,238).
+#[test]
+fn a_smile_moves_sigma_by_moneyness_before_black76() {
+    let mut s = call_book(PremiumUnit::Quote, SettlementKind::Cash);
+    s.instruments[1].option.as_mut().unwrap().smile =
+        vec![SmilePoint { moneyness: d("0.8"), add: d("0.1") }, SmilePoint { moneyness: d("1"), add: d("0") }, SmilePoint { moneyness: d("1.25"), add: d("0.15") }];
+    validate(&s).expect("a sorted smile is valid");
+    let p = price_path::paths(&s).unwrap();
+    assert_eq!(p.vols[1][0], d("0.65"));
+    let one = spillway::engine::options::black76::Black76 {
+        kind: spillway::engine::options::black76::OptionKind::Call,
+        forward: 60000.0,
+        strike: 65000.0,
+        years: 30.0 / 365.0,
+        sigma: 0.65,
+        rate: 0.0,
+    };
+    assert!((one.price().unwrap() - 2559.741828).abs() < 1e-6);
+    assert_eq!(p.marks[1][0], d("2559.5"));
+    let t = engine::simulate(&s).unwrap();
+    assert_eq!(t.mark(1, 0), d("2559.5"));
+    assert_eq!(cash(&t, 0, 0), d("7440.5"), "the buyer pays the smiled premium");
+    // At expiry the payoff does not read σ: 70,000 − 65,000 either way.
+    assert_eq!(t.mark(1, 30), d("5000"));
+    // The path's σ itself is untouched (the stress lab's fan reads it).
+    assert_eq!(option_path::vol_path(&s, 1).unwrap()[0], d("0.6"));
+}
+
+/// The smile is validated at the boundary, each error naming its field; it survives JSON and a
+/// share link, and an option without one writes no `smile`.
+#[test]
+fn a_smile_is_validated_by_field_and_round_trips() {
+    let mut s = call_book(PremiumUnit::Quote, SettlementKind::Cash);
+    assert!(!to_json(&s).contains("smile"), "absent, not written");
+    s.instruments[1].option.as_mut().unwrap().smile = vec![
+        SmilePoint { moneyness: d("1.1"), add: d("0.05") },
+        SmilePoint { moneyness: d("1.1"), add: d("0.00001") },
+        SmilePoint { moneyness: d("0"), add: d("11") },
+        SmilePoint { moneyness: d("1.23456"), add: d("0") },
+    ];
+    let text: Vec<String> = validate(&s).unwrap_err().iter().map(|e| e.to_string()).collect();
+    let has = |field: &str, word: &str| text.iter().any(|e| e.starts_with(field) && e.contains(word));
+    assert!(has("instruments[1].option.smile[1].moneyness", "increasing"), "{text:?}");
+    assert!(has("instruments[1].option.smile[1].add", "decimal places"), "{text:?}");
+    assert!(has("instruments[1].option.smile[2].moneyness", "above 0"), "{text:?}");
+    assert!(has("instruments[1].option.smile[2].add", "between"), "{text:?}");
+    assert!(has("instruments[1].option.smile[3].moneyness", "decimal places"), "{text:?}");
+    s.instruments[1].option.as_mut().unwrap().smile = vec![SmilePoint { moneyness: d("1"), add: d("0") }; 33];
+    let text: Vec<String> = validate(&s).unwrap_err().iter().map(|e| e.to_string()).collect();
+    assert!(text.iter().any(|e| e.starts_with("instruments[1].option.smile:") && e.contains("at most 32")), "{text:?}");
+    let unknown = to_json(&call_book(PremiumUnit::Quote, SettlementKind::Cash)).replace(r#""kind": "call""#, r#""kind": "call", "smile": [{"moneyness": "1", "vol": "0.1"}]"#);
+    let e = format!("{:?}", from_json(&unknown).unwrap_err());
+    assert!(e.contains("smile") && e.contains("vol"), "{e}");
+
+    s.instruments[1].option.as_mut().unwrap().smile = vec![SmilePoint { moneyness: d("0.9"), add: d("0.08") }, SmilePoint { moneyness: d("1.2"), add: d("-0.02") }];
+    validate(&s).expect("valid");
+    let j = to_json(&s);
+    assert!(j.contains(r#""smile""#) && j.contains(r#""moneyness": "0.9""#), "{j}");
+    assert_eq!(from_json(&j).unwrap(), s);
+    let link = codec::encode(&s, Some(4));
+    let back = codec::decode(&link).unwrap();
+    assert_eq!((back.scenario, back.step), (s, Some(4)));
+}
+
 #[test]
 fn an_instrument_without_option_serializes_as_before() {
     let s = call_book(PremiumUnit::Quote, SettlementKind::Cash);

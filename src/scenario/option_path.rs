@@ -3,13 +3,15 @@
 //! `engine::options::marks::option_marks` (Black-76, rounded to the option's tick before money).
 //! A coin-premium option's coin marks are converted to the run's quote currency at the
 //! underlying's mark (the delivery mark from expiry on), to 10 places (`domain::PRICE_DP`), so an
-//! option mark is a price of the format's domain like any other.
+//! option mark is a price of the format's domain like any other. An option's `smile` moves its σ
+//! by moneyness K/F_t before Black-76 (`engine::options::smile::smiled_sigma`).
 
 use super::domain::{PRICE_DP, PRICE_MAX};
 use super::schema::{Instrument, PremiumUnit, Scenario};
 use super::validate_option::VOL_MAX;
 use super::ValidationError;
 use crate::engine::options::marks::{option_marks, OptionTerms as MarkTerms};
+use crate::engine::options::smile::{smiled_sigma, SmilePoint};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Implied volatility is scripted on a grid of 0.0001 (a hundredth of a vol point).
@@ -71,7 +73,16 @@ pub fn apply(s: &Scenario, marks: &mut [Vec<Decimal>]) -> Result<Vec<Vec<Decimal
         }
         let expiry = ins.expiry.as_ref().map(|x| x.step).ok_or_else(|| err(format!("instruments[{i}].expiry"), "an option needs an expiry"))?;
         let under = marks.get(u).cloned().unwrap_or_default();
-        let vol = vol_path(s, i)?;
+        // The smile (if any) moves σ by the strike's moneyness against each step's underlying
+        // mark before Black-76 reads it; the σ returned is the smiled one, so greeks and the
+        // margin grid price with the σ that made the mark.
+        let mut vol = vol_path(s, i)?;
+        if !o.smile.is_empty() {
+            let pts: Vec<SmilePoint> = o.smile.iter().map(|x| SmilePoint { moneyness: x.moneyness, add: x.add }).collect();
+            for (v, f) in vol.iter_mut().zip(&under) {
+                *v = smiled_sigma(&pts, *v, o.strike, *f);
+            }
+        }
         let terms = MarkTerms {
             kind: o.kind.into(),
             premium_in: o.premium.into(),

@@ -628,6 +628,21 @@ pub struct OptionTerms {
     /// Implied volatility σ, annualised (0.6 = 60 %), as a path: initial, points, shocks, or a
     /// seeded `gbm` of σ (per-step drift and volatility; its own draws, option_path.rs).
     pub volatility: PricePath,
+    /// An implied-volatility smile by moneyness: points of K/F (sorted, strictly increasing),
+    /// each with the volatility added to the path's at-the-money σ at that moneyness; linear
+    /// between points, flat beyond the ends (`engine::options::smile`). Empty: σ is the path's
+    /// at every moneyness, and not written, so older links read unchanged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub smile: Vec<SmilePoint>,
+}
+
+/// One point of an option's volatility smile: at moneyness K/F = `moneyness`, σ is the path's σ
+/// plus `add` (0.1 = ten vol points; negative below the at-the-money σ).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmilePoint {
+    pub moneyness: Decimal,
+    pub add: Decimal,
 }
 
 impl Default for OptionTerms {
@@ -639,6 +654,7 @@ impl Default for OptionTerms {
             days_per_step: Decimal::ONE,
             premium: PremiumUnit::Quote,
             volatility: PricePath::default(),
+            smile: Vec::new(),
         }
     }
 }

@@ -13,6 +13,14 @@ pub const VOL_MAX: Decimal = Decimal::TEN;
 /// Largest calendar days per step: a step of a year at most.
 pub const DAYS_PER_STEP_MAX: Decimal = Decimal::from_parts(365, 0, 0, false, 0);
 
+/// Most points a volatility smile may have (a venue's chain quotes a few dozen strikes; the
+/// smile's shape needs far fewer).
+pub const SMILE_POINTS_MAX: usize = 32;
+/// Largest moneyness K/F a smile point may name: a strike ten times the underlying.
+pub const SMILE_MONEYNESS_MAX: Decimal = Decimal::TEN;
+/// Decimal places of a smile's moneyness and added σ: σ's own grid, 0.0001.
+pub const SMILE_DP: u32 = 4;
+
 /// A price path the generic instrument checks read in place of an option's own (ignored) `price`.
 pub(super) static IGNORED_PATH: PricePath = PricePath { initial: Decimal::ONE, points: Vec::new(), shocks: Vec::new(), gbm: None };
 
@@ -112,6 +120,29 @@ pub fn check(s: &Scenario) -> Vec<ValidationError> {
             }
             if sh.step > s.steps {
                 push(format!("{vp}.shocks[{k}].step"), format!("beyond the last step {}", s.steps));
+            }
+        }
+        // The smile: at most SMILE_POINTS_MAX points of moneyness K/F, strictly increasing in
+        // (0, SMILE_MONEYNESS_MAX], each adding between −VOL_MAX and VOL_MAX to σ, on σ's grid
+        // of 0.0001 (4 places).
+        if o.smile.len() > SMILE_POINTS_MAX {
+            push(format!("{op}.smile"), format!("at most {SMILE_POINTS_MAX} points (got {})", o.smile.len()));
+        }
+        let mut prev: Option<Decimal> = None;
+        for (k, pt) in o.smile.iter().enumerate() {
+            let sp = format!("{op}.smile[{k}]");
+            if pt.moneyness <= Decimal::ZERO || pt.moneyness > SMILE_MONEYNESS_MAX {
+                push(format!("{sp}.moneyness"), format!("must be above 0 and at most {SMILE_MONEYNESS_MAX} (moneyness is strike / underlying; got {})", pt.moneyness));
+            } else if too_many_places(pt.moneyness, SMILE_DP) {
+                push(format!("{sp}.moneyness"), format!("at most {SMILE_DP} decimal places (got {})", pt.moneyness));
+            } else if prev.is_some_and(|m| pt.moneyness <= m) {
+                push(format!("{sp}.moneyness"), format!("points must be sorted by increasing moneyness ({} follows {})", pt.moneyness, prev.unwrap_or_default()));
+            }
+            prev = Some(pt.moneyness);
+            if pt.add < -VOL_MAX || pt.add > VOL_MAX {
+                push(format!("{sp}.add"), format!("must be between −{VOL_MAX} and {VOL_MAX} (got {})", pt.add));
+            } else if too_many_places(pt.add, SMILE_DP) {
+                push(format!("{sp}.add"), format!("at most {SMILE_DP} decimal places, σ's grid of 0.0001 (got {})", pt.add));
             }
         }
         // A random σ path (ignored when there are points, as a price's): per-step drift and

@@ -241,7 +241,19 @@ const TERMS: &[Term] = &[
         term: "delta hedge",
         definition: "Trading the underlying so that an option book's value no longer moves with its price: a book short puts gains delta as the price falls, so the hedge sells the future or perpetual by that delta. A clearing house hedges a defaulter's option book before auctioning it; an exchange's liquidation engine delta-hedges first, or only as the last resort.",
         show_me: ShowMe { preset: "deribit-options-day", venue: 0, step: 2, mentions: &["delta-hedges"], stress: None },
-        see_also: &["option liquidation order", "default auction"],
+        see_also: &["option liquidation order", "default auction", "greeks"],
+    },
+    Term {
+        term: "implied volatility",
+        definition: "The yearly volatility σ that, put into the option-pricing formula (Black-76 here), gives an option's price: 0.6 means the market prices the underlying to move about 60% in a year. It has a path of its own, so an option's mark moves when volatility jumps even while the underlying stands still, and it tends to jump when prices fall; a smile adds volatility to strikes away from the money. At step 3 of the options seller each 7,000 put's mark is 1,493.5, of which 1,400 is intrinsic value and 93.5 the volatility spike from 60% to 150%.",
+        show_me: ShowMe { preset: "options-seller", venue: 0, step: 3, mentions: &["btc-7000-p liquidated", "(mark 1,493.5)"], stress: None },
+        see_also: &["greeks", "scenario grid", "mark price"],
+    },
+    Term {
+        term: "greeks",
+        definition: "An option's sensitivities: delta to the underlying's price (how many units of the underlying the option moves like), gamma how fast delta itself changes, vega to implied volatility, theta to time passing (what a day costs the holder). A book's greeks are its positions' summed, and the account's story shows all four at every step while the account holds a live option. A short-volatility book is short gamma and vega: when the price gaps its delta swings, and on the crypto-options day the liquidation engine offsets that delta at step 2.",
+        show_me: ShowMe { preset: "deribit-options-day", venue: 0, step: 2, mentions: &["its delta of"], stress: None },
+        see_also: &["implied volatility", "delta hedge", "option liquidation order"],
     },
     Term {
         term: "declared default",

@@ -103,7 +103,7 @@ pub fn axis_label(v: &f64) -> String {
 /// The x-axis of a time chart over `steps` steps, `css_width` CSS pixels wide: labels at whole
 /// steps only, as many as the width holds (`axis::step_ticks`; plotters' own choice put labels
 /// at half steps, which printed twice).
-fn step_axis(steps: u32, css_width: f64) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::types::RangedCoordu32> {
+pub(crate) fn step_axis(steps: u32, css_width: f64) -> plotters::coord::combinators::WithKeyPoints<plotters::coord::types::RangedCoordu32> {
     let room = ((css_width - 80.0) / 48.0).floor().clamp(3.0, 10.0) as u32;
     let (labels, light) = super::axis::step_ticks(steps, room);
     (0u32..steps.max(1)).with_key_points(labels).with_light_points(light)

@@ -411,23 +411,23 @@ fn draw_thresholds(canvas: web_sys::HtmlCanvasElement, t: &Timeline, r: &Reverse
     let (lo, hi) = all.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
     let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
     let pad = ((hi - lo) * 0.08).max(hi.abs() * 0.01).max(1e-9);
-    let steps = t.steps.max(1) as f64;
+    let steps = t.steps.max(1);
     let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
     let mut chart = ChartBuilder::on(&root)
         .margin((8.0 * dpr) as i32)
         .caption(format!("{}: price that exhausts each layer (shock at step {})", r.lead_instrument, r.at_step), font.clone())
         .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((62.0 * dpr) as i32)
-        .build_cartesian_2d(0f64..steps, (lo - pad)..(hi + pad))?;
+        .build_cartesian_2d(super::charts::step_axis(steps, f64::from(root.dim_in_pixel().0) / dpr), (lo - pad)..(hi + pad))?;
     chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font.clone()).x_desc("step").draw()?;
-    chart.draw_series(LineSeries::new(path.iter().enumerate().map(|(x, y)| (x as f64, *y)), p.accent.stroke_width((2.0 * dpr) as u32)))?;
-    let at = r.at_step as f64;
+    chart.draw_series(LineSeries::new(path.iter().zip(0u32..).map(|(y, x)| (x, *y)), p.accent.stroke_width((2.0 * dpr) as u32)))?;
+    let at = r.at_step;
     chart.draw_series(DashedLineSeries::new(vec![(at, lo - pad), (at, hi + pad)], (4.0 * dpr) as u32, (4.0 * dpr) as u32, p.grid.stroke_width((1.0 * dpr) as u32)))?;
     // Named in a legend, not on the lines: thresholds are often close together.
     for (i, (label, y)) in marks.iter().enumerate() {
         let color = [p.drawn, p.bad, RGBColor(168, 85, 247), RGBColor(13, 148, 136), RGBColor(219, 39, 119), RGBColor(22, 163, 74)][i % 6];
         chart
-            .draw_series(DashedLineSeries::new(vec![(0.0, *y), (steps, *y)], (6.0 * dpr) as u32, (4.0 * dpr) as u32, color.stroke_width((2.0 * dpr) as u32)))?
+            .draw_series(DashedLineSeries::new(vec![(0u32, *y), (steps, *y)], (6.0 * dpr) as u32, (4.0 * dpr) as u32, color.stroke_width((2.0 * dpr) as u32)))?
             .label(format!("{label}: {}", format_decimal(Decimal::from_f64_retain(*y).unwrap_or_default(), 2)))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
     }
@@ -446,7 +446,7 @@ fn draw_vol_fans(canvas: web_sys::HtmlCanvasElement, fans: &[crate::stress::vol_
     let p = palette();
     let root = CanvasBackend::with_canvas_object(canvas).ok_or("no 2d context")?.into_drawing_area();
     root.fill(&p.bg)?;
-    let steps = fans.first().map(|x| x.p50.len().saturating_sub(1)).unwrap_or(1).max(1) as f64;
+    let steps = u32::try_from(fans.first().map(|x| x.p50.len().saturating_sub(1)).unwrap_or(1).max(1)).unwrap_or(u32::MAX);
     let hi = fans.iter().flat_map(|x| x.p95.iter()).map(|x| f(*x)).fold(0.0f64, f64::max).max(0.01) * 1.08;
     let font = ("sans-serif", 12.0 * dpr).into_font().color(&p.text);
     let paths = fans.first().map(|x| x.paths).unwrap_or(0);
@@ -455,14 +455,16 @@ fn draw_vol_fans(canvas: web_sys::HtmlCanvasElement, fans: &[crate::stress::vol_
         .caption(format!("Implied volatility drawn by the paths (median, 5–95 %; first {paths} paths)"), font.clone())
         .x_label_area_size((40.0 * dpr) as i32)
         .y_label_area_size((52.0 * dpr) as i32)
-        .build_cartesian_2d(0f64..steps, 0f64..hi)?;
+        // Whole steps only, as many labels as the width holds, like the other time charts.
+        .build_cartesian_2d(super::charts::step_axis(steps, f64::from(root.dim_in_pixel().0) / dpr), 0f64..hi)?;
     chart.configure_mesh().light_line_style(p.grid.mix(0.4)).bold_line_style(p.grid).axis_style(p.grid).label_style(font.clone()).x_desc("step").y_desc("σ").draw()?;
     for (i, fan) in fans.iter().take(6).enumerate() {
         let color = [p.accent, p.drawn, p.bad, RGBColor(168, 85, 247), RGBColor(13, 148, 136), RGBColor(219, 39, 119)][i % 6];
-        let band: Vec<(f64, f64)> = fan.p95.iter().enumerate().map(|(x, y)| (x as f64, f(*y))).chain(fan.p05.iter().enumerate().rev().map(|(x, y)| (x as f64, f(*y)))).collect();
+        let lower: Vec<(u32, f64)> = fan.p05.iter().zip(0u32..).map(|(y, x)| (x, f(*y))).collect();
+        let band: Vec<(u32, f64)> = fan.p95.iter().zip(0u32..).map(|(y, x)| (x, f(*y))).chain(lower.into_iter().rev()).collect();
         chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))?;
         chart
-            .draw_series(LineSeries::new(fan.p50.iter().enumerate().map(|(x, y)| (x as f64, f(*y))), color.stroke_width((2.0 * dpr) as u32)))?
+            .draw_series(LineSeries::new(fan.p50.iter().zip(0u32..).map(|(y, x)| (x, f(*y))), color.stroke_width((2.0 * dpr) as u32)))?
             .label(fan.instrument.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(3)));
     }

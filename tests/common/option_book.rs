@@ -216,6 +216,7 @@ pub fn option_book_of(shape: OptionShape) -> impl Strategy<Value = Scenario> {
                             shocks: o.vol_shock.map(|(c, st)| vec![Shock { step: st, change: Decimal::new(c, 2) }]).unwrap_or_default(),
                             ..Default::default()
                         },
+                        smile: Vec::new(),
                     }),
                     ..Default::default()
                 });

@@ -645,6 +645,23 @@ specs.push(
       await page.uncheck('#opt-1-gbm');
       await page.waitForTimeout(300);
       if ((await atEnd()) !== deribit) throw new Error('switching the random σ off did not restore the run');
+      // A smile point for the 27,000 put: ten vol points added at every moneyness changes the
+      // run; a moneyness of 0 is refused and named by its field; removing the point restores it.
+      await page.click('#opt-1-add-smile');
+      await page.waitForSelector('#opt-1-smile-0-add');
+      if ((await page.inputValue('#opt-1-smile-0-m')) !== '1') throw new Error(`smile moneyness shows ${await page.inputValue('#opt-1-smile-0-m')}`);
+      if ((await atEnd()) !== deribit) throw new Error('a smile adding nothing changed the run');
+      await page.fill('#opt-1-smile-0-add', '0.1');
+      await page.press('#opt-1-smile-0-add', 'Tab');
+      if ((await atEnd()) === deribit) throw new Error('a smile adding ten vol points did not change the run');
+      await page.fill('#opt-1-smile-0-m', '0');
+      await page.press('#opt-1-smile-0-m', 'Tab');
+      await page.waitForTimeout(300);
+      if (!/instruments\[1\]\.option\.smile\[0\]\.moneyness/.test(await text(page, '#options-editor'))) throw new Error('a moneyness of 0 is not named by its field');
+      await page.locator('#options-editor').screenshot({ path: path.join(shotsDir, 'editor-option-smile.png') });
+      await page.click('button[aria-label="Remove smile point 1 of BTC-27000-P"]');
+      await page.waitForTimeout(300);
+      if ((await atEnd()) !== deribit) throw new Error('removing the smile point did not restore the run');
       // The order: hedge first changes the run.
       await page.selectOption('#venue-option-liquidation', 'hedge_first');
       if ((await atEnd()) === deribit) throw new Error('the hedge-first order did not change the run');

@@ -8,4 +8,5 @@ pub mod hist_var;
 pub mod marks;
 pub mod normal;
 pub mod scenario_grid;
+pub mod smile;
 pub mod span;

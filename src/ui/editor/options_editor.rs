@@ -1,7 +1,7 @@
 //! `instruments[].option` (issue 18): the scenario's European options — the underlying, call or
 //! put, strike, expiry step, cash or physical settlement, premium in the quote currency or in
 //! coin, days a step spans — and each option's implied-volatility path (σ at step 0, scripted
-//! points, shocks, or a seeded GBM of σ). "Add an option" starts a call at the money on the first future or perpetual.
+//! points, shocks, or a seeded GBM of σ) and its smile by moneyness (points of K/F, each adding to σ). "Add an option" starts a call at the money on the first future or perpetual.
 //! Every edit goes through the scenario's validation (validate_option.rs names the field); the
 //! page computes no mark or margin here: the run does.
 
@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::number_field::{check_input, choice_input, id_choice, number_input};
 use super::FieldErrors;
-use crate::scenario::{Expiry, Gbm, Instrument, OptionTerms, OptionType, PremiumUnit, PricePath, PricePoint, Scenario, SettlementKind, Shock, ValidationError};
+use crate::scenario::{Expiry, Gbm, Instrument, OptionTerms, OptionType, PremiumUnit, PricePath, PricePoint, Scenario, SettlementKind, Shock, SmilePoint, ValidationError};
 use crate::ui::state::use_state;
 
 fn terms(s: &Scenario, i: usize) -> Option<&OptionTerms> {
@@ -60,7 +60,7 @@ pub fn OptionsEditor() -> impl IntoView {
     let s = use_state();
     let errors = RwSignal::new(Vec::<ValidationError>::new());
     let report = move |r: Result<(), Vec<ValidationError>>| errors.set(r.err().unwrap_or_default());
-    // (index, id, vol points, vol shocks) of each option, and the ids an option can be on: the
+    // (index, id, vol points, vol shocks, gbm, smile points) of each option, and the ids an option can be on: the
     // rows rebuild only when one of these changes (an edit keeps the focus).
     let shape = Memo::new(move |_| {
         s.scenario.with(|sc| {
@@ -68,7 +68,7 @@ pub fn OptionsEditor() -> impl IntoView {
                 .instruments
                 .iter()
                 .enumerate()
-                .filter_map(|(i, x)| x.option.as_ref().map(|o| (i, x.id.clone(), o.volatility.points.len(), o.volatility.shocks.len(), o.volatility.gbm.is_some())))
+                .filter_map(|(i, x)| x.option.as_ref().map(|o| (i, x.id.clone(), o.volatility.points.len(), o.volatility.shocks.len(), o.volatility.gbm.is_some(), o.smile.len())))
                 .collect::<Vec<_>>();
             let under = sc.instruments.iter().filter(|x| x.option.is_none()).map(|x| x.id.clone()).collect::<Vec<_>>();
             (rows, under)
@@ -76,7 +76,7 @@ pub fn OptionsEditor() -> impl IntoView {
     });
     view! {
         <div id="options-editor">
-            {move || { let (rows, under) = shape.get(); rows.into_iter().map(|(i, id, points, shocks, gbm)| { let under = under.clone(); view! {
+            {move || { let (rows, under) = shape.get(); rows.into_iter().map(|(i, id, points, shocks, gbm, smile)| { let under = under.clone(); view! {
                 <fieldset class="option">
                     <legend>{id.clone()}</legend>
                     {id_choice(format!("opt-{i}-on"), "Underlying (a future or perpetual of the scenario)".into(), under,
@@ -143,6 +143,19 @@ pub fn OptionsEditor() -> impl IntoView {
                             }))>"✕"</button>
                         </div>
                     }).collect_view()}
+                    {(0..smile).map(|k| view! {
+                        <div class="row">
+                            {number_input(format!("opt-{i}-smile-{k}-m"), "Smile point at moneyness (strike / underlying)".into(), format!("instruments[{i}].option.smile[{k}].moneyness"),
+                                move |sc| terms(sc, i).and_then(|o| o.smile.get(k)).map_or(Decimal::ZERO, |x| x.moneyness),
+                                move |sc, v| { if let Some(x) = terms_mut(sc, i).and_then(|o| o.smile.get_mut(k)) { x.moneyness = v; } Ok(()) })}
+                            {number_input(format!("opt-{i}-smile-{k}-add"), "adds to σ (0.1 = ten vol points)".into(), format!("instruments[{i}].option.smile[{k}].add"),
+                                move |sc| terms(sc, i).and_then(|o| o.smile.get(k)).map_or(Decimal::ZERO, |x| x.add),
+                                move |sc, v| { if let Some(x) = terms_mut(sc, i).and_then(|o| o.smile.get_mut(k)) { x.add = v; } Ok(()) })}
+                            <button type="button" aria-label=format!("Remove smile point {} of {}", k + 1, id) on:click=move |_| report(s.edit(|sc| {
+                                if let Some(o) = terms_mut(sc, i) { if k < o.smile.len() { o.smile.remove(k); } }
+                            }))>"✕"</button>
+                        </div>
+                    }).collect_view()}
                     <div class="row">
                         <button type="button" id=format!("opt-{i}-add-point") on:click=move |_| report(s.edit(|sc| {
                             let at = sc.steps / 2;
@@ -152,6 +165,13 @@ pub fn OptionsEditor() -> impl IntoView {
                             let at = sc.steps / 2;
                             if let Some(p) = vol_mut(sc, i) { p.shocks.push(Shock { step: at, change: Decimal::ONE }); }
                         }))>"Add a volatility shock"</button>
+                        <button type="button" id=format!("opt-{i}-add-smile") on:click=move |_| report(s.edit(|sc| {
+                            // At the money first, then 0.1 of moneyness beyond the last point, adding nothing yet.
+                            if let Some(o) = terms_mut(sc, i) {
+                                let m = o.smile.last().map_or(Decimal::ONE, |x| x.moneyness + Decimal::new(1, 1));
+                                o.smile.push(SmilePoint { moneyness: m, add: Decimal::ZERO });
+                            }
+                        }))>"Add a smile point"</button>
                     </div>
                 </fieldset>
             }}).collect_view() }}
