@@ -415,6 +415,13 @@ mod cli {
             prepare_s,
             (secs - prepare_s).max(0.0)
         );
+        // The conservation check `simulate --summary` runs (issue 14: on a VM book it must not
+        // rebuild every variation-margin entry).
+        let c = std::time::Instant::now();
+        match t.conservation() {
+            Ok(k) => say!("  conservation check {:.3} s ({})", c.elapsed().as_secs_f64(), if k.holds() { "ok" } else { "BROKEN" }),
+            Err(e) => say!("  conservation check {:.3} s (engine error: {e})", c.elapsed().as_secs_f64()),
+        }
         match rss {
             Some(mb) => say!("  peak RSS of this run: {mb:.1} MB"),
             None => say!("  peak RSS: not available on this OS"),
