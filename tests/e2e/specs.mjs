@@ -1808,6 +1808,8 @@ specs.push({
     await ready(page);
     await page.waitForFunction((n) => new RegExp(`^step \\d+ / ${n}$`).test(document.querySelector('#step-label')?.textContent || ''), steps, { timeout: 300000 });
     await page.waitForFunction(() => !document.querySelector('#run-progress'), null, { timeout: 300000 });
+    await page.click('#btn-end');
+    await page.waitForFunction((n) => (document.querySelector('#step-label')?.textContent || '') === `step ${n} / ${n}`, steps, { timeout: 30000 });
     await page.waitForTimeout(1500);
     const all = await text(page, '#ledger-count');
     console.log(`VM ledger: ${all}`);
@@ -1830,8 +1832,8 @@ specs.push({
       console.log(`VM ledger filter "${filter}": ${secs.toFixed(1)} s, long tasks ${tasks.length}, longest ${longest.toFixed(0)} ms — budget 200 ms ${longest > 200 ? 'NOT met' : 'met'}; texts ${[...seen].join(' | ')}; final "${await text(page, '#ledger-count')}"`);
       return longest;
     };
-    await measure('insurance', /^\d[\d,]* matching entries to this step$/);
-    if (!/insurance/.test(await text(page, '#ledger'))) throw new Error('no insurance entry listed');
+    await measure('acct:mm', /^\d[\d,]* matching entries to this step$/);
+    if (!/acct:mm/.test(await text(page, '#ledger'))) throw new Error('no market-maker entry listed');
     await page.screenshot({ path: path.join(shotsDir, 'vm-ledger-filtered.png'), fullPage: false });
     await measure('acct:', /the first 10000 matching entries/);
     await page.screenshot({ path: path.join(shotsDir, 'vm-ledger-capped.png'), fullPage: false });
