@@ -36,6 +36,7 @@ mod cli {
   spillway bench [ACCOUNTS [STEPS]] [--runs=N] [--reference]   time a cohort book N times (default: 10k and 100k × 1000, 5 runs)
   spillway bench ACCOUNTS [STEPS] --waterfall=socialized|adl|vmgh|survivors|lp-vault   the book with its loss
                   going to that strategy alone; --strategies: each of the five in turn
+                  (--walk: also time the conservation check walking every entry; --write=FILE: save the book's JSON)
   spillway stress FILE.json [--paths N] [--seed S] [--analysis cover|monte-carlo|reverse|sweep|all]
                   [--threads T] [--volatility V] [--input STRESS.json]   stress lab, JSON out
   spillway stress FILE.json --shard K/M [--analysis monte-carlo|sweep|reverse] [--paths N] [--seed S] [--out PART.json] [...]
@@ -310,6 +311,11 @@ mod cli {
         code
     }
 
+    /// `bench … --walk`: also time the conservation check walking every entry.
+    fn flag_reference_walk() -> bool {
+        std::env::args().any(|a| a == "--walk")
+    }
+
     fn cpu_model() -> String {
         std::fs::read_to_string("/proc/cpuinfo")
             .ok()
@@ -361,6 +367,12 @@ mod cli {
                 return 1;
             }
         };
+        if let Some(path) = std::env::args().find_map(|a| a.strip_prefix("--write=").map(str::to_string)) {
+            if let Err(e) = std::fs::write(&path, serde_json::to_string(&s).unwrap_or_default()) {
+                eprintln!("cannot write {path}: {e}");
+                return 1;
+            }
+        }
         // Run 1 is a fresh process's (its pages are new to it); runs 2.. reuse the memory the last
         // run freed, as the browser worker's warm runs reuse its linear memory.
         let mut times = Vec::new();
@@ -415,6 +427,21 @@ mod cli {
             prepare_s,
             (secs - prepare_s).max(0.0)
         );
+        // The conservation check `simulate --summary` runs (issue 14: on a VM book it must not
+        // rebuild every variation-margin entry).
+        let c = std::time::Instant::now();
+        match t.conservation() {
+            Ok(k) => say!("  conservation check {:.3} s ({})", c.elapsed().as_secs_f64(), if k.holds() { "ok" } else { "BROKEN" }),
+            Err(e) => say!("  conservation check {:.3} s (engine error: {e})", c.elapsed().as_secs_f64()),
+        }
+        if flag_reference_walk() {
+            // The check as it was: every entry rebuilt and summed by name (`--walk`).
+            let c = std::time::Instant::now();
+            let walked = engine::ledger::checked_signed_sums(t.ledger.iter()).ok();
+            let secs = c.elapsed().as_secs_f64();
+            let same = walked == t.ledger.checked_signed_sums().ok();
+            say!("  the same check walking every entry (as before issue 14's change): {secs:.3} s ({})", if same { "same sums" } else { "DIFFERENT sums" });
+        }
         match rss {
             Some(mb) => say!("  peak RSS of this run: {mb:.1} MB"),
             None => say!("  peak RSS: not available on this OS"),

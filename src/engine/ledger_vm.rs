@@ -175,6 +175,53 @@ impl VmJournal {
         }
     }
 
+    /// Account `a`'s positions at step `t`'s settlement and the step they were taken (its epoch).
+    fn held_since(&self, a: usize, t: u32) -> (u32, &[Pos]) {
+        match self.current.get(a) {
+            None => (0, &[]),
+            Some(cur) if cur.0 <= t => (cur.0, &cur.1[..]),
+            Some(_) => {
+                let e = self.earlier.get(a).map_or(&[][..], |e| &e[..]);
+                let k = e.partition_point(|x| x.0 <= t);
+                k.checked_sub(1).and_then(|k| e.get(k)).map_or((0, &[]), |x| (x.0, &x.1[..]))
+            }
+        }
+    }
+
+    /// Every (account, variation margin) of block `b` with an entry, in posting order, without
+    /// building the entries (the conservation check's sums, issue 14). `last` carries, per
+    /// account, (step, its single position's value at that step's mark) from the previous block
+    /// — as `settle` does, one valuation per account-step instead of two: the same function of
+    /// the same position and marks, so the same decimal as [`VmJournal::expand`]'s amount.
+    pub(crate) fn block_deltas(&self, b: &Block, last: &mut Vec<(u32, Decimal)>, mut f: impl FnMut(usize, Decimal) -> EngineResult<()>) -> EngineResult<()> {
+        if last.len() < b.accounts {
+            last.resize(b.accounts, (u32::MAX, Decimal::ZERO));
+        }
+        let t = b.step;
+        for a in 0..b.accounts {
+            let d = match self.held_since(a, t) {
+                (_, []) => continue,
+                (since, [p]) if t > 0 => {
+                    // The posting valued the same position at the same marks without error.
+                    let Ok(now) = position_value(&self.market, p, t) else { continue };
+                    let was = match last.get(a) {
+                        Some(&(s, v)) if since < t && s.checked_add(1) == Some(t) => Ok(v),
+                        _ => position_value(&self.market, p, t - 1),
+                    };
+                    if let Some(x) = last.get_mut(a) {
+                        *x = (t, now);
+                    }
+                    was.and_then(|was| Decimal::ZERO.add_c(now.sub_c(was, "variation margin")?, "variation margin")).unwrap_or_default()
+                }
+                (_, held) => vm_delta(&self.market, held, t, t.saturating_sub(1)).unwrap_or_default(),
+            };
+            if !d.is_zero() {
+                f(a, d)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Account `a`'s variation margin at block `b`'s step (zero: no entry).
     fn delta(&self, b: &Block, a: usize) -> Decimal {
         let held = self.held(a, b.step);
@@ -284,6 +331,27 @@ mod tests {
         assert!(t.conservation().expect("sums").holds());
     }
 
+    /// The check read from the blocks still catches a break: the long member's balance (+100 at
+    /// step 1, −50 at step 2, from the blocks) cannot take a further `Decimal::MAX`, and the
+    /// overflow is an error naming the balance, as walking the entries gives.
+    #[test]
+    fn conservation_from_the_blocks_still_catches_an_overflowing_balance() {
+        use crate::engine::ledger::{checked_signed_sums, Party};
+        let mut t = run(r#"{"version":1,"steps":3,"venue":{"style":"ccp","settlement":"variation_margin"},
+            "instruments":[{"id":"F","price":{"initial":"100","points":[{"step":1,"price":"110"},{"step":2,"price":"105"}]}}],
+            "accounts":[{"id":"long","cash":"1000","positions":[{"instrument":"F","size":"10"}]},
+                        {"id":"short","cash":"1000","positions":[{"instrument":"F","size":"-10"}]}]}"#);
+        let b = t.ledger.checked_balances().expect("balances");
+        let long = b.iter().find(|((n, a), _)| &**n == "acct:long" && &**a == "USD").map(|(_, v)| *v);
+        let walk = crate::engine::ledger::balances(&t.ledger);
+        assert_eq!(long, walk.get(&("acct:long".to_string(), "USD".to_string())).copied());
+        let asset: crate::engine::ledger::Name = "USD".into();
+        t.ledger.record(3, Party::Acct(0), Party::Named("venue:settlement".into()), asset, rust_decimal::Decimal::MAX, "free text".to_string().into());
+        let e = t.conservation().expect_err("the long member's balance overflows");
+        assert!(e.to_string().contains("a ledger account's balance"), "{e}");
+        assert!(checked_signed_sums(t.ledger.iter()).is_err());
+    }
+
     /// Every way of reading the journal agrees with reading it in order: by index, by step,
     /// backwards, and a step's range; on examples whose accounts default, are liquidated and
     /// auctioned while variation margin settles.
@@ -318,6 +386,11 @@ mod tests {
                 assert_eq!(l.count_through(step), all.iter().filter(|e| e.step <= step).count(), "{name} step {step}");
             }
             assert_eq!(l.get(all.len()), None);
+            // The conservation check's balances, read from the blocks, are the walk's.
+            let fast: std::collections::BTreeMap<(String, String), rust_decimal::Decimal> =
+                l.checked_balances().expect("balances").into_iter().map(|((n, a), v)| ((n.to_string(), a.to_string()), v)).collect();
+            assert_eq!(fast, crate::engine::ledger::balances(&all), "{name}");
+            assert_eq!(l.checked_signed_sums().ok(), crate::engine::ledger::checked_signed_sums(&all).ok(), "{name}");
         }
     }
 }

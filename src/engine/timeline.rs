@@ -180,7 +180,7 @@ impl Timeline {
     /// the ledger sums to zero per asset, and allocated + unallocated = deficit to the last unit.
     pub fn conservation(&self) -> super::money::EngineResult<Conservation> {
         use super::money::{sum_c, Checked};
-        let ledger_sums = super::ledger::checked_signed_sums(self.ledger.iter())?;
+        let ledger_sums = self.ledger.checked_signed_sums()?;
         let sm = &self.summary;
         let allocated_plus_unallocated = sm.allocated.add_c(sm.unallocated, "allocated + unallocated")?;
         let layers = sum_c(sm.by_layer.iter().copied(), "the layers' total")?;

@@ -44,29 +44,94 @@ fn to_csv(entries: &[JournalEntry]) -> String {
     out
 }
 
+/// Matching entries kept at most (issue 14): a variation-margin book's ledger holds 5.2 × 10⁷
+/// entries; a filter as loose as "acct" would otherwise list tens of millions. The search stops
+/// there and the view says so.
+const MAX_MATCHES: usize = 10_000;
+/// Main-thread time of one slice of the filter's search, then the browser paints and handles
+/// input (a step's variation-margin block is built whole, so a slice is at least one step).
+const SLICE_MS: f64 = 12.0;
+/// Rows of an unfiltered CSV export at most (issue 14: 5.2 × 10⁷ rows would freeze the tab and
+/// not fit in a string); the notice says how many were left out.
+const MAX_CSV_ROWS: usize = 100_000;
+
+/// An entry matches the filter by its ledger account names (`acct:{id}`, `venue:…`), its memo,
+/// or the display name of an account it moves money for (issue 15: people know names, not ids).
+fn matches(e: &JournalEntry, f: &str, named: &HashSet<String>) -> bool {
+    f.is_empty() || e.debit.contains(f) || e.credit.contains(f) || e.memo.contains(f) || named.contains(&*e.debit) || named.contains(&*e.credit)
+}
+
+/// The filter's search so far: the matching entries' indices in ledger (step) order.
+#[derive(Clone, Default, PartialEq)]
+struct Search {
+    indices: Vec<u32>,
+    /// Steps searched: every entry before this step.
+    through: u32,
+    /// Every entry searched, or the search stopped at `MAX_MATCHES`.
+    done: bool,
+    capped: bool,
+}
+
 #[component]
 pub fn LedgerView() -> impl IntoView {
     let s = use_state();
     let (filter, set_filter) = signal(String::new());
     let (scroll_top, set_scroll_top) = signal(0.0f64);
-    // An entry matches the filter by its ledger account names (`acct:{id}`, `venue:…`), its memo,
-    // or the display name of an account it moves money for (issue 15: people know names, not ids).
-    let matches = move |e: &JournalEntry, f: &str, named: &HashSet<String>| {
-        f.is_empty() || e.debit.contains(f) || e.credit.contains(f) || e.memo.contains(f) || named.contains(&*e.debit) || named.contains(&*e.credit)
-    };
-    // Per run and filter (not per step): the indices of the matching entries, in ledger (step) order.
-    // `None` when every entry matches, which needs no list.
-    let matching = Memo::new(move |_| {
+    // Per run and filter (not per step): the search, `None` when every entry matches (no list).
+    // It runs in slices with the browser's turn between them (issue 14), so a filter on a
+    // 5.2 × 10⁷-entry ledger never freezes the tab; a newer filter or run cancels it.
+    let matching = RwSignal::new(None::<Search>);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
         let f = filter.get();
+        let t = s.timeline.get();
+        let g = generation.get_value() + 1;
+        generation.set_value(g);
         if f.is_empty() {
-            return None;
+            matching.set(None);
+            return;
         }
-        s.timeline.with(|t| {
-            Some(t.as_ref().map(|t| {
-                let named = named_accounts(t, &f);
-                t.ledger.iter().enumerate().filter(|(_, e)| matches(e, &f, &named)).map(|(i, _)| i as u32).collect::<Vec<u32>>()
-            }).unwrap_or_default())
-        })
+        let Some(t) = t else {
+            matching.set(Some(Search { done: true, ..Search::default() }));
+            return;
+        };
+        matching.set(Some(Search::default()));
+        wasm_bindgen_futures::spawn_local(async move {
+            let _timing = super::perf::Measure::new("spillway:ledger-filter");
+            let named = named_accounts(&t, &f);
+            let (len, mut step, mut found) = (t.ledger.len(), 0u32, Vec::new());
+            loop {
+                let began = super::chunked_run::now_ms();
+                let mut capped = false;
+                while t.ledger.count_before(step) < len && !capped && super::chunked_run::now_ms() - began < SLICE_MS {
+                    let r = t.ledger.range_at(step);
+                    for (i, e) in r.clone().zip(t.ledger.iter_range(r)) {
+                        if matches(&e, &f, &named) {
+                            if found.len() == MAX_MATCHES {
+                                capped = true;
+                                break;
+                            }
+                            found.push(i as u32);
+                        }
+                    }
+                    if !capped {
+                        step = step.saturating_add(1);
+                    }
+                }
+                let done = capped || t.ledger.count_before(step) >= len;
+                if generation.get_value() != g {
+                    return;
+                }
+                matching.set(Some(Search { indices: found.clone(), through: step, done, capped }));
+                if done {
+                    return;
+                }
+                super::chunked_run::yield_to_browser().await;
+                if generation.get_value() != g {
+                    return;
+                }
+            }
+        });
     });
     // Per step: how many matching entries there are to this step (a binary search).
     let total = Memo::new(move |_| {
@@ -75,10 +140,24 @@ pub fn LedgerView() -> impl IntoView {
             let Some(t) = t.as_ref() else { return 0 };
             matching.with(|m| match m {
                 None => t.ledger.count_through(step),
-                Some(m) => m.partition_point(|&i| t.ledger.step_of(i as usize).is_some_and(|s| s <= step)),
+                Some(m) => m.indices.partition_point(|&i| t.ledger.step_of(i as usize).is_some_and(|s| s <= step)),
             })
         })
     });
+    // What the count says: the search's progress, and where it stopped at the cap.
+    let status = move || {
+        let n = total.get();
+        let steps = s.timeline.with(|t| t.as_ref().map_or(0, |t| t.steps));
+        matching.with(|m| match m {
+            None => format!(" {n} entries to this step"),
+            Some(m) if m.capped => format!(
+                " the first {} matching entries (to step {}) — {n} to this step; later ones not searched: narrow the filter",
+                m.indices.len(), m.through
+            ),
+            Some(m) if !m.done => format!(" filtering… {n} matching to this step so far (searched to step {} of {steps})", m.through),
+            Some(_) => format!(" {n} matching entries to this step"),
+        })
+    };
     // The rows in view, newest first (they are what the current step just did), formatted. A memo,
     // so each row slot below hears only about its own row.
     let window = Memo::new(move |_| {
@@ -91,7 +170,7 @@ pub fn LedgerView() -> impl IntoView {
                 (first..(first + count).min(n))
                     .filter_map(|pos| {
                         let k = n - 1 - pos;
-                        let i = m.as_ref().map(|m| m[k] as usize).unwrap_or(k);
+                        let i = match m { Some(m) => *m.indices.get(k)? as usize, None => k };
                         t.ledger.get(i).map(|e| Row {
                             step: e.step,
                             debit: e.debit.to_string(),
@@ -105,20 +184,36 @@ pub fn LedgerView() -> impl IntoView {
         })
     });
     let slots = Memo::new(move |_| window.with(|w| w.len()));
+    // The CSV of what the view lists to the step, bounded (issue 14): the filter's matches found
+    // so far, or without a filter the first `MAX_CSV_ROWS` entries; the notice says what is left out.
     let export = move |_| {
         let step = s.step.get_untracked();
-        let f = filter.get_untracked();
-        let csv = s.timeline.with_untracked(|t| {
-            t.as_ref().map(|t| {
-                let named = named_accounts(t, &f);
-                let rows: Vec<JournalEntry> = t.ledger.iter().filter(|e| e.step <= step && matches(e, &f, &named)).collect();
-                to_csv(&rows)
-            })
-        });
-        if let Some(csv) = csv {
-            if let Err(e) = download::text(&format!("spillway-ledger-step-{step}.csv"), "text/csv", &csv) {
-                s.notice.set(Some(format!("Ledger export failed: {e}")));
+        let Some(t) = s.timeline.get_untracked() else { return };
+        let (rows, note): (Vec<JournalEntry>, Option<String>) = matching.with_untracked(|m| match m {
+            None => {
+                let n = t.ledger.count_through(step);
+                let rows: Vec<JournalEntry> = t.ledger.iter_range(0..n.min(MAX_CSV_ROWS)).collect();
+                let note = (n > MAX_CSV_ROWS).then(|| format!(
+                    "The CSV holds the first {MAX_CSV_ROWS} of the {n} ledger entries to step {step}: filter by an account to export the entries you need."
+                ));
+                (rows, note)
             }
+            Some(m) => {
+                let rows: Vec<JournalEntry> = m.indices.iter().filter_map(|&i| t.ledger.get(i as usize)).filter(|e| e.step <= step).collect();
+                let note = if m.capped {
+                    Some(format!("The CSV holds the first {} matching entries (to step {}): narrow the filter to export later ones.", m.indices.len(), m.through))
+                } else if !m.done {
+                    Some(format!("The filter is still searching (step {} so far): the CSV holds the {} matching entries found until now.", m.through, rows.len()))
+                } else {
+                    None
+                };
+                (rows, note)
+            }
+        });
+        if let Err(e) = download::text(&format!("spillway-ledger-step-{step}.csv"), "text/csv", &to_csv(&rows)) {
+            s.notice.set(Some(format!("Ledger export failed: {e}")));
+        } else if let Some(note) = note {
+            s.notice.set(Some(note));
         }
     };
     view! {
@@ -127,7 +222,7 @@ pub fn LedgerView() -> impl IntoView {
             <input id="ledger-filter" type="search" placeholder="e.g. Short 1, acct:A or insurance"
                 prop:value=filter on:input=move |e| set_filter.set(event_target_value(&e))/>
             <button type="button" id="ledger-csv" on:click=export>"Export CSV"</button>
-            <span class="muted">{move || format!(" {} entries to this step", total.get())}</span>
+            <span class="muted" id="ledger-count">{status}</span>
         </div>
         <div class="ledger-scroll" tabindex="0" role="region" aria-label="Ledger entries (scrolls)" on:scroll=move |e| set_scroll_top.set(event_target::<web_sys::Element>(&e).scroll_top() as f64)>
             <table class="ledger-table" id="ledger">
