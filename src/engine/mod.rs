@@ -53,7 +53,7 @@ pub mod waterfall;
 
 pub use account::Status;
 pub use ledger::{EntryMemo, JournalEntry, Ledger, Name};
-pub use money::{format_decimal, format_money, format_money_exact, format_pct, format_price, with_display_currency, EngineError, EngineResult};
+pub use money::{format_count, format_decimal, format_money, format_money_exact, format_pct, format_price, with_display_currency, EngineError, EngineResult};
 pub use compare::{compare, waterfall_presets, waterfall_presets_for, Comparison, WaterfallSpec};
 pub use contagion::{simulate_system, simulate_system_prepared, ContagionFlow, SystemRun, VenueRun};
 pub use run::{Progress, Run, SetupProgress};

@@ -265,6 +265,11 @@ pub fn format_money(x: Decimal) -> String {
 }
 
 /// A plain decimal with grouping and at most `dp` decimals (prices, sizes): `9,045.23`.
+/// A count of things (accounts, steps, ledger entries) with thousands separators: "5,429,292".
+pub fn format_count(n: u64) -> String {
+    format_decimal(Decimal::from(n), 0)
+}
+
 pub fn format_decimal(x: Decimal, dp: u32) -> String {
     let neg = x.is_sign_negative() && !x.is_zero();
     let r = x.abs().round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero).normalize();

@@ -9,10 +9,9 @@
 //! demand from its internal logs), which does not cross a `postMessage`.
 
 use leptos::prelude::*;
-use rust_decimal::Decimal;
 
 use super::state::use_state;
-use crate::engine::{format_decimal, EngineResult, Progress, Run, SetupProgress, Timeline};
+use crate::engine::{format_count, EngineResult, Progress, Run, SetupProgress, Timeline};
 use crate::scenario::Scenario;
 
 /// Work (`scenario::limits::work_estimate`'s weighted total, in account-steps of the design
@@ -139,25 +138,22 @@ pub async fn run_in_slices(
     Some(run.finish())
 }
 
-fn count(n: impl Into<Decimal>) -> String {
-    format_decimal(n.into(), 0)
-}
 
 /// "checking the book: 40,000 of 100,001 accounts" and "opening the book: …" while the setup
 /// runs in slices (`Run::begin`: `scenario::Preparing`, then the engine's `Opening`), then
 /// "running the engine: step 412 of 1,000", from the steps computed so far.
 pub fn progress_text(r: RunStatus) -> String {
     match r.setup {
-        SetupProgress::Checking { done, total } => return format!("checking the book: {} of {} accounts", count(done as u64), count(total as u64)),
-        SetupProgress::Opening { done, total } => return format!("opening the book: {} of {} accounts", count(done as u64), count(total as u64)),
+        SetupProgress::Checking { done, total } => return format!("checking the book: {} of {} accounts", format_count(done as u64), format_count(total as u64)),
+        SetupProgress::Opening { done, total } => return format!("opening the book: {} of {} accounts", format_count(done as u64), format_count(total as u64)),
         SetupProgress::Ready => {}
     }
     let p = r.steps;
     let last = p.total.saturating_sub(1);
     if p.done == 0 {
-        format!("running the engine: setting up a run of {} steps", count(last))
+        format!("running the engine: setting up a run of {} steps", format_count(last.into()))
     } else {
-        format!("running the engine: step {} of {}", count(p.done - 1), count(last))
+        format!("running the engine: step {} of {}", format_count((p.done - 1).into()), format_count(last.into()))
     }
 }
 

@@ -9,7 +9,7 @@ use super::state::use_state;
 use std::collections::HashSet;
 
 use crate::engine::ledger::names;
-use crate::engine::{JournalEntry, Timeline};
+use crate::engine::{format_count, JournalEntry, Timeline};
 
 /// Row height in CSS pixels: `.ledger-table tbody tr` in the stylesheet has the same height.
 const ROW_PX: f64 = 22.0;
@@ -146,15 +146,15 @@ pub fn LedgerView() -> impl IntoView {
     });
     // What the count says: the search's progress, and where it stopped at the cap.
     let status = move || {
-        let n = total.get();
-        let steps = s.timeline.with(|t| t.as_ref().map_or(0, |t| t.steps));
+        let n = format_count(total.get() as u64);
+        let steps = format_count(s.timeline.with(|t| t.as_ref().map_or(0, |t| t.steps)).into());
         matching.with(|m| match m {
             None => format!(" {n} entries to this step"),
             Some(m) if m.capped => format!(
                 " the first {} matching entries (to step {}) — {n} to this step; later ones not searched: narrow the filter",
-                m.indices.len(), m.through
+                format_count(m.indices.len() as u64), format_count(m.through.into())
             ),
-            Some(m) if !m.done => format!(" filtering… {n} matching to this step so far (searched to step {} of {steps})", m.through),
+            Some(m) if !m.done => format!(" filtering… {n} matching to this step so far (searched to step {} of {steps})", format_count(m.through.into())),
             Some(_) => format!(" {n} matching entries to this step"),
         })
     };
@@ -194,16 +194,17 @@ pub fn LedgerView() -> impl IntoView {
                 let n = t.ledger.count_through(step);
                 let rows: Vec<JournalEntry> = t.ledger.iter_range(0..n.min(MAX_CSV_ROWS)).collect();
                 let note = (n > MAX_CSV_ROWS).then(|| format!(
-                    "The CSV holds the first {MAX_CSV_ROWS} of the {n} ledger entries to step {step}: filter by an account to export the entries you need."
+                    "The CSV holds the first {} of the {} ledger entries to step {step}: filter by an account to export the entries you need.",
+                    format_count(MAX_CSV_ROWS as u64), format_count(n as u64)
                 ));
                 (rows, note)
             }
             Some(m) => {
                 let rows: Vec<JournalEntry> = m.indices.iter().filter_map(|&i| t.ledger.get(i as usize)).filter(|e| e.step <= step).collect();
                 let note = if m.capped {
-                    Some(format!("The CSV holds the first {} matching entries (to step {}): narrow the filter to export later ones.", m.indices.len(), m.through))
+                    Some(format!("The CSV holds the first {} matching entries (to step {}): narrow the filter to export later ones.", format_count(m.indices.len() as u64), format_count(m.through.into())))
                 } else if !m.done {
-                    Some(format!("The filter is still searching (step {} so far): the CSV holds the {} matching entries found until now.", m.through, rows.len()))
+                    Some(format!("The filter is still searching (step {} so far): the CSV holds the {} matching entries found until now.", format_count(m.through.into()), format_count(rows.len() as u64)))
                 } else {
                     None
                 };
