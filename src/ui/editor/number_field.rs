@@ -92,19 +92,7 @@ pub fn choice_input(
     get: impl Fn(&Scenario) -> &'static str + Send + Sync + 'static,
     set: impl Fn(&mut Scenario, &str) + Send + Sync + 'static,
 ) -> impl IntoView {
-    let s = use_state();
-    let errors = RwSignal::new(Vec::<ValidationError>::new());
-    view! {
-        <label for=id.clone()>{label}</label>
-        <select id=id prop:value=move || s.scenario.with(|sc| get(sc))
-            on:change=move |e| {
-                let v = event_target_value(&e);
-                errors.set(s.edit(|sc| set(sc, &v)).err().unwrap_or_default());
-            }>
-            {options.into_iter().map(|(value, shown)| view! { <option value=value>{shown}</option> }).collect_view()}
-        </select>
-        <FieldErrors errors=errors/>
-    }
+    select_input(id, label, options.into_iter().map(|(value, shown)| (value.to_string(), shown.to_string())).collect(), move |sc| get(sc).to_string(), set)
 }
 
 /// One of the scenario's own ids (an instrument, an account) as a labelled select: `ids` the
@@ -113,6 +101,18 @@ pub fn id_choice(
     id: String,
     label: String,
     ids: Vec<String>,
+    get: impl Fn(&Scenario) -> String + Send + Sync + 'static,
+    set: impl Fn(&mut Scenario, &str) + Send + Sync + 'static,
+) -> impl IntoView {
+    select_input(id, label, ids.into_iter().map(|x| (x.clone(), x)).collect(), get, set)
+}
+
+/// A labelled select over (value as the scenario writes it, what the reader sees); an edit goes
+/// through the scenario's validation, whose errors show under it.
+fn select_input(
+    id: String,
+    label: String,
+    options: Vec<(String, String)>,
     get: impl Fn(&Scenario) -> String + Send + Sync + 'static,
     set: impl Fn(&mut Scenario, &str) + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -125,7 +125,7 @@ pub fn id_choice(
                 let v = event_target_value(&e);
                 errors.set(s.edit(|sc| set(sc, &v)).err().unwrap_or_default());
             }>
-            {ids.into_iter().map(|x| view! { <option value=x.clone()>{x.clone()}</option> }).collect_view()}
+            {options.into_iter().map(|(value, shown)| view! { <option value=value>{shown}</option> }).collect_view()}
         </select>
         <FieldErrors errors=errors/>
     }
